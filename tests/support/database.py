@@ -1,0 +1,1 @@
+"""Test fixtures: database (filled in by its area)."""

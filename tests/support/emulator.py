@@ -1,0 +1,1 @@
+"""Test fixtures: emulator (filled in by its area)."""

@@ -1,0 +1,1 @@
+"""Test fixtures: servers (filled in by its area)."""

@@ -1,0 +1,1 @@
+"""Test fixtures: slack (filled in by its area)."""
