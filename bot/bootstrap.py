@@ -1,0 +1,143 @@
+"""The composition root: builds every part from the settings; tests pass fakes or loopback servers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from aiohttp import ClientSession
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.domain.clock import Clock, SystemClock
+from bot.runtime import BackgroundWork
+from bot.services.accounts import TokenService
+from bot.services.linking import ConnectTokens, LinkingService
+from bot.services.meetings import MeetingService
+from bot.slack.profiles import SlackProfiles
+from bot.store.crypto import TokenCipher
+from bot.store.database import Database
+from bot.store.links import LinkStore
+from bot.store.operations import OperationStore
+from bot.store.states import OAuthStateStore
+from bot.webex.client import WebexClient
+from bot.webex.http import new_webex_http_client
+from bot.webex.oauth import WebexOAuth
+
+
+@dataclass
+class Services:
+    """Everything a request needs, built once per process."""
+
+    settings: Settings
+    clock: Clock
+    database: Database
+    links: LinkStore
+    states: OAuthStateStore
+    operations: OperationStore
+    tokens: TokenService
+    oauth: WebexOAuth
+    webex: WebexClient
+    linking: LinkingService
+    meetings: MeetingService
+    slack: AsyncWebClient
+    slack_session: ClientSession
+    slack_retry_handlers: list[AsyncRetryHandler]
+    profiles: SlackProfiles
+    work: BackgroundWork
+    webex_http: httpx.AsyncClient
+    extras: dict[str, Any] = field(default_factory=dict)
+    _owned: list[Any] = field(default_factory=list)
+
+    async def close(self) -> None:
+        await self.webex_http.aclose()
+        await self.slack_session.close()
+        await self.database.dispose()
+
+
+def slack_retry_handlers() -> list[AsyncRetryHandler]:
+    """Slack 429s are retried after Retry-After, 5xx and dropped connections a couple of times."""
+    return [
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        AsyncServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+async def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    webex_http: httpx.AsyncClient | None = None,
+    slack_session: ClientSession | None = None,
+) -> Services:
+    clock = clock or SystemClock()
+    keys = [key.get_secret_value() for key in settings.token_keys]
+    database = Database(settings.database_url)
+    cipher = TokenCipher(keys)
+    links = LinkStore(database, cipher, clock)
+    states = OAuthStateStore(database, cipher, clock)
+    operations = OperationStore(database, clock)
+    webex_http = webex_http or new_webex_http_client(
+        timeout=settings.webex_timeout_seconds, transport=settings.webex_http_transport
+    )
+    oauth = WebexOAuth(
+        webex_http,
+        oauth_url=str(settings.webex_oauth_url).rstrip("/"),
+        client_id=settings.webex_client_id,
+        client_secret=settings.webex_client_secret.get_secret_value(),
+        redirect_uri=settings.callback_url,
+    )
+    webex = WebexClient(webex_http, xml_url=settings.webex_xml_url)
+    tokens = TokenService(links, oauth, clock)
+    retry_handlers = slack_retry_handlers()
+    slack_session = slack_session or ClientSession()
+    slack = AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        session=slack_session,
+        retry_handlers=retry_handlers,
+    )
+    profiles = SlackProfiles(slack, clock)
+    linking = LinkingService(
+        links=links,
+        states=states,
+        oauth=oauth,
+        webex=webex,
+        profiles=profiles,
+        connect_tokens=ConnectTokens(keys, timedelta(hours=settings.connect_link_ttl_hours), clock),
+        clock=clock,
+        base_url=settings.base_url,
+        scopes=settings.scopes,
+        default_site=settings.webex_site,
+        email_policy=settings.email_mismatch_policy,
+        state_ttl=timedelta(seconds=settings.oauth_state_ttl_seconds),
+    )
+    meetings = MeetingService(tokens, webex, operations, clock)
+    return Services(
+        settings=settings,
+        clock=clock,
+        database=database,
+        links=links,
+        states=states,
+        operations=operations,
+        tokens=tokens,
+        oauth=oauth,
+        webex=webex,
+        linking=linking,
+        meetings=meetings,
+        slack=slack,
+        slack_session=slack_session,
+        slack_retry_handlers=retry_handlers,
+        profiles=profiles,
+        work=BackgroundWork(),
+        webex_http=webex_http,
+    )

@@ -1,0 +1,120 @@
+"""The `webex-bot` command: serve, socket, db, emulator, sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import Settings, SettingsError, load_settings
+
+
+def _settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        print(f"webex-bot: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Library loggers at DEBUG print request bodies; keep them at INFO whatever the bot's level.
+    for noisy in ("slack_sdk", "slack_bolt", "httpx", "httpcore", "aiohttp", "asyncio", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bot.web.app import create_app
+
+    settings = _settings_or_exit()
+    _configure_logging(settings.log_level)
+    app = create_app(settings, migrate=not args.no_migrate)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        access_log=args.access_log,
+        timeout_graceful_shutdown=30,
+        lifespan="on",
+    )
+    return 0
+
+
+def socket(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bot.web.app import create_app
+
+    settings = _settings_or_exit()
+    if settings.slack_app_token is None:
+        print("webex-bot: SLACK_APP_TOKEN is missing; expected an app-level token, xapp-...", file=sys.stderr)
+        return 2
+    _configure_logging(settings.log_level)
+    app = create_app(settings, migrate=not args.no_migrate, socket_mode=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), lifespan="on")
+    return 0
+
+
+def db(args: argparse.Namespace) -> int:
+    from bot.store.database import reencrypt_tokens, upgrade
+
+    settings = _settings_or_exit()
+    _configure_logging(settings.log_level)
+    if args.action == "upgrade":
+        asyncio.run(upgrade(settings.database_url))
+        print("database is up to date")
+    else:
+        count = asyncio.run(
+            reencrypt_tokens(settings.database_url, [key.get_secret_value() for key in settings.token_keys])
+        )
+        print(f"re-encrypted the tokens of {count} links with the newest key")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "emulator":
+        from bot.emulator.cli import run as run_emulator
+
+        return run_emulator(argv[1:])
+    if argv and argv[0] == "sandbox":
+        from bot.sandbox.cli import run as run_sandbox
+
+        return run_sandbox(argv[1:])
+
+    parser = argparse.ArgumentParser(prog="webex-bot", description="Run your Webex meetings from Slack.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve_parser = commands.add_parser("serve", help="serve Slack's HTTP requests and the OAuth pages")
+    serve_parser.add_argument("--host", default="0.0.0.0")
+    serve_parser.add_argument("--port", type=int, default=3000)
+    serve_parser.add_argument("--no-migrate", action="store_true", help="do not apply database migrations at start")
+    serve_parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    serve_parser.set_defaults(run=serve)
+
+    socket_parser = commands.add_parser("socket", help="take Slack's traffic over Socket Mode (development)")
+    socket_parser.add_argument("--host", default="127.0.0.1", help="where the OAuth callback is served")
+    socket_parser.add_argument("--port", type=int, default=3000)
+    socket_parser.add_argument("--no-migrate", action="store_true")
+    socket_parser.set_defaults(run=socket)
+
+    db_parser = commands.add_parser("db", help="database maintenance")
+    db_parser.add_argument("action", choices=["upgrade", "reencrypt"], help="apply migrations / re-encrypt tokens")
+    db_parser.set_defaults(run=db)
+
+    commands.add_parser("emulator", help="run a local Webex site (see webex-bot emulator --help)")
+    commands.add_parser("sandbox", help="try the bot without Slack or Webex (see webex-bot sandbox --help)")
+
+    args = parser.parse_args(argv)
+    result: int = args.run(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

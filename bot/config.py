@@ -1,0 +1,134 @@
+"""Settings: the only place that reads the environment (and an optional .env file)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from cryptography.fernet import Fernet
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_XML_URL = "https://{site}.webex.com/WBXService/XMLService"
+
+
+class EmailPolicy(StrEnum):
+    """What to do when the Webex account's email differs from the Slack profile's."""
+
+    WARN = "warn"
+    REFUSE = "refuse"
+    OFF = "off"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr = Field(description="Bot token from Slack's 'Install App' page, xoxb-...")
+    slack_signing_secret: SecretStr = Field(description="Signing secret from Slack's 'Basic Information' page")
+    slack_app_token: SecretStr | None = Field(
+        default=None, description="App-level token (xapp-...) with connections:write, for Socket Mode only"
+    )
+    slack_api_url: str = Field(default="https://slack.com/api/", description="Slack Web API base URL")
+
+    webex_client_id: str = Field(min_length=1, description="Client ID of the Webex integration")
+    webex_client_secret: SecretStr = Field(description="Client secret of the Webex integration")
+    public_base_url: AnyHttpUrl = Field(
+        description="Where people's browsers reach this bot, e.g. https://bot.example.com"
+    )
+    webex_site: str | None = Field(default=None, description="Default Webex site name, e.g. acme for acme.webex.com")
+    webex_scopes: str = Field(default="all_read meeting_modify", description="Webex scopes, space separated")
+    webex_oauth_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl("https://api.webex.com/v1/oauth2"), description="Webex OAuth base URL"
+    )
+    webex_xml_url: str = Field(default=DEFAULT_XML_URL, description="Webex XML API URL; {site} is replaced")
+    webex_timeout_seconds: float = Field(default=15.0, gt=0, le=120, description="Timeout of one Webex call")
+    webex_http_transport: str = Field(default="aiohttp", pattern="^(aiohttp|httpx)$")
+
+    database_url: str = Field(default="sqlite+aiosqlite:///./webex-bot.db", description="SQLAlchemy async URL")
+    token_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        description="Fernet keys, comma separated, newest first"
+    )
+
+    email_mismatch_policy: EmailPolicy = Field(default=EmailPolicy.WARN)
+    oauth_state_ttl_seconds: int = Field(default=600, ge=60, le=3600)
+    connect_link_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("token_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("token_keys")
+    @classmethod
+    def _check_keys(cls, keys: list[SecretStr]) -> list[SecretStr]:
+        if not keys:
+            raise ValueError("at least one key is needed")
+        for key in keys:
+            try:
+                Fernet(key.get_secret_value().encode())
+            except (ValueError, TypeError):
+                raise ValueError("each key must be a Fernet key (32 url-safe base64-encoded bytes)") from None
+        return keys
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, url: str) -> str:
+        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db")
+        return url
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, url: str) -> str:
+        # slack_sdk joins the base URL with method names, so it must end with a slash.
+        return url if url.endswith("/") else url + "/"
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return tuple(scope for scope in self.webex_scopes.replace("+", " ").split() if scope)
+
+    @property
+    def base_url(self) -> str:
+        return str(self.public_base_url).rstrip("/")
+
+    @property
+    def callback_url(self) -> str:
+        return f"{self.base_url}/webex/oauth/callback"
+
+    @property
+    def webex_token_url(self) -> str:
+        return str(self.webex_oauth_url).rstrip("/") + "/token"
+
+
+_HINTS = {
+    "slack_bot_token": "the bot token, xoxb-...",
+    "slack_signing_secret": "the signing secret from the Slack app's Basic Information page",
+    "webex_client_id": "the Webex integration's client ID",
+    "webex_client_secret": "the Webex integration's client secret",
+    "public_base_url": "the bot's public URL, e.g. https://bot.example.com",
+    "token_keys": 'one or more Fernet keys, comma separated; make one with python -c "from '
+    'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"',
+    "database_url": "sqlite+aiosqlite:///./webex-bot.db or postgresql+asyncpg://user@host/db",
+    "email_mismatch_policy": "warn, refuse or off",
+}
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting, described in one line."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, or raise SettingsError naming the first bad variable and what it should be."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "settings"
+        variable = field.upper()
+        hint = _HINTS.get(field, "")
+        problem = "is missing" if first["type"] == "missing" else f"is not valid ({first['msg']})"
+        suffix = f"; expected {hint}" if hint else ""
+        raise SettingsError(f"{variable} {problem}{suffix}") from None

@@ -1,0 +1,495 @@
+"""Block Kit for meetings: the meeting card, the list, the cancel confirmation and the two forms."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.meetings import MAX_AGENDA_LENGTH, MAX_TOPIC_LENGTH, Meeting
+from bot.domain.timezones import zone_by_id
+
+Block = dict[str, Any]
+
+# Slack's limits (Block Kit reference): texts are cut to these, never sent too long.
+SECTION_TEXT_LIMIT = 3000
+FIELD_TEXT_LIMIT = 2000
+HEADER_LIMIT = 150
+BUTTON_TEXT_LIMIT = 75
+BUTTON_VALUE_LIMIT = 2000
+MODAL_TITLE_LIMIT = 24
+PRIVATE_METADATA_LIMIT = 3000
+MESSAGE_BLOCK_LIMIT = 50
+
+# Action ids: what each button does, in the user's words.
+SHARE = "meeting.share"
+EDIT = "meeting.edit"
+CANCEL = "meeting.cancel"
+KEEP = "meeting.keep"
+JOIN = "meeting.join"
+START = "meeting.start"
+CALENDAR = "meeting.calendar"
+MORE = "meetings.more"
+OPEN_FORM = "meeting.open_form"
+URL_BUTTONS = (JOIN, START, CALENDAR)
+
+# Modal callback ids and the block ids of their inputs (validation errors are keyed by block id).
+SCHEDULE_VIEW = "meeting.schedule"
+EDIT_VIEW = "meeting.edit"
+TOPIC = "topic"
+DATE = "date"
+TIME = "time"
+DURATION = "duration"
+INVITEES = "invitees"
+EMAILS = "emails"
+AGENDA = "agenda"
+POST = "post"
+VALUE = "value"  # the action id of the single element in each input block
+
+DURATION_CHOICES = (15, 30, 45, 60, 90, 120, 180, 240)
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut text to a Slack limit, saying so with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def escape(text: str) -> str:
+    """Text shown inside mrkdwn exactly as typed (Slack's three control characters escaped)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+
+
+def mrkdwn(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": clip(text, limit)}
+
+
+def duration_text(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    if not rest:
+        return f"{hours} h"
+    return f"{hours} h {rest} min"
+
+
+def local_time_text(instant: datetime, user_tz: str) -> str:
+    """A time as the person who asked reads it: `Tue 3 Mar 2026, 15:00 CET`."""
+    try:
+        zone = ZoneInfo(user_tz) if user_tz else ZoneInfo("UTC")
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = instant.astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname() or user_tz}"
+
+
+def slack_date(instant: datetime, fallback: str, fmt: str = "{date_short_pretty} {time}") -> str:
+    """Slack's date token: every reader sees the time in their own zone; the fallback is ours."""
+    return f"<!date^{int(instant.timestamp())}^{fmt}|{escape(fallback)}>"
+
+
+def when_text(meeting: Meeting, user_tz: str) -> str:
+    start = slack_date(meeting.start, local_time_text(meeting.start, user_tz))
+    end = slack_date(meeting.end, local_time_text(meeting.end, user_tz), "{time}")
+    return f"{start} – {end}"
+
+
+def _button(
+    text: str,
+    action_id: str,
+    *,
+    value: str | None = None,
+    url: str | None = None,
+    style: str | None = None,
+    confirm: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    button: dict[str, Any] = {"type": "button", "action_id": action_id, "text": plain(text, BUTTON_TEXT_LIMIT)}
+    if value is not None:
+        if len(value) > BUTTON_VALUE_LIMIT:
+            raise ValueError(f"a button value is at most {BUTTON_VALUE_LIMIT} characters")
+        button["value"] = value
+    if url:
+        button["url"] = url
+    if style:
+        button["style"] = style
+    if confirm:
+        button["confirm"] = confirm
+    return button
+
+
+def cancel_button(meeting: Meeting, user_tz: str, *, with_dialog: bool = True) -> dict[str, Any]:
+    dialog = {
+        "title": plain("Cancel this meeting?", 100),
+        "text": mrkdwn(
+            f"*{escape(meeting.topic)}* on {slack_date(meeting.start, local_time_text(meeting.start, user_tz))} "
+            "will be deleted from Webex. This cannot be undone.",
+            300,
+        ),
+        "confirm": plain("Cancel meeting", 30),
+        "deny": plain("Keep it", 30),
+        "style": "danger",
+    }
+    return _button(
+        "Cancel", CANCEL, value=meeting.meeting_key, style="danger", confirm=dialog if with_dialog else None
+    )
+
+
+# ---- the meeting card --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardLinks:
+    join_url: str = ""
+    host_url: str = ""
+    calendar_url: str = ""
+
+
+@dataclass(frozen=True)
+class CardOptions:
+    """Who sees the card: the host's own copy carries the host link, host key and the edit buttons."""
+
+    for_host: bool = True
+    note: str = ""  # one line above the card: "Scheduled.", "Updated the time.", ...
+    shared_by: str = ""  # Slack user id of who shared it in the channel
+    extra: tuple[Block, ...] = field(default_factory=tuple)
+
+
+def card_fallback_text(meeting: Meeting, user_tz: str) -> str:
+    """The notification text (and what screen readers read) for a meeting card."""
+    return clip(
+        f"{meeting.topic} · {local_time_text(meeting.start, user_tz)} · {duration_text(meeting.duration_minutes)}"
+        f" · meeting {meeting.meeting_key}",
+        SECTION_TEXT_LIMIT,
+    )
+
+
+def meeting_card(meeting: Meeting, links: CardLinks, user_tz: str, options: CardOptions | None = None) -> list[Block]:
+    opts = options or CardOptions()
+    blocks: list[Block] = []
+    if opts.note:
+        blocks.append({"type": "section", "block_id": "note", "text": mrkdwn(opts.note)})
+    if opts.shared_by:
+        blocks.append(
+            {"type": "context", "elements": [mrkdwn(f"<@{opts.shared_by}> shared a Webex meeting")]}
+        )
+    blocks.append({"type": "header", "block_id": "topic", "text": plain(meeting.topic, HEADER_LIMIT)})
+    fields = [
+        mrkdwn(f"*When*\n{when_text(meeting, user_tz)}", FIELD_TEXT_LIMIT),
+        mrkdwn(f"*Duration*\n{duration_text(meeting.duration_minutes)}", FIELD_TEXT_LIMIT),
+        mrkdwn(f"*Meeting number*\n{meeting.meeting_key}", FIELD_TEXT_LIMIT),
+    ]
+    if meeting.password and opts.for_host:
+        fields.append(mrkdwn(f"*Password*\n{escape(meeting.password)}", FIELD_TEXT_LIMIT))
+    if meeting.host_key and opts.for_host:
+        fields.append(mrkdwn(f"*Host key* (only you see this)\n{escape(meeting.host_key)}", FIELD_TEXT_LIMIT))
+    blocks.append({"type": "section", "block_id": "details", "fields": fields})
+    if meeting.invitees:
+        names = ", ".join(escape(i.name or i.email) for i in meeting.invitees)
+        blocks.append({"type": "section", "block_id": "invitees", "text": mrkdwn(f"*Invitees*\n{names}")})
+    if meeting.agenda:
+        blocks.append({"type": "section", "block_id": "agenda", "text": mrkdwn(f"*Agenda*\n{escape(meeting.agenda)}")})
+    zone = zone_by_id(meeting.time_zone_id).name if 0 <= meeting.time_zone_id < 62 else ""
+    context = f"Times show in each reader's own time zone. Scheduled for {escape(local_time_text(meeting.start, user_tz))}"
+    if zone:
+        context += f" (Webex zone {escape(zone)})"
+    blocks.append({"type": "context", "block_id": "zone", "elements": [mrkdwn(context + ".")]})
+    actions: list[dict[str, Any]] = []
+    if links.join_url:
+        actions.append(_button("Join", JOIN, url=links.join_url, style="primary", value=meeting.meeting_key))
+    if opts.for_host and links.host_url:
+        actions.append(_button("Start as host", START, url=links.host_url, value=meeting.meeting_key))
+    if links.calendar_url:
+        actions.append(_button("Add to calendar", CALENDAR, url=links.calendar_url, value=meeting.meeting_key))
+    if opts.for_host:
+        actions.append(_button("Share in channel", SHARE, value=meeting.meeting_key))
+        actions.append(_button("Edit", EDIT, value=meeting.meeting_key))
+        actions.append(cancel_button(meeting, user_tz))
+    if actions:
+        blocks.append({"type": "actions", "block_id": f"meeting:{meeting.meeting_key}", "elements": actions})
+    blocks.extend(opts.extra)
+    return blocks
+
+
+def cancelled_card(meeting_key: str, topic: str, *, already: bool = False) -> list[Block]:
+    """What the card becomes once the meeting is gone: no buttons left to press."""
+    name = f"*{escape(topic)}*" if topic else f"Meeting {meeting_key}"
+    if already:
+        text = f":wastebasket: {name} was already cancelled; Webex no longer has it. Nothing else to do."
+    else:
+        text = f":wastebasket: {name} (meeting {meeting_key}) is cancelled and deleted from Webex."
+    return [{"type": "section", "block_id": "cancelled", "text": mrkdwn(text)}]
+
+
+def cancel_confirmation(meeting: Meeting, user_tz: str) -> list[Block]:
+    """The question `/webex cancel <number>` asks before deleting anything."""
+    text = (
+        f"Cancel *{escape(meeting.topic)}* on {when_text(meeting, user_tz)} (meeting {meeting.meeting_key})?\n"
+        "It will be deleted from Webex. This cannot be undone."
+    )
+    return [
+        {"type": "section", "block_id": "confirm", "text": mrkdwn(text)},
+        {
+            "type": "actions",
+            "block_id": f"meeting:{meeting.meeting_key}",
+            "elements": [
+                cancel_button(meeting, user_tz, with_dialog=False) | {"text": plain("Cancel meeting", 75)},
+                _button("Keep it", KEEP, value=meeting.meeting_key),
+            ],
+        },
+    ]
+
+
+# ---- the list ----------------------------------------------------------------------------------
+
+LIST_TITLES = {
+    "upcoming": "Your upcoming meetings",
+    "today": "Your meetings today",
+    "week": "Your meetings this week",
+}
+EMPTY_LIST = {
+    "upcoming": "You have no upcoming Webex meetings. Schedule one with `/webex schedule`.",
+    "today": "You have no Webex meetings today. Schedule one with `/webex schedule`.",
+    "week": "You have no Webex meetings in the next seven days. Schedule one with `/webex schedule`.",
+}
+
+
+def more_value(window: str, start_from: int) -> str:
+    return json.dumps({"window": window, "start_from": start_from}, separators=(",", ":"))
+
+
+def read_more_value(value: str) -> tuple[str, int]:
+    data = json.loads(value)
+    window = str(data.get("window", "upcoming"))
+    return (window if window in LIST_TITLES else "upcoming"), max(1, int(data.get("start_from", 1)))
+
+
+def meeting_row(meeting: Meeting, join_url: str, user_tz: str, now: datetime) -> list[Block]:
+    """One meeting in a list: when, what, and its buttons."""
+    state = ""
+    if meeting.start <= now < meeting.end:
+        state = " · :large_green_circle: in progress"
+    elif meeting.end <= now:
+        state = " · over"
+    text = (
+        f"*{when_text(meeting, user_tz)}*{state}\n{escape(meeting.topic)}\n"
+        f"{duration_text(meeting.duration_minutes)} · meeting {meeting.meeting_key}"
+    )
+    buttons: list[dict[str, Any]] = []
+    if join_url and meeting.end > now:
+        buttons.append(_button("Join", JOIN, url=join_url, style="primary", value=meeting.meeting_key))
+    buttons.append(_button("Edit", EDIT, value=meeting.meeting_key))
+    buttons.append(cancel_button(meeting, user_tz))
+    return [
+        {"type": "section", "block_id": f"row:{meeting.meeting_key}", "text": mrkdwn(text)},
+        {"type": "actions", "block_id": f"meeting:{meeting.meeting_key}", "elements": buttons},
+    ]
+
+
+def meeting_list(
+    meetings: tuple[Meeting, ...],
+    join_urls: dict[str, str],
+    user_tz: str,
+    now: datetime,
+    *,
+    window: str = "upcoming",
+    next_start_from: int | None = None,
+    continued: bool = False,
+) -> list[Block]:
+    title = LIST_TITLES.get(window, LIST_TITLES["upcoming"]) + (" (continued)" if continued else "")
+    blocks: list[Block] = [{"type": "header", "block_id": "list", "text": plain(title, HEADER_LIMIT)}]
+    if not meetings:
+        blocks.append({"type": "section", "block_id": "empty", "text": mrkdwn(EMPTY_LIST.get(window, ""))})
+        return blocks
+    # Room for the header, the dividers and the More button within Slack's 50 blocks.
+    for meeting in meetings[:15]:
+        blocks.extend(meeting_row(meeting, join_urls.get(meeting.meeting_key, ""), user_tz, now))
+        blocks.append({"type": "divider"})
+    if next_start_from is not None:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "more",
+                "elements": [_button("More", MORE, value=more_value(window, next_start_from))],
+            }
+        )
+    return blocks[:MESSAGE_BLOCK_LIMIT]
+
+
+def list_fallback_text(meetings: tuple[Meeting, ...], window: str) -> str:
+    if not meetings:
+        return EMPTY_LIST.get(window, EMPTY_LIST["upcoming"])
+    return f"{LIST_TITLES.get(window, LIST_TITLES['upcoming'])}: {len(meetings)} shown"
+
+
+# ---- the forms ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormPrefill:
+    """What a form starts with: from the command text, or from the meeting being edited."""
+
+    topic: str = ""
+    start: datetime | None = None
+    duration_minutes: int = 30
+    invitee_user_ids: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    agenda: str = ""
+    post_in_channel: bool = False
+    problem: str = ""  # why the form opened instead of scheduling at once
+
+
+@dataclass(frozen=True)
+class FormContext:
+    """Carried in private_metadata: what the submission needs and cannot ask Slack for."""
+
+    channel_id: str = ""
+    user_tz: str = "UTC"
+    meeting_key: str = ""  # the meeting being edited
+    response_url: str = ""  # the message to update after an edit
+
+    def dumps(self) -> str:
+        data = {
+            "channel": self.channel_id,
+            "tz": self.user_tz,
+            "key": self.meeting_key,
+            "response_url": self.response_url,
+        }
+        text = json.dumps({k: v for k, v in data.items() if v}, separators=(",", ":"))
+        if len(text) > PRIVATE_METADATA_LIMIT:
+            raise ValueError("private_metadata is at most 3000 characters")
+        return text
+
+    @classmethod
+    def loads(cls, text: str) -> FormContext:
+        try:
+            data = json.loads(text or "{}")
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        return cls(
+            channel_id=str(data.get("channel", "")),
+            user_tz=str(data.get("tz", "UTC")),
+            meeting_key=str(data.get("key", "")),
+            response_url=str(data.get("response_url", "")),
+        )
+
+
+def next_half_hour(now: datetime) -> datetime:
+    base = now.replace(second=0, microsecond=0)
+    return base + timedelta(minutes=30 - base.minute % 30)
+
+
+def _duration_option(minutes: int) -> dict[str, Any]:
+    return {"text": plain(duration_text(minutes), 75), "value": str(minutes)}
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = "") -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": {"action_id": VALUE, **element},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def _form_blocks(prefill: FormPrefill, user_tz: str, now: datetime, *, editing: bool) -> list[Block]:
+    try:
+        zone = ZoneInfo(user_tz)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    start = (prefill.start or next_half_hour(now)).astimezone(zone)
+    durations = sorted(set(DURATION_CHOICES) | {prefill.duration_minutes})
+    blocks: list[Block] = []
+    if prefill.problem:
+        blocks.append({"type": "section", "block_id": "problem", "text": mrkdwn(f":warning: {escape(prefill.problem)}")})
+    topic_element: dict[str, Any] = {"type": "plain_text_input", "max_length": MAX_TOPIC_LENGTH}
+    if prefill.topic:
+        topic_element["initial_value"] = prefill.topic[:MAX_TOPIC_LENGTH]
+    blocks.append(_input(TOPIC, "Topic", topic_element))
+    blocks.append(_input(DATE, "Date", {"type": "datepicker", "initial_date": start.strftime("%Y-%m-%d")}))
+    blocks.append(
+        _input(
+            TIME,
+            "Start time",
+            {"type": "timepicker", "initial_time": start.strftime("%H:%M")},
+            hint=f"In your time zone, {user_tz}.",
+        )
+    )
+    blocks.append(
+        _input(
+            DURATION,
+            "Duration",
+            {
+                "type": "static_select",
+                "options": [_duration_option(m) for m in durations],
+                "initial_option": _duration_option(prefill.duration_minutes),
+            },
+        )
+    )
+    users: dict[str, Any] = {"type": "multi_users_select", "placeholder": plain("Pick people", 150)}
+    if prefill.invitee_user_ids:
+        users["initial_users"] = list(prefill.invitee_user_ids)
+    blocks.append(_input(INVITEES, "Invitees", users, optional=True))
+    emails: dict[str, Any] = {"type": "plain_text_input", "placeholder": plain("ana@example.com, li@example.com", 150)}
+    if prefill.emails:
+        emails["initial_value"] = ", ".join(prefill.emails)
+    blocks.append(
+        _input(EMAILS, "Other invitees (email addresses)", emails, optional=True, hint="Separate them with commas.")
+    )
+    agenda: dict[str, Any] = {"type": "plain_text_input", "multiline": True, "max_length": MAX_AGENDA_LENGTH}
+    if prefill.agenda:
+        agenda["initial_value"] = prefill.agenda[:MAX_AGENDA_LENGTH]
+    blocks.append(_input(AGENDA, "Agenda", agenda, optional=True))
+    if not editing:
+        option = {"text": plain("Post the meeting in this channel", 75), "value": "post"}
+        post: dict[str, Any] = {"type": "checkboxes", "options": [option]}
+        if prefill.post_in_channel:
+            post["initial_options"] = [option]
+        blocks.append(_input(POST, "Share", post, optional=True))
+    return blocks
+
+
+def schedule_modal(prefill: FormPrefill, context: FormContext, now: datetime) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": SCHEDULE_VIEW,
+        "title": plain("Schedule a meeting", MODAL_TITLE_LIMIT),
+        "submit": plain("Schedule", MODAL_TITLE_LIMIT),
+        "close": plain("Cancel", MODAL_TITLE_LIMIT),
+        "private_metadata": context.dumps(),
+        "blocks": _form_blocks(prefill, context.user_tz, now, editing=False),
+    }
+
+
+def edit_modal(meeting: Meeting, context: FormContext, now: datetime) -> dict[str, Any]:
+    prefill = FormPrefill(
+        topic=meeting.topic,
+        start=meeting.start,
+        duration_minutes=meeting.duration_minutes,
+        emails=tuple(i.email for i in meeting.invitees),
+        agenda=meeting.agenda,
+    )
+    return {
+        "type": "modal",
+        "callback_id": EDIT_VIEW,
+        "title": plain("Edit meeting", MODAL_TITLE_LIMIT),
+        "submit": plain("Save", MODAL_TITLE_LIMIT),
+        "close": plain("Cancel", MODAL_TITLE_LIMIT),
+        "private_metadata": context.dumps(),
+        "blocks": _form_blocks(prefill, context.user_tz, now, editing=True),
+    }
+
+
+def notice(text: str) -> list[Block]:
+    """A one-section message (errors, confirmations) that still reads well in a notification."""
+    return [{"type": "section", "text": mrkdwn(text)}]

@@ -1,0 +1,14 @@
+"""Words the bot says that are shared across features."""
+
+from __future__ import annotations
+
+SHUTTING_DOWN = "webex-bot is restarting right now. Please try again in a few seconds."
+WORKING = "Working on it…"
+SOMETHING_WENT_WRONG = (
+    "Something went wrong on our side and nothing was changed. Please try again; "
+    "if it keeps happening, tell the person who runs webex-bot."
+)
+CUT_SHORT = (
+    "webex-bot was restarted before it could finish this, so it may or may not have happened. "
+    "Check with `/webex list` before trying again."
+)

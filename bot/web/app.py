@@ -1,0 +1,151 @@
+"""The ASGI application: Slack's endpoint, the connect and callback pages, health checks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from bot.bootstrap import Services, build
+from bot.config import Settings
+from bot.services.linking import ConnectProblem, Linked
+from bot.slack.app import build_slack_app
+from bot.slack.router import CommandRouter
+from bot.store.database import upgrade
+from bot.web.pages import page
+
+logger = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_SECONDS = 25.0
+
+ServicesFactory = Callable[[Settings], Awaitable[Services]]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    migrate: bool = True,
+    socket_mode: bool = False,
+    services_factory: ServicesFactory | None = None,
+) -> Starlette:
+    """The whole bot as one ASGI app; the services are built at start-up, in the server's event loop."""
+    state: dict[str, Any] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if migrate:
+            await upgrade(settings.database_url)
+        services = await (services_factory or build)(settings)
+        slack_app, router = build_slack_app(services)
+        state.update(services=services, router=router, slack=AsyncSlackRequestHandler(slack_app))
+        socket_handler = None
+        if socket_mode and settings.slack_app_token is not None:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            socket_handler = AsyncSocketModeHandler(slack_app, settings.slack_app_token.get_secret_value())
+            await socket_handler.connect_async()
+        logger.info("webex-bot ready")
+        try:
+            yield
+        finally:
+            if socket_handler is not None:
+                await socket_handler.close_async()
+            cut = await services.work.drain(SHUTDOWN_GRACE_SECONDS)
+            if cut:
+                logger.warning("shut down with %s commands cut short; their users were told", cut)
+            await services.close()
+
+    def services() -> Services:
+        result: Services = state["services"]
+        return result
+
+    async def slack_events(request: Request) -> Response:
+        handler: AsyncSlackRequestHandler = state["slack"]
+        return await handler.handle(request)
+
+    async def connect(request: Request) -> Response:
+        try:
+            url = await services().linking.begin(request.path_params["token"])
+        except ConnectProblem as problem:
+            return page(problem.title, problem.detail, next_step=problem.next_step, ok=False, status_code=400)
+        return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
+
+    async def callback(request: Request) -> Response:
+        params = {key: value for key, value in request.query_params.items()}
+        try:
+            linked = await services().linking.complete(params)
+        except ConnectProblem as problem:
+            return page(problem.title, problem.detail, next_step=problem.next_step, ok=False, status_code=400)
+        except Exception:
+            logger.exception("the OAuth callback failed")
+            return page(
+                "Something went wrong",
+                "Your Webex account could not be linked because of a problem on our side.",
+                next_step="Run /webex connect in Slack to try again in a minute.",
+                ok=False,
+                status_code=500,
+            )
+        router: CommandRouter = state["router"]
+        services().work.spawn(announce_link(router, services(), linked), name="announce link")
+        link = linked.link
+        resumes = " I'm finishing the command you started, and the answer will appear in Slack." if linked.pending else ""
+        return page(
+            "Your Webex account is linked",
+            f"Your Slack account is now linked to the Webex account {link.email or link.webex_id} "
+            f"on the site {link.site}.{resumes}",
+            next_step="Go back to Slack. Try /webex schedule, or /webex status to see the link.",
+            ok=True,
+            warning=linked.warning,
+        )
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def readyz(request: Request) -> Response:
+        if "services" not in state:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        database = services().database
+        try:
+            await asyncio.wait_for(database.ping(), timeout=2)
+        except Exception:
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        if not await database.is_current():
+            return JSONResponse({"status": "unavailable", "database": "migrations pending"}, status_code=503)
+        if not services().work.accepting:
+            return JSONResponse({"status": "stopping"}, status_code=503)
+        return JSONResponse({"status": "ready", "in_flight": services().work.in_flight})
+
+    return Starlette(
+        routes=[
+            Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/webex/connect/{token:path}", connect, methods=["GET"]),
+            Route("/webex/oauth/callback", callback, methods=["GET"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+
+
+async def announce_link(router: CommandRouter, services: Services, linked: Linked) -> None:
+    """Tell the user in Slack that the link is made, then finish what they had started."""
+    link = linked.link
+    text = (
+        f":white_check_mark: Your Webex account *{link.email or link.webex_id}* on site *{link.site}* is linked."
+    )
+    if linked.warning:
+        text += f"\n:warning: {linked.warning}"
+    try:
+        await services.slack.chat_postMessage(channel=link.user_id, text=text)
+    except Exception:
+        logger.exception("could not tell team=%s user=%s about their new link", link.team_id, link.user_id)
+    if linked.pending:
+        await router.resume(linked.pending, link.team_id, link.user_id)
