@@ -27,12 +27,12 @@ def _configure_logging(level: str) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
+    settings = _settings_or_exit()
+    _configure_logging(settings.log_level)
     import uvicorn
 
     from bot.web.app import create_app
 
-    settings = _settings_or_exit()
-    _configure_logging(settings.log_level)
     app = create_app(settings, migrate=not args.no_migrate)
     uvicorn.run(
         app,
@@ -47,15 +47,15 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def socket(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from bot.web.app import create_app
-
     settings = _settings_or_exit()
     if settings.slack_app_token is None:
         print("webex-bot: SLACK_APP_TOKEN is missing; expected an app-level token, xapp-...", file=sys.stderr)
         return 2
     _configure_logging(settings.log_level)
+    import uvicorn
+
+    from bot.web.app import create_app
+
     app = create_app(settings, migrate=not args.no_migrate, socket_mode=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), lifespan="on")
     return 0

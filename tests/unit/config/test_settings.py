@@ -1,0 +1,83 @@
+"""Settings: every variable read from the environment, and one clear line for a bad one."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.config import EmailPolicy, SettingsError, load_settings
+
+KEY = Fernet.generate_key().decode()
+GOOD = {
+    "SLACK_BOT_TOKEN": "xoxb-test",
+    "SLACK_SIGNING_SECRET": "signing-secret",
+    "WEBEX_CLIENT_ID": "client",
+    "WEBEX_CLIENT_SECRET": "client-secret",
+    "PUBLIC_BASE_URL": "https://bot.example.com/",
+    "TOKEN_KEYS": KEY,
+}
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    monkeypatch.chdir("/")  # no stray .env
+    for name, value in GOOD.items():
+        monkeypatch.setenv(name, value)
+    return monkeypatch
+
+
+def test_defaults_and_derived_values(env: pytest.MonkeyPatch) -> None:
+    settings = load_settings()
+    assert settings.scopes == ("all_read", "meeting_modify")
+    assert settings.callback_url == "https://bot.example.com/webex/oauth/callback"
+    assert settings.webex_token_url == "https://api.webex.com/v1/oauth2/token"
+    assert settings.database_url == "sqlite+aiosqlite:///./webex-bot.db"
+    assert settings.email_mismatch_policy is EmailPolicy.WARN
+    assert "signing-secret" not in repr(settings)
+
+
+def test_several_keys_newest_first(env: pytest.MonkeyPatch) -> None:
+    other = Fernet.generate_key().decode()
+    env.setenv("TOKEN_KEYS", f"{other}, {KEY}")
+    assert [key.get_secret_value() for key in load_settings().token_keys] == [other, KEY]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("TOKEN_KEYS", "not-a-key", "TOKEN_KEYS is not valid"),
+        ("PUBLIC_BASE_URL", "bot.example.com", "PUBLIC_BASE_URL is not valid"),
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL is not valid"),
+        ("EMAIL_MISMATCH_POLICY", "sometimes", "EMAIL_MISMATCH_POLICY is not valid"),
+    ],
+)
+def test_a_malformed_value_names_the_variable(env: pytest.MonkeyPatch, name: str, value: str, expected: str) -> None:
+    env.setenv(name, value)
+    with pytest.raises(SettingsError, match=expected):
+        load_settings()
+
+
+def test_a_missing_value_names_the_variable(env: pytest.MonkeyPatch) -> None:
+    env.delenv("SLACK_SIGNING_SECRET")
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET is missing"):
+        load_settings()
+
+
+def test_start_up_with_a_bad_setting_prints_one_line_and_exits_2(tmp_path: Path) -> None:
+    environment = {k: v for k, v in GOOD.items() if k != "TOKEN_KEYS"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve"],
+        env={**environment, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=str(tmp_path),
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert "TOKEN_KEYS is missing" in result.stderr
+    assert "Traceback" not in result.stderr
