@@ -1,0 +1,119 @@
+"""Typed errors of the Webex side: what went wrong, precisely enough for callers to decide what to do."""
+
+from __future__ import annotations
+
+
+class WebexError(Exception):
+    """Anything the Webex side reports. `reason` is for logs and developers, never shown raw to users."""
+
+    def __init__(self, reason: str, exception_id: str = "") -> None:
+        super().__init__(f"{reason} ({exception_id})" if exception_id else reason)
+        self.reason = reason
+        self.exception_id = exception_id
+
+
+class WebexFailure(WebexError):
+    """Webex answered FAILURE with an exceptionID no more precise type below covers."""
+
+
+class AccessTokenInvalid(WebexFailure):
+    """The credentials were refused (expired or revoked token): refresh once and retry once."""
+
+
+class MeetingNotFound(WebexFailure):
+    """No meeting with that key on the site (060001), or it was deleted."""
+
+
+class AccessDenied(WebexFailure):
+    """The user may not do this: missing privilege or scope (000001) or another host's meeting."""
+
+
+class PasswordRequired(WebexFailure):
+    """The site requires a meeting password and none was given (060026)."""
+
+
+class InvalidRequest(WebexFailure):
+    """The request cannot be sent or was refused as invalid: bad time, too long a text, a bad key.
+
+    `field` names the input at fault when it is known (`topic`, `agenda`, `start`, `duration`,
+    `password`, `meeting_key`, `invitees`, `site`, `time_zone_id`), so a form can show the error beside it.
+    """
+
+    def __init__(self, reason: str, exception_id: str = "", *, field: str = "") -> None:
+        super().__init__(reason, exception_id)
+        self.field = field
+
+
+class UserNotFound(WebexFailure):
+    """No Webex user with that webExID on the site (030001)."""
+
+
+class NoRecordsFound(WebexFailure):
+    """Webex's way of saying a list is empty (000015); the list operations turn it into an empty result."""
+
+
+class WebexUnavailable(WebexError):
+    """Webex could not be used: network error, timeout, HTTP error status, malformed or unsafe XML.
+
+    `timed_out` is true when the request may have reached Webex and its outcome is unknown (a
+    create may have happened: look before creating again). `status_code` is the HTTP status, if any.
+    """
+
+    def __init__(
+        self, reason: str, exception_id: str = "", *, timed_out: bool = False, status_code: int | None = None
+    ) -> None:
+        super().__init__(reason, exception_id)
+        self.timed_out = timed_out
+        self.status_code = status_code
+
+
+class WebexTimeout(WebexUnavailable):
+    """Webex did not answer in time; whether it acted on the request is unknown."""
+
+    def __init__(self, reason: str, *, status_code: int | None = None) -> None:
+        super().__init__(reason, timed_out=True, status_code=status_code)
+
+
+class WebexRateLimited(WebexUnavailable):
+    """Webex throttled the caller (HTTP 429 or a rate-limit FAILURE); `retry_after` in seconds, if known."""
+
+    def __init__(
+        self,
+        reason: str,
+        exception_id: str = "",
+        *,
+        retry_after: float | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(reason, exception_id, status_code=status_code)
+        self.retry_after = retry_after
+
+
+class OAuthError(WebexError):
+    """The token endpoint refused a request with an RFC 6749 `error` code and an optional description."""
+
+    def __init__(self, error: str, description: str = "", *, status_code: int | None = None) -> None:
+        super().__init__(f"{error}: {description}" if description else error)
+        self.error = error
+        self.description = description
+        self.status_code = status_code
+
+
+class InvalidGrant(OAuthError):
+    """The code or refresh token is expired, used or revoked: the user must connect again."""
+
+
+class TokenEndpointUnavailable(OAuthError):
+    """The token endpoint failed (5xx, network, timeout, unreadable answer): try again later."""
+
+    def __init__(
+        self,
+        description: str,
+        *,
+        status_code: int | None = None,
+        timed_out: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__("temporarily_unavailable", description, status_code=status_code)
+        self.timed_out = timed_out
+        self.retry_after = retry_after
