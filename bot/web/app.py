@@ -46,6 +46,7 @@ def create_app(
         services = await (services_factory or build)(settings)
         slack_app, router = build_slack_app(services)
         state.update(services=services, router=router, slack=AsyncSlackRequestHandler(slack_app))
+        app.state.services = services
         socket_handler = None
         if socket_mode and settings.slack_app_token is not None:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
