@@ -6,16 +6,17 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 import uvicorn
 from cryptography.fernet import Fernet
 
-from bot.bootstrap import Services
 from bot.config import Settings
-from bot.web.app import create_app
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
 
 
 @dataclass
@@ -60,6 +61,8 @@ def bot_settings(*, port: int, emulator_url: str, slack_url: str, database_url: 
 
 
 async def start_bot(settings: Settings, sock: socket.socket) -> BotServer:
+    from bot.web.app import create_app
+
     app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
     task = asyncio.create_task(server.serve(sockets=[sock]))
