@@ -108,7 +108,11 @@ def _button(
     style: str | None = None,
     confirm: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    button: dict[str, Any] = {"type": "button", "action_id": action_id, "text": plain(text, BUTTON_TEXT_LIMIT)}
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": plain(text, BUTTON_TEXT_LIMIT),
+    }
     if value is not None:
         if len(value) > BUTTON_VALUE_LIMIT:
             raise ValueError(f"a button value is at most {BUTTON_VALUE_LIMIT} characters")
@@ -126,7 +130,8 @@ def cancel_button(meeting: Meeting, user_tz: str, *, with_dialog: bool = True) -
     dialog = {
         "title": plain("Cancel this meeting?", 100),
         "text": mrkdwn(
-            f"*{escape(meeting.topic)}* on {slack_date(meeting.start, local_time_text(meeting.start, user_tz))} "
+            f"*{escape(meeting.topic)}* on "
+            f"{slack_date(meeting.start, local_time_text(meeting.start, user_tz))} "
             "will be deleted from Webex. This cannot be undone.",
             300,
         ),
@@ -162,13 +167,15 @@ class CardOptions:
 def card_fallback_text(meeting: Meeting, user_tz: str) -> str:
     """The notification text (and what screen readers read) for a meeting card."""
     return clip(
-        f"{meeting.topic} · {local_time_text(meeting.start, user_tz)} · {duration_text(meeting.duration_minutes)}"
-        f" · meeting {meeting.meeting_key}",
+        f"{meeting.topic} · {local_time_text(meeting.start, user_tz)} · "
+        f"{duration_text(meeting.duration_minutes)} · meeting {meeting.meeting_key}",
         SECTION_TEXT_LIMIT,
     )
 
 
-def meeting_card(meeting: Meeting, links: CardLinks, user_tz: str, options: CardOptions | None = None) -> list[Block]:
+def meeting_card(
+    meeting: Meeting, links: CardLinks, user_tz: str, options: CardOptions | None = None
+) -> list[Block]:
     opts = options or CardOptions()
     blocks: list[Block] = []
     if opts.note:
@@ -192,9 +199,12 @@ def meeting_card(meeting: Meeting, links: CardLinks, user_tz: str, options: Card
         names = ", ".join(escape(i.name or i.email) for i in meeting.invitees)
         blocks.append({"type": "section", "block_id": "invitees", "text": mrkdwn(f"*Invitees*\n{names}")})
     if meeting.agenda:
-        blocks.append({"type": "section", "block_id": "agenda", "text": mrkdwn(f"*Agenda*\n{escape(meeting.agenda)}")})
+        blocks.append(
+            {"type": "section", "block_id": "agenda", "text": mrkdwn(f"*Agenda*\n{escape(meeting.agenda)}")}
+        )
     zone = zone_by_id(meeting.time_zone_id).name if 0 <= meeting.time_zone_id < 62 else ""
-    context = f"Times show in each reader's own time zone. Scheduled for {escape(local_time_text(meeting.start, user_tz))}"
+    scheduled_for = escape(local_time_text(meeting.start, user_tz))
+    context = f"Times show in each reader's own time zone. Scheduled for {scheduled_for}"
     if zone:
         context += f" (Webex zone {escape(zone)})"
     blocks.append({"type": "context", "block_id": "zone", "elements": [mrkdwn(context + ".")]})
@@ -204,7 +214,9 @@ def meeting_card(meeting: Meeting, links: CardLinks, user_tz: str, options: Card
     if opts.for_host and links.host_url:
         actions.append(_button("Start as host", START, url=links.host_url, value=meeting.meeting_key))
     if links.calendar_url:
-        actions.append(_button("Add to calendar", CALENDAR, url=links.calendar_url, value=meeting.meeting_key))
+        actions.append(
+            _button("Add to calendar", CALENDAR, url=links.calendar_url, value=meeting.meeting_key)
+        )
     if opts.for_host:
         actions.append(_button("Share in channel", SHARE, value=meeting.meeting_key))
         actions.append(_button("Edit", EDIT, value=meeting.meeting_key))
@@ -228,7 +240,8 @@ def cancelled_card(meeting_key: str, topic: str, *, already: bool = False) -> li
 def cancel_confirmation(meeting: Meeting, user_tz: str) -> list[Block]:
     """The question `/webex cancel <number>` asks before deleting anything."""
     text = (
-        f"Cancel *{escape(meeting.topic)}* on {when_text(meeting, user_tz)} (meeting {meeting.meeting_key})?\n"
+        f"Cancel *{escape(meeting.topic)}* on {when_text(meeting, user_tz)} "
+        f"(meeting {meeting.meeting_key})?\n"
         "It will be deleted from Webex. This cannot be undone."
     )
     return [
@@ -389,7 +402,9 @@ def _duration_option(minutes: int) -> dict[str, Any]:
     return {"text": plain(duration_text(minutes), 75), "value": str(minutes)}
 
 
-def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = "") -> Block:
+def _input(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
+) -> Block:
     block: Block = {
         "type": "input",
         "block_id": block_id,
@@ -411,7 +426,9 @@ def _form_blocks(prefill: FormPrefill, user_tz: str, now: datetime, *, editing: 
     durations = sorted(set(DURATION_CHOICES) | {prefill.duration_minutes})
     blocks: list[Block] = []
     if prefill.problem:
-        blocks.append({"type": "section", "block_id": "problem", "text": mrkdwn(f":warning: {escape(prefill.problem)}")})
+        blocks.append(
+            {"type": "section", "block_id": "problem", "text": mrkdwn(f":warning: {escape(prefill.problem)}")}
+        )
     topic_element: dict[str, Any] = {"type": "plain_text_input", "max_length": MAX_TOPIC_LENGTH}
     if prefill.topic:
         topic_element["initial_value"] = prefill.topic[:MAX_TOPIC_LENGTH]
@@ -440,11 +457,20 @@ def _form_blocks(prefill: FormPrefill, user_tz: str, now: datetime, *, editing: 
     if prefill.invitee_user_ids:
         users["initial_users"] = list(prefill.invitee_user_ids)
     blocks.append(_input(INVITEES, "Invitees", users, optional=True))
-    emails: dict[str, Any] = {"type": "plain_text_input", "placeholder": plain("ana@example.com, li@example.com", 150)}
+    emails: dict[str, Any] = {
+        "type": "plain_text_input",
+        "placeholder": plain("ana@example.com, li@example.com", 150),
+    }
     if prefill.emails:
         emails["initial_value"] = ", ".join(prefill.emails)
     blocks.append(
-        _input(EMAILS, "Other invitees (email addresses)", emails, optional=True, hint="Separate them with commas.")
+        _input(
+            EMAILS,
+            "Other invitees (email addresses)",
+            emails,
+            optional=True,
+            hint="Separate them with commas.",
+        )
     )
     agenda: dict[str, Any] = {"type": "plain_text_input", "multiline": True, "max_length": MAX_AGENDA_LENGTH}
     if prefill.agenda:

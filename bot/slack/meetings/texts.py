@@ -1,0 +1,109 @@
+"""What the bot says about meetings: acks, usage, confirmations and meeting-specific error messages."""
+
+from __future__ import annotations
+
+from bot.services.meetings import (
+    CreateOutcomeUnknown,
+    MeetingNotCreated,
+    MeetingRequestInvalid,
+    ScheduleInProgress,
+)
+from bot.webex.errors import AccessDenied, AccessTokenInvalid, InvalidRequest, MeetingNotFound
+
+SCHEDULING = "Scheduling…"
+LOOKING = "Looking up your meetings…"
+STARTING = "Starting a meeting…"
+CANCELLING = "Looking up the meeting…"
+JOINING = "Getting the join link…"
+
+SCHEDULE_USAGE = "/webex schedule [topic] [when] [for <duration>] [with @people or emails]"
+SCHEDULE_SUMMARY = (
+    "Schedule a meeting: `/webex schedule Design review tomorrow 3pm for 45m with @ana`. "
+    "With no text, a form opens."
+)
+LIST_USAGE = "/webex list | today | week"
+LIST_SUMMARY = "Your upcoming meetings (`today`, `week` for a shorter view), each with Join, Edit and Cancel."
+CANCEL_USAGE = "/webex cancel <meeting number>"
+CANCEL_SUMMARY = "Cancel a meeting: `/webex cancel 123456789` (asks before deleting)."
+NOW_USAGE = "/webex now [topic]"
+NOW_SUMMARY = "Start a meeting right now and post its Join button in this channel: `/webex now Quick sync`."
+JOIN_USAGE = "/webex join <meeting number>"
+JOIN_SUMMARY = "The join link of a meeting: `/webex join 123456789`."
+EDIT_USAGE = "/webex edit <meeting number>"
+EDIT_SUMMARY = "Change a meeting's topic, time, duration, invitees or agenda in a form."
+
+CANCEL_NEEDS_NUMBER = (
+    "Which meeting? Give its number: `/webex cancel 123456789`. `/webex list` shows your meetings "
+    "with a Cancel button each."
+)
+JOIN_NEEDS_NUMBER = "Which meeting? Give its number: `/webex join 123456789`."
+EDIT_NEEDS_NUMBER = (
+    "Which meeting? Give its number: `/webex edit 123456789`, or press Edit on a meeting in `/webex list`."
+)
+KEPT = "Kept it: nothing was cancelled."
+NOTHING_CHANGED = "Nothing changed: the meeting already looks like that."
+SCHEDULE_EXAMPLES = (
+    "For example: `/webex schedule Design review tomorrow 3pm for 45m with @ana`, "
+    '`/webex schedule "1:1" fri 09:30`, or `/webex schedule` alone for a form.'
+)
+FORM_OPEN_FAILED = "I could not open the form in time. Press the button to open it."
+NO_CHANNEL_TO_SHARE = (
+    "I cannot post in this conversation. Invite me to the channel (`/invite @webex-bot`) first."
+)
+NOT_FOR_YOU = "Only the person who scheduled this meeting can change it from here."
+
+
+def scheduled_note(repeated: bool, shared: bool) -> str:
+    if repeated:
+        return ":white_check_mark: Already scheduled: this is the meeting your earlier request created."
+    if shared:
+        return ":white_check_mark: Scheduled, and posted in the channel."
+    return ":white_check_mark: Scheduled. Only you see this card; *Share in channel* posts it for everyone."
+
+
+def changed_note(changed: tuple[str, ...]) -> str:
+    if not changed:
+        return NOTHING_CHANGED
+    return ":pencil2: Updated the " + ", ".join(changed) + "."
+
+
+def explain_meeting_error(error: Exception) -> str | None:
+    """Meeting wording for errors the general mapper would explain less precisely; None otherwise."""
+    if isinstance(error, MeetingRequestInvalid):
+        return f"{error.message}\n{SCHEDULE_EXAMPLES}" if error.field in ("start", "topic") else error.message
+    if isinstance(error, ScheduleInProgress):
+        return "I am already scheduling this meeting; its card will appear here in a moment."
+    if isinstance(error, MeetingNotCreated):
+        return (
+            "Webex did not answer in time. I checked afterwards: no meeting was created. "
+            "Please try again in a minute."
+        )
+    if isinstance(error, CreateOutcomeUnknown):
+        return (
+            "Webex did not answer in time, and I could not check whether the meeting was created. "
+            "Run `/webex list` in a minute: if it is not there, schedule it again."
+        )
+    if isinstance(error, AccessTokenInvalid):
+        return (
+            "Webex refused your sign-in even after renewing it. Run `/webex connect` to link your account "
+            "again, then repeat the command."
+        )
+    if isinstance(error, MeetingNotFound):
+        return (
+            "Webex has no meeting with that number: it may have been cancelled, or the number is mistyped. "
+            "`/webex list` shows your meetings and their numbers."
+        )
+    if isinstance(error, AccessDenied):
+        return (
+            "Webex says you may not do that: the meeting belongs to another host, or your link lacks the "
+            "`meeting_modify` permission. Only the host can change or cancel a meeting; `/webex status` "
+            "shows what your link allows."
+        )
+    if isinstance(error, InvalidRequest) and error.field:
+        what = error.field.replace("_", " ")
+        return f"Webex refused the {what}: {error.reason.rstrip('.')}. Nothing was changed."
+    return None
+
+
+# Exception type -> its explanation, for anyone who wants the list (the mapper calls the function).
+MEETING_ERRORS = explain_meeting_error

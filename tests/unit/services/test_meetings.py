@@ -1,0 +1,506 @@
+"""MeetingService with in-memory fakes of Webex, the token service and the idempotency records."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.domain.accounts import Link
+from bot.domain.clock import FakeClock
+from bot.domain.meetings import CreatedMeeting, Invitee, Meeting, MeetingChanges, MeetingDraft, MeetingPage
+from bot.domain.timezones import zone_by_id
+from bot.services.errors import NotLinked
+from bot.services.meetings import (
+    CreateOutcomeUnknown,
+    ListWindow,
+    MeetingEdit,
+    MeetingNotCreated,
+    MeetingRequestInvalid,
+    MeetingService,
+    ScheduleInProgress,
+    ScheduleRequest,
+    check_meeting_key,
+    clean_agenda,
+    clean_topic,
+    window_bounds,
+)
+from bot.webex.client import WebexCredentials
+from bot.webex.errors import AccessTokenInvalid, MeetingNotFound, WebexTimeout, WebexUnavailable
+
+NOW = datetime(2026, 3, 2, 9, 7, tzinfo=UTC)  # a Monday
+
+
+class FakeTokens:
+    def __init__(self) -> None:
+        self.token = "token-1"
+        self.refreshes = 0
+        self.linked = True
+
+    def _link(self) -> Link:
+        return Link(
+            team_id="T1",
+            user_id="U1",
+            site="sandbox",
+            webex_id="alice",
+            email="alice@sandbox.example",
+            scopes=("meeting_modify",),
+            access_token=self.token,
+            refresh_token="sandbox_r",
+            access_expires_at=NOW + timedelta(hours=2),
+            refresh_expires_at=None,
+            created_at=NOW,
+            updated_at=NOW,
+        )
+
+    async def link_with_fresh_token(self, team_id: str, user_id: str) -> Link:
+        if not self.linked:
+            raise NotLinked("not linked")
+        return self._link()
+
+    async def refresh_after_rejection(self, team_id: str, user_id: str, rejected_access_token: str) -> Link:
+        if rejected_access_token == self.token:
+            self.refreshes += 1
+            self.token = f"token-{self.refreshes + 1}"
+        return self._link()
+
+
+@dataclass
+class FakeWebex:
+    """Meetings in a dict; only the current token is accepted; faults are queued per operation."""
+
+    tokens: FakeTokens
+    meetings: dict[str, Meeting] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+    faults: dict[str, list[Exception]] = field(default_factory=dict)
+    timeout_after_create: bool = False
+    set_calls: list[MeetingChanges] = field(default_factory=list)
+    next_key: int = 123456789
+
+    def _enter(self, operation: str, creds: WebexCredentials) -> None:
+        self.calls.append(operation)
+        if creds.access_token != self.tokens.token:
+            raise AccessTokenInvalid("WebEx access token is invalid", "030047")
+        queued = self.faults.get(operation)
+        if queued:
+            raise queued.pop(0)
+
+    async def create_meeting(self, creds: WebexCredentials, draft: MeetingDraft) -> CreatedMeeting:
+        self._enter("create", creds)
+        await asyncio.sleep(0)  # Webex takes a while: let a duplicate delivery arrive meanwhile
+        key = str(self.next_key)
+        self.next_key += 1
+        self.meetings[key] = Meeting(
+            meeting_key=key,
+            topic=draft.topic,
+            start=draft.start,
+            duration_minutes=draft.duration_minutes,
+            time_zone_id=draft.time_zone_id,
+            agenda=draft.agenda,
+            invitees=draft.invitees,
+            host_key="654321",
+        )
+        if self.timeout_after_create:
+            self.timeout_after_create = False
+            raise WebexTimeout("Webex did not answer in 15 s")
+        return CreatedMeeting(meeting_key=key, attendee_calendar_url=f"https://ical/{key}")
+
+    async def set_meeting(self, creds: WebexCredentials, key: str, changes: MeetingChanges) -> None:
+        self._enter("set", creds)
+        self.set_calls.append(changes)
+        meeting = self.meetings[key]
+        self.meetings[key] = replace(
+            meeting,
+            topic=changes.topic or meeting.topic,
+            start=changes.start or meeting.start,
+            duration_minutes=changes.duration_minutes or meeting.duration_minutes,
+            agenda=meeting.agenda if changes.agenda is None else changes.agenda,
+        )
+
+    async def get_meeting(self, creds: WebexCredentials, key: str) -> Meeting:
+        self._enter("get", creds)
+        if key not in self.meetings:
+            raise MeetingNotFound("Corresponding Meeting not found", "060001")
+        return self.meetings[key]
+
+    async def delete_meeting(self, creds: WebexCredentials, key: str) -> None:
+        self._enter("delete", creds)
+        if self.meetings.pop(key, None) is None:
+            raise MeetingNotFound("Corresponding Meeting not found", "060001")
+
+    async def list_meetings(
+        self,
+        creds: WebexCredentials,
+        *,
+        start_from: int = 1,
+        maximum: int = 10,
+        starts_after: datetime | None = None,
+        starts_before: datetime | None = None,
+    ) -> MeetingPage:
+        self._enter("list", creds)
+        rows = sorted(
+            (
+                m
+                for m in self.meetings.values()
+                if (starts_after is None or m.start >= starts_after)
+                and (starts_before is None or m.start <= starts_before)
+            ),
+            key=lambda m: m.start,
+        )
+        return MeetingPage(
+            meetings=tuple(rows[start_from - 1 : start_from - 1 + maximum]),
+            total=len(rows),
+            start_from=start_from,
+        )
+
+    async def join_url(
+        self,
+        creds: WebexCredentials,
+        key: str,
+        *,
+        attendee_name: str | None = None,
+        attendee_email: str | None = None,
+    ) -> str:
+        self._enter("join", creds)
+        return f"https://sandbox.webex.test/j/{key}?name={attendee_name or ''}"
+
+    async def host_url(self, creds: WebexCredentials, key: str) -> str:
+        self._enter("host", creds)
+        return f"https://sandbox.webex.test/h/{key}"
+
+
+@dataclass(frozen=True)
+class Record:
+    status: str
+    owned: bool
+    result: dict[str, Any] | None
+
+
+class FakeOperations:
+    """Like the operations table: the first begin owns a key; done and failed records are final."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, tuple[str, dict[str, Any] | None]] = {}
+
+    async def begin(
+        self, key: str, team_id: str, user_id: str, kind: str, request: dict[str, Any] | None = None
+    ) -> Record:
+        if key in self.records:
+            status, result = self.records[key]
+            return Record(status, False, result)
+        self.records[key] = ("started", None)
+        return Record("started", True, None)
+
+    async def finish(self, key: str, result: dict[str, Any] | None = None) -> bool:
+        self.records[key] = ("done", result)
+        return True
+
+    async def fail(self, key: str, error: str, result: dict[str, Any] | None = None) -> bool:
+        self.records[key] = ("failed", result)
+        return True
+
+
+@dataclass
+class World:
+    tokens: FakeTokens
+    webex: FakeWebex
+    operations: FakeOperations
+    clock: FakeClock
+    service: MeetingService
+
+
+@pytest.fixture
+def world() -> World:
+    tokens = FakeTokens()
+    webex = FakeWebex(tokens)
+    operations = FakeOperations()
+    clock = FakeClock(NOW)
+    return World(tokens, webex, operations, clock, MeetingService(tokens, webex, operations, clock))
+
+
+def request(**overrides: object) -> ScheduleRequest:
+    values: dict[str, object] = {
+        "topic": "Design review",
+        "start": datetime(2026, 3, 3, 14, 0, tzinfo=UTC),
+        "user_tz": "Europe/Berlin",
+        "duration_minutes": 45,
+    }
+    values.update(overrides)
+    return ScheduleRequest(**values)  # type: ignore[arg-type]
+
+
+# ---- schedule ----------------------------------------------------------------------------------
+
+
+async def test_schedule_creates_one_meeting_with_its_links(world: World) -> None:
+    result = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert list(world.webex.meetings) == [result.meeting.meeting_key]
+    assert result.meeting.topic == "Design review"
+    assert result.meeting.duration_minutes == 45
+    assert result.join_url.endswith(result.meeting.meeting_key + "?name=")
+    assert result.host_url.startswith("https://sandbox.webex.test/h/")
+    assert result.calendar_url == f"https://ical/{result.meeting.meeting_key}"
+    assert zone_by_id(result.meeting.time_zone_id).iana == "Europe/Berlin"
+    assert not result.repeated
+
+
+async def test_a_repeated_request_answers_with_the_same_meeting(world: World) -> None:
+    first = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    second = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert second.meeting.meeting_key == first.meeting.meeting_key
+    assert second.repeated and second.calendar_url == first.calendar_url
+    assert world.webex.calls.count("create") == 1
+
+
+async def test_concurrent_duplicates_create_exactly_one(world: World) -> None:
+    results = await asyncio.gather(
+        *(world.service.schedule("T1", "U1", request(), request_key="same") for _ in range(3)),
+        return_exceptions=True,
+    )
+    assert len(world.webex.meetings) == 1
+    assert sum(isinstance(r, ScheduleInProgress) for r in results) == 2
+
+
+async def test_a_timeout_on_create_finds_the_meeting_instead_of_creating_another(world: World) -> None:
+    world.webex.timeout_after_create = True
+    result = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert len(world.webex.meetings) == 1
+    assert result.meeting.meeting_key in world.webex.meetings
+    assert world.webex.calls.count("create") == 1
+
+
+async def test_a_timeout_where_nothing_was_created_is_reported_and_the_retry_looks_first(
+    world: World,
+) -> None:
+    world.webex.faults["create"] = [WebexTimeout("no answer")]
+    with pytest.raises(MeetingNotCreated):
+        await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert world.webex.meetings == {}
+    result = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert world.webex.calls.count("list") == 2  # after the timeout, and before the retry creates
+    assert list(world.webex.meetings) == [result.meeting.meeting_key]
+
+
+async def test_a_timeout_and_webex_gone_says_the_outcome_is_unknown(world: World) -> None:
+    world.webex.faults["create"] = [WebexTimeout("no answer")]
+    world.webex.faults["list"] = [WebexUnavailable("HTTP 503")]
+    with pytest.raises(CreateOutcomeUnknown):
+        await world.service.schedule("T1", "U1", request(), request_key="k1")
+
+
+async def test_an_unavailable_webex_fails_the_record_so_a_retry_looks_before_creating(world: World) -> None:
+    world.webex.faults["create"] = [WebexUnavailable("HTTP 502")]
+    with pytest.raises(WebexUnavailable):
+        await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert world.operations.records["k1"][0] == "failed"
+    await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert world.webex.calls.count("create") == 2 and len(world.webex.meetings) == 1
+
+
+async def test_a_rejected_token_is_refreshed_once_and_the_call_retried(world: World) -> None:
+    world.webex.faults["create"] = [AccessTokenInvalid("WebEx access token is invalid")]
+    result = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert world.tokens.refreshes == 1
+    assert result.meeting.meeting_key in world.webex.meetings
+
+
+async def test_a_token_rejected_twice_is_not_refreshed_again(world: World) -> None:
+    world.webex.faults["get"] = [AccessTokenInvalid("invalid"), AccessTokenInvalid("invalid")]
+    world.webex.meetings["111222333"] = Meeting("111222333", "x", NOW + timedelta(hours=1), 30, 20)
+    with pytest.raises(AccessTokenInvalid):
+        await world.service.get("T1", "U1", "111222333")
+    assert world.tokens.refreshes == 1
+
+
+async def test_not_linked_reaches_the_caller(world: World) -> None:
+    world.tokens.linked = False
+    with pytest.raises(NotLinked):
+        await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert world.webex.calls == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field_name"),
+    [
+        ({"topic": "   "}, "topic"),
+        ({"topic": "bell\x07"}, "topic"),
+        ({"topic": "x" * 513}, "topic"),
+        ({"agenda": "nul\x00"}, "agenda"),
+        ({"agenda": "a" * 2501}, "agenda"),
+        ({"start": NOW - timedelta(hours=1)}, "start"),
+        ({"duration_minutes": 0}, "duration"),
+        ({"duration_minutes": 24 * 60 + 1}, "duration"),
+        ({"invitees": (Invitee("not-an-email"),)}, "invitees"),
+    ],
+)
+async def test_requests_webex_cannot_take_are_refused_before_any_call(
+    world: World, overrides: dict[str, object], field_name: str
+) -> None:
+    with pytest.raises(MeetingRequestInvalid) as caught:
+        await world.service.schedule("T1", "U1", request(**overrides), request_key="k1")
+    assert caught.value.field == field_name
+    assert caught.value.message
+    assert world.webex.calls == []
+
+
+async def test_text_is_carried_exactly(world: World) -> None:
+    topic = 'Q&A "<b>review</b>" ]]> 🚀 ревью مراجعة'
+    agenda = "1. <intro> & 'welcome'\n2.\tdemo 🎉"
+    result = await world.service.schedule("T1", "U1", request(topic=topic, agenda=agenda), request_key="k1")
+    stored = world.webex.meetings[result.meeting.meeting_key]
+    assert stored.topic == topic and stored.agenda == agenda
+
+
+def test_topic_newlines_become_spaces_and_control_characters_are_named() -> None:
+    assert clean_topic(" Plan\nQ3 ") == "Plan Q3"
+    with pytest.raises(MeetingRequestInvalid, match="U\\+001B"):
+        clean_topic("esc\x1b")
+    assert clean_agenda("line\r\nline") == "line\r\nline"
+
+
+async def test_invitees_are_deduplicated_by_email(world: World) -> None:
+    invitees = (Invitee("ana@example.com", "Ana"), Invitee("ANA@example.com"), Invitee("li@example.com"))
+    result = await world.service.schedule("T1", "U1", request(invitees=invitees), request_key="k1")
+    assert [i.email for i in result.meeting.invitees] == ["ana@example.com", "li@example.com"]
+
+
+@pytest.mark.parametrize(
+    ("user_tz", "local_start", "iana"),
+    [
+        # Europe moves its clocks on 29 March 2026, the US on 8 March: the zone is chosen per date.
+        ("Europe/Berlin", datetime(2026, 3, 30, 9, 0), "Europe/Berlin"),
+        ("America/New_York", datetime(2026, 3, 9, 9, 0), "America/New_York"),
+        ("Europe/Vienna", datetime(2026, 3, 30, 9, 0), None),
+    ],
+)
+async def test_the_webex_zone_matches_the_offset_on_the_meeting_date(
+    world: World, user_tz: str, local_start: datetime, iana: str | None
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    start = local_start.replace(tzinfo=ZoneInfo(user_tz))
+    result = await world.service.schedule("T1", "U1", request(start=start, user_tz=user_tz), request_key="k")
+    zone = zone_by_id(result.meeting.time_zone_id)
+    if iana:
+        assert zone.iana == iana
+    assert start.astimezone(zone.tzinfo).utcoffset() == start.utcoffset()
+    assert result.meeting.start == start.astimezone(UTC)
+
+
+async def test_an_unknown_user_zone_falls_back_to_gmt_with_the_same_instant(world: World) -> None:
+    start = datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
+    result = await world.service.schedule(
+        "T1", "U1", request(user_tz="Mars/Olympus", start=start), request_key="k"
+    )
+    assert result.meeting.time_zone_id == 20 and result.meeting.start == start
+
+
+async def test_start_now_begins_at_the_next_minute(world: World) -> None:
+    world.clock.set(datetime(2026, 3, 2, 9, 7, 31, tzinfo=UTC))
+    result = await world.service.start_now("T1", "U1", "Quick sync", "Europe/Berlin", request_key="n1")
+    assert result.meeting.start == datetime(2026, 3, 2, 9, 8, tzinfo=UTC)
+    assert result.host_url
+
+
+# ---- list --------------------------------------------------------------------------------------
+
+
+def seed(world: World, count: int, *, first: datetime, every: timedelta) -> None:
+    for i in range(count):
+        key = str(500000000 + i)
+        world.webex.meetings[key] = Meeting(key, f"m{i}", first + i * every, 30, 20)
+
+
+async def test_list_pages_through_upcoming_meetings(world: World) -> None:
+    seed(world, 12, first=NOW + timedelta(hours=1), every=timedelta(hours=3))
+    page1 = await world.service.list_upcoming("T1", "U1", user_tz="Europe/Berlin")
+    assert [m.topic for m in page1.meetings] == [f"m{i}" for i in range(10)]
+    assert page1.next_start_from == 11
+    page2 = await world.service.list_upcoming("T1", "U1", user_tz="Europe/Berlin", start_from=11)
+    assert [m.topic for m in page2.meetings] == ["m10", "m11"] and page2.next_start_from is None
+
+
+async def test_list_shows_a_running_meeting_but_not_an_ended_one(world: World) -> None:
+    world.webex.meetings["100000001"] = Meeting("100000001", "ended", NOW - timedelta(hours=2), 30, 20)
+    world.webex.meetings["100000002"] = Meeting("100000002", "running", NOW - timedelta(minutes=10), 60, 20)
+    page = await world.service.list_upcoming("T1", "U1", user_tz="UTC")
+    assert [m.topic for m in page.meetings] == ["running"]
+
+
+async def test_an_empty_list_is_not_an_error(world: World) -> None:
+    page = await world.service.list_upcoming("T1", "U1", user_tz="UTC", window=ListWindow.WEEK)
+    assert page.meetings == () and page.next_start_from is None
+
+
+def test_today_is_the_persons_own_day() -> None:
+    late = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)  # already 3 March in Tokyo
+    after, before = window_bounds(ListWindow.TODAY, late, "Asia/Tokyo")
+    assert after == datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+    assert before == datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
+    _, week_end = window_bounds(ListWindow.WEEK, late, "UTC")
+    assert week_end == datetime(2026, 3, 10, 0, 0, tzinfo=UTC)
+
+
+# ---- change, cancel, join ----------------------------------------------------------------------
+
+
+async def test_change_sends_only_what_changed(world: World) -> None:
+    created = await world.service.schedule("T1", "U1", request(agenda="a"), request_key="k1")
+    key = created.meeting.meeting_key
+    new_start = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+    result = await world.service.change(
+        "T1",
+        "U1",
+        key,
+        MeetingEdit(
+            user_tz="Europe/Berlin", topic="Design review", start=new_start, duration_minutes=45, agenda="a"
+        ),
+    )
+    assert result.changed == ("time",)
+    sent = world.webex.set_calls[-1]
+    assert sent.start == new_start and sent.time_zone_id is not None
+    assert sent.topic is None and sent.duration_minutes is None and sent.agenda is None
+    assert result.meeting.start == new_start
+
+
+async def test_change_with_nothing_different_makes_no_call(world: World) -> None:
+    created = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    result = await world.service.change(
+        "T1", "U1", created.meeting.meeting_key, MeetingEdit(user_tz="UTC", topic="Design review")
+    )
+    assert result.changed == () and world.webex.set_calls == []
+
+
+async def test_cancel_deletes_and_a_second_cancel_says_it_is_already_gone(world: World) -> None:
+    created = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    key = created.meeting.meeting_key
+    first = await world.service.cancel("T1", "U1", key)
+    assert not first.already_cancelled and first.topic == "Design review"
+    assert key not in world.webex.meetings
+    second = await world.service.cancel("T1", "U1", key)
+    assert second.already_cancelled
+
+
+async def test_cancel_racing_another_delete_is_already_cancelled(world: World) -> None:
+    created = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    world.webex.faults["delete"] = [MeetingNotFound("Corresponding Meeting not found", "060001")]
+    result = await world.service.cancel("T1", "U1", created.meeting.meeting_key)
+    assert result.already_cancelled and result.topic == "Design review"
+
+
+async def test_join_url_passes_the_name(world: World) -> None:
+    url = await world.service.join_url("T1", "U1", "123 456 789", name="Li")
+    assert url.endswith("123456789?name=Li")
+
+
+@pytest.mark.parametrize("text", ["abc", "12", "", "12345678901234567890123"])
+def test_meeting_numbers_that_cannot_be_one_are_refused(text: str) -> None:
+    with pytest.raises(MeetingRequestInvalid):
+        check_meeting_key(text)
+
+
+def test_meeting_numbers_as_people_type_them() -> None:
+    assert check_meeting_key(" 1234 567-890 ") == "1234567890"
