@@ -1,1 +1,67 @@
-"""Test fixtures: slack (filled in by its area)."""
+"""Test fixtures: the Slack stand-in (running, with alice, bob and carol), request signing, a driver."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import pytest
+
+from bot.sandbox import SANDBOX_USERS, SlackDriver, SlackSigner, SlackStandIn
+
+SLACK_SIGNING_SECRET = "sandbox-signing-secret-0123456789abcdef"
+SLACK_BOT_TOKEN = "xoxb-sandbox-0000-token"
+
+DriverFactory = Callable[..., SlackDriver]
+
+
+@pytest.fixture
+def slack_signing_secret() -> str:
+    return SLACK_SIGNING_SECRET
+
+
+@pytest.fixture
+def slack_bot_token() -> str:
+    return SLACK_BOT_TOKEN
+
+
+@pytest.fixture
+async def slack_standin() -> AsyncIterator[SlackStandIn]:
+    """The stand-in on the test's event loop, with alice, bob and carol; point slack_sdk at `.url`."""
+    async with SlackStandIn(SANDBOX_USERS, bot_token=SLACK_BOT_TOKEN) as standin:
+        yield standin
+
+
+@pytest.fixture
+def slack_standin_thread() -> Iterator[SlackStandIn]:
+    """The same stand-in on a thread of its own, for synchronous tests and servers run in threads."""
+    with SlackStandIn(SANDBOX_USERS, bot_token=SLACK_BOT_TOKEN) as standin:
+        yield standin
+
+
+@pytest.fixture
+def slack_signer(slack_standin: SlackStandIn) -> SlackSigner:
+    """Signs requests with SLACK_SIGNING_SECRET; response URLs and trigger ids come from the stand-in."""
+    workspace = slack_standin.workspace
+    return SlackSigner(
+        SLACK_SIGNING_SECRET,
+        ids=slack_standin,
+        team_id=workspace.team_id,
+        team_domain=workspace.team_domain,
+        api_app_id=workspace.app_id,
+        bot_user_id=workspace.bot_user_id,
+    )
+
+
+@pytest.fixture
+async def slack_driver(slack_standin: SlackStandIn) -> AsyncIterator[DriverFactory]:
+    """`slack_driver(bot_url, user_id="U_ALICE", ...)` -> a SlackDriver; all are closed after the test."""
+    drivers: list[SlackDriver] = []
+
+    def make(bot_url: str, **options: object) -> SlackDriver:
+        driver = SlackDriver(bot_url, SLACK_SIGNING_SECRET, slack_standin, **options)  # type: ignore[arg-type]
+        drivers.append(driver)
+        return driver
+
+    yield make
+    for driver in drivers:
+        await driver.aclose()
