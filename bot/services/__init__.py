@@ -1,0 +1,1 @@
+"""Use cases, independent of Slack: accounts and tokens, meetings."""

@@ -1,0 +1,48 @@
+"""Persistence: the database, its migrations, encrypted Webex links, OAuth states and idempotency records."""
+
+from bot.store.crypto import InvalidTokenKey, TokenCipher, UndecryptableToken, parse_token_keys
+from bot.store.database import (
+    Database,
+    UnsupportedDatabase,
+    async_url,
+    reencrypt_tokens,
+    upgrade,
+    upgrade_sync,
+)
+from bot.store.links import LinkStore, NewTokens, RefreshBusy, RefreshTurn
+from bot.store.operations import Operation, OperationStore
+from bot.store.states import (
+    ConnectAttempt,
+    OAuthStateStore,
+    StateAlreadyUsed,
+    StateExpired,
+    StateForAnotherUser,
+    StateRejected,
+    StateUnknown,
+)
+
+__all__ = [
+    "ConnectAttempt",
+    "Database",
+    "InvalidTokenKey",
+    "LinkStore",
+    "NewTokens",
+    "OAuthStateStore",
+    "Operation",
+    "OperationStore",
+    "RefreshBusy",
+    "RefreshTurn",
+    "StateAlreadyUsed",
+    "StateExpired",
+    "StateForAnotherUser",
+    "StateRejected",
+    "StateUnknown",
+    "TokenCipher",
+    "UndecryptableToken",
+    "UnsupportedDatabase",
+    "async_url",
+    "parse_token_keys",
+    "reencrypt_tokens",
+    "upgrade",
+    "upgrade_sync",
+]

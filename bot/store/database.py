@@ -1,0 +1,192 @@
+"""The database: one async engine per process, Alembic migrations applied from inside the package."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool, StaticPool
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Any fixed number works; it only has to be the same in every process migrating this database.
+MIGRATION_LOCK_ID = 0x77656278  # "webx"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+}
+
+
+class UnsupportedDatabase(ValueError):
+    """DATABASE_URL names a database this bot does not run on."""
+
+
+def async_url(url: str | URL) -> URL:
+    """The URL with its async driver: `sqlite://` and `postgresql://` get aiosqlite and asyncpg."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    name = parsed.drivername
+    if name in _ASYNC_DRIVERS:
+        return parsed.set(drivername=_ASYNC_DRIVERS[name])
+    if name in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+        return parsed
+    raise UnsupportedDatabase(
+        f"DATABASE_URL uses {name!r}; use sqlite+aiosqlite:///path/to/file.db or "
+        "postgresql+asyncpg://user:password@host/database"
+    )
+
+
+def _is_memory_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    # WAL lets readers run beside one writer, and the busy timeout makes writers from other
+    # processes wait for the lock instead of failing at once.
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+
+def create_engine_for(
+    url: str | URL, *, pool_size: int | None = None, single_connection: bool = False
+) -> AsyncEngine:
+    """An AsyncEngine set up for this bot (SQLite pragmas, pre-ping, pool size)."""
+    parsed = async_url(url)
+    options: dict[str, Any] = {}
+    if single_connection:
+        options["poolclass"] = NullPool
+    elif _is_memory_sqlite(parsed):
+        # Every connection to ":memory:" is a different database; share one.
+        options["poolclass"] = StaticPool
+    else:
+        options["pool_pre_ping"] = True
+        if pool_size is not None:
+            options["pool_size"] = pool_size
+    engine = create_async_engine(parsed, **options)
+    if parsed.get_backend_name() == "sqlite":
+        _tune_sqlite(engine)
+    return engine
+
+
+def _alembic_config(url: URL) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # Only for running the `alembic` command by hand against this package; `upgrade` passes its connection.
+    config.set_main_option("sqlalchemy.url", url.render_as_string(hide_password=False).replace("%", "%%"))
+    return config
+
+
+_script_heads: tuple[str, ...] | None = None
+
+
+def migration_heads() -> tuple[str, ...]:
+    """The revisions a current database is at (read from the package once)."""
+    global _script_heads
+    if _script_heads is None:
+        script = ScriptDirectory.from_config(_alembic_config(make_url("sqlite://")))
+        _script_heads = tuple(sorted(script.get_heads()))
+    return _script_heads
+
+
+def _upgrade_on(connection: Connection, config: Config, revision: str) -> None:
+    if connection.dialect.name == "postgresql":
+        # Two processes starting together: the second waits here, then finds nothing left to do.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+    else:
+        # SQLite: take the write lock before reading the version table, for the same reason.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+async def upgrade(url: str | URL, revision: str = "head") -> None:
+    """Apply pending migrations (safe when several processes start at once)."""
+    parsed = async_url(url)
+    engine = create_engine_for(parsed, single_connection=True)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade_on, _alembic_config(parsed), revision)
+    finally:
+        await engine.dispose()
+
+
+def upgrade_sync(url: str | URL, revision: str = "head") -> None:
+    """`upgrade` for callers without an event loop (the CLI)."""
+    asyncio.run(upgrade(url, revision))
+
+
+def _current_heads(connection: Connection) -> tuple[str, ...]:
+    return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+
+async def reencrypt_tokens(url: str | URL, keys: Sequence[str]) -> int:
+    """Re-encrypt every stored token and PKCE verifier under the first of `keys`; how many rows changed."""
+    # Imported here: the stores themselves depend on this module.
+    from bot.domain.clock import SystemClock
+    from bot.store.crypto import TokenCipher
+    from bot.store.links import LinkStore
+    from bot.store.states import OAuthStateStore
+
+    cipher = TokenCipher(keys)
+    db = Database(url)
+    try:
+        clock = SystemClock()
+        changed = await LinkStore(db, cipher, clock).reencrypt_all()
+        changed += await OAuthStateStore(db, cipher, clock).reencrypt_all()
+    finally:
+        await db.dispose()
+    return changed
+
+
+class Database:
+    """One engine and session factory for the process; repositories borrow sessions from it."""
+
+    def __init__(self, url: str | URL, *, pool_size: int | None = None) -> None:
+        self.url = async_url(url)
+        self.engine = create_engine_for(self.url, pool_size=pool_size)
+        self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            self.engine, expire_on_commit=False
+        )
+
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        return self.engine.dialect.name
+
+    async def ping(self, timeout: float = 2.0) -> bool:
+        """Whether the database answers a trivial query within `timeout` seconds."""
+        try:
+            async with asyncio.timeout(timeout), self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError, TimeoutError):
+            return False
+        return True
+
+    async def is_current(self, timeout: float = 2.0) -> bool:
+        """Whether the schema is at the newest migration (False when unreachable or behind)."""
+        try:
+            async with asyncio.timeout(timeout), self.engine.connect() as connection:
+                current = await connection.run_sync(_current_heads)
+        except (SQLAlchemyError, OSError, TimeoutError):
+            return False
+        return current == migration_heads()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

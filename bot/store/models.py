@@ -1,0 +1,90 @@
+"""SQLAlchemy tables: Webex links, OAuth connect attempts and idempotency records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.store.columns import UTCDateTime
+
+# Named constraints keep Alembic's batch mode on SQLite able to find and alter them later.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class WebexLinkRow(Base):
+    """One Slack user's link to a Webex account; both tokens are Fernet ciphertext."""
+
+    __tablename__ = "webex_links"
+    __table_args__ = (CheckConstraint("status IN ('active', 'expired')", name="status"),)
+
+    team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site: Mapped[str] = mapped_column(String(128))
+    webex_id: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(320))
+    scopes: Mapped[str] = mapped_column(Text)  # space-separated, as OAuth writes them
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    access_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    refresh_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # Where row locks are not available, a refresh is guarded by this short lease instead.
+    refresh_lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    refresh_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OAuthStateRow(Base):
+    """One connect attempt: the OAuth `state`, who asked, the PKCE verifier (encrypted) and what to resume."""
+
+    __tablename__ = "oauth_states"
+    __table_args__ = (
+        Index("ix_oauth_states_team_id_user_id", "team_id", "user_id"),
+        Index("ix_oauth_states_expires_at", "expires_at"),
+    )
+
+    state: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    code_verifier: Mapped[str] = mapped_column(Text)
+    pending_command: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class OperationRow(Base):
+    """An idempotency record: the first request with a key does the work, repeats see its outcome."""
+
+    __tablename__ = "operations"
+    __table_args__ = (
+        CheckConstraint("status IN ('started', 'done', 'failed')", name="status"),
+        Index("ix_operations_team_id_user_id", "team_id", "user_id"),
+        Index("ix_operations_updated_at", "updated_at"),
+    )
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    request: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
