@@ -1,0 +1,167 @@
+"""What every meeting surface shares: who the person is, their invitees, and sending cards and lists."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.domain.meetings import Invitee, Meeting
+from bot.services.meetings import (
+    ListWindow,
+    MeetingRequestInvalid,
+    ScheduledMeeting,
+    UpcomingMeetings,
+)
+from bot.slack.meetings import blocks, texts
+from bot.slack.profiles import ProfileNotFound
+from bot.slack.replies import Reply
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
+
+logger = logging.getLogger(__name__)
+
+
+async def user_tz(services: Services, team_id: str, user_id: str) -> str:
+    """The person's Slack time zone; UTC when Slack will not say."""
+    try:
+        return (await services.profiles.get(team_id, user_id)).tz or "UTC"
+    except (ProfileNotFound, SlackApiError):
+        logger.warning("no Slack profile for team=%s user=%s; using UTC", team_id, user_id)
+        return "UTC"
+
+
+async def display_name(services: Services, team_id: str, user_id: str) -> str:
+    try:
+        return (await services.profiles.get(team_id, user_id)).display_name
+    except (ProfileNotFound, SlackApiError):
+        return ""
+
+
+async def invitees_for(
+    services: Services, team_id: str, user_ids: tuple[str, ...], emails: tuple[str, ...]
+) -> tuple[Invitee, ...]:
+    """Slack people become invitees through their profile email; plain addresses are kept as typed."""
+
+    async def one(user_id: str) -> Invitee:
+        try:
+            profile = await services.profiles.get(team_id, user_id)
+        except ProfileNotFound:
+            raise MeetingRequestInvalid(
+                "invitees", f"Slack does not know <@{user_id}>. Pick the person again or type their email."
+            ) from None
+        if not profile.email:
+            raise MeetingRequestInvalid(
+                "invitees",
+                f"I cannot see <@{user_id}>'s email address in Slack, so Webex cannot invite them. "
+                "Add their address as an email instead.",
+            )
+        return Invitee(email=profile.email, name=profile.display_name)
+
+    people = await asyncio.gather(*(one(user_id) for user_id in dict.fromkeys(user_ids)))
+    return tuple(people) + tuple(Invitee(email=email) for email in emails)
+
+
+def card_links(scheduled: ScheduledMeeting) -> blocks.CardLinks:
+    return blocks.CardLinks(
+        join_url=scheduled.join_url, host_url=scheduled.host_url, calendar_url=scheduled.calendar_url
+    )
+
+
+def host_card(scheduled: ScheduledMeeting, tz: str, note: str = "") -> tuple[str, list[dict[str, Any]]]:
+    card = blocks.meeting_card(
+        scheduled.meeting, card_links(scheduled), tz, blocks.CardOptions(for_host=True, note=note)
+    )
+    return blocks.card_fallback_text(scheduled.meeting, tz), card
+
+
+def shared_card(scheduled: ScheduledMeeting, tz: str, shared_by: str) -> tuple[str, list[dict[str, Any]]]:
+    """The channel's copy: no host link, host key or password, and no buttons only the host may use."""
+    links = blocks.CardLinks(join_url=scheduled.join_url, calendar_url=scheduled.calendar_url)
+    card = blocks.meeting_card(
+        scheduled.meeting, links, tz, blocks.CardOptions(for_host=False, shared_by=shared_by)
+    )
+    return blocks.card_fallback_text(scheduled.meeting, tz), card
+
+
+async def post_in_channel(
+    services: Services, channel_id: str, scheduled: ScheduledMeeting, tz: str, user_id: str
+) -> bool:
+    """Post the channel's copy with the bot token; False when the bot may not post there."""
+    if not channel_id:
+        return False
+    text, card = shared_card(scheduled, tz, user_id)
+    try:
+        await services.slack.chat_postMessage(channel=channel_id, text=text, blocks=card)
+    except SlackApiError as error:
+        logger.info("could not post the meeting in %s: %s", channel_id, error.response.get("error"))
+        return False
+    return True
+
+
+async def send_scheduled(
+    services: Services,
+    reply: Reply,
+    scheduled: ScheduledMeeting,
+    tz: str,
+    *,
+    user_id: str,
+    channel_id: str = "",
+    share: bool = False,
+) -> None:
+    shared = False
+    if share and not scheduled.repeated:
+        shared = await post_in_channel(services, channel_id, scheduled, tz, user_id)
+    note = texts.scheduled_note(scheduled.repeated, shared)
+    if share and not shared and not scheduled.repeated:
+        note += "\n" + texts.NO_CHANNEL_TO_SHARE
+    text, card = host_card(scheduled, tz, note)
+    await reply.send(text, card)
+
+
+async def join_urls(
+    services: Services, team_id: str, user_id: str, meetings: tuple[Meeting, ...]
+) -> dict[str, str]:
+    """Join links for a list; a meeting whose link cannot be had just shows no Join button."""
+
+    async def one(meeting: Meeting) -> tuple[str, str]:
+        try:
+            return meeting.meeting_key, await services.meetings.join_url(
+                team_id, user_id, meeting.meeting_key
+            )
+        except Exception:  # a missing link must not hide the whole list
+            logger.warning("no join link for meeting %s", meeting.meeting_key, exc_info=True)
+            return meeting.meeting_key, ""
+
+    return dict(await asyncio.gather(*(one(m) for m in meetings if m.end > services.clock.now())))
+
+
+async def list_message(
+    services: Services,
+    team_id: str,
+    user_id: str,
+    window: ListWindow,
+    *,
+    start_from: int = 1,
+    page_size: int = 10,
+) -> tuple[str, list[dict[str, Any]], UpcomingMeetings]:
+    tz = await user_tz(services, team_id, user_id)
+    page = await services.meetings.list_upcoming(
+        team_id, user_id, user_tz=tz, window=window, start_from=start_from, page_size=page_size
+    )
+    links = await join_urls(services, team_id, user_id, page.meetings)
+    now: datetime = services.clock.now()
+    list_blocks = blocks.meeting_list(
+        page.meetings,
+        links,
+        tz,
+        now,
+        window=window.value,
+        next_start_from=page.next_start_from,
+        continued=start_from > 1,
+    )
+    return blocks.list_fallback_text(page.meetings, window.value), list_blocks, page

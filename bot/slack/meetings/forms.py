@@ -1,0 +1,108 @@
+"""Reading the schedule and edit forms and checking them before the ack (pure: no I/O)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.services.meetings import (
+    MeetingRequestInvalid,
+    check_duration,
+    check_start,
+    clean_agenda,
+    clean_topic,
+)
+from bot.slack.meetings import blocks
+
+_EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+# Which input block shows an error about each field of a request.
+FIELD_BLOCKS = {
+    "topic": blocks.TOPIC,
+    "start": blocks.TIME,
+    "duration": blocks.DURATION,
+    "agenda": blocks.AGENDA,
+    "invitees": blocks.INVITEES,
+    "emails": blocks.EMAILS,
+}
+
+
+@dataclass(frozen=True)
+class FormInput:
+    """What the person entered in a schedule or edit form, as typed."""
+
+    topic: str
+    day: str  # YYYY-MM-DD or ""
+    clock_time: str  # HH:MM or ""
+    duration_minutes: int
+    user_ids: tuple[str, ...]
+    emails: tuple[str, ...]
+    agenda: str
+    post_in_channel: bool
+
+    def start(self, user_tz: str) -> datetime | None:
+        if not self.day or not self.clock_time:
+            return None
+        try:
+            zone = ZoneInfo(user_tz)
+        except (KeyError, ValueError):
+            zone = ZoneInfo("UTC")
+        local = datetime.combine(date.fromisoformat(self.day), time.fromisoformat(self.clock_time))
+        # fold=0: a time that occurs twice when clocks go back is read as its first occurrence.
+        return local.replace(tzinfo=zone)
+
+
+def _element(values: dict[str, Any], block_id: str) -> dict[str, Any]:
+    element = (values.get(block_id) or {}).get(blocks.VALUE) or {}
+    return element if isinstance(element, dict) else {}
+
+
+def read_form(view: dict[str, Any]) -> FormInput:
+    values = (view.get("state") or {}).get("values") or {}
+    duration_option = _element(values, blocks.DURATION).get("selected_option") or {}
+    try:
+        duration = int(duration_option.get("value") or 30)
+    except ValueError:
+        duration = 0
+    emails_text = _element(values, blocks.EMAILS).get("value") or ""
+    return FormInput(
+        topic=_element(values, blocks.TOPIC).get("value") or "",
+        day=_element(values, blocks.DATE).get("selected_date") or "",
+        clock_time=_element(values, blocks.TIME).get("selected_time") or "",
+        duration_minutes=duration,
+        user_ids=tuple(_element(values, blocks.INVITEES).get("selected_users") or ()),
+        emails=tuple(part for part in _SEPARATORS.split(emails_text) if part),
+        agenda=_element(values, blocks.AGENDA).get("value") or "",
+        post_in_channel=bool(_element(values, blocks.POST).get("selected_options")),
+    )
+
+
+def form_errors(form: FormInput, user_tz: str, now: datetime) -> dict[str, str]:
+    """Errors keyed by input block id, for `response_action: errors`; empty when the form is usable."""
+    errors: dict[str, str] = {}
+
+    def check(field: str, run: Any) -> None:
+        try:
+            run()
+        except MeetingRequestInvalid as problem:
+            errors.setdefault(FIELD_BLOCKS.get(field, blocks.TOPIC), problem.message)
+
+    check("topic", lambda: clean_topic(form.topic))
+    check("agenda", lambda: clean_agenda(form.agenda))
+    check("duration", lambda: check_duration(form.duration_minutes))
+    if not form.day:
+        errors[blocks.DATE] = "Pick a date."
+    elif not form.clock_time:
+        errors[blocks.TIME] = "Pick a start time."
+    else:
+        start = form.start(user_tz)
+        if start is not None:
+            check("start", lambda: check_start(start, now))
+    bad = [email for email in form.emails if not _EMAIL.match(email)]
+    if bad:
+        errors[blocks.EMAILS] = f"“{bad[0]}” is not an email address. Separate addresses with commas."
+    return errors

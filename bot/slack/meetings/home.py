@@ -1,0 +1,50 @@
+"""The Home tab's upcoming-meetings section."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.services.meetings import ListWindow
+from bot.slack.meetings import answers, blocks
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
+
+HOME_PAGE_SIZE = 5
+
+
+async def home_section(team_id: str, user_id: str, services: Services) -> list[dict[str, Any]]:
+    """The next few meetings of the coming week with their buttons, or how to schedule one."""
+    tz = await answers.user_tz(services, team_id, user_id)
+    page = await services.meetings.list_upcoming(
+        team_id, user_id, user_tz=tz, window=ListWindow.WEEK, page_size=HOME_PAGE_SIZE
+    )
+    links = await answers.join_urls(services, team_id, user_id, page.meetings)
+    now = services.clock.now()
+    section: list[dict[str, Any]] = [
+        {"type": "divider"},
+        {"type": "header", "block_id": "home_meetings", "text": blocks.plain("Your next meetings")},
+    ]
+    if not page.meetings:
+        section.append(
+            {
+                "type": "section",
+                "block_id": "home_empty",
+                "text": blocks.mrkdwn(
+                    "Nothing in the next seven days. Type `/webex schedule` in any channel to plan one."
+                ),
+            }
+        )
+        return section
+    for meeting in page.meetings:
+        section.extend(blocks.meeting_row(meeting, links.get(meeting.meeting_key, ""), tz, now))
+    if page.next_start_from is not None:
+        section.append(
+            {
+                "type": "context",
+                "elements": [
+                    blocks.mrkdwn(f"{page.total} meetings this week; `/webex week` lists them all.")
+                ],
+            }
+        )
+    return section
