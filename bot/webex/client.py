@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import aiohttp
 import httpx
 
 from bot.domain.meetings import (
@@ -529,11 +530,10 @@ def _status_error(operation: str, response: httpx.Response) -> WebexUnavailable:
 
 
 def _transport_error(operation: str, exc: Exception) -> WebexUnavailable:
-    # The aiohttp transport reports some connection failures as httpx timeouts; only a real timeout
-    # (no cause, or a TimeoutError cause) leaves the outcome of the request unknown.
+    # httpx-aiohttp maps every aiohttp connection error (refused, reset, disconnected) to
+    # httpx.ConnectTimeout; only a real timeout leaves the outcome of the request unknown.
     cause = exc.__cause__
-    if isinstance(exc, httpx.TimeoutException) and (cause is None or isinstance(cause, TimeoutError)):
-        return WebexTimeout(f"Webex did not answer {operation} in time.")
-    if isinstance(exc, TimeoutError):
+    misreported = isinstance(cause, aiohttp.ClientError) and not isinstance(cause, TimeoutError)
+    if isinstance(exc, httpx.TimeoutException | TimeoutError) and not misreported:
         return WebexTimeout(f"Webex did not answer {operation} in time.")
     return WebexUnavailable(f"Webex could not be reached for {operation} ({type(exc).__name__}).")

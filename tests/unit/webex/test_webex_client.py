@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import httpx
 import pytest
 from lxml import etree
@@ -477,9 +478,9 @@ async def test_http_and_network_failures(
 async def test_connection_error_with_a_non_timeout_cause_is_not_a_timeout(
     webex: ScriptedWebex, client: WebexClient
 ) -> None:
-    """The aiohttp transport reports a refused connection as httpx.ConnectTimeout caused by an OSError."""
+    """The aiohttp transport reports a dropped connection as httpx.ConnectTimeout caused by aiohttp's error."""
     mapped = httpx.ConnectTimeout("Cannot connect")
-    mapped.__cause__ = ConnectionRefusedError("refused")
+    mapped.__cause__ = aiohttp.ServerDisconnectedError()
     webex.reply(mapped)
     with pytest.raises(WebexUnavailable) as caught:
         await client.get_user(CREDS)

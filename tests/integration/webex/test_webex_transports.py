@@ -1,0 +1,170 @@
+"""Both HTTP transports over loopback sockets: answers, hanging servers, refused and cut connections."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from aiohttp import web
+
+from bot.domain.meetings import MeetingDraft
+from bot.webex import TRANSPORTS, WebexClient, WebexCredentials, WebexOAuth, new_webex_http_client
+from bot.webex.errors import TokenEndpointUnavailable, WebexRateLimited, WebexTimeout, WebexUnavailable
+
+CREDS = WebexCredentials(site="acme", webex_id="alice", access_token="tok")
+DRAFT = MeetingDraft(topic="Sync", start=datetime(2030, 1, 7, 9, 0, tzinfo=UTC))
+CREATED = (
+    b'<?xml version="1.0" encoding="UTF-8"?><serv:message xmlns:serv="http://www.webex.com/schemas/2002/06/service"'
+    b' xmlns:meet="http://www.webex.com/schemas/2002/06/service/meeting"><serv:header><serv:response>'
+    b"<serv:result>SUCCESS</serv:result></serv:response></serv:header><serv:body><serv:bodyContent>"
+    b"<meet:meetingkey>424242</meet:meetingkey></serv:bodyContent></serv:body></serv:message>"
+)
+TIMEOUT = 0.3
+
+
+class LoopbackWebex:
+    """A tiny server whose behaviour each test picks through `mode`."""
+
+    def __init__(self) -> None:
+        self.mode = "ok"
+        self.seen: list[bytes] = []
+        self.release = asyncio.Event()
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        self.seen.append(await request.read())
+        if self.mode == "hang":
+            await self.release.wait()
+        if self.mode == "429":
+            return web.Response(status=429, headers={"Retry-After": "7"})
+        if self.mode == "503":
+            return web.Response(status=503, text="<html>down</html>", content_type="text/html")
+        if self.mode == "cut":
+            # Promise more than is sent, then drop the connection: a truncated answer.
+            response = web.StreamResponse(headers={"Content-Length": str(len(CREATED))})
+            await response.prepare(request)
+            await response.write(CREATED[:40])
+            assert request.transport is not None
+            request.transport.close()
+            return response
+        if self.mode == "token":
+            return web.json_response({"access_token": "A", "refresh_token": "acme_R", "expires_in": 7200})
+        return web.Response(body=CREATED, content_type="text/xml", charset="utf-8")
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[tuple[LoopbackWebex, str]]:
+    fake = LoopbackWebex()
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", fake.handle)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield fake, f"http://127.0.0.1:{port}"
+    fake.release.set()
+    await runner.cleanup()
+
+
+@pytest.fixture(params=TRANSPORTS)
+async def http(request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
+    client = new_webex_http_client(timeout=TIMEOUT, transport=request.param, max_connections=10)
+    yield client
+    await client.aclose()
+
+
+def xml_client(http: httpx.AsyncClient, base: str) -> WebexClient:
+    return WebexClient(http, xml_url=f"{base}/{{site}}/WBXService/XMLService")
+
+
+async def test_a_meeting_is_created_over_http(
+    server: tuple[LoopbackWebex, str], http: httpx.AsyncClient
+) -> None:
+    fake, base = server
+    created = await xml_client(http, base).create_meeting(CREDS, DRAFT)
+    assert created.meeting_key == "424242"
+    assert b"<confName>Sync</confName>" in fake.seen[0]
+
+
+async def test_many_requests_share_the_pool(
+    server: tuple[LoopbackWebex, str], http: httpx.AsyncClient
+) -> None:
+    fake, base = server
+    client = xml_client(http, base)
+    results = await asyncio.gather(*(client.create_meeting(CREDS, DRAFT) for _ in range(50)))
+    assert {r.meeting_key for r in results} == {"424242"}
+    assert len(fake.seen) == 50
+
+
+async def test_a_hanging_server_is_a_timeout(
+    server: tuple[LoopbackWebex, str], http: httpx.AsyncClient
+) -> None:
+    fake, base = server
+    fake.mode = "hang"
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(WebexTimeout) as caught:
+        await xml_client(http, base).create_meeting(CREDS, DRAFT)
+    assert caught.value.timed_out is True
+    assert loop.time() - started < TIMEOUT + 1.0
+    assert len(fake.seen) == 1  # it did reach Webex: the outcome is unknown
+
+
+async def test_a_refused_connection_is_unavailable_not_a_timeout(http: httpx.AsyncClient) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(WebexUnavailable) as caught:
+        await xml_client(http, f"http://127.0.0.1:{port}").create_meeting(CREDS, DRAFT)
+    assert type(caught.value) is WebexUnavailable
+    assert caught.value.timed_out is False
+
+
+async def test_a_cut_answer_is_unavailable(
+    server: tuple[LoopbackWebex, str], http: httpx.AsyncClient
+) -> None:
+    fake, base = server
+    fake.mode = "cut"
+    with pytest.raises(WebexUnavailable) as caught:
+        await xml_client(http, base).create_meeting(CREDS, DRAFT)
+    assert caught.value.status_code is None
+
+
+async def test_http_status_errors(server: tuple[LoopbackWebex, str], http: httpx.AsyncClient) -> None:
+    fake, base = server
+    fake.mode = "429"
+    with pytest.raises(WebexRateLimited) as limited:
+        await xml_client(http, base).create_meeting(CREDS, DRAFT)
+    assert limited.value.retry_after == 7.0
+    fake.mode = "503"
+    with pytest.raises(WebexUnavailable) as down:
+        await xml_client(http, base).create_meeting(CREDS, DRAFT)
+    assert down.value.status_code == 503
+
+
+async def test_token_endpoint_over_http(server: tuple[LoopbackWebex, str], http: httpx.AsyncClient) -> None:
+    fake, base = server
+    oauth = WebexOAuth(
+        http, oauth_url=base, client_id="c", client_secret="s", redirect_uri="http://localhost/cb"
+    )
+    fake.mode = "token"
+    grant = await oauth.refresh("acme_R")
+    assert (grant.access_token, grant.site) == ("A", "acme")
+    assert b"grant_type=refresh_token" in fake.seen[-1]
+    fake.mode = "hang"
+    with pytest.raises(TokenEndpointUnavailable) as caught:
+        await oauth.refresh("acme_R")
+    assert caught.value.timed_out is True
+
+
+def test_unknown_transport_and_bad_limits_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown transport"):
+        new_webex_http_client(timeout=1, transport="curl")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        new_webex_http_client(timeout=0)
+    with pytest.raises(ValueError):
+        new_webex_http_client(timeout=1, max_connections=0)
