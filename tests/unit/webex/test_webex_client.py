@@ -478,7 +478,7 @@ async def test_http_and_network_failures(
 async def test_connection_error_with_a_non_timeout_cause_is_not_a_timeout(
     webex: ScriptedWebex, client: WebexClient
 ) -> None:
-    """The aiohttp transport reports a dropped connection as httpx.ConnectTimeout caused by aiohttp's error."""
+    """httpx-aiohttp reports a dropped connection as httpx.ConnectTimeout caused by aiohttp's error."""
     mapped = httpx.ConnectTimeout("Cannot connect")
     mapped.__cause__ = aiohttp.ServerDisconnectedError()
     webex.reply(mapped)
