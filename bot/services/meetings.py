@@ -41,6 +41,9 @@ PAST_START_TOLERANCE = timedelta(minutes=5)
 # How far back `list` looks, so a meeting that started a while ago and is still running is shown.
 RUNNING_LOOKBACK = timedelta(hours=12)
 LIST_PAGE_SIZE = 10
+# After a create timed out, how long to wait before each look for the meeting (seconds): Webex may
+# still be working on the request the bot stopped waiting for.
+RECHECK_PAUSES = (0.0, 0.5, 1.0, 2.0)
 MAX_ATTEMPTS = 5  # of one keyed request (each failed attempt is kept as a record)
 STARTED, DONE, FAILED = "started", "done", "failed"  # idempotency record states
 
@@ -202,7 +205,7 @@ class CreateOutcomeUnknown(WebexUnavailable):
 
 
 class MeetingNotCreated(WebexUnavailable):
-    """Webex did not answer a create in time; a look afterwards found no meeting, so none was made."""
+    """Webex did not answer a create in time, and the meeting did not appear in the list afterwards."""
 
 
 # ---- text checks -------------------------------------------------------------------------------
@@ -341,7 +344,16 @@ class _Stored:
 class MeetingService:
     """Schedules and manages a person's Webex meetings with their own linked account."""
 
-    def __init__(self, tokens: Tokens, webex: MeetingsApi, operations: Operations, clock: Clock) -> None:
+    def __init__(
+        self,
+        tokens: Tokens,
+        webex: MeetingsApi,
+        operations: Operations,
+        clock: Clock,
+        *,
+        recheck_pauses: tuple[float, ...] = RECHECK_PAUSES,
+    ) -> None:
+        self._recheck_pauses = recheck_pauses or (0.0,)
         self._tokens = tokens
         self._webex = webex
         self._operations = operations
@@ -435,19 +447,22 @@ class MeetingService:
         except WebexUnavailable as exc:
             if not exc.timed_out:
                 raise
-            # The request may have been carried out although its answer was lost: look before giving up.
+            # The request may have been carried out although its answer was lost, or may still be
+            # carried out a little later: look for it a few times before giving up.
             log.warning(
                 "create meeting did not complete; looking for it", extra={"team": team_id, "user": user_id}
             )
-            try:
-                found = await self._find_created(team_id, user_id, draft)
-            except WebexUnavailable:
-                raise CreateOutcomeUnknown(
-                    "Webex did not answer and I could not check whether the meeting was created"
-                ) from exc
-            if found is None:
-                raise MeetingNotCreated("Webex did not answer in time and no meeting was created") from exc
-            return found
+            for pause in self._recheck_pauses:
+                await asyncio.sleep(pause)
+                try:
+                    found = await self._find_created(team_id, user_id, draft)
+                except WebexUnavailable:
+                    raise CreateOutcomeUnknown(
+                        "Webex did not answer and could not be asked whether the meeting was created"
+                    ) from exc
+                if found is not None:
+                    return found
+            raise MeetingNotCreated("Webex did not answer in time and the meeting did not appear") from exc
         return _Stored(meeting_key=created.meeting_key, calendar_url=created.attendee_calendar_url)
 
     async def _find_created(self, team_id: str, user_id: str, draft: MeetingDraft) -> _Stored | None:

@@ -75,13 +75,13 @@ def explain_meeting_error(error: Exception) -> str | None:
         return "I am already scheduling this meeting; its card will appear here in a moment."
     if isinstance(error, MeetingNotCreated):
         return (
-            "Webex did not answer in time. I checked afterwards: no meeting was created. "
-            "Please try again in a minute."
+            "Webex did not answer in time, and the meeting has not appeared in your Webex list since. "
+            "Check `/webex list` in a minute: if it is not there, schedule it again."
         )
     if isinstance(error, CreateOutcomeUnknown):
         return (
             "Webex did not answer in time, and I could not check whether the meeting was created. "
-            "Run `/webex list` in a minute: if it is not there, schedule it again."
+            "Check `/webex list` in a minute: if it is not there, schedule it again."
         )
     if isinstance(error, AccessTokenInvalid):
         return (

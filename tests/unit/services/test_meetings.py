@@ -77,6 +77,8 @@ class FakeWebex:
     calls: list[str] = field(default_factory=list)
     faults: dict[str, list[Exception]] = field(default_factory=dict)
     timeout_after_create: bool = False
+    create_lands_late: bool = False  # Webex carries out the create only after the first look
+    late: list[Meeting] = field(default_factory=list)
     set_calls: list[MeetingChanges] = field(default_factory=list)
     next_key: int = 123456789
 
@@ -103,6 +105,10 @@ class FakeWebex:
             invitees=draft.invitees,
             host_key="654321",
         )
+        if self.create_lands_late:
+            self.create_lands_late = False
+            self.late.append(self.meetings.pop(key))
+            raise WebexTimeout("Webex did not answer in 15 s")
         if self.timeout_after_create:
             self.timeout_after_create = False
             raise WebexTimeout("Webex did not answer in 15 s")
@@ -141,6 +147,9 @@ class FakeWebex:
         starts_before: datetime | None = None,
     ) -> MeetingPage:
         self._enter("list", creds)
+        if self.calls.count("list") > 1:
+            self.meetings.update({m.meeting_key: m for m in self.late})
+            self.late.clear()
         rows = sorted(
             (
                 m
@@ -218,7 +227,13 @@ def world() -> World:
     webex = FakeWebex(tokens)
     operations = FakeOperations()
     clock = FakeClock(NOW)
-    return World(tokens, webex, operations, clock, MeetingService(tokens, webex, operations, clock))
+    return World(
+        tokens,
+        webex,
+        operations,
+        clock,
+        MeetingService(tokens, webex, operations, clock, recheck_pauses=(0.0, 0.0)),
+    )
 
 
 def request(**overrides: object) -> ScheduleRequest:
@@ -272,6 +287,13 @@ async def test_a_timeout_on_create_finds_the_meeting_instead_of_creating_another
     assert world.webex.calls.count("create") == 1
 
 
+async def test_a_create_webex_carries_out_after_the_timeout_is_found_on_a_later_look(world: World) -> None:
+    world.webex.create_lands_late = True
+    result = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert list(world.webex.meetings) == [result.meeting.meeting_key]
+    assert world.webex.calls.count("create") == 1 and world.webex.calls.count("list") == 2
+
+
 async def test_a_timeout_where_nothing_was_created_is_reported_and_the_retry_looks_first(
     world: World,
 ) -> None:
@@ -280,7 +302,7 @@ async def test_a_timeout_where_nothing_was_created_is_reported_and_the_retry_loo
         await world.service.schedule("T1", "U1", request(), request_key="k1")
     assert world.webex.meetings == {}
     result = await world.service.schedule("T1", "U1", request(), request_key="k1")
-    assert world.webex.calls.count("list") == 2  # after the timeout, and before the retry creates
+    assert world.webex.calls.count("list") == 3  # twice after the timeout, and before the retry creates
     assert list(world.webex.meetings) == [result.meeting.meeting_key]
 
 
