@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import re
@@ -66,9 +67,14 @@ class WebexCredentials:
 class WebexClient:
     """The Webex XML API for the bot. One instance per process; it holds no per-user state."""
 
-    def __init__(self, http: httpx.AsyncClient, *, xml_url: str) -> None:
+    def __init__(self, http: httpx.AsyncClient, *, xml_url: str, deadline: float | None = None) -> None:
+        """`xml_url` may contain `{site}`. `deadline` bounds a whole call in seconds (the HTTP client's
+        own timeout bounds each phase: connecting, each read); None leaves only the per-phase limits."""
+        if deadline is not None and deadline <= 0:
+            raise ValueError("deadline must be positive")
         self._http = http
         self._xml_url = xml_url
+        self._deadline = deadline
 
     # -- operations ---------------------------------------------------------------------------
 
@@ -306,15 +312,13 @@ class WebexClient:
         payload = xml.to_bytes(message)
         started = time.perf_counter()
         try:
-            async with self._http.stream(
-                "POST", url, content=payload, headers={"content-type": "application/xml; charset=utf-8"}
-            ) as response:
-                status = response.status_code
-                if status != 200:
-                    raise _status_error(operation, response)
-                data = await _read_limited(response)
-        except httpx.TimeoutException as exc:
-            raise _transport_error(operation, exc) from None
+            async with asyncio.timeout(self._deadline):
+                async with self._http.stream(
+                    "POST", url, content=payload, headers={"content-type": "application/xml; charset=utf-8"}
+                ) as response:
+                    if response.status_code != 200:
+                        raise _status_error(operation, response)
+                    data = await _read_limited(response)
         except (httpx.HTTPError, OSError) as exc:
             raise _transport_error(operation, exc) from None
         finally:

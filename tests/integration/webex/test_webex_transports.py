@@ -50,6 +50,14 @@ class LoopbackWebex:
             assert request.transport is not None
             request.transport.close()
             return response
+        if self.mode == "trickle":
+            # Each byte comes well within the per-read timeout, the whole answer far too late.
+            response = web.StreamResponse(headers={"Content-Length": str(len(CREATED))})
+            await response.prepare(request)
+            for byte in CREATED:
+                await response.write(bytes([byte]))
+                await asyncio.sleep(0.05)
+            return response
         if self.mode == "token":
             return web.json_response({"access_token": "A", "refresh_token": "acme_R", "expires_in": 7200})
         return web.Response(body=CREATED, content_type="text/xml", charset="utf-8")
@@ -114,6 +122,19 @@ async def test_a_hanging_server_is_a_timeout(
     assert len(fake.seen) == 1  # it did reach Webex: the outcome is unknown
 
 
+async def test_the_deadline_bounds_a_whole_call(
+    server: tuple[LoopbackWebex, str], http: httpx.AsyncClient
+) -> None:
+    fake, base = server
+    fake.mode = "trickle"
+    client = WebexClient(http, xml_url=f"{base}/{{site}}/WBXService/XMLService", deadline=0.5)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(WebexTimeout):
+        await client.create_meeting(CREDS, DRAFT)
+    assert loop.time() - started < 1.5
+
+
 async def test_a_refused_connection_is_unavailable_not_a_timeout(http: httpx.AsyncClient) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -168,3 +189,5 @@ def test_unknown_transport_and_bad_limits_are_refused() -> None:
         new_webex_http_client(timeout=0)
     with pytest.raises(ValueError):
         new_webex_http_client(timeout=1, max_connections=0)
+    with pytest.raises(ValueError, match="deadline"):
+        WebexClient(httpx.AsyncClient(), xml_url="http://x", deadline=0)
