@@ -1,0 +1,987 @@
+"""Reads the text of `/webex schedule ...` into a meeting request: topic, start, duration, invitees."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = [
+    "EXAMPLE",
+    "MAX_DURATION_MINUTES",
+    "MAX_TOPIC_LENGTH",
+    "ScheduleParse",
+    "parse_schedule_text",
+]
+
+MAX_TOPIC_LENGTH = 512
+MAX_DURATION_MINUTES = 24 * 60
+MAX_DAYS_AHEAD = 5 * 366
+EXAMPLE = "/webex schedule Design review tomorrow 3pm for 45m with @ana"
+
+
+@dataclass(frozen=True)
+class ScheduleParse:
+    """What the text says; `problems` and `ambiguities` are short sentences to show the user."""
+
+    topic: str = ""
+    start: datetime | None = None
+    duration_minutes: int | None = None
+    mention_user_ids: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    unresolved_mentions: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+    ambiguities: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    day: date | None = None
+    time_zone: str = "UTC"
+
+    @property
+    def is_clear(self) -> bool:
+        return self.start is not None and not self.problems and not self.ambiguities
+
+
+def parse_schedule_text(text: str, *, now: datetime, user_tz: str) -> ScheduleParse:
+    """Read `text` as Slack sends it, in the user's zone `user_tz` (UTC when unknown). Never raises."""
+    now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+    zone = _zone(user_tz if isinstance(user_tz, str) else "")
+    try:
+        return _Reader(text if isinstance(text, str) else "", now, zone, user_tz).read()
+    except OverflowError:
+        # Only reachable with a `now` at the very edge of what datetime can hold.
+        return ScheduleParse(problems=("That date is out of range",))
+
+
+# Zones whose people write dates month first; everyone else reads 12/03 as 12 March.
+_MONTH_FIRST_ZONES = frozenset(
+    {
+        "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
+        "America/Phoenix", "America/Anchorage", "America/Juneau", "America/Sitka", "America/Nome",
+        "America/Yakutat", "America/Metlakatla", "America/Adak", "America/Boise", "America/Detroit",
+        "America/Menominee", "America/Puerto_Rico", "Pacific/Honolulu", "Pacific/Guam",
+        "US/Eastern", "US/Central", "US/Mountain", "US/Pacific", "US/Alaska", "US/Hawaii", "US/Arizona",
+    }
+)  # fmt: skip
+
+
+@lru_cache(maxsize=512)
+def _zone(name: str) -> ZoneInfo | None:
+    if not name or len(name) > 64:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+def _month_first(zone_name: str) -> bool:
+    return zone_name in _MONTH_FIRST_ZONES or zone_name.startswith(
+        ("America/Indiana/", "America/Kentucky/", "America/North_Dakota/")
+    )
+
+
+# Markers written over the working copy of the text; noncharacters never appear in real input.
+_LABEL = "\ufdd0"  # a Slack link or channel: kept in the topic as its label
+_GONE = "\ufdd1"  # read as a time, duration or connector: not part of the topic
+_INVITEE = "\ufdd2"  # a mention, an email or an @name
+_DATE = "\ufdd3"  # read as a date (a bare hour right after it is a time)
+_KEEP = "\ufdd4"  # quoted words inside the topic, shielded from date reading
+
+_FLAGS = re.ASCII | re.IGNORECASE | re.VERBOSE
+
+_WORD_NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "forty": 40, "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90,
+}  # fmt: skip
+_WEEKDAYS = {
+    "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "wed": 2,
+    "thursday": 3, "thurs": 3, "thur": 3, "thu": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5,
+    "sunday": 6, "sun": 6,
+}  # fmt: skip
+_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December",
+)  # fmt: skip
+_PARTS_OF_DAY = {"morning": ("am", 9), "afternoon": ("pm", 14), "evening": ("pm", 18), "night": ("pm", 20)}
+
+
+def _alternatives(words: Mapping[str, object]) -> str:
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+_WORDNUM = _alternatives(_WORD_NUMBERS)
+_WD = _alternatives(_WEEKDAYS)
+_MON = _alternatives(_MONTHS)
+_NUM = r"[0-9]{1,4}(?:[.,][0-9]{1,2})?"
+_B = r"(?<![\w/:.@-])"  # starts a word: not inside a number, a date, an address
+_AT = r"(?:(?:at|around|from|starting(?:\s+at)?)\s+|@\s*)"
+_HOUR_END = r"(?:\s*o['\u2019]?clock)?(?![\w:/]|[.,][0-9])"
+
+_DURATION = rf"""
+(?:
+    (?P<half>half\s+an?\s+hour)
+  | (?P<hour_half>(?:an?|one|1)\s+(?:hour|hr)\s+and\s+a\s+half)
+  | (?P<three_quarters>three\s+quarters\s+of\s+an\s+hour)
+  | (?P<quarter>(?:a\s+)?quarter\s+(?:of\s+an\s+)?hour)
+  | (?P<h>{_NUM})\s*(?:hours?|hrs?|h)\.?
+      (?:(?P<h_mm>[0-5][0-9])(?![0-9])|\s*(?:and\s+)?(?P<h_m>[0-9]{{1,3}})\s*(?:minutes?|mins?|m)\.?)?
+  | (?P<hw>{_WORDNUM})\s+(?:hours?|hrs?)
+      (?:\s+(?:and\s+)?(?P<hw_m>[0-9]{{1,3}}|{_WORDNUM})\s+(?:minutes?|mins?))?
+  | (?P<m>[0-9]{{1,4}})\s*(?:minutes?|mins?|m)\.?
+  | (?P<mw>{_WORDNUM})\s+(?:minutes?|mins?)
+)(?![\w])
+"""
+
+_RE_SANITIZE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+_RE_DROP = re.compile("[\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+_RE_ENTITY = re.compile(r"&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+_RE_SLACK = re.compile(
+    r"""
+      (?P<slack><(?P<inner>[^<>]{1,500})>)
+    | (?P<email>(?<![\w.%+-])[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}(?![\w-]))
+    | (?P<handle>(?<![\w@.%+-])@(?P<name>[a-z][\w.-]{0,79}))
+    """,
+    _FLAGS,
+)
+_RE_USER = re.compile(r"@(?P<id>[UW][A-Z0-9]+)(?:\|(?P<label>.*))?", re.ASCII | re.DOTALL)
+_RE_MAILTO = re.compile(
+    r"mailto:(?P<address>[^|]+)(?:\|(?P<label>.*))?", re.ASCII | re.IGNORECASE | re.DOTALL
+)
+_RE_CHANNEL = re.compile(r"\#(?P<id>C[A-Z0-9]+)(?:\|(?P<label>.*))?", re.ASCII | re.DOTALL)
+_RE_SPECIAL = re.compile(r"!(?P<what>[^|]+)(?:\|(?P<label>.*))?", re.DOTALL)
+_RE_LINK = re.compile(r"(?P<url>[a-z][a-z0-9+.-]*:[^|]+)(?:\|(?P<label>.*))?", re.IGNORECASE | re.DOTALL)
+_RE_EMAIL = re.compile(r"[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,8}\.[a-z]{2,63}", _FLAGS)
+
+_RE_QUOTED = re.compile(
+    r"""(?<!\w)(?:"(?P<a>[^"]*)"|\u201c(?P<b>[^\u201c\u201d]*)[\u201d\u201c]|\u201e(?P<c>[^\u201c\u201d\u201e]*)[\u201c\u201d]"""
+    r"""|\u00ab(?P<d>[^\u00ab\u00bb]*)\u00bb|\u2018(?P<e>[^\u2018\u2019]*)\u2019(?!\w)|'(?P<f>[^']*)'(?!\w))"""
+)
+_RE_WITH = re.compile(
+    rf"(?<![\w])(?:with|invite|inviting|invitees?|cc|attendees?|participants?)\s*:?\s*(?={_INVITEE})", _FLAGS
+)
+_RE_BETWEEN_INVITEES = re.compile(
+    rf"(?<={_INVITEE})[\s,;]*(?:(?:and|&|\+)(?![\w])[\s,;]*)?(?={_INVITEE})", _FLAGS
+)
+
+_RE_IN = re.compile(rf"{_B}(?:in|within)\s+(?:about\s+|around\s+)?{_DURATION}", _FLAGS)
+_RE_FROM_NOW = re.compile(rf"{_B}{_DURATION}\s+from\s+now(?![\w])", _FLAGS)
+_RE_NOW = re.compile(r"(?<![\w])(?:right\s+)?now(?![\w])", _FLAGS)
+_RE_IN_DAYS = re.compile(
+    rf"""{_B}(?:in\s+(?P<n>[0-9]{{1,3}}|{_WORDNUM})\s+(?P<u>days?|weeks?)
+        |(?P<n2>[0-9]{{1,3}}|{_WORDNUM})\s+(?P<u2>days?|weeks?)\s+from\s+(?:now|today))(?![\w])""",
+    _FLAGS,
+)
+_RE_FOR = re.compile(rf"{_B}(?:for|lasting)\s+(?:about\s+|around\s+|approximately\s+)?{_DURATION}", _FLAGS)
+_RE_BARE_DURATION = re.compile(rf"{_B}{_DURATION}", _FLAGS)
+_RE_FOR_NUMBER = re.compile(r"(?<![\w])for\s+(?P<n>[0-9]{1,3})(?![\w:/]|[.,][0-9])", _FLAGS)
+
+_RE_RELATIVE_DAY = re.compile(
+    r"""(?<![\w])(?:on\s+)?(?P<word>(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw?)|(?:later\s+)?today|tonight
+        |tomorrow|tmrw|tmr|tomorow|tommorow|tommorrow)(?![\w])""",
+    _FLAGS,
+)
+_RE_WEEKDAY = re.compile(
+    rf"""(?<![\w])(?:on\s+)?(?:(?P<week_before>next\s+week\s+(?:on\s+)?)|(?P<mod>next|this\s+coming|this|coming)\s+)?
+        (?P<wd>{_WD})(?![\w])\.?(?P<week_after>,?\s+(?:of\s+)?next\s+week(?![\w]))?""",
+    _FLAGS,
+)
+_RE_WEEK = re.compile(r"(?<![\w])(?P<which>next|this)\s+week(?![\w])", _FLAGS)
+_RE_ISO = re.compile(
+    rf"{_B}(?:on\s+)?(?P<y>[0-9]{{4}})[-/.](?P<m>[0-9]{{1,2}})[-/.](?P<d>[0-9]{{1,2}})(?![\w/:.-])", _FLAGS
+)
+_RE_MONTH_FIRST = re.compile(
+    rf"""(?<![\w])(?:on\s+)?(?P<mon>{_MON})\.?\s+(?:the\s+)?(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?(?![\w:/.])
+        (?:,?\s+(?P<y>20[0-9]{{2}})(?![\w:]))?""",
+    _FLAGS,
+)
+_RE_DAY_FIRST = re.compile(
+    rf"""{_B}(?:on\s+)?(?:the\s+)?(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MON})(?![\w])\.?
+        (?:,?\s+(?P<y>20[0-9]{{2}})(?![\w:]))?""",
+    _FLAGS,
+)
+_RE_SLASH = re.compile(
+    rf"{_B}(?:on\s+)?(?P<a>[0-9]{{1,2}})/(?P<b>[0-9]{{1,2}})(?:/(?P<y>[0-9]{{4}}|[0-9]{{2}}))?(?![\w/])",
+    _FLAGS,
+)
+_RE_DOTTED = re.compile(
+    rf"{_B}(?:on\s+)?(?P<d>[0-9]{{1,2}})\.(?P<m>[0-9]{{1,2}})\.(?P<y>[0-9]{{4}}|[0-9]{{2}})?(?![\w.])", _FLAGS
+)
+_RE_ORDINAL = re.compile(r"(?<![\w])(?:on\s+)?the\s+(?P<d>[0-9]{1,2})(?:st|nd|rd|th)(?![\w])", _FLAGS)
+_RE_PART_AFTER_DATE = re.compile(
+    rf"(?<={_DATE})\s*(?:in\s+the\s+|at\s+)?(?P<pod>morning|afternoon|evening|night)(?![\w])", _FLAGS
+)
+_RE_PART = re.compile(
+    r"(?<![\w])(?P<this>this|in\s+the|at)\s+(?P<pod>morning|afternoon|evening|night)(?![\w])", _FLAGS
+)
+
+_CLOCK = r"(?:noon|midday|midnight|[0-9]{1,2}(?:[:.h][0-5][0-9])?(?:\s*[ap]\.?m\.?)?)"
+_RE_RANGE = re.compile(
+    rf"""{_B}(?:(?P<between>between)\s+|from\s+)?(?P<a>{_CLOCK})\s*(?P<sep>-|\u2013|\u2014|to|until|till|and)\s*
+        (?P<b>{_CLOCK})(?![\w:])""",
+    _FLAGS,
+)
+_RE_NOON = re.compile(rf"{_B}{_AT}?(?:12\s+)?(?P<w>noon|midday|midnight)(?![\w])", _FLAGS)
+_RE_TWELVE_HOUR = re.compile(
+    rf"{_B}{_AT}?(?P<h>[0-9]{{1,2}})(?:[:.](?P<m>[0-9]{{2}}))?(?:\s*o['\u2019]?clock)?\s*(?P<ap>[ap])\.?m(?![\w])\.?",
+    _FLAGS,
+)
+_RE_COLON = re.compile(rf"{_B}{_AT}?(?P<h>[0-9]{{1,2}}):(?P<m>[0-9]{{2}})(?::[0-9]{{2}})?(?![\w:])", _FLAGS)
+_RE_AT_HOUR = re.compile(rf"{_B}{_AT}(?P<h>[0-9]{{1,2}}){_HOUR_END}", _FLAGS)
+_RE_DATE_HOUR = re.compile(rf"(?<={_DATE})\s*,?\s*(?P<h>[0-9]{{1,2}}){_HOUR_END}", _FLAGS)
+_RE_OCLOCK = re.compile(rf"{_B}(?P<h>[0-9]{{1,2}})\s*o['\u2019]?clock(?![\w])", _FLAGS)
+_RE_H_HOUR = re.compile(rf"{_B}(?P<at>{_AT})?(?P<h>[0-9]{{1,2}})h(?P<m>[0-5][0-9])?(?![\w])", _FLAGS)
+
+_RE_SPACES = re.compile(r"\s+")
+_RE_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]|\{\s*\}")
+_RE_TOPIC_EDGE = re.compile(r"^[\s,;:|/\u2013\u2014-]+|[\s,;:|/\u2013\u2014-]+$")
+_RE_TOPIC_TAIL = re.compile(r"(?<![\w])(?:with|and|at|on|for|from|by|&|@)$", _FLAGS)
+
+
+@dataclass(frozen=True)
+class _Piece:
+    kind: str  # "mention" | "email" | "handle" | "label"
+    value: str
+    display: str
+
+
+@dataclass
+class _Clock:
+    text: str
+    candidates: list[tuple[int, int]]  # (hour, minute) readings, the preferred one first
+    midnight: bool = False
+    hint_locked: bool = False  # "3pm", "15:00": a part of the day cannot change it
+
+
+@dataclass
+class _Day:
+    text: str
+    day: date
+    later: date | None = None  # today's weekday named: the same day next week, when today's time has passed
+    weekday: int | None = None  # read from a weekday name
+    explicit: bool = False  # a calendar date (12/03, March 3rd)
+    notes: list[str] = field(default_factory=list)
+
+
+class _Reader:
+    def __init__(self, text: str, now: datetime, zone: ZoneInfo | None, zone_name: str) -> None:
+        self.now = now
+        self.zone_known = zone is not None
+        self.zone = zone if zone is not None else ZoneInfo("UTC")
+        self.zone_name = zone_name if zone is not None else "UTC"
+        self.local_now = now.astimezone(self.zone)
+        self.today = self.local_now.date()
+        self.month_first = _month_first(self.zone_name)
+
+        self.problems: list[str] = []
+        self.ambiguities: list[str] = []
+        self.notes: list[str] = []
+        self.mentions: list[str] = []
+        self.emails: list[str] = []
+        self.handles: list[str] = []
+        self.durations: list[tuple[str, int]] = []
+        self.offsets: list[tuple[str, timedelta]] = []
+        self.days: list[_Day] = []
+        self.clocks: list[_Clock] = []
+        self.part_of_day: tuple[str, str, int] | None = None  # (text, "am"/"pm", default hour)
+        self.quoted_topic: str | None = None
+
+        self.pieces: dict[int, _Piece] = {}
+        self.source = self._split_out_slack(text)
+        self.work = self.source
+        self.gone = [self.source[i] == _INVITEE for i in range(len(self.source))]
+
+    # -- the passes ---------------------------------------------------------------------------------
+
+    def read(self) -> ScheduleParse:
+        self._quotes()
+        self._each(_RE_WITH, lambda m: _GONE)
+        self._each(_RE_BETWEEN_INVITEES, lambda m: _GONE)
+        self._each(_RE_IN, self._offset)
+        self._each(_RE_FROM_NOW, self._offset)
+        self._each(_RE_NOW, self._right_now)
+        self._each(_RE_IN_DAYS, self._in_days)
+        self._each(_RE_FOR, self._duration)
+        for pattern, reader in (
+            (_RE_RELATIVE_DAY, self._relative_day),
+            (_RE_WEEKDAY, self._weekday),
+            (_RE_WEEK, self._week),
+            (_RE_ISO, self._iso),
+            (_RE_MONTH_FIRST, self._month_name),
+            (_RE_DAY_FIRST, self._month_name),
+            (_RE_SLASH, self._slash),
+            (_RE_DOTTED, self._dotted),
+            (_RE_ORDINAL, self._ordinal),
+        ):
+            self._each(pattern, reader)
+        self._each(_RE_PART_AFTER_DATE, self._part_of_day)
+        self._each(_RE_PART, self._part_of_day)
+        self._each(_RE_RANGE, self._range)
+        self._each(_RE_NOON, self._noon)
+        self._each(_RE_TWELVE_HOUR, self._twelve_hour)
+        self._each(_RE_COLON, self._colon)
+        self._each(_RE_AT_HOUR, self._bare_hour)
+        self._each(_RE_DATE_HOUR, self._bare_hour)
+        self._each(_RE_OCLOCK, self._bare_hour)
+        self._each(_RE_BARE_DURATION, self._bare_duration)
+        self._each(_RE_H_HOUR, self._h_hour)
+        self._each(_RE_FOR_NUMBER, self._for_number)
+
+        topic = self._topic()
+        duration = self._resolve_duration()
+        start, day = self._resolve_start()
+        if not self.zone_known:
+            self.notes.append("I don't know your time zone, so I read times in UTC")
+            if self.days or self.clocks:
+                self.ambiguities.append("I don't know your time zone, so I read times in UTC")
+        return ScheduleParse(
+            topic=topic,
+            start=start,
+            duration_minutes=duration,
+            mention_user_ids=_unique(self.mentions),
+            emails=_unique(self.emails, key=str.lower),
+            unresolved_mentions=_unique(self.handles, key=str.lower),
+            problems=_unique(self.problems),
+            ambiguities=_unique(self.ambiguities),
+            notes=_unique(self.notes),
+            day=day,
+            time_zone=self.zone_name,
+        )
+
+    def _split_out_slack(self, raw: str) -> str:
+        """Slack's escapes, emails and @names become one marker character each; the rest is plain text."""
+        text = _RE_DROP.sub("", _RE_SANITIZE.sub(" ", raw))
+        out: list[str] = []
+        length = position = 0
+        for m in _RE_SLACK.finditer(text):
+            plain = _unescape(text[position : m.start()])
+            position = m.end()
+            piece = self._piece(m)
+            if piece is None:
+                plain += _unescape(m.group())
+            out.append(plain)
+            length += len(plain)
+            if piece is not None:
+                self.pieces[length] = piece
+                out.append(_LABEL if piece.kind == "label" else _INVITEE)
+                length += 1
+        out.append(_unescape(text[position:]))
+        return "".join(out)
+
+    def _piece(self, m: re.Match[str]) -> _Piece | None:
+        if m["email"]:
+            address = m["email"]
+            if not _RE_EMAIL.fullmatch(address):
+                return None
+            self.emails.append(address)
+            return _Piece("email", address, "")
+        if m["handle"]:
+            name = m["name"].rstrip(".-")
+            if name.lower() in ("noon", "midnight", "midday"):
+                return None  # "@noon" means "at noon"
+            self.handles.append("@" + name)
+            return _Piece("handle", name, "")
+        inner = m["inner"]
+        if user := _RE_USER.fullmatch(inner):
+            self.mentions.append(user["id"])
+            return _Piece("mention", user["id"], "")
+        if mailto := _RE_MAILTO.fullmatch(inner):
+            address = _unescape(mailto["address"]).strip()
+            if _RE_EMAIL.fullmatch(address):
+                self.emails.append(address)
+                return _Piece("email", address, "")
+            return _Piece("label", address, _unescape(mailto["label"] or address))
+        if channel := _RE_CHANNEL.fullmatch(inner):
+            return _Piece("label", channel["id"], "#" + _unescape(channel["label"] or channel["id"]))
+        if special := _RE_SPECIAL.fullmatch(inner):
+            what = special["what"]
+            if what.startswith("date^"):
+                return _Piece("label", what, _unescape(special["label"] or ""))
+            label = _unescape(special["label"] or what.split("^")[0]).lstrip("@")
+            self.handles.append("@" + label)
+            return _Piece("handle", label, "")
+        if link := _RE_LINK.fullmatch(inner):
+            return _Piece("label", link["url"], _unescape(link["label"] or link["url"]))
+        return None
+
+    def _quotes(self) -> None:
+        for m in list(_RE_QUOTED.finditer(self.work)):
+            content = next(g for g in m.groups() if g is not None)
+            leading = self.quoted_topic is None and not self.work[: m.start()].strip(" " + _INVITEE + _GONE)
+            if leading:
+                inner_start = m.start() + 1
+                self.quoted_topic = self._render(inner_start, inner_start + len(content), keep_gone=True)
+                self._mask(m.start(), m.end(), _GONE, gone=True)
+            else:
+                self._mask(m.start(), m.end(), _KEEP, gone=False)
+
+    def _each(self, pattern: re.Pattern[str], read: Callable[[re.Match[str]], str | None]) -> None:
+        for m in list(pattern.finditer(self.work)):
+            mark = read(m)
+            if mark is not None:
+                self._mask(m.start(), m.end(), mark, gone=True)
+
+    def _mask(self, start: int, end: int, mark: str, *, gone: bool) -> None:
+        self.work = self.work[:start] + mark * (end - start) + self.work[end:]
+        if gone:
+            self.gone[start:end] = [True] * (end - start)
+
+    # -- readers: each returns the marker to write over its match, or None to leave the text alone ----
+
+    def _offset(self, m: re.Match[str]) -> str | None:
+        minutes = _duration_minutes(m)
+        if minutes is None:
+            return None
+        self.offsets.append((_said(m), timedelta(minutes=minutes)))
+        return _GONE
+
+    def _right_now(self, m: re.Match[str]) -> str:
+        self.offsets.append((_said(m), timedelta(0)))
+        return _GONE
+
+    def _in_days(self, m: re.Match[str]) -> str | None:
+        count = _number(m["n"] or m["n2"])
+        unit = (m["u"] or m["u2"]).lower()
+        if count is None:
+            return None
+        days = count * (7 if unit.startswith("week") else 1)
+        if days > MAX_DAYS_AHEAD:
+            self.problems.append("That is more than 5 years ahead")
+            return _DATE
+        self.days.append(_Day(_said(m), self.today + timedelta(days=days)))
+        return _DATE
+
+    def _duration(self, m: re.Match[str]) -> str | None:
+        minutes = _duration_minutes(m)
+        if minutes is None:
+            return None
+        self.durations.append((_said(m), minutes))
+        return _GONE
+
+    def _bare_duration(self, m: re.Match[str]) -> str | None:
+        # "9h" and "21h30" may be clock times; _h_hour decides those.
+        if re.fullmatch(r"[0-9]{1,2}h(?:[0-5][0-9])?", m.group(), re.IGNORECASE):
+            return None
+        return self._duration(m)
+
+    def _relative_day(self, m: re.Match[str]) -> str:
+        word = m["word"].lower()
+        if word.endswith("today"):
+            day = self.today
+        elif word == "tonight":
+            day = self.today
+            self._set_part_of_day(_said(m), "night")
+        elif "after" in word:
+            day = self.today + timedelta(days=2)
+        else:
+            day = self.today + timedelta(days=1)
+        self.days.append(_Day(_said(m), day))
+        return _DATE
+
+    def _weekday(self, m: re.Match[str]) -> str:
+        said = _said(m)
+        target = _WEEKDAYS[m["wd"].lower()]
+        today = self.today.weekday()
+        ahead = (target - today) % 7
+        mod = (m["mod"] or "").lower().split()[-1:] or [""]
+        if m["week_before"] or m["week_after"]:
+            day = self.today + timedelta(days=7 - today + target)
+            self.days.append(_Day(said, day, weekday=target))
+            return _DATE
+        if mod[0] == "next":
+            if ahead == 0:
+                day = self.today + timedelta(days=7)
+            elif target > today:
+                near = self.today + timedelta(days=ahead)
+                day = near + timedelta(days=7)
+                self.ambiguities.append(f'"{said}" could be {_day(day)} or {self._relative_name(near)}')
+            else:
+                day = self.today + timedelta(days=ahead)
+            self.days.append(_Day(said, day, weekday=target))
+            return _DATE
+        day = self.today + timedelta(days=ahead)
+        if ahead == 0 and mod[0] != "this":
+            self.days.append(_Day(said, day, later=day + timedelta(days=7), weekday=target))
+        else:
+            self.days.append(_Day(said, day, weekday=target))
+        return _DATE
+
+    def _week(self, m: re.Match[str]) -> str:
+        said = _said(m)
+        if m["which"].lower() == "next":
+            monday = self.today + timedelta(days=7 - self.today.weekday())
+            self.ambiguities.append(f'"{said}" doesn\'t say which day; I put {_day(monday)}')
+            self.days.append(_Day(said, monday))
+        else:
+            self.ambiguities.append(f'"{said}" doesn\'t say which day')
+        return _DATE
+
+    def _iso(self, m: re.Match[str]) -> str:
+        self._calendar_date(_said(m), int(m["y"]), int(m["m"]), int(m["d"]))
+        return _DATE
+
+    def _month_name(self, m: re.Match[str]) -> str:
+        month = _MONTHS[m["mon"].lower()]
+        self._calendar_date(_said(m), int(m["y"]) if m["y"] else None, month, int(m["d"]))
+        return _DATE
+
+    def _dotted(self, m: re.Match[str]) -> str:
+        self._calendar_date(_said(m), _year(m["y"]), int(m["m"]), int(m["d"]))
+        return _DATE
+
+    def _slash(self, m: re.Match[str]) -> str:
+        said = _said(m)
+        first, second = int(m["a"]), int(m["b"])
+        year = _year(m["y"])
+        if first > 12 and second <= 12:
+            self._calendar_date(said, year, second, first)
+        elif second > 12 or first == second or self.month_first:
+            self._calendar_date(said, year, first, second, other=(second, first))
+        else:
+            self._calendar_date(said, year, second, first, other=(first, second))
+        return _DATE
+
+    def _ordinal(self, m: re.Match[str]) -> str:
+        wanted = int(m["d"])
+        year, month = self.today.year, self.today.month
+        for _ in range(13):
+            if 1 <= wanted <= 31:
+                try:
+                    day = date(year, month, wanted)
+                except ValueError:
+                    day = None
+                if day is not None and day >= self.today:
+                    self.days.append(_Day(_said(m), day, explicit=True))
+                    return _DATE
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        self.problems.append(f'I couldn\'t read "{_said(m)}" as a date')
+        return _DATE
+
+    def _calendar_date(
+        self,
+        said: str,
+        year: int | None,
+        month: int,
+        day_of_month: int,
+        *,
+        other: tuple[int, int] | None = None,
+    ) -> None:
+        """Adds the date; `other` is the (month, day) of the other reading when the order is unsure."""
+        day = self._upcoming(said, year, month, day_of_month)
+        if day is None:
+            return
+        found = _Day(said, day, explicit=True)
+        if other is not None and other != (month, day_of_month):
+            alternative = self._upcoming(said, year, *other, quiet=True)
+            if alternative is not None:
+                found.notes.append(f'"{said}" could be {_long_date(day)} or {_long_date(alternative)}')
+        self.days.append(found)
+
+    def _upcoming(
+        self, said: str, year: int | None, month: int, day_of_month: int, *, quiet: bool = False
+    ) -> date | None:
+        """The date itself, or without a year its next occurrence from today."""
+        if year is not None and not self.today.year - 1 <= year <= self.today.year + 5:
+            if not quiet:
+                self.problems.append(
+                    "That date is in the past"
+                    if year < self.today.year
+                    else "That is more than 5 years ahead"
+                )
+            return None
+        try:
+            day = date(year if year is not None else self.today.year, month, day_of_month)
+        except ValueError:
+            if year is None and month == 2 and day_of_month == 29:
+                return self._next_leap_day(said, quiet=quiet)
+            if not quiet:
+                self.problems.append(f'I couldn\'t read "{said}" as a date')
+            return None
+        if day >= self.today:
+            return day
+        if year is not None:
+            if not quiet:
+                self.problems.append(f"That date is in the past ({_long_date(day)} {day.year})")
+            return None
+        next_year = day.replace(year=day.year + 1)
+        if not quiet and (self.today - day).days <= 31:
+            self.ambiguities.append(
+                f"{_long_date(day)} has passed this year; I read {_long_date(next_year)} {next_year.year}"
+            )
+        return next_year
+
+    def _next_leap_day(self, said: str, *, quiet: bool) -> date | None:
+        for year in range(self.today.year, self.today.year + 9):
+            try:
+                day = date(year, 2, 29)
+            except ValueError:
+                continue
+            if day >= self.today:
+                return day
+        if not quiet:
+            self.problems.append(f'I couldn\'t read "{said}" as a date')
+        return None
+
+    def _part_of_day(self, m: re.Match[str]) -> str:
+        said = _said(m)
+        if (m.groupdict().get("this") or "").lower() == "this":
+            self.days.append(_Day(said, self.today))
+        self._set_part_of_day(said, m["pod"].lower())
+        return _GONE
+
+    def _set_part_of_day(self, said: str, part: str) -> None:
+        meridiem, default_hour = _PARTS_OF_DAY[part]
+        if self.part_of_day is None:
+            self.part_of_day = (said, meridiem, default_hour)
+
+    def _range(self, m: re.Match[str]) -> str | None:
+        first, second = m["a"], m["b"]
+        if m["sep"].lower() == "and" and not m["between"]:
+            return None
+        if not any(re.search(r"[:.h]|[ap]\.?m|noon|midday|midnight", side, re.I) for side in (first, second)):
+            return None
+        start = _read_clock(first)
+        end = _read_clock(second)
+        if start is None or end is None:
+            self.problems.append(f'I couldn\'t read "{_said(m)}" as a time')
+            return _GONE
+        if end.hint_locked and not start.hint_locked and len(start.candidates) > 1:
+            end_minutes = end.candidates[0][0] * 60 + end.candidates[0][1]
+            # "11-1pm" is 11 AM to 1 PM; "1-2pm" is 1 PM to 2 PM: take the reading closest before the end.
+            start.candidates.sort(key=lambda c: (end_minutes - (c[0] * 60 + c[1])) % (24 * 60))
+            start.candidates = start.candidates[:1]
+            start.hint_locked = True
+        begin = start.candidates[0][0] * 60 + start.candidates[0][1]
+        lengths = [((h * 60 + mm) - begin) % (24 * 60) for h, mm in end.candidates]
+        self.clocks.append(_Clock(_said(m), start.candidates, start.midnight, start.hint_locked))
+        self.durations.append((_said(m), min(lengths)))
+        return _GONE
+
+    def _noon(self, m: re.Match[str]) -> str:
+        word = m["w"].lower()
+        if word == "midnight":
+            self.clocks.append(_Clock(_said(m), [(0, 0)], midnight=True, hint_locked=True))
+        else:
+            self.clocks.append(_Clock(_said(m), [(12, 0)], hint_locked=True))
+        return _GONE
+
+    def _twelve_hour(self, m: re.Match[str]) -> str:
+        clock = _read_clock(f"{m['h']}:{m['m'] or '00'}{m['ap']}m")
+        return self._add_clock(m, clock)
+
+    def _colon(self, m: re.Match[str]) -> str:
+        return self._add_clock(m, _read_clock(f"{m['h']}:{m['m']}"))
+
+    def _bare_hour(self, m: re.Match[str]) -> str:
+        return self._add_clock(m, _read_clock(m["h"]))
+
+    def _h_hour(self, m: re.Match[str]) -> str:
+        said = _said(m)
+        hour, minute = int(m["h"]), int(m["m"] or 0)
+        is_time = m["at"] is not None or hour == 0 or hour >= 13 or m["h"].startswith("0")
+        if not is_time and not self.clocks and not self.offsets and 5 <= hour <= 12 and m["m"] is None:
+            self.ambiguities.append(f'"{said}" could be {hour:02d}:00 or a {hour}-hour meeting')
+            is_time = True
+        if not is_time:
+            self.durations.append((said, hour * 60 + minute))
+            return _GONE
+        if hour > 23:
+            self.problems.append(f'I couldn\'t read "{said}" as a time')
+            return _GONE
+        self.clocks.append(_Clock(said, [(hour, minute)], hint_locked=True))
+        return _GONE
+
+    def _for_number(self, m: re.Match[str]) -> str:
+        count = int(m["n"])
+        minutes = count * 60 if count <= 8 else count
+        unit = "hours" if count <= 8 else "minutes"
+        self.ambiguities.append(f'"{_said(m)}" has no unit; I read {count} {unit}')
+        self.durations.append((_said(m), minutes))
+        return _GONE
+
+    def _add_clock(self, m: re.Match[str], clock: _Clock | None) -> str:
+        if clock is None:
+            self.problems.append(f'I couldn\'t read "{_said(m)}" as a time')
+        else:
+            clock.text = _said(m)
+            self.clocks.append(clock)
+        return _GONE
+
+    # -- putting it together -----------------------------------------------------------------------
+
+    def _topic(self) -> str:
+        rest = _clean_topic(self._render(0, len(self.source)))
+        if self.quoted_topic is not None:
+            if rest:
+                self.ambiguities.append(f'I didn\'t understand "{rest}"')
+            topic = _RE_SPACES.sub(" ", self.quoted_topic).strip()
+        else:
+            topic = rest
+        if len(topic) > MAX_TOPIC_LENGTH:
+            self.problems.append(
+                f"The topic is too long ({len(topic)} characters, at most {MAX_TOPIC_LENGTH})"
+            )
+        return topic
+
+    def _render(self, start: int, end: int, *, keep_gone: bool = False) -> str:
+        out: list[str] = []
+        for i in range(start, end):
+            piece = self.pieces.get(i)
+            if piece is not None:
+                out.append(piece.display)
+            elif self.gone[i] and not keep_gone:
+                out.append(" ")
+            else:
+                out.append(self.source[i])
+        return "".join(out)
+
+    def _resolve_duration(self) -> int | None:
+        if len(self.durations) > 1:
+            said = ", ".join(f'"{text}"' for text, _ in self.durations)
+            self.problems.append(f"I read more than one duration: {said}")
+            return None
+        if not self.durations:
+            return None
+        minutes = self.durations[0][1]
+        if minutes <= 0:
+            self.problems.append("A meeting can't last 0 minutes")
+            return None
+        if minutes > MAX_DURATION_MINUTES:
+            self.problems.append("A meeting can last at most 24 hours")
+            return None
+        return minutes
+
+    def _resolve_start(self) -> tuple[datetime | None, date | None]:
+        starts = [text for text, _ in self.offsets]
+        if len(self.offsets) > 1 or (self.offsets and (self.days or self.clocks)):
+            said = ", ".join(f'"{text}"' for text in starts + [d.text for d in self.days])
+            self.problems.append(f"I read more than one start: {said}")
+            return None, None
+        if self.offsets:
+            return self._start_after(self.offsets[0][1]), None
+        if len(self.clocks) > 1:
+            said = ", ".join(f'"{c.text}"' for c in self.clocks)
+            self.problems.append(f"I read more than one time: {said}")
+            return None, None
+        agreed, chosen = self._pick_day()
+        if not agreed:
+            return None, None
+        clock = self.clocks[0] if self.clocks else None
+        if clock is None:
+            if chosen is None:
+                if not self.problems:
+                    self.problems.append("I couldn't read a date or time")
+                return None, None
+            if self.part_of_day is not None:
+                said, _, hour = self.part_of_day
+                self.ambiguities.append(f'"{said}" has no exact time; I put {hour:02d}:00')
+                clock = _Clock(said, [(hour, 0)], hint_locked=True)
+            else:
+                self.problems.append(f"I couldn't read a time for {_day(chosen.day)}")
+                return None, chosen.day
+        return self._start_at(chosen, clock)
+
+    def _pick_day(self) -> tuple[bool, _Day | None]:
+        """The one date the text names (None when it names none); False when its dates disagree."""
+        if not self.days:
+            return True, None
+        if len(self.days) == 2:
+            named = [d for d in self.days if d.weekday is not None and not d.explicit]
+            calendar = [d for d in self.days if d.explicit]
+            if len(named) == 1 and len(calendar) == 1:
+                day, weekday = calendar[0].day, named[0].weekday
+                if weekday is not None and day.weekday() != weekday:
+                    self.ambiguities.append(
+                        f"{_long_date(day)} is a {_DAY_NAMES[day.weekday()]}, not a {_DAY_NAMES[weekday]}"
+                    )
+                self.ambiguities.extend(calendar[0].notes)
+                return True, calendar[0]
+        if len({d.day for d in self.days}) > 1:
+            said = ", ".join(f'"{d.text}"' for d in self.days)
+            self.problems.append(f"I read more than one date: {said}")
+            return False, None
+        self.ambiguities.extend(self.days[0].notes)
+        return True, self.days[0]
+
+    def _start_at(self, chosen: _Day | None, clock: _Clock) -> tuple[datetime | None, date | None]:
+        candidates = list(clock.candidates)
+        if self.part_of_day is not None and not clock.hint_locked:
+            meridiem = self.part_of_day[1]
+            fitting = [c for c in candidates if (c[0] < 12) == (meridiem == "am")]
+            candidates = fitting or candidates
+        if len(candidates) > 1:
+            readings = " or ".join(_twelve_hour(h, mm) for h, mm in candidates)
+            self.ambiguities.append(f'"{clock.text}" could be {readings}')
+        if chosen is None:
+            day = self.today + timedelta(days=1) if clock.midnight else self.today
+            days = [day]
+        else:
+            day = chosen.day
+            days = [day] if chosen.later is None else [day, chosen.later]
+            if clock.midnight:
+                self.ambiguities.append(f'"{clock.text}" on {_day(day)}: I read the start of that day')
+        for index, on in enumerate(days):
+            for hour, minute in candidates:
+                start = self._instant(on, hour, minute, check=False)
+                if start > self.now:
+                    start = self._instant(on, hour, minute, check=True)
+                    if chosen is not None and chosen.later is not None:
+                        self.ambiguities.append(self._same_weekday(chosen, later=index > 0))
+                    return self._within_reach(start), on
+        hour, minute = candidates[0]
+        past = self._instant(day, hour, minute, check=False).astimezone(self.zone)
+        self.problems.append(f"That time is in the past ({_day(day)} {past:%H:%M})")
+        return None, day
+
+    def _same_weekday(self, chosen: _Day, *, later: bool) -> str:
+        today = f'Today is {_DAY_NAMES[self.today.weekday()]}: "{chosen.text}"'
+        if chosen.later is None or not later:
+            return f"{today} could be today or {_day(chosen.later or chosen.day)}"
+        return f"{today} could be today, but that time has passed; I read {_day(chosen.later)}"
+
+    def _instant(self, day: date, hour: int, minute: int, *, check: bool) -> datetime:
+        """The UTC instant of a wall-clock time in the user's zone, noting skipped and repeated hours."""
+        wall = datetime.combine(day, time(hour, minute))
+        first = wall.replace(tzinfo=self.zone).astimezone(UTC)
+        if check and first != wall.replace(tzinfo=self.zone, fold=1).astimezone(UTC):
+            if first.astimezone(self.zone).replace(tzinfo=None) != wall:
+                shown = first.astimezone(self.zone)
+                self.ambiguities.append(
+                    f"{hour:02d}:{minute:02d} doesn't exist on {_day(day)} (clocks go forward); "
+                    f"I read {shown:%H:%M}"
+                )
+            else:
+                self.ambiguities.append(
+                    f"{hour:02d}:{minute:02d} happens twice on {_day(day)} (clocks go back); "
+                    "I read the first one"
+                )
+        return first
+
+    def _start_after(self, offset: timedelta) -> datetime | None:
+        if offset > timedelta(days=MAX_DAYS_AHEAD):
+            self.problems.append("That is more than 5 years ahead")
+            return None
+        start = (self.now + offset).replace(second=0, microsecond=0)
+        while start <= self.now or start < self.now + offset:
+            start += timedelta(minutes=1)
+        return start
+
+    def _within_reach(self, start: datetime) -> datetime | None:
+        if start - self.now > timedelta(days=MAX_DAYS_AHEAD):
+            self.problems.append("That is more than 5 years ahead")
+            return None
+        return start
+
+    def _relative_name(self, day: date) -> str:
+        return f"tomorrow, {_day(day)}" if day == self.today + timedelta(days=1) else _day(day)
+
+
+def _read_clock(text: str) -> _Clock | None:
+    """One clock reading: "3pm", "15:00", "9:30", "9", "noon". Bare hours keep both readings."""
+    said = text.strip()
+    lowered = said.lower().replace(" ", "")
+    if lowered in ("noon", "midday"):
+        return _Clock(said, [(12, 0)], hint_locked=True)
+    if lowered == "midnight":
+        return _Clock(said, [(0, 0)], midnight=True, hint_locked=True)
+    m = re.fullmatch(r"([0-9]{1,2})(?:[:.h]([0-5][0-9]))?(?:([ap])\.?m\.?)?", lowered)
+    if m is None:
+        return None
+    digits, hour, minute, meridiem = m[1], int(m[1]), int(m[2] or 0), m[3]
+    if meridiem:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if meridiem == "p" else 0)
+        return _Clock(said, [(hour, minute)], hint_locked=True)
+    if hour > 23:
+        return None
+    has_minutes = m[2] is not None
+    if hour == 0 or hour >= 13 or digits.startswith("0") or hour == 12 or (has_minutes and hour >= 8):
+        return _Clock(said, [(hour, minute)], hint_locked=True)
+    afternoon = (hour + 12, minute)
+    # Meetings at 1-7 o'clock are far more often in the afternoon; 8-11 in the morning.
+    return _Clock(said, [afternoon, (hour, minute)] if hour <= 7 else [(hour, minute), afternoon])
+
+
+def _duration_minutes(m: re.Match[str]) -> int | None:
+    fixed = {"half": 30, "hour_half": 90, "three_quarters": 45, "quarter": 15}
+    for name, minutes in fixed.items():
+        if m[name]:
+            return minutes
+    if m["h"] is not None:
+        return round(float(m["h"].replace(",", ".")) * 60) + int(m["h_mm"] or m["h_m"] or 0)
+    if m["hw"] is not None:
+        hours = _number(m["hw"])
+        extra = _number(m["hw_m"]) if m["hw_m"] else 0
+        return None if hours is None or extra is None else hours * 60 + extra
+    if m["m"] is not None:
+        return int(m["m"])
+    if m["mw"] is not None:
+        return _number(m["mw"])
+    return None
+
+
+def _number(word: str) -> int | None:
+    if word.isdigit():
+        return int(word)
+    return _WORD_NUMBERS.get(word.lower())
+
+
+def _year(text: str | None) -> int | None:
+    if text is None:
+        return None
+    return int(text) + 2000 if len(text) == 2 else int(text)
+
+
+def _said(m: re.Match[str]) -> str:
+    return _RE_SPACES.sub(" ", m.group()).strip()
+
+
+def _unescape(text: str) -> str:
+    return _RE_ENTITY.sub(lambda m: _ENTITIES[m[1]], text)
+
+
+def _clean_topic(text: str) -> str:
+    topic = _RE_SPACES.sub(" ", text)
+    while True:
+        before = topic
+        topic = _RE_EMPTY_BRACKETS.sub("", topic)
+        topic = _RE_TOPIC_EDGE.sub("", topic)
+        topic = _RE_TOPIC_TAIL.sub("", topic)
+        topic = _RE_SPACES.sub(" ", topic).strip()
+        if topic == before:
+            return topic
+
+
+def _unique(items: list[str], key: Callable[[str], str] = str) -> tuple[str, ...]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for item in items:
+        if key(item) not in seen:
+            seen.add(key(item))
+            out.append(item)
+    return tuple(out)
+
+
+def _day(day: date) -> str:
+    return f"{_DAY_NAMES[day.weekday()][:3]} {day.day} {_MONTH_NAMES[day.month - 1][:3]}"
+
+
+def _long_date(day: date) -> str:
+    return f"{day.day} {_MONTH_NAMES[day.month - 1]}"
+
+
+def _twelve_hour(hour: int, minute: int) -> str:
+    shown = hour % 12 or 12
+    suffix = "AM" if hour < 12 else "PM"
+    return f"{shown} {suffix}" if minute == 0 else f"{shown}:{minute:02d} {suffix}"
