@@ -14,7 +14,7 @@ USER_AGENT = "webex-bot"
 
 
 def new_webex_http_client(
-    *, timeout: float, transport: Transport = "aiohttp", max_connections: int = 100
+    *, timeout: float, transport: Transport | str = "aiohttp", max_connections: int = 100
 ) -> httpx.AsyncClient:
     """One client per process, closed at shutdown (`await client.aclose()`).
 

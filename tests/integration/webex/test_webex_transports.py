@@ -184,7 +184,7 @@ async def test_token_endpoint_over_http(server: tuple[LoopbackWebex, str], http:
 
 def test_unknown_transport_and_bad_limits_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown transport"):
-        new_webex_http_client(timeout=1, transport="curl")  # type: ignore[arg-type]
+        new_webex_http_client(timeout=1, transport="curl")
     with pytest.raises(ValueError):
         new_webex_http_client(timeout=0)
     with pytest.raises(ValueError):
