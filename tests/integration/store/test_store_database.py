@@ -1,0 +1,129 @@
+"""Database and migrations: upgrade from empty, schema matches the models, readiness, SQLite settings."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import threading
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, text
+
+from bot.store.database import Database, UnsupportedDatabase, async_url, migration_heads, upgrade
+from bot.store.models import Base
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def schema_differences(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_upgrade_from_empty_reaches_the_models_exactly(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        assert await db.ping()
+        assert not await db.is_current()
+        await upgrade(database_url)
+        assert await db.is_current()
+        async with db.engine.connect() as connection:
+            assert await connection.run_sync(schema_differences) == []
+        await upgrade(database_url)  # nothing left to do is fine
+        assert await db.is_current()
+    finally:
+        await db.dispose()
+
+
+async def test_two_processes_migrating_at_once_both_succeed(database_url: str) -> None:
+    script = "import asyncio, sys; from bot.store.database import upgrade; asyncio.run(upgrade(sys.argv[1]))"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-c", script, database_url, env=env, stderr=subprocess.PIPE
+        )
+        for _ in range(2)
+    ]
+    for process in processes:
+        _, stderr = await process.communicate()
+        assert process.returncode == 0, stderr.decode()
+    db = Database(database_url)
+    try:
+        assert await db.is_current()
+    finally:
+        await db.dispose()
+
+
+async def test_unreachable_database_is_reported_not_raised(tmp_path: Path) -> None:
+    for url in (
+        f"sqlite+aiosqlite:///{tmp_path}/missing-folder/x.db",
+        "postgresql+asyncpg://nobody@127.0.0.1:1/none",
+    ):
+        db = Database(url)
+        try:
+            assert not await db.ping(timeout=2)
+            assert not await db.is_current(timeout=2)
+        finally:
+            await db.dispose()
+    # aiosqlite stops a failed connection's worker thread without waiting for it; let it finish
+    # while this test's event loop still runs, or it reports into a closed loop.
+    for thread in threading.enumerate():
+        if "connection_worker" in thread.name:
+            await asyncio.to_thread(thread.join, 5)
+
+
+async def test_timestamps_come_back_aware_utc(database: Database) -> None:
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO operations (key, team_id, user_id, kind, status, created_at, updated_at) "
+                "VALUES ('k', 'T', 'U', 'x', 'started', :at, :at)"
+            ),
+            {
+                "at": datetime(2026, 1, 1, 12, 0)
+                if database.dialect == "sqlite"
+                else datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+            },
+        )
+    from bot.domain.clock import FakeClock
+    from bot.store.operations import OperationStore
+
+    record = await OperationStore(database, FakeClock()).get("k")
+    assert record is not None and record.created_at == datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    assert record.created_at.tzinfo is UTC
+
+
+async def test_sqlite_runs_in_wal_with_a_busy_timeout_and_foreign_keys(database: Database) -> None:
+    if database.dialect != "sqlite":
+        pytest.skip("SQLite settings")
+    async with database.engine.connect() as connection:
+        assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await connection.execute(text("PRAGMA busy_timeout"))).scalar() >= 5000
+        assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+
+
+def test_urls_get_their_async_driver() -> None:
+    assert async_url("sqlite:///./x.db").drivername == "sqlite+aiosqlite"
+    assert async_url("postgresql://u@h/db").drivername == "postgresql+asyncpg"
+    assert async_url("postgres://u@h/db").drivername == "postgresql+asyncpg"
+    assert async_url("postgresql+asyncpg://u@h/db").drivername == "postgresql+asyncpg"
+    with pytest.raises(UnsupportedDatabase, match="DATABASE_URL"):
+        async_url("mysql://u@h/db")
+    assert migration_heads() == ("0001",)
+
+
+async def test_in_memory_sqlite_shares_one_database() -> None:
+    db = Database("sqlite+aiosqlite://")
+    try:
+        async with db.engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+        async with db.engine.connect() as connection:
+            assert (await connection.execute(text("SELECT count(*) FROM webex_links"))).scalar() == 0
+    finally:
+        await db.dispose()
