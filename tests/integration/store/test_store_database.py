@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import threading
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
