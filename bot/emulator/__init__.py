@@ -23,12 +23,20 @@ from bot.emulator.errors import (
 )
 from bot.emulator.faults import Fault, FaultKind
 from bot.emulator.requestlog import RequestRecord
-from bot.emulator.schema import RequestSchema, ResponseSchema, SchemaUnavailable
+from bot.emulator.schema import (
+    RequestSchema,
+    ResponseSchema,
+    SchemaUnavailable,
+    request_schema,
+    response_schema,
+)
+from bot.emulator.state import Attendee, StoredMeeting
 
 __all__ = [
     "ACCESS_DENIED_EXCEPTION_ID",
     "AUTHORIZE_PATH",
     "AdjustableClock",
+    "Attendee",
     "DEFAULT_CLIENT_ID",
     "DEFAULT_CLIENT_SECRET",
     "DEFAULT_SITE",
@@ -49,8 +57,11 @@ __all__ = [
     "ResponseSchema",
     "SITE_NOT_FOUND_EXCEPTION_ID",
     "SchemaUnavailable",
+    "StoredMeeting",
     "TOKEN_PATH",
     "UserSeed",
     "XML_SERVICE_PATH",
     "create_app",
+    "request_schema",
+    "response_schema",
 ]

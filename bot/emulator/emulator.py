@@ -6,7 +6,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.domain.timezones import zone_by_id
@@ -16,6 +16,7 @@ from bot.emulator.requestlog import RequestRecord
 from bot.emulator.schema import RequestSchema, SchemaUnavailable, request_schema
 from bot.emulator.state import (
     SCOPES,
+    Attendee,
     Client,
     EmulatorState,
     Recording,
@@ -221,6 +222,51 @@ class Emulator:
                 meeting_key=meeting_key,
             )
         )
+
+    def add_meeting(
+        self,
+        site: str,
+        host: str,
+        topic: str,
+        start: datetime,
+        *,
+        duration_minutes: int = 60,
+        time_zone_id: int | None = None,
+        key: int | None = None,
+        attendees: Iterable[Attendee] = (),
+        agenda: str = "",
+        password: str = "",
+    ) -> StoredMeeting:
+        """A meeting that exists before the test starts (as if the host had scheduled it on the web)."""
+        if start.tzinfo is None:
+            raise ValueError("a meeting start must be an aware datetime")
+        owner = self.user(site, host)
+        state = self.state
+        with state.lock:
+            number = key if key is not None else state.new_meeting_key()
+            meeting = StoredMeeting(
+                key=number,
+                site=owner.site,
+                host_webex_id=owner.webex_id,
+                conf_name=topic,
+                start=start.astimezone(UTC),
+                duration_minutes=duration_minutes,
+                time_zone_id=time_zone_id if time_zone_id is not None else owner.time_zone_id,
+                agenda=agenda,
+                password=password,
+                attendees=tuple(attendees),
+                meeting_type=owner.meeting_types[0],
+                guest_token=state.new_hex(32),
+                host_key=state.new_digits(6),
+                event_id=int(state.new_digits(9)) + 100_000_000,
+                uuid=state.new_hex(32),
+                created_at=self.now(),
+                updated_at=self.now(),
+            )
+            site_state = state.site_state(owner.site)
+            assert site_state is not None
+            site_state.meetings[number] = meeting
+            return meeting
 
     def user(self, site: str, name: str) -> User:
         found = self.state.find_user(site, name)
