@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 import httpx
 import uvicorn
 from cryptography.fernet import Fernet
+from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from bot.config import Settings, load_settings
@@ -116,6 +117,7 @@ class SandboxStack:
         self._tempdir: tempfile.TemporaryDirectory[str] | None = None
         self._drivers: list[SlackDriver] = []
         self._browser: httpx.AsyncClient | None = None
+        self._bot_app: Starlette | None = None
 
     @property
     def events_url(self) -> str:
@@ -155,7 +157,15 @@ class SandboxStack:
         # Imported here: building the bot pulls in the whole product, which `--help` does not need.
         from bot.web.app import create_app as create_bot_app
 
-        await self._serve("bot", create_bot_app(self.settings), bot_sock, self.bot_url)
+        self._bot_app = create_bot_app(self.settings)
+        await self._serve("bot", self._bot_app, bot_sock, self.bot_url)
+
+    def bot_in_flight(self) -> int:
+        """Commands the bot is still working on after acking them (0 before it is up)."""
+        if self._bot_app is None:
+            return 0
+        services = getattr(self._bot_app.state, "services", None)
+        return int(services.work.in_flight) if services is not None else 0
 
     async def _serve(self, name: str, app: ASGIApp, sock: socket.socket, url: str) -> None:
         config = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
