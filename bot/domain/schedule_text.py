@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -154,7 +154,7 @@ _RE_SLACK = re.compile(
     """,
     _FLAGS,
 )
-_RE_USER = re.compile(r"@(?P<id>[UW][A-Z0-9]+)(?:\|(?P<label>.*))?", re.ASCII | re.DOTALL)
+_RE_USER = re.compile(r"@(?P<id>[UW][A-Z0-9_]+)(?:\|(?P<label>.*))?", re.ASCII | re.DOTALL)
 _RE_MAILTO = re.compile(
     r"mailto:(?P<address>[^|]+)(?:\|(?P<label>.*))?", re.ASCII | re.IGNORECASE | re.DOTALL
 )
@@ -237,6 +237,9 @@ _RE_TWELVE_HOUR = re.compile(
     _FLAGS,
 )
 _RE_COLON = re.compile(rf"{_B}{_AT}?(?P<h>[0-9]{{1,2}}):(?P<m>[0-9]{{2}})(?::[0-9]{{2}})?(?![\w:])", _FLAGS)
+_RE_DOT_TIME = re.compile(
+    rf"(?:(?<={_DATE})\s*,?\s*|{_B}{_AT})(?P<h>[0-9]{{1,2}})\.(?P<m>[0-9]{{2}})(?![\w:.]|[.,][0-9])", _FLAGS
+)
 _RE_AT_HOUR = re.compile(rf"{_B}{_AT}(?P<h>[0-9]{{1,2}}){_HOUR_END}", _FLAGS)
 _RE_DATE_HOUR = re.compile(rf"(?<={_DATE})\s*,?\s*(?P<h>[0-9]{{1,2}}){_HOUR_END}", _FLAGS)
 _RE_OCLOCK = re.compile(rf"{_B}(?P<h>[0-9]{{1,2}})\s*o['\u2019]?clock(?![\w])", _FLAGS)
@@ -330,6 +333,7 @@ class _Reader:
         self._each(_RE_NOON, self._noon)
         self._each(_RE_TWELVE_HOUR, self._twelve_hour)
         self._each(_RE_COLON, self._colon)
+        self._each(_RE_DOT_TIME, self._colon)
         self._each(_RE_AT_HOUR, self._bare_hour)
         self._each(_RE_DATE_HOUR, self._bare_hour)
         self._each(_RE_OCLOCK, self._bare_hour)
@@ -637,7 +641,7 @@ class _Reader:
         if (m.groupdict().get("this") or "").lower() == "this":
             self.days.append(_Day(said, self.today))
         self._set_part_of_day(said, m["pod"].lower())
-        return _GONE
+        return _DATE  # so "tomorrow morning 9" reads the 9 as an hour
 
     def _set_part_of_day(self, said: str, part: str) -> None:
         meridiem, default_hour = _PARTS_OF_DAY[part]
@@ -747,7 +751,7 @@ class _Reader:
 
     def _resolve_duration(self) -> int | None:
         if len(self.durations) > 1:
-            said = ", ".join(f'"{text}"' for text, _ in self.durations)
+            said = _listing(text for text, _ in self.durations)
             self.problems.append(f"I read more than one duration: {said}")
             return None
         if not self.durations:
@@ -764,13 +768,13 @@ class _Reader:
     def _resolve_start(self) -> tuple[datetime | None, date | None]:
         starts = [text for text, _ in self.offsets]
         if len(self.offsets) > 1 or (self.offsets and (self.days or self.clocks)):
-            said = ", ".join(f'"{text}"' for text in starts + [d.text for d in self.days])
+            said = _listing(starts + [d.text for d in self.days])
             self.problems.append(f"I read more than one start: {said}")
             return None, None
         if self.offsets:
             return self._start_after(self.offsets[0][1]), None
         if len(self.clocks) > 1:
-            said = ", ".join(f'"{c.text}"' for c in self.clocks)
+            said = _listing(c.text for c in self.clocks)
             self.problems.append(f"I read more than one time: {said}")
             return None, None
         agreed, chosen = self._pick_day()
@@ -807,7 +811,7 @@ class _Reader:
                 self.ambiguities.extend(calendar[0].notes)
                 return True, calendar[0]
         if len({d.day for d in self.days}) > 1:
-            said = ", ".join(f'"{d.text}"' for d in self.days)
+            said = _listing(d.text for d in self.days)
             self.problems.append(f"I read more than one date: {said}")
             return False, None
         self.ambiguities.extend(self.days[0].notes)
@@ -844,10 +848,10 @@ class _Reader:
         return None, day
 
     def _same_weekday(self, chosen: _Day, *, later: bool) -> str:
-        today = f'Today is {_DAY_NAMES[self.today.weekday()]}: "{chosen.text}"'
+        today = f"Today is {_DAY_NAMES[self.today.weekday()]}"
         if chosen.later is None or not later:
-            return f"{today} could be today or {_day(chosen.later or chosen.day)}"
-        return f"{today} could be today, but that time has passed; I read {_day(chosen.later)}"
+            return f'{today}: "{chosen.text}" could be today or {_day(chosen.later or chosen.day)}'
+        return f'{today} and that time has passed: I read "{chosen.text}" as {_day(chosen.later)}'
 
     def _instant(self, day: date, hour: int, minute: int, *, check: bool) -> datetime:
         """The UTC instant of a wall-clock time in the user's zone, noting skipped and repeated hours."""
@@ -961,6 +965,11 @@ def _clean_topic(text: str) -> str:
         topic = _RE_SPACES.sub(" ", topic).strip()
         if topic == before:
             return topic
+
+
+def _listing(texts: Iterable[str]) -> str:
+    quoted = [f'"{text}"' for text in texts]
+    return ", ".join(quoted[:3]) + (", ..." if len(quoted) > 3 else "")
 
 
 def _unique(items: list[str], key: Callable[[str], str] = str) -> tuple[str, ...]:

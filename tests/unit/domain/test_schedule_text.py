@@ -150,6 +150,10 @@ def test_durations(text: str, minutes: int) -> None:
         ("x tomorrow afternoon at 3", "15:00"),
         ("x tomorrow evening 7:30", "19:30"),
         ("x tomorrow 8 in the morning", "08:00"),
+        ("x tomorrow morning 9", "09:00"),
+        ("x tomorrow 15.30", "15:30"),
+        ("x at 15.30 tomorrow", "15:30"),
+        ("x tomorrow 4pm.", "16:00"),
     ],
 )
 def test_times_in_12_and_24_hour_forms(text: str, wall_clock: str) -> None:
@@ -212,6 +216,7 @@ def test_a_bare_hour_is_ambiguous_and_prefers_working_hours() -> None:
     afternoon = parse("Sync tomorrow 3")
     assert local(afternoon) == "2026-11-27 15:00"
     assert afternoon.ambiguities == ('"3" could be 3 PM or 3 AM',)
+    assert parse("Sync tomorrow 3 o'clock").ambiguities == ('"3 o\'clock" could be 3 PM or 3 AM',)
     morning = parse("Sync tomorrow at 9")
     assert local(morning) == "2026-11-27 09:00"
     assert morning.ambiguities == ('"at 9" could be 9 AM or 9 PM',)
@@ -391,6 +396,16 @@ def test_topics(text: str, topic: str | None) -> None:
     assert local(result) is not None
 
 
+def test_a_price_or_version_is_not_a_time() -> None:
+    result = parse("Budget 2.50 tomorrow 3pm")
+    assert (result.topic, local(result)) == ("Budget 2.50", "2026-11-27 15:00")
+
+
+def test_many_conflicting_times_are_listed_briefly() -> None:
+    result = parse("x tomorrow 1pm 2pm 3pm 4pm 5pm")
+    assert result.problems == ('I read more than one time: "1pm", "2pm", "3pm", ...',)
+
+
 def test_smart_quoted_text_keeps_the_exact_topic() -> None:
     assert parse('"  1:1  with  Ana " tomorrow 3pm').topic == "1:1 with Ana"
 
@@ -402,6 +417,11 @@ def test_slack_mentions_become_user_ids_and_leave_the_topic() -> None:
     result = parse("Sync with <@U01ABC|ana>, <@U02DEF> and <@W03GHI|li> tomorrow 3pm")
     assert result.mention_user_ids == ("U01ABC", "U02DEF", "W03GHI")
     assert result.topic == "Sync"
+
+
+def test_sandbox_style_user_ids_are_mentions() -> None:
+    result = parse("Sync with <@U_BOB|bob> tomorrow 3pm")
+    assert (result.mention_user_ids, result.topic) == (("U_BOB",), "Sync")
 
 
 def test_emails_plain_and_slack_escaped() -> None:
@@ -496,6 +516,11 @@ def test_a_naive_now_is_taken_as_utc() -> None:
     assert naive.start == parse("x tomorrow 3pm").start
 
 
+def test_a_now_in_another_zone_is_the_same_instant() -> None:
+    elsewhere = NOW.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert parse("x tomorrow 3pm", now=elsewhere).start == parse("x tomorrow 3pm").start
+
+
 def test_relative_starts_round_up_to_the_minute() -> None:
     now = datetime(2026, 11, 26, 13, 0, 42, tzinfo=UTC)
     assert parse("x in 10 minutes", now=now).start == datetime(2026, 11, 26, 13, 11, tzinfo=UTC)
@@ -533,6 +558,12 @@ def _check_invariants(result: ScheduleParse, now: datetime) -> None:
     if result.duration_minutes is not None:
         assert 0 < result.duration_minutes <= 24 * 60
     assert all(isinstance(p, str) and p for p in result.problems + result.ambiguities)
+    shown = [result.topic, *result.problems, *result.ambiguities, *result.emails, *result.unresolved_mentions]
+    # Nothing the XML request or a Slack message cannot carry, and none of the reader's own markers.
+    assert not any(
+        ch < " " or "\ufdd0" <= ch <= "\ufdef" or "\ud800" <= ch <= "\udfff" for t in shown for ch in t
+    )
+    assert len(result.problems) + len(result.ambiguities) < 60
 
 
 @settings(max_examples=300, deadline=None)
