@@ -22,6 +22,7 @@ MAX_CODE_CHALLENGE_LENGTH = 10  # Webex's limit for the plain PKCE challenge
 DEFAULT_EXPIRES_IN = 3600  # used only when a server leaves expires_in out; refreshing early is harmless
 _MAX_BODY = 64 * 1024
 _SITE_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")
+_SITE_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
 
 def new_code_verifier() -> str:
@@ -215,8 +216,13 @@ def _site_from_iss(iss: Any) -> str:
 
 
 def _site_from_refresh_token(refresh_token: str) -> str:
-    """`acme_...` -> `acme`: Webex prefixes refresh tokens with the site name and `_` (a hint only)."""
+    """`acme_...` -> `acme`: Webex prefixes refresh tokens with the site name and `_`.
+
+    A server that does not add the prefix sends a random URL-safe token, which may contain `_` too,
+    so only a plausible site name (lower case, 2+ characters) before a long enough rest counts. It
+    is still a hint: `iss`, when present, wins.
+    """
     prefix, separator, rest = refresh_token.partition("_")
-    if not separator or not rest or not _SITE_LABEL.match(prefix):
+    if not separator or len(rest) < 8 or not _SITE_PREFIX.match(prefix):
         return ""
-    return prefix.lower()
+    return prefix

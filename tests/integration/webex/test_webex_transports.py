@@ -59,7 +59,9 @@ class LoopbackWebex:
                 await asyncio.sleep(0.05)
             return response
         if self.mode == "token":
-            return web.json_response({"access_token": "A", "refresh_token": "acme_R", "expires_in": 7200})
+            return web.json_response(
+                {"access_token": "A", "refresh_token": "acme_refresh-1", "expires_in": 7200}
+            )
         return web.Response(body=CREATED, content_type="text/xml", charset="utf-8")
 
 
@@ -173,12 +175,12 @@ async def test_token_endpoint_over_http(server: tuple[LoopbackWebex, str], http:
         http, oauth_url=base, client_id="c", client_secret="s", redirect_uri="http://localhost/cb"
     )
     fake.mode = "token"
-    grant = await oauth.refresh("acme_R")
+    grant = await oauth.refresh("acme_refresh-1")
     assert (grant.access_token, grant.site) == ("A", "acme")
     assert b"grant_type=refresh_token" in fake.seen[-1]
     fake.mode = "hang"
     with pytest.raises(TokenEndpointUnavailable) as caught:
-        await oauth.refresh("acme_R")
+        await oauth.refresh("acme_refresh-1")
     assert caught.value.timed_out is True
 
 

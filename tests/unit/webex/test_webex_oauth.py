@@ -99,7 +99,7 @@ def test_code_verifier_is_short_url_safe_and_random() -> None:
 FULL_GRANT = {
     "access_token": "AT-1",
     "token_type": "Bearer",
-    "refresh_token": "acme_RT-1",
+    "refresh_token": "acme_refresh-token-1",
     "expires_in": 7200,
     "refresh_token_expires_in": 5184000,
     "scope": "all_read meeting_modify",
@@ -128,7 +128,7 @@ async def test_exchange_code_posts_the_form_and_reads_the_grant(
         "code_verifier": "verifier01",
     }
     assert grant.access_token == "AT-1"
-    assert grant.refresh_token == "acme_RT-1"
+    assert grant.refresh_token == "acme_refresh-token-1"
     assert (grant.expires_in, grant.refresh_expires_in) == (7200, 5184000)
     assert grant.scopes == ("all_read", "meeting_modify")
     assert (grant.user_name, grant.email, grant.site) == ("alice", "alice@acme.example", "acme")
@@ -138,12 +138,12 @@ async def test_refresh_posts_the_refresh_grant(endpoint: TokenEndpoint, oauth: W
     endpoint.replies.append(
         httpx.Response(200, json={"access_token": "AT-2", "refresh_token": "R2", "expires_in": 60})
     )
-    grant = await oauth.refresh("acme_RT-1")
+    grant = await oauth.refresh("acme_refresh-token-1")
     assert endpoint.form() == {
         "grant_type": "refresh_token",
         "client_id": "client-1",
         "client_secret": "very-secret-client-secret",
-        "refresh_token": "acme_RT-1",
+        "refresh_token": "acme_refresh-token-1",
         "redirect_uri": REDIRECT,
     }
     assert (grant.access_token, grant.refresh_token, grant.expires_in) == ("AT-2", "R2", 60)
@@ -154,8 +154,8 @@ async def test_refresh_without_a_new_refresh_token_keeps_the_old(
     endpoint: TokenEndpoint, oauth: WebexOAuth
 ) -> None:
     endpoint.replies.append(httpx.Response(200, json={"access_token": "AT-2", "expires_in": "7200"}))
-    grant = await oauth.refresh("acme_RT-1")
-    assert (grant.refresh_token, grant.expires_in, grant.site) == ("acme_RT-1", 7200, "acme")
+    grant = await oauth.refresh("acme_refresh-token-1")
+    assert (grant.refresh_token, grant.expires_in, grant.site) == ("acme_refresh-token-1", 7200, "acme")
 
 
 @pytest.mark.parametrize(
@@ -164,13 +164,18 @@ async def test_refresh_without_a_new_refresh_token_keeps_the_old(
         ({"iss": "https://acme.webex.com"}, "acme"),
         ({"iss": "sandbox.webex.com"}, "sandbox"),
         ({"iss": "https://Acme-EU.webex.com/oauth"}, "acme-eu"),
-        ({"iss": "http://127.0.0.1:8080", "refresh_token": "sandbox_abc"}, "sandbox"),
+        ({"iss": "http://127.0.0.1:8080", "refresh_token": "sandbox_abcdefgh12"}, "sandbox"),
         ({"iss": "https://webex.com"}, ""),
-        ({"refresh_token": "acme_x_y"}, "acme"),
-        ({"refresh_token": "noprefix"}, ""),
-        ({"refresh_token": "_abc"}, ""),
+        ({"iss": "https://acme.webex.com", "refresh_token": "other_abcdefgh12"}, "acme"),
+        ({"refresh_token": "acme_x_y-Z0123456789"}, "acme"),
+        ({"refresh_token": "acme-eu_0123456789"}, "acme-eu"),
+        ({"refresh_token": "noprefix0123456789"}, ""),
+        ({"refresh_token": "_abc0123456789"}, ""),
         ({"refresh_token": "acme_"}, ""),
-        ({"refresh_token": "a.b_c"}, ""),
+        ({"refresh_token": "acme_short"}, ""),
+        ({"refresh_token": "a.b_c0123456789"}, ""),
+        ({"refresh_token": "q_0123456789"}, ""),  # one character: as likely random as a site
+        ({"refresh_token": "Xk9z_0123456789"}, ""),  # mixed case: a random token, not a site
     ],
 )
 async def test_site_from_iss_or_refresh_token_prefix(
@@ -252,9 +257,9 @@ async def test_secrets_stay_out_of_logs_and_errors(
     errors = []
     for _ in range(2):
         with pytest.raises(OAuthError) as caught:
-            await oauth.refresh("acme_RT-1")
+            await oauth.refresh("acme_refresh-token-1")
         errors.append(f"{caught.value!r} {caught.value}")
     text = caplog.text + " ".join(errors) + repr(oauth)
     assert "status=200" in caplog.text
-    for secret in ("very-secret-client-secret", "AT-1", "acme_RT-1", "CODE-1", "verifier01"):
+    for secret in ("very-secret-client-secret", "AT-1", "acme_refresh-token-1", "CODE-1", "verifier01"):
         assert secret not in text
