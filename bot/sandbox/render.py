@@ -194,7 +194,7 @@ def render_blocks(
             label = _plain(block.get("label"), name_of)
             optional = " (optional)" if block.get("optional") else ""
             block_id = str(block.get("block_id") or "")
-            typed = (values or {}).get(block_id)
+            typed = (values or {}).get(block_id) or initial_text(block.get("element") or {}, name_of)
             shown = f": {typed}" if typed else ""
             hint = _plain(block.get("hint"), name_of)
             lines.append(f"{label}{optional} [{block_id}]{shown}")
@@ -246,6 +246,22 @@ def render_view(
     else:
         lines.append("└")
     return lines, controls
+
+
+def initial_text(element: Mapping[str, Any], name_of: NameOf | None = None) -> str:
+    """What an input shows before the user touches it."""
+    for key in ("initial_value", "initial_date", "initial_time", "initial_date_time", "initial_conversation"):
+        if element.get(key) not in (None, ""):
+            return str(element[key])
+    if element.get("initial_user"):
+        return "@" + (name_of(element["initial_user"]) if name_of else element["initial_user"])
+    if element.get("initial_users"):
+        return ", ".join("@" + (name_of(u) if name_of else u) for u in element["initial_users"])
+    if isinstance(element.get("initial_option"), Mapping):
+        return _plain(element["initial_option"].get("text"))
+    if element.get("initial_options"):
+        return ", ".join(_plain(option.get("text")) for option in element["initial_options"])
+    return ""
 
 
 def input_blocks(view: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -510,29 +510,34 @@ _STATELESS = frozenset({"button", "overflow", "workflow_button"})
 
 
 def _element_state(element: Mapping[str, Any], given: Any) -> JsonObject:
+    """One input's state; an input the user left alone keeps its initial value, as in Slack."""
     kind = str(element.get("type"))
-    if kind in ("plain_text_input", "email_text_input", "url_text_input", "number_input"):
-        return {"type": kind, "value": None if given is None else str(given)}
+    if kind in ("plain_text_input", "email_text_input", "url_text_input", "number_input", "rich_text_input"):
+        value = element.get("initial_value") if given is None else str(given)
+        return {"type": kind, "value": value}
     if kind == "datepicker":
-        return {"type": kind, "selected_date": given}
+        return {"type": kind, "selected_date": element.get("initial_date") if given is None else given}
     if kind == "timepicker":
-        return {"type": kind, "selected_time": given}
+        return {"type": kind, "selected_time": element.get("initial_time") if given is None else given}
     if kind == "datetimepicker":
-        return {"type": kind, "selected_date_time": given}
+        chosen = element.get("initial_date_time") if given is None else given
+        return {"type": kind, "selected_date_time": chosen}
     if kind == "users_select":
-        return {"type": kind, "selected_user": given}
+        return {"type": kind, "selected_user": element.get("initial_user") if given is None else given}
     if kind == "multi_users_select":
-        return {"type": kind, "selected_users": list(given or [])}
+        chosen = element.get("initial_users") if given is None else given
+        return {"type": kind, "selected_users": list(chosen or [])}
     if kind == "conversations_select":
-        return {"type": kind, "selected_conversation": given}
+        chosen = element.get("initial_conversation") if given is None else given
+        return {"type": kind, "selected_conversation": chosen}
     if kind in ("static_select", "radio_buttons", "external_select"):
-        return {
-            "type": kind,
-            "selected_option": None if given is None else dict(_pick_option(element, given)),
-        }
+        if given is None:
+            return {"type": kind, "selected_option": element.get("initial_option")}
+        return {"type": kind, "selected_option": dict(_pick_option(element, given))}
     if kind in ("multi_static_select", "checkboxes"):
-        chosen = [dict(_pick_option(element, v)) for v in (given or [])]
-        return {"type": kind, "selected_options": chosen}
+        if given is None:
+            return {"type": kind, "selected_options": list(element.get("initial_options") or [])}
+        return {"type": kind, "selected_options": [dict(_pick_option(element, v)) for v in given]}
     return {"type": kind, "value": given}
 
 
