@@ -15,7 +15,7 @@ from bot.services.errors import LinkExpired, NeedsConnect, NotLinked, TokenRefre
 from bot.store.links import LinkStore, NewTokens, RefreshBusy, RefreshTurn
 from bot.store.operations import OperationStore
 from bot.store.states import OAuthStateStore
-from bot.webex.errors import InvalidGrant, TokenEndpointUnavailable
+from bot.webex.errors import InvalidGrant, OAuthError, TokenEndpointUnavailable
 
 __all__ = [
     "LinkExpired",
@@ -152,6 +152,17 @@ class TokenService:
             )
             raise TokenRefreshUnavailable(
                 "Webex's token endpoint could not be reached to renew the access token"
+            ) from error
+        except OAuthError as error:
+            # invalid_client and the like: our configuration, not the user's link, is at fault.
+            logger.error(
+                "token endpoint refused the refresh with %s; link kept team=%s user=%s",
+                error.error,
+                link.team_id,
+                link.user_id,
+            )
+            raise TokenRefreshUnavailable(
+                f"Webex refused to renew the access token ({error.error})"
             ) from error
         stored = await turn.store(_new_tokens(grant, link, started))
         logger.info("access token refreshed team=%s user=%s", link.team_id, link.user_id)
