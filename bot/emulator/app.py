@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from bot.domain.timezones import to_webex_local
+from bot.emulator.consent_page import error_page, meeting_page
 from bot.emulator.control import control_routes
 from bot.emulator.oauth import authorize, decide, token
 from bot.emulator.service import xml_service
@@ -19,6 +21,27 @@ if TYPE_CHECKING:
 XML_SERVICE_PATH = "/WBXService/XMLService"
 AUTHORIZE_PATH = "/v1/oauth2/authorize"
 TOKEN_PATH = "/v1/oauth2/token"
+
+
+async def _meeting_link(request: Request) -> Response:
+    """The page behind the join, host and calendar links the XML API hands out."""
+    emulator: Emulator = request.app.state.emulator
+    params = request.query_params
+    key_text = params.get("MK") or params.get("ED") or ""
+    meeting = None
+    if key_text.isdigit():
+        meeting = emulator.meeting(int(key_text))
+    else:
+        uuid = params.get("MTID", "")[1:]
+        meeting = next(
+            (m for m in emulator.meetings(request.path_params["site"]) if uuid and m.uuid == uuid), None
+        )
+    if meeting is None:
+        page = error_page("Meeting not found", "The meeting was cancelled or never existed on this emulator.")
+        return HTMLResponse(page, status_code=404)
+    local = to_webex_local(meeting.start, meeting.time_zone_id)
+    host = request.path_params["page"] in ("p.php", "m.php") or params.get("MTID", "").startswith("h")
+    return HTMLResponse(meeting_page(meeting.site, meeting.conf_name, local, meeting.time_zone_name, host))
 
 
 async def _health(request: Request) -> Response:
@@ -34,6 +57,7 @@ def create_app(emulator: Emulator) -> Starlette:
             Route(TOKEN_PATH, token, methods=["POST"]),
             Route(XML_SERVICE_PATH, xml_service, methods=["POST"]),
             Route("/healthz", _health, methods=["GET"]),
+            Route("/{site}/{page:str}", _meeting_link, methods=["GET"]),
             *control_routes(),
         ]
     )

@@ -1,4 +1,4 @@
-"""The HTML pages of the emulated OAuth server: the consent page and the error page."""
+"""The emulator's HTML pages: OAuth consent and errors, and the page its meeting links open."""
 
 from __future__ import annotations
 
@@ -111,3 +111,15 @@ def error_page(title: str, detail: str) -> str:
         "<p>Check the client ID and redirect URI the app sent, then try again from the app.</p></div>"
     )
     return _page(title, content)
+
+
+def meeting_page(site: str, topic: str, local_start: str, zone: str, host: bool) -> str:
+    """Where join, host and invitation links lead: no real meeting runs in the emulator."""
+    role = "start this meeting as its host" if host else "join this meeting"
+    content = (
+        f"{_brand()}<h1>{escape(topic)}</h1><p>{escape(local_start)} ({escape(zone)}) on the site "
+        f"<strong>{escape(site)}</strong>.</p>"
+        f"<p>On a real Webex site this link would {role}. The emulator only records meetings; "
+        "no audio or video runs here.</p>"
+    )
+    return _page(topic, content)
