@@ -138,7 +138,8 @@ async def schedule(invocation: Invocation, reply: Reply, services: Services) -> 
         problems.append("I could not tell when the meeting should be. Pick the date and time here.")
     prefill = blocks.FormPrefill(
         topic=topic,
-        start=parsed.start,
+        # A start the text got wrong is not offered as if it were right; an ambiguous one is a fair guess.
+        start=None if parsed.problems else parsed.start,
         duration_minutes=duration,
         invitee_user_ids=tuple(parsed.mention_user_ids),
         emails=tuple(parsed.emails),

@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.meetings import Invitee
-from bot.services.meetings import MeetingEdit, ScheduleRequest
+from bot.services.meetings import MeetingEdit, ScheduleInProgress, ScheduleRequest
 from bot.slack.meetings import answers, blocks, texts
 from bot.slack.meetings.forms import FormInput, form_errors, read_form
 from bot.slack.replies import DirectReply, Reply, ResponseUrlReply
@@ -141,7 +141,12 @@ async def schedule_from_form(
         agenda=form.agenda,
         invitees=invitees,
     )
-    scheduled = await services.meetings.schedule(team_id, user_id, request, request_key=key)
+    try:
+        scheduled = await services.meetings.schedule(team_id, user_id, request, request_key=key)
+    except ScheduleInProgress:
+        # The same form submitted again while the first is still running: the first answers.
+        logger.info("form %s submitted again while it is being scheduled", key)
+        return
     await answers.send_scheduled(
         services,
         reply,

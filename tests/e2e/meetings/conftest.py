@@ -1,0 +1,112 @@
+"""Meetings end to end: the real bot over loopback, the emulator over HTTP (strict), the Slack stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.emulator import Emulator
+from bot.sandbox import SlackDriver
+from bot.sandbox.workspace import RecordedCall
+from tests.support.emulator import ALICE, BOB, approve_consent
+from tests.support.servers import BotFactory, BotServer
+from tests.support.slack import DriverFactory
+
+
+@dataclass
+class Person:
+    """A Slack user at the keyboard, with their Webex account on the emulator."""
+
+    driver: SlackDriver
+    webex_email: str
+
+    @property
+    def user_id(self) -> str:
+        return self.driver.user_id
+
+
+@dataclass
+class Stage:
+    bot: BotServer
+    emulator: Emulator
+    alice: Person
+    bob: Person
+
+    def bot_calls(self, method: str, *, after: int = 0) -> list[RecordedCall]:
+        """What the bot asked Slack to do with `method`, since sequence number `after`."""
+        return [call for call in self.alice.driver.standin.calls_to(method) if call.seq >= after]
+
+    async def link(self, person: Person) -> None:
+        """What a person does: `/webex connect`, the button, the consent page, back to the bot."""
+        exchange = await person.driver.command("connect", replies=1)
+        url = button(exchange.replies[0].blocks, "connect_webex")["url"]
+        await self.follow_connect(url, person.webex_email)
+
+    async def follow_connect(self, url: str, webex_email: str) -> None:
+        async with httpx.AsyncClient(timeout=10) as browser:
+            start = await browser.get(url, follow_redirects=False)
+            assert start.status_code in (302, 303, 307), start.text[:300]
+            callback = await approve_consent(browser, start.headers["location"], user=webex_email)
+            done = await browser.get(callback, follow_redirects=False)
+            assert done.status_code == 200, done.text[:500]
+
+
+def iter_elements(blocks: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    found: list[Mapping[str, Any]] = []
+    for block in blocks:
+        found.extend(block.get("elements") or [])
+        if "accessory" in block:
+            found.append(block["accessory"])
+    return found
+
+
+def button(blocks: Sequence[Mapping[str, Any]], action_id: str) -> Mapping[str, Any]:
+    for element in iter_elements(blocks):
+        if element.get("action_id") == action_id:
+            return element
+    raise AssertionError(f"no {action_id} button in {[e.get('action_id') for e in iter_elements(blocks)]}")
+
+
+def shown_text(call: RecordedCall) -> str:
+    """Everything a person reads in a reply: its text and every text in its blocks."""
+    parts: list[str] = [call.text or ""]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str):
+                    parts.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(call.blocks)
+    if call.view is not None:
+        walk(call.view.get("blocks"))
+    return "\n".join(parts)
+
+
+@pytest.fixture
+async def stage(bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any) -> Stage:
+    bot = await bot_factory(webex_timeout_seconds=2)
+    events = bot.url + "/slack/events"
+    return Stage(
+        bot=bot,
+        emulator=emulator_server.emulator,
+        alice=Person(slack_driver(events, user_id="U_ALICE"), ALICE),
+        bob=Person(slack_driver(events, user_id="U_BOB"), BOB),
+    )
+
+
+@pytest.fixture
+async def linked(stage: Stage) -> Stage:
+    """Alice (New York) and Bob (Berlin) have linked their Webex accounts."""
+    await stage.link(stage.alice)
+    await stage.link(stage.bob)
+    return stage

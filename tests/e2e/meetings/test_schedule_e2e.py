@@ -1,0 +1,141 @@
+"""`/webex schedule` end to end: text, the form, invitees, double submits, time zones and daylight saving."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from bot.slack.meetings import blocks
+from tests.e2e.meetings.conftest import Stage, button, shown_text
+
+
+async def test_schedule_from_text_creates_the_meeting_and_answers_with_the_card(linked: Stage) -> None:
+    exchange = await linked.alice.driver.command(
+        "schedule Design review tomorrow 3pm for 45m with ops@example.com", replies=1
+    )
+    assert exchange.status == 200 and exchange.ack_text == "Scheduling…"
+    [meeting] = linked.emulator.meetings()
+    assert meeting.conf_name == "Design review"
+    assert meeting.duration_minutes == 45
+    assert [a.email for a in meeting.attendees] == ["ops@example.com"]
+    # 3 pm in New York, in the New York Webex zone.
+    local = meeting.start.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
+    assert (local.hour, local.minute) == (15, 0) and meeting.time_zone_name.endswith("(New York)")
+    card = exchange.replies[0]
+    text = shown_text(card)
+    assert str(meeting.key) in text and "45 min" in text and meeting.host_key in text
+    assert f"<!date^{int(meeting.start.timestamp())}^" in text
+    assert button(card.blocks, blocks.JOIN)["url"].startswith("http")
+    assert button(card.blocks, blocks.START)["url"].startswith("http")
+    for action_id in (blocks.SHARE, blocks.EDIT, blocks.CANCEL):
+        assert button(card.blocks, action_id)["value"] == str(meeting.key)
+
+
+async def test_text_is_carried_exactly_into_webex(linked: Stage) -> None:
+    topic = 'Q&A "<b>" ]]> 🚀 ревью 審査'
+    await linked.alice.driver.command(f"schedule {topic} tomorrow 10am", replies=1)
+    [meeting] = linked.emulator.meetings()
+    assert meeting.conf_name == topic
+
+
+async def test_unclear_text_opens_the_form_filled_with_what_was_understood(linked: Stage) -> None:
+    exchange = await linked.alice.driver.command("schedule Planning for 1h", replies=1)
+    opened = exchange.replies[0]
+    assert opened.method == "views.open"
+    view = opened.view
+    assert view is not None
+    by_id = {b["block_id"]: b for b in view["blocks"]}
+    assert by_id[blocks.TOPIC]["element"]["initial_value"] == "Planning"
+    assert by_id[blocks.DURATION]["element"]["initial_option"]["value"] == "60"
+    assert "date or time" in shown_text(opened)
+    assert linked.emulator.meetings() == []
+
+
+async def test_a_time_in_the_past_is_never_guessed(linked: Stage) -> None:
+    exchange = await linked.alice.driver.command("schedule Sync 2020-01-05 15:00", replies=1)
+    assert exchange.replies[0].method == "views.open"
+    assert "past" in shown_text(exchange.replies[0])
+    assert linked.emulator.meetings() == []
+
+
+async def test_the_form_opens_without_text_and_schedules_with_invitees_and_a_channel_post(
+    linked: Stage,
+) -> None:
+    exchange = await linked.alice.driver.command("schedule", replies=1)
+    form = exchange.replies[0]
+    assert form.method == "views.open"
+    submitted = await linked.alice.driver.submit(
+        form,
+        {
+            blocks.TOPIC: "Roadmap <2027> & more",
+            blocks.DATE: "2027-01-12",
+            blocks.TIME: "09:30",
+            blocks.DURATION: "90",
+            blocks.INVITEES: ["U_BOB"],
+            blocks.EMAILS: "ops@example.com",
+            blocks.AGENDA: "1. goals\n2. risks",
+            blocks.POST: ["post"],
+        },
+        replies=1,
+    )
+    assert submitted.status == 200 and not submitted.body.strip(b"{} ")
+    assert submitted.replies[0].method == "chat.postEphemeral"
+    [meeting] = linked.emulator.meetings()
+    assert meeting.conf_name == "Roadmap <2027> & more" and meeting.agenda == "1. goals\n2. risks"
+    assert meeting.duration_minutes == 90
+    assert {a.email for a in meeting.attendees} == {"bob@sandbox.example", "ops@example.com"}
+    assert meeting.start == datetime(2027, 1, 12, 14, 30, tzinfo=UTC)
+    [public] = [
+        c
+        for c in linked.bot_calls("chat.postMessage", after=submitted.first_seq)
+        if c.channel == linked.alice.driver.channel_id
+    ]
+    assert meeting.host_key not in shown_text(public)
+    assert all(e.get("action_id") != blocks.CANCEL for b in public.blocks for e in b.get("elements", []))
+
+
+async def test_form_errors_are_shown_next_to_the_fields(linked: Stage) -> None:
+    form = (await linked.alice.driver.command("schedule", replies=1)).replies[0]
+    answer = await linked.alice.driver.submit(
+        form, {blocks.TOPIC: "bell\x07", blocks.DATE: "2020-01-01", blocks.TIME: "09:00"}
+    )
+    body = answer.json()
+    assert body["response_action"] == "errors"
+    assert set(body["errors"]) == {blocks.TOPIC, blocks.TIME}
+    assert linked.emulator.meetings() == []
+
+
+async def test_a_form_submitted_twice_makes_one_meeting(linked: Stage) -> None:
+    form = (await linked.alice.driver.command("schedule", replies=1)).replies[0]
+    values = {blocks.TOPIC: "Once", blocks.DATE: "2027-02-02", blocks.TIME: "10:00"}
+    first, second = await asyncio.gather(
+        linked.alice.driver.submit(form, values), linked.alice.driver.submit(form, values)
+    )
+    assert first.status == second.status == 200
+    await linked.alice.driver.standin.wait_for(
+        lambda c: c.method == "chat.postEphemeral" and c.seq > first.first_seq
+    )
+    third = await linked.alice.driver.submit(form, values, replies=1)  # a late retry of the same view
+    assert "Already scheduled" in shown_text(third.replies[0])
+    assert len(linked.emulator.meetings()) == 1
+    assert len(linked.emulator.xml_requests("CreateMeeting")) == 1
+
+
+async def test_scheduling_across_daylight_saving_in_two_zones(linked: Stage) -> None:
+    """New York moves its clocks on 14 March 2027, Berlin on 28 March: 9:00 local either side."""
+    cases = [
+        (linked.alice, "2027-03-12", datetime(2027, 3, 12, 14, 0, tzinfo=UTC)),  # EST, UTC-5
+        (linked.alice, "2027-03-15", datetime(2027, 3, 15, 13, 0, tzinfo=UTC)),  # EDT, UTC-4
+        (linked.bob, "2027-03-26", datetime(2027, 3, 26, 8, 0, tzinfo=UTC)),  # CET, UTC+1
+        (linked.bob, "2027-03-29", datetime(2027, 3, 29, 7, 0, tzinfo=UTC)),  # CEST, UTC+2
+    ]
+    for person, day, expected in cases:
+        form = (await person.driver.command("schedule", replies=1)).replies[0]
+        done = await person.driver.submit(
+            form, {blocks.TOPIC: f"Standup {day}", blocks.DATE: day, blocks.TIME: "09:00"}, replies=1
+        )
+        [meeting] = [m for m in linked.emulator.meetings() if m.conf_name == f"Standup {day}"]
+        assert meeting.start == expected, day
+        zone = "(New York)" if person is linked.alice else "(Berlin)"
+        assert meeting.time_zone_name.endswith(zone)
+        assert f"<!date^{int(expected.timestamp())}^" in shown_text(done.replies[0])
