@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -89,6 +89,7 @@ _GONE = "\ufdd1"  # read as a time, duration or connector: not part of the topic
 _INVITEE = "\ufdd2"  # a mention, an email or an @name
 _DATE = "\ufdd3"  # read as a date (a bare hour right after it is a time)
 _KEEP = "\ufdd4"  # quoted words inside the topic, shielded from date reading
+_TIME = "\ufdd5"  # read as a clock time (a zone name right after it applies to it)
 
 _FLAGS = re.ASCII | re.IGNORECASE | re.VERBOSE
 
@@ -112,6 +113,17 @@ _MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
     "November", "December",
 )  # fmt: skip
+# Zone names people put after a time, read with daylight saving as the region observes it ("EST" in July
+# means New York's clock). IST is read as India; Ireland and Israel use it too, so it is flagged.
+_ZONE_WORDS = {
+    "utc": "UTC", "gmt": "UTC", "et": "America/New_York", "est": "America/New_York",
+    "edt": "America/New_York", "ct": "America/Chicago", "cst": "America/Chicago", "cdt": "America/Chicago",
+    "mt": "America/Denver", "mst": "America/Denver", "mdt": "America/Denver", "pt": "America/Los_Angeles",
+    "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles", "bst": "Europe/London",
+    "cet": "Europe/Paris", "cest": "Europe/Paris", "eet": "Europe/Athens", "eest": "Europe/Athens",
+    "ist": "Asia/Kolkata", "sgt": "Asia/Singapore", "hkt": "Asia/Hong_Kong", "jst": "Asia/Tokyo",
+    "aest": "Australia/Sydney", "aedt": "Australia/Sydney",
+}  # fmt: skip
 _PARTS_OF_DAY = {"morning": ("am", 9), "afternoon": ("pm", 14), "evening": ("pm", 18), "night": ("pm", 20)}
 
 
@@ -245,6 +257,15 @@ _RE_DATE_HOUR = re.compile(rf"(?<={_DATE})\s*,?\s*(?P<h>[0-9]{{1,2}}){_HOUR_END}
 _RE_OCLOCK = re.compile(rf"{_B}(?P<h>[0-9]{{1,2}})\s*o['\u2019]?clock(?![\w])", _FLAGS)
 _RE_H_HOUR = re.compile(rf"{_B}(?P<at>{_AT})?(?P<h>[0-9]{{1,2}})h(?P<m>[0-5][0-9])?(?![\w])", _FLAGS)
 
+_RE_ZONE_WORD = re.compile(
+    rf"""(?<={_TIME})\s*\(?(?P<z>{_alternatives(_ZONE_WORDS)})
+        (?:\s*(?P<sign>[+-])\s*(?P<oh>[0-9]{{1,2}})(?::?(?P<om>[0-5][0-9]))?)?\)?(?![\w])""",
+    _FLAGS,
+)
+_RE_EVERY = re.compile(
+    rf"(?<![\w])(?:(?:every|each)(?:\s+other)?\s*(?={_DATE})|every\s*(?:day|weekday|week|morning)(?![\w]))",
+    _FLAGS,
+)
 _RE_SPACES = re.compile(r"\s+")
 _RE_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]|\{\s*\}")
 _RE_TOPIC_EDGE = re.compile(r"^[\s,;:|/\u2013\u2014-]+|[\s,;:|/\u2013\u2014-]+$")
@@ -264,6 +285,7 @@ class _Clock:
     candidates: list[tuple[int, int]]  # (hour, minute) readings, the preferred one first
     midnight: bool = False
     hint_locked: bool = False  # "3pm", "15:00": a part of the day cannot change it
+    zone: tzinfo | None = None  # named after the time ("3pm ET"); otherwise the user's zone
 
 
 @dataclass
@@ -340,13 +362,15 @@ class _Reader:
         self._each(_RE_BARE_DURATION, self._bare_duration)
         self._each(_RE_H_HOUR, self._h_hour)
         self._each(_RE_FOR_NUMBER, self._for_number)
+        self._each(_RE_ZONE_WORD, self._zone_word)
+        self._each(_RE_EVERY, self._every)
 
         topic = self._topic()
         duration = self._resolve_duration()
         start, day = self._resolve_start()
         if not self.zone_known:
             self.notes.append("I don't know your time zone, so I read times in UTC")
-            if self.days or self.clocks:
+            if self.days or any(clock.zone is None for clock in self.clocks):
                 self.ambiguities.append("I don't know your time zone, so I read times in UTC")
         return ScheduleParse(
             topic=topic,
@@ -669,7 +693,7 @@ class _Reader:
         lengths = [((h * 60 + mm) - begin) % (24 * 60) for h, mm in end.candidates]
         self.clocks.append(_Clock(_said(m), start.candidates, start.midnight, start.hint_locked))
         self.durations.append((_said(m), min(lengths)))
-        return _GONE
+        return _TIME
 
     def _noon(self, m: re.Match[str]) -> str:
         word = m["w"].lower()
@@ -677,7 +701,7 @@ class _Reader:
             self.clocks.append(_Clock(_said(m), [(0, 0)], midnight=True, hint_locked=True))
         else:
             self.clocks.append(_Clock(_said(m), [(12, 0)], hint_locked=True))
-        return _GONE
+        return _TIME
 
     def _twelve_hour(self, m: re.Match[str]) -> str:
         clock = _read_clock(f"{m['h']}:{m['m'] or '00'}{m['ap']}m")
@@ -703,7 +727,7 @@ class _Reader:
             self.problems.append(f'I couldn\'t read "{said}" as a time')
             return _GONE
         self.clocks.append(_Clock(said, [(hour, minute)], hint_locked=True))
-        return _GONE
+        return _TIME
 
     def _for_number(self, m: re.Match[str]) -> str:
         count = int(m["n"])
@@ -716,9 +740,37 @@ class _Reader:
     def _add_clock(self, m: re.Match[str], clock: _Clock | None) -> str:
         if clock is None:
             self.problems.append(f'I couldn\'t read "{_said(m)}" as a time')
+            return _GONE
+        clock.text = _said(m)
+        self.clocks.append(clock)
+        return _TIME
+
+    def _zone_word(self, m: re.Match[str]) -> str | None:
+        word = m["z"].lower()
+        if m["sign"] is not None:
+            if word not in ("utc", "gmt"):
+                return None
+            minutes = int(m["oh"]) * 60 + int(m["om"] or 0)
+            if minutes > 14 * 60:
+                self.problems.append(f'I couldn\'t read "{_said(m)}" as a time zone')
+                return _GONE
+            offset = timedelta(minutes=minutes if m["sign"] == "+" else -minutes)
+            zone: tzinfo = timezone(offset)
+            name = f"UTC{m['sign']}{minutes // 60:02d}:{minutes % 60:02d}"
         else:
-            clock.text = _said(m)
-            self.clocks.append(clock)
+            name = _ZONE_WORDS[word]
+            zone = ZoneInfo(name)
+        clock = self.clocks[-1]
+        clock.zone = zone
+        said = f"{clock.text} {_said(m)}"
+        if word == "ist":
+            self.ambiguities.append(f'"{said}": IST could be India, Ireland or Israel; I read India')
+        elif name != self.zone_name:
+            self.notes.append(f'I read "{said}" as {name} time')
+        return _GONE
+
+    def _every(self, m: re.Match[str]) -> str:
+        self.ambiguities.append("I can't make repeating meetings; I read just the first one")
         return _GONE
 
     # -- putting it together -----------------------------------------------------------------------
@@ -823,6 +875,7 @@ class _Reader:
             meridiem = self.part_of_day[1]
             fitting = [c for c in candidates if (c[0] < 12) == (meridiem == "am")]
             candidates = fitting or candidates
+        zone = clock.zone or self.zone
         if len(candidates) > 1:
             readings = " or ".join(_twelve_hour(h, mm) for h, mm in candidates)
             self.ambiguities.append(f'"{clock.text}" could be {readings}')
@@ -836,14 +889,14 @@ class _Reader:
                 self.ambiguities.append(f'"{clock.text}" on {_day(day)}: I read the start of that day')
         for index, on in enumerate(days):
             for hour, minute in candidates:
-                start = self._instant(on, hour, minute, check=False)
+                start = self._instant(on, hour, minute, zone, check=False)
                 if start > self.now:
-                    start = self._instant(on, hour, minute, check=True)
+                    start = self._instant(on, hour, minute, zone, check=True)
                     if chosen is not None and chosen.later is not None:
                         self.ambiguities.append(self._same_weekday(chosen, later=index > 0))
                     return self._within_reach(start), on
         hour, minute = candidates[0]
-        past = self._instant(day, hour, minute, check=False).astimezone(self.zone)
+        past = self._instant(day, hour, minute, zone, check=False).astimezone(zone)
         self.problems.append(f"That time is in the past ({_day(day)} {past:%H:%M})")
         return None, day
 
@@ -853,13 +906,13 @@ class _Reader:
             return f'{today}: "{chosen.text}" could be today or {_day(chosen.later or chosen.day)}'
         return f'{today} and that time has passed: I read "{chosen.text}" as {_day(chosen.later)}'
 
-    def _instant(self, day: date, hour: int, minute: int, *, check: bool) -> datetime:
-        """The UTC instant of a wall-clock time in the user's zone, noting skipped and repeated hours."""
+    def _instant(self, day: date, hour: int, minute: int, zone: tzinfo, *, check: bool) -> datetime:
+        """The UTC instant of a wall-clock time in `zone`, noting skipped and repeated hours."""
         wall = datetime.combine(day, time(hour, minute))
-        first = wall.replace(tzinfo=self.zone).astimezone(UTC)
-        if check and first != wall.replace(tzinfo=self.zone, fold=1).astimezone(UTC):
-            if first.astimezone(self.zone).replace(tzinfo=None) != wall:
-                shown = first.astimezone(self.zone)
+        first = wall.replace(tzinfo=zone).astimezone(UTC)
+        if check and first != wall.replace(tzinfo=zone, fold=1).astimezone(UTC):
+            if first.astimezone(zone).replace(tzinfo=None) != wall:
+                shown = first.astimezone(zone)
                 self.ambiguities.append(
                     f"{hour:02d}:{minute:02d} doesn't exist on {_day(day)} (clocks go forward); "
                     f"I read {shown:%H:%M}"

@@ -511,6 +511,37 @@ def test_a_repeated_hour_takes_the_first_and_is_flagged() -> None:
     assert result.ambiguities == ("02:30 happens twice on Sun 31 Oct (clocks go back); I read the first one",)
 
 
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("Sync tomorrow 3pm ET", "2026-11-27 20:00"),
+        ("Sync tomorrow 3pm (PST)", "2026-11-27 23:00"),
+        ("Sync tomorrow 15:00 UTC", "2026-11-27 15:00"),
+        ("Sync tomorrow 15:00 UTC+2", "2026-11-27 13:00"),
+        ("Sync tomorrow 15:00 GMT-05:30", "2026-11-27 20:30"),
+        ("Sync 3 June 2027 3pm EST", "2027-06-03 19:00"),
+    ],
+)
+def test_a_zone_named_after_the_time_wins(text: str, utc: str) -> None:
+    result = parse(text)
+    assert result.start is not None and result.start.strftime("%Y-%m-%d %H:%M") == utc
+    assert result.topic == "Sync"
+    assert result.is_clear
+    assert len(result.notes) == 1 and result.notes[0].startswith('I read "')
+
+
+def test_ist_is_read_as_india_and_flagged() -> None:
+    result = parse("Sync tomorrow noon IST")
+    assert result.start == datetime(2026, 11, 27, 6, 30, tzinfo=UTC)
+    assert result.ambiguities == ('"noon IST": IST could be India, Ireland or Israel; I read India',)
+
+
+def test_repeating_meetings_are_flagged_not_silently_dropped() -> None:
+    result = parse("Standup every monday 10am")
+    assert (result.topic, local(result)) == ("Standup", "2026-11-30 10:00")
+    assert result.ambiguities == ("I can't make repeating meetings; I read just the first one",)
+
+
 def test_a_naive_now_is_taken_as_utc() -> None:
     naive = parse("x tomorrow 3pm", now=NOW.replace(tzinfo=None))
     assert naive.start == parse("x tomorrow 3pm").start
@@ -544,6 +575,7 @@ WORDS = [
     "3/14/2027", "March 3rd", "the 3rd", "2:30am", "-", "to", "between", "and", "with", "<@U1|ana>",
     "<mailto:a@b.co|a@b.co>", "ops@example.com", "@ana", '"', "'", "\u201c", "now", "hours", "from",
     "2026-03-29", "o'clock", "&amp;", "<!here>", "0", "00:00", "12am", "24:00", "99", "1,5h",
+    "ET", "UTC+14", "GMT-99", "IST", "every", "15.30", "(", ")", "<https://x.io|3pm>", "\ufdd1", "\x00",
 ]  # fmt: skip
 instants = st.datetimes(
     min_value=datetime(1990, 1, 1), max_value=datetime(2090, 12, 31), timezones=st.just(UTC)
