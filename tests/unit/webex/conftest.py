@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 from lxml import etree
-from webex_fakes import XML_URL, ScriptedWebex, body_content, operation_of
 
 from bot.emulator.schema import RequestSchema, request_schema
 from bot.webex.client import WebexClient
+from tests.unit.webex.webex_fakes import XML_URL, ScriptedWebex, body_content, operation_of
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import aiohttp
 import httpx
 import pytest
 from lxml import etree
-from webex_fakes import CREDS, ScriptedWebex, body_content, failure, success
 
 from bot.domain.meetings import Invitee, MeetingChanges, MeetingDraft
 from bot.webex.client import MAX_RESPONSE_BYTES, WebexClient, WebexCredentials
@@ -23,6 +22,7 @@ from bot.webex.errors import (
     WebexTimeout,
     WebexUnavailable,
 )
+from tests.unit.webex.webex_fakes import CREDS, ScriptedWebex, body_content, failure, success
 
 Check = Callable[[etree._Element], None]
 
