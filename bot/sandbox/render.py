@@ -173,7 +173,7 @@ def render_blocks(
                 lines.append(f"  {label}: {' '.join(rest)}" if rest else f"  {label}")
             accessory = block.get("accessory")
             if isinstance(accessory, Mapping) and accessory.get("type") not in ("image",):
-                lines.append("  " + _control_text(numbering.add(accessory)))
+                lines.append(_control_text(numbering.add(accessory)))
         elif kind == "context":
             parts = []
             for element in block.get("elements") or []:

@@ -1,0 +1,116 @@
+"""`webex-bot sandbox` end to end: the scripted console through connect, schedule, list and cancel."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.cli import run
+from bot.sandbox.console import Console, StepFailed
+from bot.sandbox.stack import SandboxStack
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+async def test_connect_schedule_list_cancel_through_the_console() -> None:
+    transcript: list[str] = []
+    stack = SandboxStack()
+    await stack.start()
+    try:
+        console = Console(stack, transcript.append, reply_timeout=10)
+        await console.step("/webex connect")
+        assert any("[1] Connect Webex ↗" in line for line in transcript)
+        await console.step(":approve")
+        assert any("Your Webex account is linked" in line for line in transcript)
+        assert stack.emulator.meetings() == []
+
+        await console.step("/webex schedule Standup tomorrow 9am")
+        (meeting,) = stack.emulator.meetings()
+        assert meeting.conf_name == "Standup"
+        assert meeting.host_webex_id == "alice@sandbox.example"
+        assert any(str(meeting.key) in line for line in transcript)
+        await console.step(":expect Standup")
+
+        transcript.clear()
+        await console.step("/webex list")
+        assert any("Your upcoming meetings" in line for line in transcript)
+        cancel = next(line for line in transcript if "Cancel" in line and "[" in line)
+        number = re.findall(r"\[(\d+)\] Cancel", cancel)[0]
+
+        await console.step(":as bob")
+        with pytest.raises(StepFailed, match="on alice's screen"):
+            await console.step(number)
+        await console.step(":as alice")
+
+        transcript.clear()
+        await console.step(number)
+        assert any("cancelled" in line.lower() for line in transcript)
+        assert stack.emulator.meetings() == []
+    finally:
+        await stack.close()
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", int(stack.bot_url.rsplit(":", 1)[1]))) != 0
+
+
+def test_scripted_run_prints_the_transcript_and_exits_zero() -> None:
+    out = io.StringIO()
+    status = run(
+        [
+            "--run",
+            "/webex connect",
+            "--approve",
+            "--run",
+            "/webex schedule Standup tomorrow 9am",
+            "--run",
+            ":meetings",
+        ],
+        out=out,
+    )
+    transcript = out.getvalue()
+    assert status == 0, transcript
+    assert "alice › /webex connect" in transcript
+    assert "Your Webex account is linked" in transcript
+    assert "alice › /webex schedule Standup tomorrow 9am" in transcript
+    assert re.search(r"holds 1 meeting\(s\):\n  · \d+  'Standup'", transcript), transcript
+
+
+def test_a_failing_step_exits_non_zero_with_the_reason() -> None:
+    out = io.StringIO()
+    status = run(["--run", "/webex help", "--run", "42"], out=out)
+    assert status == 1
+    assert "sandbox: step 2 (42) failed: there is no button 42 on screen" in out.getvalue()
+    out = io.StringIO()
+    assert run(["--approve"], out=out) == 1
+    assert "no Connect link on your screen yet" in out.getvalue()
+
+
+def test_the_command_line_reads_a_script_from_stdin_and_leaves_nothing_listening() -> None:
+    script = "/webex connect\n:approve\n/webex status\n:quit\n/webex never-reached\n"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for name in list(env):
+        if name.startswith(("SLACK_", "WEBEX_", "DATABASE_URL", "TOKEN_KEYS")):
+            del env[name]
+    finished = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "sandbox"],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=REPO,
+    )
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert "alice › /webex status" in finished.stdout
+    assert "never-reached" not in finished.stdout
+    ports = [int(port) for port in re.findall(r"http://127\.0\.0\.1:(\d+)", finished.stdout)[:3]]
+    assert len(ports) == 3
+    for port in ports:
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0, port
