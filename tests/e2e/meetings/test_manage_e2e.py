@@ -1,0 +1,174 @@
+"""Managing meetings end to end: list and paging, cancel, edit, share, now, join, and the Home tab."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.services.meetings import ScheduledMeeting, ScheduleRequest
+from bot.slack.meetings import blocks
+from tests.e2e.meetings.conftest import Person, Stage, button, iter_elements, shown_text
+
+DAY = datetime.now(UTC).replace(hour=15, minute=0, second=0, microsecond=0) + timedelta(days=2)
+
+
+async def seed(
+    stage: Stage, person: Person, topic: str, start: datetime, minutes: int = 30
+) -> ScheduledMeeting:
+    """A meeting made through the bot's own service, as if scheduled earlier."""
+    services = stage.bot.services
+    request = ScheduleRequest(topic=topic, start=start, user_tz="UTC", duration_minutes=minutes)
+    return await services.meetings.schedule("T_SANDBOX", person.user_id, request, request_key=f"seed:{topic}")
+
+
+async def test_list_shows_upcoming_meetings_with_buttons_and_pages(linked: Stage) -> None:
+    for i in range(12):
+        await seed(linked, linked.alice, f"Meeting {i:02}", DAY + timedelta(hours=i))
+    await seed(linked, linked.bob, "Bob's own", DAY)
+    first = await linked.alice.driver.command("list", replies=1)
+    assert first.ack_text == "Looking up your meetings…"
+    page = first.replies[0]
+    text = shown_text(page)
+    assert "Meeting 00" in text and "Meeting 09" in text and "Meeting 10" not in text
+    assert "Bob's own" not in text
+    assert sum(e.get("action_id") == blocks.JOIN for e in iter_elements(page.blocks)) == 10
+    more = await linked.alice.driver.click(page, blocks.MORE, replies=1)
+    rest = shown_text(more.replies[0])
+    assert "Meeting 10" in rest and "Meeting 11" in rest and "Meeting 09" not in rest
+    assert more.replies[0].body.get("replace_original") is True
+    assert blocks.MORE not in {e.get("action_id") for e in iter_elements(more.replies[0].blocks)}
+
+
+async def test_an_empty_list_is_not_an_error(linked: Stage) -> None:
+    for word in ("list", "today", "week"):
+        exchange = await linked.alice.driver.command(word, replies=1)
+        assert "no" in shown_text(exchange.replies[0]) and "/webex schedule" in shown_text(
+            exchange.replies[0]
+        )
+
+
+async def test_week_leaves_out_what_comes_later(linked: Stage) -> None:
+    await seed(linked, linked.alice, "Soon", DAY)
+    await seed(linked, linked.alice, "Far away", DAY + timedelta(days=20))
+    text = shown_text((await linked.alice.driver.command("week", replies=1)).replies[0])
+    assert "Soon" in text and "Far away" not in text
+
+
+async def test_cancel_by_number_asks_first_then_deletes_and_updates_the_message(linked: Stage) -> None:
+    made = await seed(linked, linked.alice, "Retro", DAY)
+    key = made.meeting.meeting_key
+    asked = await linked.alice.driver.command(f"cancel {key}", replies=1)
+    question = asked.replies[0]
+    assert "Retro" in shown_text(question) and linked.emulator.meeting(key) is not None
+    done = await linked.alice.driver.click(question, blocks.CANCEL, replies=1)
+    assert linked.emulator.meeting(key) is None
+    assert "cancelled" in shown_text(done.replies[0])
+    assert done.replies[0].body.get("replace_original") is True
+    again = await linked.alice.driver.click(question, blocks.CANCEL, replies=1)
+    assert "already cancelled" in shown_text(again.replies[0])
+
+
+async def test_keep_it_changes_nothing(linked: Stage) -> None:
+    made = await seed(linked, linked.alice, "Keep me", DAY)
+    question = (await linked.alice.driver.command(f"cancel {made.meeting.meeting_key}", replies=1)).replies[0]
+    kept = await linked.alice.driver.click(question, blocks.KEEP, replies=1)
+    assert "nothing was cancelled" in shown_text(kept.replies[0])
+    assert linked.emulator.meeting(made.meeting.meeting_key) is not None
+
+
+async def test_cancel_needs_a_number_and_says_so(linked: Stage) -> None:
+    for text, expected in (("cancel", "Which meeting?"), ("cancel tomorrow", "is not a meeting number")):
+        exchange = await linked.alice.driver.command(text, replies=1)
+        assert expected in shown_text(exchange.replies[0])
+
+
+async def test_cancel_from_the_card_button(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Standup tomorrow 9am", replies=1)).replies[0]
+    [meeting] = linked.emulator.meetings()
+    assert "confirm" in button(card.blocks, blocks.CANCEL)
+    done = await linked.alice.driver.click(card, blocks.CANCEL, replies=1)
+    assert linked.emulator.meetings() == [] and "cancelled" in shown_text(done.replies[0])
+    assert str(meeting.key) in shown_text(done.replies[0])
+
+
+async def test_edit_opens_a_prefilled_form_and_changes_only_what_changed(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Planning tomorrow 11am for 30m", replies=1)).replies[
+        0
+    ]
+    [before] = linked.emulator.meetings()
+    clicked = await linked.alice.driver.click(card, blocks.EDIT, replies=2)
+    assert [c.method for c in clicked.replies] == ["views.open", "views.update"]
+    form = clicked.replies[1]
+    by_id = {b["block_id"]: b for b in (form.view or {}).get("blocks", [])}
+    assert by_id[blocks.TOPIC]["element"]["initial_value"] == "Planning"
+    local = before.start.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
+    assert by_id[blocks.TIME]["element"]["initial_time"] == local.strftime("%H:%M")
+    saved = await linked.alice.driver.submit(
+        form,
+        {
+            blocks.TOPIC: "Planning",
+            blocks.DATE: local.strftime("%Y-%m-%d"),
+            blocks.TIME: local.strftime("%H:%M"),
+            blocks.DURATION: "60",
+        },
+    )
+    assert saved.status == 200
+    updated = await linked.alice.driver.standin.wait_for(
+        lambda c: c.method == "response_url" and c.seq >= saved.first_seq
+    )
+    assert "Updated the duration" in shown_text(updated) and updated.body.get("replace_original") is True
+    [after] = linked.emulator.meetings()
+    assert after.duration_minutes == 60 and after.start == before.start and after.conf_name == "Planning"
+    [sent] = linked.emulator.xml_requests("SetMeeting")
+    body = sent.body.decode() if isinstance(sent.body, bytes) else str(sent.body)
+    assert "<duration>60</duration>" in body and "confName" not in body and "startDate" not in body
+
+
+async def test_edit_by_command_for_an_unknown_meeting_explains(linked: Stage) -> None:
+    exchange = await linked.alice.driver.command("edit 999999999", replies=2)
+    assert [c.method for c in exchange.replies] == ["views.open", "views.update"]
+    assert "no meeting with that number" in shown_text(exchange.replies[1])
+
+
+async def test_share_posts_the_channel_copy_without_host_details(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Demo tomorrow 4pm", replies=1)).replies[0]
+    [meeting] = linked.emulator.meetings()
+    shared = await linked.alice.driver.click(card, blocks.SHARE, replies=1)
+    post = shared.replies[0]
+    assert post.body.get("response_type") == "in_channel"
+    assert "Demo" in shown_text(post) and meeting.host_key not in shown_text(post)
+    assert {e.get("action_id") for e in iter_elements(post.blocks) if e.get("type") == "button"} <= {
+        blocks.JOIN,
+        blocks.CALENDAR,
+    }
+
+
+async def test_now_starts_a_meeting_posted_to_the_channel_with_the_host_link_only_to_the_host(
+    linked: Stage,
+) -> None:
+    exchange = await linked.alice.driver.command("now Quick sync", replies=2)
+    public, private = exchange.replies
+    [meeting] = linked.emulator.meetings()
+    assert meeting.conf_name == "Quick sync"
+    assert abs((meeting.start - datetime.now(UTC)).total_seconds()) < 120
+    assert public.body.get("response_type") == "in_channel"
+    assert button(public.blocks, blocks.JOIN)["url"]
+    assert blocks.START not in {e.get("action_id") for e in iter_elements(public.blocks)}
+    assert private.body.get("response_type") == "ephemeral"
+    assert button(private.blocks, blocks.START)["url"]
+
+
+async def test_join_gives_the_join_link(linked: Stage) -> None:
+    made = await seed(linked, linked.bob, "Bob's talk", DAY)
+    exchange = await linked.bob.driver.command(f"join {made.meeting.meeting_key}", replies=1)
+    assert button(exchange.replies[0].blocks, blocks.JOIN)["url"].startswith("http")
+    unknown = await linked.bob.driver.command("join 999999999", replies=1)
+    assert "no meeting with that number" in shown_text(unknown.replies[0])
+
+
+async def test_home_tab_lists_the_next_meetings(linked: Stage) -> None:
+    await seed(linked, linked.alice, "On the home tab", DAY)
+    opened = await linked.alice.driver.open_home(replies=1)
+    home = opened.replies[0]
+    assert home.method == "views.publish"
+    assert "On the home tab" in shown_text(home)
+    assert button((home.view or {}).get("blocks", []), blocks.CANCEL)
