@@ -275,8 +275,7 @@ _RE_TOPIC_TAIL = re.compile(r"(?<![\w])(?:with|and|at|on|for|from|by|&|@)$", _FL
 @dataclass(frozen=True)
 class _Piece:
     kind: str  # "mention" | "email" | "handle" | "label"
-    value: str
-    display: str
+    display: str  # what the topic shows in its place
 
 
 @dataclass
@@ -412,34 +411,34 @@ class _Reader:
             if not _RE_EMAIL.fullmatch(address):
                 return None
             self.emails.append(address)
-            return _Piece("email", address, "")
+            return _Piece("email", "")
         if m["handle"]:
             name = m["name"].rstrip(".-")
             if name.lower() in ("noon", "midnight", "midday"):
                 return None  # "@noon" means "at noon"
             self.handles.append("@" + name)
-            return _Piece("handle", name, "")
+            return _Piece("handle", "")
         inner = m["inner"]
         if user := _RE_USER.fullmatch(inner):
             self.mentions.append(user["id"])
-            return _Piece("mention", user["id"], "")
+            return _Piece("mention", "")
         if mailto := _RE_MAILTO.fullmatch(inner):
             address = _unescape(mailto["address"]).strip()
             if _RE_EMAIL.fullmatch(address):
                 self.emails.append(address)
-                return _Piece("email", address, "")
-            return _Piece("label", address, _unescape(mailto["label"] or address))
+                return _Piece("email", "")
+            return _Piece("label", _unescape(mailto["label"] or address))
         if channel := _RE_CHANNEL.fullmatch(inner):
-            return _Piece("label", channel["id"], "#" + _unescape(channel["label"] or channel["id"]))
+            return _Piece("label", "#" + _unescape(channel["label"] or channel["id"]))
         if special := _RE_SPECIAL.fullmatch(inner):
             what = special["what"]
             if what.startswith("date^"):
-                return _Piece("label", what, _unescape(special["label"] or ""))
+                return _Piece("label", _unescape(special["label"] or ""))
             label = _unescape(special["label"] or what.split("^")[0]).lstrip("@")
             self.handles.append("@" + label)
-            return _Piece("handle", label, "")
+            return _Piece("handle", "")
         if link := _RE_LINK.fullmatch(inner):
-            return _Piece("label", link["url"], _unescape(link["label"] or link["url"]))
+            return _Piece("label", _unescape(link["label"] or link["url"]))
         return None
 
     def _quotes(self) -> None:
