@@ -21,12 +21,15 @@ if TYPE_CHECKING:
 XML_SERVICE_PATH = "/WBXService/XMLService"
 AUTHORIZE_PATH = "/v1/oauth2/authorize"
 TOKEN_PATH = "/v1/oauth2/token"
+_LINK_PAGES = frozenset({"j.php", "e.php", "p.php", "m.php"})
 
 
 async def _meeting_link(request: Request) -> Response:
     """The page behind the join, host and calendar links the XML API hands out."""
     emulator: Emulator = request.app.state.emulator
     params = request.query_params
+    if request.path_params["page"] not in _LINK_PAGES:
+        return Response("Not Found", status_code=404, media_type="text/plain")
     key_text = params.get("MK") or params.get("ED") or ""
     meeting = None
     if key_text.isdigit():
@@ -57,8 +60,8 @@ def create_app(emulator: Emulator) -> Starlette:
             Route(TOKEN_PATH, token, methods=["POST"]),
             Route(XML_SERVICE_PATH, xml_service, methods=["POST"]),
             Route("/healthz", _health, methods=["GET"]),
-            Route("/{site}/{page:str}", _meeting_link, methods=["GET"]),
             *control_routes(),
+            Route("/{site}/{page:str}", _meeting_link, methods=["GET"]),
         ]
     )
     app.state.emulator = emulator
