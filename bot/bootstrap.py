@@ -96,8 +96,8 @@ async def build(
         client_secret=settings.webex_client_secret.get_secret_value(),
         redirect_uri=settings.callback_url,
     )
-    webex = WebexClient(webex_http, xml_url=settings.webex_xml_url)
-    tokens = TokenService(links, oauth, clock)
+    webex = WebexClient(webex_http, xml_url=settings.webex_xml_url, deadline=settings.webex_timeout_seconds)
+    tokens = TokenService(links, oauth, clock, states=states, operations=operations)
     retry_handlers = slack_retry_handlers()
     slack_session = slack_session or ClientSession()
     slack = AsyncWebClient(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -114,9 +113,7 @@ def create_app(
         if "services" not in state:
             return JSONResponse({"status": "starting"}, status_code=503)
         database = services().database
-        try:
-            await asyncio.wait_for(database.ping(), timeout=2)
-        except Exception:
+        if not await database.ping():
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
         if not await database.is_current():
             return JSONResponse({"status": "unavailable", "database": "migrations pending"}, status_code=503)

@@ -28,6 +28,11 @@ class BotServer:
     task: asyncio.Task[None]
 
     @property
+    def events_url(self) -> str:
+        """Where Slack posts commands, actions and events."""
+        return self.url + "/slack/events"
+
+    @property
     def services(self) -> Services:
         services: Services = self.app.state.services
         return services

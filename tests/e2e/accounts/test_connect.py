@@ -1,0 +1,231 @@
+"""Linking end to end: signed Slack requests -> the real bot over HTTP -> the emulator's consent -> back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from bot.emulator import Emulator
+from bot.emulator.faults import Fault
+from bot.sandbox import SlackDriver
+from bot.sandbox.workspace import RecordedCall
+from tests.support.emulator import ALICE, BOB, approve_consent
+from tests.support.servers import BotFactory, BotServer
+from tests.support.slack import DriverFactory
+
+
+def connect_url(reply: RecordedCall) -> str:
+    for block in reply.blocks:
+        for element in block.get("elements") or []:
+            if element.get("action_id") == "connect_webex":
+                return str(element["url"])
+    raise AssertionError(f"no Connect button in {reply.blocks}")
+
+
+def everything_shown(calls: Sequence[RecordedCall]) -> str:
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif isinstance(node, str):
+            parts.append(node)
+
+    for call in calls:
+        walk(dict(call.body))
+    return "\n".join(parts)
+
+
+async def connect_button(driver: SlackDriver) -> str:
+    exchange = await driver.command("connect", replies=1)
+    assert exchange.status == 200
+    return connect_url(exchange.replies[0])
+
+
+async def sign_in(url: str, *, user: str = ALICE, decision: str = "allow") -> httpx.Response:
+    """What a person's browser does: our connect route, the consent page, the callback."""
+    async with httpx.AsyncClient(timeout=10) as browser:
+        start = await browser.get(url, follow_redirects=False)
+        assert start.status_code == 302, start.text[:300]
+        callback = await approve_consent(browser, start.headers["location"], user=user, decision=decision)
+        return await browser.get(callback, follow_redirects=False)
+
+
+@pytest.fixture
+async def bot(bot_server: BotServer) -> BotServer:
+    return bot_server
+
+
+@pytest.fixture
+def alice(bot: BotServer, slack_driver: DriverFactory) -> SlackDriver:
+    return slack_driver(bot.events_url, user_id="U_ALICE")
+
+
+async def test_connect_links_the_account_and_status_shows_it(
+    bot: BotServer, alice: SlackDriver, emulator: Emulator
+) -> None:
+    url = await connect_button(alice)
+    assert url.startswith(bot.url + "/webex/connect/")
+
+    async with httpx.AsyncClient(timeout=10) as browser:
+        start = await browser.get(url, follow_redirects=False)
+    authorize = urlsplit(start.headers["location"])
+    params = parse_qs(authorize.query)
+    assert set(params) == {
+        "response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"
+    }
+    assert params["response_type"] == ["code"] and params["code_challenge_method"] == ["plain"]
+    assert params["redirect_uri"] == [bot.url + "/webex/oauth/callback"]
+    assert params["scope"] == ["all_read+meeting_modify"]
+    assert 1 <= len(params["code_challenge"][0]) <= 10
+
+    done = await sign_in(url)
+    assert done.status_code == 200
+    assert "Your Webex account is linked" in done.text and ALICE in done.text
+
+    dm = await alice.standin.wait_for(lambda c: c.method == "chat.postMessage" and c.audience == "U_ALICE")
+    assert ALICE in (dm.text or "")
+
+    status = await alice.command("status", replies=1)
+    shown = everything_shown(status.replies)
+    assert ALICE in shown and "sandbox" in shown and "create, change and cancel your meetings" in shown
+
+
+async def test_tokens_are_never_stored_in_plain_text(bot: BotServer, alice: SlackDriver, emulator: Emulator) -> None:
+    await sign_in(await connect_button(alice))
+    link = await bot.services.links.get(alice.standin.workspace.team_id, "U_ALICE")
+    assert link is not None and link.access_token and link.refresh_token
+    async with bot.services.database.engine.connect() as connection:
+        rows = (await connection.execute(text("SELECT * FROM webex_links"))).all()
+        states = (await connection.execute(text("SELECT * FROM oauth_states"))).all()
+    raw = repr(rows) + repr(states)
+    assert link.access_token not in raw and link.refresh_token not in raw
+    assert link.refresh_token.removeprefix("sandbox_") not in raw
+
+
+async def test_an_old_button_still_works_because_the_state_is_made_at_click_time(
+    bot: BotServer, alice: SlackDriver, emulator: Emulator
+) -> None:
+    url = await connect_button(alice)
+    first = await sign_in(url)
+    assert first.status_code == 200
+    second = await sign_in(url, user=ALICE)  # the same button, clicked again later
+    assert second.status_code == 200
+
+
+async def test_already_linked_says_as_whom_and_offers_reconnect_and_disconnect(
+    bot: BotServer, alice: SlackDriver, emulator: Emulator
+) -> None:
+    await sign_in(await connect_button(alice))
+    again = await alice.command("connect", replies=1)
+    shown = everything_shown(again.replies)
+    assert ALICE in shown
+    actions = [e.get("action_id") for b in again.replies[0].blocks for e in b.get("elements") or []]
+    assert actions == ["connect_webex", "disconnect_webex"]
+
+
+async def test_disconnect_deletes_the_tokens_and_says_what_was_deleted(
+    bot: BotServer, alice: SlackDriver, emulator: Emulator
+) -> None:
+    await sign_in(await connect_button(alice))
+    answer = await alice.command("signout", replies=1)
+    assert "deleted your Webex access and refresh tokens" in everything_shown(answer.replies)
+    assert await bot.services.links.get(alice.standin.workspace.team_id, "U_ALICE") is None
+    again = await alice.command("logout", replies=1)
+    assert "nothing to delete" in everything_shown(again.replies)
+
+
+async def test_consent_denied_links_nothing_and_says_so(bot: BotServer, alice: SlackDriver, emulator: Emulator) -> None:
+    page = await sign_in(await connect_button(alice), decision="deny")
+    assert page.status_code == 400
+    assert "Nothing was linked" in page.text
+    assert await bot.services.links.get(alice.standin.workspace.team_id, "U_ALICE") is None
+
+
+async def test_a_replayed_callback_is_refused(bot: BotServer, alice: SlackDriver, emulator: Emulator) -> None:
+    url = await connect_button(alice)
+    async with httpx.AsyncClient(timeout=10) as browser:
+        start = await browser.get(url, follow_redirects=False)
+        callback = await approve_consent(browser, start.headers["location"])
+        assert (await browser.get(callback)).status_code == 200
+        replay = await browser.get(callback)
+    assert replay.status_code == 400 and "already used" in replay.text
+
+
+async def test_a_forged_state_is_refused(bot: BotServer) -> None:
+    page = await bot.get("/webex/oauth/callback?code=abc&state=forged")
+    assert page.status_code == 400 and "not one we started" in page.text
+
+
+async def test_an_expired_state_is_refused(bot: BotServer, alice: SlackDriver, emulator: Emulator) -> None:
+    url = await connect_button(alice)
+    async with httpx.AsyncClient(timeout=10) as browser:
+        start = await browser.get(url, follow_redirects=False)
+        callback = await approve_consent(browser, start.headers["location"])
+        state = parse_qs(urlsplit(callback).query)["state"][0]
+        async with bot.services.database.engine.begin() as connection:
+            await connection.execute(
+                text("UPDATE oauth_states SET expires_at = created_at WHERE 1 = 1")
+            )
+        page = await browser.get(callback)
+    assert state and page.status_code == 400 and "took too long" in page.text
+
+
+async def test_email_mismatch_warns_by_default(bot: BotServer, alice: SlackDriver, emulator: Emulator) -> None:
+    page = await sign_in(await connect_button(alice), user=BOB)
+    assert page.status_code == 200
+    assert "does not match your Slack email" in page.text
+    assert await bot.services.links.get(alice.standin.workspace.team_id, "U_ALICE") is not None
+
+
+async def test_email_mismatch_is_refused_under_the_refuse_policy(
+    bot_factory: BotFactory, slack_driver: DriverFactory, emulator: Emulator
+) -> None:
+    bot = await bot_factory(email_mismatch_policy="refuse")
+    alice = slack_driver(bot.events_url, user_id="U_ALICE")
+    page = await sign_in(await connect_button(alice), user=BOB)
+    assert page.status_code == 400 and "was not linked" in page.text
+    assert await bot.services.links.get(alice.standin.workspace.team_id, "U_ALICE") is None
+
+
+async def test_email_check_off_links_silently(
+    bot_factory: BotFactory, slack_driver: DriverFactory, emulator: Emulator
+) -> None:
+    bot = await bot_factory(email_mismatch_policy="off")
+    alice = slack_driver(bot.events_url, user_id="U_ALICE")
+    page = await sign_in(await connect_button(alice), user=BOB)
+    assert page.status_code == 200 and "does not match" not in page.text
+
+
+async def test_token_endpoint_failing_shows_a_clear_page_and_links_nothing(
+    bot: BotServer, alice: SlackDriver, emulator: Emulator
+) -> None:
+    url = await connect_button(alice)
+    emulator.add_fault(Fault.http_error(503, operation="token", count=1))
+    page = await sign_in(url)
+    assert page.status_code == 400 and "Webex did not accept this sign-in" in page.text
+    assert await bot.services.links.get(alice.standin.workspace.team_id, "U_ALICE") is None
+
+
+async def test_unsigned_and_stale_slack_requests_are_refused(bot: BotServer, alice: SlackDriver) -> None:
+    assert (await alice.command("connect", signature="none")).status == 401
+    assert (await alice.command("connect", signature="wrong")).status == 401
+    assert (await alice.command("connect", age=600)).status == 401
+    assert not alice.standin.calls_to("response")
+
+
+async def test_help_for_nothing_and_for_unknown_words(bot: BotServer, alice: SlackDriver) -> None:
+    for text_typed in ("", "help", "frobnicate now"):
+        exchange = await alice.command(text_typed, replies=1)
+        shown = everything_shown(exchange.replies)
+        assert "/webex connect" in shown and "/webex disconnect" in shown
+    assert "I don't know `frobnicate`" in shown
