@@ -25,19 +25,19 @@ EXAMPLE = "/webex schedule Design review tomorrow 3pm for 45m with @ana"
 
 @dataclass(frozen=True)
 class ScheduleParse:
-    """What the text says; `problems` and `ambiguities` are short sentences to show the user."""
+    """What the text says. `problems`, `ambiguities` and `notes` are short sentences for the user."""
 
-    topic: str = ""
-    start: datetime | None = None
-    duration_minutes: int | None = None
-    mention_user_ids: tuple[str, ...] = ()
-    emails: tuple[str, ...] = ()
-    unresolved_mentions: tuple[str, ...] = ()
-    problems: tuple[str, ...] = ()
-    ambiguities: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-    day: date | None = None
-    time_zone: str = "UTC"
+    topic: str = ""  # "" when the text gives none
+    start: datetime | None = None  # aware UTC, always after `now`; None when not read or unusable
+    duration_minutes: int | None = None  # None when not given (or not usable: see problems)
+    mention_user_ids: tuple[str, ...] = ()  # from <@U123> and <@U123|name>
+    emails: tuple[str, ...] = ()  # plain addresses and <mailto:...>
+    unresolved_mentions: tuple[str, ...] = ()  # "@ana" typed without Slack escaping it, "@here"
+    problems: tuple[str, ...] = ()  # why it cannot be scheduled as is
+    ambiguities: tuple[str, ...] = ()  # read, but to be confirmed before scheduling
+    notes: tuple[str, ...] = ()  # worth showing, nothing to confirm ("I read 3pm ET as ...")
+    day: date | None = None  # the day read, in the user's zone, even when the time is missing or past
+    time_zone: str = "UTC"  # the IANA zone the text was read in
 
     @property
     def is_clear(self) -> bool:
@@ -180,7 +180,8 @@ _RE_QUOTED = re.compile(
     r"""|\u00ab(?P<d>[^\u00ab\u00bb]*)\u00bb|\u2018(?P<e>[^\u2018\u2019]*)\u2019(?!\w)|'(?P<f>[^']*)'(?!\w))"""
 )
 _RE_WITH = re.compile(
-    rf"(?<![\w])(?:with|invite|inviting|invitees?|cc|attendees?|participants?)\s*:?\s*(?={_INVITEE})", _FLAGS
+    rf"(?<![\w])(?:with|w/|invite|inviting|invitees?|cc|attendees?|participants?)\s*:?\s*(?={_INVITEE})",
+    _FLAGS,
 )
 _RE_BETWEEN_INVITEES = re.compile(
     rf"(?<={_INVITEE})[\s,;]*(?:(?:and|&|\+)(?![\w])[\s,;]*)?(?={_INVITEE})", _FLAGS
@@ -239,7 +240,7 @@ _RE_PART = re.compile(
 
 _CLOCK = r"(?:noon|midday|midnight|[0-9]{1,2}(?:[:.h][0-5][0-9])?(?:\s*[ap]\.?m\.?)?)"
 _RE_RANGE = re.compile(
-    rf"""{_B}(?:(?P<between>between)\s+|from\s+)?(?P<a>{_CLOCK})\s*(?P<sep>-|\u2013|\u2014|to|until|till|and)\s*
+    rf"""{_B}(?:(?P<between>between)\s+|(?P<from>from)\s+)?(?P<a>{_CLOCK})\s*(?P<sep>-|\u2013|\u2014|to|until|till|and)\s*
         (?P<b>{_CLOCK})(?![\w:])""",
     _FLAGS,
 )
@@ -269,7 +270,7 @@ _RE_EVERY = re.compile(
 _RE_SPACES = re.compile(r"\s+")
 _RE_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]|\{\s*\}")
 _RE_TOPIC_EDGE = re.compile(r"^[\s,;:|/\u2013\u2014-]+|[\s,;:|/\u2013\u2014-]+$")
-_RE_TOPIC_TAIL = re.compile(r"(?<![\w])(?:with|and|at|on|for|from|by|&|@)$", _FLAGS)
+_RE_TOPIC_TAIL = re.compile(r"(?<![\w])(?:with|w/|and|at|on|for|from|by|&|@)$", _FLAGS)
 
 
 @dataclass(frozen=True)
@@ -675,8 +676,11 @@ class _Reader:
         first, second = m["a"], m["b"]
         if m["sep"].lower() == "and" and not m["between"]:
             return None
-        if not any(re.search(r"[:.h]|[ap]\.?m|noon|midday|midnight", side, re.I) for side in (first, second)):
-            return None
+        said_clearly = any(
+            re.search(r"[:.h]|[ap]\.?m|noon|midday|midnight", side, re.I) for side in (first, second)
+        )
+        if not said_clearly and not (m["between"] or m["from"]):
+            return None  # "9-10" alone could be anything; "from 9 to 5" is a range
         start = _read_clock(first)
         end = _read_clock(second)
         if start is None or end is None:

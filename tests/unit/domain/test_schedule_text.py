@@ -396,6 +396,17 @@ def test_topics(text: str, topic: str | None) -> None:
     assert local(result) is not None
 
 
+def test_a_bare_number_range_is_left_in_the_topic() -> None:
+    result = parse("Score 9-10 tomorrow 3pm")
+    assert (result.topic, local(result), result.duration_minutes) == ("Score 9-10", "2026-11-27 15:00", None)
+
+
+def test_from_to_with_bare_hours_is_a_range_to_confirm() -> None:
+    result = parse("Offsite tomorrow from 9 to 5")
+    assert (result.topic, local(result), result.duration_minutes) == ("Offsite", "2026-11-27 09:00", 480)
+    assert result.ambiguities == ('"from 9 to 5" could be 9 AM or 9 PM',)
+
+
 def test_a_price_or_version_is_not_a_time() -> None:
     result = parse("Budget 2.50 tomorrow 3pm")
     assert (result.topic, local(result)) == ("Budget 2.50", "2026-11-27 15:00")
@@ -422,6 +433,11 @@ def test_slack_mentions_become_user_ids_and_leave_the_topic() -> None:
 def test_sandbox_style_user_ids_are_mentions() -> None:
     result = parse("Sync with <@U_BOB|bob> tomorrow 3pm")
     assert (result.mention_user_ids, result.topic) == (("U_BOB",), "Sync")
+
+
+def test_w_slash_introduces_invitees() -> None:
+    result = parse("Sync 3pm tmrw w/ <@U1>")
+    assert (result.topic, result.mention_user_ids) == ("Sync", ("U1",))
 
 
 def test_emails_plain_and_slack_escaped() -> None:
