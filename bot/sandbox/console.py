@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.sandbox.driver import Exchange, SlackDriver
-from bot.sandbox.render import Control, input_blocks, mrkdwn_to_text, render_blocks, render_view
+from bot.sandbox.render import Control, initial_text, input_blocks, mrkdwn_to_text, render_blocks, render_view
 from bot.sandbox.stack import SandboxStack
 from bot.sandbox.workspace import RecordedCall, SlackUser
 
@@ -255,13 +255,18 @@ class Console:
         if self.ask is None:
             return
         view = form.view or {}
+        if not input_blocks(view):
+            return
         values: dict[str, Any] = {}
+        self.write("  (fill in the form; Enter keeps what is shown in parentheses, :close closes it)")
         for attempt in range(3):
             for block in input_blocks(view):
                 block_id = str(block.get("block_id") or "")
                 label = str((block.get("label") or {}).get("text") or block_id)
                 optional = " (optional)" if block.get("optional") else ""
-                answer = await self.ask(f"  {label}{optional}: ")
+                current = initial_text(block.get("element") or {}, self._name_of)
+                shown = f" ({current})" if current else ""
+                answer = await self.ask(f"  {label}{optional}{shown}: ")
                 if answer is None or answer.strip() == ":close":
                     await self._close_form()
                     return

@@ -197,7 +197,7 @@ def render_blocks(
             typed = (values or {}).get(block_id) or initial_text(block.get("element") or {}, name_of)
             shown = f": {typed}" if typed else ""
             hint = _plain(block.get("hint"), name_of)
-            lines.append(f"{label}{optional} [{block_id}]{shown}")
+            lines.append(f"{label}{optional}{shown}   [{block_id}]")
             if hint:
                 lines.append(f"  {hint}")
         elif kind == "rich_text":

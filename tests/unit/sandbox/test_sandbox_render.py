@@ -93,8 +93,8 @@ def test_a_modal_with_inputs_and_initial_values() -> None:
     lines, controls = render_view(view, name_of=lambda user_id: "bob")
     assert lines == [
         "┌ Edit meeting",
-        "│ Topic [topic]: Standup",
-        "│ Who (optional) [who]: @bob",
+        "│ Topic: Standup   [topic]",
+        "│ Who (optional): @bob   [who]",
         "└ Cancel · Save",
     ]
     assert controls == []
