@@ -113,7 +113,9 @@ class WebexClient:
         content = await self._call("CreateMeeting", creds.site, message)
         key = xml.text(content, "meetingkey")
         if not key:
-            raise WebexUnavailable("Webex created a meeting but its answer has no meeting key.")
+            raise WebexUnavailable(
+                "Webex created a meeting but its answer has no meeting key.", outcome_unknown=True
+            )
         return CreatedMeeting(
             meeting_key=key.strip(),
             host_calendar_url=xml.text(content, "iCalendarURL", "host") or "",
@@ -499,7 +501,9 @@ async def _read_limited(response: httpx.Response) -> bytes:
     async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > MAX_RESPONSE_BYTES:
-            raise WebexUnavailable(f"Webex's answer is larger than {MAX_RESPONSE_BYTES} bytes; refused.")
+            raise WebexUnavailable(
+                f"Webex's answer is larger than {MAX_RESPONSE_BYTES} bytes; refused.", outcome_unknown=True
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -528,16 +532,32 @@ def _status_error(operation: str, response: httpx.Response) -> WebexUnavailable:
             retry_after=_retry_after(response.headers.get("retry-after")),
             status_code=status,
         )
-    if status in (502, 503, 504):
-        return WebexUnavailable(f"Webex is unavailable (HTTP {status}) for {operation}.", status_code=status)
+    # 503 says the request was not handled; another 5xx (often from a proxy) may come after Webex acted.
+    unknown = status >= 500 and status != 503
+    if status >= 500:
+        return WebexUnavailable(
+            f"Webex is unavailable (HTTP {status}) for {operation}.",
+            outcome_unknown=unknown,
+            status_code=status,
+        )
     return WebexUnavailable(f"Webex answered {operation} with HTTP {status}.", status_code=status)
 
 
 def _transport_error(operation: str, exc: Exception) -> WebexUnavailable:
     # httpx-aiohttp maps every aiohttp connection error (refused, reset, disconnected) to
-    # httpx.ConnectTimeout; only a real timeout leaves the outcome of the request unknown.
+    # httpx.ConnectTimeout, so the cause decides what really happened.
     cause = exc.__cause__
     misreported = isinstance(cause, aiohttp.ClientError) and not isinstance(cause, TimeoutError)
     if isinstance(exc, httpx.TimeoutException | TimeoutError) and not misreported:
         return WebexTimeout(f"Webex did not answer {operation} in time.")
-    return WebexUnavailable(f"Webex could not be reached for {operation} ({type(exc).__name__}).")
+    # Only a connection that was never made guarantees the request was not carried out.
+    never_sent = isinstance(
+        cause if misreported else exc,
+        httpx.ConnectError
+        | httpx.UnsupportedProtocol
+        | ConnectionRefusedError
+        | aiohttp.ClientConnectorError,
+    )
+    return WebexUnavailable(
+        f"Webex could not be reached for {operation} ({type(exc).__name__}).", outcome_unknown=not never_sent
+    )

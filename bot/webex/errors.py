@@ -55,15 +55,24 @@ class NoRecordsFound(WebexFailure):
 class WebexUnavailable(WebexError):
     """Webex could not be used: network error, timeout, HTTP error status, malformed or unsafe XML.
 
-    `timed_out` is true when the request may have reached Webex and its outcome is unknown (a
-    create may have happened: look before creating again). `status_code` is the HTTP status, if any.
+    `timed_out`: Webex did not answer in time. `outcome_unknown`: the request may have been carried
+    out although no usable answer came back (a timeout, a dropped connection after sending, a 5xx
+    other than 503, an unreadable answer): a create may have happened, so look before creating
+    again. A refused connection, a 503 or a 429 leave nothing done. `status_code` is the HTTP status.
     """
 
     def __init__(
-        self, reason: str, exception_id: str = "", *, timed_out: bool = False, status_code: int | None = None
+        self,
+        reason: str,
+        exception_id: str = "",
+        *,
+        timed_out: bool = False,
+        outcome_unknown: bool = False,
+        status_code: int | None = None,
     ) -> None:
         super().__init__(reason, exception_id)
         self.timed_out = timed_out
+        self.outcome_unknown = outcome_unknown or timed_out
         self.status_code = status_code
 
 

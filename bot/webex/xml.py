@@ -183,21 +183,24 @@ def text(parent: Element | None, *path: str) -> str | None:
 def parse_message(data: bytes) -> Element:
     """Parse a response with the hardened parser; anything unsafe or unreadable is WebexUnavailable."""
     if not data.strip():
-        raise WebexUnavailable("Webex answered with an empty body.")
+        raise _unreadable("Webex answered with an empty body.")
     if any(marker in data for marker in _DTD_MARKERS):
-        raise WebexUnavailable("Webex's answer declares a DOCTYPE or entities; refused as unsafe.")
+        raise _unreadable("Webex's answer declares a DOCTYPE or entities; refused as unsafe.")
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
-        raise WebexUnavailable(f"Webex's answer is not well-formed XML ({_short(str(exc))}).") from None
+        raise _unreadable(f"Webex's answer is not well-formed XML ({_short(str(exc))}).") from None
     doctype: str = getattr(root.getroottree().docinfo, "doctype", "")
     if doctype:
-        raise WebexUnavailable("Webex's answer declares a DOCTYPE; refused as unsafe.")
+        raise _unreadable("Webex's answer declares a DOCTYPE; refused as unsafe.")
     if local_name(root) != "message":
-        raise WebexUnavailable(
-            f"Webex's answer is not an XML API message (its root is <{local_name(root)}>)."
-        )
+        raise _unreadable(f"Webex's answer is not an XML API message (its root is <{local_name(root)}>).")
     return root
+
+
+def _unreadable(reason: str) -> WebexUnavailable:
+    # Webex received the request and answered, so it may have acted on it: the outcome is unknown.
+    return WebexUnavailable(reason, outcome_unknown=True)
 
 
 def parse_response(data: bytes) -> Element:
@@ -212,7 +215,7 @@ def parse_response(data: bytes) -> Element:
         raise error_for_failure(
             (text(response, "reason") or "").strip(), (text(response, "exceptionID") or "")
         )
-    raise WebexUnavailable(f"Webex's answer has no SUCCESS or FAILURE result (got {_short(result)!r}).")
+    raise _unreadable(f"Webex's answer has no SUCCESS or FAILURE result (got {_short(result)!r}).")
 
 
 def _short(value: str, limit: int = 200) -> str:

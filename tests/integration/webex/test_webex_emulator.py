@@ -272,10 +272,10 @@ async def test_a_site_that_requires_passwords(http: httpx.AsyncClient, emulator_
 @pytest.mark.parametrize(
     ("fault", "error", "checks"),
     [
-        (Fault.http_error(503), WebexUnavailable, {"status_code": 503, "timed_out": False}),
-        (Fault.http_error(500), WebexUnavailable, {"status_code": 500}),
-        (Fault.malformed(), WebexUnavailable, {"timed_out": False}),
-        (Fault.rate_limited(retry_after=9), WebexRateLimited, {"retry_after": 9.0, "status_code": 429}),
+        (Fault.http_error(503), WebexUnavailable, {"status_code": 503, "outcome_unknown": False}),
+        (Fault.http_error(500), WebexUnavailable, {"status_code": 500, "outcome_unknown": True}),
+        (Fault.malformed(), WebexUnavailable, {"timed_out": False, "outcome_unknown": True}),
+        (Fault.rate_limited(retry_after=9), WebexRateLimited, {"retry_after": 9.0, "outcome_unknown": False}),
         (Fault.rate_limited(style="webex"), WebexRateLimited, {"exception_id": "000429"}),
         (Fault.failure("060001", "Corresponding Meeting not found"), MeetingNotFound, {}),
         (Fault.failure("123456", "Something unusual"), WebexFailure, {"exception_id": "123456"}),

@@ -437,7 +437,7 @@ async def test_site_names_cannot_redirect_requests(
         (
             httpx.Response(429, headers={"retry-after": "30"}, text="slow down"),
             WebexRateLimited,
-            {"retry_after": 30.0, "status_code": 429, "timed_out": False},
+            {"retry_after": 30.0, "status_code": 429, "timed_out": False, "outcome_unknown": False},
         ),
         (
             httpx.Response(429, headers={"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}),
@@ -445,14 +445,22 @@ async def test_site_names_cannot_redirect_requests(
             {"retry_after": 0.0},
         ),
         (httpx.Response(429), WebexRateLimited, {"retry_after": None}),
-        (httpx.Response(503, text="down"), WebexUnavailable, {"status_code": 503, "timed_out": False}),
-        (httpx.Response(500), WebexUnavailable, {"status_code": 500}),
-        (httpx.Response(404, text="<html>not here</html>"), WebexUnavailable, {"status_code": 404}),
-        (httpx.ReadTimeout("slow"), WebexTimeout, {"timed_out": True, "status_code": None}),
+        (httpx.Response(503, text="down"), WebexUnavailable, {"status_code": 503, "outcome_unknown": False}),
+        (httpx.Response(500), WebexUnavailable, {"status_code": 500, "outcome_unknown": True}),
+        (httpx.Response(504), WebexUnavailable, {"status_code": 504, "outcome_unknown": True}),
+        (httpx.Response(404, text="<html>not here</html>"), WebexUnavailable, {"outcome_unknown": False}),
+        (httpx.Response(200, text="<html>proxy</html>"), WebexUnavailable, {"outcome_unknown": True}),
+        (httpx.ReadTimeout("slow"), WebexTimeout, {"timed_out": True, "outcome_unknown": True}),
         (httpx.ConnectTimeout("slow"), WebexTimeout, {"timed_out": True}),
-        (httpx.ConnectError("refused"), WebexUnavailable, {"timed_out": False}),
-        (httpx.RemoteProtocolError("peer closed"), WebexUnavailable, {"timed_out": False}),
-        (ConnectionResetError("reset"), WebexUnavailable, {"timed_out": False}),
+        (httpx.ConnectError("refused"), WebexUnavailable, {"timed_out": False, "outcome_unknown": False}),
+        (
+            httpx.RemoteProtocolError("peer closed"),
+            WebexUnavailable,
+            {"timed_out": False, "outcome_unknown": True},
+        ),
+        (httpx.ReadError("reset"), WebexUnavailable, {"outcome_unknown": True}),
+        (ConnectionRefusedError("refused"), WebexUnavailable, {"outcome_unknown": False}),
+        (ConnectionResetError("reset"), WebexUnavailable, {"timed_out": False, "outcome_unknown": True}),
         (
             failure("Request rate exceeded the limit, please retry later", "000429"),
             WebexRateLimited,
@@ -486,12 +494,35 @@ async def test_connection_error_with_a_non_timeout_cause_is_not_a_timeout(
         await client.get_user(CREDS)
     assert type(caught.value) is WebexUnavailable
     assert caught.value.timed_out is False
+    assert caught.value.outcome_unknown is True  # dropped after connecting: Webex may have acted
+
+
+async def test_a_refused_connection_behind_a_connect_timeout_left_nothing_done(
+    webex: ScriptedWebex, client: WebexClient
+) -> None:
+    mapped = httpx.ConnectTimeout("Cannot connect")
+    # Built without __init__: its constructor arguments differ between aiohttp releases.
+    mapped.__cause__ = aiohttp.ClientConnectorError.__new__(aiohttp.ClientConnectorError)
+    webex.reply(mapped)
+    with pytest.raises(WebexUnavailable) as caught:
+        await client.get_user(CREDS)
+    assert (caught.value.timed_out, caught.value.outcome_unknown) == (False, False)
 
 
 async def test_oversized_answer_is_refused(webex: ScriptedWebex, client: WebexClient) -> None:
     webex.reply(success("<use:webExId>" + "x" * (MAX_RESPONSE_BYTES + 1) + "</use:webExId>"))
-    with pytest.raises(WebexUnavailable, match="larger than"):
+    with pytest.raises(WebexUnavailable, match="larger than") as caught:
         await client.get_user(CREDS)
+    assert caught.value.outcome_unknown
+
+
+async def test_a_create_answer_without_a_key_leaves_the_outcome_unknown(
+    webex: ScriptedWebex, client: WebexClient
+) -> None:
+    webex.reply(success("<meet:guestToken>x</meet:guestToken>"))
+    with pytest.raises(WebexUnavailable) as caught:
+        await client.create_meeting(CREDS, MeetingDraft(topic="t", start=START))
+    assert caught.value.outcome_unknown
 
 
 @pytest.mark.parametrize(

@@ -142,6 +142,7 @@ def test_hostile_or_broken_answers_are_unavailable(name: str, secret_file: Path)
     assert type(caught.value) is WebexUnavailable
     assert SECRET_FILE_MARKER not in str(caught.value)
     assert caught.value.reason.startswith("Webex")
+    assert caught.value.outcome_unknown  # an answer came back, unusable: Webex may have acted
 
 
 @pytest.mark.parametrize("name", ["external entity", "parameter entity", "external DTD", "billion laughs"])
@@ -184,6 +185,7 @@ def test_the_parser_itself_reads_no_file_and_expands_nothing(name: str, secret_f
         ("Request rate exceeded the limit, please retry later", "000429", WebexRateLimited),
         ("Too many requests", "", WebexRateLimited),
         ("ASService not responding", "000035", WebexUnavailable),
+        ("Service temporarily unavailable, try again later", "", WebexUnavailable),
         ("Something odd happened", "012345", WebexFailure),
         ("", "", WebexFailure),
     ],
