@@ -383,6 +383,13 @@ def test_a_topic_over_512_characters_is_a_problem() -> None:
         ("Lunch with the team tomorrow noon", "Lunch with the team"),
         ("Budget v2.3 review tomorrow 3pm", "Budget v2.3 review"),
         ("Q3 planning tomorrow 3pm", "Q3 planning"),
+        ("Room 101 at 3pm tomorrow", "Room 101"),
+        ("Top 10 list tomorrow 3pm", "Top 10 list"),
+        ("Review PR #1234 tomorrow 3pm", "Review PR #1234"),
+        ("March planning tomorrow 3pm", "March planning"),
+        ("Q4 2026 planning tomorrow 3pm", "Q4 2026 planning"),
+        ("Coffee with May tomorrow 10am", "Coffee with May"),
+        ("Coffee with Jan tomorrow 3pm", "Coffee with Jan"),
         ("Monthly sun review tomorrow 3pm", None),
     ],
 )
