@@ -249,3 +249,22 @@ def test_any_text_round_trips_minus_what_xml_cannot_carry(value: str) -> None:
 )
 def test_awkward_text_round_trips(value: str) -> None:
     assert _round_trip(value) == xml.clean_text(value)
+
+
+def _mutations() -> st.SearchStrategy[bytes]:
+    """Real answers cut, spliced and sprinkled with bytes, plus arbitrary bytes."""
+    return st.one_of(
+        st.binary(max_size=300),
+        st.tuples(st.integers(0, len(OK)), st.integers(0, len(OK)), st.binary(max_size=20)).map(
+            lambda cut: OK[: cut[0]] + cut[2] + OK[cut[1] :]
+        ),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(_mutations())
+def test_any_answer_parses_or_is_a_typed_error(data: bytes) -> None:
+    try:
+        xml.parse_response(data)
+    except WebexError:
+        pass
