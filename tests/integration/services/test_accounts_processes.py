@@ -1,6 +1,6 @@
-"""Two OS processes sharing one database refresh an expired token exactly once (PostgreSQL and SQLite file).
+"""Two bot processes on one database: one refresh per expired token, single-use states, one owner per command.
 
-Run as a script, this file is one of those processes.
+Run as a script, this file is one of those processes. PostgreSQL and a SQLite file.
 """
 
 from __future__ import annotations
@@ -25,10 +25,18 @@ if __name__ == "__main__":
 
 from bot.domain.clock import FakeClock  # noqa: E402
 from bot.services.accounts import LinkExpired, TokenService  # noqa: E402
-from bot.store import Database, LinkStore, TokenCipher  # noqa: E402
+from bot.store import (  # noqa: E402
+    Database,
+    LinkStore,
+    OAuthStateStore,
+    OperationStore,
+    StateAlreadyUsed,
+    TokenCipher,
+)
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 CALLERS_PER_PROCESS = 50
+COMMAND_KEYS = 20
 
 
 class TokenEndpoint:
@@ -77,8 +85,8 @@ class TokenEndpoint:
         self.server.server_close()
 
 
-async def worker(database_url: str, keys: str, oauth_url: str) -> dict[str, list[str]]:
-    """One bot process: many concurrent commands of two users, U1 (refreshable) and U2 (revoked)."""
+async def worker(database_url: str, keys: str, oauth_url: str, states: str) -> dict[str, list[str]]:
+    """One bot process: many concurrent commands of U1 (refreshable) and U2 (revoked), callbacks, commands."""
     import httpx
 
     from bot.webex.oauth import WebexOAuth
@@ -93,7 +101,10 @@ async def worker(database_url: str, keys: str, oauth_url: str) -> dict[str, list
             client_secret="sandbox-secret",
             redirect_uri="http://127.0.0.1/webex/oauth/callback",
         )
-        tokens = TokenService(LinkStore(db, TokenCipher(keys), clock), oauth, clock)
+        cipher = TokenCipher(keys)
+        tokens = TokenService(LinkStore(db, cipher, clock), oauth, clock)
+        state_store = OAuthStateStore(db, cipher, clock)
+        operations = OperationStore(db, clock)
         print("ready", flush=True)
         await asyncio.to_thread(sys.stdin.readline)  # both processes start together
 
@@ -103,11 +114,30 @@ async def worker(database_url: str, keys: str, oauth_url: str) -> dict[str, list
             except LinkExpired:
                 return "LinkExpired"
 
+        async def callback(state: str) -> str | None:
+            try:
+                await state_store.consume(state)
+            except StateAlreadyUsed:
+                return None
+            return state
+
+        async def schedule(key: str) -> str | None:
+            return key if (await operations.begin(key, "T1", "U1", "schedule")).owned else None
+
         u1 = [command("U1") for _ in range(CALLERS_PER_PROCESS)]
         u2 = [command("U2") for _ in range(CALLERS_PER_PROCESS)]
-        seen_u1, seen_u2 = await asyncio.gather(asyncio.gather(*u1), asyncio.gather(*u2))
+        callbacks = [callback(state) for state in states.split(",")]
+        commands = [schedule(f"request-{n}") for n in range(COMMAND_KEYS)]
+        seen_u1, seen_u2, consumed, owned = await asyncio.gather(
+            asyncio.gather(*u1), asyncio.gather(*u2), asyncio.gather(*callbacks), asyncio.gather(*commands)
+        )
     await db.dispose()
-    return {"U1": sorted(set(seen_u1)), "U2": sorted(set(seen_u2))}
+    return {
+        "U1": sorted(set(seen_u1)),
+        "U2": sorted(set(seen_u2)),
+        "consumed": [state for state in consumed if state],
+        "owned": [key for key in owned if key],
+    }
 
 
 @pytest.fixture
@@ -116,7 +146,9 @@ def endpoint() -> Iterator[TokenEndpoint]:
         yield running
 
 
-async def run_two_processes(database_url: str, keys: list[str], oauth_url: str) -> list[dict[str, list[str]]]:
+async def run_two_processes(
+    database_url: str, keys: list[str], oauth_url: str, states: list[str]
+) -> list[dict[str, list[str]]]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     processes = [
         await asyncio.create_subprocess_exec(
@@ -125,6 +157,7 @@ async def run_two_processes(database_url: str, keys: list[str], oauth_url: str) 
             database_url,
             ",".join(keys),
             oauth_url,
+            ",".join(states),
             env=env,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
@@ -157,7 +190,7 @@ async def run_two_processes(database_url: str, keys: list[str], oauth_url: str) 
 
 
 @pytest.mark.slow
-async def test_two_processes_spend_each_expired_refresh_token_once(
+async def test_two_processes_refresh_once_use_each_state_once_and_own_each_command_once(
     database: Database,
     migrated_database_url: str,
     cipher: TokenCipher,
@@ -169,8 +202,11 @@ async def test_two_processes_spend_each_expired_refresh_token_once(
     links = LinkStore(database, cipher, FakeClock(START))
     await links.save(sample_link("T1", "U1", now=START, refresh_token="sandbox_refresh-U1"))
     await links.save(sample_link("T1", "U2", now=START, refresh_token="sandbox_revoked-U2"))
+    state_store = OAuthStateStore(database, cipher, FakeClock(START))
+    day = timedelta(days=1)  # the workers' clocks stand three hours later
+    states = [await state_store.create("T1", "U1", f"verifier-{n}", ttl=day) for n in range(COMMAND_KEYS)]
 
-    results = await run_two_processes(migrated_database_url, token_keys, endpoint.url)
+    results = await run_two_processes(migrated_database_url, token_keys, endpoint.url, states)
 
     assert sorted(endpoint.refreshes) == ["sandbox_refresh-U1", "sandbox_revoked-U2"]
     assert [result["U1"] for result in results] == [["access-1"], ["access-1"]] or [
@@ -180,7 +216,10 @@ async def test_two_processes_spend_each_expired_refresh_token_once(
     u1, u2 = await links.get("T1", "U1"), await links.get("T1", "U2")
     assert u1 is not None and u1.access_token == results[0]["U1"][0] and u1.version == 2
     assert u2 is not None and u2.expired
+    first, second = results
+    assert sorted(first["consumed"] + second["consumed"]) == sorted(states)
+    assert sorted(first["owned"] + second["owned"]) == sorted(f"request-{n}" for n in range(COMMAND_KEYS))
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(worker(sys.argv[1], sys.argv[2], sys.argv[3]))), flush=True)
+    print(json.dumps(asyncio.run(worker(*sys.argv[1:5]))), flush=True)
