@@ -237,6 +237,7 @@ def run(argv: list[str]) -> int:
     """The body of `webex-bot emulator`; returns the exit status."""
     import uvicorn
 
+    sock: socket.socket | None = None
     try:
         config = build_config(argv)
         sock = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET, socket.SOCK_STREAM)
@@ -250,6 +251,8 @@ def run(argv: list[str]) -> int:
         url = f"http://{shown_host}:{port}"
         emulator = build_emulator(config, url)
     except (ConfigError, SchemaUnavailable, ValueError, KeyError) as error:
+        if sock is not None:
+            sock.close()
         print(f"webex-bot emulator: {error}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
