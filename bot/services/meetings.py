@@ -27,7 +27,7 @@ from bot.domain.meetings import (
 )
 from bot.domain.timezones import GMT_ZONE_ID, webex_zone_for
 from bot.webex.client import WebexCredentials
-from bot.webex.errors import AccessTokenInvalid, MeetingNotFound, WebexUnavailable
+from bot.webex.errors import AccessTokenInvalid, MeetingNotFound, WebexError, WebexUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ T = TypeVar("T")
 MIN_DURATION_MINUTES = 1
 MAX_DURATION_MINUTES = 24 * 60
 MAX_INVITEES = 100
+MAX_PASSWORD_LENGTH = 16  # meeting.xsd accessControlType/meetingPassword
 # A meeting may start a little in the past (the form was open for a while); Webex accepts that.
 PAST_START_TOLERANCE = timedelta(minutes=5)
 # How far back `list` looks, so a meeting that started a while ago and is still running is shown.
@@ -138,6 +139,7 @@ class ScheduleRequest:
     duration_minutes: int = DEFAULT_DURATION_MINUTES
     agenda: str = ""
     invitees: tuple[Invitee, ...] = ()
+    password: str = ""  # only where the Webex site requires one
 
 
 @dataclass(frozen=True)
@@ -223,7 +225,7 @@ def _forbidden_character(text: str, *, allow_newlines: bool) -> str | None:
     return None
 
 
-def _describe(char: str) -> str:
+def _character_name(char: str) -> str:
     name = unicodedata.name(char, "")
     return f"U+{ord(char):04X}" + (f" {name}" if name else "")
 
@@ -235,7 +237,8 @@ def clean_topic(topic: str) -> str:
     if bad is not None:
         raise MeetingRequestInvalid(
             "topic",
-            f"The topic contains a character Webex cannot store ({_describe(bad)}). Remove it and try again.",
+            f"The topic contains a character Webex cannot store ({_character_name(bad)}). "
+            "Remove it and try again.",
         )
     if not one_line:
         raise MeetingRequestInvalid("topic", "Give the meeting a topic, e.g. “Design review”.")
@@ -252,13 +255,24 @@ def clean_agenda(agenda: str) -> str:
     if bad is not None:
         raise MeetingRequestInvalid(
             "agenda",
-            f"The agenda contains a character Webex cannot store ({_describe(bad)}). "
+            f"The agenda contains a character Webex cannot store ({_character_name(bad)}). "
             "Remove it and try again.",
         )
     text = agenda.strip()
     if len(text) > MAX_AGENDA_LENGTH:
         raise MeetingRequestInvalid(
             "agenda", f"The agenda is {len(text)} characters long; Webex takes at most {MAX_AGENDA_LENGTH}."
+        )
+    return text
+
+
+def check_password(password: str) -> str | None:
+    text = password.strip()
+    if not text:
+        return None
+    if len(text) > MAX_PASSWORD_LENGTH or _forbidden_character(text, allow_newlines=False) or " " in text:
+        raise MeetingRequestInvalid(
+            "password", f"A meeting password is 1 to {MAX_PASSWORD_LENGTH} characters without spaces."
         )
     return text
 
@@ -384,6 +398,7 @@ class MeetingService:
             time_zone_id=webex_zone_id(request.user_tz, start),
             agenda=clean_agenda(request.agenda),
             invitees=check_invitees(request.invitees),
+            password=check_password(request.password),
         )
 
     async def schedule(
@@ -420,7 +435,7 @@ class MeetingService:
             if record.status == DONE:
                 stored = _Stored.from_result(record.result)
                 if stored is not None:
-                    return await self._describe(team_id, user_id, stored, repeated=True)
+                    return await self._describe(team_id, user_id, stored, repeated=True, draft=draft)
             if record.status == STARTED:
                 raise ScheduleInProgress("this request is already being scheduled")
         raise ScheduleInProgress("this request failed too many times; start a new one")
@@ -437,7 +452,7 @@ class MeetingService:
             await self._operations.fail(key, type(exc).__name__)
             raise
         await self._operations.finish(key, stored.as_result())
-        return await self._describe(team_id, user_id, stored, repeated=repeated)
+        return await self._describe(team_id, user_id, stored, repeated=repeated, draft=draft)
 
     async def _create(self, team_id: str, user_id: str, draft: MeetingDraft) -> _Stored:
         try:
@@ -495,14 +510,38 @@ class MeetingService:
         )
 
     async def _describe(
-        self, team_id: str, user_id: str, stored: _Stored, *, repeated: bool
+        self,
+        team_id: str,
+        user_id: str,
+        stored: _Stored,
+        *,
+        repeated: bool,
+        draft: MeetingDraft | None = None,
     ) -> ScheduledMeeting:
+        """The meeting and its links. With the `draft` it was made from, a meeting that exists is never
+        reported as a failure: what Webex will not tell right now is filled in from the draft or left out."""
         key = stored.meeting_key
-        meeting, join, host = await asyncio.gather(
+        outcomes = await asyncio.gather(
             self._call(team_id, user_id, lambda creds: self._webex.get_meeting(creds, key)),
             self._call(team_id, user_id, lambda creds: self._webex.join_url(creds, key)),
             self._call(team_id, user_id, lambda creds: self._webex.host_url(creds, key)),
+            return_exceptions=True,
         )
+        meeting, join, host = outcomes
+        if draft is not None:
+            for outcome in outcomes:
+                if isinstance(outcome, WebexError):
+                    log.warning("meeting %s exists but Webex did not describe it: %s", key, outcome)
+            if isinstance(meeting, WebexError):
+                meeting = _from_draft(key, draft)
+            join = "" if isinstance(join, WebexError) else join
+            host = "" if isinstance(host, WebexError) else host
+        if isinstance(meeting, BaseException):
+            raise meeting
+        if isinstance(join, BaseException):
+            raise join
+        if isinstance(host, BaseException):
+            raise host
         return ScheduledMeeting(
             meeting=meeting, join_url=join, host_url=host, calendar_url=stored.calendar_url, repeated=repeated
         )
@@ -644,6 +683,19 @@ def check_meeting_key(text: str) -> str:
 
 def _credentials(link: Link) -> WebexCredentials:
     return WebexCredentials(site=link.site, webex_id=link.webex_id, access_token=link.access_token)
+
+
+def _from_draft(key: str, draft: MeetingDraft) -> Meeting:
+    return Meeting(
+        meeting_key=key,
+        topic=draft.topic,
+        start=draft.start,
+        duration_minutes=draft.duration_minutes,
+        time_zone_id=draft.time_zone_id,
+        agenda=draft.agenda,
+        invitees=draft.invitees,
+        password=draft.password or "",
+    )
 
 
 def _apply(meeting: Meeting, changes: MeetingChanges) -> Meeting:

@@ -46,6 +46,7 @@ INVITEES = "invitees"
 EMAILS = "emails"
 AGENDA = "agenda"
 POST = "post"
+PASSWORD = "password"
 VALUE = "value"  # the action id of the single element in each input block
 
 DURATION_CHOICES = (15, 30, 45, 60, 90, 120, 180, 240)
@@ -477,6 +478,16 @@ def _form_blocks(prefill: FormPrefill, user_tz: str, now: datetime, *, editing: 
         agenda["initial_value"] = prefill.agenda[:MAX_AGENDA_LENGTH]
     blocks.append(_input(AGENDA, "Agenda", agenda, optional=True))
     if not editing:
+        password: dict[str, Any] = {"type": "plain_text_input", "max_length": 16}
+        blocks.append(
+            _input(
+                PASSWORD,
+                "Meeting password",
+                password,
+                optional=True,
+                hint="Only if your Webex site requires one. It is shown to you alone.",
+            )
+        )
         option = {"text": plain("Post the meeting in this channel", 75), "value": "post"}
         post: dict[str, Any] = {"type": "checkboxes", "options": [option]}
         if prefill.post_in_channel:

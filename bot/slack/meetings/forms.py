@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.services.meetings import (
     MeetingRequestInvalid,
     check_duration,
+    check_password,
     check_start,
     clean_agenda,
     clean_topic,
@@ -28,6 +29,7 @@ FIELD_BLOCKS = {
     "agenda": blocks.AGENDA,
     "invitees": blocks.INVITEES,
     "emails": blocks.EMAILS,
+    "password": blocks.PASSWORD,
 }
 
 
@@ -43,6 +45,7 @@ class FormInput:
     emails: tuple[str, ...]
     agenda: str
     post_in_channel: bool
+    password: str = ""
 
     def start(self, user_tz: str) -> datetime | None:
         if not self.day or not self.clock_time:
@@ -78,6 +81,7 @@ def read_form(view: dict[str, Any]) -> FormInput:
         emails=tuple(part for part in _SEPARATORS.split(emails_text) if part),
         agenda=_element(values, blocks.AGENDA).get("value") or "",
         post_in_channel=bool(_element(values, blocks.POST).get("selected_options")),
+        password=_element(values, blocks.PASSWORD).get("value") or "",
     )
 
 
@@ -94,6 +98,7 @@ def form_errors(form: FormInput, user_tz: str, now: datetime) -> dict[str, str]:
     check("topic", lambda: clean_topic(form.topic))
     check("agenda", lambda: clean_agenda(form.agenda))
     check("duration", lambda: check_duration(form.duration_minutes))
+    check("password", lambda: check_password(form.password))
     if not form.day:
         errors[blocks.DATE] = "Pick a date."
     elif not form.clock_time:

@@ -8,7 +8,13 @@ from bot.services.meetings import (
     MeetingRequestInvalid,
     ScheduleInProgress,
 )
-from bot.webex.errors import AccessDenied, AccessTokenInvalid, InvalidRequest, MeetingNotFound
+from bot.webex.errors import (
+    AccessDenied,
+    AccessTokenInvalid,
+    InvalidRequest,
+    MeetingNotFound,
+    PasswordRequired,
+)
 
 SCHEDULING = "Scheduling…"
 LOOKING = "Looking up your meetings…"
@@ -98,6 +104,11 @@ def explain_meeting_error(error: Exception) -> str | None:
             "Webex says you may not do that: the meeting belongs to another host, or your link lacks the "
             "`meeting_modify` permission. Only the host can change or cancel a meeting; `/webex status` "
             "shows what your link allows."
+        )
+    if isinstance(error, PasswordRequired):
+        return (
+            "Your Webex site requires a meeting password. Run `/webex schedule` with no text and fill in "
+            "*Meeting password* in the form. Nothing was scheduled."
         )
     if isinstance(error, InvalidRequest) and error.field:
         what = error.field.replace("_", " ")

@@ -100,6 +100,7 @@ def _pending_schedule(form: FormInput, context: blocks.FormContext, key: str) ->
             "emails": list(form.emails),
             "agenda": form.agenda,
             "post": form.post_in_channel,
+            "password": form.password,
         },
     }
 
@@ -115,6 +116,7 @@ def _form_from_pending(pending: dict[str, Any]) -> FormInput:
         emails=tuple(str(e) for e in data.get("emails") or ()),
         agenda=str(data.get("agenda") or ""),
         post_in_channel=bool(data.get("post")),
+        password=str(data.get("password") or ""),
     )
 
 
@@ -140,6 +142,7 @@ async def schedule_from_form(
         duration_minutes=form.duration_minutes,
         agenda=form.agenda,
         invitees=invitees,
+        password=form.password,
     )
     try:
         scheduled = await services.meetings.schedule(team_id, user_id, request, request_key=key)

@@ -1,0 +1,161 @@
+"""When things go wrong: not linked, tokens rejected, every mapped Webex failure, and timeouts on create."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.emulator import (
+    ACCESS_DENIED_EXCEPTION_ID,
+    INVALID_ACCESS_TOKEN_EXCEPTION_ID,
+    INVALID_ACCESS_TOKEN_REASON,
+    INVALID_REQUEST_EXCEPTION_ID,
+    MEETING_NOT_FOUND_EXCEPTION_ID,
+    PASSWORD_REQUIRED_EXCEPTION_ID,
+    Fault,
+)
+from bot.slack.meetings import blocks
+from tests.e2e.meetings.conftest import Stage, button, shown_text
+from tests.support.emulator import ALICE
+
+
+async def test_not_linked_gets_connect_and_the_command_finishes_after_linking(stage: Stage) -> None:
+    exchange = await stage.alice.driver.command("schedule Kickoff tomorrow 10am", replies=1)
+    prompt = exchange.replies[0]
+    assert "link your Webex account" in shown_text(prompt) and stage.emulator.meetings() == []
+    await stage.follow_connect(button(prompt.blocks, "connect_webex")["url"], ALICE)
+    card = await stage.alice.driver.standin.wait_for(
+        lambda c: c.seq >= exchange.first_seq and "Kickoff" in shown_text(c) and c.method.startswith("chat.")
+    )
+    [meeting] = stage.emulator.meetings()
+    assert meeting.conf_name == "Kickoff" and str(meeting.key) in shown_text(card)
+
+
+async def test_a_form_submitted_before_linking_is_scheduled_after_linking(stage: Stage) -> None:
+    form = (await stage.alice.driver.command("schedule", replies=1)).replies[0]
+    submitted = await stage.alice.driver.submit(
+        form, {blocks.TOPIC: "From the form", blocks.DATE: "2027-04-06", blocks.TIME: "10:00"}, replies=1
+    )
+    prompt = submitted.replies[0]
+    assert "link your Webex account" in shown_text(prompt)
+    await stage.follow_connect(button(prompt.blocks, "connect_webex")["url"], ALICE)
+    await stage.alice.driver.standin.wait_for(
+        lambda c: c.seq > prompt.seq and "From the form" in shown_text(c) and c.method.startswith("chat.")
+    )
+    [meeting] = stage.emulator.meetings()
+    assert meeting.conf_name == "From the form"
+
+
+async def test_a_rejected_access_token_is_refreshed_once_and_the_command_succeeds(linked: Stage) -> None:
+    refreshes = linked.emulator.token_refreshes
+    linked.emulator.add_fault(
+        Fault.failure(
+            INVALID_ACCESS_TOKEN_EXCEPTION_ID, INVALID_ACCESS_TOKEN_REASON, operation="CreateMeeting", count=1
+        )
+    )
+    exchange = await linked.alice.driver.command("schedule Refreshed tomorrow 2pm", replies=1)
+    assert "Refreshed" in shown_text(exchange.replies[0])
+    assert len(linked.emulator.meetings()) == 1
+    assert linked.emulator.token_refreshes == refreshes + 1
+
+
+async def test_a_refused_refresh_asks_to_reconnect_and_resumes(linked: Stage) -> None:
+    linked.emulator.revoke_tokens(user=ALICE)
+    exchange = await linked.alice.driver.command("schedule After reconnect tomorrow 1pm", replies=1)
+    prompt = exchange.replies[0]
+    assert "expired" in shown_text(prompt) and linked.emulator.meetings() == []
+    await linked.follow_connect(button(prompt.blocks, "connect_webex")["url"], ALICE)
+    await linked.alice.driver.standin.wait_for(
+        lambda c: c.seq > prompt.seq and "After reconnect" in shown_text(c) and c.method.startswith("chat.")
+    )
+    assert [m.conf_name for m in linked.emulator.meetings()] == ["After reconnect"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        (Fault.failure(ACCESS_DENIED_EXCEPTION_ID, operation="CreateMeeting"), "may not do that"),
+        (Fault.failure(PASSWORD_REQUIRED_EXCEPTION_ID, operation="CreateMeeting"), "Meeting password"),
+        (
+            Fault.failure(INVALID_REQUEST_EXCEPTION_ID, "Invalid start date", operation="CreateMeeting"),
+            "refused",
+        ),
+        (Fault.rate_limited(operation="CreateMeeting"), "slow down"),
+        (Fault.http_error(503, operation="CreateMeeting"), "try again"),
+        (Fault.malformed(operation="CreateMeeting"), "try again"),
+    ],
+    ids=["access-denied", "password-required", "invalid-request", "rate-limited", "http-503", "bad-xml"],
+)
+async def test_each_webex_failure_gets_a_clear_answer_and_creates_nothing(
+    linked: Stage, fault: Fault, expected: str
+) -> None:
+    linked.emulator.add_fault(fault)
+    exchange = await linked.alice.driver.command("schedule Doomed tomorrow 5pm", replies=1)
+    answer = shown_text(exchange.replies[0])
+    assert expected in answer, answer
+    assert linked.emulator.meetings() == []
+
+
+@pytest.mark.parametrize(
+    ("command", "fault", "expected"),
+    [
+        ("cancel {key}", Fault.failure(MEETING_NOT_FOUND_EXCEPTION_ID, operation="GetMeeting"), "no meeting"),
+        ("cancel {key}", Fault.failure(ACCESS_DENIED_EXCEPTION_ID, operation="GetMeeting"), "another host"),
+        (
+            "join {key}",
+            Fault.failure(MEETING_NOT_FOUND_EXCEPTION_ID, operation="GetjoinurlMeeting"),
+            "no meeting",
+        ),
+        ("list", Fault.http_error(502, operation="LstsummaryMeeting"), "try again"),
+        ("list", Fault.rate_limited(style="webex", operation="LstsummaryMeeting"), "slow down"),
+    ],
+)
+async def test_failures_of_other_commands_are_explained_and_change_nothing(
+    linked: Stage, command: str, fault: Fault, expected: str
+) -> None:
+    card = (await linked.alice.driver.command("schedule Stays tomorrow 5pm", replies=1)).replies[0]
+    [meeting] = linked.emulator.meetings()
+    assert str(meeting.key) in shown_text(card)
+    linked.emulator.add_fault(fault)
+    exchange = await linked.alice.driver.command(command.format(key=meeting.key), replies=1)
+    answer = shown_text(exchange.replies[0])
+    assert expected in answer, answer
+    assert [m.key for m in linked.emulator.meetings()] == [meeting.key]
+
+
+async def test_a_meeting_made_while_webex_cannot_describe_it_is_still_shown(linked: Stage) -> None:
+    linked.emulator.add_fault(Fault.http_error(503, operation="GetMeeting", count=1))
+    exchange = await linked.alice.driver.command("schedule Made anyway tomorrow 5pm", replies=1)
+    [meeting] = linked.emulator.meetings()
+    answer = shown_text(exchange.replies[0])
+    assert "Scheduled" in answer and str(meeting.key) in answer and "Made anyway" in answer
+
+
+async def test_a_site_that_requires_a_password_gets_one_from_the_form(linked: Stage) -> None:
+    form = (await linked.alice.driver.command("schedule", replies=1)).replies[0]
+    await linked.alice.driver.submit(
+        form,
+        {blocks.TOPIC: "Locked", blocks.DATE: "2027-05-04", blocks.TIME: "10:00", blocks.PASSWORD: "Secr3t!"},
+        replies=1,
+    )
+    [meeting] = linked.emulator.meetings()
+    assert meeting.password == "Secr3t!"
+
+
+async def test_a_create_that_times_out_but_happens_is_found_not_doubled(linked: Stage) -> None:
+    # Webex carries the create out after the bot stopped waiting (its timeout is 2 s here).
+    linked.emulator.add_fault(Fault.latency(2.5, operation="CreateMeeting", count=1))
+    exchange = await linked.alice.driver.command("schedule Slow create tomorrow 8am", replies=1, timeout=10)
+    [meeting] = linked.emulator.meetings()
+    assert str(meeting.key) in shown_text(exchange.replies[0])
+    assert len(linked.emulator.xml_requests("CreateMeeting")) == 1
+
+
+async def test_a_create_that_never_happens_says_so_and_nothing_is_made(linked: Stage) -> None:
+    linked.emulator.add_fault(Fault.hang(operation="CreateMeeting", count=1, seconds=10))
+    exchange = await linked.alice.driver.command("schedule Lost create tomorrow 8am", replies=1, timeout=15)
+    assert "did not answer in time" in shown_text(exchange.replies[0])
+    assert "/webex list" in shown_text(exchange.replies[0])
+    await asyncio.sleep(0)
+    assert linked.emulator.meetings() == []
