@@ -94,7 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve_parser = commands.add_parser("serve", help="serve Slack's HTTP requests and the OAuth pages")
     serve_parser.add_argument("--host", default="0.0.0.0")
     serve_parser.add_argument("--port", type=int, default=3000)
-    serve_parser.add_argument("--no-migrate", action="store_true", help="do not apply database migrations at start")
+    serve_parser.add_argument(
+        "--no-migrate", action="store_true", help="do not apply database migrations at start"
+    )
     serve_parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
     serve_parser.set_defaults(run=serve)
 
@@ -105,7 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     socket_parser.set_defaults(run=socket)
 
     db_parser = commands.add_parser("db", help="database maintenance")
-    db_parser.add_argument("action", choices=["upgrade", "reencrypt"], help="apply migrations / re-encrypt tokens")
+    db_parser.add_argument(
+        "action", choices=["upgrade", "reencrypt"], help="apply migrations / re-encrypt tokens"
+    )
     db_parser.set_defaults(run=db)
 
     commands.add_parser("emulator", help="run a local Webex site (see webex-bot emulator --help)")

@@ -24,7 +24,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     slack_bot_token: SecretStr = Field(description="Bot token from Slack's 'Install App' page, xoxb-...")
-    slack_signing_secret: SecretStr = Field(description="Signing secret from Slack's 'Basic Information' page")
+    slack_signing_secret: SecretStr = Field(
+        description="Signing secret from Slack's 'Basic Information' page"
+    )
     slack_app_token: SecretStr | None = Field(
         default=None, description="App-level token (xapp-...) with connections:write, for Socket Mode only"
     )
@@ -35,7 +37,9 @@ class Settings(BaseSettings):
     public_base_url: AnyHttpUrl = Field(
         description="Where people's browsers reach this bot, e.g. https://bot.example.com"
     )
-    webex_site: str | None = Field(default=None, description="Default Webex site name, e.g. acme for acme.webex.com")
+    webex_site: str | None = Field(
+        default=None, description="Default Webex site name, e.g. acme for acme.webex.com"
+    )
     webex_scopes: str = Field(default="all_read meeting_modify", description="Webex scopes, space separated")
     webex_oauth_url: AnyHttpUrl = Field(
         default=AnyHttpUrl("https://api.webex.com/v1/oauth2"), description="Webex OAuth base URL"
@@ -44,7 +48,9 @@ class Settings(BaseSettings):
     webex_timeout_seconds: float = Field(default=15.0, gt=0, le=120, description="Timeout of one Webex call")
     webex_http_transport: str = Field(default="aiohttp", pattern="^(aiohttp|httpx)$")
 
-    database_url: str = Field(default="sqlite+aiosqlite:///./webex-bot.db", description="SQLAlchemy async URL")
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./webex-bot.db", description="SQLAlchemy async URL"
+    )
     token_keys: Annotated[list[SecretStr], NoDecode] = Field(
         description="Fernet keys, comma separated, newest first"
     )

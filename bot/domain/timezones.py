@@ -113,7 +113,9 @@ def _zoneinfo(name: str) -> ZoneInfo:
 
 def zone_by_id(zone_id: int) -> WebexTimeZone:
     if not 0 <= zone_id < len(WEBEX_TIME_ZONES):
-        raise UnknownTimeZone(f"timeZoneID {zone_id} is not a Webex time zone (0-{len(WEBEX_TIME_ZONES) - 1})")
+        raise UnknownTimeZone(
+            f"timeZoneID {zone_id} is not a Webex time zone (0-{len(WEBEX_TIME_ZONES) - 1})"
+        )
     return WEBEX_TIME_ZONES[zone_id]
 
 

@@ -1,4 +1,4 @@
-"""Linking a Slack user to their own Webex account: connect links, the OAuth round trip, the identity check."""
+"""Linking a Slack user to their own Webex account: connect links, the OAuth round trip, identity checks."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from bot.webex.oauth import new_code_verifier
 logger = logging.getLogger(__name__)
 
 DEFAULT_REFRESH_LIFETIME = timedelta(days=60)
+TRY_AGAIN_OR_ADMIN = "Run /webex connect in Slack to try again; if it keeps failing, tell your Webex admin."
 # Slack refuses button URLs longer than 3000 characters; past this a pending command is not carried.
 MAX_CONNECT_URL = 2900
 
@@ -49,7 +50,9 @@ class Linked:
 
 
 class OAuthPort(Protocol):
-    def authorize_url(self, *, state: str, code_challenge: str, scopes: tuple[str, ...] | list[str]) -> str: ...
+    def authorize_url(
+        self, *, state: str, code_challenge: str, scopes: tuple[str, ...] | list[str]
+    ) -> str: ...
 
     async def exchange_code(self, code: str, code_verifier: str) -> TokenGrant: ...
 
@@ -109,7 +112,9 @@ class ConnectTokens:
 def _derive(key: str) -> bytes:
     """A key for connect links, derived from a token key so the two uses never share a key."""
     raw = base64.urlsafe_b64decode(key.encode())
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"webex-bot connect link").derive(raw)
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"webex-bot connect link").derive(
+        raw
+    )
     return base64.urlsafe_b64encode(derived)
 
 
@@ -185,7 +190,7 @@ class LinkingService:
                 "Webex did not finish the sign-in",
                 f"Webex answered: {params['error']}"
                 + (f" ({params['error_description']})" if params.get("error_description") else ""),
-                next_step="Run /webex connect in Slack to try again; if it keeps failing, tell your Webex admin.",
+                next_step=TRY_AGAIN_OR_ADMIN,
             )
         code = params.get("code", "")
         if not code:
@@ -197,7 +202,9 @@ class LinkingService:
         try:
             grant = await self._oauth.exchange_code(code, state.code_verifier)
         except OAuthError as error:
-            logger.warning("code exchange failed for team=%s user=%s: %s", state.team_id, state.user_id, error.error)
+            logger.warning(
+                "code exchange failed for team=%s user=%s: %s", state.team_id, state.user_id, error.error
+            )
             raise ConnectProblem(
                 "Webex did not accept this sign-in",
                 "The sign-in could not be completed with Webex"
@@ -252,7 +259,7 @@ class LinkingService:
             raise ConnectProblem(
                 "Your Webex account could not be identified",
                 "Webex did not say which account signed in.",
-                next_step="Run /webex connect in Slack to try again; if it keeps failing, tell your Webex admin.",
+                next_step=TRY_AGAIN_OR_ADMIN,
             )
         warning = await self._check_email(team_id, user_id, email)
         now = self._clock.now()
@@ -268,7 +275,11 @@ class LinkingService:
             refresh_token=grant.refresh_token,
             access_expires_at=now + timedelta(seconds=grant.expires_in),
             refresh_expires_at=now
-            + (timedelta(seconds=grant.refresh_expires_in) if grant.refresh_expires_in else DEFAULT_REFRESH_LIFETIME),
+            + (
+                timedelta(seconds=grant.refresh_expires_in)
+                if grant.refresh_expires_in
+                else DEFAULT_REFRESH_LIFETIME
+            ),
             created_at=previous.created_at if previous else now,
             updated_at=now,
         )

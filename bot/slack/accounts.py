@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -27,7 +28,9 @@ def connect_button(url: str, label: str = "Connect Webex") -> dict[str, Any]:
     }
 
 
-def connect_prompt(url: str, *, reason: NeedsConnect | None = None, resumes: bool = False) -> tuple[str, Blocks]:
+def connect_prompt(
+    url: str, *, reason: NeedsConnect | None = None, resumes: bool = False
+) -> tuple[str, Blocks]:
     """The message with the Connect button, worded for why it is shown."""
     if isinstance(reason, LinkExpired):
         lead = "Your Webex link has expired, so the bot can no longer act for you. Please reconnect."
@@ -106,22 +109,18 @@ async def status(invocation: Invocation, reply: Reply, services: Services) -> No
         text, blocks = connect_prompt(services.linking.connect_url(invocation.team_id, invocation.user_id))
         await reply.send("You have not linked a Webex account yet. " + text, blocks)
         return
-    renew = (
-        f"<!date^{int(link.refresh_expires_at.timestamp())}^{{date_long}}|"
-        f"{link.refresh_expires_at:%Y-%m-%d}>"
-        if link.refresh_expires_at
-        else "when Webex asks"
-    )
+    renew = slack_date(link.refresh_expires_at, "date_long") if link.refresh_expires_at else "when Webex asks"
     state = (
         ":warning: *Expired*: Webex no longer accepts this link. Run `/webex connect` to renew it."
         if link.expired
-        else f":white_check_mark: Working. You will need to reconnect by {renew} unless you use the bot before then."
+        else ":white_check_mark: Working. Unless you use the bot before then, "
+        f"you will need to reconnect by {renew}."
     )
     lines = [
         f"*Webex account:* {link.email or link.webex_id} (user name `{link.webex_id}`)",
         f"*Site:* {link.site}",
         f"*Permissions:* {', '.join(_scope_words(scope) for scope in link.scopes) or 'none'}",
-        f"*Linked since:* <!date^{int(link.created_at.timestamp())}^{{date_short}}|{link.created_at:%Y-%m-%d}>",
+        f"*Linked since:* {slack_date(link.created_at, 'date_short')}",
         f"*Status:* {state}",
     ]
     text = "\n".join(lines)
@@ -135,6 +134,11 @@ _SCOPES = {
     "recording_modify": "manage your recordings",
     "setting_modify": "change site settings",
 }
+
+
+def slack_date(instant: datetime, token: str) -> str:
+    """A date every reader sees in their own time zone (Slack's date formatting), with a plain fallback."""
+    return f"<!date^{int(instant.timestamp())}^{{{token}}}|{instant:%Y-%m-%d}>"
 
 
 def _scope_words(scope: str) -> str:
@@ -173,9 +177,7 @@ def help_subcommand(router: CommandRouter) -> Subcommand:
 
 def help_message(router: CommandRouter, *, unknown: str = "") -> tuple[str, Blocks]:
     word = unknown.split(" ", 1)[0] if unknown else ""
-    intro = (
-        f"I don't know `{word}`. Here is what I can do:" if word else "Here is what `/webex` can do:"
-    )
+    intro = f"I don't know `{word}`. Here is what I can do:" if word else "Here is what `/webex` can do:"
     lines = [f"• `{sub.usage}`: {sub.summary}" for sub in router.subcommands if sub.listed]
     text = intro + "\n" + "\n".join(lines)
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
@@ -223,7 +225,9 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
             await reply.send(await disconnect_user(services, team_id, user_id), replace=True)
 
         services.work.spawn(
-            router.guarded(work, team_id=team_id, user_id=user_id, reply=reply, pending=None, what="disconnect"),
+            router.guarded(
+                work, team_id=team_id, user_id=user_id, reply=reply, pending=None, what="disconnect"
+            ),
             name="disconnect button",
         )
 

@@ -19,7 +19,8 @@ _GENERAL: list[tuple[type[Exception], str]] = [
     (
         webex.AccessDenied,
         "Webex says your account may not do that: the meeting may belong to someone else, or your link "
-        "lacks a permission. Run `/webex status` to see what the bot may do, or `/webex connect` to grant more.",
+        "lacks a permission. Run `/webex status` to see what the bot may do, "
+        "or `/webex connect` to grant more.",
     ),
     (
         webex.PasswordRequired,

@@ -19,7 +19,9 @@ logger = logging.getLogger(__name__)
 async def home_view(router: CommandRouter, services: Services, team_id: str, user_id: str) -> dict[str, Any]:
     link = await services.links.get(team_id, user_id)
     url = services.linking.connect_url(team_id, user_id)
-    blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": "Webex meetings"}}]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Webex meetings"}}
+    ]
     if link is None or link.expired:
         why = (
             "Your Webex link has expired. Reconnect to keep scheduling from Slack."
@@ -49,14 +51,18 @@ async def home_view(router: CommandRouter, services: Services, team_id: str, use
                 blocks.append(
                     {
                         "type": "context",
-                        "elements": [{"type": "mrkdwn", "text": "Part of this page could not be loaded just now."}],
+                        "elements": [
+                            {"type": "mrkdwn", "text": "Part of this page could not be loaded just now."}
+                        ],
                     }
                 )
     blocks += [
         {"type": "divider"},
         {
             "type": "context",
-            "elements": [{"type": "mrkdwn", "text": "Type `/webex help` in any channel to see every command."}],
+            "elements": [
+                {"type": "mrkdwn", "text": "Type `/webex help` in any channel to see every command."}
+            ],
         },
     ]
     return {"type": "home", "blocks": blocks}

@@ -111,7 +111,8 @@ class CommandRouter:
         reply = self.reply_for(invocation.response_url, invocation.user_id, invocation.channel_id)
         request_id = secrets.token_hex(4)
         self.services.work.spawn(
-            self.run(subcommand, invocation, reply), name=f"webex {invocation.subcommand or 'help'} {request_id}"
+            self.run(subcommand, invocation, reply),
+            name=f"webex {invocation.subcommand or 'help'} {request_id}",
         )
 
     def reply_for(self, response_url: str | None, user_id: str, channel_id: str | None) -> Reply:
@@ -173,7 +174,12 @@ class CommandRouter:
         kind = pending.get("kind")
         if kind == "command":
             subcommand, invocation = self.parse(
-                {"text": pending.get("text", ""), "team_id": team_id, "user_id": user_id, "channel_id": channel_id}
+                {
+                    "text": pending.get("text", ""),
+                    "team_id": team_id,
+                    "user_id": user_id,
+                    "channel_id": channel_id,
+                }
             )
             await self.run(subcommand, invocation, reply)
         elif isinstance(kind, str) and kind in self.resumers:

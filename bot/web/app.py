@@ -51,13 +51,13 @@ def create_app(
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
             socket_handler = AsyncSocketModeHandler(slack_app, settings.slack_app_token.get_secret_value())
-            await socket_handler.connect_async()
+            await socket_handler.connect_async()  # type: ignore[no-untyped-call]
         logger.info("webex-bot ready")
         try:
             yield
         finally:
             if socket_handler is not None:
-                await socket_handler.close_async()
+                await socket_handler.close_async()  # type: ignore[no-untyped-call]
             cut = await services.work.drain(SHUTDOWN_GRACE_SECONDS)
             if cut:
                 logger.warning("shut down with %s commands cut short; their users were told", cut)
@@ -96,7 +96,11 @@ def create_app(
         router: CommandRouter = state["router"]
         services().work.spawn(announce_link(router, services(), linked), name="announce link")
         link = linked.link
-        resumes = " I'm finishing the command you started, and the answer will appear in Slack." if linked.pending else ""
+        resumes = (
+            " I'm finishing the command you started, and the answer will appear in Slack."
+            if linked.pending
+            else ""
+        )
         return page(
             "Your Webex account is linked",
             f"Your Slack account is now linked to the Webex account {link.email or link.webex_id} "
@@ -136,9 +140,8 @@ def create_app(
 async def announce_link(router: CommandRouter, services: Services, linked: Linked) -> None:
     """Tell the user in Slack that the link is made, then finish what they had started."""
     link = linked.link
-    text = (
-        f":white_check_mark: Your Webex account *{link.email or link.webex_id}* on site *{link.site}* is linked."
-    )
+    account = link.email or link.webex_id
+    text = f":white_check_mark: Your Webex account *{account}* on site *{link.site}* is linked."
     if linked.warning:
         text += f"\n:warning: {linked.warning}"
     try:

@@ -39,7 +39,9 @@ def page(
 ) -> HTMLResponse:
     """A complete page saying what happened and what to do next; every value is escaped."""
     icon = "&#x2705;" if ok else "&#x26A0;&#xFE0F;"
-    warning_html = f'<div class="warning"><strong>Check this:</strong> {escape(warning)}</div>' if warning else ""
+    warning_html = (
+        f'<div class="warning"><strong>Check this:</strong> {escape(warning)}</div>' if warning else ""
+    )
     html = f"""<!doctype html>
 <html lang="en">
 <head>

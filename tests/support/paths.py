@@ -22,5 +22,7 @@ def xsd_dir() -> Path:
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     if not FIXTURES_DIR.is_dir():
-        pytest.skip(f"the captured Webex exchanges are not at {FIXTURES_DIR} (shared/ is not beside the checkout)")
+        pytest.skip(
+            f"the captured Webex exchanges are not at {FIXTURES_DIR} (shared/ is not beside the checkout)"
+        )
     return FIXTURES_DIR

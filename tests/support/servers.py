@@ -46,7 +46,9 @@ class BotServer:
 BotFactory = Callable[..., Awaitable[BotServer]]
 
 
-def bot_settings(*, port: int, emulator_url: str, slack_url: str, database_url: str, **overrides: Any) -> Settings:
+def bot_settings(
+    *, port: int, emulator_url: str, slack_url: str, database_url: str, **overrides: Any
+) -> Settings:
     values: dict[str, Any] = {
         "slack_bot_token": "xoxb-sandbox-0000-token",
         "slack_signing_secret": "sandbox-signing-secret-0123456789abcdef",
@@ -93,7 +95,9 @@ def loopback_socket() -> socket.socket:
 
 
 @pytest.fixture
-async def bot_factory(emulator_server: Any, slack_standin: Any, database_url: str) -> AsyncIterator[BotFactory]:
+async def bot_factory(
+    emulator_server: Any, slack_standin: Any, database_url: str
+) -> AsyncIterator[BotFactory]:
     """`await bot_factory(**setting_overrides)` -> a running bot; stopped after the test."""
     started: list[BotServer] = []
 

@@ -81,7 +81,13 @@ async def test_connect_links_the_account_and_status_shows_it(
     authorize = urlsplit(start.headers["location"])
     params = parse_qs(authorize.query)
     assert set(params) == {
-        "response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "state",
+        "code_challenge",
+        "code_challenge_method",
     }
     assert params["response_type"] == ["code"] and params["code_challenge_method"] == ["plain"]
     assert params["redirect_uri"] == [bot.url + "/webex/oauth/callback"]
@@ -100,7 +106,9 @@ async def test_connect_links_the_account_and_status_shows_it(
     assert ALICE in shown and "sandbox" in shown and "create, change and cancel your meetings" in shown
 
 
-async def test_tokens_are_never_stored_in_plain_text(bot: BotServer, alice: SlackDriver, emulator: Emulator) -> None:
+async def test_tokens_are_never_stored_in_plain_text(
+    bot: BotServer, alice: SlackDriver, emulator: Emulator
+) -> None:
     await sign_in(await connect_button(alice))
     link = await bot.services.links.get(alice.standin.workspace.team_id, "U_ALICE")
     assert link is not None and link.access_token and link.refresh_token
@@ -144,7 +152,9 @@ async def test_disconnect_deletes_the_tokens_and_says_what_was_deleted(
     assert "nothing to delete" in everything_shown(again.replies)
 
 
-async def test_consent_denied_links_nothing_and_says_so(bot: BotServer, alice: SlackDriver, emulator: Emulator) -> None:
+async def test_consent_denied_links_nothing_and_says_so(
+    bot: BotServer, alice: SlackDriver, emulator: Emulator
+) -> None:
     page = await sign_in(await connect_button(alice), decision="deny")
     assert page.status_code == 400
     assert "Nothing was linked" in page.text
@@ -173,14 +183,14 @@ async def test_an_expired_state_is_refused(bot: BotServer, alice: SlackDriver, e
         callback = await approve_consent(browser, start.headers["location"])
         state = parse_qs(urlsplit(callback).query)["state"][0]
         async with bot.services.database.engine.begin() as connection:
-            await connection.execute(
-                text("UPDATE oauth_states SET expires_at = created_at WHERE 1 = 1")
-            )
+            await connection.execute(text("UPDATE oauth_states SET expires_at = created_at WHERE 1 = 1"))
         page = await browser.get(callback)
     assert state and page.status_code == 400 and "took too long" in page.text
 
 
-async def test_email_mismatch_warns_by_default(bot: BotServer, alice: SlackDriver, emulator: Emulator) -> None:
+async def test_email_mismatch_warns_by_default(
+    bot: BotServer, alice: SlackDriver, emulator: Emulator
+) -> None:
     page = await sign_in(await connect_button(alice), user=BOB)
     assert page.status_code == 200
     assert "does not match your Slack email" in page.text

@@ -55,7 +55,9 @@ def test_several_keys_newest_first(env: pytest.MonkeyPatch) -> None:
         ("EMAIL_MISMATCH_POLICY", "sometimes", "EMAIL_MISMATCH_POLICY is not valid"),
     ],
 )
-def test_a_malformed_value_names_the_variable(env: pytest.MonkeyPatch, name: str, value: str, expected: str) -> None:
+def test_a_malformed_value_names_the_variable(
+    env: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
     env.setenv(name, value)
     with pytest.raises(SettingsError, match=expected):
         load_settings()
