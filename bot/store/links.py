@@ -61,6 +61,8 @@ class LinkStore:
         self._cipher = cipher
         self._clock = clock
         # PostgreSQL serialises refreshers with a row lock; SQLite has none, so a lease column does.
+        if row_locks and db.dialect != "postgresql":
+            raise ValueError(f"row locks need PostgreSQL; {db.dialect} uses the refresh lease")
         self.row_locks = db.dialect == "postgresql" if row_locks is None else row_locks
         self.lease = lease
 
@@ -100,7 +102,10 @@ class LinkStore:
             return await self._get(session, team_id, user_id)
 
     async def save(self, link: Link) -> Link:
-        """Insert or replace the user's link (a reconnect): active again, version moves on."""
+        """Insert or replace the user's link (a reconnect): active again, version moves on.
+
+        `created_at` is kept from the first save; `updated_at` is now; `version` is the store's.
+        """
         now = self._clock.now()
         values = {
             "team_id": link.team_id,
@@ -117,7 +122,7 @@ class LinkStore:
             "version": 1,
             "refresh_lease_owner": None,
             "refresh_lease_until": None,
-            "created_at": now,
+            "created_at": link.created_at,
             "updated_at": now,
         }
         insert = pg_insert if self._db.dialect == "postgresql" else sqlite_insert

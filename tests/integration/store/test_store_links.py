@@ -233,3 +233,14 @@ async def test_a_crashed_lease_holder_does_not_block_forever(
 async def test_refresh_turn_on_a_missing_link_yields_none(links: LinkStore) -> None:
     async with links.refresh_turn("T1", "nobody") as turn:
         assert turn.link is None
+
+
+async def test_row_locks_are_only_offered_on_postgresql(
+    database: Database, cipher: TokenCipher, clock: FakeClock
+) -> None:
+    if database.dialect == "postgresql":
+        assert LinkStore(database, cipher, clock).row_locks
+        return
+    assert not LinkStore(database, cipher, clock).row_locks
+    with pytest.raises(ValueError, match="PostgreSQL"):
+        LinkStore(database, cipher, clock, row_locks=True)
