@@ -1,0 +1,121 @@
+"""A link over time: renewals Webex refuses, the Home tab, and Slack telling us people are gone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from bot.emulator import Emulator
+from bot.sandbox import SlackDriver
+from tests.e2e.accounts.test_connect import connect_button, everything_shown, sign_in
+from tests.support.emulator import ALICE, BOB
+from tests.support.servers import BotServer
+from tests.support.slack import DriverFactory
+
+
+@pytest.fixture
+def alice(bot_server: BotServer, slack_driver: DriverFactory) -> SlackDriver:
+    return slack_driver(bot_server.events_url, user_id="U_ALICE")
+
+
+@pytest.fixture
+def bob(bot_server: BotServer, slack_driver: DriverFactory) -> SlackDriver:
+    return slack_driver(bot_server.events_url, user_id="U_BOB")
+
+
+async def link(driver: SlackDriver, webex_user: str) -> None:
+    page = await sign_in(await connect_button(driver), user=webex_user)
+    assert page.status_code == 200, page.text[:300]
+
+
+async def test_a_rejected_refresh_token_asks_to_reconnect_and_the_command_resumes_after(
+    bot_server: BotServer, alice: SlackDriver, emulator: Emulator
+) -> None:
+    await link(alice, ALICE)
+    emulator.revoke_tokens(site="sandbox", user=ALICE)  # access and refresh tokens both stop working
+
+    answer = await alice.command("list", replies=1, timeout=10)
+    shown = everything_shown(answer.replies)
+    assert "expired" in shown and "reconnect" in shown.lower()
+    team = alice.standin.workspace.team_id
+    link_row = await bot_server.services.links.get(team, "U_ALICE")
+    assert link_row is not None and link_row.expired
+
+    status = await alice.command("status", replies=1)
+    assert "Expired" in everything_shown(status.replies)
+
+    # Reconnecting with the fresh button finishes the `/webex list` that was asked for.
+    reconnect = answer.replies[0]
+    url = next(
+        element["url"]
+        for block in reconnect.blocks
+        for element in block.get("elements") or []
+        if element.get("action_id") == "connect_webex"
+    )
+    before = len(alice.standin.calls)
+    assert (await sign_in(url)).status_code == 200
+    resumed = await alice.standin.wait_for(
+        lambda c: c.seq >= before and c.audience == "U_ALICE" and "upcoming" in (c.text or "").lower(),
+        timeout=10,
+    )
+    assert resumed is not None
+    refreshed = await bot_server.services.links.get(team, "U_ALICE")
+    assert refreshed is not None and not refreshed.expired
+
+
+async def test_an_expired_access_token_is_renewed_without_the_user_noticing(
+    bot_server: BotServer, alice: SlackDriver, emulator: Emulator
+) -> None:
+    await link(alice, ALICE)
+    emulator.advance(timedelta(hours=3))  # Webex now considers the 2-hour access token expired
+    refreshes = emulator.token_refreshes
+    answer = await alice.command("list", replies=1, timeout=10)
+    assert "expired" not in everything_shown(answer.replies)
+    assert emulator.token_refreshes == refreshes + 1
+
+
+async def test_home_tab_offers_connect_then_shows_the_link(
+    bot_server: BotServer, alice: SlackDriver, emulator: Emulator
+) -> None:
+    first = await alice.open_home(replies=1)
+    assert first.replies[0].method == "views.publish"
+    assert "Connect Webex" in everything_shown(first.replies)
+    await link(alice, ALICE)
+    second = await alice.open_home(replies=1)
+    shown = everything_shown(second.replies)
+    assert f"Linked as *{ALICE}*" in shown and "Disconnect" in shown
+
+
+async def rows_about(bot_server: BotServer, user_id: str) -> int:
+    count = 0
+    async with bot_server.services.database.engine.connect() as connection:
+        for table in ("webex_links", "oauth_states", "operations"):
+            result = await connection.execute(
+                text(f"SELECT COUNT(*) FROM {table} WHERE user_id = :user"), {"user": user_id}
+            )
+            count += int(result.scalar_one())
+    return count
+
+
+async def test_tokens_revoked_forgets_that_user_only(
+    bot_server: BotServer, alice: SlackDriver, bob: SlackDriver, emulator: Emulator
+) -> None:
+    await link(alice, ALICE)
+    await link(bob, BOB)
+    response = await alice.send(alice.signer.tokens_revoked(user_ids=["U_ALICE"]))
+    assert response.status == 200
+    assert await rows_about(bot_server, "U_ALICE") == 0
+    assert await bot_server.services.links.get(alice.standin.workspace.team_id, "U_BOB") is not None
+
+
+async def test_app_uninstalled_forgets_the_whole_team(
+    bot_server: BotServer, alice: SlackDriver, bob: SlackDriver, emulator: Emulator
+) -> None:
+    await link(alice, ALICE)
+    await link(bob, BOB)
+    response = await alice.send(alice.signer.app_uninstalled())
+    assert response.status == 200
+    assert await rows_about(bot_server, "U_ALICE") == 0
+    assert await rows_about(bot_server, "U_BOB") == 0
