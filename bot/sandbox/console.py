@@ -294,7 +294,7 @@ class Console:
         last_count = -1
         quiet_since = time.monotonic()
         while time.monotonic() < deadline:
-            count = len(self.stack.slack.calls)
+            count = self.stack.slack.call_count
             if count != last_count:
                 last_count = count
                 quiet_since = time.monotonic()

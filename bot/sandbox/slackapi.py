@@ -60,7 +60,7 @@ class Fault:
 
 @dataclass
 class _Waiter:
-    condition: Callable[[], Any]
+    on_call: Callable[[RecordedCall], Any]
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Any]
 
@@ -279,6 +279,11 @@ class SlackStandIn:
     # What was recorded.
 
     @property
+    def call_count(self) -> int:
+        with self._lock:
+            return len(self._calls)
+
+    @property
     def calls(self) -> list[RecordedCall]:
         """Every call so far, in arrival order."""
         with self._lock:
@@ -302,17 +307,20 @@ class SlackStandIn:
     async def wait_for(self, predicate: Callable[[RecordedCall], bool], timeout: float = 5.0) -> RecordedCall:
         """The first recorded call (past or future) matching `predicate`."""
         return await self._wait(
-            lambda: next((c for c in self._calls if predicate(c)), None), timeout, "a call"
+            lambda: next((c for c in self._calls if predicate(c)), None),
+            lambda call: call if predicate(call) else None,
+            timeout,
+            "a call",
         )
 
     async def wait_for_calls(self, method: str, count: int = 1, timeout: float = 5.0) -> list[RecordedCall]:
         """The first `count` calls to `method`, once that many have arrived."""
-
-        def enough() -> list[RecordedCall] | None:
-            calls = self._by_method.get(method, [])
-            return list(calls[:count]) if len(calls) >= count else None
-
-        return await self._wait(enough, timeout, f"{count} call(s) to {method}")
+        return await self._wait(
+            lambda: self._first_calls(method, count),
+            lambda call: self._first_calls(method, count) if call.method == method else None,
+            timeout,
+            f"{count} call(s) to {method}",
+        )
 
     def wait_for_blocking(
         self, predicate: Callable[[RecordedCall], bool], timeout: float = 5.0
@@ -325,20 +333,29 @@ class SlackStandIn:
     def wait_for_calls_blocking(
         self, method: str, count: int = 1, timeout: float = 5.0
     ) -> list[RecordedCall]:
-        def enough() -> list[RecordedCall] | None:
-            calls = self._by_method.get(method, [])
-            return list(calls[:count]) if len(calls) >= count else None
+        return self._wait_blocking(
+            lambda: self._first_calls(method, count), timeout, f"{count} call(s) to {method}"
+        )
 
-        return self._wait_blocking(enough, timeout, f"{count} call(s) to {method}")
+    def _first_calls(self, method: str, count: int) -> list[RecordedCall] | None:
+        calls = self._by_method.get(method, [])
+        return list(calls[:count]) if len(calls) >= count else None
 
-    async def _wait(self, condition: Callable[[], T | None], timeout: float, what: str) -> T:
+    async def _wait(
+        self,
+        initially: Callable[[], T | None],
+        on_call: Callable[[RecordedCall], T | None],
+        timeout: float,
+        what: str,
+    ) -> T:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         with self._lock:
-            found = condition()
+            found = initially()
             if found is not None:
                 return found
-            waiter = _Waiter(condition=condition, loop=loop, future=future)
+            # Later calls are checked one by one as they arrive, so hundreds of waiters stay cheap.
+            waiter = _Waiter(on_call=on_call, loop=loop, future=future)
             self._waiters.append(waiter)
         try:
             return await asyncio.wait_for(future, timeout)
@@ -374,7 +391,7 @@ class SlackStandIn:
             for waiter in list(self._waiters):
                 if waiter.future.done():
                     continue
-                found = waiter.condition()
+                found = waiter.on_call(call)
                 if found is not None:
                     self._waiters.remove(waiter)
                     waiter.loop.call_soon_threadsafe(_settle, waiter.future, found)

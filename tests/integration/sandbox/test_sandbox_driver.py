@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -179,3 +180,13 @@ async def test_waiting_for_replies_that_never_come_says_so(alice: SlackDriver) -
     exchange = await alice.command("list", replies=1)
     with pytest.raises(StandInTimeout, match="expected 2 repl"):
         await alice.wait_replies(exchange, 2, timeout=0.2)
+
+
+async def test_hundreds_of_simultaneous_commands_each_get_their_own_reply(alice: SlackDriver) -> None:
+    texts = [f"meeting {i}" for i in range(200)]
+    exchanges = await asyncio.gather(*(alice.command(text, replies=1, timeout=30) for text in texts))
+    assert all(exchange.status == 200 for exchange in exchanges)
+    assert [exchange.replies[0].text for exchange in exchanges] == [
+        f"{t} for alice@sandbox.example" for t in texts
+    ]
+    assert len({exchange.replies[0].seq for exchange in exchanges}) == 200
