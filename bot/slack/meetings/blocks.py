@@ -365,13 +365,15 @@ class FormContext:
     user_tz: str = "UTC"
     meeting_key: str = ""  # the meeting being edited
     response_url: str = ""  # the message to update after an edit
+    original_start: int = 0  # the edited meeting's start (Unix time): leaving it alone is always allowed
 
     def dumps(self) -> str:
-        data = {
+        data: dict[str, str | int] = {
             "channel": self.channel_id,
             "tz": self.user_tz,
             "key": self.meeting_key,
             "response_url": self.response_url,
+            "start": self.original_start,
         }
         text = json.dumps({k: v for k, v in data.items() if v}, separators=(",", ":"))
         if len(text) > PRIVATE_METADATA_LIMIT:
@@ -391,6 +393,7 @@ class FormContext:
             user_tz=str(data.get("tz", "UTC")),
             meeting_key=str(data.get("key", "")),
             response_url=str(data.get("response_url", "")),
+            original_start=int(data.get("start") or 0) if str(data.get("start") or "0").isdigit() else 0,
         )
 
 

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.schedule_text import parse_schedule_text
+from bot.services.errors import LinkExpired, NotLinked
 from bot.services.meetings import ListWindow, MeetingRequestInvalid, ScheduleRequest, check_meeting_key
 from bot.slack.meetings import answers, blocks, texts
+from bot.slack.meetings.views import open_edit_form
 from bot.slack.replies import Reply
 from bot.slack.router import Invocation, Subcommand
 
@@ -109,8 +111,18 @@ async def open_schedule_form(
 # ---- schedule ----------------------------------------------------------------------------------
 
 
+async def ensure_linked(services: Services, team_id: str, user_id: str) -> None:
+    """Ask for the link before the person fills in a form, not after (the command resumes once linked)."""
+    link = await services.links.get(team_id, user_id)
+    if link is None:
+        raise NotLinked(f"{team_id}/{user_id} has no Webex link")
+    if link.expired:
+        raise LinkExpired(f"{team_id}/{user_id} must reconnect")
+
+
 async def schedule(invocation: Invocation, reply: Reply, services: Services) -> None:
     team_id, user_id = invocation.team_id, invocation.user_id
+    await ensure_linked(services, team_id, user_id)
     if not invocation.args.strip():
         await open_schedule_form(
             services,
@@ -267,8 +279,6 @@ async def edit(invocation: Invocation, reply: Reply, services: Services) -> None
     if not invocation.args.strip():
         await reply.send(texts.EDIT_NEEDS_NUMBER)
         return
-    from bot.slack.meetings.views import open_edit_form
-
     await open_edit_form(
         services,
         reply,

@@ -85,8 +85,12 @@ def read_form(view: dict[str, Any]) -> FormInput:
     )
 
 
-def form_errors(form: FormInput, user_tz: str, now: datetime) -> dict[str, str]:
-    """Errors keyed by input block id, for `response_action: errors`; empty when the form is usable."""
+def form_errors(
+    form: FormInput, user_tz: str, now: datetime, *, original_start: datetime | None = None
+) -> dict[str, str]:
+    """Errors keyed by input block id, for `response_action: errors`; empty when the form is usable.
+
+    `original_start` is the edited meeting's start: a meeting under way may keep it although it is past."""
     errors: dict[str, str] = {}
 
     def check(field: str, run: Any) -> None:
@@ -105,7 +109,7 @@ def form_errors(form: FormInput, user_tz: str, now: datetime) -> dict[str, str]:
         errors[blocks.TIME] = "Pick a start time."
     else:
         start = form.start(user_tz)
-        if start is not None:
+        if start is not None and start != original_start:
             check("start", lambda: check_start(start, now))
     bad = [email for email in form.emails if not _EMAIL.match(email)]
     if bad:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.meetings import Invitee
 from bot.services.meetings import MeetingEdit, ScheduleInProgress, ScheduleRequest
+from bot.slack.errors import explain
 from bot.slack.meetings import answers, blocks, texts
 from bot.slack.meetings.forms import FormInput, form_errors, read_form
 from bot.slack.replies import DirectReply, Reply, ResponseUrlReply
@@ -72,13 +73,15 @@ async def open_edit_form(
     try:
         meeting = await services.meetings.get(team_id, user_id, meeting_key)
     except Exception as error:
-        from bot.slack.errors import explain
-
         await services.slack.views_update(view_id=view_id, view=_message_view("Edit meeting", explain(error)))
         raise
     tz = await answers.user_tz(services, team_id, user_id)
     context = blocks.FormContext(
-        channel_id=channel_id, user_tz=tz, meeting_key=meeting.meeting_key, response_url=response_url
+        channel_id=channel_id,
+        user_tz=tz,
+        meeting_key=meeting.meeting_key,
+        response_url=response_url,
+        original_start=int(meeting.start.timestamp()),
     )
     await services.slack.views_update(
         view_id=view_id, view=blocks.edit_modal(meeting, context, services.clock.now())
@@ -196,7 +199,8 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
     async def on_edit_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         context = blocks.FormContext.loads(view.get("private_metadata") or "")
         form = read_form(view)
-        errors = form_errors(form, context.user_tz, services.clock.now())
+        original = datetime.fromtimestamp(context.original_start, UTC) if context.original_start else None
+        errors = form_errors(form, context.user_tz, services.clock.now(), original_start=original)
         if errors:
             await ack(response_action="errors", errors=errors)
             return

@@ -32,8 +32,10 @@ async def test_not_linked_gets_connect_and_the_command_finishes_after_linking(st
     assert meeting.conf_name == "Kickoff" and str(meeting.key) in shown_text(card)
 
 
-async def test_a_form_submitted_before_linking_is_scheduled_after_linking(stage: Stage) -> None:
+async def test_a_form_submitted_after_disconnecting_is_scheduled_after_linking_again(stage: Stage) -> None:
+    await stage.link(stage.alice)
     form = (await stage.alice.driver.command("schedule", replies=1)).replies[0]
+    await stage.alice.driver.command("disconnect", replies=1)
     submitted = await stage.alice.driver.submit(
         form, {blocks.TOPIC: "From the form", blocks.DATE: "2027-04-06", blocks.TIME: "10:00"}, replies=1
     )
@@ -159,3 +161,21 @@ async def test_a_create_that_never_happens_says_so_and_nothing_is_made(linked: S
     assert "/webex list" in shown_text(exchange.replies[0])
     await asyncio.sleep(0)
     assert linked.emulator.meetings() == []
+
+
+async def test_unclear_text_resumed_after_linking_offers_the_form_with_a_button(stage: Stage) -> None:
+    exchange = await stage.alice.driver.command("schedule Planning session", replies=1)
+    prompt = exchange.replies[0]
+    await stage.follow_connect(button(prompt.blocks, "connect_webex")["url"], ALICE)
+    # After linking there is no trigger left to open a form with: the answer carries a button instead.
+    offer = await stage.alice.driver.standin.wait_for(
+        lambda c: (
+            c.seq > prompt.seq
+            and any(e.get("action_id") == blocks.OPEN_FORM for b in c.blocks for e in b.get("elements", []))
+        )
+    )
+    assert "date or time" in shown_text(offer)
+    opened = await stage.alice.driver.click(offer, blocks.OPEN_FORM, replies=1)
+    view = opened.replies[0].view or {}
+    by_id = {b["block_id"]: b for b in view.get("blocks", [])}
+    assert by_id[blocks.TOPIC]["element"]["initial_value"] == "Planning session"

@@ -216,3 +216,25 @@ def test_a_good_form_reads_in_the_users_zone() -> None:
 def test_form_errors_point_at_the_field_to_fix(values: dict[str, Any], block_id: str) -> None:
     errors = form_errors(read_form(state(**values)), "Europe/Berlin", NOW)
     assert list(errors) == [block_id] and errors[block_id]
+
+
+def test_an_edited_meeting_under_way_may_keep_its_past_start() -> None:
+    form = read_form(state(topic="Renamed", date="2026-03-02", time="08:00"))
+    started = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    assert form_errors(form, "UTC", NOW, original_start=started) == {}
+    assert list(form_errors(form, "UTC", NOW)) == [blocks.TIME]
+
+
+def test_a_password_webex_cannot_take_is_refused_in_the_form() -> None:
+    values = {blocks.TOPIC: "x", blocks.DATE: "2026-03-30", blocks.TIME: "09:00"}
+    view = state(**values)
+    view["state"]["values"][blocks.PASSWORD] = {
+        blocks.VALUE: {"type": "plain_text_input", "value": "has space"}
+    }
+    assert list(form_errors(read_form(view), "UTC", NOW)) == [blocks.PASSWORD]
+
+
+def test_form_context_survives_private_metadata() -> None:
+    context = blocks.FormContext("C1", "Asia/Tokyo", "123456789", "https://hooks/x", 1780000000)
+    assert blocks.FormContext.loads(context.dumps()) == context
+    assert blocks.FormContext.loads("not json") == blocks.FormContext()
