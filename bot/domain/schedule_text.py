@@ -46,9 +46,9 @@ class ScheduleParse:
 
 def parse_schedule_text(text: str, *, now: datetime, user_tz: str) -> ScheduleParse:
     """Read `text` as Slack sends it, in the user's zone `user_tz` (UTC when unknown). Never raises."""
-    now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
     zone = _zone(user_tz if isinstance(user_tz, str) else "")
     try:
+        now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
         return _Reader(text if isinstance(text, str) else "", now, zone, user_tz).read()
     except OverflowError:
         # Only reachable with a `now` at the very edge of what datetime can hold.

@@ -638,7 +638,7 @@ def test_any_mix_of_date_words_never_crashes(words: list[str], zone: str, now: d
 
 
 @settings(max_examples=100, deadline=None)
-@given(zone=st.text(max_size=40), now=st.datetimes(timezones=st.just(UTC)))
+@given(zone=st.text(max_size=40), now=st.datetimes(timezones=st.just(UTC) | st.timezones()))
 def test_any_zone_name_and_any_instant_never_crash(zone: str, now: datetime) -> None:
     _check_invariants(parse("x tomorrow 3pm for 1h", now=now, tz=zone), now)
 
