@@ -55,6 +55,7 @@ class EmulatorConfig:
     minimal_token_response: bool = False
     latency: float = 0.0
     seed: int | None = None
+    quiet: bool = False
 
 
 def parse_user(text: str) -> UserSeed:
@@ -161,6 +162,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--latency", type=float, help="seconds added to every XML call")
     parser.add_argument("--seed", type=int, help="seed for meeting keys (repeatable runs)")
+    parser.add_argument("--quiet", action="store_true", help="no log line per request")
     return parser
 
 
@@ -188,6 +190,8 @@ def build_config(argv: Sequence[str]) -> EmulatorConfig:
         config.refresh_token_site_prefix = False
     if args.minimal_token_response:
         config.minimal_token_response = True
+    if args.quiet:
+        config.quiet = True
     if not 0 <= int(config.port) <= 65535:
         raise ConfigError(f"port must be 0-65535, got {config.port}")
     return config
@@ -244,6 +248,8 @@ def run(argv: list[str]) -> int:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((config.host, int(config.port)))
+            # Listening before uvicorn starts lets clients that read the banner connect at once.
+            sock.listen(2048)
         except OSError as error:
             raise ConfigError(f"cannot listen on {config.host}:{config.port}: {error.strerror}") from None
         port = sock.getsockname()[1]
@@ -255,7 +261,8 @@ def run(argv: list[str]) -> int:
             sock.close()
         print(f"webex-bot emulator: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
+    level = logging.WARNING if config.quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(message)s", stream=sys.stdout)
     print(_banner(emulator, config, url), flush=True)
     server = uvicorn.Server(
         uvicorn.Config(create_app(emulator), log_level="warning", access_log=False, lifespan="off", ws="none")

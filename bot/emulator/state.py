@@ -282,10 +282,10 @@ class EmulatorState:
                 return key
 
     def new_digits(self, length: int) -> str:
-        return "".join(self._random.choice("0123456789") for _ in range(length))
+        return f"{self._random.randrange(10**length):0{length}d}"
 
     def new_hex(self, length: int) -> str:
-        return "".join(self._random.choice("0123456789abcdef") for _ in range(length))
+        return f"{self._random.getrandbits(4 * length):0{length}x}"
 
     @staticmethod
     def new_secret() -> str:

@@ -74,8 +74,11 @@ def child(element: etree._Element | None, *names: str) -> etree._Element | None:
     """The first child whose local name is one of `names` (namespace prefixes are ignored)."""
     if element is None:
         return None
-    for candidate in children(element):
-        if local_name(candidate) in names:
+    for candidate in element:
+        tag = candidate.tag
+        if not isinstance(tag, str):
+            continue
+        if tag in names or (tag[:1] == "{" and tag.rpartition("}")[2] in names):
             return candidate
     return None
 
