@@ -134,7 +134,7 @@ async def _script(console: Console, steps: Sequence[str], write: Callable[[str],
 async def _interactive(console: Console, lines: _StdinLines, write: Callable[[str], None]) -> int:
     write("Type /webex help to start, :help for the console's commands, :quit to leave.")
     while True:
-        line = await lines.read(console.prompt())
+        line = await _read_showing_late_answers(console, lines)
         if line is None:
             write("")
             return EXIT_OK
@@ -145,6 +145,16 @@ async def _interactive(console: Console, lines: _StdinLines, write: Callable[[st
             return EXIT_OK
         except StepFailed as failure:
             write(f"  ✗ {failure}")
+
+
+async def _read_showing_late_answers(console: Console, lines: _StdinLines) -> str | None:
+    """Wait for the next line; answers that arrive meanwhile (a slow Webex, a link made) are printed."""
+    reading = asyncio.ensure_future(lines.read(console.prompt()))
+    while True:
+        done, _ = await asyncio.wait({reading}, timeout=0.25)
+        if done:
+            return reading.result()
+        console.show_new()
 
 
 async def _main(args: argparse.Namespace, out: TextIO) -> int:

@@ -304,6 +304,10 @@ class Console:
             await asyncio.sleep(0.02)
         self.write(f"  (the bot is still working after {self.reply_timeout:.0f}s)")
 
+    def show_new(self) -> None:
+        """Print what reached the current user since the last look (the bot may answer late)."""
+        self._show_new()
+
     def _show_new(self) -> None:
         for call in self.stack.slack.calls:
             if call.seq in self._shown or not call.is_reply:
