@@ -19,13 +19,13 @@ def tokens(clock: FakeClock, keys: list[str] | None = None) -> ConnectTokens:
 
 def test_a_token_carries_team_user_and_pending_work() -> None:
     clock = FakeClock(datetime(2026, 11, 29, 9, tzinfo=UTC))
-    issued = tokens(clock).issue("T1", "U1", {"kind": "command", "text": "schedule Standup 9am"})
+    issued = tokens(clock).issue("T1", "U0PRIVATEUSER", {"kind": "command", "text": "schedule Standup 9am"})
     assert tokens(clock).read(issued) == {
         "t": "T1",
-        "u": "U1",
+        "u": "U0PRIVATEUSER",
         "p": {"kind": "command", "text": "schedule Standup 9am"},
     }
-    assert "U1" not in issued and "Standup" not in issued  # opaque, not just signed
+    assert "U0PRIVATEUSER" not in issued and "Standup" not in issued  # opaque, not just signed
 
 
 def test_an_old_token_is_expired_and_says_so() -> None:
