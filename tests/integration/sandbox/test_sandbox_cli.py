@@ -91,6 +91,20 @@ def test_a_failing_step_exits_non_zero_with_the_reason() -> None:
     assert "no Connect link on your screen yet" in out.getvalue()
 
 
+def test_denying_links_nothing_and_a_taken_port_is_reported() -> None:
+    out = io.StringIO()
+    assert run(["--run", "/webex connect", "--deny", "--run", "/webex status"], out=out) == 0
+    transcript = out.getvalue()
+    assert "Deny as alice@sandbox.example" in transcript
+    assert transcript.count("[2] Connect Webex") == 1, transcript
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        out = io.StringIO()
+        assert run(["--port", str(taken.getsockname()[1]), "--run", "/webex help"], out=out) == 2
+    assert "is taken" in out.getvalue()
+
+
 def test_the_command_line_reads_a_script_from_stdin_and_leaves_nothing_listening() -> None:
     script = "/webex connect\n:approve\n/webex status\n:quit\n/webex never-reached\n"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
