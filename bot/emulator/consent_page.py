@@ -42,7 +42,7 @@ button { flex: 1 1 140px; font: inherit; font-weight: 600; padding: 12px 16px; b
 button.allow { background: var(--accent); border-color: var(--accent); color: #fff; }
 button.allow:hover { background: var(--accent-dark); }
 button:focus-visible { outline: 3px solid #00bceb; outline-offset: 2px; }
-.fine { font-size: 13px; margin-top: 20px; }
+.fine { font-size: 14px; margin-top: 20px; }
 .error h1 { color: var(--danger); }
 code { background: var(--bg); padding: 1px 4px; border-radius: 4px; overflow-wrap: anywhere; }
 @media (max-width: 420px) { main { margin: 16px auto; } .card { padding: 20px 16px; } }
