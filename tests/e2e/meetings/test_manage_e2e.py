@@ -172,3 +172,34 @@ async def test_home_tab_lists_the_next_meetings(linked: Stage) -> None:
     assert home.method == "views.publish"
     assert "On the home tab" in shown_text(home)
     assert button((home.view or {}).get("blocks", []), blocks.CANCEL)
+
+
+async def test_cancel_from_the_home_tab_refreshes_it(linked: Stage) -> None:
+    made = await seed(linked, linked.alice, "Cancel me at home", DAY)
+    home = (await linked.alice.driver.open_home(replies=1)).replies[0]
+    clicked = await linked.alice.driver.click(home, blocks.CANCEL)
+    assert clicked.status == 200
+    republished = await linked.alice.driver.standin.wait_for(
+        lambda c: c.method == "views.publish" and c.seq >= clicked.first_seq
+    )
+    assert linked.emulator.meeting(made.meeting.meeting_key) is None
+    assert "Cancel me at home" not in shown_text(republished)
+    told = [
+        c
+        for c in linked.alice.driver.standin.calls
+        if c.seq > clicked.first_seq and "cancelled" in shown_text(c)
+    ]
+    assert told, "the person is told the meeting was cancelled"
+
+
+async def test_help_lists_the_meeting_commands(linked: Stage) -> None:
+    text = shown_text((await linked.alice.driver.command("help", replies=1)).replies[0])
+    for usage in (
+        "/webex schedule",
+        "/webex list",
+        "/webex cancel",
+        "/webex now",
+        "/webex join",
+        "/webex edit",
+    ):
+        assert usage in text
