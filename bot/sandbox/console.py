@@ -52,7 +52,7 @@ class _Pressable:
 
 
 class Console:
-    """One sandbox session: who you are, what you have been shown, and the buttons you can press."""
+    """One sandbox run: who you are, what you have been shown, and the buttons you can press."""
 
     def __init__(
         self,
