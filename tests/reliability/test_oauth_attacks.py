@@ -1,0 +1,231 @@
+"""OAuth attacks on the connect route and the callback: forged, replayed, expired and other people's states,
+script in the error parameters, a code minted for another client, and open-redirect attempts."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, quote, urlsplit
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from bot.emulator import AUTHORIZE_PATH, Emulator
+from tests.e2e.accounts.test_connect import connect_button
+from tests.e2e.meetings.conftest import Stage
+from tests.support.emulator import ALICE, BOB, approve_consent, authorize_url
+from tests.support.servers import BotFactory, BotServer
+from tests.support.slack import DriverFactory
+
+SCRIPT = '<script>alert("owned")</script>'
+IMAGE = '"><img src=x onerror=alert(1)>'
+EVIL = "https://evil.example/phish"
+
+
+async def click(browser: httpx.AsyncClient, url: str) -> str:
+    """Click a Connect button: the authorize URL the bot sent the browser to."""
+    start = await browser.get(url, follow_redirects=False)
+    assert start.status_code == 302, start.text[:300]
+    return str(start.headers["location"])
+
+
+def state_of(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["state"][0]
+
+
+async def links_and_states(bot: BotServer) -> tuple[int, int]:
+    async with bot.services.database.engine.connect() as connection:
+        links = (await connection.execute(text("SELECT count(*) FROM webex_links"))).scalar_one()
+        states = (await connection.execute(text("SELECT count(*) FROM oauth_states"))).scalar_one()
+    return int(links), int(states)
+
+
+PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "div", "h1", "p", "strong", "footer"}
+
+
+def page_tags(html: str) -> list[tuple[str, list[str]]]:
+    """Every element of the page with its attribute names, as a browser's parser sees them."""
+    found: list[tuple[str, list[str]]] = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found.append((tag, [name for name, _ in attrs]))
+
+    Collector().feed(html)
+    return found
+
+
+def assert_inert_page(page: httpx.Response, *hostile: str) -> None:
+    """A refusal page: not a redirect, no hostile text unescaped, scripts forbidden by the CSP."""
+    assert 400 <= page.status_code < 500, page.status_code
+    assert "location" not in page.headers
+    for value in hostile:
+        assert value not in page.text, f"{value!r} reached the page unescaped"
+    tags = page_tags(page.text)
+    assert {name for name, _ in tags} <= PAGE_TAGS, tags
+    assert not [attr for _, attrs in tags for attr in attrs if attr.startswith("on") or attr == "src"]
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+
+
+async def test_a_forged_state_is_refused_and_links_nothing(stage: Stage) -> None:
+    page = await stage.bot.get("/webex/oauth/callback?code=stolen-code&state=" + "A" * 43)
+    assert_inert_page(page)
+    assert "not one we started" in page.text
+    assert await links_and_states(stage.bot) == (0, 0)
+    assert not stage.emulator.requests or all(r.endpoint != "token" for r in stage.emulator.requests)
+
+
+async def test_a_replayed_callback_is_refused_and_the_code_is_not_spent_again(stage: Stage) -> None:
+    async with httpx.AsyncClient(timeout=10) as browser:
+        authorize = await click(browser, await connect_button(stage.alice.driver))
+        callback = await approve_consent(browser, authorize, user=ALICE)
+        assert (await browser.get(callback)).status_code == 200
+        exchanges = len([r for r in stage.emulator.requests if r.endpoint == "token"])
+        replay = await browser.get(callback)
+    assert_inert_page(replay)
+    assert "already used" in replay.text
+    assert len([r for r in stage.emulator.requests if r.endpoint == "token"]) == exchanges
+
+
+async def test_an_expired_state_is_refused_even_with_a_good_code(stage: Stage) -> None:
+    async with httpx.AsyncClient(timeout=10) as browser:
+        authorize = await click(browser, await connect_button(stage.alice.driver))
+        callback = await approve_consent(browser, authorize, user=ALICE)
+        async with stage.bot.services.database.engine.begin() as connection:
+            await connection.execute(text("UPDATE oauth_states SET expires_at = created_at WHERE 1 = 1"))
+        page = await browser.get(callback)
+    assert_inert_page(page)
+    assert "took too long" in page.text
+    assert (await links_and_states(stage.bot))[0] == 0
+
+
+async def test_someone_elses_connect_link_never_links_the_person_who_clicks_it(stage: Stage) -> None:
+    # Bob sends Alice his Connect button; Alice signs in to Webex with her own account.
+    bob_button = await connect_button(stage.bob.driver)
+    async with httpx.AsyncClient(timeout=10) as browser:
+        authorize = await click(browser, bob_button)
+        page = await browser.get(await approve_consent(browser, authorize, user=ALICE))
+    team = stage.alice.driver.standin.workspace.team_id
+    # The state belongs to Bob, so Alice's Slack user is never linked by it ...
+    assert await stage.bot.services.links.get(team, "U_ALICE") is None
+    # ... and under the default policy the mismatch is shown rather than linked silently.
+    assert "does not match your Slack email" in page.text
+
+
+async def test_someone_elses_connect_link_is_refused_under_the_refuse_policy(
+    bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: object
+) -> None:
+    bot = await bot_factory(email_mismatch_policy="refuse")
+    bob = slack_driver(bot.events_url, user_id="U_BOB")
+    async with httpx.AsyncClient(timeout=10) as browser:
+        authorize = await click(browser, await connect_button(bob))
+        page = await browser.get(await approve_consent(browser, authorize, user=ALICE))
+    assert page.status_code == 400 and "was not linked" in page.text
+    assert (await links_and_states(bot))[0] == 0
+
+
+async def test_a_connect_token_changed_to_name_another_user_is_refused(stage: Stage) -> None:
+    url = await connect_button(stage.alice.driver)
+    token = url.rsplit("/", 1)[1]
+    # Flip one character in the middle of the signed token (as a person rewriting it would).
+    middle = len(token) // 2
+    forged = token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
+    page = await stage.bot.get(f"/webex/connect/{forged}")
+    assert_inert_page(page)
+    assert (await links_and_states(stage.bot)) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("error", "description"),
+    [(SCRIPT, IMAGE), ("server_error", SCRIPT), (IMAGE, ""), ("access_denied", SCRIPT)],
+    ids=["script-in-error", "script-in-description", "tag-in-error", "denied-with-script"],
+)
+async def test_script_in_the_callback_error_is_shown_escaped(
+    stage: Stage, error: str, description: str
+) -> None:
+    async with httpx.AsyncClient(timeout=10) as browser:
+        authorize = await click(browser, await connect_button(stage.alice.driver))
+        query = (
+            f"state={quote(state_of(authorize))}&error={quote(error)}&error_description={quote(description)}"
+        )
+        page = await browser.get(f"{stage.bot.url}/webex/oauth/callback?{query}")
+    assert_inert_page(page, SCRIPT, IMAGE)
+    if error not in ("access_denied",):
+        assert "&lt;" in page.text  # the hostile text is shown, escaped, so the person sees what Webex said
+    assert (await links_and_states(stage.bot))[0] == 0
+
+
+async def test_hostile_values_with_an_unknown_state_are_not_echoed(stage: Stage) -> None:
+    query = (
+        f"state={quote(SCRIPT)}&code={quote(IMAGE)}&error={quote(SCRIPT)}&error_description={quote(IMAGE)}"
+    )
+    page = await stage.bot.get(f"/webex/oauth/callback?{query}")
+    assert_inert_page(page, SCRIPT, IMAGE)
+
+
+async def test_a_code_minted_for_another_client_is_refused(stage: Stage, emulator: Emulator) -> None:
+    emulator.add_client(
+        "other-client", "other-secret", name="Someone else's app", allow_any_loopback_redirect=True
+    )
+    async with httpx.AsyncClient(timeout=10) as browser:
+        authorize = await click(browser, await connect_button(stage.alice.driver))
+        verifier = parse_qs(urlsplit(authorize).query)["code_challenge"][0]
+        # The attacker's own app gets Alice's consent, then feeds that code to our callback.
+        foreign = await approve_consent(
+            browser,
+            authorize_url(
+                stage.bot.settings.webex_oauth_url.unicode_string().rstrip("/").removesuffix("/v1/oauth2"),
+                client_id="other-client",
+                redirect_uri=stage.bot.settings.callback_url,
+                code_challenge=verifier,
+            ),
+            user=ALICE,
+        )
+        code = parse_qs(urlsplit(foreign).query)["code"][0]
+        page = await browser.get(
+            f"{stage.bot.url}/webex/oauth/callback?code={quote(code)}&state={quote(state_of(authorize))}"
+        )
+    assert_inert_page(page)
+    assert "did not accept this sign-in" in page.text
+    assert (await links_and_states(stage.bot))[0] == 0
+
+
+OPEN_REDIRECTS = [
+    "//evil.example/phish",
+    "https:%2F%2Fevil.example",
+    "%2F%2Fevil.example%2F",
+    "https://evil.example/phish",
+    "..%2F..%2F..%2Fevil.example",
+]
+
+
+@pytest.mark.parametrize("path", OPEN_REDIRECTS)
+async def test_the_connect_route_never_redirects_to_a_place_it_was_given(stage: Stage, path: str) -> None:
+    page = await stage.bot.get(f"/webex/connect/{path}?next={quote(EVIL)}&redirect_uri={quote(EVIL)}")
+    assert page.status_code in (400, 404), page.status_code
+    assert "location" not in page.headers and "evil.example" not in page.text
+
+
+async def test_a_real_connect_link_redirects_only_to_the_configured_authorize_url(stage: Stage) -> None:
+    url = await connect_button(stage.alice.driver)
+    extra = f"?next={quote(EVIL)}&redirect_uri={quote(EVIL)}&return_to={quote(EVIL)}&url={quote(EVIL)}"
+    async with httpx.AsyncClient(timeout=10) as browser:
+        start = await browser.get(url + extra, follow_redirects=False)
+    assert start.status_code == 302
+    location = urlsplit(start.headers["location"])
+    oauth = urlsplit(str(stage.bot.settings.webex_oauth_url))
+    assert (location.scheme, location.netloc, location.path) == (oauth.scheme, oauth.netloc, AUTHORIZE_PATH)
+    params = parse_qs(location.query)
+    assert params["redirect_uri"] == [stage.bot.settings.callback_url]
+    assert "evil.example" not in start.headers["location"]
+
+
+@pytest.mark.parametrize("name", ["next", "redirect_uri", "return_to", "url", "redirect"])
+async def test_the_callback_never_redirects_whatever_it_is_given(stage: Stage, name: str) -> None:
+    async with httpx.AsyncClient(timeout=10) as browser:
+        authorize = await click(browser, await connect_button(stage.alice.driver))
+        callback = await approve_consent(browser, authorize, user=ALICE)
+        page = await browser.get(f"{callback}&{name}={quote(EVIL)}", follow_redirects=False)
+    assert page.status_code == 200 and "location" not in page.headers
+    assert "evil.example" not in page.text
+    assert BOB not in page.text
