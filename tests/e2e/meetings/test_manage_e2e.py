@@ -187,7 +187,7 @@ async def test_cancel_from_the_home_tab_refreshes_it(linked: Stage) -> None:
     told = [
         c
         for c in linked.alice.driver.standin.calls
-        if c.seq > clicked.first_seq and "cancelled" in shown_text(c)
+        if c.seq >= clicked.first_seq and "cancelled" in shown_text(c)
     ]
     assert told, "the person is told the meeting was cancelled"
 
