@@ -265,13 +265,15 @@ async def start_now(invocation: Invocation, reply: Reply, services: Services) ->
         team_id, user_id, topic, tz, request_key=request_key(invocation).replace("schedule:", "now:", 1)
     )
     text, card = answers.shared_card(scheduled, tz, user_id)
+    note = ":arrow_forward: Started. Press *Start as host* to open it; the channel has the Join button."
     if not scheduled.repeated:
-        await reply.send(text, card, public=True)
-    host_text, host_blocks = answers.host_card(
-        scheduled,
-        tz,
-        ":arrow_forward: Started. Press *Start as host* to open it; the channel has the Join button.",
-    )
+        try:
+            await reply.send(text, card, public=True)
+        except SlackApiError as error:
+            # Resumed after connecting, the post goes through the bot, which may not be in the channel.
+            logger.info("could not post the meeting in the channel: %s", error.response.get("error"))
+            note = ":arrow_forward: Started. " + texts.NO_CHANNEL_TO_SHARE + " Share the Join link yourself."
+    host_text, host_blocks = answers.host_card(scheduled, tz, note)
     await reply.send(host_text, host_blocks)
 
 

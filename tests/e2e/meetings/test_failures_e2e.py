@@ -179,3 +179,20 @@ async def test_unclear_text_resumed_after_linking_offers_the_form_with_a_button(
     view = opened.replies[0].view or {}
     by_id = {b["block_id"]: b for b in view.get("blocks", [])}
     assert by_id[blocks.TOPIC]["element"]["initial_value"] == "Planning session"
+
+
+async def test_now_resumed_after_linking_posts_in_the_channel_and_tells_the_host(stage: Stage) -> None:
+    exchange = await stage.alice.driver.command("now Standup", replies=1)
+    prompt = exchange.replies[0]
+    await stage.follow_connect(button(prompt.blocks, "connect_webex")["url"], ALICE)
+    host = await stage.alice.driver.standin.wait_for(
+        lambda c: c.seq > prompt.seq and c.method == "chat.postEphemeral" and "Standup" in shown_text(c)
+    )
+    [meeting] = stage.emulator.meetings()
+    assert button(host.blocks, blocks.START)["url"]
+    [public] = [
+        c
+        for c in stage.bot_calls("chat.postMessage", after=prompt.seq)
+        if c.channel == stage.alice.driver.channel_id
+    ]
+    assert meeting.host_key not in shown_text(public) and button(public.blocks, blocks.JOIN)["url"]
