@@ -44,6 +44,7 @@ class Linked:
     """A link made through the callback, and what to tell the user."""
 
     link: Link
+    slack_name: str
     warning: str | None
     pending: dict[str, Any] | None
     replaced: bool
@@ -261,7 +262,13 @@ class LinkingService:
                 "Webex did not say which account signed in.",
                 next_step=TRY_AGAIN_OR_ADMIN,
             )
-        warning = await self._check_email(team_id, user_id, email)
+        try:
+            profile = await self._profiles.get(team_id, user_id)
+            slack_email, slack_name = profile.email, profile.display_name
+        except Exception:
+            logger.warning("could not read the Slack profile of team=%s user=%s", team_id, user_id)
+            slack_email, slack_name = "", ""
+        warning = self._check_email(slack_email, email)
         now = self._clock.now()
         previous = await self._links.get(team_id, user_id)
         link = Link(
@@ -285,16 +292,17 @@ class LinkingService:
         )
         stored = await self._links.save(link)
         logger.info("linked team=%s user=%s to site=%s", team_id, user_id, site)
-        return Linked(link=stored, warning=warning, pending=pending, replaced=previous is not None)
+        return Linked(
+            link=stored,
+            slack_name=slack_name,
+            warning=warning,
+            pending=pending,
+            replaced=previous is not None,
+        )
 
-    async def _check_email(self, team_id: str, user_id: str, webex_email: str) -> str | None:
+    def _check_email(self, slack_email: str, webex_email: str) -> str | None:
         if self._email_policy is EmailPolicy.OFF:
             return None
-        try:
-            slack_email = (await self._profiles.get(team_id, user_id)).email
-        except Exception:
-            logger.warning("could not read the Slack profile of team=%s user=%s", team_id, user_id)
-            slack_email = ""
         if slack_email and webex_email and slack_email.casefold() == webex_email.casefold():
             return None
         detail = (

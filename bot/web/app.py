@@ -101,9 +101,10 @@ def create_app(
             if linked.pending
             else ""
         )
+        who = f"Your Slack account ({linked.slack_name})" if linked.slack_name else "Your Slack account"
         return page(
             "Your Webex account is linked",
-            f"Your Slack account is now linked to the Webex account {link.email or link.webex_id} "
+            f"{who} is now linked to the Webex account {link.email or link.webex_id} "
             f"on the site {link.site}.{resumes}",
             next_step="Go back to Slack. Try /webex schedule, or /webex status to see the link.",
             ok=True,

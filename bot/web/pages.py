@@ -15,7 +15,7 @@ body { margin: 0; font: 17px/1.5 -apple-system, "Segoe UI", Roboto, Helvetica, A
 main { background: #fff; max-width: 520px; width: 100%; border-radius: 14px; padding: 32px 28px;
        box-shadow: 0 2px 12px rgba(0,0,0,.08); }
 .brand { font-weight: 700; letter-spacing: .02em; color: #0b6cff; font-size: 15px; margin-bottom: 20px; }
-.icon { font-size: 40px; line-height: 1; margin-bottom: 12px; }
+.icon { line-height: 0; margin-bottom: 14px; }
 h1 { font-size: 24px; line-height: 1.25; margin: 0 0 12px; }
 p { margin: 0 0 12px; }
 .next { background: #eef4ff; border-radius: 10px; padding: 14px 16px; margin-top: 20px; }
@@ -28,6 +28,19 @@ footer { margin-top: 24px; font-size: 13px; color: #616061; }
 """
 
 
+# Drawn inline so the page needs no emoji font and no outside request.
+_OK_ICON = (
+    '<svg width="44" height="44" viewBox="0 0 44 44"><circle cx="22" cy="22" r="22" fill="#1a9e5c"/>'
+    '<path d="M13 23l6 6 12-13" stroke="#fff" stroke-width="4" fill="none" stroke-linecap="round" '
+    'stroke-linejoin="round"/></svg>'
+)
+_PROBLEM_ICON = (
+    '<svg width="44" height="44" viewBox="0 0 44 44"><circle cx="22" cy="22" r="22" fill="#d97706"/>'
+    '<path d="M22 11v14" stroke="#fff" stroke-width="4" stroke-linecap="round"/>'
+    '<circle cx="22" cy="32" r="2.6" fill="#fff"/></svg>'
+)
+
+
 def page(
     title: str,
     detail: str,
@@ -38,7 +51,7 @@ def page(
     status_code: int = 200,
 ) -> HTMLResponse:
     """A complete page saying what happened and what to do next; every value is escaped."""
-    icon = "&#x2705;" if ok else "&#x26A0;&#xFE0F;"
+    icon = _OK_ICON if ok else _PROBLEM_ICON
     warning_html = (
         f'<div class="warning"><strong>Check this:</strong> {escape(warning)}</div>' if warning else ""
     )
