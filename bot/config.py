@@ -72,17 +72,19 @@ class Settings(BaseSettings):
     def _check_keys(cls, keys: list[SecretStr]) -> list[SecretStr]:
         if not keys:
             raise ValueError("at least one key is needed")
-        for key in keys:
+        for position, key in enumerate(keys, start=1):
             try:
                 Fernet(key.get_secret_value().encode())
             except (ValueError, TypeError):
-                raise ValueError("each key must be a Fernet key (32 url-safe base64-encoded bytes)") from None
+                raise ValueError(
+                    f"key {position} is not a Fernet key (32 url-safe base64-encoded bytes)"
+                ) from None
         return keys
 
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, url: str) -> str:
-        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        if not url.startswith(("sqlite", "postgresql", "postgres://")):
             raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db")
         return url
 
