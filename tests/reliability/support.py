@@ -1,0 +1,129 @@
+"""Loopback helpers for the reliability tests: serve an ASGI app on port 0, a Webex XML proxy that garbles
+answers after Webex acted, a server answering hostile XML, and a TCP proxy that can cut a database off."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from tests.support.servers import loopback_socket
+
+
+@contextlib.asynccontextmanager
+async def served(app: Any) -> AsyncIterator[str]:
+    """Serve `app` with uvicorn on 127.0.0.1 (a free port) in this event loop; yields its base URL."""
+    sock = loopback_socket()
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning", ws="none"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    host, port = sock.getsockname()[:2]
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@dataclass
+class GarblingProxy:
+    """Forwards XML API calls to the emulator; for `operation`, Webex acts but its answer is cut in half."""
+
+    target: str
+    operation: str = ""
+    garbled: int = 0
+
+    def app(self) -> Starlette:
+        async def forward(request: Request) -> Response:
+            body = await request.body()
+            async with httpx.AsyncClient(timeout=30) as client:
+                answer = await client.post(self.target, content=body, headers={"content-type": "text/xml"})
+            content = answer.content
+            if self.operation and f".{self.operation}".encode() in body:
+                self.garbled += 1
+                content = content[: len(content) // 2]
+            return Response(content, status_code=answer.status_code, media_type="text/xml;charset=UTF-8")
+
+        return Starlette(routes=[Route("/WBXService/XMLService", forward, methods=["POST"])])
+
+
+@dataclass
+class HostileXml:
+    """Answers every XML API call with `body` and counts the calls."""
+
+    body: bytes = b""
+    calls: int = 0
+
+    def app(self) -> Starlette:
+        async def answer(request: Request) -> Response:
+            await request.body()
+            self.calls += 1
+            return Response(self.body, media_type="text/xml;charset=UTF-8")
+
+        return Starlette(routes=[Route("/WBXService/XMLService", answer, methods=["POST"])])
+
+
+@dataclass
+class TcpProxy:
+    """A TCP hop on 127.0.0.1 in front of `target`; `cut()` drops every connection and stops listening,
+    as a stopped database server would, and `restore()` listens again on the same port."""
+
+    target_host: str
+    target_port: int
+    port: int = 0
+    _server: asyncio.Server | None = None
+    _writers: set[asyncio.StreamWriter] = field(default_factory=set)
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port, reuse_address=True)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(
+                self.target_host, self.target_port
+            )
+        except OSError:
+            writer.close()
+            return
+        self._writers.update((writer, upstream_writer))
+        await asyncio.gather(
+            self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer), return_exceptions=True
+        )
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
+    async def cut(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for writer in list(self._writers):
+            with contextlib.suppress(Exception):
+                writer.transport.abort()
+        self._writers.clear()
+        await asyncio.sleep(0.05)
+
+    async def restore(self) -> None:
+        await self.start()
+
+    async def close(self) -> None:
+        await self.cut()

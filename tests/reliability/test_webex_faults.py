@@ -1,0 +1,201 @@
+"""Webex misbehaving in every way the emulator can: each user gets a clear answer within Slack's limits,
+others keep being served, and no meeting is created twice or left half-changed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from bot.emulator import INVALID_ACCESS_TOKEN_EXCEPTION_ID, INVALID_ACCESS_TOKEN_REASON, Emulator, Fault
+from bot.sandbox import Exchange
+from bot.slack.meetings import blocks
+from tests.e2e.meetings.conftest import Stage, shown_text
+from tests.reliability.conftest import make_stage
+from tests.reliability.support import GarblingProxy, served
+from tests.support.servers import BotFactory
+from tests.support.slack import DriverFactory
+
+SLACK_ACK_LIMIT = 3.0  # seconds Slack waits for the HTTP answer to a command
+
+
+def rejected_token(operation: str, count: int = 1) -> Fault:
+    return Fault.failure(
+        INVALID_ACCESS_TOKEN_EXCEPTION_ID, INVALID_ACCESS_TOKEN_REASON, operation=operation, count=count
+    )
+
+
+async def spent(emulator: Emulator, *faults: Fault, timeout: float = 5.0) -> None:
+    """Wait until Webex has met every one of `faults` (their counts are used up)."""
+    deadline = time.monotonic() + timeout
+    while any(fault in emulator.faults.active() for fault in faults):
+        assert time.monotonic() < deadline, f"faults never met: {emulator.faults.active()}"
+        await asyncio.sleep(0.02)
+
+
+async def alice_meets_faults_while_bob_is_served(
+    stage: Stage, faults: list[Fault], alice_types: str
+) -> tuple[Exchange, str]:
+    """Alice's command meets the faults; while it is in trouble Bob schedules a meeting and gets his card."""
+    for fault in faults:
+        stage.emulator.add_fault(fault)
+    alice = await stage.alice.driver.command(alice_types)
+    assert alice.status == 200 and alice.ack_seconds < SLACK_ACK_LIMIT
+    await spent(stage.emulator, *faults)
+    bob = await stage.bob.driver.command("schedule Bob keeps going tomorrow 10am", replies=1)
+    assert bob.ack_seconds < SLACK_ACK_LIMIT
+    assert "Bob keeps going" in shown_text(bob.replies[0]) and "Scheduled" in shown_text(bob.replies[0])
+    [answer] = await stage.alice.driver.wait_replies(alice, 1, timeout=10)
+    return alice, shown_text(answer)
+
+
+def topics(emulator: Emulator) -> list[str]:
+    return sorted(meeting.conf_name for meeting in emulator.meetings())
+
+
+CREATE_FAULTS = [
+    pytest.param([Fault.http_error(500, operation="CreateMeeting", count=1)], "try again", id="http-500"),
+    pytest.param([Fault.http_error(502, operation="CreateMeeting", count=1)], "try again", id="http-502"),
+    pytest.param([Fault.http_error(503, operation="CreateMeeting", count=1)], "try again", id="http-503"),
+    pytest.param(
+        [Fault.hang(operation="CreateMeeting", count=1, seconds=4)], "did not answer in time", id="hang"
+    ),
+    pytest.param([Fault.malformed(operation="CreateMeeting", count=1)], "try again", id="truncated-xml"),
+    pytest.param([Fault.rate_limited(operation="CreateMeeting", count=1)], "slow down", id="http-429"),
+    pytest.param(
+        [Fault.rate_limited(style="webex", operation="CreateMeeting", count=1)],
+        "slow down",
+        id="webex-rate-limit",
+    ),
+    pytest.param(
+        [rejected_token("CreateMeeting"), Fault.http_error(503, operation="token", count=1)],
+        "sign-in service is not answering",
+        id="token-rejected-and-token-endpoint-down",
+    ),
+]
+
+
+@pytest.mark.parametrize(("faults", "says"), CREATE_FAULTS)
+async def test_a_failed_create_is_explained_creates_nothing_and_others_are_served(
+    linked: Stage, faults: list[Fault], says: str
+) -> None:
+    _, answer = await alice_meets_faults_while_bob_is_served(
+        linked, faults, "schedule Alice's try tomorrow 3pm"
+    )
+    assert says in answer, answer
+    assert topics(linked.emulator) == ["Bob keeps going"]
+
+
+async def test_a_slow_webex_within_the_timeout_still_schedules_once(linked: Stage) -> None:
+    faults = [Fault.latency(0.6, operation="CreateMeeting", count=1)]
+    _, answer = await alice_meets_faults_while_bob_is_served(linked, faults, "schedule Slow one tomorrow 3pm")
+    assert "Scheduled" in answer and "Slow one" in answer
+    assert topics(linked.emulator) == ["Bob keeps going", "Slow one"]
+
+
+async def test_a_create_slower_than_the_timeout_is_found_afterwards_not_doubled(linked: Stage) -> None:
+    faults = [Fault.latency(1.5, operation="CreateMeeting", count=1)]
+    _, answer = await alice_meets_faults_while_bob_is_served(linked, faults, "schedule Late one tomorrow 3pm")
+    [late] = [m for m in linked.emulator.meetings() if m.conf_name == "Late one"]
+    assert str(late.key) in answer
+    assert topics(linked.emulator) == ["Bob keeps going", "Late one"]
+
+
+async def test_the_token_endpoint_down_when_a_token_has_expired(linked: Stage) -> None:
+    async with linked.bot.services.database.engine.begin() as connection:
+        from sqlalchemy import text
+
+        await connection.execute(
+            text("UPDATE webex_links SET access_expires_at = created_at WHERE user_id = 'U_ALICE'")
+        )
+    faults = [Fault.http_error(503, operation="token", count=1)]
+    _, answer = await alice_meets_faults_while_bob_is_served(linked, faults, "schedule Expired tomorrow 3pm")
+    assert "sign-in service is not answering" in answer
+    assert topics(linked.emulator) == ["Bob keeps going"]
+    # The link survives a token endpoint that is down: the next command refreshes and works.
+    retry = await linked.alice.driver.command("schedule Expired tomorrow 3pm", replies=1)
+    assert "Scheduled" in shown_text(retry.replies[0])
+    assert topics(linked.emulator) == ["Bob keeps going", "Expired"]
+
+
+@pytest.mark.parametrize("operation", ["GetMeeting", "GetjoinurlMeeting", "LstsummaryMeeting"])
+async def test_an_access_token_rejected_in_the_middle_of_a_command_is_renewed_once(
+    linked: Stage, operation: str
+) -> None:
+    refreshes = linked.emulator.token_refreshes
+    command = "list" if operation == "LstsummaryMeeting" else "schedule Midway tomorrow 3pm"
+    faults = [rejected_token(operation)]
+    _, answer = await alice_meets_faults_while_bob_is_served(linked, faults, command)
+    if operation == "LstsummaryMeeting":
+        assert "Bob keeps going" not in answer and "try again" not in answer
+    else:
+        assert "Scheduled" in answer and "Midway" in answer
+        assert topics(linked.emulator) == ["Bob keeps going", "Midway"]
+    assert linked.emulator.token_refreshes == refreshes + 1
+
+
+async def test_a_cancel_that_fails_leaves_the_meeting_and_a_retry_cancels_it_once(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Keep or cancel tomorrow 9am", replies=1)).replies[0]
+    [meeting] = linked.emulator.meetings()
+    linked.emulator.add_fault(Fault.http_error(503, operation="DelMeeting", count=1))
+    failed = await linked.alice.driver.click(card, blocks.CANCEL, replies=1)
+    assert "try again" in shown_text(failed.replies[0]) and linked.emulator.meeting(meeting.key) is not None
+    linked.emulator.add_fault(rejected_token("DelMeeting"))
+    done = await linked.alice.driver.click(card, blocks.CANCEL, replies=1)
+    assert "cancelled" in shown_text(done.replies[0]) and linked.emulator.meetings() == []
+    assert len(linked.emulator.xml_requests("DelMeeting")) == 3  # failed, rejected, done: never more
+
+
+async def test_an_edit_that_fails_leaves_the_meeting_as_it_was(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Unchanged tomorrow 11am", replies=1)).replies[0]
+    [before] = linked.emulator.meetings()
+    clicked = await linked.alice.driver.click(card, blocks.EDIT, replies=2)
+    form = clicked.replies[1]
+    by_id = {b["block_id"]: b for b in (form.view or {}).get("blocks", [])}
+    linked.emulator.add_fault(Fault.hang(operation="SetMeeting", count=1, seconds=4))
+    saved = await linked.alice.driver.submit(
+        form,
+        {
+            blocks.TOPIC: "Changed",
+            blocks.DATE: by_id[blocks.DATE]["element"]["initial_date"],
+            blocks.TIME: by_id[blocks.TIME]["element"]["initial_time"],
+            blocks.DURATION: "90",
+        },
+    )
+    assert saved.status == 200 and saved.ack_seconds < SLACK_ACK_LIMIT
+    told = await linked.alice.driver.standin.wait_for(
+        lambda c: c.seq >= saved.first_seq and c.is_reply and "Webex" in shown_text(c), timeout=10
+    )
+    assert "did not answer" in shown_text(told) or "try again" in shown_text(told), shown_text(told)
+    [after] = linked.emulator.meetings()
+    assert (after.conf_name, after.duration_minutes, after.start) == (
+        before.conf_name,
+        before.duration_minutes,
+        before.start,
+    )
+
+
+@pytest.mark.xfail(
+    reason="bot/services/meetings.py looks for a meeting after a create only when the call timed out, "
+    "not when Webex acted but its answer was unreadable (WebexUnavailable.outcome_unknown); "
+    "requested in /work/plan/requests.md [reliability]",
+    strict=True,
+)
+async def test_a_create_whose_answer_is_garbled_after_webex_acted_is_found_not_reported_lost(
+    bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any
+) -> None:
+    proxy = GarblingProxy(emulator_server.xml_url, operation="CreateMeeting")
+    async with served(proxy.app()) as proxy_url:
+        stage = await make_stage(
+            bot_factory, slack_driver, emulator_server, webex_xml_url=proxy_url + "/WBXService/XMLService"
+        )
+        await stage.link(stage.alice)
+        exchange = await stage.alice.driver.command("schedule Garbled tomorrow 3pm", replies=1, timeout=10)
+        answer = shown_text(exchange.replies[0])
+    assert proxy.garbled == 1
+    [meeting] = stage.emulator.meetings()  # Webex did create it
+    # Telling Alice "nothing was changed" would make her schedule it a second time.
+    assert "nothing was changed" not in answer
+    assert str(meeting.key) in answer
