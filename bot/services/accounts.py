@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -68,17 +69,15 @@ class TokenService:
         self._operations = operations or OperationStore(links.database, clock)
         self._margin = refresh_margin
         self._wait = refresh_wait
-        # One lock per link, dropped once nobody waits on it.
-        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
+        # One flight per link, dropped once nobody waits on it.
+        self._flights: weakref.WeakValueDictionary[tuple[str, str], _Flight] = weakref.WeakValueDictionary()
 
-    def _lock(self, team_id: str, user_id: str) -> asyncio.Lock:
-        lock = self._locks.get((team_id, user_id))
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[(team_id, user_id)] = lock
-        return lock
+    def _flight(self, team_id: str, user_id: str) -> _Flight:
+        flight = self._flights.get((team_id, user_id))
+        if flight is None:
+            flight = _Flight()
+            self._flights[(team_id, user_id)] = flight
+        return flight
 
     async def _usable(self, team_id: str, user_id: str) -> Link:
         link = await self._links.get(team_id, user_id)
@@ -111,30 +110,45 @@ class TokenService:
         return await self._refresh(team_id, user_id, still_rejected)
 
     async def _refresh(self, team_id: str, user_id: str, needs_refresh: Callable[[Link], bool]) -> Link:
-        async with self._lock(team_id, user_id):
-            # Whoever held the lock before us may have refreshed already.
-            link = await self._usable(team_id, user_id)
-            if not needs_refresh(link):
-                return link
+        flight = self._flight(team_id, user_id)
+        asked_at = time.monotonic()
+        async with flight.lock:
+            if flight.failure is not None and flight.failed_at >= asked_at:
+                # The attempt we queued behind has just failed; trying again at once would only make
+                # every waiter sit through the same timeout in turn.
+                raise TokenRefreshUnavailable(flight.failure)
             try:
-                async with self._links.refresh_turn(team_id, user_id, wait=self._wait) as turn:
-                    # And another process may have, while we waited for the turn.
-                    current = turn.link
-                    if current is None:
-                        raise NotLinked()
-                    if current.expired:
-                        raise LinkExpired()
-                    if not needs_refresh(current):
-                        return current
-                    refreshed = await self._spend_refresh_token(turn, current)
-            except RefreshBusy:
-                raise TokenRefreshUnavailable(
-                    "another bot process is renewing this Webex access token and has not finished"
-                ) from None
-            if refreshed is None:
-                # Our turn was lost (a lease outlived) and someone else stored tokens: use theirs.
-                return await self._usable(team_id, user_id)
-            return refreshed
+                return await self._refresh_in_flight(team_id, user_id, needs_refresh)
+            except TokenRefreshUnavailable as error:
+                flight.failure, flight.failed_at = str(error), time.monotonic()
+                raise
+
+    async def _refresh_in_flight(
+        self, team_id: str, user_id: str, needs_refresh: Callable[[Link], bool]
+    ) -> Link:
+        # Whoever held the lock before us may have refreshed already.
+        link = await self._usable(team_id, user_id)
+        if not needs_refresh(link):
+            return link
+        try:
+            async with self._links.refresh_turn(team_id, user_id, wait=self._wait) as turn:
+                # And another process may have, while we waited for the turn.
+                current = turn.link
+                if current is None:
+                    raise NotLinked()
+                if current.expired:
+                    raise LinkExpired()
+                if not needs_refresh(current):
+                    return current
+                refreshed = await self._spend_refresh_token(turn, current)
+        except RefreshBusy:
+            raise TokenRefreshUnavailable(
+                "another bot process is renewing this Webex access token and has not finished"
+            ) from None
+        if refreshed is None:
+            # Our turn was lost (a lease outlived) and someone else stored tokens: use theirs.
+            return await self._usable(team_id, user_id)
+        return refreshed
 
     async def _spend_refresh_token(self, turn: RefreshTurn, link: Link) -> Link | None:
         started = self._clock.now()
@@ -188,6 +202,15 @@ class TokenService:
         await self._states.delete_team(team_id)
         await self._operations.delete_team(team_id)
         return removed
+
+
+class _Flight:
+    """Refreshes of one link in this process: one at a time, and the last failure for those who waited."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.failure: str | None = None
+        self.failed_at = 0.0
 
 
 def _new_tokens(grant: TokenGrant, link: Link, asked_at: datetime) -> NewTokens:
