@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from bot.domain.timezones import zone_by_id
 from bot.emulator.clock import AdjustableClock, MovableClock
@@ -31,6 +32,20 @@ DEFAULT_CLIENT_ID = "sandbox-client"
 DEFAULT_CLIENT_SECRET = "sandbox-secret"
 DEFAULT_CLIENT_NAME = "webex-bot (sandbox)"
 DEFAULT_PUBLIC_URL = "https://{site}.webex.com"
+
+
+class EmulatorOptions(TypedDict, total=False):
+    """The keyword options of `Emulator(...)`, for `Emulator.with_defaults(**options)`."""
+
+    clock: AdjustableClock | None
+    xsd_dir: Path | str | None
+    strict: bool
+    rotate_refresh_tokens: bool
+    refresh_token_site_prefix: bool
+    minimal_token_response: bool
+    public_url: str
+    seed: int | None
+    log_size: int
 
 
 @dataclass(frozen=True)
@@ -92,10 +107,10 @@ class Emulator:
         client_name: str = DEFAULT_CLIENT_NAME,
         users: Iterable[UserSeed] = DEFAULT_USERS,
         redirect_uris: Iterable[str] = (),
-        **options: object,
+        **options: Unpack[EmulatorOptions],
     ) -> Emulator:
         """The ready-made sandbox: one site, one client for any loopback redirect URI, Alice and Bob."""
-        emulator = cls(**options)  # type: ignore[arg-type]
+        emulator = cls(**options)
         emulator.add_site(site)
         for seed in users:
             emulator.add_user(
@@ -264,7 +279,8 @@ class Emulator:
                 updated_at=self.now(),
             )
             site_state = state.site_state(owner.site)
-            assert site_state is not None
+            if site_state is None:
+                raise KeyError(f"no site named {site!r}")
             site_state.meetings[number] = meeting
             return meeting
 

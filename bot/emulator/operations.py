@@ -20,6 +20,7 @@ from bot.domain.timezones import (
     zone_by_name,
 )
 from bot.emulator.errors import (
+    INCORRECT_PASSWORD_EXCEPTION_ID,
     PASSWORD_REQUIRED_EXCEPTION_ID,
     PASSWORD_REQUIRED_REASON,
     USER_NOT_FOUND_EXCEPTION_ID,
@@ -74,7 +75,7 @@ class Call:
 
     def require_caller(self) -> User:
         if self.caller is None:
-            raise XmlFailure("030002", "Incorrect user or password")
+            raise XmlFailure(INCORRECT_PASSWORD_EXCEPTION_ID, "Incorrect user or password")
         return self.caller
 
     def may_manage(self, meeting: StoredMeeting) -> bool:

@@ -1,12 +1,4 @@
-"""Validators built once from the official Webex XSDs: request bodyContent and whole response messages.
-
-`RequestSchema(xsd_dir).validate(body_content)` follows webex-xsd/README.md: every schema is loaded
-with `elementFormDefault="unqualified"` (in memory), the operation's complex type is declared as the
-global `bodyContent` of a small wrapper schema, and a copy of the request's bodyContent without
-`xsi:type` is validated. `ResponseSchema(xsd_dir).validate(message)` validates a whole response
-against service, meeting, user and ep schemas as they are. Both return a list of error texts (empty
-when valid) and are cached per folder, so building them again is free.
-"""
+"""Validators built once from the official Webex XSDs, for request bodyContent and whole responses."""
 
 from __future__ import annotations
 
@@ -60,7 +52,13 @@ def _errors(schema: etree.XMLSchema) -> list[str]:
 
 
 class RequestSchema:
-    """Validates a request's bodyContent against its operation's type (see the module docstring)."""
+    """Validates a request's bodyContent against its operation's type, as webex-xsd/README.md says.
+
+    Every schema file is loaded with `elementFormDefault="unqualified"` (in memory, the files are not
+    touched), the operation's complex type becomes the global `bodyContent` of a small wrapper schema,
+    and a copy of the request's bodyContent without `xsi:type` is validated. Wrapper schemas are
+    built on first use and kept; `request_schema(folder)` shares one instance per folder.
+    """
 
     def __init__(self, xsd_dir: Path) -> None:
         self.folder = _check_folder(xsd_dir)
@@ -125,7 +123,11 @@ class RequestSchema:
 
 
 class ResponseSchema:
-    """Validates a whole `serv:message` response against the official schemas, unmodified."""
+    """Validates a whole `serv:message` response against the official schemas, unmodified.
+
+    `validate` takes the response bytes (an HTTP status line and headers before `<?xml` are skipped)
+    or a parsed root element, and returns the schema's error messages, empty when valid.
+    """
 
     def __init__(self, xsd_dir: Path) -> None:
         self.folder = _check_folder(xsd_dir)

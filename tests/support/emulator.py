@@ -1,5 +1,4 @@
-"""Test fixtures: the Webex emulator in process (`emulator`, `emulator_client`), over loopback
-(`emulator_server`), and helpers to link an account without a browser (`approve_consent`, `xml_request`)."""
+"""Test fixtures for the Webex emulator: in process, over loopback, and linking an account by script."""
 
 from __future__ import annotations
 
@@ -117,7 +116,7 @@ class _ThreadedServer:
 
 
 @pytest.fixture(scope="session")
-def _emulator_server_session() -> Iterator[EmulatorServer]:
+def _shared_emulator_server() -> Iterator[EmulatorServer]:
     app = create_app(new_emulator())
     served = _ThreadedServer(app)
     url = served.start()
@@ -127,14 +126,14 @@ def _emulator_server_session() -> Iterator[EmulatorServer]:
 
 
 @pytest.fixture
-def emulator_server(_emulator_server_session: EmulatorServer, emulator: Emulator) -> Iterator[EmulatorServer]:
+def emulator_server(_shared_emulator_server: EmulatorServer, emulator: Emulator) -> Iterator[EmulatorServer]:
     """A real HTTP server (uvicorn, 127.0.0.1, a free port) serving this test's `emulator`.
 
-    `.url` is the base URL; `.emulator` is the same object as the `emulator` fixture. One server is
-    shared by the session and each test gets a fresh Emulator, so tests never see each other's state.
+    `.url` is the base URL; `.emulator` is the same object as the `emulator` fixture. One server runs
+    for the whole test run and each test gets a fresh Emulator, so tests never see each other's state.
     """
-    _emulator_server_session.use(emulator)
-    yield _emulator_server_session
+    _shared_emulator_server.use(emulator)
+    yield _shared_emulator_server
     emulator.clear_faults()
 
 

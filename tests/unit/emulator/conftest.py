@@ -1,4 +1,4 @@
-"""Helpers for the emulator's in-process tests: tokens for alice and bob, and one-line XML calls."""
+"""Fixtures for the emulator's in-process tests: tokens for alice and bob, and one-line XML calls."""
 
 from __future__ import annotations
 
