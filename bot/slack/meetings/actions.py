@@ -34,6 +34,7 @@ class Click:
         self.from_home = (body.get("view") or {}).get("type") == "home"
         action = (body.get("actions") or [{}])[0]
         self.value: str = action.get("value") or ""
+        self.from_list = str(action.get("block_id") or "").startswith(blocks.LIST_ROW)
         self.reply: Reply = router.reply_for(self.response_url or None, self.user_id, self.channel_id or None)
 
 
@@ -75,6 +76,13 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
         result = await services.meetings.cancel(click.team_id, click.user_id, click.value)
         card = blocks.cancelled_card(result.meeting_key, result.topic, already=result.already_cancelled)
         text = card[0]["text"]["text"]
+        if click.from_list and click.response_url and not click.from_home:
+            # A list stays a list: shown again without the cancelled meeting, the outcome on top.
+            _, list_blocks, _ = await answers.list_message(
+                services, click.team_id, click.user_id, ListWindow.UPCOMING
+            )
+            await click.reply.send(text, card + list_blocks, replace=True)
+            return
         await click.reply.send(text, card, replace=bool(click.response_url))
         await refresh_home(click)
 
@@ -97,7 +105,8 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
             meeting_key=click.value,
             trigger_id=click.trigger_id,
             channel_id=click.channel_id,
-            response_url=click.response_url,
+            # Saving an edit replaces the card it came from; from a list it answers with a new card.
+            response_url="" if click.from_list else click.response_url,
         )
 
     async def open_form(click: Click) -> None:

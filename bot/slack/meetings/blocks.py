@@ -51,6 +51,9 @@ VALUE = "value"  # the action id of the single element in each input block
 
 DURATION_CHOICES = (15, 30, 45, 60, 90, 120, 180, 240)
 
+# Buttons of a list row sit in a block whose id starts so: a click there updates the list, not a card.
+LIST_ROW = "list:"
+
 
 def clip(text: str, limit: int) -> str:
     """Cut text to a Slack limit, saying so with an ellipsis."""
@@ -300,7 +303,7 @@ def meeting_row(meeting: Meeting, join_url: str, user_tz: str, now: datetime) ->
     buttons.append(cancel_button(meeting, user_tz))
     return [
         {"type": "section", "block_id": f"row:{meeting.meeting_key}", "text": mrkdwn(text)},
-        {"type": "actions", "block_id": f"meeting:{meeting.meeting_key}", "elements": buttons},
+        {"type": "actions", "block_id": f"{LIST_ROW}{meeting.meeting_key}", "elements": buttons},
     ]
 
 
@@ -315,7 +318,9 @@ def meeting_list(
     continued: bool = False,
 ) -> list[Block]:
     title = LIST_TITLES.get(window, LIST_TITLES["upcoming"]) + (" (continued)" if continued else "")
-    blocks: list[Block] = [{"type": "header", "block_id": "list", "text": plain(title, HEADER_LIMIT)}]
+    blocks: list[Block] = [
+        {"type": "header", "block_id": f"heading:{window}", "text": plain(title, HEADER_LIMIT)}
+    ]
     if not meetings:
         blocks.append({"type": "section", "block_id": "empty", "text": mrkdwn(EMPTY_LIST.get(window, ""))})
         return blocks

@@ -203,3 +203,17 @@ async def test_help_lists_the_meeting_commands(linked: Stage) -> None:
         "/webex edit",
     ):
         assert usage in text
+
+
+async def test_cancel_from_the_list_shows_the_list_again_without_it(linked: Stage) -> None:
+    gone = await seed(linked, linked.alice, "Goes away", DAY)
+    await seed(linked, linked.alice, "Stays", DAY + timedelta(hours=1))
+    listed = (await linked.alice.driver.command("list", replies=1)).replies[0]
+    row = next(b for b in listed.blocks if b.get("block_id") == f"list:{gone.meeting.meeting_key}")
+    done = await linked.alice.driver.click([row], blocks.CANCEL, replies=1)
+    after = done.replies[0]
+    assert after.body.get("replace_original") is True
+    text = shown_text(after)
+    assert "Goes away" in text and "cancelled" in text and "Stays" in text
+    assert f"list:{gone.meeting.meeting_key}" not in {b.get("block_id") for b in after.blocks}
+    assert linked.emulator.meeting(gone.meeting.meeting_key) is None
