@@ -139,3 +139,14 @@ async def test_scheduling_across_daylight_saving_in_two_zones(linked: Stage) -> 
         zone = "(New York)" if person is linked.alice else "(Berlin)"
         assert meeting.time_zone_name.endswith(zone)
         assert f"<!date^{int(expected.timestamp())}^" in shown_text(done.replies[0])
+
+
+async def test_a_command_delivered_twice_schedules_once(linked: Stage) -> None:
+    first = await linked.alice.driver.command("schedule Delivered twice tomorrow 1pm", replies=1)
+    again = await linked.alice.driver.send(
+        first.request, user_id="U_ALICE", channel_id="C_SANDBOX", replies=1
+    )
+    assert "Already scheduled" in shown_text(again.replies[0])
+    [meeting] = linked.emulator.meetings()
+    assert str(meeting.key) in shown_text(again.replies[0])
+    assert len(linked.emulator.xml_requests("CreateMeeting")) == 1

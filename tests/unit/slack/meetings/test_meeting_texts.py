@@ -1,0 +1,72 @@
+"""Meeting wording: each error a person can meet says what happened and what to do next."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.services.meetings import (
+    CreateOutcomeUnknown,
+    MeetingNotCreated,
+    MeetingRequestInvalid,
+    ScheduleInProgress,
+)
+from bot.slack.errors import explain
+from bot.slack.meetings import blocks
+from bot.slack.meetings.commands import prefill_value, read_prefill_value
+from bot.slack.meetings.texts import changed_note, explain_meeting_error
+from bot.webex.errors import (
+    AccessDenied,
+    AccessTokenInvalid,
+    InvalidRequest,
+    MeetingNotFound,
+    PasswordRequired,
+    WebexUnavailable,
+)
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        (MeetingRequestInvalid("start", "That time is in the past."), "/webex schedule"),
+        (ScheduleInProgress("x"), "already scheduling"),
+        (MeetingNotCreated("x"), "/webex list"),
+        (CreateOutcomeUnknown("x"), "could not check"),
+        (AccessTokenInvalid("WebEx access token is invalid"), "/webex connect"),
+        (MeetingNotFound("Corresponding Meeting not found", "060001"), "/webex list"),
+        (AccessDenied("Access denied", "000001"), "another host"),
+        (PasswordRequired("Meeting password must not be null", "060026"), "Meeting password"),
+        (InvalidRequest("Topic is too long.", field="topic"), "Webex refused the topic: Topic is too long"),
+    ],
+)
+def test_meeting_errors_say_what_to_do(error: Exception, says: str) -> None:
+    assert says in (explain_meeting_error(error) or "")
+    assert says in explain(error)  # the one mapper asks the meetings wording first
+
+
+def test_other_errors_are_left_to_the_general_mapper() -> None:
+    assert explain_meeting_error(WebexUnavailable("HTTP 503")) is None
+    assert explain_meeting_error(ValueError("x")) is None
+
+
+def test_changed_note_names_what_changed() -> None:
+    assert changed_note(("time", "duration")) == ":pencil2: Updated the time, duration."
+    assert "Nothing changed" in changed_note(())
+
+
+def test_the_open_form_button_carries_the_prefill_within_slacks_limit() -> None:
+    prefill = blocks.FormPrefill(
+        topic="Планирование 🚀 " * 40,
+        start=datetime(2027, 1, 5, 9, 30, tzinfo=UTC),
+        duration_minutes=90,
+        invitee_user_ids=tuple(f"U{i:08}" for i in range(40)),
+        emails=tuple(f"person{i}@example.com" for i in range(40)),
+        problem="I could not tell when.",
+    )
+    value = prefill_value(prefill, "C1")
+    assert len(value) <= blocks.BUTTON_VALUE_LIMIT
+    back, channel = read_prefill_value(value)
+    assert channel == "C1" and back.start == prefill.start and back.duration_minutes == 90
+    assert back.topic == prefill.topic[:300] and back.problem == prefill.problem
+    assert read_prefill_value("garbage") == (blocks.FormPrefill(), "")
