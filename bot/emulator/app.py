@@ -59,6 +59,8 @@ def create_app(emulator: Emulator) -> Starlette:
             Route(AUTHORIZE_PATH, decide, methods=["POST"]),
             Route(TOKEN_PATH, token, methods=["POST"]),
             Route(XML_SERVICE_PATH, xml_service, methods=["POST"]),
+            # For XML URLs written per site ("https://{site}.webex.com/..." mapped to one host).
+            Route("/{site}" + XML_SERVICE_PATH, xml_service, methods=["POST"]),
             Route("/healthz", _health, methods=["GET"]),
             *control_routes(),
             Route("/{site}/{page:str}", _meeting_link, methods=["GET"]),

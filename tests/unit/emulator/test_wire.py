@@ -144,3 +144,10 @@ async def test_response_headers_and_shape(emulator_client: httpx.AsyncClient) ->
     assert first_line == b'<?xml version="1.0" encoding="UTF-8"?>'
     assert b"\n" not in rest
     assert b'<serv:bodyContent xsi:type="ep:getAPIVersionResponse" xmlns:xsi=' in rest
+
+
+async def test_the_xml_service_also_answers_under_a_site_prefix(emulator_client: httpx.AsyncClient) -> None:
+    response = await emulator_client.post(
+        f"/sandbox{XML_SERVICE_PATH}", content=xml_request("GetAPIVersion", token=None)
+    )
+    assert read_answer(response).result == "SUCCESS"
