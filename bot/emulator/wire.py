@@ -30,6 +30,7 @@ _ROOT_NSMAPS: Final[dict[str, dict[str, str]]] = {
 }
 
 XML_DECLARATION: Final = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+MAX_REQUEST_BYTES: Final = 1_048_576
 
 _PARSER: Final = etree.XMLParser(
     resolve_entities=False,
@@ -154,6 +155,8 @@ def parse_request(raw: bytes) -> XmlRequest:
     """Read a request as leniently as Webex does; anything unreadable is an invalid-request FAILURE."""
     if not raw.strip():
         raise invalid_request("the request body is empty")
+    if len(raw) > MAX_REQUEST_BYTES:
+        raise invalid_request(f"the request is larger than {MAX_REQUEST_BYTES} bytes")
     root = _parse_document(raw)
     if local_name(root) != "message":
         raise invalid_request(f"the root element must be message, not {local_name(root)}")

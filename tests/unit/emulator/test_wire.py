@@ -88,6 +88,7 @@ async def test_short_xsi_type(emulator_client: httpx.AsyncClient) -> None:
     ("raw", "words"),
     [
         (b"", "empty"),
+        (b"<x>" + b" " * 1_048_576 + b"</x>", "larger than"),
         (b"this is not xml", "not well-formed"),
         (b"<serv:message><header/></serv:message>", "bodyContent"),
         (b'<?xml version="1.0"?><other/>', "root element"),
