@@ -20,7 +20,9 @@ from bot.domain.timezones import (
     zone_by_name,
 )
 from bot.emulator.errors import (
+    HOST_NOT_FOUND_EXCEPTION_ID,
     INCORRECT_PASSWORD_EXCEPTION_ID,
+    MAY_NOT_SCHEDULE_FOR_HOST_EXCEPTION_ID,
     PASSWORD_REQUIRED_EXCEPTION_ID,
     PASSWORD_REQUIRED_REASON,
     USER_NOT_FOUND_EXCEPTION_ID,
@@ -287,9 +289,11 @@ def create_meeting(call: Call, body: etree._Element, content: etree._Element) ->
     if host_id and not caller.matches(host_id):
         other = call.state.find_user(call.site.site.name, host_id)
         if other is None:
-            raise XmlFailure("060019", f"The host WebEx ID {host_id} does not exist")
+            raise XmlFailure(HOST_NOT_FOUND_EXCEPTION_ID, f"The host WebEx ID {host_id} does not exist")
         if not caller.site_admin:
-            raise XmlFailure("060021", f"You cannot schedule meetings for {host_id}")
+            raise XmlFailure(
+                MAY_NOT_SCHEDULE_FOR_HOST_EXCEPTION_ID, f"You cannot schedule meetings for {host_id}"
+            )
         host = other
     zone = _zone(schedule, host.time_zone_id)
     start_text = text_of(schedule, "startDate")

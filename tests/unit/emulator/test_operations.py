@@ -472,3 +472,18 @@ async def test_unsupported_operation(xml: Xml) -> None:
     assert (
         answer.exception_id == INVALID_REQUEST_EXCEPTION_ID and "meetingtype.LstMeetingType" in answer.reason
     )
+
+
+async def test_scheduling_for_another_host(emulator: Emulator, xml: Xml) -> None:
+    schedule = (
+        "<schedule><startDate>01/02/2031 09:00:00</startDate><hostWebExID>{host}</hostWebExID></schedule>"
+    )
+    body = "<metaData><confName>For Bob</confName></metaData>" + schedule
+    assert (await xml("CreateMeeting", body.format(host="ghost@x"))).exception_id == "060019"
+    assert (await xml("CreateMeeting", body.format(host=BOB))).exception_id == "060021"
+    emulator.add_user("sandbox", "admin@sandbox.example", site_admin=True)
+    token = emulator.issue_tokens("sandbox", "admin@sandbox.example")["access_token"]
+    answer = await xml("CreateMeeting", body.format(host=BOB), token=token, webex_id="admin@sandbox.example")
+    assert answer.result == "SUCCESS"
+    (meeting,) = emulator.meetings()
+    assert meeting.host_webex_id == BOB and meeting.time_zone_id == 25
