@@ -24,6 +24,7 @@ from bot.store.states import (
 __all__ = [
     "ConnectAttempt",
     "Database",
+    "DatabaseUnavailable",
     "InvalidTokenKey",
     "LinkStore",
     "NewTokens",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool, StaticPool
 
@@ -31,6 +33,15 @@ _ASYNC_DRIVERS = {
 
 class UnsupportedDatabase(ValueError):
     """DATABASE_URL names a database this bot does not run on."""
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached, was busy too long, or dropped the connection mid-way."""
+
+
+# Connection-level trouble, as opposed to a bug in a statement. SQLite reports a locked or missing
+# file as OperationalError; PostgreSQL drivers report a lost server as Interface/OperationalError.
+_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError)
 
 
 def async_url(url: str | URL) -> URL:
@@ -155,6 +166,19 @@ async def reencrypt_tokens(url: str | URL, keys: Sequence[str]) -> int:
     return changed
 
 
+@contextmanager
+def unavailable_as_error() -> Iterator[None]:
+    """Turn connection-level failures inside the block into DatabaseUnavailable."""
+    try:
+        yield
+    except DBAPIError as error:
+        if error.connection_invalidated or isinstance(error, _UNAVAILABLE):
+            raise DatabaseUnavailable(f"the database is unavailable ({type(error.orig).__name__})") from error
+        raise
+    except _UNAVAILABLE as error:
+        raise DatabaseUnavailable(f"the database is unavailable ({type(error).__name__})") from error
+
+
 class Database:
     """One engine and session factory for the process; repositories borrow sessions from it."""
 
@@ -169,6 +193,13 @@ class Database:
     def dialect(self) -> str:
         """ "sqlite" or "postgresql"."""
         return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session whose connection failures surface as DatabaseUnavailable."""
+        with unavailable_as_error():
+            async with self.sessions() as session:
+                yield session
 
     async def ping(self, timeout: float = 2.0) -> bool:
         """Whether the database answers a trivial query within `timeout` seconds."""

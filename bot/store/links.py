@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import secrets
 import socket
@@ -15,16 +16,17 @@ from typing import Any
 from sqlalchemy import delete, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.accounts import Link
 from bot.domain.clock import Clock
 from bot.store.crypto import TokenCipher
-from bot.store.database import Database
+from bot.store.database import Database, unavailable_as_error
 from bot.store.models import WebexLinkRow
 
 _HOST = socket.gethostname()[:32]
+logger = logging.getLogger(__name__)
 
 
 class RefreshBusy(Exception):
@@ -98,7 +100,7 @@ class LinkStore:
 
     async def get(self, team_id: str, user_id: str) -> Link | None:
         """The link with its tokens decrypted; raises UndecryptableToken rather than pretend it is absent."""
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             return await self._get(session, team_id, user_id)
 
     async def save(self, link: Link) -> Link:
@@ -134,7 +136,7 @@ class LinkStore:
         }
         changes["version"] = WebexLinkRow.version + 1
         statement = statement.on_conflict_do_update(index_elements=["team_id", "user_id"], set_=changes)
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             await session.execute(statement)
             await session.commit()
             stored = await self._get(session, link.team_id, link.user_id)
@@ -145,7 +147,7 @@ class LinkStore:
         self, team_id: str, user_id: str, *, expected_version: int, tokens: NewTokens
     ) -> Link | None:
         """Store refreshed tokens if the link is still at `expected_version`; None if it moved on."""
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             changed = await self._replace(
                 session, team_id, user_id, tokens, WebexLinkRow.version == expected_version
             )
@@ -179,7 +181,7 @@ class LinkStore:
     async def mark_expired(self, team_id: str, user_id: str, *, expected_version: int | None = None) -> bool:
         """The refresh token was refused: keep the row (so the user can be told) but stop using it."""
         conditions = [] if expected_version is None else [WebexLinkRow.version == expected_version]
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             changed = await self._expire(session, team_id, user_id, *conditions)
             await session.commit()
         return changed
@@ -200,7 +202,7 @@ class LinkStore:
 
     async def delete(self, team_id: str, user_id: str) -> bool:
         """Forget the user's link, tokens included; False when there was none."""
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             result = await session.execute(
                 delete(WebexLinkRow).where(WebexLinkRow.team_id == team_id, WebexLinkRow.user_id == user_id)
             )
@@ -209,14 +211,14 @@ class LinkStore:
 
     async def delete_team(self, team_id: str) -> int:
         """Forget every link of a workspace (the app was uninstalled); how many there were."""
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             result = await session.execute(delete(WebexLinkRow).where(WebexLinkRow.team_id == team_id))
             await session.commit()
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def check_keys(self, sample: int = 50) -> None:
         """Decrypt the most recently used links, so a missing key stops start-up instead of a command."""
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             rows = (
                 await session.scalars(
                     select(WebexLinkRow).order_by(WebexLinkRow.updated_at.desc()).limit(sample)
@@ -231,7 +233,7 @@ class LinkStore:
         changed = 0
         after: tuple[str, str] = ("", "")
         while True:
-            async with self._db.sessions() as session:
+            async with self._db.session() as session:
                 rows = (
                     await session.scalars(
                         select(WebexLinkRow)
@@ -284,24 +286,44 @@ class LinkStore:
 
     @asynccontextmanager
     async def _row_lock_turn(self, team_id: str, user_id: str, wait: timedelta) -> AsyncIterator[RefreshTurn]:
+        # Raw sessions here: what the turn's holder does meanwhile (an HTTP call) is not a database error.
         async with self._db.sessions() as session:
-            milliseconds = max(1, int(wait.total_seconds() * 1000))
-            await session.execute(text(f"SET LOCAL lock_timeout = {milliseconds}"))
-            try:
-                row = (
-                    await session.scalars(
-                        select(WebexLinkRow)
-                        .where(WebexLinkRow.team_id == team_id, WebexLinkRow.user_id == user_id)
-                        .with_for_update()
-                        .execution_options(populate_existing=True)
-                    )
-                ).one_or_none()
-            except DBAPIError as error:
-                if getattr(error.orig, "sqlstate", None) == "55P03":  # lock_not_available
-                    raise RefreshBusy() from None
-                raise
+            with unavailable_as_error():
+                milliseconds = max(1, int(wait.total_seconds() * 1000))
+                await session.execute(text(f"SET LOCAL lock_timeout = {milliseconds}"))
+                try:
+                    row = (
+                        await session.scalars(
+                            select(WebexLinkRow)
+                            .where(WebexLinkRow.team_id == team_id, WebexLinkRow.user_id == user_id)
+                            .with_for_update()
+                            .execution_options(populate_existing=True)
+                        )
+                    ).one_or_none()
+                except DBAPIError as error:
+                    if getattr(error.orig, "sqlstate", None) == "55P03":  # lock_not_available
+                        raise RefreshBusy() from None
+                    raise
             # Leaving the session rolls back whatever the turn did not commit, which releases the lock.
             yield RefreshTurn(self, session, None if row is None else self._link(row), owner=None)
+
+    async def _claim_lease(self, team_id: str, user_id: str, owner: str) -> bool | None:
+        """True if the lease is ours now, False if someone holds it, None if there is no such link."""
+        now = self._clock.now()
+        async with self._db.session() as session:
+            result = await session.execute(
+                update(WebexLinkRow)
+                .where(
+                    WebexLinkRow.team_id == team_id,
+                    WebexLinkRow.user_id == user_id,
+                    or_(WebexLinkRow.refresh_lease_until.is_(None), WebexLinkRow.refresh_lease_until < now),
+                )
+                .values(refresh_lease_owner=owner, refresh_lease_until=now + self.lease)
+            )
+            await session.commit()
+            if result.rowcount:  # type: ignore[attr-defined]
+                return True
+            return None if await self._get(session, team_id, user_id) is None else False
 
     @asynccontextmanager
     async def _lease_turn(self, team_id: str, user_id: str, wait: timedelta) -> AsyncIterator[RefreshTurn]:
@@ -309,47 +331,43 @@ class LinkStore:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait.total_seconds()
         pause = 0.01
-        while True:
-            now = self._clock.now()
-            async with self._db.sessions() as session:
-                result = await session.execute(
-                    update(WebexLinkRow)
-                    .where(
-                        WebexLinkRow.team_id == team_id,
-                        WebexLinkRow.user_id == user_id,
-                        or_(
-                            WebexLinkRow.refresh_lease_until.is_(None), WebexLinkRow.refresh_lease_until < now
-                        ),
-                    )
-                    .values(refresh_lease_owner=owner, refresh_lease_until=now + self.lease)
-                )
-                await session.commit()
-                if result.rowcount:  # type: ignore[attr-defined]
-                    break
-                if await self._get(session, team_id, user_id) is None:
+        while not (claimed := await self._claim_lease(team_id, user_id, owner)):
+            if claimed is None:
+                async with self._db.sessions() as session:
                     yield RefreshTurn(self, session, None, owner=None)
-                    return
+                return
             if loop.time() >= deadline:
                 raise RefreshBusy()
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.2)
         async with self._db.sessions() as session:
-            turn = RefreshTurn(self, session, await self._get(session, team_id, user_id), owner=owner)
+            with unavailable_as_error():
+                link = await self._get(session, team_id, user_id)
+            turn = RefreshTurn(self, session, link, owner=owner)
             try:
                 yield turn
             finally:
                 if not turn.finished:
-                    await session.rollback()
-                    await session.execute(
-                        update(WebexLinkRow)
-                        .where(
-                            WebexLinkRow.team_id == team_id,
-                            WebexLinkRow.user_id == user_id,
-                            WebexLinkRow.refresh_lease_owner == owner,
-                        )
-                        .values(refresh_lease_owner=None, refresh_lease_until=None)
-                    )
-                    await session.commit()
+                    await self._release_lease(session, team_id, user_id, owner)
+
+    async def _release_lease(self, session: AsyncSession, team_id: str, user_id: str, owner: str) -> None:
+        try:
+            await session.rollback()
+            await session.execute(
+                update(WebexLinkRow)
+                .where(
+                    WebexLinkRow.team_id == team_id,
+                    WebexLinkRow.user_id == user_id,
+                    WebexLinkRow.refresh_lease_owner == owner,
+                )
+                .values(refresh_lease_owner=None, refresh_lease_until=None)
+            )
+            await session.commit()
+        except (SQLAlchemyError, OSError) as error:
+            # The lease runs out by itself; the error that ended the turn matters more than this one.
+            logger.warning(
+                "could not release a refresh lease (%s); it expires in %s", type(error).__name__, self.lease
+            )
 
 
 class RefreshTurn:
@@ -371,15 +389,19 @@ class RefreshTurn:
         """Save the refreshed tokens and end the turn; None if the link vanished or the turn was lost."""
         assert self.link is not None, "no link to store tokens on"
         team_id, user_id = self.link.team_id, self.link.user_id
-        changed = await self._links._replace(self._session, team_id, user_id, tokens, *self._conditions())
-        await self._session.commit()
-        self.finished = True
-        stored = await self._links._get(self._session, team_id, user_id)
+        with unavailable_as_error():
+            changed = await self._links._replace(self._session, team_id, user_id, tokens, *self._conditions())
+            await self._session.commit()
+            self.finished = True
+            stored = await self._links._get(self._session, team_id, user_id)
         return stored if changed else None
 
     async def expire(self) -> None:
         """Mark the link expired (its refresh token was refused) and end the turn."""
         assert self.link is not None, "no link to expire"
-        await self._links._expire(self._session, self.link.team_id, self.link.user_id, *self._conditions())
-        await self._session.commit()
+        with unavailable_as_error():
+            await self._links._expire(
+                self._session, self.link.team_id, self.link.user_id, *self._conditions()
+            )
+            await self._session.commit()
         self.finished = True

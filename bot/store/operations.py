@@ -79,7 +79,7 @@ class OperationStore:
             )
             .on_conflict_do_nothing(index_elements=["key"])
         )
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             inserted = (await session.execute(statement)).rowcount  # type: ignore[attr-defined]
             await session.commit()
             row = await session.get(OperationRow, key, populate_existing=True)
@@ -89,7 +89,7 @@ class OperationStore:
         return _operation(row, owned=bool(inserted))
 
     async def get(self, key: str) -> Operation | None:
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             row = await session.get(OperationRow, key)
         return None if row is None else _operation(row, owned=False)
 
@@ -104,7 +104,7 @@ class OperationStore:
     async def _close(
         self, key: str, *, status: str, result: dict[str, Any] | None, error: str | None
     ) -> bool:
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             outcome = await session.execute(
                 update(OperationRow)
                 .where(OperationRow.key == key, OperationRow.status == STARTED)
@@ -116,7 +116,7 @@ class OperationStore:
     async def list_started(self, older_than: timedelta = timedelta(0)) -> list[Operation]:
         """Work begun but never finished (e.g. the process was killed), oldest first."""
         cutoff = self._clock.now() - older_than
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             rows = await session.scalars(
                 select(OperationRow)
                 .where(OperationRow.status == STARTED, OperationRow.updated_at <= cutoff)
@@ -127,7 +127,7 @@ class OperationStore:
     async def purge(self, older_than: timedelta = timedelta(days=7)) -> int:
         """Delete finished records not touched for `older_than`; how many."""
         cutoff = self._clock.now() - older_than
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             result = await session.execute(
                 delete(OperationRow).where(OperationRow.status != STARTED, OperationRow.updated_at < cutoff)
             )
@@ -135,7 +135,7 @@ class OperationStore:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def delete_user(self, team_id: str, user_id: str) -> int:
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             result = await session.execute(
                 delete(OperationRow).where(OperationRow.team_id == team_id, OperationRow.user_id == user_id)
             )
@@ -143,7 +143,7 @@ class OperationStore:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def delete_team(self, team_id: str) -> int:
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             result = await session.execute(delete(OperationRow).where(OperationRow.team_id == team_id))
             await session.commit()
         return int(result.rowcount)  # type: ignore[attr-defined]

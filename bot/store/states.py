@@ -69,7 +69,7 @@ class OAuthStateStore:
         """Record a new connect attempt and return its state (256 random bits, URL-safe)."""
         state = secrets.token_urlsafe(32)
         now = self._clock.now()
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             session.add(
                 OAuthStateRow(
                     state=state,
@@ -101,7 +101,7 @@ class OAuthStateStore:
             conditions.append(OAuthStateRow.team_id == team_id)
         if user_id is not None:
             conditions.append(OAuthStateRow.user_id == user_id)
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             row = (
                 await session.scalars(
                     update(OAuthStateRow).where(*conditions).values(consumed_at=now).returning(OAuthStateRow)
@@ -130,7 +130,7 @@ class OAuthStateStore:
     async def purge(self, older_than: timedelta = timedelta(days=1)) -> int:
         """Delete attempts that expired or were used more than `older_than` ago; how many."""
         cutoff = self._clock.now() - older_than
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             result = await session.execute(
                 delete(OAuthStateRow).where(
                     or_(OAuthStateRow.expires_at < cutoff, OAuthStateRow.consumed_at < cutoff)
@@ -140,7 +140,7 @@ class OAuthStateStore:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def delete_user(self, team_id: str, user_id: str) -> int:
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             result = await session.execute(
                 delete(OAuthStateRow).where(
                     OAuthStateRow.team_id == team_id, OAuthStateRow.user_id == user_id
@@ -150,7 +150,7 @@ class OAuthStateStore:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def delete_team(self, team_id: str) -> int:
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             result = await session.execute(delete(OAuthStateRow).where(OAuthStateRow.team_id == team_id))
             await session.commit()
         return int(result.rowcount)  # type: ignore[attr-defined]
@@ -158,7 +158,7 @@ class OAuthStateStore:
     async def reencrypt_all(self) -> int:
         """Rewrite the PKCE verifiers of attempts not yet under the newest key; how many."""
         changed = 0
-        async with self._db.sessions() as session:
+        async with self._db.session() as session:
             rows = (await session.scalars(select(OAuthStateRow))).all()
             for row in rows:
                 if self._cipher.is_current(row.code_verifier):

@@ -15,7 +15,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, text
 
-from bot.store.database import Database, UnsupportedDatabase, async_url, migration_heads, upgrade
+from bot.domain.clock import FakeClock
+from bot.store import LinkStore, OperationStore, TokenCipher
+from bot.store.database import (
+    Database,
+    DatabaseUnavailable,
+    UnsupportedDatabase,
+    async_url,
+    migration_heads,
+    upgrade,
+)
 from bot.store.models import Base
 
 REPO = Path(__file__).resolve().parents[3]
@@ -127,3 +136,48 @@ async def test_in_memory_sqlite_shares_one_database() -> None:
             assert (await connection.execute(text("SELECT count(*) FROM webex_links"))).scalar() == 0
     finally:
         await db.dispose()
+
+
+async def test_an_unreachable_database_is_a_typed_error(tmp_path: Path, cipher: TokenCipher) -> None:
+    for url in (
+        f"sqlite+aiosqlite:///{tmp_path}/missing-folder/x.db",
+        "postgresql+asyncpg://nobody@127.0.0.1:1/none",
+    ):
+        db = Database(url)
+        try:
+            with pytest.raises(DatabaseUnavailable, match="unavailable"):
+                await LinkStore(db, cipher, FakeClock()).get("T1", "U1")
+            with pytest.raises(DatabaseUnavailable):
+                await OperationStore(db, FakeClock()).begin("k", "T1", "U1", "schedule")
+        finally:
+            await db.dispose()
+    for thread in threading.enumerate():  # see test_unreachable_database_is_reported_not_raised
+        if "connection_worker" in thread.name:
+            await asyncio.to_thread(thread.join, 5)
+
+
+async def test_pooled_connections_cut_by_the_server_are_replaced(
+    database: Database, cipher: TokenCipher
+) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("a server that can drop its clients")
+    links = LinkStore(database, cipher, FakeClock())
+    assert await links.get("T1", "U1") is None  # the pool now holds a connection
+    async with database.engine.connect() as connection:
+        mine = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar()
+    other = Database(database.url)
+    try:
+        async with other.engine.connect() as admin:
+            await admin.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            await admin.commit()
+    finally:
+        await other.dispose()
+    assert mine is not None
+    # As after a server restart: the next use notices the dead connection and opens a new one.
+    assert await links.get("T1", "U1") is None
+    assert await database.ping()
