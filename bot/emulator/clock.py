@@ -31,6 +31,11 @@ class MovableClock:
         with self._lock:
             self._offset += delta
 
+    def reset(self) -> None:
+        """Back to the system clock."""
+        with self._lock:
+            self._offset = timedelta(0)
+
     def set(self, instant: datetime) -> None:
         if instant.tzinfo is None:
             raise ValueError("the emulator clock needs an aware datetime")

@@ -399,7 +399,12 @@ class Emulator:
             return self.state.find_meeting(int(key))
 
     def reset(self) -> None:
-        """Back to the seeded state: no meetings, codes, tokens, faults, log entries or counters."""
+        """Back to the seeded state: no meetings, codes, tokens, faults, log entries or counters.
+
+        Its own clock goes back to real time; a clock passed in by the caller is left alone.
+        """
+        if isinstance(self.clock, MovableClock):
+            self.clock.reset()
         self.clear_faults()
         self.state.clear_runtime()
         self.clear_requests()

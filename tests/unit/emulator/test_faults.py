@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -211,8 +212,10 @@ async def test_reset_keeps_the_seeds_and_forgets_the_rest(
     await refresh(emulator_client, str(grant["refresh_token"]))
     await create_meeting()
     emulator.add_fault(Fault.http_error(500, operation="GetUser"))
+    emulator.advance(timedelta(days=3))
     assert emulator.token_refreshes == 1
     emulator.reset()
+    assert abs(emulator.now() - datetime.now(UTC)) < timedelta(minutes=1)
     assert emulator.meetings() == [] and emulator.requests == [] and emulator.faults.active() == []
     assert emulator.token_refreshes == 0
     assert emulator.user("sandbox", ALICE).first_name == "Alice"
