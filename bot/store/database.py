@@ -130,10 +130,15 @@ def _upgrade_on(connection: Connection, config: Config, revision: str) -> None:
 async def upgrade(url: str | URL, revision: str = "head") -> None:
     """Apply pending migrations (safe when several processes start at once)."""
     parsed = async_url(url)
+    if parsed.get_backend_name() == "sqlite" and not _is_memory_sqlite(parsed):
+        folder = Path(str(parsed.database)).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise DatabaseUnavailable(f"the database is unavailable: the folder {folder} does not exist")
     engine = create_engine_for(parsed, single_connection=True)
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(_upgrade_on, _alembic_config(parsed), revision)
+        with unavailable_as_error():
+            async with engine.begin() as connection:
+                await connection.run_sync(_upgrade_on, _alembic_config(parsed), revision)
     finally:
         await engine.dispose()
 
@@ -166,17 +171,24 @@ async def reencrypt_tokens(url: str | URL, keys: Sequence[str]) -> int:
     return changed
 
 
+def _describe(error: BaseException) -> str:
+    # Driver messages name the host or file and the reason, never the password.
+    detail = " ".join(str(error).split())[:200]
+    return f"the database is unavailable: {type(error).__name__}" + (f": {detail}" if detail else "")
+
+
 @contextmanager
 def unavailable_as_error() -> Iterator[None]:
     """Turn connection-level failures inside the block into DatabaseUnavailable."""
     try:
         yield
     except DBAPIError as error:
-        if error.connection_invalidated or isinstance(error, _UNAVAILABLE):
-            raise DatabaseUnavailable(f"the database is unavailable ({type(error.orig).__name__})") from error
+        # No statement means the connection itself could not be made (host, login, database name).
+        if error.connection_invalidated or error.statement is None or isinstance(error, _UNAVAILABLE):
+            raise DatabaseUnavailable(_describe(error.orig or error)) from error
         raise
     except _UNAVAILABLE as error:
-        raise DatabaseUnavailable(f"the database is unavailable ({type(error).__name__})") from error
+        raise DatabaseUnavailable(_describe(error)) from error
 
 
 class Database:

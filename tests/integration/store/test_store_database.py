@@ -14,6 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, text
+from sqlalchemy.engine import make_url
 
 from bot.domain.clock import FakeClock
 from bot.store import LinkStore, OperationStore, TokenCipher
@@ -181,3 +182,24 @@ async def test_pooled_connections_cut_by_the_server_are_replaced(
     # As after a server restart: the next use notices the dead connection and opens a new one.
     assert await links.get("T1", "U1") is None
     assert await database.ping()
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("sqlite+aiosqlite:///{tmp}/missing-folder/x.db", "missing-folder does not exist"),
+        ("postgresql+asyncpg://nobody@127.0.0.1:1/none", "ConnectionRefusedError"),
+    ],
+    ids=["sqlite-missing-folder", "postgresql-refused"],
+)
+async def test_upgrade_names_what_is_wrong(tmp_path: Path, url: str, reason: str) -> None:
+    with pytest.raises(DatabaseUnavailable, match=reason):
+        await upgrade(url.format(tmp=tmp_path))
+
+
+async def test_a_login_the_server_refuses_is_unavailable_not_a_crash(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a server with logins")
+    wrong = make_url(database_url).set(username="no_such_role_here")
+    with pytest.raises(DatabaseUnavailable, match="no_such_role_here"):
+        await upgrade(wrong)
