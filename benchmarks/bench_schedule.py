@@ -1,0 +1,1106 @@
+"""Load and latency benchmark of `/webex schedule` against a Bolt floor; prints a table and writes JSON.
+
+    python benchmarks/bench_schedule.py [--database-url postgresql+asyncpg://...] [--quick]
+
+Everything runs on 127.0.0.1 as separate processes: the Webex emulator (`python -m bot.cli emulator`),
+the Slack stand-in (benchmarks/standin_process.py), the bot (`python -m bot.cli serve`, SQLite in a
+temporary folder unless --database-url is given) and the baseline (benchmarks/baseline_app.py).
+This process only generates load (aiohttp) and measures. Every child is stopped on exit, Ctrl-C or
+failure. Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import aiohttp
+from cryptography.fernet import Fernet
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bot.sandbox.signing import SignedRequest, SlackSigner  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+PYTHON = sys.executable
+TEAM_ID = "T_SANDBOX"
+CHANNEL_ID = "C_BENCH"
+SITE = "sandbox"
+USER_TZ = "America/New_York"
+WEBEX_TZ_ID = 11  # Eastern, matching USER_TZ
+ACCESS_TOKEN_LIFETIME_SECONDS = 2 * 3600
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+EMULATOR_FALLBACK = (
+    "import sys, uvicorn; from bot.emulator import Emulator, create_app; "
+    "uvicorn.run(create_app(Emulator.with_defaults()), host='127.0.0.1', port=int(sys.argv[1]), "
+    "log_level='warning', access_log=False)"
+)
+
+# Targets from issue 5.
+ACK_RATIO_TARGET = 1.25
+BURST_P99_RATIO_TARGET = 1.5
+BURST_MAX_ACK_SECONDS = 2.0  # "well inside Slack's 3 s"
+BURST_ANSWERS_WITHIN_SECONDS = 4.0
+CPU_PER_MEETING_MS = 5.0
+PEAK_RSS_MB = 200.0
+READY_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    users: int
+    c1_commands: int
+    c20_commands: int
+    burst_commands: int
+    solo_commands: int
+    warmup_per_user: int
+    steady_latency: float
+    burst_latency: float
+    answer_timeout: float
+
+
+FULL = Plan(
+    users=50,
+    c1_commands=200,
+    c20_commands=600,
+    burst_commands=500,
+    solo_commands=200,
+    warmup_per_user=1,
+    steady_latency=0.1,
+    burst_latency=1.0,
+    answer_timeout=60.0,
+)
+QUICK = Plan(
+    users=10,
+    c1_commands=40,
+    c20_commands=120,
+    burst_commands=100,
+    solo_commands=50,
+    warmup_per_user=1,
+    steady_latency=0.1,
+    burst_latency=1.0,
+    answer_timeout=30.0,
+)
+
+
+# ---- child processes ---------------------------------------------------------------------------
+
+
+class Children:
+    """Every process the benchmark starts, each in a session of its own, stopped together at the end."""
+
+    def __init__(self, logs: Path) -> None:
+        self.logs = logs
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.ports: list[int] = []
+
+    def start(
+        self,
+        name: str,
+        argv: Sequence[str],
+        *,
+        env: dict[str, str],
+        cwd: Path,
+        pipes: bool = False,
+    ) -> subprocess.Popen[bytes]:
+        log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(
+            list(argv),
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.PIPE if pipes else subprocess.DEVNULL,
+            stdout=subprocess.PIPE if pipes else log,
+            stderr=log,
+            start_new_session=True,
+        )
+        self.procs[name] = proc
+        return proc
+
+    def stop(self, name: str, timeout: float = 10.0) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None:
+            return
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.stop(name)
+
+    def check_alive(self) -> None:
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                tail = (self.logs / f"{name}.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"{name} exited with {proc.returncode}:\n{tail}")
+
+    def leftovers(self) -> list[str]:
+        """Ports still accepting connections after the stop (should be none)."""
+        open_ports = []
+        for port in self.ports:
+            with socket.socket() as probe:
+                probe.settimeout(0.2)
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    open_ports.append(str(port))
+        return open_ports
+
+
+def free_port(children: Children) -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    children.ports.append(port)
+    return port
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process from /proc/<pid>/stat (fields 14 and 15)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(current RSS, peak RSS) in MB from /proc/<pid>/status."""
+    rss = hwm = 0.0
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1]) / 1024
+            elif line.startswith("VmHWM:"):
+                hwm = int(line.split()[1]) / 1024
+    return rss, hwm
+
+
+class StandIn:
+    """Talks to benchmarks/standin_process.py over its pipes."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.proc = proc
+        hello = self._read()
+        self.url: str = hello["url"]
+        self.base_url: str = hello["base_url"]
+        self.seq = 0
+        self._lock = threading.RLock()
+        # Every response_url post seen so far: response id -> [(arrival, text)], for any caller to consult.
+        self.posts: dict[str, list[tuple[float, str]]] = {}
+
+    def _read(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the Slack stand-in process stopped; see its log")
+        answer: dict[str, Any] = json.loads(line)
+        if "error" in answer:
+            raise RuntimeError(f"Slack stand-in: {answer['error']}")
+        return answer
+
+    def ask(self, command: dict[str, Any]) -> dict[str, Any]:
+        assert self.proc.stdin is not None
+        with self._lock:
+            self.proc.stdin.write((json.dumps(command) + "\n").encode())
+            self.proc.stdin.flush()
+            return self._read()
+
+    def add_users(self, users: list[dict[str, Any]]) -> None:
+        self.ask({"op": "users", "users": users})
+
+    def issue(self, user_id: str, n: int) -> list[str]:
+        urls: list[str] = self.ask({"op": "issue", "n": n, "user_id": user_id, "channel_id": CHANNEL_ID})[
+            "urls"
+        ]
+        return urls
+
+    def new_calls(self) -> list[list[Any]]:
+        """Calls recorded since the last look: [seq, method, response_id, at, status, text]."""
+        with self._lock:
+            answer = self.ask({"op": "arrivals", "since": self.seq})
+            self.seq = answer["seq"]
+            calls: list[list[Any]] = answer["calls"]
+            for _seq, method, response_id, at, _status, text in calls:
+                if method == "response_url" and response_id:
+                    self.posts.setdefault(response_id, []).append((at, text))
+        return calls
+
+
+class Emulator:
+    """The emulator's HTTP control surface (/_emulator/...)."""
+
+    def __init__(self, http: aiohttp.ClientSession, base: str) -> None:
+        self.http = http
+        self.base = base
+
+    async def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        async with self.http.request(method, f"{self.base}/_emulator{path}", json=body) as response:
+            data = await response.json()
+            if response.status != 200:
+                raise RuntimeError(f"emulator {method} {path}: {response.status} {data}")
+            return data
+
+    async def add_user(self, email: str, first: str, last: str) -> None:
+        await self._call(
+            "POST",
+            "/users",
+            {
+                "site": SITE,
+                "email": email,
+                "first_name": first,
+                "last_name": last,
+                "time_zone_id": WEBEX_TZ_ID,
+            },
+        )
+
+    async def latency(self, seconds: float) -> None:
+        await self._call("DELETE", "/faults")
+        if seconds > 0:
+            await self._call("POST", "/faults", {"kind": "latency", "seconds": seconds})
+
+    async def advance(self, seconds: float) -> None:
+        await self._call("POST", "/clock", {"advance_seconds": seconds})
+
+    async def token_refreshes(self) -> int:
+        summary = await self._call("GET", "")
+        return int(summary["counters"]["token_refreshes"])
+
+    async def meeting_topics(self) -> list[str]:
+        data = await self._call("GET", f"/meetings?site={SITE}")
+        return [meeting["topic"] for meeting in data["meetings"]]
+
+
+async def wait_ready(
+    http: aiohttp.ClientSession, url: str, started: float, timeout: float, children: Children
+) -> float:
+    """Seconds from `started` (perf_counter at Popen) until `url` answers 200."""
+    deadline = started + timeout
+    while time.perf_counter() < deadline:
+        children.check_alive()
+        with contextlib.suppress(aiohttp.ClientError, OSError):
+            async with http.get(url) as response:
+                if response.status == 200:
+                    return time.perf_counter() - started
+        await asyncio.sleep(0.01)
+    raise RuntimeError(f"{url} was not ready within {timeout} s")
+
+
+# ---- load ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    response_id: str
+    topic: str
+    sent: float = 0.0
+    acked: float = 0.0
+    status: int = 0
+    answered: float | None = None
+    answers: int = 0
+    answer_text: str = ""
+
+
+@dataclass
+class Side:
+    """One target's figures in one run."""
+
+    commands: int
+    ack_ok: int
+    ack_p50_ms: float
+    ack_p99_ms: float
+    ack_max_ms: float
+    throughput_per_s: float
+    cpu_ms_per_command: float
+    rss_mb: float
+    peak_rss_mb: float
+    e2e_p50_ms: float | None = None
+    e2e_p99_ms: float | None = None
+    e2e_max_ms: float | None = None
+    answered: int | None = None
+    answered_with_meeting: int | None = None
+    answers_within_s_of_first: float | None = None
+    meetings_created: int | None = None
+    meetings_duplicated: int | None = None
+    token_refreshes: int | None = None
+    error_samples: list[str] = field(default_factory=list)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
+    return ordered[rank]
+
+
+async def fire(
+    http: aiohttp.ClientSession,
+    url: str,
+    requests: list[SignedRequest],
+    samples: list[Sample],
+    concurrency: int,
+) -> tuple[float, float]:
+    """Send every request, `concurrency` at a time (each worker waits for its ack); returns (start, end)."""
+    next_index = 0
+
+    async def worker() -> None:
+        nonlocal next_index
+        while next_index < len(requests):
+            index = next_index
+            next_index += 1
+            request, sample = requests[index], samples[index]
+            sample.sent = time.perf_counter()
+            try:
+                async with http.post(url, data=request.body, headers=dict(request.headers)) as response:
+                    await response.read()
+                    sample.status = response.status
+            except aiohttp.ClientError as error:
+                sample.status = -1
+                sample.answer_text = f"client error: {error!r}"
+            sample.acked = time.perf_counter()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(min(concurrency, len(requests)))))
+    return start, time.perf_counter()
+
+
+def build_requests(
+    signer: SlackSigner, standin: StandIn, users: Sequence[str], count: int, label: str
+) -> tuple[list[SignedRequest], list[Sample]]:
+    """`count` signed `/webex schedule` commands, round-robin over `users`, each with its own topic."""
+    per_user: dict[str, list[str]] = {}
+    for user in users:
+        share = count // len(users) + (1 if users.index(user) < count % len(users) else 0)
+        per_user[user] = standin.issue(user, share) if share else []
+    requests, samples = [], []
+    for index in range(count):
+        user = users[index % len(users)]
+        response_url = per_user[user].pop()
+        topic = f"Bench {label} {index:04d} {secrets.token_hex(3)}"
+        requests.append(
+            signer.slash_command(
+                f"schedule {topic} tomorrow 10am",
+                user_id=user,
+                channel_id=CHANNEL_ID,
+                response_url=response_url,
+            )
+        )
+        samples.append(Sample(response_id=response_url.rsplit("/", 1)[1], topic=topic))
+    return requests, samples
+
+
+async def collect_answers(standin: StandIn, samples: list[Sample], timeout: float) -> None:
+    """Wait until every sample's response_url was posted to (and nothing new came for a moment)."""
+    by_id = {sample.response_id: sample for sample in samples}
+    deadline = time.perf_counter() + timeout
+    quiet_since = time.perf_counter()
+    while True:
+        calls = await asyncio.to_thread(standin.new_calls)
+        for _seq, method, response_id, at, _status, text in calls:
+            if method != "response_url" or response_id not in by_id:
+                continue
+            sample = by_id[response_id]
+            sample.answers += 1
+            # The last post is the one the user ends up seeing.
+            if sample.answered is None or at >= sample.answered:
+                sample.answered = at
+                sample.answer_text = text
+        if calls:
+            quiet_since = time.perf_counter()
+        everyone = all(sample.answered is not None for sample in samples)
+        if everyone and time.perf_counter() - quiet_since > 0.3:
+            return
+        if time.perf_counter() > deadline:
+            return
+        await asyncio.sleep(0.05)
+
+
+def summarize(
+    samples: list[Sample], start: float, end: float, cpu: float, pid: int, *, with_answers: bool
+) -> Side:
+    acks = [(s.acked - s.sent) * 1000 for s in samples if s.status == 200]
+    rss, hwm = memory_mb(pid)
+    side = Side(
+        commands=len(samples),
+        ack_ok=len(acks),
+        ack_p50_ms=percentile(acks, 50),
+        ack_p99_ms=percentile(acks, 99),
+        ack_max_ms=max(acks) if acks else float("nan"),
+        throughput_per_s=len(samples) / (end - start) if end > start else float("nan"),
+        cpu_ms_per_command=cpu * 1000 / len(samples),
+        rss_mb=round(rss, 1),
+        peak_rss_mb=round(hwm, 1),
+    )
+    bad = [s for s in samples if s.status != 200]
+    side.error_samples = [f"ack {s.status}: {s.answer_text[:200]}" for s in bad[:3]]
+    if with_answers:
+        answered = [s for s in samples if s.answered is not None]
+        e2e = [(s.answered - s.sent) * 1000 for s in answered if s.answered is not None]
+        side.answered = len(answered)
+        side.answered_with_meeting = sum(1 for s in answered if s.topic in s.answer_text)
+        side.e2e_p50_ms = percentile(e2e, 50)
+        side.e2e_p99_ms = percentile(e2e, 99)
+        side.e2e_max_ms = max(e2e) if e2e else float("nan")
+        first = min(s.sent for s in samples)
+        side.answers_within_s_of_first = (
+            max(s.answered for s in answered if s.answered is not None) - first
+            if len(answered) == len(samples)
+            else float("inf")
+        )
+        wrong = [s for s in answered if s.topic not in s.answer_text]
+        side.error_samples += [f"answer: {s.answer_text[:300]}" for s in wrong[:3]]
+        missing = [s for s in samples if s.answered is None]
+        side.error_samples += [f"no answer for {s.topic}" for s in missing[:2]]
+    return side
+
+
+# ---- the benchmark ------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    name: str
+    base: str
+    url: str
+    pid: int
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, plan: Plan, workdir: Path, children: Children) -> None:
+        self.args = args
+        self.plan = plan
+        self.workdir = workdir
+        self.children = children
+        self.signing_secret = secrets.token_hex(16)
+        self.bot_token = "xoxb-bench-" + secrets.token_hex(8)
+        self.token_keys = Fernet.generate_key().decode()
+        self.database_url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+        self.users = [f"U_BENCH{index:03d}" for index in range(plan.users)]
+        self.solo = "U_BENCHSOLO"
+        self.results: dict[str, Any] = {"runs": {}, "ready": {}, "profiles": {}}
+        self.emulator_base = ""
+        self.standin: StandIn
+        self.emulator: Emulator
+        self.http: aiohttp.ClientSession
+        self.signer: SlackSigner
+
+    def base_env(self) -> dict[str, str]:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("SLACK_", "WEBEX_", "DATABASE_", "TOKEN_", "PUBLIC_", "LOG_", "EMAIL_"))
+        }
+        env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    # -- start-up
+
+    def start_standin(self) -> None:
+        env = self.base_env() | {"SLACK_BOT_TOKEN": self.bot_token}
+        proc = self.children.start(
+            "slack-standin", [PYTHON, str(HERE / "standin_process.py")], env=env, cwd=self.workdir, pipes=True
+        )
+        self.standin = StandIn(proc)
+        users = [self.user_fields(user) for user in [*self.users, self.solo]]
+        self.standin.add_users(users)
+        self.signer = SlackSigner(self.signing_secret, team_id=TEAM_ID)
+
+    @staticmethod
+    def email(user: str) -> str:
+        return f"{user.lower().replace('u_', '')}@{SITE}.example"
+
+    def user_fields(self, user: str) -> dict[str, Any]:
+        name = user.lower().replace("u_", "")
+        return {
+            "id": user,
+            "name": name,
+            "real_name": f"Bench {name}",
+            "email": self.email(user),
+            "tz": USER_TZ,
+        }
+
+    async def start_emulator(self) -> None:
+        port = free_port(self.children)
+        if (REPO / "bot" / "emulator" / "cli.py").exists():
+            argv = [PYTHON, "-m", "bot.cli", "emulator", "--host", "127.0.0.1", "--port", str(port)]
+        else:
+            # Before `webex-bot emulator` exists: the same app served the same way.
+            argv = [PYTHON, "-c", EMULATOR_FALLBACK, str(port)]
+        self.children.start("emulator", argv, env=self.base_env(), cwd=self.workdir)
+        self.emulator_base = f"http://127.0.0.1:{port}"
+        await wait_ready(self.http, f"{self.emulator_base}/healthz", time.perf_counter(), 20, self.children)
+        self.emulator = Emulator(self.http, self.emulator_base)
+        for user in [*self.users, self.solo]:
+            name = user.lower().replace("u_", "")
+            await self.emulator.add_user(self.email(user), "Bench", name)
+
+    def bot_env(self, port: int, transport: str) -> dict[str, str]:
+        return self.base_env() | {
+            "SLACK_API_URL": self.standin.url,
+            "SLACK_SIGNING_SECRET": self.signing_secret,
+            "SLACK_BOT_TOKEN": self.bot_token,
+            "WEBEX_OAUTH_URL": f"{self.emulator_base}/v1/oauth2",
+            "WEBEX_XML_URL": f"{self.emulator_base}/WBXService/XMLService",
+            "WEBEX_SITE": SITE,
+            "WEBEX_CLIENT_ID": "sandbox-client",
+            "WEBEX_CLIENT_SECRET": "sandbox-secret",
+            "WEBEX_HTTP_TRANSPORT": transport,
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "TOKEN_KEYS": self.token_keys,
+            "DATABASE_URL": self.database_url,
+            "LOG_LEVEL": self.args.log_level,
+        }
+
+    async def start_bot(self, transport: str) -> Target:
+        port = free_port(self.children)
+        name = f"bot-{transport}"
+        started = time.perf_counter()
+        proc = self.children.start(
+            name,
+            [PYTHON, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=self.bot_env(port, transport),
+            cwd=self.workdir,
+        )
+        base = f"http://127.0.0.1:{port}"
+        ready = await wait_ready(self.http, f"{base}/readyz", started, 60, self.children)
+        self.results["ready"][name] = round(ready, 3)
+        return Target(name, base, f"{base}/slack/events", proc.pid)
+
+    async def start_baseline(self) -> Target:
+        port = free_port(self.children)
+        env = self.base_env() | {
+            "SLACK_API_URL": self.standin.url,
+            "SLACK_SIGNING_SECRET": self.signing_secret,
+            "SLACK_BOT_TOKEN": self.bot_token,
+            "LOG_LEVEL": self.args.log_level,
+        }
+        started = time.perf_counter()
+        proc = self.children.start(
+            "baseline",
+            [PYTHON, str(HERE / "baseline_app.py"), "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=self.workdir,
+        )
+        base = f"http://127.0.0.1:{port}"
+        ready = await wait_ready(self.http, f"{base}/readyz", started, 60, self.children)
+        self.results["ready"]["baseline"] = round(ready, 3)
+        return Target("baseline", base, f"{base}/slack/events", proc.pid)
+
+    # -- linking users: the real connect flow over HTTP
+
+    async def link(self, bot: Target, user: str) -> None:
+        [response_url] = self.standin.issue(user, 1)
+        response_id = response_url.rsplit("/", 1)[1]
+        request = self.signer.slash_command(
+            "connect", user_id=user, channel_id=CHANNEL_ID, response_url=response_url
+        )
+        async with self.http.post(bot.url, data=request.body, headers=dict(request.headers)) as response:
+            if response.status != 200:
+                raise RuntimeError(f"/webex connect for {user}: HTTP {response.status}")
+        connect_url = None
+        deadline = time.perf_counter() + 10
+        while connect_url is None and time.perf_counter() < deadline:
+            await asyncio.to_thread(self.standin.new_calls)
+            for _at, text in self.standin.posts.get(response_id, []):
+                found = re.search(r"https?://[^\s\"'<>|]*/webex/connect/[^\s\"'<>|]+", text)
+                if found:
+                    connect_url = found.group(0)
+            if connect_url is None:
+                await asyncio.sleep(0.05)
+        if connect_url is None:
+            raise RuntimeError(f"/webex connect for {user}: no Connect button reached the Slack stand-in")
+        async with self.http.get(connect_url, allow_redirects=False) as response:
+            authorize = response.headers.get("Location")
+            if response.status != 302 or not authorize:
+                raise RuntimeError(f"connect link for {user}: HTTP {response.status}, no redirect")
+        async with self.http.get(authorize) as response:
+            page = await response.text()
+        consent = re.search(r'name="consent_id" value="([^"]+)"', page)
+        if consent is None:
+            raise RuntimeError(f"consent page for {user} has no consent_id")
+        form = {"consent_id": consent.group(1), "user": self.email(user), "decision": "allow"}
+        async with self.http.post(
+            urljoin(authorize, "/v1/oauth2/authorize"), data=form, allow_redirects=False
+        ) as r:
+            callback = r.headers.get("Location")
+            if r.status != 302 or not callback:
+                raise RuntimeError(f"consent for {user}: HTTP {r.status} {await r.text()}")
+        async with self.http.get(callback) as response:
+            if response.status != 200:
+                raise RuntimeError(f"callback for {user}: HTTP {response.status} {await response.text()}")
+
+    async def link_everyone(self, bot: Target) -> float:
+        started = time.perf_counter()
+        users = [*self.users, self.solo]
+        for index in range(0, len(users), 5):
+            await asyncio.gather(*(self.link(bot, user) for user in users[index : index + 5]))
+        await asyncio.to_thread(self.standin.new_calls)  # drop the link announcements
+        return time.perf_counter() - started
+
+    # -- runs
+
+    async def run(
+        self,
+        target: Target,
+        users: Sequence[str],
+        count: int,
+        concurrency: int,
+        label: str,
+        *,
+        with_answers: bool,
+    ) -> Side:
+        requests, samples = await asyncio.to_thread(
+            build_requests, self.signer, self.standin, users, count, f"{label}-{target.name}"
+        )
+        await asyncio.to_thread(self.standin.new_calls)
+        refreshes_before = await self.emulator.token_refreshes() if with_answers else 0
+        meetings_before = set(await self.emulator.meeting_topics()) if with_answers else set()
+        cpu_before = cpu_seconds(target.pid)
+        start, end = await fire(self.http, target.url, requests, samples, concurrency)
+        if with_answers:
+            await collect_answers(self.standin, samples, self.plan.answer_timeout)
+        cpu_after = cpu_seconds(target.pid)
+        side = summarize(samples, start, end, cpu_after - cpu_before, target.pid, with_answers=with_answers)
+        if with_answers:
+            topics = [t for t in await self.emulator.meeting_topics() if t not in meetings_before]
+            wanted = {s.topic for s in samples}
+            created = [t for t in topics if t in wanted]
+            side.meetings_created = len(set(created))
+            side.meetings_duplicated = len(created) - len(set(created))
+            side.token_refreshes = await self.emulator.token_refreshes() - refreshes_before
+        self.children.check_alive()
+        return side
+
+    async def warm(self, target: Target, with_answers: bool) -> None:
+        users = [*self.users, self.solo] if with_answers else self.users
+        await self.run(
+            target, users, len(users) * self.plan.warmup_per_user, 10, "warm", with_answers=with_answers
+        )
+
+    async def scenario(
+        self, name: str, bot: Target, baseline: Target, users: Sequence[str], count: int, conc: int
+    ) -> None:
+        print(f"  {name}: {count} commands at concurrency {conc} ...", flush=True)
+        base = await self.run(baseline, users, count, conc, name, with_answers=False)
+        await asyncio.sleep(0.5)
+        mine = await self.run(bot, users, count, conc, name, with_answers=True)
+        self.results["runs"].setdefault(bot.name, {})[name] = {"bot": asdict(mine), "baseline": asdict(base)}
+        await asyncio.sleep(0.5)
+
+    async def expired_token(self, bot: Target) -> None:
+        count = self.plan.solo_commands
+        print(f"  expired token: {count} commands at once by one user ...", flush=True)
+        await self.emulator.latency(self.plan.steady_latency)
+        # Every access token the emulator issued so far is now past its two hours; refresh tokens live on.
+        await self.emulator.advance(ACCESS_TOKEN_LIFETIME_SECONDS + 120)
+        side = await self.run(bot, [self.solo], count, count, "expired", with_answers=True)
+        self.results["runs"].setdefault(bot.name, {})["expired_token"] = {"bot": asdict(side)}
+
+    async def pass_for(self, transport: str, baseline: Target, first: bool) -> None:
+        bot = await self.start_bot(transport)
+        print(f"{bot.name}: ready in {self.results['ready'][bot.name]:.3f} s", flush=True)
+        if first:
+            took = await self.link_everyone(bot)
+            print(
+                f"  linked {len(self.users) + 1} users through the connect flow in {took:.1f} s", flush=True
+            )
+        await self.emulator.latency(self.plan.steady_latency)
+        await self.warm(bot, with_answers=True)
+        profiler = self.start_profiler(bot) if self.args.profile else None
+        await self.scenario("c1", bot, baseline, self.users, self.plan.c1_commands, 1)
+        await self.scenario("c20", bot, baseline, self.users, self.plan.c20_commands, 20)
+        await self.emulator.latency(self.plan.burst_latency)
+        await self.scenario(
+            "burst", bot, baseline, self.users, self.plan.burst_commands, self.plan.burst_commands
+        )
+        if profiler is not None:
+            self.stop_profiler(bot, profiler)
+        await self.expired_token(bot)
+        self.children.stop(bot.name)
+
+    def start_profiler(self, bot: Target) -> subprocess.Popen[bytes] | None:
+        spy = shutil.which("py-spy") or str(Path(PYTHON).parent / "py-spy")
+        if not Path(spy).exists():
+            print("  py-spy not found; pip install py-spy", flush=True)
+            return None
+        out = self.args.profile / f"{bot.name}.txt"
+        self.args.profile.mkdir(parents=True, exist_ok=True)
+        return self.children.start(
+            f"py-spy-{bot.name}",
+            [spy, "record", "--pid", str(bot.pid), "--format", "raw", "--rate", "250", "--output", str(out)],
+            env=self.base_env(),
+            cwd=self.workdir,
+        )
+
+    def stop_profiler(self, bot: Target, profiler: subprocess.Popen[bytes]) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(profiler.pid, signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            profiler.wait(20)
+        self.children.stop(f"py-spy-{bot.name}")
+        self.results["profiles"][bot.name] = str(self.args.profile / f"{bot.name}.txt")
+
+    async def main(self) -> dict[str, Any]:
+        connector = aiohttp.TCPConnector(limit=0, force_close=False)
+        timeout = aiohttp.ClientTimeout(total=60)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as self.http:
+            self.start_standin()
+            await self.start_emulator()
+            baseline = await self.start_baseline()
+            await self.warm(baseline, with_answers=False)
+            for index, transport in enumerate(self.args.transports):
+                await self.pass_for(transport, baseline, first=index == 0)
+        return self.results
+
+
+# ---- report ---------------------------------------------------------------------------------------
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows of the table: what, target, bot, baseline, ratio, verdict."""
+    rows: list[dict[str, Any]] = []
+    for bot_name, runs in results["runs"].items():
+        for run in ("c1", "c20", "burst"):
+            if run not in runs:
+                continue
+            bot, base = runs[run]["bot"], runs[run]["baseline"]
+            for q in ("p50", "p99"):
+                mine, floor = bot[f"ack_{q}_ms"], base[f"ack_{q}_ms"]
+                limit = BURST_P99_RATIO_TARGET if run == "burst" else ACK_RATIO_TARGET
+                ratio = mine / floor if floor else float("nan")
+                checked = run != "burst" or q == "p99"
+                rows.append(
+                    {
+                        "bot": bot_name,
+                        "what": f"{run} ack {q} (ms)",
+                        "target": f"<= {limit}x baseline" if checked else "(info)",
+                        "value": mine,
+                        "baseline": floor,
+                        "ratio": ratio,
+                        "verdict": verdict(ratio <= limit) if checked else "",
+                    }
+                )
+            rows.append(
+                {
+                    "bot": bot_name,
+                    "what": f"{run} e2e p50 / p99 (ms)",
+                    "target": "(info)",
+                    "value": f"{fmt(bot['e2e_p50_ms'], 0)} / {fmt(bot['e2e_p99_ms'], 0)}",
+                    "baseline": None,
+                    "ratio": None,
+                    "verdict": "",
+                }
+            )
+            rows.append(
+                {
+                    "bot": bot_name,
+                    "what": f"{run} throughput (cmd/s)",
+                    "target": "(info)",
+                    "value": bot["throughput_per_s"],
+                    "baseline": base["throughput_per_s"],
+                    "ratio": bot["throughput_per_s"] / base["throughput_per_s"]
+                    if base["throughput_per_s"]
+                    else None,
+                    "verdict": "",
+                }
+            )
+            rows.append(
+                {
+                    "bot": bot_name,
+                    "what": f"{run} CPU per command (ms)",
+                    "target": f"<= {CPU_PER_MEETING_MS} per meeting",
+                    "value": bot["cpu_ms_per_command"],
+                    "baseline": base["cpu_ms_per_command"],
+                    "ratio": bot["cpu_ms_per_command"] / base["cpu_ms_per_command"]
+                    if base["cpu_ms_per_command"]
+                    else None,
+                    "verdict": verdict(bot["cpu_ms_per_command"] <= CPU_PER_MEETING_MS),
+                }
+            )
+            exact = (
+                bot["meetings_created"] == bot["commands"]
+                and bot["meetings_duplicated"] == 0
+                and bot["answered_with_meeting"] == bot["commands"]
+            )
+            rows.append(
+                {
+                    "bot": bot_name,
+                    "what": f"{run} meetings created / answered / sent",
+                    "target": "each exactly once",
+                    "value": f"{bot['meetings_created']}+{bot['meetings_duplicated']}dup / "
+                    f"{bot['answered_with_meeting']} / {bot['commands']}",
+                    "baseline": None,
+                    "ratio": None,
+                    "verdict": verdict(exact),
+                }
+            )
+            if run == "burst":
+                rows.append(
+                    {
+                        "bot": bot_name,
+                        "what": "burst max ack (ms)",
+                        "target": f"<= {BURST_MAX_ACK_SECONDS * 1000:.0f}, all 200",
+                        "value": bot["ack_max_ms"],
+                        "baseline": base["ack_max_ms"],
+                        "ratio": None,
+                        "verdict": verdict(
+                            bot["ack_ok"] == bot["commands"]
+                            and bot["ack_max_ms"] <= BURST_MAX_ACK_SECONDS * 1000
+                        ),
+                    }
+                )
+                rows.append(
+                    {
+                        "bot": bot_name,
+                        "what": "burst all answers after first request (s)",
+                        "target": f"<= {BURST_ANSWERS_WITHIN_SECONDS}",
+                        "value": bot["answers_within_s_of_first"],
+                        "baseline": None,
+                        "ratio": None,
+                        "verdict": verdict(bot["answers_within_s_of_first"] <= BURST_ANSWERS_WITHIN_SECONDS),
+                    }
+                )
+                rows.append(
+                    {
+                        "bot": bot_name,
+                        "what": "peak RSS after burst (MB)",
+                        "target": f"< {PEAK_RSS_MB:.0f}",
+                        "value": bot["peak_rss_mb"],
+                        "baseline": base["peak_rss_mb"],
+                        "ratio": None,
+                        "verdict": verdict(bot["peak_rss_mb"] < PEAK_RSS_MB),
+                    }
+                )
+        if "expired_token" in runs:
+            solo = runs["expired_token"]["bot"]
+            rows.append(
+                {
+                    "bot": bot_name,
+                    "what": f"expired token: refreshes for {solo['commands']} commands",
+                    "target": "exactly 1",
+                    "value": solo["token_refreshes"],
+                    "baseline": None,
+                    "ratio": None,
+                    "verdict": verdict(solo["token_refreshes"] == 1),
+                }
+            )
+            rows.append(
+                {
+                    "bot": bot_name,
+                    "what": "expired token: meetings created / answered / sent",
+                    "target": "each exactly once",
+                    "value": f"{solo['meetings_created']}+{solo['meetings_duplicated']}dup / "
+                    f"{solo['answered_with_meeting']} / {solo['commands']}",
+                    "baseline": None,
+                    "ratio": None,
+                    "verdict": verdict(
+                        solo["meetings_created"] == solo["commands"]
+                        and solo["meetings_duplicated"] == 0
+                        and solo["answered_with_meeting"] == solo["commands"]
+                    ),
+                }
+            )
+        ready = results["ready"].get(bot_name)
+        rows.append(
+            {
+                "bot": bot_name,
+                "what": "start -> /readyz 200 (s)",
+                "target": f"< {READY_SECONDS}",
+                "value": ready,
+                "baseline": results["ready"].get("baseline"),
+                "ratio": None,
+                "verdict": verdict(ready is not None and ready < READY_SECONDS),
+            }
+        )
+    return rows
+
+
+def render(rows: list[dict[str, Any]]) -> str:
+    def cell(value: Any) -> str:
+        if isinstance(value, float):
+            return fmt(value, 2 if abs(value) < 10 else 1)
+        return "-" if value is None else str(value)
+
+    header = ("bot", "what", "target", "bot value", "baseline", "ratio", "")
+    table = [header] + [
+        (
+            r["bot"],
+            r["what"],
+            r["target"],
+            cell(r["value"]),
+            cell(r["baseline"]),
+            cell(r["ratio"]),
+            r["verdict"],
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = ["  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)) for row in table]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as info:
+        model = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), "")
+    mem = ""
+    with contextlib.suppress(OSError), open("/proc/meminfo") as info:
+        mem = next((line.split(":", 1)[1].strip() for line in info if line.startswith("MemTotal")), "")
+    versions = {}
+    for name in (
+        "slack_bolt",
+        "slack_sdk",
+        "aiohttp",
+        "httpx",
+        "httpx_aiohttp",
+        "uvicorn",
+        "starlette",
+        "sqlalchemy",
+    ):
+        with contextlib.suppress(Exception):
+            module = __import__(name)
+            versions[name] = getattr(module, "__version__", "?")
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memory": mem,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": versions,
+    }
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database-url", help="postgresql+asyncpg://... (a throwaway database); SQLite by default"
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer users and commands (about a minute)")
+    parser.add_argument(
+        "--transports",
+        default="aiohttp,httpx",
+        type=lambda text: [t.strip() for t in text.split(",") if t.strip()],
+        help="WEBEX_HTTP_TRANSPORT values to run, in order (default aiohttp,httpx)",
+    )
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--profile", type=Path, help="record the bot with py-spy (raw stacks) into this folder"
+    )
+    parser.add_argument(
+        "--output", type=Path, help="JSON file to write (default benchmarks/results/<time>.json)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary folder with the processes' logs"
+    )
+    return parser.parse_args(argv)
+
+
+@contextlib.contextmanager
+def terminate_on_sigterm() -> Iterator[None]:
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    workdir = Path(tempfile.mkdtemp(prefix="webex-bot-bench-"))
+    children = Children(workdir)
+    started = datetime.now(UTC)
+    results: dict[str, Any] = {}
+    failure: BaseException | None = None
+    with terminate_on_sigterm():
+        try:
+            bench = Bench(args, plan, workdir, children)
+            results = asyncio.run(bench.main())
+        except KeyboardInterrupt:
+            import traceback
+
+            traceback.print_exc()
+            print("\ninterrupted; stopping everything", file=sys.stderr)
+            failure = KeyboardInterrupt()
+        except Exception as error:
+            failure = error
+            print(f"\nbenchmark failed: {error}", file=sys.stderr)
+        finally:
+            children.stop_all()
+    leftovers = children.leftovers()
+    if leftovers:
+        print(f"warning: ports still open after stopping: {', '.join(leftovers)}", file=sys.stderr)
+    if failure is not None or not results:
+        print(f"process logs kept in {workdir}", file=sys.stderr)
+        return 130 if isinstance(failure, KeyboardInterrupt) else 1
+    rows = evaluate(results)
+    print()
+    print(render(rows))
+    report = {
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "plan": asdict(plan)
+        | {"quick": args.quick, "transports": args.transports, "log_level": args.log_level},
+        "database": "postgresql" if args.database_url else "sqlite",
+        "targets": rows,
+        "results": results,
+    }
+    output = args.output or HERE / "results" / f"{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    print(f"\nwrote {output}")
+    if args.keep:
+        print(f"process logs in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    misses = sum(1 for row in rows if row["verdict"] == "MISS")
+    print(f"{misses} target(s) missed" if misses else "every target met")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
