@@ -108,6 +108,12 @@ async def test_hang_until_the_client_times_out(emulator_server: EmulatorServer, 
         assert 0.3 <= time.perf_counter() - started < 2
         after = await client.post(emulator_server.xml_url, content=xml_request("GetAPIVersion", token=None))
     assert after.status_code == 200
+    # The held request notices the client has gone and ends, rather than lingering for minutes.
+    for _ in range(100):
+        if any(entry.outcome == "fault:hang" for entry in emulator.requests):
+            break
+        await asyncio.sleep(0.02)
+    assert sorted(entry.outcome for entry in emulator.requests) == ["SUCCESS", "fault:hang"]
 
 
 async def test_token_endpoint_down_and_rate_limited(
