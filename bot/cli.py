@@ -26,14 +26,52 @@ def _configure_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))
 
 
+def _keys(settings: Settings) -> list[str]:
+    return [key.get_secret_value() for key in settings.token_keys]
+
+
+async def _start_checks(settings: Settings, migrate: bool) -> None:
+    from bot.domain.clock import SystemClock
+    from bot.store.crypto import TokenCipher
+    from bot.store.database import Database, upgrade
+    from bot.store.links import LinkStore
+
+    if migrate:
+        await upgrade(settings.database_url)
+    database = Database(settings.database_url)
+    try:
+        await LinkStore(database, TokenCipher(_keys(settings)), SystemClock()).check_keys()
+    finally:
+        await database.dispose()
+
+
+def _checked_or_exit(settings: Settings, *, migrate: bool) -> None:
+    """Migrate and read a sample of the stored links before serving: a bad key or database is one line."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.store.crypto import UndecryptableToken
+    from bot.store.database import DatabaseUnavailable
+
+    try:
+        asyncio.run(_start_checks(settings, migrate))
+    except UndecryptableToken as error:
+        print(f"webex-bot: TOKEN_KEYS cannot read the stored Webex links: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except (DatabaseUnavailable, SQLAlchemyError, OSError) as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        print(f"webex-bot: the database at DATABASE_URL cannot be used: {reason}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
 def serve(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
     _configure_logging(settings.log_level)
+    _checked_or_exit(settings, migrate=not args.no_migrate)
     import uvicorn
 
     from bot.web.app import create_app
 
-    app = create_app(settings, migrate=not args.no_migrate)
+    app = create_app(settings, migrate=False)
     uvicorn.run(
         app,
         host=args.host,
@@ -52,11 +90,12 @@ def socket(args: argparse.Namespace) -> int:
         print("webex-bot: SLACK_APP_TOKEN is missing; expected an app-level token, xapp-...", file=sys.stderr)
         return 2
     _configure_logging(settings.log_level)
+    _checked_or_exit(settings, migrate=not args.no_migrate)
     import uvicorn
 
     from bot.web.app import create_app
 
-    app = create_app(settings, migrate=not args.no_migrate, socket_mode=True)
+    app = create_app(settings, migrate=False, socket_mode=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), lifespan="on")
     return 0
 
@@ -70,9 +109,13 @@ def db(args: argparse.Namespace) -> int:
         asyncio.run(upgrade(settings.database_url))
         print("database is up to date")
     else:
-        count = asyncio.run(
-            reencrypt_tokens(settings.database_url, [key.get_secret_value() for key in settings.token_keys])
-        )
+        from bot.store.crypto import UndecryptableToken
+
+        try:
+            count = asyncio.run(reencrypt_tokens(settings.database_url, _keys(settings)))
+        except UndecryptableToken as error:
+            print(f"webex-bot: TOKEN_KEYS cannot read the stored Webex links: {error}", file=sys.stderr)
+            return 2
         print(f"re-encrypted the tokens of {count} links with the newest key")
     return 0
 

@@ -43,6 +43,12 @@ def create_app(
         if migrate:
             await upgrade(settings.database_url)
         services = await (services_factory or build)(settings)
+        try:
+            # A key missing from TOKEN_KEYS must stop start-up, not surface later as broken commands.
+            await services.links.check_keys()
+        except BaseException:
+            await services.close()
+            raise
         slack_app, router = build_slack_app(services)
         state.update(services=services, router=router, slack=AsyncSlackRequestHandler(slack_app))
         app.state.services = services
