@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -127,3 +128,55 @@ class TcpProxy:
 
     async def close(self) -> None:
         await self.cut()
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def bot_env(settings: Any, **extra: str) -> dict[str, str]:
+    """The environment that configures `python -m bot.cli` exactly as `settings` does."""
+    import os
+
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SLACK_", "WEBEX_", "TOKEN_", "DATABASE_", "PUBLIC_", "LOG_", "EMAIL_"))
+    }
+    env.update(
+        PYTHONPATH=str(REPO),
+        SLACK_BOT_TOKEN=settings.slack_bot_token.get_secret_value(),
+        SLACK_SIGNING_SECRET=settings.slack_signing_secret.get_secret_value(),
+        SLACK_API_URL=settings.slack_api_url,
+        WEBEX_CLIENT_ID=settings.webex_client_id,
+        WEBEX_CLIENT_SECRET=settings.webex_client_secret.get_secret_value(),
+        PUBLIC_BASE_URL=settings.base_url,
+        WEBEX_SITE=settings.webex_site or "",
+        WEBEX_OAUTH_URL=str(settings.webex_oauth_url),
+        WEBEX_XML_URL=settings.webex_xml_url,
+        WEBEX_TIMEOUT_SECONDS=str(settings.webex_timeout_seconds),
+        DATABASE_URL=settings.database_url,
+        TOKEN_KEYS=",".join(key.get_secret_value() for key in settings.token_keys),
+        EMAIL_MISMATCH_POLICY=str(settings.email_mismatch_policy),
+        LOG_LEVEL=settings.log_level,
+    )
+    env.update(extra)
+    return env
+
+
+async def run_cli(*args: str, env: dict[str, str], cwd: Any, timeout: float = 60) -> tuple[int, str, str]:
+    """`python -m bot.cli <args>` to completion: exit status, stdout, stderr."""
+    import sys
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        env=env,
+        cwd=str(cwd),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
+    assert process.returncode is not None
+    return process.returncode, stdout.decode(), stderr.decode()
