@@ -12,6 +12,7 @@ import pytest
 from bot.emulator import Emulator
 from bot.sandbox import SlackDriver
 from bot.sandbox.workspace import RecordedCall
+from tests.support.database import BACKENDS, POSTGRES_HINT, postgres_server_url
 from tests.support.emulator import ALICE, BOB, approve_consent
 from tests.support.servers import BotFactory, BotServer
 from tests.support.slack import DriverFactory
@@ -90,6 +91,19 @@ def shown_text(call: RecordedCall) -> str:
     if call.view is not None:
         walk(call.view.get("blocks"))
     return "\n".join(parts)
+
+
+# The idempotency records and the token refresh live in the database: those tests run on PostgreSQL too.
+on_both_databases = pytest.mark.parametrize("database_backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture(params=["sqlite"])
+def database_backend(request: pytest.FixtureRequest) -> str:
+    """SQLite for meetings; tests of "never twice" ask for both backends with `on_both_databases`."""
+    backend = str(request.param)
+    if backend == "postgresql" and postgres_server_url() is None:
+        pytest.skip(POSTGRES_HINT)
+    return backend
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from bot.emulator import (
     Fault,
 )
 from bot.slack.meetings import blocks
-from tests.e2e.meetings.conftest import Stage, button, shown_text
+from tests.e2e.meetings.conftest import Stage, button, on_both_databases, shown_text
 from tests.support.emulator import ALICE
 
 
@@ -62,6 +62,7 @@ async def test_a_rejected_access_token_is_refreshed_once_and_the_command_succeed
     assert linked.emulator.token_refreshes == refreshes + 1
 
 
+@on_both_databases
 async def test_a_refused_refresh_asks_to_reconnect_and_resumes(linked: Stage) -> None:
     linked.emulator.revoke_tokens(user=ALICE)
     exchange = await linked.alice.driver.command("schedule After reconnect tomorrow 1pm", replies=1)
@@ -145,6 +146,7 @@ async def test_a_site_that_requires_a_password_gets_one_from_the_form(linked: St
     assert meeting.password == "Secr3t!"
 
 
+@on_both_databases
 async def test_a_create_that_times_out_but_happens_is_found_not_doubled(linked: Stage) -> None:
     # Webex carries the create out after the bot stopped waiting (its timeout is 2 s here).
     linked.emulator.add_fault(Fault.latency(2.5, operation="CreateMeeting", count=1))

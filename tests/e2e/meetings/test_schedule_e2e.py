@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 
 from bot.slack.meetings import blocks
-from tests.e2e.meetings.conftest import Stage, button, shown_text
+from tests.e2e.meetings.conftest import Stage, button, on_both_databases, shown_text
 
 
 async def test_schedule_from_text_creates_the_meeting_and_answers_with_the_card(linked: Stage) -> None:
@@ -105,6 +105,7 @@ async def test_form_errors_are_shown_next_to_the_fields(linked: Stage) -> None:
     assert linked.emulator.meetings() == []
 
 
+@on_both_databases
 async def test_a_form_submitted_twice_makes_one_meeting(linked: Stage) -> None:
     form = (await linked.alice.driver.command("schedule", replies=1)).replies[0]
     values = {blocks.TOPIC: "Once", blocks.DATE: "2027-02-02", blocks.TIME: "10:00"}
@@ -141,6 +142,7 @@ async def test_scheduling_across_daylight_saving_in_two_zones(linked: Stage) -> 
         assert f"<!date^{int(expected.timestamp())}^" in shown_text(done.replies[0])
 
 
+@on_both_databases
 async def test_a_command_delivered_twice_schedules_once(linked: Stage) -> None:
     first = await linked.alice.driver.command("schedule Delivered twice tomorrow 1pm", replies=1)
     again = await linked.alice.driver.send(
