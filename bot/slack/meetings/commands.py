@@ -310,7 +310,7 @@ def subcommands() -> list[Subcommand]:
             ack_text=texts.LOOKING,
         ),
         Subcommand(
-            names=("now", "start", "instant"),
+            names=("now", "instant"),
             run=start_now,
             usage=texts.NOW_USAGE,
             summary=texts.NOW_SUMMARY,

@@ -217,3 +217,10 @@ async def test_cancel_from_the_list_shows_the_list_again_without_it(linked: Stag
     assert "Goes away" in text and "cancelled" in text and "Stays" in text
     assert f"list:{gone.meeting.meeting_key}" not in {b.get("block_id") for b in after.blocks}
     assert linked.emulator.meeting(gone.meeting.meeting_key) is None
+
+
+async def test_link_buttons_are_acknowledged(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Links tomorrow 9am", replies=1)).replies[0]
+    for action_id in (blocks.JOIN, blocks.START):
+        clicked = await linked.alice.driver.click(card, action_id)
+        assert clicked.status == 200
