@@ -116,7 +116,7 @@ def db(args: argparse.Namespace) -> int:
         except UndecryptableToken as error:
             print(f"webex-bot: TOKEN_KEYS cannot read the stored Webex links: {error}", file=sys.stderr)
             return 2
-        print(f"re-encrypted the tokens of {count} links with the newest key")
+        print(f"re-encrypted {count} stored secrets with the newest key")
     return 0
 
 

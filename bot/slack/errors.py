@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from bot.services.errors import TokenRefreshUnavailable
 from bot.slack import texts
+from bot.store.database import DatabaseUnavailable
 from bot.webex import errors as webex
 
 Explainer = Callable[[Exception], str | None]
@@ -40,6 +41,10 @@ _GENERAL: list[tuple[type[Exception], str]] = [
         TokenRefreshUnavailable,
         "Webex's sign-in service is not answering, so your session could not be renewed. Nothing was "
         "changed; please try again in a minute.",
+    ),
+    (
+        DatabaseUnavailable,
+        "The bot's database is not answering, so nothing was changed. Please try again in a minute.",
     ),
     (webex.InvalidRequest, "Webex refused the request: {reason}. Nothing was changed."),
     (webex.WebexFailure, "Webex refused the request ({reason}). Nothing was changed."),
