@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -14,15 +15,24 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import NullPool, StaticPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any fixed number works; it only has to be the same in every process migrating this database.
 MIGRATION_LOCK_ID = 0x77656278  # "webx"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+DEFAULT_PING_AFTER_IDLE = 5.0  # seconds
+DEFAULT_POOL_SIZE = 10
+SQLITE_POOL_SIZE = 5
 
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -75,10 +85,33 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.close()
 
 
+def _ping_idle_connections(engine: AsyncEngine, idle_seconds: float) -> None:
+    # SQLAlchemy's pre-ping costs three round trips on asyncpg at every checkout. Pinging only
+    # connections that sat idle still catches a server restart during a quiet spell; one that dies
+    # mid-burst fails its command (DatabaseUnavailable) and makes the pool replace its connections.
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at < idle_seconds:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as error:
+            raise DisconnectionError(f"idle connection is gone ({type(error).__name__})") from error
+
+
 def create_engine_for(
-    url: str | URL, *, pool_size: int | None = None, single_connection: bool = False
+    url: str | URL,
+    *,
+    pool_size: int | None = None,
+    single_connection: bool = False,
+    ping_after_idle: float = DEFAULT_PING_AFTER_IDLE,
 ) -> AsyncEngine:
-    """An AsyncEngine set up for this bot (SQLite pragmas, pre-ping, pool size)."""
+    """An AsyncEngine set up for this bot (SQLite pragmas, idle-connection pings, pool size)."""
     parsed = async_url(url)
     options: dict[str, Any] = {}
     if single_connection:
@@ -87,12 +120,17 @@ def create_engine_for(
         # Every connection to ":memory:" is a different database; share one.
         options["poolclass"] = StaticPool
     else:
-        options["pool_pre_ping"] = True
-        if pool_size is not None:
-            options["pool_size"] = pool_size
+        # Connections beyond pool_size are closed when returned; under a burst that churn costs more
+        # than keeping a few more open.
+        # Each aiosqlite connection is a thread, and SQLite writes one at a time anyway: fewer there.
+        default = SQLITE_POOL_SIZE if parsed.get_backend_name() == "sqlite" else DEFAULT_POOL_SIZE
+        options["pool_size"] = pool_size or default
+        options["max_overflow"] = options["pool_size"]
     engine = create_async_engine(parsed, **options)
     if parsed.get_backend_name() == "sqlite":
         _tune_sqlite(engine)
+    elif not single_connection:
+        _ping_idle_connections(engine, ping_after_idle)
     return engine
 
 
@@ -194,11 +232,23 @@ def unavailable_as_error() -> Iterator[None]:
 class Database:
     """One engine and session factory for the process; repositories borrow sessions from it."""
 
-    def __init__(self, url: str | URL, *, pool_size: int | None = None) -> None:
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        pool_size: int | None = None,
+        ping_after_idle: float = DEFAULT_PING_AFTER_IDLE,
+    ) -> None:
         self.url = async_url(url)
-        self.engine = create_engine_for(self.url, pool_size=pool_size)
+        self.engine = create_engine_for(self.url, pool_size=pool_size, ping_after_idle=ping_after_idle)
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
+        )
+        # Single reads need no transaction; on PostgreSQL that saves the BEGIN and COMMIT round trips.
+        self._reads = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql"
+            else self.engine
         )
 
     @property
@@ -212,6 +262,20 @@ class Database:
         with unavailable_as_error():
             async with self.sessions() as session:
                 yield session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection in a transaction, committed on leaving (lighter than a session)."""
+        with unavailable_as_error():
+            async with self.engine.begin() as connection:
+                yield connection
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection for one consistent read (a single statement)."""
+        with unavailable_as_error():
+            async with self._reads.connect() as connection:
+                yield connection
 
     async def ping(self, timeout: float = 2.0) -> bool:
         """Whether the database answers a trivial query within `timeout` seconds."""

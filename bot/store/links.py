@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select, text, tuple_, update
+from sqlalchemy import Row, Table, delete, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -26,6 +26,8 @@ from bot.store.database import Database, unavailable_as_error
 from bot.store.models import WebexLinkRow
 
 _HOST = socket.gethostname()[:32]
+_TABLE = cast(Table, WebexLinkRow.__table__)
+_COLUMNS = tuple(_TABLE.c)
 logger = logging.getLogger(__name__)
 
 
@@ -76,7 +78,7 @@ class LinkStore:
     def cipher(self) -> TokenCipher:
         return self._cipher
 
-    def _link(self, row: WebexLinkRow) -> Link:
+    def _link(self, row: WebexLinkRow | Row[Any]) -> Link:
         return Link(
             team_id=row.team_id,
             user_id=row.user_id,
@@ -100,8 +102,14 @@ class LinkStore:
 
     async def get(self, team_id: str, user_id: str) -> Link | None:
         """The link with its tokens decrypted; raises UndecryptableToken rather than pretend it is absent."""
-        async with self._db.session() as session:
-            return await self._get(session, team_id, user_id)
+        # Every command reads its link: a Core query skips the ORM's unit-of-work bookkeeping.
+        async with self._db.reading() as connection:
+            row = (
+                await connection.execute(
+                    select(*_COLUMNS).where(_TABLE.c.team_id == team_id, _TABLE.c.user_id == user_id)
+                )
+            ).one_or_none()
+        return None if row is None else self._link(row)
 
     async def save(self, link: Link) -> Link:
         """Insert or replace the user's link (a reconnect): active again, version moves on.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, Table, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -36,7 +36,11 @@ class Operation:
     owned: bool = False
 
 
-def _operation(row: OperationRow, *, owned: bool) -> Operation:
+_TABLE = cast(Table, OperationRow.__table__)
+_COLUMNS = tuple(_TABLE.c)
+
+
+def _operation(row: Row[Any], *, owned: bool) -> Operation:
     return Operation(
         key=row.key,
         team_id=row.team_id,
@@ -79,18 +83,19 @@ class OperationStore:
             )
             .on_conflict_do_nothing(index_elements=["key"])
         )
-        async with self._db.session() as session:
-            inserted = (await session.execute(statement)).rowcount  # type: ignore[attr-defined]
-            await session.commit()
-            row = await session.get(OperationRow, key, populate_existing=True)
-        if row is None:
+        async with self._db.transaction() as connection:
+            row = (await connection.execute(statement.returning(*_COLUMNS))).one_or_none()
+            if row is not None:
+                return _operation(row, owned=True)
+            existing = (await connection.execute(select(*_COLUMNS).where(_TABLE.c.key == key))).one_or_none()
+        if existing is None:
             # Purged between our insert attempt and the read: extremely unlikely; claim it again.
             return await self.begin(key, team_id, user_id, kind, request)
-        return _operation(row, owned=bool(inserted))
+        return _operation(existing, owned=False)
 
     async def get(self, key: str) -> Operation | None:
-        async with self._db.session() as session:
-            row = await session.get(OperationRow, key)
+        async with self._db.reading() as connection:
+            row = (await connection.execute(select(*_COLUMNS).where(_TABLE.c.key == key))).one_or_none()
         return None if row is None else _operation(row, owned=False)
 
     async def finish(self, key: str, result: dict[str, Any] | None = None) -> bool:
@@ -104,23 +109,22 @@ class OperationStore:
     async def _close(
         self, key: str, *, status: str, result: dict[str, Any] | None, error: str | None
     ) -> bool:
-        async with self._db.session() as session:
-            outcome = await session.execute(
-                update(OperationRow)
-                .where(OperationRow.key == key, OperationRow.status == STARTED)
+        async with self._db.transaction() as connection:
+            outcome = await connection.execute(
+                update(_TABLE)
+                .where(_TABLE.c.key == key, _TABLE.c.status == STARTED)
                 .values(status=status, result=result, error=error, updated_at=self._clock.now())
             )
-            await session.commit()
-        return bool(outcome.rowcount)  # type: ignore[attr-defined]
+        return bool(outcome.rowcount)
 
     async def list_started(self, older_than: timedelta = timedelta(0)) -> list[Operation]:
         """Work begun but never finished (e.g. the process was killed), oldest first."""
         cutoff = self._clock.now() - older_than
-        async with self._db.session() as session:
-            rows = await session.scalars(
-                select(OperationRow)
-                .where(OperationRow.status == STARTED, OperationRow.updated_at <= cutoff)
-                .order_by(OperationRow.created_at)
+        async with self._db.transaction() as connection:
+            rows = await connection.execute(
+                select(*_COLUMNS)
+                .where(_TABLE.c.status == STARTED, _TABLE.c.updated_at <= cutoff)
+                .order_by(_TABLE.c.created_at)
             )
             return [_operation(row, owned=False) for row in rows]
 
