@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -58,10 +60,12 @@ def create_app(
 
             socket_handler = AsyncSocketModeHandler(slack_app, settings.slack_app_token.get_secret_value())
             await socket_handler.connect_async()  # type: ignore[no-untyped-call]
+        housekeeping = asyncio.create_task(keep_tidy(services), name="housekeeping")
         logger.info("webex-bot ready")
         try:
             yield
         finally:
+            housekeeping.cancel()
             if socket_handler is not None:
                 await socket_handler.close_async()  # type: ignore[no-untyped-call]
             cut = await services.work.drain(SHUTDOWN_GRACE_SECONDS)
@@ -142,6 +146,21 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+
+
+HOUSEKEEPING_INTERVAL_SECONDS = 3600
+
+
+async def keep_tidy(services: Services, interval: float = HOUSEKEEPING_INTERVAL_SECONDS) -> None:
+    """Hourly: drop used or expired sign-in attempts and old finished command records."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            states = await services.states.purge(older_than=timedelta(days=1))
+            operations = await services.operations.purge(older_than=timedelta(days=7))
+            logger.info("housekeeping removed %s sign-in attempts and %s command records", states, operations)
+        except Exception:
+            logger.warning("housekeeping could not reach the database; will try again", exc_info=True)
 
 
 async def announce_link(router: CommandRouter, services: Services, linked: Linked) -> None:
