@@ -375,8 +375,15 @@ class MeetingService:
 
     # -- every Webex call goes through here: a fresh token, one refresh and one retry on rejection
 
-    async def _call(self, team_id: str, user_id: str, call: Callable[[WebexCredentials], Awaitable[T]]) -> T:
-        link = await self._tokens.link_with_fresh_token(team_id, user_id)
+    async def _call(
+        self,
+        team_id: str,
+        user_id: str,
+        call: Callable[[WebexCredentials], Awaitable[T]],
+        link: Link | None = None,
+    ) -> T:
+        """`link`, when given, is one just fetched for calls made together (one lookup, not one each)."""
+        link = link or await self._tokens.link_with_fresh_token(team_id, user_id)
         try:
             return await call(_credentials(link))
         except AccessTokenInvalid:
@@ -521,10 +528,11 @@ class MeetingService:
         """The meeting and its links. With the `draft` it was made from, a meeting that exists is never
         reported as a failure: what Webex will not tell right now is filled in from the draft or left out."""
         key = stored.meeting_key
+        link = await self._tokens.link_with_fresh_token(team_id, user_id)
         outcomes = await asyncio.gather(
-            self._call(team_id, user_id, lambda creds: self._webex.get_meeting(creds, key)),
-            self._call(team_id, user_id, lambda creds: self._webex.join_url(creds, key)),
-            self._call(team_id, user_id, lambda creds: self._webex.host_url(creds, key)),
+            self._call(team_id, user_id, lambda creds: self._webex.get_meeting(creds, key), link),
+            self._call(team_id, user_id, lambda creds: self._webex.join_url(creds, key), link),
+            self._call(team_id, user_id, lambda creds: self._webex.host_url(creds, key), link),
             return_exceptions=True,
         )
         meeting, join, host = outcomes
@@ -598,6 +606,24 @@ class MeetingService:
                 creds, key, attendee_name=name or None, attendee_email=email or None
             ),
         )
+
+    async def join_urls(self, team_id: str, user_id: str, meeting_keys: tuple[str, ...]) -> dict[str, str]:
+        """Join links for a list, asked for together; a meeting whose link Webex will not give gets ""."""
+        if not meeting_keys:
+            return {}
+        link = await self._tokens.link_with_fresh_token(team_id, user_id)
+
+        async def one(key: str) -> str:
+            try:
+                return await self._call(
+                    team_id, user_id, lambda creds: self._webex.join_url(creds, key), link
+                )
+            except WebexError as error:
+                log.warning("no join link for meeting %s: %s", key, error)
+                return ""
+
+        urls = await asyncio.gather(*(one(key) for key in meeting_keys))
+        return dict(zip(meeting_keys, urls, strict=True))
 
     async def host_url(self, team_id: str, user_id: str, meeting_key: str) -> str:
         key = check_meeting_key(meeting_key)

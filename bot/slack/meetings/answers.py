@@ -126,18 +126,10 @@ async def send_scheduled(
 async def join_urls(
     services: Services, team_id: str, user_id: str, meetings: tuple[Meeting, ...]
 ) -> dict[str, str]:
-    """Join links for a list; a meeting whose link cannot be had just shows no Join button."""
-
-    async def one(meeting: Meeting) -> tuple[str, str]:
-        try:
-            return meeting.meeting_key, await services.meetings.join_url(
-                team_id, user_id, meeting.meeting_key
-            )
-        except Exception:  # a missing link must not hide the whole list
-            logger.warning("no join link for meeting %s", meeting.meeting_key, exc_info=True)
-            return meeting.meeting_key, ""
-
-    return dict(await asyncio.gather(*(one(m) for m in meetings if m.end > services.clock.now())))
+    """Join links for the meetings of a list that are not over; one without a link shows no Join button."""
+    now = services.clock.now()
+    keys = tuple(m.meeting_key for m in meetings if m.end > now)
+    return await services.meetings.join_urls(team_id, user_id, keys)
 
 
 async def list_message(
