@@ -41,7 +41,7 @@ class TokenRefresher(Protocol):
 
 
 def with_site_prefix(refresh_token: str, site: str) -> str:
-    """The refresh token as Webex describes it, `{site}_...`, whether or not the server already added it."""
+    """The refresh token as Webex describes it, `{site}_...`, without doubling a prefix already there."""
     if not site or refresh_token.casefold().startswith(f"{site.casefold()}_"):
         return refresh_token
     return f"{site}_{refresh_token}"
@@ -153,7 +153,7 @@ class TokenService:
     async def _spend_refresh_token(self, turn: RefreshTurn, link: Link) -> Link | None:
         started = self._clock.now()
         try:
-            grant = await self._oauth.refresh(with_site_prefix(link.refresh_token, link.site))
+            grant = await self._refresh_in_either_form(link)
         except InvalidGrant:
             await turn.expire()
             logger.info(
@@ -181,6 +181,17 @@ class TokenService:
         stored = await turn.store(_new_tokens(grant, link, started))
         logger.info("access token refreshed team=%s user=%s", link.team_id, link.user_id)
         return stored
+
+    async def _refresh_in_either_form(self, link: Link) -> TokenGrant:
+        # Webex documents refresh tokens as `{site}_...`, but some servers issue them bare. The form
+        # the server issued comes first; the prefixed one is tried only if that is refused.
+        try:
+            return await self._oauth.refresh(link.refresh_token)
+        except InvalidGrant:
+            prefixed = with_site_prefix(link.refresh_token, link.site)
+            if prefixed == link.refresh_token:
+                raise
+        return await self._oauth.refresh(prefixed)
 
     async def disconnect(self, team_id: str, user_id: str) -> Link | None:
         """Delete the user's link and pending connect attempts; the link that was removed, if any."""

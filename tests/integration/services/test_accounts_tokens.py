@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -27,12 +28,15 @@ class CountingOAuth:
         self.error: Exception | None = None
         self.refresh_expires_in: int | None = None
         self.new_refresh_token = True
+        self.accepts: Callable[[str], bool] = lambda refresh_token: True
 
     async def refresh(self, refresh_token: str) -> TokenGrant:
         self.calls.append(refresh_token)
         await asyncio.sleep(self.delay)
         if self.error is not None:
             raise self.error
+        if not self.accepts(refresh_token):
+            raise InvalidGrant("invalid_grant", "The refresh token is invalid, expired or revoked")
         n = len(self.calls)
         return TokenGrant(
             access_token=f"access-after-{n}",
@@ -201,18 +205,58 @@ async def test_no_link_is_not_linked(tokens: TokenService) -> None:
         await tokens.refresh_after_rejection("T1", "U1", "whatever")
 
 
-async def test_the_site_prefix_is_sent_whether_or_not_the_server_added_it(
+async def test_a_bare_refresh_token_is_sent_as_issued_to_a_server_that_issued_it_bare(
     tokens: TokenService, links: LinkStore, oauth: CountingOAuth, clock: FakeClock
 ) -> None:
     oauth.new_refresh_token = False  # the server hands back the token it was given
     oauth.refresh_expires_in = 86400
+    oauth.accepts = lambda refresh_token: refresh_token == "bare-refresh"
     await linked(links, clock, expires_in=timedelta(hours=2), refresh_token="bare-refresh")
     clock.advance(timedelta(hours=3))
     first = await tokens.link_with_fresh_token("T1", "U1")
+    assert oauth.calls == ["bare-refresh"]
+    assert first.refresh_expires_at == START + timedelta(hours=3, days=1)
+
+
+async def test_a_bare_refresh_token_gets_the_site_prefix_when_the_server_wants_it(
+    tokens: TokenService, links: LinkStore, oauth: CountingOAuth, clock: FakeClock
+) -> None:
+    oauth.new_refresh_token = False
+    oauth.accepts = lambda refresh_token: refresh_token == "sandbox_bare-refresh"
+    await linked(links, clock, expires_in=timedelta(hours=2), refresh_token="bare-refresh")
+    clock.advance(timedelta(hours=3))
+    link = await tokens.link_with_fresh_token("T1", "U1")
+    assert oauth.calls == ["bare-refresh", "sandbox_bare-refresh"]
+    assert link.access_token == "access-after-2" and link.status == "active"
+    # The form that worked is what is stored now, so the next refresh takes one request.
+    assert link.refresh_token == "sandbox_bare-refresh"
     clock.advance(timedelta(hours=3))
     await tokens.link_with_fresh_token("T1", "U1")
-    assert oauth.calls == ["sandbox_bare-refresh", "sandbox_bare-refresh"]
-    assert first.refresh_expires_at == START + timedelta(hours=3, days=1)
+    assert oauth.calls[2:] == ["sandbox_bare-refresh"]
+
+
+async def test_a_prefixed_refresh_token_is_never_prefixed_again(
+    tokens: TokenService, links: LinkStore, oauth: CountingOAuth, clock: FakeClock
+) -> None:
+    oauth.accepts = lambda refresh_token: False
+    await linked(links, clock, expires_in=timedelta(hours=2), refresh_token="sandbox_refresh-1")
+    clock.advance(timedelta(hours=3))
+    with pytest.raises(LinkExpired):
+        await tokens.link_with_fresh_token("T1", "U1")
+    assert oauth.calls == ["sandbox_refresh-1"]
+
+
+async def test_a_bare_refresh_token_refused_in_both_forms_expires_the_link(
+    tokens: TokenService, links: LinkStore, oauth: CountingOAuth, clock: FakeClock
+) -> None:
+    oauth.accepts = lambda refresh_token: False
+    await linked(links, clock, expires_in=timedelta(hours=2), refresh_token="bare-refresh")
+    clock.advance(timedelta(hours=3))
+    with pytest.raises(LinkExpired):
+        await tokens.link_with_fresh_token("T1", "U1")
+    assert oauth.calls == ["bare-refresh", "sandbox_bare-refresh"]
+    stored = await links.get("T1", "U1")
+    assert stored is not None and stored.expired
 
 
 async def test_refresh_keeps_the_refresh_expiry_when_the_server_says_nothing(

@@ -1,4 +1,4 @@
-"""The refresh token's site prefix: added when the server left it out, never doubled."""
+"""The refresh token's site prefix, `{site}_`: added when missing, never doubled."""
 
 from __future__ import annotations
 
