@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -247,9 +248,7 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
             user_id=user_id,
             form=_form_from_pending(pending),
             context=context,
-            key=str(
-                pending.get("key") or f"schedule:{team_id}:{user_id}:resumed:{datetime.now().timestamp()}"
-            ),
+            key=str(pending.get("key") or f"schedule:{team_id}:{user_id}:resumed:{secrets.token_hex(8)}"),
         )
 
     app.view(blocks.SCHEDULE_VIEW)(on_schedule_submitted)
