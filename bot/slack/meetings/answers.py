@@ -54,6 +54,13 @@ async def invitees_for(
             raise MeetingRequestInvalid(
                 "invitees", f"Slack does not know <@{user_id}>. Pick the person again or type their email."
             ) from None
+        except SlackApiError as error:
+            logger.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
+            raise MeetingRequestInvalid(
+                "invitees",
+                f"Slack did not give me <@{user_id}>'s email just now, so nothing was scheduled. "
+                "Try again in a moment, or type their email address instead.",
+            ) from None
         if not profile.email:
             raise MeetingRequestInvalid(
                 "invitees",

@@ -198,3 +198,21 @@ async def test_now_resumed_after_linking_posts_in_the_channel_and_tells_the_host
         if c.channel == stage.alice.driver.channel_id
     ]
     assert meeting.host_key not in shown_text(public) and button(public.blocks, blocks.JOIN)["url"]
+
+
+async def test_slack_not_telling_an_invitees_email_schedules_nothing_and_says_why(linked: Stage) -> None:
+    form = (await linked.alice.driver.command("schedule", replies=1)).replies[0]
+    linked.alice.driver.standin.fail("users.info", status=500, times=None)
+    done = await linked.alice.driver.submit(
+        form,
+        {
+            blocks.TOPIC: "With Carol",
+            blocks.DATE: "2027-06-01",
+            blocks.TIME: "10:00",
+            blocks.INVITEES: ["U_CAROL"],
+        },
+        replies=1,
+        timeout=10,
+    )
+    assert "email" in shown_text(done.replies[0]) and "nothing was scheduled" in shown_text(done.replies[0])
+    assert linked.emulator.meetings() == []
