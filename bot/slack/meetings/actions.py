@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.services.meetings import ListWindow
+from bot.slack.events import publish_home
 from bot.slack.meetings import answers, blocks, texts
 from bot.slack.meetings.commands import open_schedule_form, read_prefill_value
 from bot.slack.meetings.views import open_edit_form
@@ -59,8 +60,6 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
 
     async def refresh_home(click: Click) -> None:
         if click.from_home:
-            from bot.slack.events import publish_home
-
             await publish_home(router, services, click.team_id, click.user_id)
 
     async def share(click: Click) -> None:
@@ -107,6 +106,7 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
             channel_id=click.channel_id,
             # Saving an edit replaces the card it came from; from a list it answers with a new card.
             response_url="" if click.from_list else click.response_url,
+            from_home=click.from_home,
         )
 
     async def open_form(click: Click) -> None:

@@ -371,6 +371,7 @@ class FormContext:
     meeting_key: str = ""  # the meeting being edited
     response_url: str = ""  # the message to update after an edit
     original_start: int = 0  # the edited meeting's start (Unix time): leaving it alone is always allowed
+    from_home: bool = False  # opened from the Home tab, which is published again after a change
 
     def dumps(self) -> str:
         data: dict[str, str | int] = {
@@ -379,6 +380,7 @@ class FormContext:
             "key": self.meeting_key,
             "response_url": self.response_url,
             "start": self.original_start,
+            "home": 1 if self.from_home else 0,
         }
         text = json.dumps({k: v for k, v in data.items() if v}, separators=(",", ":"))
         if len(text) > PRIVATE_METADATA_LIMIT:
@@ -399,6 +401,7 @@ class FormContext:
             meeting_key=str(data.get("key", "")),
             response_url=str(data.get("response_url", "")),
             original_start=int(data.get("start") or 0) if str(data.get("start") or "0").isdigit() else 0,
+            from_home=bool(data.get("home")),
         )
 
 

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain.meetings import Invitee
 from bot.services.meetings import MeetingEdit, ScheduleInProgress, ScheduleRequest
 from bot.slack.errors import explain
+from bot.slack.events import publish_home
 from bot.slack.meetings import answers, blocks, texts
 from bot.slack.meetings.forms import FormInput, form_errors, read_form
 from bot.slack.replies import DirectReply, Reply, ResponseUrlReply
@@ -59,6 +60,7 @@ async def open_edit_form(
     trigger_id: str | None,
     channel_id: str,
     response_url: str,
+    from_home: bool = False,
 ) -> None:
     """Open a waiting form at once (the trigger lasts 3 s), then fill it from GetMeeting."""
     if not trigger_id:
@@ -83,6 +85,7 @@ async def open_edit_form(
         meeting_key=meeting.meeting_key,
         response_url=response_url,
         original_start=int(meeting.start.timestamp()),
+        from_home=from_home,
     )
     await services.slack.views_update(
         view_id=view_id, view=blocks.edit_modal(meeting, context, services.clock.now())
@@ -227,6 +230,8 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
             details = await services.meetings.details(team_id, user_id, result.meeting.meeting_key)
             text, card = answers.host_card(details, context.user_tz, texts.changed_note(result.changed))
             await reply.send(text, card, replace=bool(context.response_url))
+            if context.from_home:
+                await publish_home(router, services, team_id, user_id)
 
         services.work.spawn(
             router.guarded(

@@ -224,3 +224,25 @@ async def test_link_buttons_are_acknowledged(linked: Stage) -> None:
     for action_id in (blocks.JOIN, blocks.START):
         clicked = await linked.alice.driver.click(card, action_id)
         assert clicked.status == 200
+
+
+async def test_edit_from_the_home_tab_publishes_it_again(linked: Stage) -> None:
+    made = await seed(linked, linked.alice, "Home edit", DAY)
+    home = (await linked.alice.driver.open_home(replies=1)).replies[0]
+    clicked = await linked.alice.driver.click(home, blocks.EDIT, replies=2)
+    form = clicked.replies[1]
+    local = made.meeting.start.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
+    saved = await linked.alice.driver.submit(
+        form,
+        {
+            blocks.TOPIC: "Home edit renamed",
+            blocks.DATE: local.strftime("%Y-%m-%d"),
+            blocks.TIME: local.strftime("%H:%M"),
+            blocks.DURATION: "30",
+        },
+    )
+    republished = await linked.alice.driver.standin.wait_for(
+        lambda c: c.method == "views.publish" and c.seq >= saved.first_seq
+    )
+    assert "Home edit renamed" in shown_text(republished)
+    assert linked.emulator.meeting(made.meeting.meeting_key).conf_name == "Home edit renamed"  # type: ignore[union-attr]
