@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.services.linking import ConnectProblem, Linked
 from bot.slack.app import build_slack_app
 from bot.slack.router import CommandRouter
-from bot.store.database import upgrade
+from bot.store.database import DatabaseUnavailable, upgrade
 from bot.web.pages import page
 
 logger = logging.getLogger(__name__)
@@ -86,6 +86,9 @@ def create_app(
             url = await services().linking.begin(request.path_params["token"])
         except ConnectProblem as problem:
             return page(problem.title, problem.detail, next_step=problem.next_step, ok=False, status_code=400)
+        except DatabaseUnavailable:
+            logger.warning("the connect route cannot reach the database")
+            return database_unavailable_page()
         return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
 
     async def callback(request: Request) -> Response:
@@ -94,6 +97,9 @@ def create_app(
             linked = await services().linking.complete(params)
         except ConnectProblem as problem:
             return page(problem.title, problem.detail, next_step=problem.next_step, ok=False, status_code=400)
+        except DatabaseUnavailable:
+            logger.warning("the OAuth callback cannot reach the database")
+            return database_unavailable_page()
         except Exception:
             logger.exception("the OAuth callback failed")
             return page(
@@ -161,6 +167,16 @@ async def keep_tidy(services: Services, interval: float = HOUSEKEEPING_INTERVAL_
             logger.info("housekeeping removed %s sign-in attempts and %s command records", states, operations)
         except Exception:
             logger.warning("housekeeping could not reach the database; will try again", exc_info=True)
+
+
+def database_unavailable_page() -> Response:
+    return page(
+        "webex-bot is briefly unavailable",
+        "webex-bot cannot reach its database right now, so nothing was linked.",
+        next_step="Wait a minute, then click the Connect Webex button in Slack again.",
+        ok=False,
+        status_code=503,
+    )
 
 
 async def announce_link(router: CommandRouter, services: Services, linked: Linked) -> None:
