@@ -74,7 +74,8 @@ async def test_rotating_keys_keeps_every_link_working(
     env = bot_env(linked.bot.settings, TOKEN_KEYS=f"{new_key},{old_key}")
     status, out, err = await run_cli("db", "reencrypt", env=env, cwd=tmp_path)
     assert status == 0, err
-    assert re.search(r"re-encrypted the tokens of [2-9] links", out), out
+    rewritten = re.search(r"re-encrypted (?:the tokens of )?(\d+)", out)
+    assert rewritten and int(rewritten.group(1)) >= 2, out
     rows = await every_row(linked.bot)
     only_new = TokenCipher([new_key])
     for row in rows["webex_links"]:
