@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     oauth_state_ttl_seconds: int = Field(default=600, ge=60, le=3600)
     connect_link_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    shutdown_grace_seconds: float = Field(
+        default=25.0,
+        ge=0,
+        le=300,
+        description="On SIGTERM, how long commands in flight may take to finish before they are cut short",
+    )
 
     @field_validator("token_keys", mode="before")
     @classmethod

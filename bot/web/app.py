@@ -25,7 +25,6 @@ from bot.web.pages import page
 
 logger = logging.getLogger(__name__)
 
-SHUTDOWN_GRACE_SECONDS = 25.0
 
 ServicesFactory = Callable[[Settings], Awaitable[Services]]
 
@@ -68,7 +67,7 @@ def create_app(
             housekeeping.cancel()
             if socket_handler is not None:
                 await socket_handler.close_async()  # type: ignore[no-untyped-call]
-            cut = await services.work.drain(SHUTDOWN_GRACE_SECONDS)
+            cut = await services.work.drain(settings.shutdown_grace_seconds)
             if cut:
                 logger.warning("shut down with %s commands cut short; their users were told", cut)
             await services.close()
