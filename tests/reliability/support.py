@@ -133,6 +133,9 @@ class TcpProxy:
 REPO = Path(__file__).resolve().parents[2]
 
 
+SETTING_PREFIXES = ("SLACK_", "WEBEX_", "TOKEN_", "DATABASE_", "PUBLIC_", "LOG_", "EMAIL_", "SHUTDOWN_")
+
+
 def bot_env(settings: Any, **extra: str) -> dict[str, str]:
     """The environment that configures `python -m bot.cli` exactly as `settings` does."""
     import os
@@ -140,7 +143,9 @@ def bot_env(settings: Any, **extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("SLACK_", "WEBEX_", "TOKEN_", "DATABASE_", "PUBLIC_", "LOG_", "EMAIL_"))
+        if not key.startswith(
+            ("SLACK_", "WEBEX_", "TOKEN_", "DATABASE_", "PUBLIC_", "LOG_", "EMAIL_", "SHUTDOWN_")
+        )
     }
     env.update(
         PYTHONPATH=str(REPO),
@@ -158,6 +163,7 @@ def bot_env(settings: Any, **extra: str) -> dict[str, str]:
         TOKEN_KEYS=",".join(key.get_secret_value() for key in settings.token_keys),
         EMAIL_MISMATCH_POLICY=str(settings.email_mismatch_policy),
         LOG_LEVEL=settings.log_level,
+        SHUTDOWN_GRACE_SECONDS=str(settings.shutdown_grace_seconds),
     )
     env.update(extra)
     return env
@@ -180,3 +186,65 @@ async def run_cli(*args: str, env: dict[str, str], cwd: Any, timeout: float = 60
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
     assert process.returncode is not None
     return process.returncode, stdout.decode(), stderr.decode()
+
+
+@dataclass
+class BotProcess:
+    """`python -m bot.cli serve` in a process of its own, configured through its environment."""
+
+    process: asyncio.subprocess.Process
+    url: str
+    log: Path
+
+    @property
+    def events_url(self) -> str:
+        return self.url + "/slack/events"
+
+    @classmethod
+    async def start(cls, settings: Any, workdir: Path, *, name: str = "bot", **env: str) -> BotProcess:
+        import sys
+
+        port = int(settings.base_url.rsplit(":", 1)[1])
+        log = workdir / f"{name}.log"
+        with log.open("ab") as output:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+                env=bot_env(settings, **env), cwd=str(workdir), stdout=output, stderr=output,
+            )  # fmt: skip
+        running = cls(process=process, url=f"http://127.0.0.1:{port}", log=log)
+        await running.wait_ready()
+        return running
+
+    async def wait_ready(self, timeout: float = 30) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        async with httpx.AsyncClient(timeout=2) as client:
+            while True:
+                if self.process.returncode is not None:
+                    raise AssertionError(f"the bot exited with {self.process.returncode}: {self.output()}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(self.url + "/readyz")).status_code == 200:
+                        return
+                if asyncio.get_running_loop().time() > deadline:
+                    raise AssertionError(f"the bot never became ready: {self.output()}")
+                await asyncio.sleep(0.1)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def signal(self, number: int) -> None:
+        self.process.send_signal(number)
+
+    async def wait(self, timeout: float = 30) -> int:
+        return await asyncio.wait_for(self.process.wait(), timeout)
+
+    async def close(self) -> None:
+        if self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+
+def free_port() -> int:
+    sock = loopback_socket()
+    port = int(sock.getsockname()[1])
+    sock.close()
+    return port

@@ -1,0 +1,183 @@
+"""The bot process stopped while commands are in flight, as `webex-bot serve` runs in production:
+SIGTERM stops taking requests and finishes (or clearly reports) what was in flight before exiting;
+SIGKILL loses nothing and doubles nothing, and after a restart the user sees what happened."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import httpx
+import pytest
+
+from bot.emulator import Emulator, Fault
+from bot.sandbox import SlackDriver
+from bot.slack import texts
+from bot.slack.meetings import blocks
+from tests.e2e.meetings.conftest import button, shown_text
+from tests.reliability.support import BotProcess, free_port
+from tests.reliability.test_webex_faults import spent
+from tests.support.emulator import ALICE, BOB, approve_consent
+from tests.support.servers import bot_settings
+from tests.support.slack import DriverFactory
+
+pytestmark = pytest.mark.slow
+
+Launch = Callable[..., Awaitable[BotProcess]]
+# uvicorn shuts down gracefully, then re-raises SIGTERM so supervisors see why it stopped.
+STOPPED_BY_SIGTERM = (0, -signal.SIGTERM)
+
+
+@pytest.fixture
+async def launch(
+    emulator_server: Any, slack_standin: Any, database_url: str, tmp_path: Path
+) -> AsyncIterator[Launch]:
+    """`await launch(**settings)` -> a running `webex-bot serve`; `launch(settings=...)` restarts one."""
+    started: list[BotProcess] = []
+
+    async def start(settings: Any = None, **overrides: Any) -> BotProcess:
+        if settings is None:
+            overrides.setdefault("webex_timeout_seconds", 5)
+            settings = bot_settings(
+                port=free_port(),
+                emulator_url=emulator_server.url,
+                slack_url=slack_standin.url,
+                database_url=database_url,
+                **overrides,
+            )
+        process = await BotProcess.start(settings, tmp_path, name=f"bot-{len(started)}")
+        process.settings = settings  # type: ignore[attr-defined]
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        await process.close()
+
+
+async def link(driver: SlackDriver, email: str) -> None:
+    exchange = await driver.command("connect", replies=1)
+    url = button(exchange.replies[0].blocks, "connect_webex")["url"]
+    async with httpx.AsyncClient(timeout=10) as browser:
+        start = await browser.get(url, follow_redirects=False)
+        done = await browser.get(await approve_consent(browser, start.headers["location"], user=email))
+    assert done.status_code == 200, done.text[:300]
+
+
+def topics(emulator: Emulator) -> list[str]:
+    return sorted(meeting.conf_name for meeting in emulator.meetings())
+
+
+async def test_sigterm_finishes_commands_in_flight_and_takes_no_new_ones(
+    launch: Launch, slack_driver: DriverFactory, emulator: Emulator
+) -> None:
+    bot = await launch(shutdown_grace_seconds=20)
+    alice = slack_driver(bot.events_url, user_id="U_ALICE")
+    bob = slack_driver(bot.events_url, user_id="U_BOB")
+    await link(alice, ALICE)
+    await link(bob, BOB)
+    slow = emulator.add_fault(Fault.latency(1.5, operation="CreateMeeting", count=2))
+    first = await alice.command("schedule Finish me tomorrow 3pm")
+    second = await bob.command("schedule Me too tomorrow 4pm")
+    await spent(emulator, slow)
+
+    bot.signal(signal.SIGTERM)
+    await asyncio.sleep(0.3)
+    lists_before = len(emulator.xml_requests("LstsummaryMeeting"))
+    late = slack_driver(bot.events_url, user_id="U_ALICE")  # a new connection, as Slack would open
+    try:
+        refused = await late.command("list")
+    except aiohttp.ClientError:
+        pass  # no longer listening: Slack shows its own "did not respond" and nothing runs
+    else:
+        assert refused.ack_text == texts.SHUTTING_DOWN, refused.text
+
+    for driver, exchange, topic in ((alice, first, "Finish me"), (bob, second, "Me too")):
+        [answer] = await driver.wait_replies(exchange, 1, timeout=10)
+        assert "Scheduled" in shown_text(answer) and topic in shown_text(answer)
+    assert await bot.wait(20) in STOPPED_BY_SIGTERM
+    assert "Application shutdown complete" in bot.output()
+    assert topics(emulator) == ["Finish me", "Me too"]
+    assert len(emulator.xml_requests("LstsummaryMeeting")) == lists_before
+
+
+async def test_sigterm_reports_what_it_could_not_finish_in_time(
+    launch: Launch, slack_driver: DriverFactory, emulator: Emulator
+) -> None:
+    bot = await launch(shutdown_grace_seconds=1, webex_timeout_seconds=10)
+    alice = slack_driver(bot.events_url, user_id="U_ALICE")
+    await link(alice, ALICE)
+    stuck = emulator.add_fault(Fault.hang(operation="CreateMeeting", count=1, seconds=8))
+    exchange = await alice.command("schedule Cut short tomorrow 3pm")
+    await spent(emulator, stuck)
+
+    bot.signal(signal.SIGTERM)
+    [answer] = await alice.wait_replies(exchange, 1, timeout=10)
+    assert shown_text(answer) == texts.CUT_SHORT  # "may or may not have happened. Check with /webex list"
+    assert await bot.wait(15) in STOPPED_BY_SIGTERM
+    assert "cut short" in bot.output()
+    assert topics(emulator) == []
+
+
+async def test_sigkill_then_restart_doubles_nothing_and_shows_what_happened(
+    launch: Launch, slack_driver: DriverFactory, emulator: Emulator
+) -> None:
+    bot = await launch()
+    alice = slack_driver(bot.events_url, user_id="U_ALICE")
+    await link(alice, ALICE)
+    slow = emulator.add_fault(Fault.latency(1.0, operation="CreateMeeting", count=1))
+    await alice.command("schedule Killed midway tomorrow 3pm")
+    await spent(emulator, slow)
+    bot.signal(signal.SIGKILL)
+    assert await bot.wait(10) == -signal.SIGKILL
+    for _ in range(100):  # Webex goes on with the request the dead bot sent
+        if emulator.meetings():
+            break
+        await asyncio.sleep(0.05)
+
+    again = await launch(settings=bot.settings)  # type: ignore[attr-defined]
+    alice = slack_driver(again.events_url, user_id="U_ALICE")
+    listed = await alice.command("list", replies=1)
+    assert shown_text(listed.replies[0]).count("Killed midway") >= 1
+    await asyncio.sleep(0.5)
+    assert topics(emulator) == ["Killed midway"]
+
+
+@pytest.mark.xfail(
+    reason="a command record left 'started' by a killed process blocks its request for good: the resubmitted "
+    "form gets no answer at all (bot/services/meetings.py, bot/slack/meetings/views.py); requested in "
+    "/work/plan/requests.md [reliability]",
+    strict=True,
+)
+async def test_a_form_resubmitted_after_sigkill_answers_with_the_meeting_not_a_second_one(
+    launch: Launch, slack_driver: DriverFactory, emulator: Emulator
+) -> None:
+    bot = await launch()
+    alice = slack_driver(bot.events_url, user_id="U_ALICE")
+    await link(alice, ALICE)
+    opened = await alice.command("schedule")
+    form = await alice.standin.wait_for(lambda c: c.method == "views.open" and c.seq >= opened.first_seq)
+    values = {blocks.TOPIC: "Submitted twice", blocks.DATE: "2027-04-04", blocks.TIME: "10:00"}
+    slow = emulator.add_fault(Fault.latency(1.0, operation="CreateMeeting", count=1))
+    await alice.submit(form, values)
+    await spent(emulator, slow)
+    bot.signal(signal.SIGKILL)
+    await bot.wait(10)
+    for _ in range(100):
+        if emulator.meetings():
+            break
+        await asyncio.sleep(0.05)
+
+    again = await launch(settings=bot.settings)  # type: ignore[attr-defined]
+    alice = slack_driver(again.events_url, user_id="U_ALICE")
+    # The person presses Submit again on the same form (Slack kept it open: the bot never answered).
+    retried = await alice.submit(form, values)
+    answer = await alice.standin.wait_for(
+        lambda c: c.seq >= retried.first_seq and c.is_reply and "Submitted twice" in shown_text(c), timeout=5
+    )
+    [meeting] = emulator.meetings()
+    assert str(meeting.key) in shown_text(answer), shown_text(answer)
