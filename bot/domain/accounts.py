@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 
@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 class TokenGrant:
     """What the Webex token endpoint answered (either grant). Only the first three are certain."""
 
-    access_token: str
-    refresh_token: str
+    # Secrets stay out of repr, so logging a grant or a link never prints a token.
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
     expires_in: int
     refresh_expires_in: int | None = None
     scopes: tuple[str, ...] = ()
@@ -30,8 +31,8 @@ class Link:
     webex_id: str
     email: str
     scopes: tuple[str, ...]
-    access_token: str
-    refresh_token: str
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
     access_expires_at: datetime  # aware, UTC
     refresh_expires_at: datetime | None
     created_at: datetime
