@@ -3,14 +3,19 @@ for PostgreSQL (`@pytest.mark.parametrize("database_backend", ["postgresql"], in
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.e2e.meetings.conftest import Person, Stage
+from bot.sandbox import SlackDriver
+from tests.e2e.meetings.conftest import Person, Stage, button
+from tests.reliability.support import BotProcess, free_port
 from tests.support.database import POSTGRES_HINT, postgres_server_url
-from tests.support.emulator import ALICE, BOB
-from tests.support.servers import BotFactory
+from tests.support.emulator import ALICE, BOB, approve_consent
+from tests.support.servers import BotFactory, bot_settings
 from tests.support.slack import DriverFactory
 
 
@@ -44,7 +49,55 @@ async def stage(bot_factory: BotFactory, slack_driver: DriverFactory, emulator_s
 
 @pytest.fixture
 async def linked(stage: Stage) -> Stage:
-    """Alice and Bob have linked their Webex accounts."""
-    await stage.link(stage.alice)
-    await stage.link(stage.bob)
+    """Alice and Bob have linked their Webex accounts (and have been told so, so no later reply is that)."""
+    for person in (stage.alice, stage.bob):
+        await stage.link(person)
+        await linked_message(person.driver)
     return stage
+
+
+async def linked_message(driver: SlackDriver) -> None:
+    await driver.standin.wait_for(
+        lambda c: (
+            c.method == "chat.postMessage" and c.audience == driver.user_id and "is linked" in (c.text or "")
+        )
+    )
+
+
+Launch = Callable[..., Awaitable[BotProcess]]
+
+
+@pytest.fixture
+async def launch(
+    emulator_server: Any, slack_standin: Any, database_url: str, tmp_path: Path
+) -> AsyncIterator[Launch]:
+    """`await launch(**settings)` -> a running `webex-bot serve`; `launch(settings=...)` restarts one."""
+    started: list[BotProcess] = []
+
+    async def start(settings: Any = None, *, port: int | None = None, **overrides: Any) -> BotProcess:
+        if settings is None:
+            overrides.setdefault("webex_timeout_seconds", 5)
+            settings = bot_settings(
+                port=free_port(),
+                emulator_url=emulator_server.url,
+                slack_url=slack_standin.url,
+                database_url=database_url,
+                **overrides,
+            )
+        process = await BotProcess.start(settings, tmp_path, name=f"bot-{len(started)}", port=port)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        await process.close()
+
+
+async def link(driver: SlackDriver, email: str) -> None:
+    exchange = await driver.command("connect", replies=1)
+    url = button(exchange.replies[0].blocks, "connect_webex")["url"]
+    async with httpx.AsyncClient(timeout=10) as browser:
+        start = await browser.get(url, follow_redirects=False)
+        done = await browser.get(await approve_consent(browser, start.headers["location"], user=email))
+    assert done.status_code == 200, done.text[:300]
+    await linked_message(driver)

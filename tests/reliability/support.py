@@ -195,23 +195,27 @@ class BotProcess:
     process: asyncio.subprocess.Process
     url: str
     log: Path
+    settings: Any = None
 
     @property
     def events_url(self) -> str:
         return self.url + "/slack/events"
 
     @classmethod
-    async def start(cls, settings: Any, workdir: Path, *, name: str = "bot", **env: str) -> BotProcess:
+    async def start(
+        cls, settings: Any, workdir: Path, *, name: str = "bot", port: int | None = None, **env: str
+    ) -> BotProcess:
+        """Serve on `port`: by default PUBLIC_BASE_URL's (processes behind one URL each get their own)."""
         import sys
 
-        port = int(settings.base_url.rsplit(":", 1)[1])
+        port = port or int(settings.base_url.rsplit(":", 1)[1])
         log = workdir / f"{name}.log"
         with log.open("ab") as output:
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
                 env=bot_env(settings, **env), cwd=str(workdir), stdout=output, stderr=output,
             )  # fmt: skip
-        running = cls(process=process, url=f"http://127.0.0.1:{port}", log=log)
+        running = cls(process=process, url=f"http://127.0.0.1:{port}", log=log, settings=settings)
         await running.wait_ready()
         return running
 

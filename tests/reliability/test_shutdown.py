@@ -6,66 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
-from typing import Any
 
 import aiohttp
-import httpx
 import pytest
 
 from bot.emulator import Emulator, Fault
-from bot.sandbox import SlackDriver
 from bot.slack import texts
 from bot.slack.meetings import blocks
-from tests.e2e.meetings.conftest import button, shown_text
-from tests.reliability.support import BotProcess, free_port
+from tests.e2e.meetings.conftest import shown_text
+from tests.reliability.conftest import Launch, link
 from tests.reliability.test_webex_faults import spent
-from tests.support.emulator import ALICE, BOB, approve_consent
-from tests.support.servers import bot_settings
+from tests.support.emulator import ALICE, BOB
 from tests.support.slack import DriverFactory
 
 pytestmark = pytest.mark.slow
 
-Launch = Callable[..., Awaitable[BotProcess]]
 # uvicorn shuts down gracefully, then re-raises SIGTERM so supervisors see why it stopped.
 STOPPED_BY_SIGTERM = (0, -signal.SIGTERM)
-
-
-@pytest.fixture
-async def launch(
-    emulator_server: Any, slack_standin: Any, database_url: str, tmp_path: Path
-) -> AsyncIterator[Launch]:
-    """`await launch(**settings)` -> a running `webex-bot serve`; `launch(settings=...)` restarts one."""
-    started: list[BotProcess] = []
-
-    async def start(settings: Any = None, **overrides: Any) -> BotProcess:
-        if settings is None:
-            overrides.setdefault("webex_timeout_seconds", 5)
-            settings = bot_settings(
-                port=free_port(),
-                emulator_url=emulator_server.url,
-                slack_url=slack_standin.url,
-                database_url=database_url,
-                **overrides,
-            )
-        process = await BotProcess.start(settings, tmp_path, name=f"bot-{len(started)}")
-        process.settings = settings  # type: ignore[attr-defined]
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        await process.close()
-
-
-async def link(driver: SlackDriver, email: str) -> None:
-    exchange = await driver.command("connect", replies=1)
-    url = button(exchange.replies[0].blocks, "connect_webex")["url"]
-    async with httpx.AsyncClient(timeout=10) as browser:
-        start = await browser.get(url, follow_redirects=False)
-        done = await browser.get(await approve_consent(browser, start.headers["location"], user=email))
-    assert done.status_code == 200, done.text[:300]
 
 
 def topics(emulator: Emulator) -> list[str]:
@@ -139,7 +96,7 @@ async def test_sigkill_then_restart_doubles_nothing_and_shows_what_happened(
             break
         await asyncio.sleep(0.05)
 
-    again = await launch(settings=bot.settings)  # type: ignore[attr-defined]
+    again = await launch(settings=bot.settings)
     alice = slack_driver(again.events_url, user_id="U_ALICE")
     listed = await alice.command("list", replies=1)
     assert shown_text(listed.replies[0]).count("Killed midway") >= 1
@@ -172,7 +129,7 @@ async def test_a_form_resubmitted_after_sigkill_answers_with_the_meeting_not_a_s
             break
         await asyncio.sleep(0.05)
 
-    again = await launch(settings=bot.settings)  # type: ignore[attr-defined]
+    again = await launch(settings=bot.settings)
     alice = slack_driver(again.events_url, user_id="U_ALICE")
     # The person presses Submit again on the same form (Slack kept it open: the bot never answered).
     retried = await alice.submit(form, values)
