@@ -83,3 +83,16 @@ def test_start_up_with_a_bad_setting_prints_one_line_and_exits_2(tmp_path: Path)
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert "TOKEN_KEYS is missing" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_socket_mode_without_an_app_token_says_so(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "socket"],
+        env={**GOOD, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=str(tmp_path),
+    )
+    assert result.returncode == 2
+    assert "SLACK_APP_TOKEN is missing" in result.stderr and "Traceback" not in result.stderr
