@@ -325,6 +325,21 @@ class Emulator:
         summary = await self._call("GET", "")
         return int(summary["counters"]["token_refreshes"])
 
+    async def clear_requests(self) -> None:
+        await self._call("DELETE", "/requests")
+
+    async def refreshes_for(self, user: str) -> int:
+        """Successful refresh_token grants for `user` in the request log (cleared at the start of a run)."""
+        data = await self._call("GET", "/requests")
+        return sum(
+            1
+            for entry in data["requests"]
+            if entry["endpoint"] == "token"
+            and "refresh" in entry["operation"]
+            and entry["user"].lower() == user.lower()
+            and entry["outcome"] == "ok"
+        )
+
     async def meeting_topics(self) -> list[str]:
         data = await self._call("GET", f"/meetings?site={SITE}")
         return [meeting["topic"] for meeting in data["meetings"]]
@@ -383,6 +398,7 @@ class Side:
     meetings_duplicated: int | None = None
     token_refreshes: int | None = None
     cpu_ms_by_thread: dict[str, float] = field(default_factory=dict)
+    load_average: tuple[float, float] = (0.0, 0.0)
     error_samples: list[str] = field(default_factory=list)
 
 
@@ -704,6 +720,17 @@ class Bench:
 
     # -- runs
 
+    async def wait_idle(self, target: Target, timeout: float = 120.0) -> None:
+        """Wait until the bot has no command in flight, so one run's leftovers never count in the next."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            with contextlib.suppress(aiohttp.ClientError, ValueError):
+                async with self.http.get(f"{target.base}/readyz") as response:
+                    if response.status == 200 and (await response.json()).get("in_flight", 0) == 0:
+                        return
+            await asyncio.sleep(0.1)
+        print(f"  warning: {target.name} still had commands in flight after {timeout:.0f} s", flush=True)
+
     async def run(
         self,
         target: Target,
@@ -715,12 +742,15 @@ class Bench:
         with_answers: bool,
         rate: float | None = None,
     ) -> Side:
+        if with_answers:
+            await self.wait_idle(target)
         requests, samples = await asyncio.to_thread(
             build_requests, self.signer, self.standin, users, count, f"{label}-{target.name}"
         )
         await asyncio.to_thread(self.standin.new_calls)
         refreshes_before = await self.emulator.token_refreshes() if with_answers else 0
         meetings_before = set(await self.emulator.meeting_topics()) if with_answers else set()
+        load_before = os.getloadavg()[0]
         cpu_before, threads_before = cpu_seconds(target.pid), thread_cpu(target.pid)
         start, end = await fire(self.http, target.url, requests, samples, concurrency, rate)
         if with_answers:
@@ -728,6 +758,8 @@ class Bench:
         cpu_after, threads_after = cpu_seconds(target.pid), thread_cpu(target.pid)
         side = summarize(samples, start, end, cpu_after - cpu_before, target.pid, with_answers=with_answers)
         side.cpu_ms_by_thread = thread_split(threads_before, threads_after, count)
+        # Other work on the machine skews latency more than CPU per command; keep it with the figures.
+        side.load_average = (round(load_before, 2), round(os.getloadavg()[0], 2))
         if with_answers:
             topics = [t for t in await self.emulator.meeting_topics() if t not in meetings_before]
             wanted = {s.topic for s in samples}
@@ -767,8 +799,12 @@ class Bench:
         print(f"  expired token: {count} commands at once by one user ...", flush=True)
         await self.emulator.latency(self.plan.steady_latency)
         # Every access token the emulator issued so far is now past its two hours; refresh tokens live on.
+        await self.wait_idle(bot)
         await self.emulator.advance(ACCESS_TOKEN_LIFETIME_SECONDS + 120)
+        await self.emulator.clear_requests()
         side = await self.run(bot, [self.solo], count, count, "expired", with_answers=True)
+        # Only this user's grants: another user's command still in flight could refresh too.
+        side.token_refreshes = await self.emulator.refreshes_for(self.email(self.solo))
         self.results["runs"].setdefault(bot.name, {})["expired_token"] = {"bot": asdict(side)}
 
     async def pass_for(self, transport: str, baseline: Target, first: bool) -> None:

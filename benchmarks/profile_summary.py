@@ -53,7 +53,9 @@ def main() -> int:
             ("EpollSelector.select", "_connection_worker_thread (aiosqlite/core.py:59)")
         ):
             continue
-        if args.main_only and not frames[0].startswith(("_run_module_as_main", "<module>")):
+        # SQLAlchemy's greenlets show as stacks of their own that start inside SQLAlchemy; they run on
+        # the event-loop thread too, so only stacks rooted in threading are other threads.
+        if args.main_only and frames[0].startswith("Thread._bootstrap"):
             continue
         if args.focus and not any(args.focus in frame for frame in frames):
             continue
@@ -64,7 +66,9 @@ def main() -> int:
         leaf[names[-1]] += count
         # The innermost frame of our own code: which of the bot's functions the time is spent under.
         mine = [name for name, frame in zip(names, frames, strict=True) if args.under in frame]
-        own[mine[-1] if mine else "(outside " + args.under + ")"] += count
+        greenlet = not frames[0].startswith(("_run_module_as_main", "<module>", "Thread._bootstrap"))
+        outside = "(SQLAlchemy greenlet, caller not shown)" if greenlet else f"(outside {args.under})"
+        own[mine[-1] if mine else outside] += count
         match = FRAME.match(frames[-1].strip())
         where = (match["file"] if match else "").split("site-packages/")[-1]
         packages[where.split("/", 1)[0] if "/" in where else f"(top-level module) {where}"] += count
