@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from sqlalchemy import inspect, text
 
 from bot.store.crypto import TokenCipher, UndecryptableToken
+from bot.store.database import Database
 from bot.web.app import create_app
 from tests.e2e.accounts.test_connect import connect_button
 from tests.e2e.meetings.conftest import Stage, shown_text
@@ -31,13 +32,19 @@ def one_error_line(stderr: str) -> str:
 
 
 async def every_row(bot: BotServer) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, as stored."""
-    async with bot.services.database.engine.connect() as connection:
-        tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
-        return {
-            table: [tuple(row) for row in (await connection.execute(text(f'SELECT * FROM "{table}"'))).all()]
-            for table in tables
-        }
+    """Every row of every table, as stored (read on a connection of its own: the bot may be stopped)."""
+    database = Database(bot.settings.database_url)
+    try:
+        async with database.engine.connect() as connection:
+            tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+            return {
+                table: [
+                    tuple(row) for row in (await connection.execute(text(f'SELECT * FROM "{table}"'))).all()
+                ]
+                for table in tables
+            }
+    finally:
+        await database.dispose()
 
 
 async def secrets_of(stage: Stage) -> list[str]:
