@@ -2,7 +2,8 @@
 
 Every test drives the real bot (over loopback HTTP, or `webex-bot serve` as a process) through signed Slack
 requests, with the Webex emulator (strict: requests checked against the official XSD) and the Slack
-stand-in; faults come from their fault controls. The matrix, one module per row (what goes wrong -> what is proven):
+stand-in; faults come from their fault controls. The matrix, one module per row
+(what goes wrong -> what is proven):
 
 test_webex_faults
     Webex slow, HTTP 500/502/503, hanging past the client timeout, truncated XML, 429 and Webex-style
