@@ -45,7 +45,12 @@ LIST_PAGE_SIZE = 10
 # After a create timed out, how long to wait before each look for the meeting (seconds): Webex may
 # still be working on the request the bot stopped waiting for.
 RECHECK_PAUSES = (0.0, 0.5, 1.0, 2.0)
-MAX_ATTEMPTS = 5  # of one keyed request (each failed attempt is kept as a record)
+MAX_ATTEMPTS = 5
+# A request still "started" after this long is taken to be abandoned (its process died) and is taken
+# over, looking for its meeting first. Longer than a create can take: the Webex timeout, the looks
+# after it, and the description calls; the composition root may set it from the Webex timeout.
+STALE_AFTER = timedelta(seconds=60)
+RUNNING_POLL_SECONDS = 0.2  # of one keyed request (each failed attempt is kept as a record)
 STARTED, DONE, FAILED = "started", "done", "failed"  # idempotency record states
 
 
@@ -107,6 +112,9 @@ class OperationRecord(Protocol):
     @property
     def result(self) -> dict[str, Any] | None: ...
 
+    @property
+    def updated_at(self) -> datetime: ...
+
 
 class Operations(Protocol):
     """Idempotency records (bot.store.operations.OperationStore): a keyed request runs once."""
@@ -114,6 +122,8 @@ class Operations(Protocol):
     async def begin(
         self, key: str, team_id: str, user_id: str, kind: str, request: dict[str, Any] | None = None
     ) -> OperationRecord: ...
+
+    async def get(self, key: str) -> OperationRecord | None: ...
 
     async def finish(self, key: str, result: dict[str, Any] | None = None) -> bool: ...
 
@@ -163,6 +173,7 @@ class ScheduledMeeting:
     host_url: str = ""
     calendar_url: str = ""
     repeated: bool = False  # this request had already created it (double click, retried delivery)
+    answered_elsewhere: bool = False  # another delivery of the request made it and is showing it
 
 
 @dataclass(frozen=True)
@@ -355,6 +366,13 @@ class _Stored:
         return cls(meeting_key=str(result["meeting_key"]), calendar_url=str(result.get("calendar_url") or ""))
 
 
+@dataclass
+class _HeldLink:
+    """The link one request works with, so its calls do not each look it up again."""
+
+    link: Link | None = None
+
+
 class MeetingService:
     """Schedules and manages a person's Webex meetings with their own linked account."""
 
@@ -366,8 +384,10 @@ class MeetingService:
         clock: Clock,
         *,
         recheck_pauses: tuple[float, ...] = RECHECK_PAUSES,
+        stale_after: timedelta = STALE_AFTER,
     ) -> None:
         self._recheck_pauses = recheck_pauses or (0.0,)
+        self._stale_after = stale_after
         self._tokens = tokens
         self._webex = webex
         self._operations = operations
@@ -380,18 +400,28 @@ class MeetingService:
         team_id: str,
         user_id: str,
         call: Callable[[WebexCredentials], Awaitable[T]],
-        link: Link | None = None,
+        held: _HeldLink | None = None,
     ) -> T:
-        """`link`, when given, is one just fetched for calls made together (one lookup, not one each)."""
-        link = link or await self._tokens.link_with_fresh_token(team_id, user_id)
+        """`held`, when given, is the link shared by the calls made for one request: looked up once,
+        and replaced there when it had to be refreshed."""
+        if held is not None and held.link is not None:
+            link = held.link
+        else:
+            link = await self._tokens.link_with_fresh_token(team_id, user_id)
         try:
-            return await call(_credentials(link))
+            result = await call(_credentials(link))
         except AccessTokenInvalid:
             log.info(
                 "webex rejected the access token; refreshing once", extra={"team": team_id, "user": user_id}
             )
             link = await self._tokens.refresh_after_rejection(team_id, user_id, link.access_token)
-            return await call(_credentials(link))
+            result = await call(_credentials(link))
+        if held is not None:
+            held.link = link
+        return result
+
+    async def _held_link(self, team_id: str, user_id: str) -> _HeldLink:
+        return _HeldLink(await self._tokens.link_with_fresh_token(team_id, user_id))
 
     # -- schedule
 
@@ -433,41 +463,68 @@ class MeetingService:
         self, team_id: str, user_id: str, draft: MeetingDraft, *, request_key: str, kind: str
     ) -> ScheduledMeeting:
         # A failed attempt closes its record for good; a retry of the same request takes the next
-        # attempt's key and, since the failed one may have reached Webex, looks before creating.
+        # attempt's key and, since the failed one may have reached Webex, looks before creating. An
+        # attempt still running is waited for; one left running too long (its process died) is taken
+        # over the same way.
         for attempt in range(MAX_ATTEMPTS):
             key = request_key if attempt == 0 else f"{request_key}#{attempt}"
             record = await self._operations.begin(key, team_id, user_id, kind, {"topic": draft.topic})
             if record.owned:
                 return await self._create_owned(team_id, user_id, draft, key=key, look_first=attempt > 0)
+            waited = record.status == STARTED
+            if waited:
+                record = await self._wait_while_running(key, record)
             if record.status == DONE:
                 stored = _Stored.from_result(record.result)
                 if stored is not None:
-                    return await self._describe(team_id, user_id, stored, repeated=True, draft=draft)
-            if record.status == STARTED:
-                raise ScheduleInProgress("this request is already being scheduled")
+                    described = await self._describe(team_id, user_id, stored, repeated=True, draft=draft)
+                    # Finished while this delivery waited: the one that made it is showing it right now.
+                    return replace(described, answered_elsewhere=waited)
         raise ScheduleInProgress("this request failed too many times; start a new one")
+
+    async def _wait_while_running(self, key: str, record: OperationRecord) -> OperationRecord:
+        """The record once its attempt has finished, or as it is when the attempt looks abandoned."""
+        remaining = (record.updated_at + self._stale_after - self._clock.now()).total_seconds()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(0.0, remaining)
+        while loop.time() < deadline:
+            await asyncio.sleep(min(RUNNING_POLL_SECONDS, max(0.0, deadline - loop.time())))
+            current = await self._operations.get(key)
+            if current is None or current.status != STARTED:
+                return current or record
+        log.warning("request %s has been running too long; taking it over", key)
+        return record
 
     async def _create_owned(
         self, team_id: str, user_id: str, draft: MeetingDraft, *, key: str, look_first: bool
     ) -> ScheduledMeeting:
+        held = _HeldLink()
         try:
-            stored = await self._find_created(team_id, user_id, draft) if look_first else None
+            held = await self._held_link(team_id, user_id)
+            stored = await self._find_created(team_id, user_id, draft, held) if look_first else None
             repeated = stored is not None
             if stored is None:
-                stored = await self._create(team_id, user_id, draft)
+                stored = await self._create(team_id, user_id, draft, held)
         except BaseException as exc:
-            await self._operations.fail(key, type(exc).__name__)
+            await self._record(self._operations.fail(key, type(exc).__name__), key)
             raise
-        await self._operations.finish(key, stored.as_result())
-        return await self._describe(team_id, user_id, stored, repeated=repeated, draft=draft)
+        # The meeting exists now: a record that cannot be written must not hide it from the person.
+        await self._record(self._operations.finish(key, stored.as_result()), key)
+        return await self._describe(team_id, user_id, stored, repeated=repeated, draft=draft, held=held)
 
-    async def _create(self, team_id: str, user_id: str, draft: MeetingDraft) -> _Stored:
+    async def _record(self, write: Awaitable[bool], key: str) -> None:
+        try:
+            await write
+        except Exception:  # the database may be gone; what Webex did still has to reach the person
+            log.exception("could not record the outcome of request %s", key)
+
+    async def _create(self, team_id: str, user_id: str, draft: MeetingDraft, held: _HeldLink) -> _Stored:
         try:
             created = await self._call(
-                team_id, user_id, lambda creds: self._webex.create_meeting(creds, draft)
+                team_id, user_id, lambda creds: self._webex.create_meeting(creds, draft), held
             )
         except WebexUnavailable as exc:
-            if not exc.timed_out:
+            if not (exc.timed_out or getattr(exc, "outcome_unknown", False)):
                 raise
             # The request may have been carried out although its answer was lost, or may still be
             # carried out a little later: look for it a few times before giving up.
@@ -477,7 +534,7 @@ class MeetingService:
             for pause in self._recheck_pauses:
                 await asyncio.sleep(pause)
                 try:
-                    found = await self._find_created(team_id, user_id, draft)
+                    found = await self._find_created(team_id, user_id, draft, held)
                 except WebexUnavailable:
                     raise CreateOutcomeUnknown(
                         "Webex did not answer and could not be asked whether the meeting was created"
@@ -487,11 +544,13 @@ class MeetingService:
             raise MeetingNotCreated("Webex did not answer in time and the meeting did not appear") from exc
         return _Stored(meeting_key=created.meeting_key, calendar_url=created.attendee_calendar_url)
 
-    async def _find_created(self, team_id: str, user_id: str, draft: MeetingDraft) -> _Stored | None:
+    async def _find_created(
+        self, team_id: str, user_id: str, draft: MeetingDraft, held: _HeldLink
+    ) -> _Stored | None:
         after, before = draft.start - timedelta(minutes=1), draft.start + timedelta(minutes=1)
         start_from = 1
         while True:
-            page = await self._list_page(team_id, user_id, start_from, 50, after, before)
+            page = await self._list_page(team_id, user_id, start_from, 50, after, before, held)
             for meeting in page.meetings:
                 if meeting.topic == draft.topic and meeting.start == draft.start:
                     return _Stored(meeting_key=meeting.meeting_key)
@@ -507,6 +566,7 @@ class MeetingService:
         maximum: int,
         after: datetime | None,
         before: datetime | None,
+        held: _HeldLink | None = None,
     ) -> MeetingPage:
         return await self._call(
             team_id,
@@ -514,6 +574,7 @@ class MeetingService:
             lambda creds: self._webex.list_meetings(
                 creds, start_from=start_from, maximum=maximum, starts_after=after, starts_before=before
             ),
+            held,
         )
 
     async def _describe(
@@ -524,15 +585,17 @@ class MeetingService:
         *,
         repeated: bool,
         draft: MeetingDraft | None = None,
+        held: _HeldLink | None = None,
     ) -> ScheduledMeeting:
         """The meeting and its links. With the `draft` it was made from, a meeting that exists is never
         reported as a failure: what Webex will not tell right now is filled in from the draft or left out."""
         key = stored.meeting_key
-        link = await self._tokens.link_with_fresh_token(team_id, user_id)
+        if held is None or held.link is None:
+            held = await self._held_link(team_id, user_id)
         outcomes = await asyncio.gather(
-            self._call(team_id, user_id, lambda creds: self._webex.get_meeting(creds, key), link),
-            self._call(team_id, user_id, lambda creds: self._webex.join_url(creds, key), link),
-            self._call(team_id, user_id, lambda creds: self._webex.host_url(creds, key), link),
+            self._call(team_id, user_id, lambda creds: self._webex.get_meeting(creds, key), held),
+            self._call(team_id, user_id, lambda creds: self._webex.join_url(creds, key), held),
+            self._call(team_id, user_id, lambda creds: self._webex.host_url(creds, key), held),
             return_exceptions=True,
         )
         meeting, join, host = outcomes
@@ -611,12 +674,12 @@ class MeetingService:
         """Join links for a list, asked for together; a meeting whose link Webex will not give gets ""."""
         if not meeting_keys:
             return {}
-        link = await self._tokens.link_with_fresh_token(team_id, user_id)
+        held = await self._held_link(team_id, user_id)
 
         async def one(key: str) -> str:
             try:
                 return await self._call(
-                    team_id, user_id, lambda creds: self._webex.join_url(creds, key), link
+                    team_id, user_id, lambda creds: self._webex.join_url(creds, key), held
                 )
             except WebexError as error:
                 log.warning("no join link for meeting %s: %s", key, error)

@@ -120,6 +120,8 @@ async def send_scheduled(
     channel_id: str = "",
     share: bool = False,
 ) -> None:
+    if scheduled.answered_elsewhere:
+        return  # a double click: the delivery that made the meeting is showing its card
     shared = False
     if share and not scheduled.repeated:
         shared = await post_in_channel(services, channel_id, scheduled, tz, user_id)

@@ -47,6 +47,10 @@ EDIT_NEEDS_NUMBER = (
     "Which meeting? Give its number: `/webex edit 123456789`, or press Edit on a meeting in `/webex list`."
 )
 KEPT = "Kept it: nothing was cancelled."
+STILL_SCHEDULING = (
+    "This meeting is still being scheduled. Check `/webex list` in a minute before trying again, "
+    "so it is not made twice."
+)
 NOTHING_CHANGED = "Nothing changed: the meeting already looks like that."
 SCHEDULE_EXAMPLES = (
     "For example: `/webex schedule Design review tomorrow 3pm for 45m with @ana`, "
@@ -78,10 +82,10 @@ def explain_meeting_error(error: Exception) -> str | None:
     if isinstance(error, MeetingRequestInvalid):
         return f"{error.message}\n{SCHEDULE_EXAMPLES}" if error.field in ("start", "topic") else error.message
     if isinstance(error, ScheduleInProgress):
-        return "I am already scheduling this meeting; its card will appear here in a moment."
+        return STILL_SCHEDULING
     if isinstance(error, MeetingNotCreated):
         return (
-            "Webex did not answer in time, and the meeting has not appeared in your Webex list since. "
+            "Webex did not give a usable answer, and the meeting has not appeared in your Webex list since. "
             "Check `/webex list` in a minute: if it is not there, schedule it again."
         )
     if isinstance(error, CreateOutcomeUnknown):

@@ -154,8 +154,8 @@ async def schedule_from_form(
     try:
         scheduled = await services.meetings.schedule(team_id, user_id, request, request_key=key)
     except ScheduleInProgress:
-        # The same form submitted again while the first is still running: the first answers.
         logger.info("form %s submitted again while it is being scheduled", key)
+        await reply.send(texts.STILL_SCHEDULING)
         return
     await answers.send_scheduled(
         services,

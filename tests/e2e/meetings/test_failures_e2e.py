@@ -86,7 +86,7 @@ async def test_a_refused_refresh_asks_to_reconnect_and_resumes(linked: Stage) ->
         ),
         (Fault.rate_limited(operation="CreateMeeting"), "slow down"),
         (Fault.http_error(503, operation="CreateMeeting"), "try again"),
-        (Fault.malformed(operation="CreateMeeting"), "try again"),
+        (Fault.malformed(operation="CreateMeeting"), "has not appeared in your Webex list"),
     ],
     ids=["access-denied", "password-required", "invalid-request", "rate-limited", "http-503", "bad-xml"],
 )
@@ -159,7 +159,7 @@ async def test_a_create_that_times_out_but_happens_is_found_not_doubled(linked: 
 async def test_a_create_that_never_happens_says_so_and_nothing_is_made(linked: Stage) -> None:
     linked.emulator.add_fault(Fault.hang(operation="CreateMeeting", count=1, seconds=10))
     exchange = await linked.alice.driver.command("schedule Lost create tomorrow 8am", replies=1, timeout=15)
-    assert "did not answer in time" in shown_text(exchange.replies[0])
+    assert "did not give a usable answer" in shown_text(exchange.replies[0])
     assert "/webex list" in shown_text(exchange.replies[0])
     await asyncio.sleep(0)
     assert linked.emulator.meetings() == []

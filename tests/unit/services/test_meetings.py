@@ -21,7 +21,6 @@ from bot.services.meetings import (
     MeetingNotCreated,
     MeetingRequestInvalid,
     MeetingService,
-    ScheduleInProgress,
     ScheduleRequest,
     check_meeting_key,
     clean_agenda,
@@ -77,6 +76,7 @@ class FakeWebex:
     calls: list[str] = field(default_factory=list)
     faults: dict[str, list[Exception]] = field(default_factory=dict)
     timeout_after_create: bool = False
+    garble_instead_of_timeout: bool = False
     create_lands_late: bool = False  # Webex carries out the create only after the first look
     late: list[Meeting] = field(default_factory=list)
     set_calls: list[MeetingChanges] = field(default_factory=list)
@@ -111,6 +111,8 @@ class FakeWebex:
             raise WebexTimeout("Webex did not answer in 15 s")
         if self.timeout_after_create:
             self.timeout_after_create = False
+            if self.garble_instead_of_timeout:
+                raise WebexUnavailable("truncated answer", outcome_unknown=True)
             raise WebexTimeout("Webex did not answer in 15 s")
         return CreatedMeeting(meeting_key=key, attendee_calendar_url=f"https://ical/{key}")
 
@@ -186,6 +188,7 @@ class Record:
     status: str
     owned: bool
     result: dict[str, Any] | None
+    updated_at: datetime = NOW
 
 
 class FakeOperations:
@@ -202,6 +205,12 @@ class FakeOperations:
             return Record(status, False, result)
         self.records[key] = ("started", None)
         return Record("started", True, None)
+
+    async def get(self, key: str) -> Record | None:
+        if key not in self.records:
+            return None
+        status, result = self.records[key]
+        return Record(status, False, result)
 
     async def finish(self, key: str, result: dict[str, Any] | None = None) -> bool:
         self.records[key] = ("done", result)
@@ -232,7 +241,9 @@ def world() -> World:
         webex,
         operations,
         clock,
-        MeetingService(tokens, webex, operations, clock, recheck_pauses=(0.0, 0.0)),
+        MeetingService(
+            tokens, webex, operations, clock, recheck_pauses=(0.0, 0.0), stale_after=timedelta(seconds=0.3)
+        ),
     )
 
 
@@ -276,7 +287,34 @@ async def test_concurrent_duplicates_create_exactly_one(world: World) -> None:
         return_exceptions=True,
     )
     assert len(world.webex.meetings) == 1
-    assert sum(isinstance(r, ScheduleInProgress) for r in results) == 2
+    assert [r.answered_elsewhere for r in results] == [False, True, True]  # type: ignore[union-attr]
+    assert len({r.meeting.meeting_key for r in results}) == 1  # type: ignore[union-attr]
+
+
+async def test_a_request_abandoned_while_running_is_taken_over_and_its_meeting_found(world: World) -> None:
+    # A process died after Webex created the meeting but before the record was closed.
+    first = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    world.operations.records["k1"] = ("started", None)
+    again = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert again.meeting.meeting_key == first.meeting.meeting_key and again.repeated
+    assert not again.answered_elsewhere
+    assert world.webex.calls.count("create") == 1
+
+
+async def test_a_record_that_cannot_be_written_does_not_hide_the_meeting(world: World) -> None:
+    async def broken(key: str, result: dict[str, Any] | None = None) -> bool:
+        raise ConnectionError("database gone")
+
+    world.operations.finish = broken  # type: ignore[method-assign]
+    result = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert result.meeting.meeting_key in world.webex.meetings
+
+
+async def test_a_garbled_answer_to_create_is_looked_into(world: World) -> None:
+    world.webex.timeout_after_create = True
+    world.webex.garble_instead_of_timeout = True
+    result = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert list(world.webex.meetings) == [result.meeting.meeting_key]
 
 
 async def test_a_timeout_on_create_finds_the_meeting_instead_of_creating_another(world: World) -> None:

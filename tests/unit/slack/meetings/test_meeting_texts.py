@@ -30,7 +30,7 @@ from bot.webex.errors import (
     ("error", "says"),
     [
         (MeetingRequestInvalid("start", "That time is in the past."), "/webex schedule"),
-        (ScheduleInProgress("x"), "already scheduling"),
+        (ScheduleInProgress("x"), "still being scheduled"),
         (MeetingNotCreated("x"), "/webex list"),
         (CreateOutcomeUnknown("x"), "could not check"),
         (AccessTokenInvalid("WebEx access token is invalid"), "/webex connect"),
