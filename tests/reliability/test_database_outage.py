@@ -104,11 +104,6 @@ async def test_readyz_follows_repeated_outages(linked: Stage, db_proxy: TcpProxy
     assert "database" not in shown_text(exchange.replies[0])
 
 
-@pytest.mark.xfail(
-    reason="bot/services/meetings.py lets a failure to record a finished create (database gone) hide the "
-    "meeting Webex made; requested in /work/plan/requests.md [reliability]",
-    strict=True,
-)
 async def test_a_database_lost_while_webex_creates_the_meeting_does_not_hide_it(
     linked: Stage, db_proxy: TcpProxy
 ) -> None:

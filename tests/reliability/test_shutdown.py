@@ -105,21 +105,23 @@ async def test_sigkill_then_restart_doubles_nothing_and_shows_what_happened(
 
 
 @pytest.mark.xfail(
-    reason="a command record left 'started' by a killed process blocks its request for good: the resubmitted "
-    "form gets no answer at all (bot/services/meetings.py, bot/slack/meetings/views.py); requested in "
-    "/work/plan/requests.md [reliability]",
+    reason="an abandoned command record is taken over only after a fixed 60 s (meetings.STALE_AFTER), "
+    "whatever WEBEX_TIMEOUT_SECONDS is; bot/bootstrap.py should derive it from the timeout (requested in "
+    "/work/plan/requests.md [reliability])",
     strict=True,
 )
 async def test_a_form_resubmitted_after_sigkill_answers_with_the_meeting_not_a_second_one(
     launch: Launch, slack_driver: DriverFactory, emulator: Emulator
 ) -> None:
-    bot = await launch()
+    # With a 1 s Webex timeout, a create can take no more than about ten seconds; a record older than
+    # that belongs to a process that died, and the resubmitted form takes it over.
+    bot = await launch(webex_timeout_seconds=1)
     alice = slack_driver(bot.events_url, user_id="U_ALICE")
     await link(alice, ALICE)
     opened = await alice.command("schedule")
     form = await alice.standin.wait_for(lambda c: c.method == "views.open" and c.seq >= opened.first_seq)
     values = {blocks.TOPIC: "Submitted twice", blocks.DATE: "2027-04-04", blocks.TIME: "10:00"}
-    slow = emulator.add_fault(Fault.latency(1.0, operation="CreateMeeting", count=1))
+    slow = emulator.add_fault(Fault.latency(0.8, operation="CreateMeeting", count=1))
     await alice.submit(form, values)
     await spent(emulator, slow)
     bot.signal(signal.SIGKILL)
@@ -134,7 +136,7 @@ async def test_a_form_resubmitted_after_sigkill_answers_with_the_meeting_not_a_s
     # The person presses Submit again on the same form (Slack kept it open: the bot never answered).
     retried = await alice.submit(form, values)
     answer = await alice.standin.wait_for(
-        lambda c: c.seq >= retried.first_seq and c.is_reply and "Submitted twice" in shown_text(c), timeout=5
+        lambda c: c.seq >= retried.first_seq and c.is_reply and "Submitted twice" in shown_text(c), timeout=20
     )
     [meeting] = emulator.meetings()
     assert str(meeting.key) in shown_text(answer), shown_text(answer)
