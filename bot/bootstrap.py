@@ -121,7 +121,10 @@ async def build(
         email_policy=settings.email_mismatch_policy,
         state_ttl=timedelta(seconds=settings.oauth_state_ttl_seconds),
     )
-    meetings = MeetingService(tokens, webex, operations, clock)
+    # A request left "started" by a killed process is taken over only after the longest a live one can
+    # take (a refresh, the create, up to four looks and the description, each bounded by the timeout).
+    stale_after = timedelta(seconds=8 * settings.webex_timeout_seconds + 5)
+    meetings = MeetingService(tokens, webex, operations, clock, stale_after=stale_after)
     return Services(
         settings=settings,
         clock=clock,
