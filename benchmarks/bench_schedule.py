@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.metadata
 import json
 import os
 import platform
@@ -1077,18 +1078,24 @@ def machine() -> dict[str, Any]:
         mem = next((line.split(":", 1)[1].strip() for line in info if line.startswith("MemTotal")), "")
     versions = {}
     for name in (
-        "slack_bolt",
-        "slack_sdk",
+        "slack-bolt",
+        "slack-sdk",
         "aiohttp",
         "httpx",
-        "httpx_aiohttp",
+        "httpx-aiohttp",
         "uvicorn",
+        "httptools",
+        "uvloop",
         "starlette",
         "sqlalchemy",
+        "aiosqlite",
+        "asyncpg",
     ):
-        with contextlib.suppress(Exception):
-            module = __import__(name)
-            versions[name] = getattr(module, "__version__", "?")
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            versions[name] = importlib.metadata.version(name)
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
     return {
         "cpu": model,
         "cores": os.cpu_count(),
@@ -1096,6 +1103,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "packages": versions,
+        "commit": commit,
     }
 
 
