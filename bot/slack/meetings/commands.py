@@ -122,8 +122,8 @@ async def ensure_linked(services: Services, team_id: str, user_id: str) -> None:
 
 async def schedule(invocation: Invocation, reply: Reply, services: Services) -> None:
     team_id, user_id = invocation.team_id, invocation.user_id
-    await ensure_linked(services, team_id, user_id)
     if not invocation.args.strip():
+        await ensure_linked(services, team_id, user_id)
         await open_schedule_form(
             services,
             reply,
@@ -164,7 +164,8 @@ async def schedule(invocation: Invocation, reply: Reply, services: Services) -> 
     }
     if problems or parsed.start is None:
         # Never guess: show what was understood and let the person fix it.
-        problem = " ".join(str(p) for p in problems)
+        problem = "\n".join(str(p) for p in problems)
+        await ensure_linked(services, team_id, user_id)
         await open_schedule_form(services, reply, prefill=_with_problem(prefill, problem), **form_args)
         return
     try:
@@ -176,6 +177,7 @@ async def schedule(invocation: Invocation, reply: Reply, services: Services) -> 
         )
         services.meetings.draft_for(request)
     except MeetingRequestInvalid as invalid:
+        await ensure_linked(services, team_id, user_id)
         await open_schedule_form(
             services, reply, prefill=_with_problem(prefill, invalid.message), **form_args
         )
