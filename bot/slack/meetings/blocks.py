@@ -99,7 +99,7 @@ def slack_date(instant: datetime, fallback: str, fmt: str = "{date_short_pretty}
 
 def when_text(meeting: Meeting, user_tz: str) -> str:
     start = slack_date(meeting.start, local_time_text(meeting.start, user_tz))
-    end = slack_date(meeting.end, local_time_text(meeting.end, user_tz), "{time}")
+    end = slack_date(meeting.end, local_time_text(meeting.end, user_tz).split(", ")[-1], "{time}")
     return f"{start} – {end}"
 
 
