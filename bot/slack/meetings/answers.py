@@ -119,7 +119,9 @@ async def send_scheduled(
     user_id: str,
     channel_id: str = "",
     share: bool = False,
+    notes: tuple[str, ...] = (),
 ) -> None:
+    """The host's card; `notes` say how the command text was read (e.g. a time zone it named)."""
     if scheduled.answered_elsewhere:
         return  # a double click: the delivery that made the meeting is showing its card
     shared = False
@@ -128,6 +130,8 @@ async def send_scheduled(
     note = texts.scheduled_note(scheduled.repeated, shared)
     if share and not shared and not scheduled.repeated:
         note += "\n" + texts.NO_CHANNEL_TO_SHARE
+    for line in notes:
+        note += f"\n_{blocks.escape(line)}_"
     text, card = host_card(scheduled, tz, note)
     await reply.send(text, card)
 

@@ -186,7 +186,7 @@ async def schedule(invocation: Invocation, reply: Reply, services: Services) -> 
         team_id, user_id, request, request_key=request_key(invocation)
     )
     await answers.send_scheduled(
-        services, reply, scheduled, tz, user_id=user_id, channel_id=invocation.channel_id
+        services, reply, scheduled, tz, user_id=user_id, channel_id=invocation.channel_id, notes=parsed.notes
     )
 
 

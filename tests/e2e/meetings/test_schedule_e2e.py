@@ -152,3 +152,11 @@ async def test_a_command_delivered_twice_schedules_once(linked: Stage) -> None:
     [meeting] = linked.emulator.meetings()
     assert str(meeting.key) in shown_text(again.replies[0])
     assert len(linked.emulator.xml_requests("CreateMeeting")) == 1
+
+
+async def test_the_card_says_how_a_named_time_zone_was_read(linked: Stage) -> None:
+    exchange = await linked.bob.driver.command("schedule Call with NY tomorrow 3pm ET", replies=1)
+    [meeting] = linked.emulator.meetings()
+    local = meeting.start.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
+    assert (local.hour, local.minute) == (15, 0)
+    assert "America/New_York" in shown_text(exchange.replies[0])
