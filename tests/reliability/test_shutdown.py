@@ -104,12 +104,6 @@ async def test_sigkill_then_restart_doubles_nothing_and_shows_what_happened(
     assert topics(emulator) == ["Killed midway"]
 
 
-@pytest.mark.xfail(
-    reason="an abandoned command record is taken over only after a fixed 60 s (meetings.STALE_AFTER), "
-    "whatever WEBEX_TIMEOUT_SECONDS is; bot/bootstrap.py should derive it from the timeout (requested in "
-    "/work/plan/requests.md [reliability])",
-    strict=True,
-)
 async def test_a_form_resubmitted_after_sigkill_answers_with_the_meeting_not_a_second_one(
     launch: Launch, slack_driver: DriverFactory, emulator: Emulator
 ) -> None:
