@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.services.meetings import ScheduledMeeting, ScheduleRequest
 from bot.slack.meetings import blocks
@@ -100,7 +101,7 @@ async def test_edit_opens_a_prefilled_form_and_changes_only_what_changed(linked:
     form = clicked.replies[1]
     by_id = {b["block_id"]: b for b in (form.view or {}).get("blocks", [])}
     assert by_id[blocks.TOPIC]["element"]["initial_value"] == "Planning"
-    local = before.start.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
+    local = before.start.astimezone(ZoneInfo("America/New_York"))
     assert by_id[blocks.TIME]["element"]["initial_time"] == local.strftime("%H:%M")
     saved = await linked.alice.driver.submit(
         form,
@@ -231,7 +232,7 @@ async def test_edit_from_the_home_tab_publishes_it_again(linked: Stage) -> None:
     home = (await linked.alice.driver.open_home(replies=1)).replies[0]
     clicked = await linked.alice.driver.click(home, blocks.EDIT, replies=2)
     form = clicked.replies[1]
-    local = made.meeting.start.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
+    local = made.meeting.start.astimezone(ZoneInfo("America/New_York"))
     saved = await linked.alice.driver.submit(
         form,
         {

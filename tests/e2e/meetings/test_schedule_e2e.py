@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from bot.slack.meetings import blocks
 from tests.e2e.meetings.conftest import Stage, button, on_both_databases, shown_text
@@ -19,7 +20,7 @@ async def test_schedule_from_text_creates_the_meeting_and_answers_with_the_card(
     assert meeting.duration_minutes == 45
     assert [a.email for a in meeting.attendees] == ["ops@example.com"]
     # 3 pm in New York, in the New York Webex zone.
-    local = meeting.start.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
+    local = meeting.start.astimezone(ZoneInfo("America/New_York"))
     assert (local.hour, local.minute) == (15, 0) and meeting.time_zone_name.endswith("(New York)")
     card = exchange.replies[0]
     text = shown_text(card)
@@ -157,6 +158,6 @@ async def test_a_command_delivered_twice_schedules_once(linked: Stage) -> None:
 async def test_the_card_says_how_a_named_time_zone_was_read(linked: Stage) -> None:
     exchange = await linked.bob.driver.command("schedule Call with NY tomorrow 3pm ET", replies=1)
     [meeting] = linked.emulator.meetings()
-    local = meeting.start.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
+    local = meeting.start.astimezone(ZoneInfo("America/New_York"))
     assert (local.hour, local.minute) == (15, 0)
     assert "America/New_York" in shown_text(exchange.replies[0])
