@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -1168,13 +1169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             bench = Bench(args, plan, workdir, children)
             results = asyncio.run(bench.main())
         except KeyboardInterrupt:
-            import traceback
-
-            traceback.print_exc()
             print("\ninterrupted; stopping everything", file=sys.stderr)
             failure = KeyboardInterrupt()
         except Exception as error:
             failure = error
+            traceback.print_exc()
             print(f"\nbenchmark failed: {error}", file=sys.stderr)
         finally:
             children.stop_all()
