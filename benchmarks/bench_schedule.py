@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ctypes
 import importlib.metadata
 import json
 import os
@@ -53,6 +54,7 @@ USER_TZ = "America/New_York"
 WEBEX_TZ_ID = 11  # Eastern, matching USER_TZ
 ACCESS_TOKEN_LIFETIME_SECONDS = 2 * 3600
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+PR_SET_PDEATHSIG = 1
 
 # Targets from issue 5.
 ACK_RATIO_TARGET = 1.25
@@ -107,6 +109,12 @@ QUICK = Plan(
 # ---- child processes ---------------------------------------------------------------------------
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: get SIGTERM if the benchmark dies, even by SIGKILL (Linux prctl)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class Children:
     """Every process the benchmark starts, each in a session of its own, stopped together at the end."""
 
@@ -133,6 +141,7 @@ class Children:
             stdout=subprocess.PIPE if pipes else log,
             stderr=log,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         self.procs[name] = proc
         return proc
