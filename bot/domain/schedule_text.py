@@ -201,7 +201,7 @@ _RE_FOR_NUMBER = re.compile(r"(?<![\w])for\s+(?P<n>[0-9]{1,3})(?![\w:/]|[.,][0-9
 
 _RE_RELATIVE_DAY = re.compile(
     r"""(?<![\w])(?:on\s+)?(?P<word>(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw?)|(?:later\s+)?today|tonight
-        |tomorrow|tmrw|tmr|tomorow|tommorow|tommorrow)(?![\w])""",
+        |tomorrow|tmrw|tmr|tomorow|tommorow|tommorrow|yesterday)(?![\w])""",
     _FLAGS,
 )
 _RE_WEEKDAY = re.compile(
@@ -504,6 +504,11 @@ class _Reader:
 
     def _relative_day(self, m: re.Match[str]) -> str:
         word = m["word"].lower()
+        if word == "yesterday":
+            self.problems.append(
+                f"That date is in the past (yesterday, {_long_date(self.today - timedelta(days=1))})"
+            )
+            return _DATE
         if word.endswith("today"):
             day = self.today
         elif word == "tonight":

@@ -331,6 +331,7 @@ def test_words_beside_a_quoted_topic_are_flagged() -> None:
         ("x tomorrow 3pm for 1h for 2h", 'I read more than one duration: "for 1h", "for 2h"'),
         ("x in 2 hours tomorrow", 'I read more than one start: "in 2 hours", "tomorrow"'),
         ("x in 999 weeks", "That is more than 5 years ahead"),
+        ("sync yesterday 3pm", "That date is in the past (yesterday"),
     ],
 )
 def test_problems(text: str, problem: str | None) -> None:
