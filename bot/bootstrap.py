@@ -87,7 +87,9 @@ async def build(
     states = OAuthStateStore(database, cipher, clock)
     operations = OperationStore(database, clock)
     webex_http = webex_http or new_webex_http_client(
-        timeout=settings.webex_timeout_seconds, transport=settings.webex_http_transport
+        timeout=settings.webex_timeout_seconds,
+        transport=settings.webex_http_transport,
+        max_connections=settings.webex_max_connections,
     )
     oauth = WebexOAuth(
         webex_http,

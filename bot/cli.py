@@ -22,8 +22,10 @@ def _settings_or_exit() -> Settings:
 def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Library loggers at DEBUG print request bodies; keep them at INFO whatever the bot's level.
-    for noisy in ("slack_sdk", "slack_bolt", "httpx", "httpcore", "aiohttp", "asyncio", "aiosqlite"):
+    for noisy in ("slack_sdk", "slack_bolt", "httpcore", "aiohttp", "asyncio", "aiosqlite"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # httpx logs every Webex request at INFO; bot.webex logs the calls that matter, so keep it quiet.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def _keys(settings: Settings) -> list[str]:

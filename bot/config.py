@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     webex_xml_url: str = Field(default=DEFAULT_XML_URL, description="Webex XML API URL; {site} is replaced")
     webex_timeout_seconds: float = Field(default=15.0, gt=0, le=120, description="Timeout of one Webex call")
     webex_http_transport: str = Field(default="aiohttp", pattern="^(aiohttp|httpx)$")
+    webex_max_connections: int = Field(
+        default=500, ge=1, le=5000, description="Connections to Webex open at once (one process)"
+    )
 
     database_url: str = Field(
         default="sqlite+aiosqlite:///./webex-bot.db", description="SQLAlchemy async URL"
