@@ -193,22 +193,28 @@ def free_port(children: Children) -> int:
     return port
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time of a process: the sum of its threads' run time in /proc/<pid>/task/*/schedstat (ns).
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU time of a process, two ways: (from /proc/<pid>/stat, the sum of live threads' schedstat).
 
-    /proc/<pid>/stat counts in clock ticks (10 ms), too coarse for the baseline's fraction of a
-    millisecond per command; it is the fallback when schedstat is missing.
+    stat counts every thread the process ever had, exited ones included (the database pool's
+    overflow connections are threads that come and go), but in 10 ms clock ticks; schedstat is in
+    nanoseconds but forgets exited threads. `cpu_delta` picks the right one for the run's length.
     """
-    total = 0
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with contextlib.suppress(FileNotFoundError), open(f"/proc/{pid}/task/{task}/schedstat") as stat:
-                total += int(stat.read().split()[0])
-        return total / 1e9
-    except (FileNotFoundError, ValueError, IndexError):
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    ticks = (int(fields[11]) + int(fields[12])) / CLK_TCK
+    live = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(FileNotFoundError, ValueError, IndexError):
+            with open(f"/proc/{pid}/task/{task}/schedstat") as schedstat:
+                live += int(schedstat.read().split()[0])
+    return ticks, live / 1e9
+
+
+def cpu_delta(before: tuple[float, float], after: tuple[float, float]) -> float:
+    """Seconds of CPU between two `cpu_seconds` readings: ticks when precise to ~1%, else schedstat."""
+    ticks, live = after[0] - before[0], after[1] - before[1]
+    return ticks if ticks >= 1.0 else max(live, ticks)
 
 
 def thread_cpu(pid: int) -> dict[str, float]:
@@ -224,13 +230,14 @@ def thread_cpu(pid: int) -> dict[str, float]:
     return found
 
 
-def thread_split(before: dict[str, float], after: dict[str, float], commands: int) -> dict[str, float]:
+def thread_split(
+    before: dict[str, float], after: dict[str, float], total: float, commands: int
+) -> dict[str, float]:
     """CPU ms per command: the event-loop thread, and all other threads (database, executor) together."""
     main = after.get("main", 0.0) - before.get("main", 0.0)
-    others = sum(value - before.get(key, 0.0) for key, value in after.items() if key != "main")
     return {
         "main_thread": round(main * 1000 / commands, 3),
-        "other_threads": round(others * 1000 / commands, 3),
+        "other_threads": round(max(0.0, total - main) * 1000 / commands, 3),
     }
 
 
@@ -767,8 +774,9 @@ class Bench:
         if with_answers:
             await collect_answers(self.standin, samples, self.plan.answer_timeout)
         cpu_after, threads_after = cpu_seconds(target.pid), thread_cpu(target.pid)
-        side = summarize(samples, start, end, cpu_after - cpu_before, target.pid, with_answers=with_answers)
-        side.cpu_ms_by_thread = thread_split(threads_before, threads_after, count)
+        cpu = cpu_delta(cpu_before, cpu_after)
+        side = summarize(samples, start, end, cpu, target.pid, with_answers=with_answers)
+        side.cpu_ms_by_thread = thread_split(threads_before, threads_after, cpu, count)
         # Other work on the machine skews latency more than CPU per command; keep it with the figures.
         side.load_average = (round(load_before, 2), round(os.getloadavg()[0], 2))
         if with_answers:
