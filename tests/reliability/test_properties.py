@@ -34,9 +34,7 @@ NOWS = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2035, 12,
     minute=st.integers(0, 59),
     duration=st.integers(1, 8 * 60),
     mentions=st.lists(st.from_regex(r"U[A-Z0-9]{8}", fullmatch=True), max_size=3, unique=True),
-    emails=st.lists(
-        st.from_regex(r"[a-z]{1,8}@[a-z]{1,8}\.example", fullmatch=True), max_size=2, unique=True
-    ),
+    emails=EMAILS,
     zone=st.sampled_from(ZONES),
     now=NOWS,
 )
@@ -110,9 +108,7 @@ def _draft(
     duration=st.integers(1, 24 * 60),
     zone_id=st.integers(0, 61),
     days=st.integers(1, 300),
-    emails=st.lists(
-        st.from_regex(r"[a-z]{1,8}@[a-z]{1,8}\.example", fullmatch=True), max_size=3, unique=True
-    ),
+    emails=EMAILS,
 )
 def test_a_whole_meeting_survives_the_client_and_the_strict_emulator(
     topic: str, agenda: str, duration: int, zone_id: int, days: int, emails: list[str]
