@@ -75,6 +75,16 @@ CREATE_FAULTS = [
         "sign-in service is not answering",
         id="token-rejected-and-token-endpoint-down",
     ),
+    pytest.param(
+        [rejected_token("CreateMeeting"), Fault.rate_limited(operation="token", count=1)],
+        "sign-in service is not answering",
+        id="token-rejected-and-token-endpoint-429",
+    ),
+    pytest.param(
+        [rejected_token("CreateMeeting"), Fault.malformed(operation="token", count=1)],
+        "sign-in service is not answering",
+        id="token-rejected-and-token-endpoint-garbled",
+    ),
 ]
 
 
@@ -82,11 +92,14 @@ CREATE_FAULTS = [
 async def test_a_failed_create_is_explained_creates_nothing_and_others_are_served(
     linked: Stage, faults: list[Fault], says: str
 ) -> None:
-    _, answer = await alice_meets_faults_while_bob_is_served(
-        linked, faults, "schedule Alice's try tomorrow 3pm"
-    )
+    command = "schedule Alice's try tomorrow 3pm"
+    _, answer = await alice_meets_faults_while_bob_is_served(linked, faults, command)
     assert says in answer, answer
     assert topics(linked.emulator) == ["Bob keeps going"]
+    # Nothing was lost either: once Webex is well again, the same command works, once.
+    retry = await linked.alice.driver.command(command, replies=1)
+    assert "Scheduled" in shown_text(retry.replies[0]), shown_text(retry.replies[0])
+    assert topics(linked.emulator) == ["Alice's try", "Bob keeps going"]
 
 
 async def test_a_slow_webex_within_the_timeout_still_schedules_once(linked: Stage) -> None:
@@ -194,3 +207,24 @@ async def test_a_create_whose_answer_is_garbled_after_webex_acted_is_found_not_r
     # Telling Alice "nothing was changed" would make her schedule it a second time.
     assert "nothing was changed" not in answer
     assert str(meeting.key) in answer
+
+
+@pytest.mark.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True)
+async def test_many_commands_stuck_on_webex_do_not_hold_up_anyone_else(
+    bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any
+) -> None:
+    # More stuck commands than the database pool has connections: none may hold one while it waits.
+    stage = await make_stage(bot_factory, slack_driver, emulator_server, webex_timeout_seconds=4)
+    await stage.link(stage.alice)
+    await stage.link(stage.bob)
+    stage.emulator.add_fault(Fault.hang(operation="LstsummaryMeeting", seconds=10))
+    waiting = [await stage.alice.driver.command("list") for _ in range(25)]
+    assert all(exchange.ack_seconds < SLACK_ACK_LIMIT for exchange in waiting)
+    started = time.monotonic()
+    bob = await stage.bob.driver.command("schedule Not held up tomorrow 10am", replies=1, timeout=5)
+    assert "Scheduled" in shown_text(bob.replies[0]) and time.monotonic() - started < 3
+    answers = await asyncio.gather(*(stage.alice.driver.wait_replies(e, 1, timeout=10) for e in waiting))
+    assert all(
+        "did not answer" in shown_text(answer[0]) or "try again" in shown_text(answer[0])
+        for answer in answers
+    )
