@@ -17,6 +17,7 @@ from tests.e2e.accounts.test_connect import connect_button
 from tests.e2e.meetings.conftest import Stage, shown_text
 from tests.reliability.support import TcpProxy
 from tests.support.database import PostgresDatabases, postgres_server_url
+from tests.support.emulator import BOB, approve_consent
 from tests.support.servers import BotServer
 
 pytestmark = pytest.mark.parametrize("database_backend", ["postgresql"], indirect=True)
@@ -63,6 +64,9 @@ async def test_a_database_outage_is_reported_answered_clearly_and_survived(
     await wait_ready(bot, 200)
     await alice.command("schedule Before the outage tomorrow 9am", replies=1)
     old_button = await connect_button(alice)
+    async with httpx.AsyncClient(timeout=10) as browser:
+        start = await browser.get(await connect_button(bob), follow_redirects=False)
+        callback = await approve_consent(browser, start.headers["location"], user=BOB)
 
     await db_proxy.cut()
     down = await wait_ready(bot, 503, timeout=5)
@@ -78,11 +82,15 @@ async def test_a_database_outage_is_reported_answered_clearly_and_survived(
         assert exchange.status == 200 and exchange.ack_seconds < SLACK_ACK_LIMIT
         assert "database" in shown_text(exchange.replies[0]), shown_text(exchange.replies[0])
     async with httpx.AsyncClient(timeout=10) as browser:
-        page = await browser.get(old_button, follow_redirects=False)
-    assert page.status_code == 503 and "database" in page.text and "location" not in page.headers
+        clicked = await browser.get(old_button, follow_redirects=False)
+        back = await browser.get(callback, follow_redirects=False)
+    for page in (clicked, back):
+        assert page.status_code == 503 and "database" in page.text and "location" not in page.headers
     assert [m.conf_name for m in linked.emulator.meetings()] == ["Before the outage"]
 
     await db_proxy.restore()
+    async with httpx.AsyncClient(timeout=10) as browser:  # the sign-in interrupted by the outage finishes now
+        assert (await browser.get(callback, follow_redirects=False)).status_code == 200
     await wait_ready(bot, 200)
     listed = await alice.command("list", replies=1)
     assert "Before the outage" in shown_text(listed.replies[0])
