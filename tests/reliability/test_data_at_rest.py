@@ -20,6 +20,7 @@ from bot.web.app import create_app
 from tests.e2e.accounts.test_connect import connect_button
 from tests.e2e.meetings.conftest import Stage, shown_text
 from tests.reliability.support import bot_env, run_cli
+from tests.support.emulator import ALICE, approve_consent
 from tests.support.servers import BotFactory, BotServer, stop_bot
 from tests.support.slack import DriverFactory
 
@@ -75,6 +76,10 @@ async def test_rotating_keys_keeps_every_link_working(
     old_key = linked.bot.settings.token_keys[0].get_secret_value()
     new_key = Fernet.generate_key().decode()
     before = await secrets_of(linked)
+    # A sign-in under way while the keys change: its PKCE verifier is encrypted with the old key.
+    async with httpx.AsyncClient(timeout=10) as browser:
+        start = await browser.get(await connect_button(linked.alice.driver), follow_redirects=False)
+        callback = urlsplit(await approve_consent(browser, start.headers["location"], user=ALICE))
     await stop_bot(linked.bot)
 
     # 1. The new key in front, the old one behind it; 2. re-encrypt; 3. the old key removed.
@@ -90,7 +95,17 @@ async def test_rotating_keys_keeps_every_link_working(
             only_new.is_current(value) for value in row if isinstance(value, str) and value[:4] == "gAAA"
         )
 
-    bot = await bot_factory(token_keys=[new_key], webex_timeout_seconds=1)
+    # The same public address as before (as behind a load balancer), so the sign-in can come back to it.
+    bot = await bot_factory(
+        token_keys=[new_key], webex_timeout_seconds=1, public_base_url=linked.bot.settings.base_url
+    )
+    told_after = linked.alice.driver.standin.next_seq()
+    async with httpx.AsyncClient(timeout=10) as browser:
+        finished = await browser.get(f"{bot.url}{callback.path}?{callback.query}")
+    assert finished.status_code == 200, finished.text[:300]
+    await linked.alice.driver.standin.wait_for(
+        lambda c: c.seq >= told_after and c.method == "chat.postMessage" and "is linked" in (c.text or "")
+    )
     for user, topic in (("U_ALICE", "After rotation"), ("U_BOB", "Bob after rotation")):
         driver = slack_driver(bot.events_url, user_id=user)
         card = await driver.command(f"schedule {topic} tomorrow 3pm", replies=1)
