@@ -97,7 +97,11 @@ HOSTILE = [
     "network DTD",
     "billion laughs",
     "deep nesting",
+    "oversized",
 ]
+
+# An answer far larger than any real one (a runaway server, or one trying to exhaust memory).
+OVERSIZED = b'<?xml version="1.0"?><serv:message xmlns:serv="x">' + b"<a>lol</a>" * 2_000_000
 
 
 class Canary:
@@ -133,7 +137,8 @@ async def test_hostile_answers_are_refused_without_reading_files_or_the_network(
     secret = tmp_path / "secret.txt"
     secret.write_text(SECRET_FILE_MARKER)
     async with Canary() as canary:
-        body = hostile_answers(secret)[name].replace(b"127.0.0.1:9/", f"127.0.0.1:{canary.port}/".encode())
+        answers = {**hostile_answers(secret), "oversized": OVERSIZED}
+        body = answers[name].replace(b"127.0.0.1:9/", f"127.0.0.1:{canary.port}/".encode())
         hostile = HostileXml(body)
         async with served(hostile.app()) as url:
             stage = await make_stage(
