@@ -65,3 +65,14 @@ async def test_a_slack_profile_without_a_visible_email_is_treated_as_a_mismatch(
     assert (link is not None) == links
     if policy != "off":
         assert "not visible to the bot" in page.text
+
+
+async def test_the_same_email_in_other_letter_case_is_the_same_person(
+    bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any
+) -> None:
+    bot = await bot_factory(email_mismatch_policy="refuse")
+    ann = slack_driver(bot.events_url, user_id="U_ANN")
+    ann.standin.add_users([SlackUser(id="U_ANN", name="ann", real_name="Ann", email=ALICE.upper())])
+    page = await sign_in(await connect_button(ann), user=ALICE)
+    assert page.status_code == 200 and "does not match" not in page.text
+    assert await bot.services.links.get(ann.standin.workspace.team_id, "U_ANN") is not None
