@@ -95,3 +95,15 @@ def _first_action(blocks: list[dict[str, Any]]) -> str:
             if element.get("action_id"):
                 return str(element["action_id"])
     raise AssertionError(f"no button in {blocks}")
+
+
+@pytest.mark.parametrize("forgery", FORGERIES[:3])
+async def test_a_forged_url_verification_gets_no_challenge_back(
+    linked: Stage, forgery: dict[str, Any]
+) -> None:
+    alice = linked.alice.driver
+    forged = alice.signer.url_verification("forged-challenge", **forgery)
+    answer = await alice.send(forged)
+    assert answer.status == 401 and b"forged-challenge" not in answer.body
+    genuine = await alice.send(alice.signer.url_verification("real-challenge"))
+    assert genuine.status == 200 and b"real-challenge" in genuine.body
