@@ -5,8 +5,10 @@
 Everything runs on 127.0.0.1 as separate processes: the Webex emulator (`python -m bot.cli emulator`),
 the Slack stand-in (benchmarks/standin_process.py), the bot (`python -m bot.cli serve`, SQLite in a
 temporary folder unless --database-url is given) and the baseline (benchmarks/baseline_app.py).
-This process only generates load (aiohttp) and measures. Every child is stopped on exit, Ctrl-C or
-failure. Not part of the test run.
+This process only generates load (aiohttp) and measures. Users are linked through the real connect flow
+over HTTP (/webex connect -> Connect URL -> the emulator's consent form -> the bot's callback), not seeded.
+Every child is stopped on exit, Ctrl-C or failure, and dies with this process even if it is killed.
+Not part of the test run. The README's Performance section says how to read the figures.
 """
 
 from __future__ import annotations
