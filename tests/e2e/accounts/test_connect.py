@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from bot.emulator import Emulator
 from bot.emulator.faults import Fault
 from bot.sandbox import SlackDriver
+from bot.sandbox.driver import Exchange
 from bot.sandbox.workspace import RecordedCall
 from tests.support.emulator import ALICE, BOB, approve_consent
 from tests.support.servers import BotFactory, BotServer
@@ -45,8 +47,18 @@ def everything_shown(calls: Sequence[RecordedCall]) -> str:
     return "\n".join(parts)
 
 
+async def answered(driver: SlackDriver, text_typed: str, *, timeout: float = 5.0) -> Exchange:
+    """`/webex <text_typed>` and the answer posted to its response_url, not another message to the user."""
+    exchange = await driver.command(text_typed)
+    url = exchange.request.response_url
+    reply = await driver.standin.wait_for(
+        lambda c: c.response_target is not None and c.response_target.url == url, timeout=timeout
+    )
+    return replace(exchange, replies=(reply,))
+
+
 async def connect_button(driver: SlackDriver) -> str:
-    exchange = await driver.command("connect", replies=1)
+    exchange = await answered(driver, "connect")
     assert exchange.status == 200
     return connect_url(exchange.replies[0])
 
@@ -101,7 +113,7 @@ async def test_connect_links_the_account_and_status_shows_it(
     dm = await alice.standin.wait_for(lambda c: c.method == "chat.postMessage" and c.audience == "U_ALICE")
     assert ALICE in (dm.text or "")
 
-    status = await alice.command("status", replies=1)
+    status = await answered(alice, "status")
     shown = everything_shown(status.replies)
     assert ALICE in shown and "sandbox" in shown and "create, change and cancel your meetings" in shown
 
@@ -134,7 +146,7 @@ async def test_already_linked_says_as_whom_and_offers_reconnect_and_disconnect(
     bot: BotServer, alice: SlackDriver, emulator: Emulator
 ) -> None:
     await sign_in(await connect_button(alice))
-    again = await alice.command("connect", replies=1)
+    again = await answered(alice, "connect")
     shown = everything_shown(again.replies)
     assert ALICE in shown
     actions = [e.get("action_id") for b in again.replies[0].blocks for e in b.get("elements") or []]
@@ -145,10 +157,10 @@ async def test_disconnect_deletes_the_tokens_and_says_what_was_deleted(
     bot: BotServer, alice: SlackDriver, emulator: Emulator
 ) -> None:
     await sign_in(await connect_button(alice))
-    answer = await alice.command("signout", replies=1)
+    answer = await answered(alice, "signout")
     assert "deleted your Webex access and refresh tokens" in everything_shown(answer.replies)
     assert await bot.services.links.get(alice.standin.workspace.team_id, "U_ALICE") is None
-    again = await alice.command("logout", replies=1)
+    again = await answered(alice, "logout")
     assert "nothing to delete" in everything_shown(again.replies)
 
 
@@ -235,7 +247,7 @@ async def test_unsigned_and_stale_slack_requests_are_refused(bot: BotServer, ali
 
 async def test_help_for_nothing_and_for_unknown_words(bot: BotServer, alice: SlackDriver) -> None:
     for text_typed in ("", "help", "frobnicate now"):
-        exchange = await alice.command(text_typed, replies=1)
+        exchange = await answered(alice, text_typed)
         shown = everything_shown(exchange.replies)
         assert "/webex connect" in shown and "/webex disconnect" in shown
     assert "I don't know `frobnicate`" in shown

@@ -9,7 +9,8 @@ from sqlalchemy import text
 
 from bot.emulator import Emulator
 from bot.sandbox import SlackDriver
-from tests.e2e.accounts.test_connect import connect_button, everything_shown, sign_in
+from bot.sandbox.workspace import RecordedCall
+from tests.e2e.accounts.test_connect import answered, connect_button, everything_shown, sign_in
 from tests.support.emulator import ALICE, BOB
 from tests.support.servers import BotServer
 from tests.support.slack import DriverFactory
@@ -25,6 +26,13 @@ def bob(bot_server: BotServer, slack_driver: DriverFactory) -> SlackDriver:
     return slack_driver(bot_server.events_url, user_id="U_BOB")
 
 
+async def home(driver: SlackDriver) -> RecordedCall:
+    """Open the Home tab and return what the bot published there."""
+    before = driver.standin.next_seq()
+    await driver.open_home()
+    return await driver.standin.wait_for(lambda c: c.seq >= before and c.method == "views.publish")
+
+
 async def link(driver: SlackDriver, webex_user: str) -> None:
     page = await sign_in(await connect_button(driver), user=webex_user)
     assert page.status_code == 200, page.text[:300]
@@ -36,14 +44,14 @@ async def test_a_rejected_refresh_token_asks_to_reconnect_and_the_command_resume
     await link(alice, ALICE)
     emulator.revoke_tokens(site="sandbox", user=ALICE)  # access and refresh tokens both stop working
 
-    answer = await alice.command("list", replies=1, timeout=10)
+    answer = await answered(alice, "list", timeout=10)
     shown = everything_shown(answer.replies)
     assert "expired" in shown and "reconnect" in shown.lower()
     team = alice.standin.workspace.team_id
     link_row = await bot_server.services.links.get(team, "U_ALICE")
     assert link_row is not None and link_row.expired
 
-    status = await alice.command("status", replies=1)
+    status = await answered(alice, "status")
     assert "Expired" in everything_shown(status.replies)
 
     # Reconnecting with the fresh button finishes the `/webex list` that was asked for.
@@ -71,7 +79,7 @@ async def test_an_expired_access_token_is_renewed_without_the_user_noticing(
     await link(alice, ALICE)
     emulator.advance(timedelta(hours=3))  # Webex now considers the 2-hour access token expired
     refreshes = emulator.token_refreshes
-    answer = await alice.command("list", replies=1, timeout=10)
+    answer = await answered(alice, "list", timeout=10)
     assert "expired" not in everything_shown(answer.replies)
     assert emulator.token_refreshes == refreshes + 1
 
@@ -79,12 +87,11 @@ async def test_an_expired_access_token_is_renewed_without_the_user_noticing(
 async def test_home_tab_offers_connect_then_shows_the_link(
     bot_server: BotServer, alice: SlackDriver, emulator: Emulator
 ) -> None:
-    first = await alice.open_home(replies=1)
-    assert first.replies[0].method == "views.publish"
-    assert "Connect Webex" in everything_shown(first.replies)
+    first = await home(alice)
+    assert "Connect Webex" in everything_shown([first])
     await link(alice, ALICE)
-    second = await alice.open_home(replies=1)
-    shown = everything_shown(second.replies)
+    second = await home(alice)
+    shown = everything_shown([second])
     assert f"Linked as *{ALICE}*" in shown and "Disconnect" in shown
 
 
