@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,22 +133,13 @@ class TcpProxy:
 
 
 REPO = Path(__file__).resolve().parents[2]
-
-
+# Settings from the test runner's own environment must not leak into the bot processes.
 SETTING_PREFIXES = ("SLACK_", "WEBEX_", "TOKEN_", "DATABASE_", "PUBLIC_", "LOG_", "EMAIL_", "SHUTDOWN_")
 
 
 def bot_env(settings: Any, **extra: str) -> dict[str, str]:
     """The environment that configures `python -m bot.cli` exactly as `settings` does."""
-    import os
-
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(
-            ("SLACK_", "WEBEX_", "TOKEN_", "DATABASE_", "PUBLIC_", "LOG_", "EMAIL_", "SHUTDOWN_")
-        )
-    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith(SETTING_PREFIXES)}
     env.update(
         PYTHONPATH=str(REPO),
         SLACK_BOT_TOKEN=settings.slack_bot_token.get_secret_value(),
@@ -171,8 +164,6 @@ def bot_env(settings: Any, **extra: str) -> dict[str, str]:
 
 async def run_cli(*args: str, env: dict[str, str], cwd: Any, timeout: float = 60) -> tuple[int, str, str]:
     """`python -m bot.cli <args>` to completion: exit status, stdout, stderr."""
-    import sys
-
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -206,8 +197,6 @@ class BotProcess:
         cls, settings: Any, workdir: Path, *, name: str = "bot", port: int | None = None, **env: str
     ) -> BotProcess:
         """Serve on `port`: by default PUBLIC_BASE_URL's (processes behind one URL each get their own)."""
-        import sys
-
         port = port or int(settings.base_url.rsplit(":", 1)[1])
         log = workdir / f"{name}.log"
         with log.open("ab") as output:
