@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import httpx
 from aiohttp import ClientSession
@@ -21,6 +20,7 @@ from bot.domain.clock import Clock, SystemClock
 from bot.runtime import BackgroundWork
 from bot.services.accounts import TokenService
 from bot.services.linking import ConnectTokens, LinkingService
+from bot.services.meeting_links import MeetingLinks
 from bot.services.meetings import MeetingService
 from bot.slack.profiles import SlackProfiles
 from bot.store.crypto import TokenCipher
@@ -48,14 +48,13 @@ class Services:
     webex: WebexClient
     linking: LinkingService
     meetings: MeetingService
+    meeting_links: MeetingLinks
     slack: AsyncWebClient
     slack_session: ClientSession
     slack_retry_handlers: list[AsyncRetryHandler]
     profiles: SlackProfiles
     work: BackgroundWork
     webex_http: httpx.AsyncClient
-    extras: dict[str, Any] = field(default_factory=dict)
-    _owned: list[Any] = field(default_factory=list)
 
     async def close(self) -> None:
         await self.webex_http.aclose()
@@ -139,6 +138,7 @@ async def build(
         webex=webex,
         linking=linking,
         meetings=meetings,
+        meeting_links=MeetingLinks(keys, meetings, clock, settings.base_url),
         slack=slack,
         slack_session=slack_session,
         slack_retry_handlers=retry_handlers,
