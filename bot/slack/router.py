@@ -85,15 +85,17 @@ class CommandRouter:
     def parse(self, body: dict[str, Any]) -> tuple[Subcommand, Invocation]:
         text = (body.get("text") or "").strip()
         word, _, args = text.partition(" ")
-        subcommand = self.find(word.lower()) or self.fallback
+        found = self.find(word.lower())
+        subcommand = found or self.fallback
         if subcommand is None:
             raise LookupError("no fallback subcommand registered")
+        # An unknown first word is not a subcommand: the fallback gets the whole text to explain.
         invocation = Invocation(
             team_id=body.get("team_id") or "",
             user_id=body.get("user_id") or "",
             channel_id=body.get("channel_id") or "",
-            subcommand=word.lower() if self.find(word.lower()) else "",
-            args=args.strip() if self.find(word.lower()) else text,
+            subcommand=word.lower() if found else "",
+            args=args.strip() if found else text,
             response_url=body.get("response_url"),
             trigger_id=body.get("trigger_id"),
         )
