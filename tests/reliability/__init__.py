@@ -55,7 +55,8 @@ test_forgetting
     workspace left in any table, others untouched
 test_several_processes
     two `webex-bot serve` processes on one PostgreSQL -> one refresh per expired token, each OAuth state
-    used once, one meeting for a double-submitted form, one delete for a double click
+    used once, one meeting for a double-submitted form, one delete for a double click, one meeting for a
+    form retried on the other process after the first was killed mid-create
 
 
 PostgreSQL tests need TEST_DATABASE_URL (`.ci/run` sets it) and skip otherwise.

@@ -5,6 +5,7 @@ retried or double-submitted."""
 from __future__ import annotations
 
 import asyncio
+import signal
 from urllib.parse import urlsplit
 
 import httpx
@@ -129,3 +130,33 @@ async def test_a_cancel_clicked_on_both_processes_deletes_once_and_both_answers_
     assert emulator.meetings() == []
     assert all("cancelled" in answer for answer in answers), answers
     assert len([r for r in emulator.xml_requests("DelMeeting") if r.outcome == "SUCCESS"]) == 1
+
+
+async def test_a_form_retried_on_the_other_process_after_the_first_died_makes_one_meeting(
+    launch: Launch, slack_driver: DriverFactory, emulator: Emulator
+) -> None:
+    first = await launch(webex_timeout_seconds=1)
+    second = await launch(settings=first.settings, port=free_port())
+    alice_first = slack_driver(first.events_url, user_id="U_ALICE")
+    await link(alice_first, ALICE)
+    opened = await alice_first.command("schedule")
+    form = await alice_first.standin.wait_for(
+        lambda c: c.method == "views.open" and c.seq >= opened.first_seq
+    )
+    values = {blocks.TOPIC: "Survives a dead node", blocks.DATE: "2027-06-06", blocks.TIME: "10:00"}
+    slow = emulator.add_fault(Fault.latency(0.8, operation="CreateMeeting", count=1))
+    await alice_first.submit(form, values)
+    while slow in emulator.faults.active():
+        await asyncio.sleep(0.02)
+    first.signal(signal.SIGKILL)  # the node dies with the create in flight; Webex carries it out anyway
+    await first.wait(10)
+
+    alice_second = slack_driver(second.events_url, user_id="U_ALICE")
+    retried = await alice_second.submit(form, values)
+    answer = await alice_second.standin.wait_for(
+        lambda c: c.seq >= retried.first_seq and c.is_reply and "Survives a dead node" in shown_text(c),
+        timeout=20,
+    )
+    [meeting] = emulator.meetings()
+    assert str(meeting.key) in shown_text(answer)
+    assert len(emulator.xml_requests("CreateMeeting")) == 1
