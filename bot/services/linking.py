@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from bot.config import EmailPolicy
 from bot.domain.accounts import Link, TokenGrant
 from bot.domain.clock import Clock
 from bot.domain.meetings import WebexUser
+from bot.services.signed_tokens import SignedTokens, TokenExpired, TokenInvalid
 from bot.webex.client import WebexCredentials
 from bot.webex.errors import OAuthError, WebexError
 from bot.webex.oauth import new_code_verifier
@@ -74,49 +69,26 @@ class ConnectTokens:
     """
 
     def __init__(self, keys: list[str], ttl: timedelta, clock: Clock) -> None:
-        self._fernet = MultiFernet([Fernet(_derive(key)) for key in keys])
-        self._ttl = ttl
-        self._clock = clock
+        self._tokens = SignedTokens(keys, purpose="connect link", ttl=ttl, clock=clock)
 
     def issue(self, team_id: str, user_id: str, pending: dict[str, Any] | None) -> str:
-        payload = {"t": team_id, "u": user_id, "p": pending}
-        data = json.dumps(payload, separators=(",", ":")).encode()
-        return self._fernet.encrypt_at_time(data, int(self._clock.now().timestamp())).decode()
+        return self._tokens.issue({"t": team_id, "u": user_id, "p": pending})
 
     def read(self, token: str) -> dict[str, Any]:
-        now = int(self._clock.now().timestamp())
         try:
-            data = self._fernet.decrypt_at_time(token.encode(), int(self._ttl.total_seconds()), now)
-        except InvalidToken:
-            raise self._why_invalid(token, now) from None
-        payload: dict[str, Any] = json.loads(data)
-        return payload
-
-    def _why_invalid(self, token: str, now: int) -> ConnectProblem:
-        try:
-            issued = self._fernet.extract_timestamp(token.encode())
-        except InvalidToken:
-            issued = None
-        if issued is not None and now - issued > self._ttl.total_seconds():
-            return ConnectProblem(
+            return self._tokens.read(token)
+        except TokenExpired:
+            raise ConnectProblem(
                 "This connect link has expired",
                 "Connect links stay valid for a while, and this one is too old.",
                 next_step="Run /webex connect in Slack for a new one.",
-            )
-        return ConnectProblem(
-            "This connect link is not valid",
-            "It may have been cut short when it was copied.",
-            next_step="Run /webex connect in Slack and use the button it gives you.",
-        )
-
-
-def _derive(key: str) -> bytes:
-    """A key for connect links, derived from a token key so the two uses never share a key."""
-    raw = base64.urlsafe_b64decode(key.encode())
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"webex-bot connect link").derive(
-        raw
-    )
-    return base64.urlsafe_b64encode(derived)
+            ) from None
+        except TokenInvalid:
+            raise ConnectProblem(
+                "This connect link is not valid",
+                "It may have been cut short when it was copied.",
+                next_step="Run /webex connect in Slack and use the button it gives you.",
+            ) from None
 
 
 class LinkingService:
