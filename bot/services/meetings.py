@@ -166,11 +166,9 @@ class MeetingEdit:
 
 @dataclass(frozen=True)
 class ScheduledMeeting:
-    """A meeting with the links its card shows."""
+    """A meeting for its card; the card's Join and Start links are asked of Webex only when clicked."""
 
     meeting: Meeting
-    join_url: str
-    host_url: str = ""
     calendar_url: str = ""
     repeated: bool = False  # this request had already created it (double click, retried delivery)
     answered_elsewhere: bool = False  # another delivery of the request made it and is showing it
@@ -499,17 +497,26 @@ class MeetingService:
         self, team_id: str, user_id: str, draft: MeetingDraft, *, key: str, look_first: bool
     ) -> ScheduledMeeting:
         held = _HeldLink()
+        created: CreatedMeeting | None = None
         try:
             held = await self._held_link(team_id, user_id)
             stored = await self._find_created(team_id, user_id, draft, held) if look_first else None
             repeated = stored is not None
             if stored is None:
-                stored = await self._create(team_id, user_id, draft, held)
+                stored, created = await self._create(team_id, user_id, draft, held)
         except BaseException as exc:
             await self._record(self._operations.fail(key, type(exc).__name__), key)
             raise
         # The meeting exists now: a record that cannot be written must not hide it from the person.
         await self._record(self._operations.finish(key, stored.as_result()), key)
+        if created is not None:
+            # Webex stored what it accepted: the card needs no second round trip to Webex.
+            meeting = replace(
+                _from_draft(created.meeting_key, draft),
+                password=created.password,
+                host_webex_id=held.link.webex_id if held.link else "",
+            )
+            return ScheduledMeeting(meeting=meeting, calendar_url=stored.calendar_url)
         return await self._describe(team_id, user_id, stored, repeated=repeated, draft=draft, held=held)
 
     async def _record(self, write: Awaitable[bool], key: str) -> None:
@@ -518,7 +525,10 @@ class MeetingService:
         except Exception:  # the database may be gone; what Webex did still has to reach the person
             log.exception("could not record the outcome of request %s", key)
 
-    async def _create(self, team_id: str, user_id: str, draft: MeetingDraft, held: _HeldLink) -> _Stored:
+    async def _create(
+        self, team_id: str, user_id: str, draft: MeetingDraft, held: _HeldLink
+    ) -> tuple[_Stored, CreatedMeeting | None]:
+        """The meeting made, with Webex's answer; found after a create whose answer was lost, no answer."""
         try:
             created = await self._call(
                 team_id, user_id, lambda creds: self._webex.create_meeting(creds, draft), held
@@ -540,9 +550,9 @@ class MeetingService:
                         "Webex did not answer and could not be asked whether the meeting was created"
                     ) from exc
                 if found is not None:
-                    return found
+                    return found, None
             raise MeetingNotCreated("Webex did not answer in time and the meeting did not appear") from exc
-        return _Stored(meeting_key=created.meeting_key, calendar_url=created.attendee_calendar_url)
+        return _Stored(meeting_key=created.meeting_key, calendar_url=created.attendee_calendar_url), created
 
     async def _find_created(
         self, team_id: str, user_id: str, draft: MeetingDraft, held: _HeldLink
@@ -587,35 +597,20 @@ class MeetingService:
         draft: MeetingDraft | None = None,
         held: _HeldLink | None = None,
     ) -> ScheduledMeeting:
-        """The meeting and its links. With the `draft` it was made from, a meeting that exists is never
-        reported as a failure: what Webex will not tell right now is filled in from the draft or left out."""
+        """A meeting this request did not just create, as Webex has it now. With the `draft` it was made
+        from, a meeting that exists is never reported as a failure: if Webex will not describe it right
+        now, the card is filled in from the draft."""
         key = stored.meeting_key
-        if held is None or held.link is None:
-            held = await self._held_link(team_id, user_id)
-        outcomes = await asyncio.gather(
-            self._call(team_id, user_id, lambda creds: self._webex.get_meeting(creds, key), held),
-            self._call(team_id, user_id, lambda creds: self._webex.join_url(creds, key), held),
-            self._call(team_id, user_id, lambda creds: self._webex.host_url(creds, key), held),
-            return_exceptions=True,
-        )
-        meeting, join, host = outcomes
-        if draft is not None:
-            for outcome in outcomes:
-                if isinstance(outcome, WebexError):
-                    log.warning("meeting %s exists but Webex did not describe it: %s", key, outcome)
-            if isinstance(meeting, WebexError):
-                meeting = _from_draft(key, draft)
-            join = "" if isinstance(join, WebexError) else join
-            host = "" if isinstance(host, WebexError) else host
-        if isinstance(meeting, BaseException):
-            raise meeting
-        if isinstance(join, BaseException):
-            raise join
-        if isinstance(host, BaseException):
-            raise host
-        return ScheduledMeeting(
-            meeting=meeting, join_url=join, host_url=host, calendar_url=stored.calendar_url, repeated=repeated
-        )
+        try:
+            meeting = await self._call(
+                team_id, user_id, lambda creds: self._webex.get_meeting(creds, key), held
+            )
+        except WebexError as error:
+            if draft is None:
+                raise
+            log.warning("meeting %s exists but Webex did not describe it: %s", key, error)
+            meeting = _from_draft(key, draft)
+        return ScheduledMeeting(meeting=meeting, calendar_url=stored.calendar_url, repeated=repeated)
 
     # -- read
 
@@ -624,7 +619,7 @@ class MeetingService:
         return await self._call(team_id, user_id, lambda creds: self._webex.get_meeting(creds, key))
 
     async def details(self, team_id: str, user_id: str, meeting_key: str) -> ScheduledMeeting:
-        """The meeting with its join and host links, for its card."""
+        """The meeting as Webex has it, for its card."""
         return await self._describe(team_id, user_id, _Stored(check_meeting_key(meeting_key)), repeated=False)
 
     async def list_upcoming(

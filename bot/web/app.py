@@ -1,4 +1,4 @@
-"""The ASGI application: Slack's endpoint, the connect and callback pages, health checks."""
+"""The ASGI application: Slack's endpoint, the connect and callback pages, meeting links, health checks."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from starlette.routing import Route
 from bot.bootstrap import Services, build
 from bot.config import Settings
 from bot.services.linking import ConnectProblem, Linked
+from bot.services.meeting_links import MeetingLinkProblem
 from bot.slack.app import build_slack_app
 from bot.slack.router import CommandRouter
 from bot.store.database import DatabaseUnavailable, upgrade
@@ -126,6 +127,38 @@ def create_app(
             warning=linked.warning,
         )
 
+    async def meeting(request: Request) -> Response:
+        """A card's Join or Start as host button: ask Webex for the link now and send the browser there."""
+        try:
+            url = await services().meeting_links.webex_url(request.path_params["token"])
+        except MeetingLinkProblem as problem:
+            return page(
+                problem.title,
+                problem.detail,
+                next_step=problem.next_step,
+                ok=False,
+                status_code=problem.status_code,
+            )
+        except DatabaseUnavailable:
+            logger.warning("a meeting link cannot reach the database")
+            return page(
+                "webex-bot is briefly unavailable",
+                "webex-bot cannot reach its database right now, so it cannot fetch the meeting link.",
+                next_step="Wait a minute, then press the button in Slack again.",
+                ok=False,
+                status_code=503,
+            )
+        except Exception:
+            logger.exception("a meeting link failed")
+            return page(
+                "Something went wrong",
+                "The meeting link could not be fetched because of a problem on our side.",
+                next_step="Press the button in Slack again in a minute.",
+                ok=False,
+                status_code=500,
+            )
+        return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
+
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
 
@@ -146,6 +179,7 @@ def create_app(
             Route("/slack/events", slack_events, methods=["POST"]),
             Route("/webex/connect/{token:path}", connect, methods=["GET"]),
             Route("/webex/oauth/callback", callback, methods=["GET"]),
+            Route("/webex/meetings/{token:path}", meeting, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],

@@ -65,10 +65,12 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
     async def share(click: Click) -> None:
         scheduled = await services.meetings.details(click.team_id, click.user_id, click.value)
         tz = await answers.user_tz(services, click.team_id, click.user_id)
-        text, card = answers.shared_card(scheduled, tz, click.user_id)
+        text, card = answers.shared_card(services, click.team_id, click.user_id, scheduled, tz)
         if click.response_url:
             await click.reply.send(text, card, public=True)
-        elif not await answers.post_in_channel(services, click.channel_id, scheduled, tz, click.user_id):
+        elif not await answers.post_in_channel(
+            services, click.team_id, click.channel_id, scheduled, tz, click.user_id
+        ):
             await click.reply.send(texts.NO_CHANNEL_TO_SHARE)
 
     async def cancel(click: Click) -> None:

@@ -73,22 +73,33 @@ async def invitees_for(
     return tuple(people) + tuple(Invitee(email=email) for email in emails)
 
 
-def card_links(scheduled: ScheduledMeeting) -> blocks.CardLinks:
+def card_links(
+    services: Services, team_id: str, host_user_id: str, scheduled: ScheduledMeeting, *, for_host: bool
+) -> blocks.CardLinks:
+    """Join and Start as host open the bot, which asks Webex for the link at the click (the host's one
+    signs the host in, so only the host's own card carries it)."""
+    key = scheduled.meeting.meeting_key
     return blocks.CardLinks(
-        join_url=scheduled.join_url, host_url=scheduled.host_url, calendar_url=scheduled.calendar_url
+        join_url=services.meeting_links.join(team_id, host_user_id, key),
+        host_url=services.meeting_links.host(team_id, host_user_id, key) if for_host else "",
+        calendar_url=scheduled.calendar_url,
     )
 
 
-def host_card(scheduled: ScheduledMeeting, tz: str, note: str = "") -> tuple[str, list[dict[str, Any]]]:
-    card = blocks.meeting_card(
-        scheduled.meeting, card_links(scheduled), tz, blocks.CardOptions(for_host=True, note=note)
-    )
+def host_card(
+    services: Services, team_id: str, user_id: str, scheduled: ScheduledMeeting, tz: str, note: str = ""
+) -> tuple[str, list[dict[str, Any]]]:
+    """The host's own card: `user_id` is the host."""
+    links = card_links(services, team_id, user_id, scheduled, for_host=True)
+    card = blocks.meeting_card(scheduled.meeting, links, tz, blocks.CardOptions(for_host=True, note=note))
     return blocks.card_fallback_text(scheduled.meeting, tz), card
 
 
-def shared_card(scheduled: ScheduledMeeting, tz: str, shared_by: str) -> tuple[str, list[dict[str, Any]]]:
+def shared_card(
+    services: Services, team_id: str, shared_by: str, scheduled: ScheduledMeeting, tz: str
+) -> tuple[str, list[dict[str, Any]]]:
     """The channel's copy: no host link, host key or password, and no buttons only the host may use."""
-    links = blocks.CardLinks(join_url=scheduled.join_url, calendar_url=scheduled.calendar_url)
+    links = card_links(services, team_id, shared_by, scheduled, for_host=False)
     card = blocks.meeting_card(
         scheduled.meeting, links, tz, blocks.CardOptions(for_host=False, shared_by=shared_by)
     )
@@ -96,12 +107,12 @@ def shared_card(scheduled: ScheduledMeeting, tz: str, shared_by: str) -> tuple[s
 
 
 async def post_in_channel(
-    services: Services, channel_id: str, scheduled: ScheduledMeeting, tz: str, user_id: str
+    services: Services, team_id: str, channel_id: str, scheduled: ScheduledMeeting, tz: str, user_id: str
 ) -> bool:
     """Post the channel's copy with the bot token; False when the bot may not post there."""
     if not channel_id:
         return False
-    text, card = shared_card(scheduled, tz, user_id)
+    text, card = shared_card(services, team_id, user_id, scheduled, tz)
     try:
         await services.slack.chat_postMessage(channel=channel_id, text=text, blocks=card)
     except SlackApiError as error:
@@ -116,6 +127,7 @@ async def send_scheduled(
     scheduled: ScheduledMeeting,
     tz: str,
     *,
+    team_id: str,
     user_id: str,
     channel_id: str = "",
     share: bool = False,
@@ -126,13 +138,13 @@ async def send_scheduled(
         return  # a double click: the delivery that made the meeting is showing its card
     shared = False
     if share and not scheduled.repeated:
-        shared = await post_in_channel(services, channel_id, scheduled, tz, user_id)
+        shared = await post_in_channel(services, team_id, channel_id, scheduled, tz, user_id)
     note = texts.scheduled_note(scheduled.repeated, shared)
     if share and not shared and not scheduled.repeated:
         note += "\n" + texts.NO_CHANNEL_TO_SHARE
     for line in notes:
         note += f"\n_{blocks.escape(line)}_"
-    text, card = host_card(scheduled, tz, note)
+    text, card = host_card(services, team_id, user_id, scheduled, tz, note)
     await reply.send(text, card)
 
 

@@ -527,6 +527,11 @@ def edit_modal(meeting: Meeting, context: FormContext, now: datetime) -> dict[st
         emails=tuple(i.email for i in meeting.invitees),
         agenda=meeting.agenda,
     )
+    form = _form_blocks(prefill, context.user_tz, now, editing=True)
+    if meeting.host_key:
+        # The schedule card is made from what was asked for; Webex's host key is shown here instead.
+        host_key = f"*Host key* (only you see this): {escape(meeting.host_key)}"
+        form.append({"type": "context", "block_id": "host_key", "elements": [mrkdwn(host_key)]})
     return {
         "type": "modal",
         "callback_id": EDIT_VIEW,
@@ -534,7 +539,7 @@ def edit_modal(meeting: Meeting, context: FormContext, now: datetime) -> dict[st
         "submit": plain("Save", MODAL_TITLE_LIMIT),
         "close": plain("Cancel", MODAL_TITLE_LIMIT),
         "private_metadata": context.dumps(),
-        "blocks": _form_blocks(prefill, context.user_tz, now, editing=True),
+        "blocks": form,
     }
 
 

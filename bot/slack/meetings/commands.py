@@ -186,7 +186,14 @@ async def schedule(invocation: Invocation, reply: Reply, services: Services) -> 
         team_id, user_id, request, request_key=request_key(invocation)
     )
     await answers.send_scheduled(
-        services, reply, scheduled, tz, user_id=user_id, channel_id=invocation.channel_id, notes=parsed.notes
+        services,
+        reply,
+        scheduled,
+        tz,
+        team_id=team_id,
+        user_id=user_id,
+        channel_id=invocation.channel_id,
+        notes=parsed.notes,
     )
 
 
@@ -266,7 +273,7 @@ async def start_now(invocation: Invocation, reply: Reply, services: Services) ->
     scheduled = await services.meetings.start_now(
         team_id, user_id, topic, tz, request_key=request_key(invocation).replace("schedule:", "now:", 1)
     )
-    text, card = answers.shared_card(scheduled, tz, user_id)
+    text, card = answers.shared_card(services, team_id, user_id, scheduled, tz)
     note = ":arrow_forward: Started. Press *Start as host* to open it; the channel has the Join button."
     if not scheduled.repeated:
         try:
@@ -275,7 +282,7 @@ async def start_now(invocation: Invocation, reply: Reply, services: Services) ->
             # Resumed after connecting, the post goes through the bot, which may not be in the channel.
             logger.info("could not post the meeting in the channel: %s", error.response.get("error"))
             note = ":arrow_forward: Started. " + texts.NO_CHANNEL_TO_SHARE + " Share the Join link yourself."
-    host_text, host_blocks = answers.host_card(scheduled, tz, note)
+    host_text, host_blocks = answers.host_card(services, team_id, user_id, scheduled, tz, note)
     await reply.send(host_text, host_blocks)
 
 

@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.meetings import Invitee
-from bot.services.meetings import MeetingEdit, ScheduleInProgress, ScheduleRequest
+from bot.services.meetings import MeetingEdit, ScheduledMeeting, ScheduleInProgress, ScheduleRequest
 from bot.slack.errors import explain
 from bot.slack.events import publish_home
 from bot.slack.meetings import answers, blocks, texts
@@ -162,6 +162,7 @@ async def schedule_from_form(
         reply,
         scheduled,
         context.user_tz,
+        team_id=team_id,
         user_id=user_id,
         channel_id=context.channel_id,
         share=form.post_in_channel,
@@ -227,8 +228,14 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
                 invitees=invitees,
             )
             result = await services.meetings.change(team_id, user_id, context.meeting_key, edit)
-            details = await services.meetings.details(team_id, user_id, result.meeting.meeting_key)
-            text, card = answers.host_card(details, context.user_tz, texts.changed_note(result.changed))
+            text, card = answers.host_card(
+                services,
+                team_id,
+                user_id,
+                ScheduledMeeting(meeting=result.meeting),
+                context.user_tz,
+                texts.changed_note(result.changed),
+            )
             await reply.send(text, card, replace=bool(context.response_url))
             if context.from_home:
                 await publish_home(router, services, team_id, user_id)

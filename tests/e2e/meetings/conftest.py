@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.emulator import Emulator
+from bot.emulator import XML_SERVICE_PATH, Emulator
 from bot.sandbox import SlackDriver
 from bot.sandbox.workspace import RecordedCall
 from tests.support.database import BACKENDS, POSTGRES_HINT, postgres_server_url
-from tests.support.emulator import ALICE, BOB, approve_consent
+from tests.support.emulator import ALICE, BOB, approve_consent, link_account, read_answer, xml_request
 from tests.support.servers import BotFactory, BotServer
 from tests.support.slack import DriverFactory
 
@@ -36,6 +36,7 @@ class Stage:
     emulator: Emulator
     alice: Person
     bob: Person
+    emulator_url: str = ""  # where a test asks Webex directly (webex_link)
 
     def bot_calls(self, method: str, *, after: int = 0) -> list[RecordedCall]:
         """What the bot asked Slack to do with `method`, since sequence number `after`."""
@@ -54,6 +55,28 @@ class Stage:
             callback = await approve_consent(browser, start.headers["location"], user=webex_email)
             done = await browser.get(callback, follow_redirects=False)
             assert done.status_code == 200, done.text[:500]
+
+    async def open_in_browser(self, url: str) -> httpx.Response:
+        """What a browser gets for a button's URL, without following where it is sent."""
+        async with httpx.AsyncClient(timeout=10) as browser:
+            return await browser.get(url, follow_redirects=False)
+
+    async def webex_link(self, operation: str, meeting_key: str, person: Person) -> str:
+        """The link Webex itself gives `person` (GetjoinurlMeeting or GethosturlMeeting), asked directly."""
+        async with httpx.AsyncClient(timeout=10) as client:
+            grant = await link_account(client, self.emulator_url, user=person.webex_email)
+            response = await client.post(
+                self.emulator_url + XML_SERVICE_PATH,
+                content=xml_request(
+                    operation,
+                    f"<sessionKey>{meeting_key}</sessionKey>",
+                    token=grant["access_token"],
+                    webex_id=person.webex_email,
+                ),
+            )
+        answer = read_answer(response)
+        assert answer.result == "SUCCESS", answer.reason
+        return answer.text("joinMeetingURL" if operation == "GetjoinurlMeeting" else "hostMeetingURL")
 
 
 def iter_elements(blocks: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -115,6 +138,7 @@ async def stage(bot_factory: BotFactory, slack_driver: DriverFactory, emulator_s
         emulator=emulator_server.emulator,
         alice=Person(slack_driver(events, user_id="U_ALICE"), ALICE),
         bob=Person(slack_driver(events, user_id="U_BOB"), BOB),
+        emulator_url=emulator_server.url,
     )
 
 

@@ -216,3 +216,36 @@ async def test_slack_not_telling_an_invitees_email_schedules_nothing_and_says_wh
     )
     assert "email" in shown_text(done.replies[0]) and "nothing was scheduled" in shown_text(done.replies[0])
     assert linked.emulator.meetings() == []
+
+
+async def test_a_changed_meeting_link_gets_a_clear_page_and_asks_webex_nothing(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Tampered tomorrow 9am", replies=1)).replies[0]
+    url = button(card.blocks, blocks.JOIN)["url"]
+    tampered = url[:-6] + ("A" if url[-6] != "A" else "B") + url[-5:]
+    asked = len(linked.emulator.xml_requests())
+    for bad in (tampered, url[:-20], linked.bot.url + "/webex/meetings/not-a-link"):
+        opened = await linked.open_in_browser(bad)
+        assert opened.status_code == 400 and "location" not in opened.headers
+        assert "This meeting link is not valid" in opened.text and "press the button" in opened.text
+    assert len(linked.emulator.xml_requests()) == asked
+
+
+async def test_the_buttons_of_a_cancelled_meeting_say_it_is_gone(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Called off tomorrow 9am", replies=1)).replies[0]
+    [meeting] = linked.emulator.meetings()
+    confirm = (await linked.alice.driver.command(f"cancel {meeting.key}", replies=1)).replies[0]
+    await linked.alice.driver.click(confirm, blocks.CANCEL, replies=1)
+    assert linked.emulator.meeting(meeting.key) is None
+    for action_id in (blocks.JOIN, blocks.START):
+        opened = await linked.open_in_browser(button(card.blocks, action_id)["url"])
+        assert opened.status_code == 404 and "location" not in opened.headers
+        assert "no longer on Webex" in opened.text and str(meeting.key) in opened.text
+        assert "Traceback" not in opened.text
+
+
+async def test_a_meeting_link_while_webex_is_down_says_to_try_again(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Outage tomorrow 9am", replies=1)).replies[0]
+    linked.emulator.add_fault(Fault.http_error(502, operation="GetjoinurlMeeting"))
+    opened = await linked.open_in_browser(button(card.blocks, blocks.JOIN)["url"])
+    assert opened.status_code == 503 and "location" not in opened.headers
+    assert "Webex is not answering" in opened.text and "press the button in Slack again" in opened.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -24,12 +25,48 @@ async def test_schedule_from_text_creates_the_meeting_and_answers_with_the_card(
     assert (local.hour, local.minute) == (15, 0) and meeting.time_zone_name.endswith("(New York)")
     card = exchange.replies[0]
     text = shown_text(card)
-    assert str(meeting.key) in text and "45 min" in text and meeting.host_key in text
+    assert str(meeting.key) in text and "45 min" in text
     assert f"<!date^{int(meeting.start.timestamp())}^" in text
-    assert button(card.blocks, blocks.JOIN)["url"].startswith("http")
-    assert button(card.blocks, blocks.START)["url"].startswith("http")
     for action_id in (blocks.SHARE, blocks.EDIT, blocks.CANCEL):
         assert button(card.blocks, action_id)["value"] == str(meeting.key)
+    # One call to Webex: the card is made from what it accepted; links are asked for at the click.
+    assert [r.operation for r in linked.emulator.xml_requests()] == ["CreateMeeting"]
+
+
+async def test_the_cards_join_button_opens_the_join_link_webex_gives(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Links tomorrow 9am", replies=1)).replies[0]
+    [meeting] = linked.emulator.meetings()
+    url = button(card.blocks, blocks.JOIN)["url"]
+    assert url.startswith(linked.bot.url + "/webex/meetings/") and str(meeting.key) not in url
+    opened = await linked.open_in_browser(url)
+    assert opened.status_code == 302 and opened.headers["cache-control"] == "no-store"
+    assert opened.headers["location"] == await linked.webex_link(
+        "GetjoinurlMeeting", str(meeting.key), linked.alice
+    )
+    assert (await linked.open_in_browser(url)).status_code == 302  # a button works more than once
+
+
+async def test_the_start_button_opens_a_fresh_host_link_from_webex(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Host link tomorrow 9am", replies=1)).replies[0]
+    [meeting] = linked.emulator.meetings()
+    asked_before = len(linked.emulator.xml_requests("GethosturlMeeting"))
+    opened = await linked.open_in_browser(button(card.blocks, blocks.START)["url"])
+    assert opened.status_code == 302 and opened.headers["cache-control"] == "no-store"
+    assert len(linked.emulator.xml_requests("GethosturlMeeting")) == asked_before + 1
+    webex = await linked.webex_link("GethosturlMeeting", str(meeting.key), linked.alice)
+    # Each host link Webex gives carries its own one-time sign-in ticket (TK); the rest is the same.
+    assert without_ticket(opened.headers["location"]) == without_ticket(webex)
+
+
+def without_ticket(host_url: str) -> str:
+    return re.sub(r"TK=[^&]*", "TK=", host_url)
+
+
+async def test_the_host_key_is_on_the_edit_form(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Keyed tomorrow 9am", replies=1)).replies[0]
+    [meeting] = linked.emulator.meetings()
+    clicked = await linked.alice.driver.click(card, blocks.EDIT, replies=2)
+    assert meeting.host_key in shown_text(clicked.replies[1])
 
 
 async def test_text_is_carried_exactly_into_webex(linked: Stage) -> None:

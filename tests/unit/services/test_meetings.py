@@ -81,6 +81,7 @@ class FakeWebex:
     late: list[Meeting] = field(default_factory=list)
     set_calls: list[MeetingChanges] = field(default_factory=list)
     next_key: int = 123456789
+    created_password: str = ""
 
     def _enter(self, operation: str, creds: WebexCredentials) -> None:
         self.calls.append(operation)
@@ -114,7 +115,11 @@ class FakeWebex:
             if self.garble_instead_of_timeout:
                 raise WebexUnavailable("truncated answer", outcome_unknown=True)
             raise WebexTimeout("Webex did not answer in 15 s")
-        return CreatedMeeting(meeting_key=key, attendee_calendar_url=f"https://ical/{key}")
+        return CreatedMeeting(
+            meeting_key=key,
+            attendee_calendar_url=f"https://ical/{key}",
+            password=self.created_password or draft.password or "",
+        )
 
     async def set_meeting(self, creds: WebexCredentials, key: str, changes: MeetingChanges) -> None:
         self._enter("set", creds)
@@ -264,13 +269,13 @@ def request(**overrides: object) -> ScheduleRequest:
 # ---- schedule ----------------------------------------------------------------------------------
 
 
-async def test_schedule_creates_one_meeting_with_its_links(world: World) -> None:
+async def test_schedule_creates_one_meeting_in_one_call_to_webex(world: World) -> None:
     result = await world.service.schedule("T1", "U1", request(), request_key="k1")
     assert list(world.webex.meetings) == [result.meeting.meeting_key]
+    assert world.webex.calls == ["create"]  # the card is made from what Webex accepted
     assert result.meeting.topic == "Design review"
     assert result.meeting.duration_minutes == 45
-    assert result.join_url.endswith(result.meeting.meeting_key + "?name=")
-    assert result.host_url.startswith("https://sandbox.webex.test/h/")
+    assert result.meeting.start == world.webex.meetings[result.meeting.meeting_key].start
     assert result.calendar_url == f"https://ical/{result.meeting.meeting_key}"
     assert zone_by_id(result.meeting.time_zone_id).iana == "Europe/Berlin"
     assert not result.repeated
@@ -282,6 +287,15 @@ async def test_a_repeated_request_answers_with_the_same_meeting(world: World) ->
     assert second.meeting.meeting_key == first.meeting.meeting_key
     assert second.repeated and second.calendar_url == first.calendar_url
     assert world.webex.calls.count("create") == 1
+    # Not made by this delivery: shown as Webex has it now, host key included.
+    assert world.webex.calls[-1] == "get" and second.meeting.host_key == "654321"
+
+
+async def test_the_password_is_the_one_webex_answered_with(world: World) -> None:
+    world.webex.created_password = "Xy7pQ2"  # a site that makes up a password when none is given
+    result = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert result.meeting.password == "Xy7pQ2"
+    assert world.webex.calls == ["create"]
 
 
 async def test_concurrent_duplicates_create_exactly_one(world: World) -> None:
@@ -323,6 +337,8 @@ async def test_a_timeout_on_create_finds_the_meeting_instead_of_creating_another
     assert len(world.webex.meetings) == 1
     assert result.meeting.meeting_key in world.webex.meetings
     assert world.webex.calls.count("create") == 1
+    # Found, not answered: shown as Webex has it.
+    assert world.webex.calls[-1] == "get" and result.meeting.host_key == "654321"
 
 
 async def test_a_create_webex_carries_out_after_the_timeout_is_found_on_a_later_look(world: World) -> None:
@@ -462,7 +478,7 @@ async def test_start_now_begins_at_the_next_minute(world: World) -> None:
     world.clock.set(datetime(2026, 3, 2, 9, 7, 31, tzinfo=UTC))
     result = await world.service.start_now("T1", "U1", "Quick sync", "Europe/Berlin", request_key="n1")
     assert result.meeting.start == datetime(2026, 3, 2, 9, 8, tzinfo=UTC)
-    assert result.host_url
+    assert world.webex.calls == ["create"]
 
 
 # ---- list --------------------------------------------------------------------------------------

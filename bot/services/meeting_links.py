@@ -1,0 +1,172 @@
+"""The Join and Start as host buttons: signed links to the bot, turned into Webex's own links when clicked."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from bot.domain.clock import Clock
+from bot.services.errors import NeedsConnect, TokenRefreshUnavailable
+from bot.services.signed_tokens import SignedTokens, TokenExpired, TokenInvalid
+from bot.webex.errors import MeetingNotFound, WebexError, WebexUnavailable
+
+log = logging.getLogger(__name__)
+
+# A Join button works as long as a meeting card is worth keeping; a Start as host button opens a link
+# that signs the host in to Webex, so it is kept short (Slack drops ephemeral cards sooner anyway).
+JOIN_LINK_LIFETIME = timedelta(days=30)
+HOST_LINK_LIFETIME = timedelta(hours=12)
+PATH = "/webex/meetings/"
+
+
+class Role(StrEnum):
+    JOIN = "join"
+    HOST = "host"
+
+
+class MeetingLinkProblem(Exception):
+    """Why a meeting button cannot open the meeting, in words for the person in the browser."""
+
+    def __init__(self, title: str, detail: str, *, next_step: str, status_code: int) -> None:
+        super().__init__(title)
+        self.title = title
+        self.detail = detail
+        self.next_step = next_step
+        self.status_code = status_code
+
+
+class MeetingUrls(Protocol):
+    """The meeting service's link look-ups (bot.services.meetings.MeetingService)."""
+
+    async def join_url(self, team_id: str, user_id: str, meeting_key: str) -> str: ...
+
+    async def host_url(self, team_id: str, user_id: str, meeting_key: str) -> str: ...
+
+
+class MeetingLinks:
+    """Issues the bot's links for a meeting card, and opens them: Webex is asked only at the click.
+
+    A link names the workspace, the host (whose Webex account is asked), the meeting and the role,
+    signed and dated; its holder learns none of them from the link itself.
+    """
+
+    def __init__(self, keys: Sequence[str], meetings: MeetingUrls, clock: Clock, base_url: str) -> None:
+        self._tokens = {
+            Role.JOIN: SignedTokens(keys, purpose="meeting join link", ttl=JOIN_LINK_LIFETIME, clock=clock),
+            Role.HOST: SignedTokens(keys, purpose="meeting host link", ttl=HOST_LINK_LIFETIME, clock=clock),
+        }
+        self._meetings = meetings
+        self._base_url = base_url.rstrip("/")
+
+    def join(self, team_id: str, host_user_id: str, meeting_key: str) -> str:
+        return self._url(Role.JOIN, team_id, host_user_id, meeting_key)
+
+    def host(self, team_id: str, host_user_id: str, meeting_key: str) -> str:
+        return self._url(Role.HOST, team_id, host_user_id, meeting_key)
+
+    def _url(self, role: Role, team_id: str, host_user_id: str, meeting_key: str) -> str:
+        token = self._tokens[role].issue({"t": team_id, "u": host_user_id, "k": meeting_key})
+        return f"{self._base_url}{PATH}{token}"
+
+    async def webex_url(self, token: str) -> str:
+        """Webex's own link for the button that made `token` (raises MeetingLinkProblem)."""
+        role, team_id, user_id, key = self._read(token)
+        try:
+            if role is Role.HOST:
+                url = await self._meetings.host_url(team_id, user_id, key)
+            else:
+                url = await self._meetings.join_url(team_id, user_id, key)
+        except MeetingNotFound:
+            raise MeetingLinkProblem(
+                "This meeting is no longer on Webex",
+                f"Webex has no meeting {key}: it was cancelled, or it ended and was removed.",
+                next_step="Run /webex list in Slack to see the meetings still planned, or ask the host.",
+                status_code=404,
+            ) from None
+        except NeedsConnect:
+            raise _link_gone(role, key) from None
+        except (WebexUnavailable, TokenRefreshUnavailable) as error:
+            log.warning("no %s link for meeting %s: %s", role.value, key, error)
+            raise MeetingLinkProblem(
+                "Webex is not answering right now",
+                f"The link to meeting {key} could not be fetched from Webex.",
+                next_step="Wait a minute, then press the button in Slack again.",
+                status_code=503,
+            ) from None
+        except WebexError as error:
+            log.warning("Webex refused the %s link for meeting %s: %s", role.value, key, error)
+            raise MeetingLinkProblem(
+                "Webex would not give the link",
+                f"Webex refused to give the link to meeting {key}"
+                + (f" ({error.reason.rstrip('.')})." if getattr(error, "reason", "") else "."),
+                next_step=f"Open Webex and join with the meeting number {key}, or ask the host.",
+                status_code=502,
+            ) from None
+        if not url.startswith(("https://", "http://")):
+            log.warning("Webex gave a %s link for meeting %s that is not a web address", role.value, key)
+            raise MeetingLinkProblem(
+                "Webex did not give a usable link",
+                f"Webex answered for meeting {key}, but not with a web address.",
+                next_step=f"Open Webex and join with the meeting number {key}.",
+                status_code=502,
+            )
+        return url
+
+    def _read(self, token: str) -> tuple[Role, str, str, str]:
+        expired: tuple[Role, dict[str, object]] | None = None
+        for role, tokens in self._tokens.items():
+            try:
+                payload = tokens.read(token)
+            except TokenExpired as too_old:
+                expired = (role, dict(too_old.payload))
+                continue
+            except TokenInvalid:
+                continue
+            team_id, user_id, key = payload.get("t"), payload.get("u"), payload.get("k")
+            if isinstance(team_id, str) and isinstance(user_id, str) and isinstance(key, str) and key:
+                return role, team_id, user_id, key
+        if expired is not None:
+            role, payload = expired
+            raise _expired(role, str(payload.get("k") or ""))
+        raise MeetingLinkProblem(
+            "This meeting link is not valid",
+            "It may have been cut short or changed when it was copied.",
+            next_step="Go back to Slack and press the button on the meeting card again.",
+            status_code=400,
+        )
+
+
+def _expired(role: Role, key: str) -> MeetingLinkProblem:
+    if role is Role.HOST:
+        return MeetingLinkProblem(
+            "This Start as host link has expired",
+            "A Start as host button signs you in to Webex as the host, so it works for "
+            f"{int(HOST_LINK_LIFETIME.total_seconds() // 3600)} hours after the card was made.",
+            next_step=f"Run /webex join {key} in Slack, then sign in to Webex as the host to start it.",
+            status_code=410,
+        )
+    return MeetingLinkProblem(
+        "This Join link has expired",
+        f"Join buttons work for {JOIN_LINK_LIFETIME.days} days after the card was made.",
+        next_step=f"Run /webex join {key} in Slack for a fresh link, or ask the host for one.",
+        status_code=410,
+    )
+
+
+def _link_gone(role: Role, key: str) -> MeetingLinkProblem:
+    if role is Role.HOST:
+        return MeetingLinkProblem(
+            "Your Webex account needs to be connected again",
+            f"webex-bot can no longer ask Webex for your link to meeting {key}.",
+            next_step="Run /webex connect in Slack, then press Start as host again.",
+            status_code=409,
+        )
+    return MeetingLinkProblem(
+        "The host's Webex account is no longer connected",
+        f"webex-bot can no longer ask Webex for the link to meeting {key} on the host's behalf.",
+        next_step=f"Open Webex and join with the meeting number {key}, or ask the host to reconnect.",
+        status_code=409,
+    )

@@ -1,0 +1,126 @@
+"""Meeting links: a card's Join and Start as host buttons open the bot, which asks Webex at the click."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.domain.clock import FakeClock
+from bot.services.errors import LinkExpired
+from bot.services.meeting_links import PATH, MeetingLinkProblem, MeetingLinks
+from bot.webex.errors import AccessDenied, MeetingNotFound, WebexTimeout
+
+KEY = Fernet.generate_key().decode()
+BASE = "https://bot.example.com"
+
+
+class FakeMeetings:
+    """The meeting service's link look-ups: records who was asked, answers or fails as told."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str, str, str]] = []
+        self.failure: Exception | None = None
+        self.answer = ""
+
+    async def join_url(self, team_id: str, user_id: str, meeting_key: str) -> str:
+        return self._answer("join", team_id, user_id, meeting_key, f"https://acme.webex.com/j/{meeting_key}")
+
+    async def host_url(self, team_id: str, user_id: str, meeting_key: str) -> str:
+        return self._answer("host", team_id, user_id, meeting_key, f"https://acme.webex.com/h/{meeting_key}")
+
+    def _answer(self, role: str, team_id: str, user_id: str, key: str, url: str) -> str:
+        self.asked.append((role, team_id, user_id, key))
+        if self.failure is not None:
+            raise self.failure
+        return self.answer or url
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def meetings() -> FakeMeetings:
+    return FakeMeetings()
+
+
+@pytest.fixture
+def links(meetings: FakeMeetings, clock: FakeClock) -> MeetingLinks:
+    return MeetingLinks([KEY], meetings, clock, BASE + "/")
+
+
+def token_of(url: str) -> str:
+    assert url.startswith(BASE + PATH)
+    return url.removeprefix(BASE + PATH)
+
+
+async def test_a_join_link_opens_the_hosts_join_link_from_webex(
+    links: MeetingLinks, meetings: FakeMeetings
+) -> None:
+    url = links.join("T1", "U_HOST", "123456789")
+    assert "123456789" not in url and "U_HOST" not in url
+    assert await links.webex_url(token_of(url)) == "https://acme.webex.com/j/123456789"
+    assert meetings.asked == [("join", "T1", "U_HOST", "123456789")]
+
+
+async def test_a_start_link_opens_the_host_link(links: MeetingLinks, meetings: FakeMeetings) -> None:
+    url = links.host("T1", "U_HOST", "123456789")
+    assert await links.webex_url(token_of(url)) == "https://acme.webex.com/h/123456789"
+    assert meetings.asked == [("host", "T1", "U_HOST", "123456789")]
+
+
+async def test_a_changed_link_is_refused_without_asking_webex(
+    links: MeetingLinks, meetings: FakeMeetings
+) -> None:
+    token = token_of(links.host("T1", "U_HOST", "123456789"))
+    tampered = token[:-6] + ("A" if token[-6] != "A" else "B") + token[-5:]
+    for bad in (tampered, token[:40], "not-a-token"):
+        with pytest.raises(MeetingLinkProblem, match="not valid") as problem:
+            await links.webex_url(bad)
+        assert problem.value.status_code == 400
+    assert meetings.asked == []
+
+
+async def test_start_links_expire_sooner_than_join_links(
+    links: MeetingLinks, meetings: FakeMeetings, clock: FakeClock
+) -> None:
+    join = token_of(links.join("T1", "U_HOST", "123456789"))
+    host = token_of(links.host("T1", "U_HOST", "123456789"))
+    clock.advance(timedelta(days=1))
+    assert await links.webex_url(join)
+    with pytest.raises(MeetingLinkProblem, match="Start as host link has expired") as problem:
+        await links.webex_url(host)
+    assert "/webex join 123456789" in problem.value.next_step
+    clock.advance(timedelta(days=30))
+    with pytest.raises(MeetingLinkProblem, match="Join link has expired"):
+        await links.webex_url(join)
+    assert meetings.asked == [("join", "T1", "U_HOST", "123456789")]
+
+
+@pytest.mark.parametrize(
+    ("failure", "says", "status"),
+    [
+        (MeetingNotFound("Corresponding Meeting not found", "060001"), "no longer on Webex", 404),
+        (WebexTimeout("Webex did not answer"), "not answering", 503),
+        (LinkExpired("reconnect"), "no longer connected", 409),
+        (AccessDenied("Access denied", "000001"), "would not give the link", 502),
+    ],
+)
+async def test_what_webex_says_at_the_click_is_explained(
+    links: MeetingLinks, meetings: FakeMeetings, failure: Exception, says: str, status: int
+) -> None:
+    meetings.failure = failure
+    with pytest.raises(MeetingLinkProblem, match=says) as problem:
+        await links.webex_url(token_of(links.join("T1", "U_HOST", "123456789")))
+    assert problem.value.status_code == status and "123456789" in problem.value.detail
+
+
+async def test_an_answer_that_is_not_a_web_address_is_never_followed(
+    links: MeetingLinks, meetings: FakeMeetings
+) -> None:
+    meetings.answer = "javascript:alert(1)"
+    with pytest.raises(MeetingLinkProblem, match="usable link"):
+        await links.webex_url(token_of(links.join("T1", "U_HOST", "123456789")))
