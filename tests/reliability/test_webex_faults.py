@@ -134,20 +134,26 @@ async def test_the_token_endpoint_down_when_a_token_has_expired(linked: Stage) -
     assert topics(linked.emulator) == ["Bob keeps going", "Expired"]
 
 
-@pytest.mark.parametrize("operation", ["GetMeeting", "GetjoinurlMeeting", "LstsummaryMeeting"])
+@pytest.mark.parametrize(
+    ("typed", "operation", "says"),
+    [
+        ("list", "LstsummaryMeeting", "Midway"),
+        ("join {key}", "GetjoinurlMeeting", "ready to join"),
+        ("cancel {key}", "GetMeeting", "Midway"),
+    ],
+)
 async def test_an_access_token_rejected_in_the_middle_of_a_command_is_renewed_once(
-    linked: Stage, operation: str
+    linked: Stage, typed: str, operation: str, says: str
 ) -> None:
+    card = await linked.alice.driver.command("schedule Midway tomorrow 3pm", replies=1)
+    assert "Scheduled" in shown_text(card.replies[0])
+    [meeting] = linked.emulator.meetings()
     refreshes = linked.emulator.token_refreshes
-    command = "list" if operation == "LstsummaryMeeting" else "schedule Midway tomorrow 3pm"
     faults = [rejected_token(operation)]
-    _, answer = await alice_meets_faults_while_bob_is_served(linked, faults, command)
-    if operation == "LstsummaryMeeting":
-        assert "Bob keeps going" not in answer and "try again" not in answer
-    else:
-        assert "Scheduled" in answer and "Midway" in answer
-        assert topics(linked.emulator) == ["Bob keeps going", "Midway"]
+    _, answer = await alice_meets_faults_while_bob_is_served(linked, faults, typed.format(key=meeting.key))
+    assert says in answer and "try again" not in answer, answer
     assert linked.emulator.token_refreshes == refreshes + 1
+    assert topics(linked.emulator) == ["Bob keeps going", "Midway"]
 
 
 async def test_a_cancel_that_fails_leaves_the_meeting_and_a_retry_cancels_it_once(linked: Stage) -> None:
