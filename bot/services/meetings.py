@@ -665,24 +665,6 @@ class MeetingService:
             ),
         )
 
-    async def join_urls(self, team_id: str, user_id: str, meeting_keys: tuple[str, ...]) -> dict[str, str]:
-        """Join links for a list, asked for together; a meeting whose link Webex will not give gets ""."""
-        if not meeting_keys:
-            return {}
-        held = await self._held_link(team_id, user_id)
-
-        async def one(key: str) -> str:
-            try:
-                return await self._call(
-                    team_id, user_id, lambda creds: self._webex.join_url(creds, key), held
-                )
-            except WebexError as error:
-                log.warning("no join link for meeting %s: %s", key, error)
-                return ""
-
-        urls = await asyncio.gather(*(one(key) for key in meeting_keys))
-        return dict(zip(meeting_keys, urls, strict=True))
-
     async def host_url(self, team_id: str, user_id: str, meeting_key: str) -> str:
         key = check_meeting_key(meeting_key)
         return await self._call(team_id, user_id, lambda creds: self._webex.host_url(creds, key))

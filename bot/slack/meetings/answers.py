@@ -148,13 +148,17 @@ async def send_scheduled(
     await reply.send(text, card)
 
 
-async def join_urls(
+def join_urls(
     services: Services, team_id: str, user_id: str, meetings: tuple[Meeting, ...]
 ) -> dict[str, str]:
-    """Join links for the meetings of a list that are not over; one without a link shows no Join button."""
+    """The bot's Join links for the listed meetings that are not over (the list holds the user's own
+    meetings); Webex's link is asked for only when someone clicks."""
     now = services.clock.now()
-    keys = tuple(m.meeting_key for m in meetings if m.end > now)
-    return await services.meetings.join_urls(team_id, user_id, keys)
+    return {
+        m.meeting_key: services.meeting_links.join(team_id, user_id, m.meeting_key)
+        for m in meetings
+        if m.end > now
+    }
 
 
 async def list_message(
@@ -170,7 +174,7 @@ async def list_message(
     page = await services.meetings.list_upcoming(
         team_id, user_id, user_tz=tz, window=window, start_from=start_from, page_size=page_size
     )
-    links = await join_urls(services, team_id, user_id, page.meetings)
+    links = join_urls(services, team_id, user_id, page.meetings)
     now: datetime = services.clock.now()
     list_blocks = blocks.meeting_list(
         page.meetings,

@@ -19,7 +19,7 @@ async def home_section(team_id: str, user_id: str, services: Services) -> list[d
     page = await services.meetings.list_upcoming(
         team_id, user_id, user_tz=tz, window=ListWindow.WEEK, page_size=HOME_PAGE_SIZE
     )
-    links = await answers.join_urls(services, team_id, user_id, page.meetings)
+    links = answers.join_urls(services, team_id, user_id, page.meetings)
     now = services.clock.now()
     section: list[dict[str, Any]] = [
         {"type": "divider"},

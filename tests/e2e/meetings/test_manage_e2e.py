@@ -31,7 +31,13 @@ async def test_list_shows_upcoming_meetings_with_buttons_and_pages(linked: Stage
     text = shown_text(page)
     assert "Meeting 00" in text and "Meeting 09" in text and "Meeting 10" not in text
     assert "Bob's own" not in text
-    assert sum(e.get("action_id") == blocks.JOIN for e in iter_elements(page.blocks)) == 10
+    joins = [e for e in iter_elements(page.blocks) if e.get("action_id") == blocks.JOIN]
+    assert len(joins) == 10
+    # Listing asks Webex for nothing per meeting: a Join link is fetched when it is clicked.
+    assert not linked.emulator.xml_requests("GetjoinurlMeeting")
+    opened = await linked.open_in_browser(joins[0]["url"])
+    assert opened.status_code == 302
+    assert len(linked.emulator.xml_requests("GetjoinurlMeeting")) == 1
     more = await linked.alice.driver.click(page, blocks.MORE, replies=1)
     rest = shown_text(more.replies[0])
     assert "Meeting 10" in rest and "Meeting 11" in rest and "Meeting 09" not in rest

@@ -580,10 +580,3 @@ def test_meeting_numbers_that_cannot_be_one_are_refused(text: str) -> None:
 
 def test_meeting_numbers_as_people_type_them() -> None:
     assert check_meeting_key(" 1234 567-890 ") == "1234567890"
-
-
-async def test_join_urls_for_a_list_leave_out_a_link_webex_will_not_give(world: World) -> None:
-    world.webex.faults["join"] = [MeetingNotFound("Corresponding Meeting not found", "060001")]
-    urls = await world.service.join_urls("T1", "U1", ("111111111", "222222222"))
-    assert sorted(urls.values()) == ["", "https://sandbox.webex.test/j/222222222?name="]
-    assert await world.service.join_urls("T1", "U1", ()) == {}
