@@ -233,3 +233,46 @@ async def test_the_callback_never_redirects_whatever_it_is_given(stage: Stage, n
     assert page.status_code == 200 and "location" not in page.headers
     assert "evil.example" not in page.text
     assert BOB not in page.text
+
+
+async def meeting_buttons(stage: Stage) -> dict[str, str]:
+    """The link buttons (Join, Start as host) on a fresh meeting card: action id -> URL."""
+    await stage.link(stage.alice)
+    card = (await stage.alice.driver.command("schedule Redirects tomorrow 3pm", replies=1)).replies[0]
+    return {
+        element["action_id"]: element["url"]
+        for block in card.blocks
+        for element in block.get("elements") or []
+        if element.get("url", "").startswith(stage.bot.url)
+    }
+
+
+async def test_meeting_buttons_redirect_only_to_the_webex_site(stage: Stage) -> None:
+    buttons = await meeting_buttons(stage)
+    assert buttons, "the card has no Join button pointing at the bot"
+    async with httpx.AsyncClient(timeout=10) as browser:
+        for url in buttons.values():
+            plain = await browser.get(url, follow_redirects=False)
+            baited = await browser.get(f"{url}?next={quote(EVIL)}&url={quote(EVIL)}", follow_redirects=False)
+            assert plain.status_code == baited.status_code == 302
+            location = urlsplit(plain.headers["location"])
+            assert location.scheme == "https" and location.netloc.endswith(".webex.com"), location
+            assert baited.headers["location"].split("?")[0] == plain.headers["location"].split("?")[0]
+            assert "evil.example" not in baited.headers["location"]
+
+
+@pytest.mark.parametrize("path", OPEN_REDIRECTS)
+async def test_the_meeting_route_never_redirects_to_a_place_it_was_given(stage: Stage, path: str) -> None:
+    page = await stage.bot.get(f"/webex/meetings/{path}?next={quote(EVIL)}")
+    assert page.status_code in (400, 404), page.status_code
+    assert "location" not in page.headers and "evil.example" not in page.text
+
+
+async def test_a_tampered_meeting_button_is_refused(stage: Stage) -> None:
+    buttons = await meeting_buttons(stage)
+    for url in buttons.values():
+        token = url.rsplit("/", 1)[1]
+        middle = len(token) // 2
+        forged = token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
+        page = await stage.bot.get(f"/webex/meetings/{forged}")
+        assert_inert_page(page)
