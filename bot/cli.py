@@ -71,6 +71,7 @@ def serve(args: argparse.Namespace) -> int:
     _checked_or_exit(settings, migrate=not args.no_migrate)
     import uvicorn
 
+    from bot.web.access_log import uvicorn_log_config
     from bot.web.app import create_app
 
     app = create_app(settings, migrate=False)
@@ -80,6 +81,7 @@ def serve(args: argparse.Namespace) -> int:
         port=args.port,
         log_level=settings.log_level.lower(),
         access_log=args.access_log,
+        log_config=uvicorn_log_config(),
         timeout_graceful_shutdown=30,
         lifespan="on",
     )
@@ -95,10 +97,18 @@ def socket(args: argparse.Namespace) -> int:
     _checked_or_exit(settings, migrate=not args.no_migrate)
     import uvicorn
 
+    from bot.web.access_log import uvicorn_log_config
     from bot.web.app import create_app
 
     app = create_app(settings, migrate=False, socket_mode=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), lifespan="on")
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        log_config=uvicorn_log_config(),
+        lifespan="on",
+    )
     return 0
 
 
