@@ -10,13 +10,15 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from sqlalchemy import text
 
 from bot.emulator import INVALID_ACCESS_TOKEN_EXCEPTION_ID, INVALID_ACCESS_TOKEN_REASON, Emulator, Fault
-from bot.sandbox import SlackStandIn
+from bot.sandbox import RecordedCall, SlackStandIn
+from bot.web.access_log import redact_path
 from tests.e2e.accounts.test_connect import connect_button
 from tests.e2e.meetings.conftest import Stage
 from tests.reliability.support import bot_env
@@ -151,10 +153,19 @@ async def test_the_served_process_at_debug_with_access_logs_prints_no_secret(
         async with SlackDriver(
             f"http://127.0.0.1:{port}/slack/events", SLACK_SIGNING_SECRET, linked.alice.driver.standin
         ) as alice:
-            await alice.command("schedule Printed tomorrow 3pm", replies=1)
+            card = (await alice.command("schedule Printed tomorrow 3pm", replies=1)).replies[0]
             async with httpx.AsyncClient(timeout=10) as browser:
-                start = await browser.get(await connect_button(alice), follow_redirects=False)
-                await browser.get(await approve_consent(browser, start.headers["location"], user=ALICE))
+                button = await connect_button(alice)
+                start = await browser.get(button, follow_redirects=False)
+                callback = await approve_consent(browser, start.headers["location"], user=ALICE)
+                await browser.get(callback)
+                # Bearer links: whoever holds them may link a Webex account to Alice's Slack user, or
+                # sign in as the meeting's host, so they count as secrets too.
+                links = [button.rsplit("/", 1)[1], *parse_qs(urlsplit(callback).query).values()]
+                for url in link_buttons(card):
+                    opened = await browser.get(url, follow_redirects=False)
+                    links.append(url.rsplit("/", 1)[1])
+                    links += [v[0] for v in parse_qs(urlsplit(opened.headers["location"]).query).values()]
             async with linked.bot.services.database.engine.begin() as connection:
                 await connection.execute(text("UPDATE webex_links SET access_expires_at = created_at"))
             await alice.command("list", replies=1)
@@ -162,8 +173,18 @@ async def test_the_served_process_at_debug_with_access_logs_prints_no_secret(
         process.send_signal(signal.SIGTERM)
         output, _ = await asyncio.wait_for(process.communicate(), 30)
     printed = output.decode(errors="replace")
-    assert "GET /webex/connect/" in printed and " DEBUG bot." in printed  # access logs and DEBUG were on
-    assert_nowhere(secrets(linked.bot, linked.emulator), output=printed)
+    assert "GET /webex/connect/[redacted]" in printed and " DEBUG bot." in printed  # access logs and DEBUG on
+    bearer = [value if isinstance(value, str) else value[0] for value in links]
+    assert_nowhere(secrets(linked.bot, linked.emulator) + [v for v in bearer if len(v) >= 16], output=printed)
+
+
+def link_buttons(card: RecordedCall) -> list[str]:
+    return [
+        element["url"]
+        for block in card.blocks
+        for element in block.get("elements") or []
+        if "/webex/meetings/" in element.get("url", "")
+    ]
 
 
 async def wait_ready(url: str, timeout: float = 20) -> None:
@@ -177,3 +198,17 @@ async def wait_ready(url: str, timeout: float = 20) -> None:
                 pass
             assert asyncio.get_running_loop().time() < deadline, f"{url} never became ready"
             await asyncio.sleep(0.1)
+
+
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        ("/webex/connect/gAAAA-secret", "/webex/connect/[redacted]"),
+        ("/webex/meetings/tok.en?x=1", "/webex/meetings/[redacted]?[redacted]"),
+        ("/webex/oauth/callback?code=c0de&state=s7ate", "/webex/oauth/callback?[redacted]"),
+        ("/readyz", "/readyz"),
+        ("/slack/events", "/slack/events"),
+    ],
+)
+def test_access_log_paths_keep_the_route_but_not_the_secret(path: str, logged: str) -> None:
+    assert redact_path(path) == logged
