@@ -50,7 +50,8 @@ test_data_at_rest
     and exit status 2
 test_secrets_in_logs
     LOG_LEVEL=DEBUG for the bot and every library (in process, and served with access logs) -> no token,
-    client secret, signing secret or key in logs, pages or Slack
+    client secret, signing secret or key in logs, pages or Slack; no bearer link (connect or meeting
+    link token, OAuth code and state, host sign-in ticket) in the access log
 test_forgetting
     /webex disconnect, tokens_revoked (user and bot) and app_uninstalled -> no row of that user or
     workspace left in any table, others untouched
