@@ -31,7 +31,7 @@ test_oauth_attacks
     error/error_description; a code minted for another client; open redirects through the connect route
     and callback -> refused with an escaped page, nothing linked, only the configured authorize URL is
     ever a redirect target; meeting buttons (/webex/meetings/...) redirect only to the Webex site and
-    refuse tampered or crafted links
+    refuse tampered or crafted links; a card shared in the channel never carries the host sign-in
 test_identity_policy
     Webex email differs from the Slack profile (or the profile hides it) under warn, refuse and off ->
     linked with a warning (page and Slack), refused, or linked

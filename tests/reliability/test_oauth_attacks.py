@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import text
 
 from bot.emulator import AUTHORIZE_PATH, Emulator
+from bot.slack.meetings import blocks
 from bot.web.pages import page
 from tests.e2e.accounts.test_connect import connect_button
-from tests.e2e.meetings.conftest import Stage
+from tests.e2e.meetings.conftest import Stage, iter_elements
 from tests.support.emulator import ALICE, BOB, approve_consent, authorize_url
 from tests.support.servers import BotFactory, BotServer
 from tests.support.slack import DriverFactory
@@ -276,3 +277,36 @@ async def test_a_tampered_meeting_button_is_refused(stage: Stage) -> None:
         forged = token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
         page = await stage.bot.get(f"/webex/meetings/{forged}")
         assert_inert_page(page)
+
+
+async def test_a_card_shared_in_the_channel_never_carries_the_host_sign_in(stage: Stage) -> None:
+    await stage.link(stage.alice)
+    card = (await stage.alice.driver.command("schedule Shared safely tomorrow 3pm", replies=1)).replies[0]
+    shared = await stage.alice.driver.click(card, blocks.SHARE)
+    public = await stage.alice.driver.standin.wait_for(
+        lambda c: (
+            c.seq >= shared.first_seq
+            and "Shared safely" in str(c.body)
+            and (c.method == "chat.postMessage" or c.body.get("response_type") == "in_channel")
+        )
+    )
+    urls = [
+        element["url"]
+        for block in public.blocks
+        for element in block.get("elements") or []
+        if element.get("url", "").startswith(stage.bot.url)
+    ]
+    assert urls, "the shared card has no Join button"
+    async with httpx.AsyncClient(timeout=10) as browser:
+        for url in urls:
+            location = (await browser.get(url, follow_redirects=False)).headers["location"]
+            # The emulator's host links sign in with a ticket (p.php?AT=LI&TK=...); join links do not.
+            assert "TK=" not in location and "AT=LI" not in location, location
+        # The control: the host's own card does carry the host sign-in, so the check above can fail.
+        private = [
+            element["url"]
+            for element in iter_elements(card.blocks)
+            if "/webex/meetings/" in element.get("url", "")
+        ]
+        locations = [(await browser.get(url, follow_redirects=False)).headers["location"] for url in private]
+        assert any("TK=" in location for location in locations), locations
