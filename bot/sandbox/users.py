@@ -10,7 +10,7 @@ SANDBOX_USERS: tuple[SlackUser, ...] = (
     SlackUser(
         id="U_ALICE",
         name="alice",
-        real_name="Alice Adams",
+        real_name="Alice Archer",
         email="alice@sandbox.example",
         tz="America/New_York",
         tz_label="Eastern Standard Time",
@@ -18,7 +18,7 @@ SANDBOX_USERS: tuple[SlackUser, ...] = (
     SlackUser(
         id="U_BOB",
         name="bob",
-        real_name="Bob Brown",
+        real_name="Bob Baker",
         email="bob@sandbox.example",
         tz="Europe/Berlin",
         tz_label="Central European Time",

@@ -31,7 +31,7 @@ def test_users_info_describes_sandbox_people() -> None:
     user = workspace().answer("users.info", {"user": "U_ALICE"}).answer["user"]
     assert user["id"] == "U_ALICE"
     assert user["name"] == "alice"
-    assert user["real_name"] == "Alice Adams"
+    assert user["real_name"] == "Alice Archer"
     assert user["tz"] == "America/New_York"
     assert user["tz_label"] == "Eastern Standard Time"
     assert user["tz_offset"] in (-5 * 3600, -4 * 3600)
