@@ -405,75 +405,39 @@ class SlackStandIn:
     # HTTP.
 
     async def _handle_api(self, request: web.Request) -> web.Response:
-        arrived = time.perf_counter()
-        received_at = datetime.now(UTC)
         method = request.match_info["method"]
-        raw = await request.read()
-        params = _parse_params(request, raw)
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        with self._lock:
-            fault = self._take_fault(method)
-        if fault is not None and fault.delay:
-            await asyncio.sleep(fault.delay)
+        arrival = await _Arrival.read(request)
+        fault = await self._fault_for(method)
+        faulted = _faulted(fault)
         outcome: _Outcome | None = None
-        extra_headers: dict[str, str] = {}
-        if fault is not None and fault.status == 429:
-            status, answer = 429, {"ok": False, "error": "ratelimited"}
-            extra_headers["Retry-After"] = str(fault.retry_after or 1)
-        elif fault is not None and fault.status is not None:
-            status, answer = fault.status, {"ok": False, "error": "fatal_error"}
+        if faulted is not None:
+            status, answer = faulted
         else:
             status = 200
             with self._lock:
-                error = self._auth_error(headers, params)
+                error = self._auth_error(arrival.headers, arrival.params)
                 if error is not None:
                     answer = {"ok": False, "error": error}
                 else:
                     try:
-                        outcome = self.workspace.answer(method, params)
+                        outcome = self.workspace.answer(method, arrival.params)
                         answer = outcome.answer
                     except SlackApiError as refusal:
                         answer = {"ok": False, "error": refusal.error, **refusal.extra}
-        self._record(
-            _recorded(
-                self,
-                method,
-                request,
-                params,
-                raw,
-                headers,
-                arrived,
-                received_at,
-                status,
-                answer,
-                outcome,
-                fault,
-            )
-        )
-        return web.json_response(answer, status=status, headers=extra_headers)
+        return self._answered(method, request, arrival, status, answer, outcome, fault)
 
     async def _handle_response(self, request: web.Request) -> web.Response:
-        arrived = time.perf_counter()
-        received_at = datetime.now(UTC)
-        raw = await request.read()
-        params = _parse_params(request, raw)
-        headers = {k.lower(): v for k, v in request.headers.items()}
+        arrival = await _Arrival.read(request)
         response_id = request.match_info["response_id"]
-        with self._lock:
-            fault = self._take_fault("response_url")
-        if fault is not None and fault.delay:
-            await asyncio.sleep(fault.delay)
+        fault = await self._fault_for("response_url")
+        faulted = _faulted(fault)
         outcome: _Outcome | None = None
-        extra_headers: dict[str, str] = {}
-        if fault is not None and fault.status == 429:
-            status, answer = 429, {"ok": False, "error": "ratelimited"}
-            extra_headers["Retry-After"] = str(fault.retry_after or 1)
-        elif fault is not None and fault.status is not None:
-            status, answer = fault.status, {"ok": False, "error": "fatal_error"}
+        if faulted is not None:
+            status, answer = faulted
         else:
             with self._lock:
                 try:
-                    outcome = self.workspace.answer_response_url(response_id, params)
+                    outcome = self.workspace.answer_response_url(response_id, arrival.params)
                     status, answer = 200, outcome.answer
                 except SlackApiError as refusal:
                     status, answer = 404, {"ok": False, "error": refusal.error}
@@ -481,21 +445,45 @@ class SlackStandIn:
                     outcome = _Outcome(
                         answer=answer, response_target=self.workspace.response_target(response_id)
                     )
+        return self._answered("response_url", request, arrival, status, answer, outcome, fault)
+
+    async def _fault_for(self, method: str) -> Fault | None:
+        """The fault to apply to this call, after its delay, if any."""
+        with self._lock:
+            fault = self._take_fault(method)
+        if fault is not None and fault.delay:
+            await asyncio.sleep(fault.delay)
+        return fault
+
+    def _answered(
+        self,
+        method: str,
+        request: web.Request,
+        arrival: _Arrival,
+        status: int,
+        answer: JsonObject,
+        outcome: _Outcome | None,
+        fault: Fault | None,
+    ) -> web.Response:
+        """Record the call as answered and send the answer (with Retry-After when rate limited)."""
         self._record(
             _recorded(
                 self,
-                "response_url",
+                method,
                 request,
-                params,
-                raw,
-                headers,
-                arrived,
-                received_at,
+                arrival.params,
+                arrival.raw,
+                arrival.headers,
+                arrival.arrived,
+                arrival.received_at,
                 status,
                 answer,
                 outcome,
                 fault,
             )
+        )
+        extra_headers = (
+            {"Retry-After": str(fault.retry_after or 1)} if fault is not None and status == 429 else {}
         )
         return web.json_response(answer, status=status, headers=extra_headers)
 
@@ -510,6 +498,34 @@ class SlackStandIn:
         if self._revoked:
             return "token_revoked"
         return None
+
+
+@dataclass(frozen=True)
+class _Arrival:
+    """What was read off one request as it arrived."""
+
+    arrived: float
+    received_at: datetime
+    raw: bytes
+    params: JsonObject
+    headers: dict[str, str]
+
+    @classmethod
+    async def read(cls, request: web.Request) -> _Arrival:
+        arrived = time.perf_counter()
+        received_at = datetime.now(UTC)
+        raw = await request.read()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        return cls(arrived, received_at, raw, _parse_params(request, raw), headers)
+
+
+def _faulted(fault: Fault | None) -> tuple[int, JsonObject] | None:
+    """The status and body a fault answers with, or None when the call goes through."""
+    if fault is None or fault.status is None:
+        return None
+    if fault.status == 429:
+        return 429, {"ok": False, "error": "ratelimited"}
+    return fault.status, {"ok": False, "error": "fatal_error"}
 
 
 def _settle(future: asyncio.Future[Any], value: Any) -> None:
