@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.metadata
 import logging
 import sys
 from collections.abc import Sequence
 
+from bot.cli_help import HelpWithDefaults
 from bot.config import Settings, SettingsError, load_settings
+
+# The distribution's name on the installer's side (pyproject's [project] name); the command is webex-bot.
+DISTRIBUTION = "slack-webex-meetings"
 
 
 def _settings_or_exit() -> Settings:
@@ -132,45 +137,77 @@ def db(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "emulator":
-        from bot.emulator.cli import run as run_emulator
+def version() -> str:
+    """The installed distribution's version, as `pip` knows it."""
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed; run pip install -e . in the checkout)"
 
-        return run_emulator(argv[1:])
-    if argv and argv[0] == "sandbox":
-        from bot.sandbox.cli import run as run_sandbox
 
-        return run_sandbox(argv[1:])
+def _developer_tool(command: str, argv: Sequence[str]) -> int:
+    """`webex-bot emulator` and `webex-bot sandbox`, which installations without them explain."""
+    try:
+        if command == "emulator":
+            from bot.emulator.cli import run
+        else:
+            from bot.sandbox.cli import run
+    except ModuleNotFoundError as error:
+        if error.name not in (f"bot.{command}", f"bot.{command}.cli"):
+            raise
+        print(
+            f"webex-bot: the {command} is not part of this installation (the production image leaves out "
+            "the Webex emulator and the sandbox). Run it from a clone of the repository: "
+            f"pip install -e . && webex-bot {command}",
+            file=sys.stderr,
+        )
+        return 2
+    return run(list(argv))
 
-    parser = argparse.ArgumentParser(prog="webex-bot", description="Run your Webex meetings from Slack.")
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="webex-bot", description="Run your Webex meetings from Slack.", formatter_class=HelpWithDefaults
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve_parser = commands.add_parser("serve", help="serve Slack's HTTP requests and the OAuth pages")
-    serve_parser.add_argument("--host", default="0.0.0.0")
-    serve_parser.add_argument("--port", type=int, default=3000)
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, description=help, formatter_class=HelpWithDefaults)
+
+    serve_parser = command("serve", "serve Slack's HTTP requests and the OAuth pages")
+    serve_parser.add_argument("--host", default="0.0.0.0", help="address to listen on")
+    serve_parser.add_argument("--port", type=int, default=3000, help="port to listen on")
     serve_parser.add_argument(
         "--no-migrate", action="store_true", help="do not apply database migrations at start"
     )
     serve_parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
     serve_parser.set_defaults(run=serve)
 
-    socket_parser = commands.add_parser("socket", help="take Slack's traffic over Socket Mode (development)")
+    socket_parser = command("socket", "take Slack's traffic over Socket Mode (development)")
     socket_parser.add_argument("--host", default="127.0.0.1", help="where the OAuth callback is served")
-    socket_parser.add_argument("--port", type=int, default=3000)
-    socket_parser.add_argument("--no-migrate", action="store_true")
+    socket_parser.add_argument("--port", type=int, default=3000, help="port of the OAuth callback")
+    socket_parser.add_argument(
+        "--no-migrate", action="store_true", help="do not apply database migrations at start"
+    )
     socket_parser.set_defaults(run=socket)
 
-    db_parser = commands.add_parser("db", help="database maintenance")
+    db_parser = command("db", "database maintenance")
     db_parser.add_argument(
         "action", choices=["upgrade", "reencrypt"], help="apply migrations / re-encrypt tokens"
     )
     db_parser.set_defaults(run=db)
 
-    commands.add_parser("emulator", help="run a local Webex site (see webex-bot emulator --help)")
-    commands.add_parser("sandbox", help="try the bot without Slack or Webex (see webex-bot sandbox --help)")
+    command("emulator", "run a local Webex site (see webex-bot emulator --help)")
+    command("sandbox", "try the bot without Slack or Webex (see webex-bot sandbox --help)")
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("emulator", "sandbox"):
+        return _developer_tool(argv[0], argv[1:])
+    args = _parser().parse_args(argv)
     result: int = args.run(args)
     return result
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.cli_help import HelpWithDefaults
 from bot.domain.timezones import UnknownTimeZone, zone_by_id
 from bot.emulator.app import create_app
 from bot.emulator.emulator import (
@@ -118,17 +119,25 @@ def load_config_file(path: Path, config: EmulatorConfig) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
+    # The flags default to None so that a config file's values are not overwritten; the help shows the
+    # defaults the emulator falls back to.
+    defaults = EmulatorConfig()
     parser = argparse.ArgumentParser(
         prog="webex-bot emulator",
         description="Run a local Webex site: the OAuth server, the XML API and the /_emulator/ controls.",
+        formatter_class=HelpWithDefaults,
     )
     parser.add_argument("--config", type=Path, help="a JSON or TOML file with any of the settings below")
-    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to listen on (default 8900; 0 picks a free one)")
-    parser.add_argument("--site", help="the site name (default sandbox)")
-    parser.add_argument("--client-id", help="OAuth client id (default sandbox-client)")
-    parser.add_argument("--client-secret", help="OAuth client secret (default sandbox-secret)")
-    parser.add_argument("--client-name", help="the app name the consent page shows")
+    parser.add_argument("--host", help=f"address to listen on (default: {defaults.host})")
+    parser.add_argument(
+        "--port", type=int, help=f"port to listen on; 0 picks a free one (default: {defaults.port})"
+    )
+    parser.add_argument("--site", help=f"the site name (default: {defaults.site})")
+    parser.add_argument("--client-id", help=f"OAuth client id (default: {defaults.client_id})")
+    parser.add_argument("--client-secret", help=f"OAuth client secret (default: {defaults.client_secret})")
+    parser.add_argument(
+        "--client-name", help=f"the app name the consent page shows (default: {defaults.client_name})"
+    )
     parser.add_argument(
         "--redirect-uri",
         action="append",
@@ -140,12 +149,14 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="EMAIL[,First Last[,TZ]]",
-        help="a site user (repeat; replaces alice and bob)",
+        help="a site user (repeat; replaces the default users: "
+        + ", ".join(user.email for user in defaults.users)
+        + ")",
     )
     parser.add_argument(
         "--public-url", help="base of the meeting links it hands out (default: its own address)"
     )
-    parser.add_argument("--xsd-dir", help=f"the Webex XSD folder, for --strict (default ${XSD_ENV})")
+    parser.add_argument("--xsd-dir", help=f"the Webex XSD folder, for --strict (default: ${XSD_ENV})")
     parser.add_argument(
         "--strict", action="store_true", default=None, help="validate requests against the XSD"
     )
@@ -160,8 +171,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="answer only access_token, refresh_token, expires_in",
     )
-    parser.add_argument("--latency", type=float, help="seconds added to every XML call")
-    parser.add_argument("--seed", type=int, help="seed for meeting keys (repeatable runs)")
+    parser.add_argument(
+        "--latency", type=float, help=f"seconds added to every XML call (default: {defaults.latency})"
+    )
+    parser.add_argument(
+        "--seed", type=int, help="seed for meeting keys, for repeatable runs (default: random)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no log line per request")
     return parser
 

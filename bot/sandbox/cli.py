@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
+from bot.cli_help import HelpWithDefaults
 from bot.sandbox.console import Console, StepFailed
 from bot.sandbox.stack import SandboxOptions, SandboxStack, StartupFailed
 
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
         ),
         epilog='example: webex-bot sandbox --run "/webex connect" --approve --run "/webex schedule Standup '
         'tomorrow 9am"',
+        formatter_class=HelpWithDefaults,
     )
     parser.set_defaults(steps=[])
     parser.add_argument("--run", metavar="LINE", action=_Step, help="a slash command or console line to play")
@@ -64,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", type=int, default=0, help="the bot's port (default: any free port)")
     parser.add_argument(
-        "--emulator-port", type=int, default=0, help="the Webex emulator's port (default: any)"
+        "--emulator-port", type=int, default=0, help="the Webex emulator's port (default: any free port)"
     )
     parser.add_argument(
         "--database-url", help="where the bot keeps its data (default: SQLite in a temporary folder)"
