@@ -10,8 +10,7 @@ ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm@sha256:65a93d69fa75478d554f4ad27c8
 FROM ${PYTHON_IMAGE} AS base
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PIP_NO_CACHE_DIR=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # The dependency layer: only pyproject.toml and constraints.txt reach it, so a code change reuses it.
 FROM base AS dependencies
@@ -52,6 +51,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
 CMD ["webex-bot", "emulator", "--host", "0.0.0.0", "--port", "8900"]
 
 FROM runtime AS production
+ARG PYTHON_IMAGE
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="webex-bot" \
@@ -59,7 +59,7 @@ LABEL org.opencontainers.image.title="webex-bot" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.licenses="MIT" \
-      org.opencontainers.image.base.name="docker.io/library/python:3.11.14-slim-bookworm"
+      org.opencontainers.image.base.name="${PYTHON_IMAGE}"
 RUN --mount=type=bind,from=wheel-production,source=/wheels,target=/wheels \
     pip install --no-cache-dir --no-deps /wheels/*.whl \
  && mkdir -p /home/webexbot/data \
