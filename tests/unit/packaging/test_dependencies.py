@@ -70,7 +70,10 @@ def test_every_runtime_dependency_is_used() -> None:
         for requirement in requirements()
         if canonicalize_name(requirement.name) not in imported and requirement.name not in USED_WITHOUT_IMPORT
     ]
-    assert not unused, f"declared in pyproject.toml but never imported by bot/: {unused}"
+    assert not unused, (
+        f"declared in pyproject.toml but never imported by bot/ (or not installed here: "
+        f"pip install -e '.[dev]'): {unused}"
+    )
 
 
 def test_nothing_is_imported_that_is_not_declared() -> None:
