@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import httpx
@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
+from bot.observability import Metrics
 from bot.runtime import BackgroundWork
 from bot.services.accounts import TokenService
 from bot.services.linking import ConnectTokens, LinkingService
@@ -55,6 +56,7 @@ class Services:
     profiles: SlackProfiles
     work: BackgroundWork
     webex_http: httpx.AsyncClient
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def close(self) -> None:
         await self.webex_http.aclose()
@@ -79,6 +81,7 @@ async def build(
     slack_session: ClientSession | None = None,
 ) -> Services:
     clock = clock or SystemClock()
+    metrics = Metrics()
     keys = [key.get_secret_value() for key in settings.token_keys]
     database = Database(settings.database_url)
     cipher = TokenCipher(keys)
@@ -96,9 +99,17 @@ async def build(
         client_id=settings.webex_client_id,
         client_secret=settings.webex_client_secret.get_secret_value(),
         redirect_uri=settings.callback_url,
+        observe=metrics.webex_call,
     )
-    webex = WebexClient(webex_http, xml_url=settings.webex_xml_url, deadline=settings.webex_timeout_seconds)
-    tokens = TokenService(links, oauth, clock, states=states, operations=operations)
+    webex = WebexClient(
+        webex_http,
+        xml_url=settings.webex_xml_url,
+        deadline=settings.webex_timeout_seconds,
+        observe=metrics.webex_call,
+    )
+    tokens = TokenService(
+        links, oauth, clock, states=states, operations=operations, on_refresh=metrics.token_refresh
+    )
     retry_handlers = slack_retry_handlers()
     slack_session = slack_session or ClientSession()
     slack = AsyncWebClient(
@@ -126,6 +137,8 @@ async def build(
     # take (a refresh, the create, up to four looks and the description, each bounded by the timeout).
     stale_after = timedelta(seconds=8 * settings.webex_timeout_seconds + 5)
     meetings = MeetingService(tokens, webex, operations, clock, stale_after=stale_after)
+    work = BackgroundWork()
+    metrics.watch(in_flight=lambda: work.in_flight, pool=database.pool_use)
     return Services(
         settings=settings,
         clock=clock,
@@ -143,6 +156,7 @@ async def build(
         slack_session=slack_session,
         slack_retry_handlers=retry_handlers,
         profiles=profiles,
-        work=BackgroundWork(),
+        work=work,
         webex_http=webex_http,
+        metrics=metrics,
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from bot.config import Settings, SettingsError, load_settings
 
@@ -19,13 +19,16 @@ def _settings_or_exit() -> Settings:
         raise SystemExit(2) from None
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Library loggers at DEBUG print request bodies; keep them at INFO whatever the bot's level.
-    for noisy in ("slack_sdk", "slack_bolt", "httpcore", "aiohttp", "asyncio", "aiosqlite"):
-        logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))
-    # httpx logs every Webex request at INFO; bot.webex logs the calls that matter, so keep it quiet.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+def _configure_logging(settings: Settings) -> dict[str, Any]:
+    """LOG_LEVEL and LOG_FORMAT for every logger, uvicorn's and its access log included; the same
+    set-up goes to uvicorn, which applies it again when it starts."""
+    import logging.config
+
+    from bot.web.access_log import uvicorn_log_config
+
+    config = uvicorn_log_config(settings.log_level, settings.log_format)
+    logging.config.dictConfig(config)
+    return config
 
 
 def _keys(settings: Settings) -> list[str]:
@@ -67,11 +70,10 @@ def _checked_or_exit(settings: Settings, *, migrate: bool) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
-    _configure_logging(settings.log_level)
+    log_config = _configure_logging(settings)
     _checked_or_exit(settings, migrate=not args.no_migrate)
     import uvicorn
 
-    from bot.web.access_log import uvicorn_log_config
     from bot.web.app import create_app
 
     app = create_app(settings, migrate=False)
@@ -81,7 +83,7 @@ def serve(args: argparse.Namespace) -> int:
         port=args.port,
         log_level=settings.log_level.lower(),
         access_log=args.access_log,
-        log_config=uvicorn_log_config(),
+        log_config=log_config,
         timeout_graceful_shutdown=30,
         lifespan="on",
     )
@@ -93,11 +95,10 @@ def socket(args: argparse.Namespace) -> int:
     if settings.slack_app_token is None:
         print("webex-bot: SLACK_APP_TOKEN is missing; expected an app-level token, xapp-...", file=sys.stderr)
         return 2
-    _configure_logging(settings.log_level)
+    log_config = _configure_logging(settings)
     _checked_or_exit(settings, migrate=not args.no_migrate)
     import uvicorn
 
-    from bot.web.access_log import uvicorn_log_config
     from bot.web.app import create_app
 
     app = create_app(settings, migrate=False, socket_mode=True)
@@ -106,7 +107,7 @@ def socket(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=settings.log_level.lower(),
-        log_config=uvicorn_log_config(),
+        log_config=log_config,
         lifespan="on",
     )
     return 0
@@ -116,7 +117,7 @@ def db(args: argparse.Namespace) -> int:
     from bot.store.database import reencrypt_tokens, upgrade
 
     settings = _settings_or_exit()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
     if args.action == "upgrade":
         asyncio.run(upgrade(settings.database_url))
         print("database is up to date")

@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     oauth_state_ttl_seconds: int = Field(default=600, ge=60, le=3600)
     connect_link_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    log_format: str = Field(
+        default="text", pattern="^(text|json)$", description="text, or json: one JSON object a line"
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="When set, GET /metrics needs the header Authorization: Bearer <this token>",
+    )
     shutdown_grace_seconds: float = Field(
         default=25.0,
         ge=0,
@@ -130,6 +138,8 @@ _HINTS = {
     'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"',
     "database_url": "sqlite+aiosqlite:///./webex-bot.db or postgresql+asyncpg://user@host/db",
     "email_mismatch_policy": "warn, refuse or off",
+    "log_format": "text or json",
+    "metrics_token": "at least 16 characters, or leave it unset",
 }
 
 
