@@ -127,6 +127,7 @@ async def test_metrics_count_a_scheduled_meeting(linked: Stage) -> None:
     exchange = await linked.alice.driver.command("schedule Counted tomorrow 3pm", replies=1)
     assert "Counted" in (exchange.replies[0].text or "")
     await linked.alice.driver.command("join 123", replies=1)
+    await linked.alice.driver.command("frobnicate-3f9c now", replies=1)
     response = await linked.bot.get("/metrics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     after = response.text
@@ -139,7 +140,10 @@ async def test_metrics_count_a_scheduled_meeting(linked: Stage) -> None:
     assert grew("webex_bot_webex_calls_total", operation="CreateMeeting", outcome="ok") == 1
     assert grew("webex_bot_webex_call_seconds_count", operation="CreateMeeting") == 1
     assert grew("webex_bot_command_seconds_count", command="/webex schedule") == 1
-    assert grew("webex_bot_slack_ack_seconds_count", kind="command") == 2
+    assert grew("webex_bot_slack_ack_seconds_count", kind="command") == 3
+    # What people type never becomes a label (each would be a new series): unknown words count as help.
+    assert grew("webex_bot_commands_total", command="/webex help", outcome="ok") == 1
+    assert "frobnicate" not in after and "U_ALICE" not in after and "T_SANDBOX" not in after
     # Read from the database: Alice and Bob are linked.
     assert sample(after, "webex_bot_links", status="active") == 2
     assert sample(after, "webex_bot_links", status="expired") == 0
