@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -17,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
-from bot.observability import Metrics
+from bot.observability import Metrics, Tracing
 from bot.runtime import BackgroundWork
 from bot.services.accounts import TokenService
 from bot.services.linking import ConnectTokens, LinkingService
@@ -57,11 +58,15 @@ class Services:
     work: BackgroundWork
     webex_http: httpx.AsyncClient
     metrics: Metrics = field(default_factory=Metrics)
+    tracing: Tracing = field(default_factory=Tracing)
 
     async def close(self) -> None:
         await self.webex_http.aclose()
         await self.slack_session.close()
         await self.database.dispose()
+        if self.tracing.enabled:
+            # Sends the last batch of spans over HTTP: from a thread, so the event loop is not held up.
+            await asyncio.to_thread(self.tracing.shutdown)
 
 
 def slack_retry_handlers() -> list[AsyncRetryHandler]:
@@ -82,6 +87,13 @@ async def build(
 ) -> Services:
     clock = clock or SystemClock()
     metrics = Metrics()
+    endpoint = settings.otel_exporter_otlp_endpoint
+    tracing = Tracing.to_otlp(str(endpoint) if endpoint is not None else None)
+
+    def webex_call(operation: str, outcome: str, seconds: float) -> None:
+        metrics.webex_call(operation, outcome, seconds)
+        tracing.finished(f"webex {operation}", outcome, seconds, **{"webex.operation": operation})
+
     keys = [key.get_secret_value() for key in settings.token_keys]
     database = Database(settings.database_url)
     cipher = TokenCipher(keys)
@@ -99,13 +111,13 @@ async def build(
         client_id=settings.webex_client_id,
         client_secret=settings.webex_client_secret.get_secret_value(),
         redirect_uri=settings.callback_url,
-        observe=metrics.webex_call,
+        observe=webex_call,
     )
     webex = WebexClient(
         webex_http,
         xml_url=settings.webex_xml_url,
         deadline=settings.webex_timeout_seconds,
-        observe=metrics.webex_call,
+        observe=webex_call,
     )
     tokens = TokenService(
         links, oauth, clock, states=states, operations=operations, on_refresh=metrics.token_refresh
@@ -159,4 +171,5 @@ async def build(
         work=work,
         webex_http=webex_http,
         metrics=metrics,
+        tracing=tracing,
     )

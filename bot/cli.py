@@ -13,10 +13,21 @@ from bot.config import Settings, SettingsError, load_settings
 
 def _settings_or_exit() -> Settings:
     try:
-        return load_settings()
+        settings = load_settings()
     except SettingsError as error:
         print(f"webex-bot: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+    if settings.otel_exporter_otlp_endpoint is not None:
+        from bot.observability import INSTALL_HINT, tracing_installed
+
+        if not tracing_installed():
+            print(
+                "webex-bot: OTEL_EXPORTER_OTLP_ENDPOINT is set but OpenTelemetry is not installed; "
+                f"{INSTALL_HINT}, or unset the variable",
+                file=sys.stderr,
+            )
+            raise SystemExit(2)
+    return settings
 
 
 def _configure_logging(settings: Settings) -> dict[str, Any]:

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     log_format: str = Field(
         default="text", pattern="^(text|json)$", description="text, or json: one JSON object a line"
     )
+    otel_exporter_otlp_endpoint: AnyHttpUrl | None = Field(
+        default=None,
+        description="OTLP/HTTP collector for OpenTelemetry traces (needs the otel extra); unset: no traces",
+    )
     metrics_token: SecretStr | None = Field(
         default=None,
         min_length=16,
@@ -139,6 +143,7 @@ _HINTS = {
     "database_url": "sqlite+aiosqlite:///./webex-bot.db or postgresql+asyncpg://user@host/db",
     "email_mismatch_policy": "warn, refuse or off",
     "log_format": "text or json",
+    "otel_exporter_otlp_endpoint": "the collector's OTLP/HTTP base URL, e.g. http://127.0.0.1:4318",
     "metrics_token": "at least 16 characters, or leave it unset",
 }
 

@@ -9,6 +9,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.observability.context import request
 from bot.observability.metrics import Metrics
+from bot.observability.tracing import Tracing
 
 SLACK_EVENTS_PATH = "/slack/events"
 
@@ -17,9 +18,16 @@ class RequestTracking:
     """Opens a request context around each HTTP request, so its log lines (the access log's too) and
     the work it spawns carry one id; for Slack's endpoint, observes the time to the answer's start."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Callable[[], Metrics | None]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Callable[[], Metrics | None],
+        tracing: Callable[[], Tracing | None] = lambda: None,
+    ) -> None:
         self.app = app
         self._metrics = metrics
+        self._tracing = tracing
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,4 +46,9 @@ class RequestTracking:
                         metrics.acked(context.kind, time.perf_counter() - context.started)
                 await send(message)
 
-            await self.app(scope, receive, timed_send)
+            # The span covers the whole request, listener included; the Bolt middleware names it.
+            with (self._tracing() or _OFF).span("slack request"):
+                await self.app(scope, receive, timed_send)
+
+
+_OFF = Tracing()

@@ -25,7 +25,7 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
         logger=logging.getLogger("bot.slack.bolt"),
     )
     # After Bolt's own signature check: names the request for log lines and metrics.
-    app.use(RequestContextMiddleware())
+    app.use(RequestContextMiddleware(services.tracing))
     router = CommandRouter(services)
     # Registration order is the order `/webex help` lists the subcommands in.
     meetings.register(app, router, services)

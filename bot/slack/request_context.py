@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.observability.context import RequestContext, current, request
+from bot.observability.context import RequestContext, begin, current
+from bot.observability.tracing import Tracing
 
 # Slack's event ids look like Ev0123ABCD; anything else is not used as a request id.
 _EVENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class RequestContextMiddleware(AsyncMiddleware):
-    """Runs after Bolt's signature check. Over HTTP it fills in the context the ASGI layer opened;
-    in Socket Mode (no HTTP request) it opens one. An Events API delivery takes Slack's `event_id` as
-    its request id, so a retried delivery (X-Slack-Retry-Num) shows up under the same id."""
+    """Runs after Bolt's signature check and before the listener (Bolt calls its global middleware one
+    after another, not nested, so this one names the request rather than wrapping it). Over HTTP it
+    fills in the context the ASGI layer opened; in Socket Mode, where slack_sdk runs each message in a
+    task of its own, it opens one in that task. An Events API delivery takes Slack's `event_id` as its
+    request id, so a retried delivery (X-Slack-Retry-Num) shows up under the same id. With tracing
+    on, it names the request's span."""
+
+    def __init__(self, tracing: Tracing | None = None) -> None:
+        self._tracing = tracing or Tracing()
 
     async def async_process(
         self,
@@ -30,12 +36,18 @@ class RequestContextMiddleware(AsyncMiddleware):
         next: Callable[[], Awaitable[BoltResponse]],  # noqa: A002 (Bolt's name)
     ) -> BoltResponse:
         opened = current()
-        scope: AbstractContextManager[RequestContext] = (
-            nullcontext(opened) if opened is not None and not opened.kind else request()
+        context = opened if opened is not None and not opened.kind else begin()
+        describe(context, req.body, team=req.context.team_id, user=req.context.user_id)
+        self._tracing.name_current(
+            f"slack {context.kind}",
+            **{
+                "request_id": context.request_id,
+                "slack.team_id": context.team,
+                "slack.user_id": context.user,
+                "slack.command": context.command,
+            },
         )
-        with scope as context:
-            describe(context, req.body, team=req.context.team_id, user=req.context.user_id)
-            return await next()
+        return await next()
 
 
 def describe(context: RequestContext, body: dict[str, Any], *, team: str | None, user: str | None) -> None:

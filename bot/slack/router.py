@@ -160,7 +160,8 @@ class CommandRouter:
         user text). Its outcome is ok, needs_connect, failed or cut_short."""
         outcome = "ok"
         try:
-            await work()
+            with self.services.tracing.span(what, **{"slack.team_id": team_id, "slack.user_id": user_id}):
+                await work()
         except asyncio.CancelledError:
             # The process is stopping and could not finish in time: say so rather than go quiet.
             outcome = "cut_short"

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from bot.bootstrap import Services, build
 from bot.config import Settings
-from bot.observability import CONTENT_TYPE_LATEST, Metrics, current
+from bot.observability import CONTENT_TYPE_LATEST, Metrics, Tracing, current
 from bot.observability.asgi import RequestTracking
 from bot.services.linking import ConnectProblem, Linked
 from bot.services.meeting_links import MeetingLinkProblem
@@ -206,6 +206,10 @@ def create_app(
         found: Services | None = state.get("services")
         return found.metrics if found is not None else None
 
+    def current_tracing() -> Tracing | None:
+        found: Services | None = state.get("services")
+        return found.tracing if found is not None else None
+
     return Starlette(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
@@ -216,7 +220,7 @@ def create_app(
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
         ],
-        middleware=[Middleware(RequestTracking, metrics=current_metrics)],
+        middleware=[Middleware(RequestTracking, metrics=current_metrics, tracing=current_tracing)],
         lifespan=lifespan,
     )
 
