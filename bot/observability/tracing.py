@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 SERVICE_NAME = "webex-bot"
+EXPORT_TIMEOUT_SECONDS = 3.0
 INSTALL_HINT = "pip install '.[otel]' (from the bot's source folder)"
 
 
@@ -63,7 +64,10 @@ class Tracing:
             ) from None
         provider = TracerProvider(resource=Resource.create({"service.name": SERVICE_NAME}))
         # Spans are sent from the processor's own thread, in batches: the event loop never waits on it.
-        exporter = OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces")
+        # A collector that is down must not hold up shutdown: each export gives up after a few seconds.
+        exporter = OTLPSpanExporter(
+            endpoint=endpoint.rstrip("/") + "/v1/traces", timeout=EXPORT_TIMEOUT_SECONDS
+        )
         provider.add_span_processor(BatchSpanProcessor(exporter))
         return cls(provider)
 
