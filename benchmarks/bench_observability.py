@@ -3,7 +3,8 @@
     python benchmarks/bench_observability.py [--commands 20000]
 
 Per command the bot opens a request context (ASGI middleware), names it (Bolt middleware), observes
-the ack, one Webex call and the command's end in the metrics, and writes one INFO `finished` line;
+the ack, one Webex call and the command's end in the metrics, passes the (off) tracing hooks, and
+writes one INFO `finished` line;
 this times exactly those steps, the line written through the real handler, filter and formatter to
 /dev/null, for LOG_FORMAT=text and json.
 """
@@ -15,19 +16,25 @@ import logging
 import os
 import time
 
-from bot.observability import Metrics, request
+from bot.observability import Metrics, Tracing, request
 from bot.observability.logs import JsonLineFormatter, RequestFields, TextFormatter
 from bot.slack.request_context import describe
 
 BODY = {"command": "/webex", "text": "schedule Standup tomorrow 9am", "team_id": "T1", "user_id": "U1"}
 
 
+TRACING_OFF = Tracing()  # as without OTEL_EXPORTER_OTLP_ENDPOINT
+
+
 def one_command(metrics: Metrics, logger: logging.Logger) -> None:
-    with request() as context:
+    with request() as context, TRACING_OFF.span("slack request"):
         describe(context, BODY, team="T1", user="U1")
+        TRACING_OFF.name_current("slack command", request_id=context.request_id)
         context.command = "/webex schedule"
         metrics.acked(context.kind, 0.001)
-        metrics.webex_call("CreateMeeting", "ok", 0.1)
+        with TRACING_OFF.span("/webex schedule"):
+            metrics.webex_call("CreateMeeting", "ok", 0.1)
+            TRACING_OFF.finished("webex CreateMeeting", "ok", 0.1)
         metrics.command_finished("/webex schedule", "ok", context.started)
         logger.info("%s finished: %s", "/webex schedule", "ok", extra={"outcome": "ok", "seconds": 0.1})
 
