@@ -41,7 +41,12 @@ async def serve(stage: Stage, tmp_path: Path, **env: str) -> tuple[asyncio.subpr
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    await wait_ready(url)
+    try:
+        await wait_ready(url)
+    except BaseException:
+        process.kill()
+        await process.communicate()
+        raise
     return process, url
 
 

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 import pytest
 
 from bot.observability import logging_config, request
-from bot.observability.logs import JsonLineFormatter, RequestFields, TextFormatter
+from bot.observability.logs import QUIET_LIBRARIES, JsonLineFormatter, RequestFields, TextFormatter
 from bot.web.access_log import uvicorn_log_config
 
-CONFIGURED = ["", "uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "slack_sdk", "bot"]
+CONFIGURED = ["", "uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "bot", *QUIET_LIBRARIES]
 
 
 def record(message: str = "scheduled %s", *args: object, **extra: object) -> logging.LogRecord:
