@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import httpx
@@ -17,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
+from bot.observability import Metrics, Tracing
 from bot.runtime import BackgroundWork
 from bot.services.accounts import TokenService
 from bot.services.linking import ConnectTokens, LinkingService
@@ -55,11 +57,16 @@ class Services:
     profiles: SlackProfiles
     work: BackgroundWork
     webex_http: httpx.AsyncClient
+    metrics: Metrics = field(default_factory=Metrics)
+    tracing: Tracing = field(default_factory=Tracing)
 
     async def close(self) -> None:
         await self.webex_http.aclose()
         await self.slack_session.close()
         await self.database.dispose()
+        if self.tracing.enabled:
+            # Sends the last batch of spans over HTTP: from a thread, so the event loop is not held up.
+            await asyncio.to_thread(self.tracing.shutdown)
 
 
 def slack_retry_handlers() -> list[AsyncRetryHandler]:
@@ -79,6 +86,14 @@ async def build(
     slack_session: ClientSession | None = None,
 ) -> Services:
     clock = clock or SystemClock()
+    metrics = Metrics()
+    endpoint = settings.otel_exporter_otlp_endpoint
+    tracing = Tracing.to_otlp(str(endpoint) if endpoint is not None else None)
+
+    def webex_call(operation: str, outcome: str, seconds: float) -> None:
+        metrics.webex_call(operation, outcome, seconds)
+        tracing.finished(f"webex {operation}", outcome, seconds, **{"webex.operation": operation})
+
     keys = [key.get_secret_value() for key in settings.token_keys]
     database = Database(settings.database_url)
     cipher = TokenCipher(keys)
@@ -96,9 +111,17 @@ async def build(
         client_id=settings.webex_client_id,
         client_secret=settings.webex_client_secret.get_secret_value(),
         redirect_uri=settings.callback_url,
+        observe=webex_call,
     )
-    webex = WebexClient(webex_http, xml_url=settings.webex_xml_url, deadline=settings.webex_timeout_seconds)
-    tokens = TokenService(links, oauth, clock, states=states, operations=operations)
+    webex = WebexClient(
+        webex_http,
+        xml_url=settings.webex_xml_url,
+        deadline=settings.webex_timeout_seconds,
+        observe=webex_call,
+    )
+    tokens = TokenService(
+        links, oauth, clock, states=states, operations=operations, on_refresh=metrics.token_refresh
+    )
     retry_handlers = slack_retry_handlers()
     slack_session = slack_session or ClientSession()
     slack = AsyncWebClient(
@@ -126,6 +149,8 @@ async def build(
     # take (a refresh, the create, up to four looks and the description, each bounded by the timeout).
     stale_after = timedelta(seconds=8 * settings.webex_timeout_seconds + 5)
     meetings = MeetingService(tokens, webex, operations, clock, stale_after=stale_after)
+    work = BackgroundWork()
+    metrics.watch(in_flight=lambda: work.in_flight, pool=database.pool_use)
     return Services(
         settings=settings,
         clock=clock,
@@ -143,6 +168,8 @@ async def build(
         slack_session=slack_session,
         slack_retry_handlers=retry_handlers,
         profiles=profiles,
-        work=BackgroundWork(),
+        work=work,
         webex_http=webex_http,
+        metrics=metrics,
+        tracing=tracing,
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.metadata
-import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from bot.cli_help import HelpWithDefaults
 from bot.config import Settings, SettingsError, load_settings
@@ -18,19 +18,33 @@ DISTRIBUTION = "slack-webex-meetings"
 
 def _settings_or_exit() -> Settings:
     try:
-        return load_settings()
+        settings = load_settings()
     except SettingsError as error:
         print(f"webex-bot: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+    if settings.otel_exporter_otlp_endpoint is not None:
+        from bot.observability import INSTALL_HINT, tracing_installed
+
+        if not tracing_installed():
+            print(
+                "webex-bot: OTEL_EXPORTER_OTLP_ENDPOINT is set but OpenTelemetry is not installed; "
+                f"{INSTALL_HINT}, or unset the variable",
+                file=sys.stderr,
+            )
+            raise SystemExit(2)
+    return settings
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Library loggers at DEBUG print request bodies; keep them at INFO whatever the bot's level.
-    for noisy in ("slack_sdk", "slack_bolt", "httpcore", "aiohttp", "asyncio", "aiosqlite"):
-        logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))
-    # httpx logs every Webex request at INFO; bot.webex logs the calls that matter, so keep it quiet.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+def _configure_logging(settings: Settings) -> dict[str, Any]:
+    """LOG_LEVEL and LOG_FORMAT for every logger, uvicorn's and its access log included; the same
+    set-up goes to uvicorn, which applies it again when it starts."""
+    import logging.config
+
+    from bot.web.access_log import uvicorn_log_config
+
+    config = uvicorn_log_config(settings.log_level, settings.log_format)
+    logging.config.dictConfig(config)
+    return config
 
 
 def _keys(settings: Settings) -> list[str]:
@@ -72,11 +86,10 @@ def _checked_or_exit(settings: Settings, *, migrate: bool) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
-    _configure_logging(settings.log_level)
+    log_config = _configure_logging(settings)
     _checked_or_exit(settings, migrate=not args.no_migrate)
     import uvicorn
 
-    from bot.web.access_log import uvicorn_log_config
     from bot.web.app import create_app
 
     app = create_app(settings, migrate=False)
@@ -86,7 +99,7 @@ def serve(args: argparse.Namespace) -> int:
         port=args.port,
         log_level=settings.log_level.lower(),
         access_log=args.access_log,
-        log_config=uvicorn_log_config(),
+        log_config=log_config,
         timeout_graceful_shutdown=30,
         lifespan="on",
     )
@@ -98,11 +111,10 @@ def socket(args: argparse.Namespace) -> int:
     if settings.slack_app_token is None:
         print("webex-bot: SLACK_APP_TOKEN is missing; expected an app-level token, xapp-...", file=sys.stderr)
         return 2
-    _configure_logging(settings.log_level)
+    log_config = _configure_logging(settings)
     _checked_or_exit(settings, migrate=not args.no_migrate)
     import uvicorn
 
-    from bot.web.access_log import uvicorn_log_config
     from bot.web.app import create_app
 
     app = create_app(settings, migrate=False, socket_mode=True)
@@ -111,7 +123,7 @@ def socket(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=settings.log_level.lower(),
-        log_config=uvicorn_log_config(),
+        log_config=log_config,
         lifespan="on",
     )
     return 0
@@ -121,7 +133,7 @@ def db(args: argparse.Namespace) -> int:
     from bot.store.database import reencrypt_tokens, upgrade
 
     settings = _settings_or_exit()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
     if args.action == "upgrade":
         asyncio.run(upgrade(settings.database_url))
         print("database is up to date")

@@ -62,6 +62,18 @@ class Settings(BaseSettings):
     oauth_state_ttl_seconds: int = Field(default=600, ge=60, le=3600)
     connect_link_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    log_format: str = Field(
+        default="text", pattern="^(text|json)$", description="text, or json: one JSON object a line"
+    )
+    otel_exporter_otlp_endpoint: AnyHttpUrl | None = Field(
+        default=None,
+        description="OTLP/HTTP collector for OpenTelemetry traces (needs the otel extra); unset: no traces",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="When set, GET /metrics needs the header Authorization: Bearer <this token>",
+    )
     shutdown_grace_seconds: float = Field(
         default=25.0,
         ge=0,
@@ -97,6 +109,17 @@ class Settings(BaseSettings):
             raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db")
         return url
 
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_in_any_case(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("metrics_token", "otel_exporter_otlp_endpoint", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        # `METRICS_TOKEN=` in an env file means "none", not "a token of no characters".
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, url: str) -> str:
@@ -130,6 +153,9 @@ _HINTS = {
     'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"',
     "database_url": "sqlite+aiosqlite:///./webex-bot.db or postgresql+asyncpg://user@host/db",
     "email_mismatch_policy": "warn, refuse or off",
+    "log_format": "text or json",
+    "otel_exporter_otlp_endpoint": "the collector's OTLP/HTTP base URL, e.g. http://127.0.0.1:4318",
+    "metrics_token": "at least 16 characters, or leave it unset",
 }
 
 

@@ -60,8 +60,12 @@ class TokenService:
         operations: OperationStore | None = None,
         refresh_margin: timedelta = DEFAULT_REFRESH_MARGIN,
         refresh_wait: timedelta = timedelta(seconds=20),
+        on_refresh: Callable[[str], None] | None = None,
     ) -> None:
+        """`on_refresh` is told how each refresh this process makes ends: refreshed, refused (the link
+        is marked expired), unavailable (Webex's token endpoint) or rejected (our client settings)."""
         self._links = links
+        self._on_refresh = on_refresh or _ignore
         self._oauth = oauth
         self._clock = clock
         # Given or not, forgetting a user must reach every table that mentions them.
@@ -155,12 +159,14 @@ class TokenService:
         try:
             grant = await self._refresh_in_either_form(link)
         except InvalidGrant:
+            self._on_refresh("refused")
             await turn.expire()
             logger.info(
                 "refresh token refused; link marked expired team=%s user=%s", link.team_id, link.user_id
             )
             raise LinkExpired() from None
         except TokenEndpointUnavailable as error:
+            self._on_refresh("unavailable")
             logger.warning(
                 "token endpoint unavailable; link kept team=%s user=%s", link.team_id, link.user_id
             )
@@ -169,6 +175,7 @@ class TokenService:
             ) from error
         except OAuthError as error:
             # invalid_client and the like: our configuration, not the user's link, is at fault.
+            self._on_refresh("rejected")
             logger.error(
                 "token endpoint refused the refresh with %s; link kept team=%s user=%s",
                 error.error,
@@ -179,6 +186,7 @@ class TokenService:
                 f"Webex refused to renew the access token ({error.error})"
             ) from error
         stored = await turn.store(_new_tokens(grant, link, started))
+        self._on_refresh("refreshed")
         logger.info("access token refreshed team=%s user=%s", link.team_id, link.user_id)
         return stored
 
@@ -240,3 +248,7 @@ def _new_tokens(grant: TokenGrant, link: Link, asked_at: datetime) -> NewTokens:
         refresh_expires_at=refresh_expires_at,
         scopes=grant.scopes or None,
     )
+
+
+def _ignore(outcome: str) -> None:
+    """No one listening to refresh outcomes."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from slack_bolt.async_app import AsyncApp
 
 from bot.slack import accounts, events, meetings
+from bot.slack.request_context import RequestContextMiddleware
 from bot.slack.router import CommandRouter
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
         process_before_response=True,
         logger=logging.getLogger("bot.slack.bolt"),
     )
+    # After Bolt's own signature check: names the request for log lines and metrics.
+    app.use(RequestContextMiddleware(services.tracing))
     router = CommandRouter(services)
     # Registration order is the order `/webex help` lists the subcommands in.
     meetings.register(app, router, services)

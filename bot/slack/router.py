@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.observability import current
 from bot.services.errors import NeedsConnect
 from bot.slack import texts
 from bot.slack.errors import explain
@@ -39,6 +40,11 @@ class Invocation:
     @property
     def text(self) -> str:
         return f"{self.subcommand} {self.args}".strip()
+
+    @property
+    def name(self) -> str:
+        """`/webex schedule`, or `/webex help` for an empty or unknown first word."""
+        return f"{COMMAND} {self.subcommand or 'help'}"
 
     def to_pending(self) -> dict[str, Any]:
         return {"kind": "command", "text": self.text, "channel_id": self.channel_id}
@@ -106,16 +112,18 @@ class CommandRouter:
             await ack(text=texts.SHUTTING_DOWN)
             return
         subcommand, invocation = self.parse(body)
+        name = invocation.name
+        context = current()
+        if context is not None:
+            context.command = name
         if subcommand.ack_text:
             await ack(text=subcommand.ack_text)
         else:
             await ack()
         reply = self.reply_for(invocation.response_url, invocation.user_id, invocation.channel_id)
-        request_id = secrets.token_hex(4)
-        self.services.work.spawn(
-            self.run(subcommand, invocation, reply),
-            name=f"webex {invocation.subcommand or 'help'} {request_id}",
-        )
+        # The task copies the request's context: its log lines carry the ack's request id.
+        request_id = context.request_id if context is not None else ""
+        self.services.work.spawn(self.run(subcommand, invocation, reply), name=f"{name} {request_id}".strip())
 
     def reply_for(self, response_url: str | None, user_id: str, channel_id: str | None) -> Reply:
         if response_url:
@@ -133,7 +141,7 @@ class CommandRouter:
             user_id=invocation.user_id,
             reply=reply,
             pending=invocation.to_pending(),
-            what=f"/webex {invocation.subcommand}",
+            what=invocation.name,
         )
 
     async def guarded(
@@ -146,22 +154,42 @@ class CommandRouter:
         pending: dict[str, Any] | None,
         what: str,
     ) -> None:
-        """Run work for a user; turn a missing link into a Connect button and any error into a message."""
+        """Run work for a user; turn a missing link into a Connect button and any error into a message.
+
+        `what` names the work in log lines and in the commands metric (a name from the code, never
+        user text). Its outcome is ok, needs_connect, failed or cut_short."""
+        outcome = "ok"
         try:
-            await work()
+            with self.services.tracing.span(what, **{"slack.team_id": team_id, "slack.user_id": user_id}):
+                await work()
         except asyncio.CancelledError:
             # The process is stopping and could not finish in time: say so rather than go quiet.
+            outcome = "cut_short"
             await self.safe_send(reply, texts.CUT_SHORT)
             raise
         except NeedsConnect as needed:
             from bot.slack.accounts import connect_prompt
 
+            outcome = "needs_connect"
             url = self.services.linking.connect_url(team_id, user_id, pending)
             text, blocks = connect_prompt(url, reason=needed, resumes=pending is not None)
             await self.safe_send(reply, text, blocks)
         except Exception as error:  # one place that logs with context and tells the user honestly
+            outcome = "failed"
             logger.exception("%s failed for team=%s user=%s", what, team_id, user_id)
             await self.safe_send(reply, explain(error))
+        finally:
+            context = current()
+            started = context.started if context is not None else None
+            self.services.metrics.command_finished(what, outcome, started)
+            # One line a command at INFO: what an operator follows a request id to.
+            seconds = time.perf_counter() - started if started is not None else None
+            logger.info(
+                "%s finished: %s",
+                what,
+                outcome,
+                extra={"outcome": outcome, "seconds": round(seconds, 4) if seconds is not None else None},
+            )
 
     async def safe_send(self, reply: Reply, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         try:

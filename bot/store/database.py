@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import NullPool, StaticPool
+from sqlalchemy.pool import NullPool, QueuePool, StaticPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any fixed number works; it only has to be the same in every process migrating this database.
@@ -43,6 +44,15 @@ _ASYNC_DRIVERS = {
 
 class UnsupportedDatabase(ValueError):
     """DATABASE_URL names a database this bot does not run on."""
+
+
+@dataclass(frozen=True)
+class PoolUse:
+    """This process's database connections: checked out, idle in the pool, and the pool's size."""
+
+    in_use: int
+    idle: int
+    size: int
 
 
 class DatabaseUnavailable(Exception):
@@ -276,6 +286,14 @@ class Database:
         with unavailable_as_error():
             async with self._reads.connect() as connection:
                 yield connection
+
+    def pool_use(self) -> PoolUse | None:
+        """Connections checked out and idle in this process's pool; None for pools that keep no count
+        (an in-memory SQLite database shares one connection)."""
+        pool = self.engine.sync_engine.pool
+        if not isinstance(pool, QueuePool):
+            return None
+        return PoolUse(in_use=pool.checkedout(), idle=pool.checkedin(), size=pool.size())
 
     async def ping(self, timeout: float = 2.0) -> bool:
         """Whether the database answers a trivial query within `timeout` seconds."""

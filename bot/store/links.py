@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, delete, or_, select, text, tuple_, update
+from sqlalchemy import Row, Table, delete, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -223,6 +223,14 @@ class LinkStore:
             result = await session.execute(delete(WebexLinkRow).where(WebexLinkRow.team_id == team_id))
             await session.commit()
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def count_by_status(self) -> dict[str, int]:
+        """How many links are active and how many expired (one grouped count, for the metrics)."""
+        async with self._db.reading() as connection:
+            rows = await connection.execute(
+                select(WebexLinkRow.status, func.count()).group_by(WebexLinkRow.status)
+            )
+            return {str(status): int(count) for status, count in rows}
 
     async def check_keys(self, sample: int = 50) -> None:
         """Decrypt the most recently used links, so a missing key stops start-up instead of a command."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
 from typing import Any
+
+from bot.observability.logs import logging_config
 
 # Connect and meeting links carry a signed token that works for whoever holds it (a connect link links
 # a Webex account to its Slack user, a host link signs in as the host); the OAuth callback carries the
@@ -31,11 +32,9 @@ class RedactSecretPaths(logging.Filter):
         return True
 
 
-def uvicorn_log_config() -> dict[str, Any]:
-    """uvicorn's own logging set-up, with the access log redacted."""
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config.setdefault("filters", {})["redact_secret_paths"] = {"()": RedactSecretPaths}
-    config["handlers"]["access"].setdefault("filters", []).append("redact_secret_paths")
+def uvicorn_log_config(level: str = "INFO", log_format: str = "text") -> dict[str, Any]:
+    """The process's logging set-up (uvicorn's loggers included), with the access log redacted."""
+    config = logging_config(level, log_format)
+    config["filters"]["redact_secret_paths"] = {"()": RedactSecretPaths}
+    config["loggers"]["uvicorn.access"]["filters"] = ["redact_secret_paths"]
     return config

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.bootstrap import Services, build
 from bot.config import Settings
+from bot.observability import CONTENT_TYPE_LATEST, Metrics, Tracing, current
+from bot.observability.asgi import RequestTracking
 from bot.services.linking import ConnectProblem, Linked
 from bot.services.meeting_links import MeetingLinkProblem
 from bot.slack.app import build_slack_app
@@ -110,6 +115,10 @@ def create_app(
                 status_code=500,
             )
         router: CommandRouter = state["router"]
+        context = current()
+        if context is not None:
+            # The link names who this request was for; announcing it and resuming their command follow.
+            context.team, context.user = linked.link.team_id, linked.link.user_id
         services().work.spawn(announce_link(router, services(), linked), name="announce link")
         link = linked.link
         resumes = (
@@ -174,6 +183,33 @@ def create_app(
             return JSONResponse({"status": "stopping"}, status_code=503)
         return JSONResponse({"status": "ready", "in_flight": services().work.in_flight})
 
+    link_counts = LinkCounts()
+
+    async def metrics(request: Request) -> Response:
+        """Prometheus's text format; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`."""
+        if settings.metrics_token is not None:
+            expected = f"Bearer {settings.metrics_token.get_secret_value()}".encode()
+            given = request.headers.get("authorization", "").encode()
+            if not hmac.compare_digest(given, expected):
+                return PlainTextResponse(
+                    "Send METRICS_TOKEN as Authorization: Bearer <token>.\n",
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+        if "services" not in state:
+            return PlainTextResponse("starting\n", status_code=503)
+        found = services()
+        await link_counts.refresh(found)
+        return Response(found.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+    def current_metrics() -> Metrics | None:
+        found: Services | None = state.get("services")
+        return found.metrics if found is not None else None
+
+    def current_tracing() -> Tracing | None:
+        found: Services | None = state.get("services")
+        return found.tracing if found is not None else None
+
     return Starlette(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
@@ -182,9 +218,35 @@ def create_app(
             Route("/webex/meetings/{token:path}", meeting, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
         ],
+        middleware=[Middleware(RequestTracking, metrics=current_metrics, tracing=current_tracing)],
         lifespan=lifespan,
     )
+
+
+class LinkCounts:
+    """The link gauge, read from the database at scrape time: one grouped count, at most every
+    `max_age` seconds however often (or by however many scrapers) /metrics is asked."""
+
+    def __init__(self, max_age: float = 10.0, timeout: float = 2.0) -> None:
+        self._max_age = max_age
+        self._timeout = timeout
+        self._read_at: float | None = None
+
+    async def refresh(self, services: Services) -> None:
+        now = time.monotonic()
+        if self._read_at is not None and now - self._read_at < self._max_age:
+            return
+        self._read_at = now
+        try:
+            async with asyncio.timeout(self._timeout):
+                counts = await services.links.count_by_status()
+        except (DatabaseUnavailable, TimeoutError):
+            # The gauge keeps its last value; /readyz is where an unreachable database shows.
+            logger.warning("metrics could not count the links; the database did not answer")
+            return
+        services.metrics.set_links(counts)
 
 
 HOUSEKEEPING_INTERVAL_SECONDS = 3600

@@ -50,6 +50,9 @@ MAX_DURATION_MINUTES = 24 * 60
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024  # the largest real answer (GetUser) is about 6 kB
 MAX_PAGE_SIZE = 500
 
+# Told of every call: its operation, its outcome ("ok" or the error's class name) and its seconds.
+CallObserver = Callable[[str, str, float], None]
+
 _MEETING_KEY = re.compile(r"^\d{1,19}$")
 _KEY_SEPARATORS = re.compile(r"[\s-]")
 
@@ -67,14 +70,23 @@ class WebexCredentials:
 class WebexClient:
     """The Webex XML API for the bot. One instance per process; it holds no per-user state."""
 
-    def __init__(self, http: httpx.AsyncClient, *, xml_url: str, deadline: float | None = None) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        xml_url: str,
+        deadline: float | None = None,
+        observe: CallObserver | None = None,
+    ) -> None:
         """`xml_url` may contain `{site}`. `deadline` bounds a whole call in seconds (the HTTP client's
-        own timeout bounds each phase: connecting, each read); None leaves only the per-phase limits."""
+        own timeout bounds each phase: connecting, each read); None leaves only the per-phase limits.
+        `observe` is told of every call (the metrics)."""
         if deadline is not None and deadline <= 0:
             raise ValueError("deadline must be positive")
         self._http = http
         self._xml_url = xml_url
         self._deadline = deadline
+        self._observe = observe
 
     # -- operations ---------------------------------------------------------------------------
 
@@ -313,19 +325,31 @@ class WebexClient:
         url = self._xml_url.replace("{site}", xml.check_site(site))
         payload = xml.to_bytes(message)
         started = time.perf_counter()
+        outcome = "ok"
         try:
-            async with asyncio.timeout(self._deadline):
-                async with self._http.stream(
-                    "POST", url, content=payload, headers={"content-type": "application/xml; charset=utf-8"}
-                ) as response:
-                    if response.status_code != 200:
-                        raise _status_error(operation, response)
-                    data = await _read_limited(response)
-        except (httpx.HTTPError, OSError) as exc:
-            raise _transport_error(operation, exc) from None
+            try:
+                async with asyncio.timeout(self._deadline):
+                    async with self._http.stream(
+                        "POST",
+                        url,
+                        content=payload,
+                        headers={"content-type": "application/xml; charset=utf-8"},
+                    ) as response:
+                        if response.status_code != 200:
+                            raise _status_error(operation, response)
+                        data = await _read_limited(response)
+            except (httpx.HTTPError, OSError) as exc:
+                raise _transport_error(operation, exc) from None
+            # Webex answers failures with HTTP 200: the outcome is known once the answer is read.
+            return xml.parse_response(data)
+        except BaseException as error:
+            outcome = type(error).__name__
+            raise
         finally:
-            logger.debug("webex %s site=%s %.1f ms", operation, site, (time.perf_counter() - started) * 1000)
-        return xml.parse_response(data)
+            seconds = time.perf_counter() - started
+            if self._observe is not None:
+                self._observe(operation, outcome, seconds)
+            logger.debug("webex %s site=%s %s %.1f ms", operation, site, outcome, seconds * 1000)
 
 
 def normalize_meeting_key(key: str) -> str:

@@ -7,7 +7,8 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -41,8 +42,11 @@ class WebexOAuth:
         client_id: str,
         client_secret: str,
         redirect_uri: str,
+        observe: Callable[[str, str, float], None] | None = None,
     ) -> None:
+        """`observe` is told of every token request: `token <grant_type>`, its outcome, its seconds."""
         self._http = http
+        self._observe = observe
         self._authorize_endpoint = oauth_url.rstrip("/") + "/authorize"
         self._token_endpoint = oauth_url.rstrip("/") + "/token"
         self._client_id = client_id
@@ -105,6 +109,20 @@ class WebexOAuth:
         )
 
     async def _token_request(
+        self, form: Mapping[str, str], *, previous_refresh_token: str | None
+    ) -> TokenGrant:
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            return await self._ask_token_endpoint(form, previous_refresh_token=previous_refresh_token)
+        except BaseException as error:
+            outcome = type(error).__name__
+            raise
+        finally:
+            if self._observe is not None:
+                self._observe(f"token {form['grant_type']}", outcome, time.perf_counter() - started)
+
+    async def _ask_token_endpoint(
         self, form: Mapping[str, str], *, previous_refresh_token: str | None
     ) -> TokenGrant:
         grant_type = form["grant_type"]

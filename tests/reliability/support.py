@@ -134,7 +134,9 @@ class TcpProxy:
 
 REPO = Path(__file__).resolve().parents[2]
 # Settings from the test runner's own environment must not leak into the bot processes.
-SETTING_PREFIXES = ("SLACK_", "WEBEX_", "TOKEN_", "DATABASE_", "PUBLIC_", "LOG_", "EMAIL_", "SHUTDOWN_")
+SETTING_PREFIXES = (
+    "SLACK_", "WEBEX_", "TOKEN_", "DATABASE_", "PUBLIC_", "LOG_", "EMAIL_", "SHUTDOWN_", "METRICS_", "OTEL_"
+)  # fmt: skip
 
 
 def bot_env(settings: Any, **extra: str) -> dict[str, str]:

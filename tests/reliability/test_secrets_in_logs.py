@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.emulator import INVALID_ACCESS_TOKEN_EXCEPTION_ID, INVALID_ACCESS_TOKEN_REASON, Emulator, Fault
+from bot.observability.logs import JsonLineFormatter, RequestFields
 from bot.sandbox import RecordedCall, SlackStandIn
 from bot.web.access_log import redact_path
 from tests.e2e.accounts.test_connect import connect_button
@@ -33,15 +34,20 @@ LOGGERS = [
 
 
 class Everything(logging.Handler):
+    """Every record, as text and as the JSON line LOG_FORMAT=json prints (its extra= fields too)."""
+
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.lines: list[str] = []
+        self.addFilter(RequestFields())
+        self.json = JsonLineFormatter()
 
     def emit(self, record: logging.LogRecord) -> None:
         line = f"{record.name} {record.levelname} {record.getMessage()}"
         if record.exc_info:
             line += "\n" + logging.Formatter().formatException(record.exc_info)
         self.lines.append(line)
+        self.lines.append(self.json.format(record))
 
 
 @pytest.fixture
@@ -91,16 +97,19 @@ async def test_nothing_secret_in_debug_logs_pages_or_slack(linked: Stage, all_lo
     debug_everything()
     alice, bob, emulator = linked.alice.driver, linked.bob.driver, linked.emulator
     pages: list[str] = []
+    codes_and_states: list[str] = []
 
     # Linking again (a code exchange with the client secret), and a failed exchange with its error page.
     async with httpx.AsyncClient(timeout=10) as browser:
-        start = await browser.get(await connect_button(alice), follow_redirects=False)
-        done = await browser.get(await approve_consent(browser, start.headers["location"], user=ALICE))
-        pages.append(done.text)
-        emulator.add_fault(Fault.http_error(500, operation="token", count=1))
-        start = await browser.get(await connect_button(alice), follow_redirects=False)
-        failed = await browser.get(await approve_consent(browser, start.headers["location"], user=ALICE))
-        pages.append(failed.text)
+        for fault in (None, Fault.http_error(500, operation="token", count=1)):
+            if fault is not None:
+                emulator.add_fault(fault)
+            start = await browser.get(await connect_button(alice), follow_redirects=False)
+            callback = await approve_consent(browser, start.headers["location"], user=ALICE)
+            codes_and_states += [
+                value for values in parse_qs(urlsplit(callback).query).values() for value in values
+            ]
+            pages.append((await browser.get(callback)).text)
         pages.append((await browser.get(linked.bot.url + "/webex/oauth/callback?state=x&code=y")).text)
 
     # Commands, a rejected token refreshed midway, an expired token refreshed, Webex failing with a logged
@@ -126,21 +135,44 @@ async def test_nothing_secret_in_debug_logs_pages_or_slack(linked: Stage, all_lo
     await bob.command("disconnect", replies=1)
     await asyncio.sleep(0.2)
 
+    metrics = (await linked.bot.get("/metrics")).text
     logs = "\n".join(all_logs.lines)
     assert "refresh" in logs.lower() and "Traceback" in logs  # the logs did record all of this
+    assert '"request_id": ' in logs and "exc_info" in logs  # and so did the JSON lines
+    assert 'webex_bot_token_refreshes_total{outcome="refreshed"}' in metrics  # the metrics too
     assert_nowhere(
-        secrets(linked.bot, emulator), logs=logs, pages="\n".join(pages), slack=slack_received(alice.standin)
+        secrets(linked.bot, emulator),
+        logs=logs,
+        pages="\n".join(pages),
+        slack=slack_received(alice.standin),
+        metrics=metrics,
+    )
+    # This process's logs also hold the test browser's own DEBUG lines, which carry the redirect with the
+    # code and state; the served-process test below checks those against everything the bot prints.
+    assert len(codes_and_states) == 4
+    assert_nowhere(
+        secrets(linked.bot, emulator) + codes_and_states,
+        pages="\n".join(pages),
+        slack=slack_received(alice.standin),
+        metrics=metrics,
     )
 
 
+@pytest.mark.parametrize("log_format", ["text", "json"])
 async def test_the_served_process_at_debug_with_access_logs_prints_no_secret(
-    linked: Stage, tmp_path: Path
+    linked: Stage, tmp_path: Path, log_format: str
 ) -> None:
-    """`webex-bot serve` as operators run it, LOG_LEVEL=DEBUG and --access-log, everything it prints."""
+    """`webex-bot serve` as operators run it, LOG_LEVEL=DEBUG and --access-log, everything it prints
+    in either LOG_FORMAT, and what its /metrics shows."""
     sock = loopback_socket()
     port = sock.getsockname()[1]
     sock.close()
-    env = bot_env(linked.bot.settings, LOG_LEVEL="DEBUG", PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
+    env = bot_env(
+        linked.bot.settings,
+        LOG_LEVEL="DEBUG",
+        LOG_FORMAT=log_format,
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--access-log",
         env=env, cwd=str(tmp_path), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
@@ -169,13 +201,24 @@ async def test_the_served_process_at_debug_with_access_logs_prints_no_secret(
             async with linked.bot.services.database.engine.begin() as connection:
                 await connection.execute(text("UPDATE webex_links SET access_expires_at = created_at"))
             await alice.command("list", replies=1)
+        async with httpx.AsyncClient(timeout=10) as client:
+            metrics = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = await asyncio.wait_for(process.communicate(), 30)
     printed = output.decode(errors="replace")
-    assert "GET /webex/connect/[redacted]" in printed and " DEBUG bot." in printed  # access logs and DEBUG on
+    assert "GET /webex/connect/[redacted]" in printed  # access logs on
+    if log_format == "json":
+        assert '"level": "DEBUG", "logger": "bot.' in printed  # DEBUG on
+    else:
+        assert " DEBUG bot." in printed
+    assert 'webex_bot_token_refreshes_total{outcome="refreshed"} 1.0' in metrics
     bearer = [value if isinstance(value, str) else value[0] for value in links]
-    assert_nowhere(secrets(linked.bot, linked.emulator) + [v for v in bearer if len(v) >= 16], output=printed)
+    assert_nowhere(
+        secrets(linked.bot, linked.emulator) + [v for v in bearer if len(v) >= 16],
+        output=printed,
+        metrics=metrics,
+    )
 
 
 def link_buttons(card: RecordedCall) -> list[str]:
