@@ -113,9 +113,8 @@ async def build(
     if settings.slack_client_id is not None and settings.slack_client_secret is not None:
         sign_in = SlackSignIn(
             # Without the bot token: these calls authenticate as the app (token) and the person (userInfo).
-            AsyncWebClient(
-                base_url=settings.slack_api_url, session=slack_session, retry_handlers=retry_handlers
-            ),
+            # A code is spent once, so an exchange is not retried after a 5xx (a refused connection is).
+            AsyncWebClient(base_url=settings.slack_api_url, session=slack_session),
             client_id=settings.slack_client_id,
             client_secret=settings.slack_client_secret.get_secret_value(),
             redirect_uri=settings.slack_sign_in_callback_url,
