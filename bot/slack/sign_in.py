@@ -56,11 +56,17 @@ class SlackSignIn:
     async def identify(self, code: str) -> SlackIdentity:
         """Exchange the code and ask Slack whose it is; raises SignInUnconfirmed."""
         try:
-            tokens = await self._client.openid_connect_token(
-                client_id=self._client_id,
-                client_secret=self._client_secret,
-                code=code,
-                redirect_uri=self._redirect_uri,
+            # The same method as AsyncWebClient.openid_connect_token, with the app's credentials in the form
+            # body (Slack takes either): that helper's HTTP Basic path goes through aiohttp's deprecated
+            # BasicAuth.
+            tokens = await self._client.api_call(
+                "openid.connect.token",
+                data={
+                    "client_id": self._client_id,
+                    "client_secret": self._client_secret,
+                    "code": code,
+                    "redirect_uri": self._redirect_uri,
+                },
             )
             info = await self._client.openid_connect_userInfo(token=str(tokens["access_token"]))
         except SlackApiError as error:
