@@ -307,15 +307,16 @@ class LinkingService:
                 "The address does not match any Sign in with Slack step we began.",
                 next_step="Run /webex connect in Slack and use its button.",
             )
+        # Whatever happens next, this step ends here: the held account is taken off the row at once.
+        held = await self._take_held(sign_in_state)
         if not browser_proof or not hmac.compare_digest(browser_proof, sign_in_state):
             raise ConnectProblem(
                 "Finish this in the browser you started in",
-                "This Sign in with Slack step belongs to another browser window, so it cannot link anything "
-                "here.",
-                next_step="Go back to the browser where you clicked Connect Webex, or run /webex connect "
-                "in Slack again.",
+                "This Sign in with Slack step belongs to another browser window, so nothing was linked "
+                "and the Webex account's access was thrown away.",
+                next_step="Run /webex connect in Slack and finish the sign-in in the browser where you "
+                "click Connect Webex.",
             )
-        held = await self._take_held(sign_in_state)
         owner = await self._owner(held.team_id, held.user_id)
         account = WebexAccount.from_held(held.account)
         if params.get("error") or not params.get("code"):

@@ -183,10 +183,10 @@ class OAuthStateStore:
                 )
                 taken = int(result.rowcount)  # type: ignore[attr-defined]
             await session.commit()
-        if sealed is None or not taken:
-            raise StateAlreadyUsed("this sign-in was already used")
         if expires_at <= now:
             raise StateExpired("this sign-in has expired")
+        if sealed is None or not taken:
+            raise StateAlreadyUsed("this sign-in was already used")
         return replace(held, account=json.loads(self._cipher.decrypt(sealed)))
 
     async def purge(self, older_than: timedelta = timedelta(days=1)) -> int:
