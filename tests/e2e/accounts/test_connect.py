@@ -26,7 +26,7 @@ def connect_url(reply: RecordedCall) -> str:
         for element in block.get("elements") or []:
             if element.get("action_id") == "connect_webex":
                 return str(element["url"])
-    raise AssertionError(f"no Connect button in {reply.blocks}")
+    raise AssertionError(f"no Connect button in {reply.blocks} {reply.text}")
 
 
 def everything_shown(calls: Sequence[RecordedCall]) -> str:
