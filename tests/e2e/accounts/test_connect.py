@@ -26,7 +26,7 @@ def connect_url(reply: RecordedCall) -> str:
         for element in block.get("elements") or []:
             if element.get("action_id") == "connect_webex":
                 return str(element["url"])
-    raise AssertionError(f"no Connect button in {reply.blocks} {reply.text}")
+    raise AssertionError(f"no Connect button in {reply.blocks} ({reply.text})")
 
 
 def everything_shown(calls: Sequence[RecordedCall]) -> str:
@@ -225,6 +225,9 @@ async def test_email_mismatch_links_once_sign_in_with_slack_confirms_the_user(
     asked = await sign_in(url, user=BOB)
     assert asked.status_code == 302
     assert asked.headers["location"].startswith(alice.standin.sign_in_url + "?")
+    # The step is tied to this browser by a cookie no script can read, sent back only to the callback.
+    cookie = asked.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "path=/slack/sign-in/callback" in cookie
     assert await bot.services.links.get(alice.standin.workspace.team_id, "U_ALICE") is None
 
     page = await sign_in(url, user=BOB, slack_user="U_ALICE")
