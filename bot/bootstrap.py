@@ -25,6 +25,7 @@ from bot.services.linking import ConnectTokens, LinkingService
 from bot.services.meeting_links import MeetingLinks
 from bot.services.meetings import MeetingService
 from bot.slack.profiles import SlackProfiles
+from bot.slack.sign_in import SlackSignIn
 from bot.store.crypto import TokenCipher
 from bot.store.database import Database
 from bot.store.links import LinkStore
@@ -131,6 +132,17 @@ async def build(
         retry_handlers=retry_handlers,
     )
     profiles = SlackProfiles(slack, clock)
+    sign_in = None
+    if settings.slack_client_id is not None and settings.slack_client_secret is not None:
+        sign_in = SlackSignIn(
+            # Without the bot token: these calls authenticate as the app (token) and the person (userInfo).
+            # A code is spent once, so an exchange is not retried after a 5xx (a refused connection is).
+            AsyncWebClient(base_url=settings.slack_api_url, session=slack_session),
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret.get_secret_value(),
+            redirect_uri=settings.slack_sign_in_callback_url,
+            authorize_url=settings.slack_sign_in_url,
+        )
     linking = LinkingService(
         links=links,
         states=states,
@@ -144,6 +156,7 @@ async def build(
         default_site=settings.webex_site,
         email_policy=settings.email_mismatch_policy,
         state_ttl=timedelta(seconds=settings.oauth_state_ttl_seconds),
+        sign_in=sign_in,
     )
     # A request left "started" by a killed process is taken over only after the longest a live one can
     # take (a refresh, the create, up to four looks and the description, each bounded by the timeout).

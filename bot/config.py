@@ -6,18 +6,27 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from cryptography.fernet import Fernet
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_XML_URL = "https://{site}.webex.com/WBXService/XMLService"
 
 
 class EmailPolicy(StrEnum):
-    """What to do when the Webex account's email differs from the Slack profile's."""
+    """What to do when the Webex account's email differs from the Slack profile's (case aside)."""
 
-    WARN = "warn"
+    # Link nothing: the person must sign in to Webex with the account under their Slack email.
     REFUSE = "refuse"
-    OFF = "off"
+    # Link only after the browser proves with Sign in with Slack that it is the Slack user who asked.
+    SIGN_IN_WITH_SLACK = "sign-in-with-slack"
+
+
+# Values accepted before: both stored whoever signed in to Webex, so a Connect link sent to someone else
+# gave the sender that person's account. They are refused at start-up rather than quietly reinterpreted.
+RETIRED_EMAIL_POLICIES = {
+    "warn": "warn linked whoever signed in to Webex",
+    "off": "off linked whoever signed in to Webex",
+}
 
 
 class Settings(BaseSettings):
@@ -58,7 +67,20 @@ class Settings(BaseSettings):
         description="Fernet keys, comma separated, newest first"
     )
 
-    email_mismatch_policy: EmailPolicy = Field(default=EmailPolicy.WARN)
+    email_mismatch_policy: EmailPolicy = Field(
+        default=EmailPolicy.REFUSE,
+        description="Webex email differs from the Slack email: refuse, or sign-in-with-slack",
+    )
+    slack_client_id: str | None = Field(
+        default=None,
+        validate_default=True,
+        description="The Slack app's client ID (Basic Information), for Sign in with Slack",
+    )
+    slack_client_secret: SecretStr | None = Field(
+        default=None,
+        validate_default=True,
+        description="The Slack app's client secret (Basic Information), for Sign in with Slack",
+    )
     oauth_state_ttl_seconds: int = Field(default=600, ge=60, le=3600)
     connect_link_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
@@ -80,6 +102,24 @@ class Settings(BaseSettings):
         le=300,
         description="On SIGTERM, how long commands in flight may take to finish before they are cut short",
     )
+
+    @field_validator("email_mismatch_policy", mode="before")
+    @classmethod
+    def _refuse_retired_policy(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in RETIRED_EMAIL_POLICIES:
+            raise ValueError(f"{RETIRED_EMAIL_POLICIES[value.strip().lower()]}, so it is no longer accepted")
+        return value
+
+    @field_validator("slack_client_id", "slack_client_secret")
+    @classmethod
+    def _needed_for_sign_in_with_slack(cls, value: Any, info: ValidationInfo) -> Any:
+        empty = (
+            value is None
+            or not (value.get_secret_value() if isinstance(value, SecretStr) else str(value)).strip()
+        )
+        if empty and info.data.get("email_mismatch_policy") is EmailPolicy.SIGN_IN_WITH_SLACK:
+            raise ValueError("EMAIL_MISMATCH_POLICY=sign-in-with-slack needs it")
+        return None if empty else value
 
     @field_validator("token_keys", mode="before")
     @classmethod
@@ -139,6 +179,15 @@ class Settings(BaseSettings):
         return f"{self.base_url}/webex/oauth/callback"
 
     @property
+    def slack_sign_in_url(self) -> str:
+        """Slack's Sign in with Slack authorize page, on the host of SLACK_API_URL (a stand-in in tests)."""
+        return self.slack_api_url.removesuffix("/").removesuffix("/api") + "/openid/connect/authorize"
+
+    @property
+    def slack_sign_in_callback_url(self) -> str:
+        return f"{self.base_url}/slack/sign-in/callback"
+
+    @property
     def webex_token_url(self) -> str:
         return str(self.webex_oauth_url).rstrip("/") + "/token"
 
@@ -152,7 +201,9 @@ _HINTS = {
     "token_keys": 'one or more Fernet keys, comma separated; make one with python -c "from '
     'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"',
     "database_url": "sqlite+aiosqlite:///./webex-bot.db or postgresql+asyncpg://user@host/db",
-    "email_mismatch_policy": "warn, refuse or off",
+    "email_mismatch_policy": "refuse or sign-in-with-slack",
+    "slack_client_id": "the Slack app's client ID (Basic Information page)",
+    "slack_client_secret": "the Slack app's client secret (Basic Information page)",
     "log_format": "text or json",
     "otel_exporter_otlp_endpoint": "the collector's OTLP/HTTP base URL, e.g. http://127.0.0.1:4318",
     "metrics_token": "at least 16 characters, or leave it unset",

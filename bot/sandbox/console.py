@@ -197,7 +197,9 @@ class Console:
         if self.user.email is None:
             raise StepFailed(f"{self.user.name} has no email to sign in to Webex with")
         first_seq = self.stack.slack.next_seq()
-        result = await self.stack.consent(link, webex_user=self.user.email, allow=allow)
+        result = await self.stack.consent(
+            link, webex_user=self.user.email, allow=allow, slack_user=self.user.id
+        )
         verb = "Allow" if allow else "Deny"
         self.write(f"  🌐 Webex consent page → {verb} as {self.user.email}")
         self.write(f"  🌐 {result.title or 'HTTP ' + str(result.status)}")

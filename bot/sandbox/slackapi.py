@@ -16,6 +16,14 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from bot.sandbox.openid import (
+    AUTHORIZE_PATH,
+    OPENID_METHODS,
+    SANDBOX_SLACK_CLIENT_ID,
+    SANDBOX_SLACK_CLIENT_SECRET,
+    OpenIDProvider,
+    PageAnswer,
+)
 from bot.sandbox.workspace import (
     JsonObject,
     RecordedCall,
@@ -82,6 +90,8 @@ class SlackStandIn:
         bot_id: str = "B_BOT",
         app_id: str = "A_SANDBOX",
         bot_token: str | None = None,
+        client_id: str = SANDBOX_SLACK_CLIENT_ID,
+        client_secret: str = SANDBOX_SLACK_CLIENT_SECRET,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -89,6 +99,8 @@ class SlackStandIn:
             team_id=team_id, team_domain=team_domain, bot_user_id=bot_user_id, bot_id=bot_id, app_id=app_id
         )
         self.workspace.add_users(users)
+        # Sign in with Slack for the app with this client id and secret.
+        self.openid = OpenIDProvider(self.workspace, client_id=client_id, client_secret=client_secret)
         self.bot_token = bot_token
         self._host = host
         self._port = port
@@ -119,6 +131,11 @@ class SlackStandIn:
         return self.base_url + "api/"
 
     @property
+    def sign_in_url(self) -> str:
+        """Sign in with Slack's authorize page (Slack's https://slack.com/openid/connect/authorize)."""
+        return self.base_url.rstrip("/") + AUTHORIZE_PATH
+
+    @property
     def port(self) -> int:
         return int(self.base_url.rsplit(":", 1)[1].rstrip("/"))
 
@@ -129,6 +146,8 @@ class SlackStandIn:
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{response_id}", self._handle_response)
+        app.router.add_get(AUTHORIZE_PATH, self._handle_sign_in_page)
+        app.router.add_post(AUTHORIZE_PATH, self._handle_sign_in_decision)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -412,6 +431,14 @@ class SlackStandIn:
         outcome: _Outcome | None = None
         if faulted is not None:
             status, answer = faulted
+        elif method in OPENID_METHODS:
+            # Authenticated as the app (client id and secret) or the person (user token), not the bot.
+            status = 200
+            with self._lock:
+                try:
+                    answer = self.openid.answer(method, arrival.headers, arrival.params)
+                except SlackApiError as refusal:
+                    answer = {"ok": False, "error": refusal.error}
         else:
             status = 200
             with self._lock:
@@ -425,6 +452,15 @@ class SlackStandIn:
                     except SlackApiError as refusal:
                         answer = {"ok": False, "error": refusal.error, **refusal.extra}
         return self._answered(method, request, arrival, status, answer, outcome, fault)
+
+    async def _handle_sign_in_page(self, request: web.Request) -> web.Response:
+        with self._lock:
+            return _page(self.openid.authorize(dict(request.query)))
+
+    async def _handle_sign_in_decision(self, request: web.Request) -> web.Response:
+        form = {key: str(value) for key, value in (await request.post()).items()}
+        with self._lock:
+            return _page(self.openid.decide(form))
 
     async def _handle_response(self, request: web.Request) -> web.Response:
         arrival = await _Arrival.read(request)
@@ -517,6 +553,12 @@ class _Arrival:
         raw = await request.read()
         headers = {k.lower(): v for k, v in request.headers.items()}
         return cls(arrived, received_at, raw, _parse_params(request, raw), headers)
+
+
+def _page(answer: PageAnswer) -> web.Response:
+    if answer.location:
+        return web.Response(status=answer.status, headers={"Location": answer.location})
+    return web.Response(status=answer.status, text=answer.html, content_type="text/html")
 
 
 def _faulted(fault: Fault | None) -> tuple[int, JsonObject] | None:

@@ -24,6 +24,7 @@ from bot.config import Settings, load_settings
 from bot.emulator import Emulator, Fault
 from bot.emulator import create_app as create_emulator_app
 from bot.sandbox.driver import SlackDriver
+from bot.sandbox.openid import SANDBOX_SLACK_CLIENT_ID, SANDBOX_SLACK_CLIENT_SECRET
 from bot.sandbox.slackapi import SlackStandIn
 from bot.sandbox.users import SANDBOX_USERS
 from bot.sandbox.workspace import SlackUser
@@ -40,6 +41,7 @@ WEBEX_SITE = "sandbox"
 START_TIMEOUT_SECONDS = 20.0
 
 _CONSENT_ID = re.compile(r'name="consent_id" value="([^"]+)"')
+_SIGN_IN_REQUEST = re.compile(r'name="request_id" value="([^"]+)"')
 _TITLE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -144,6 +146,9 @@ class SandboxStack:
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,
             slack_api_url=self.slack.url,
+            # The stand-in's own app, so EMAIL_MISMATCH_POLICY=sign-in-with-slack works in the sandbox.
+            slack_client_id=SANDBOX_SLACK_CLIENT_ID,
+            slack_client_secret=SANDBOX_SLACK_CLIENT_SECRET,
             webex_client_id=WEBEX_CLIENT_ID,
             webex_client_secret=WEBEX_CLIENT_SECRET,
             public_base_url=self.bot_url,
@@ -205,8 +210,11 @@ class SandboxStack:
         self._drivers.append(driver)
         return driver
 
-    async def consent(self, connect_url: str, *, webex_user: str, allow: bool = True) -> ConsentResult:
-        """What a browser does with a Connect link: follow it, answer the consent page, reach the callback."""
+    async def consent(
+        self, connect_url: str, *, webex_user: str, allow: bool = True, slack_user: str | None = None
+    ) -> ConsentResult:
+        """What a browser does with a Connect link: follow it, answer the consent page, reach the callback;
+        if the bot asks for Sign in with Slack, sign in there as `slack_user`."""
         browser = self._browser_client()
         response = await browser.get(connect_url)
         response = await self._follow(browser, response)
@@ -217,7 +225,21 @@ class SandboxStack:
         if allow:
             form["user"] = webex_user
         answer = await browser.post(urljoin(str(response.url), "/v1/oauth2/authorize"), data=form)
-        return _page_result(await self._follow(browser, answer))
+        response = await self._follow(browser, answer)
+        request_id = _SIGN_IN_REQUEST.search(response.text)
+        if (
+            slack_user is not None
+            and request_id is not None
+            and str(response.url).startswith(self.slack.sign_in_url)
+        ):
+            signed_in = {
+                "request_id": html.unescape(request_id.group(1)),
+                "user": slack_user,
+                "decision": "allow",
+            }
+            answer = await browser.post(self.slack.sign_in_url, data=signed_in)
+            response = await self._follow(browser, answer)
+        return _page_result(response)
 
     def _browser_client(self) -> httpx.AsyncClient:
         if self._browser is None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.config import EmailPolicy
@@ -24,14 +25,97 @@ TRY_AGAIN_OR_ADMIN = "Run /webex connect in Slack to try again; if it keeps fail
 MAX_CONNECT_URL = 2900
 
 
+@dataclass(frozen=True)
+class OwnerNotice:
+    """What the Slack user who clicked Connect is told in Slack when a sign-in through their link fails."""
+
+    team_id: str
+    user_id: str
+    text: str
+
+
 class ConnectProblem(Exception):
     """Why a connect link or an OAuth callback cannot go on, in words for the person in the browser."""
 
-    def __init__(self, title: str, detail: str, *, next_step: str) -> None:
+    def __init__(self, title: str, detail: str, *, next_step: str, notice: OwnerNotice | None = None) -> None:
         super().__init__(title)
         self.title = title
         self.detail = detail
         self.next_step = next_step
+        self.notice = notice
+
+
+@dataclass(frozen=True)
+class SlackSignInNeeded:
+    """The emails differ: the browser must sign in with Slack (at `url`) before anything is linked."""
+
+    url: str
+    sign_in_state: str
+    max_age: int
+
+
+@dataclass(frozen=True)
+class SlackOwner:
+    """The Slack user who clicked Connect, as their profile reads."""
+
+    email: str
+    name: str
+
+    @property
+    def label(self) -> str:
+        return self.name or "who made it"
+
+
+@dataclass(frozen=True)
+class WebexAccount:
+    """The Webex account that signed in, with the tokens it granted (not stored until it is linked)."""
+
+    site: str
+    webex_id: str
+    email: str
+    scopes: tuple[str, ...]
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    access_expires_at: datetime
+    refresh_expires_at: datetime
+
+    def held(self) -> dict[str, Any]:
+        """As kept (encrypted) while the browser signs in with Slack."""
+        return {
+            "site": self.site,
+            "webex_id": self.webex_id,
+            "email": self.email,
+            "scopes": list(self.scopes),
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "access_expires_at": self.access_expires_at.isoformat(),
+            "refresh_expires_at": self.refresh_expires_at.isoformat(),
+        }
+
+    @classmethod
+    def from_held(cls, held: dict[str, Any]) -> WebexAccount:
+        return cls(
+            site=held["site"],
+            webex_id=held["webex_id"],
+            email=held["email"],
+            scopes=tuple(held["scopes"]),
+            access_token=held["access_token"],
+            refresh_token=held["refresh_token"],
+            access_expires_at=datetime.fromisoformat(held["access_expires_at"]),
+            refresh_expires_at=datetime.fromisoformat(held["refresh_expires_at"]),
+        )
+
+
+class SignInUnconfirmed(Exception):
+    """Slack did not confirm who signed in (a bad or used code, or Slack unreachable)."""
+
+
+class SlackIdentityPort(Protocol):
+    """Sign in with Slack (bot.slack.sign_in.SlackSignIn); identify raises SignInUnconfirmed."""
+
+    def authorize_url(self, *, state: str, team_id: str) -> str: ...
+
+    async def identify(self, code: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -109,6 +193,7 @@ class LinkingService:
         default_site: str | None,
         email_policy: EmailPolicy,
         state_ttl: timedelta,
+        sign_in: SlackIdentityPort | None = None,
     ) -> None:
         self._links = links
         self._states = states
@@ -122,6 +207,7 @@ class LinkingService:
         self._default_site = default_site
         self._email_policy = email_policy
         self._state_ttl = state_ttl
+        self._sign_in = sign_in
 
     def connect_url(self, team_id: str, user_id: str, pending: dict[str, Any] | None = None) -> str:
         url = f"{self._base_url}/webex/connect/{self._tokens.issue(team_id, user_id, pending)}"
@@ -142,8 +228,12 @@ class LinkingService:
         )
         return self._oauth.authorize_url(state=state, code_challenge=verifier, scopes=self._scopes)
 
-    async def complete(self, params: dict[str, str]) -> Linked:
-        """Webex sent the browser back: check the state, exchange the code, check identity, store the link."""
+    async def complete(self, params: dict[str, str]) -> Linked | SlackSignInNeeded:
+        """Webex sent the browser back: check the state, exchange the code, check identity, store the link.
+
+        The Webex account is linked only when its email is the Slack user's; otherwise, as the policy says,
+        nothing is stored (ConnectProblem) or the account is held until the browser signs in with Slack.
+        """
         state_value = params.get("state", "")
         if not state_value:
             raise ConnectProblem(
@@ -184,7 +274,120 @@ class LinkingService:
                 + (" (the service did not answer)." if error.error == "temporarily_unavailable" else "."),
                 next_step="Run /webex connect in Slack to try again in a minute.",
             ) from None
-        return await self._store(grant, state.team_id, state.user_id, state.pending_command)
+        account = await self._account(grant, state.team_id, state.user_id)
+        owner = await self._owner(state.team_id, state.user_id)
+        if owner.email and account.email and owner.email.casefold() == account.email.casefold():
+            return await self._save(account, state.team_id, state.user_id, owner.name, state.pending_command)
+        if self._email_policy is EmailPolicy.SIGN_IN_WITH_SLACK and self._sign_in is not None:
+            # Not stored as a link yet: held (encrypted) on the attempt until Slack says who this browser is.
+            sign_in_state = await self._states.hold_for_sign_in(state.state, account.held(), self._state_ttl)
+            logger.info(
+                "emails differ; asking the browser to sign in with Slack team=%s user=%s",
+                state.team_id,
+                state.user_id,
+            )
+            return SlackSignInNeeded(
+                url=self._sign_in.authorize_url(state=sign_in_state, team_id=state.team_id),
+                sign_in_state=sign_in_state,
+                max_age=int(self._state_ttl.total_seconds()),
+            )
+        logger.info("emails differ; nothing linked team=%s user=%s", state.team_id, state.user_id)
+        raise _emails_differ(account, owner, state.team_id, state.user_id, state.pending_command)
+
+    async def finish_sign_in(self, params: dict[str, str], browser_proof: str | None) -> Linked:
+        """Slack sent the browser back from Sign in with Slack: link the held account only to that user.
+
+        `browser_proof` is the cookie set when the browser was sent to Slack, so a Sign in with Slack
+        address carried to another browser cannot finish there.
+        """
+        sign_in_state = params.get("state", "")
+        if not sign_in_state or self._sign_in is None:
+            raise ConnectProblem(
+                "This sign-in is not one we started",
+                "The address does not match any Sign in with Slack step we began.",
+                next_step="Run /webex connect in Slack and use its button.",
+            )
+        # Whatever happens next, this step ends here: the held account is taken off the row at once.
+        held = await self._take_held(sign_in_state)
+        if not browser_proof or not hmac.compare_digest(browser_proof, sign_in_state):
+            raise ConnectProblem(
+                "Finish this in the browser you started in",
+                "This Sign in with Slack step belongs to another browser window, so nothing was linked "
+                "and the Webex account's access was thrown away.",
+                next_step="Run /webex connect in Slack and finish the sign-in in the browser where you "
+                "click Connect Webex.",
+            )
+        owner = await self._owner(held.team_id, held.user_id)
+        account = WebexAccount.from_held(held.account)
+        if params.get("error") or not params.get("code"):
+            raise ConnectProblem(
+                "Nothing was linked",
+                "Slack did not confirm who you are, so the Webex account was not linked and its access "
+                "was thrown away.",
+                next_step="If you meant to link it, run /webex connect in Slack again and sign in with "
+                "Slack when asked.",
+            )
+        try:
+            identity = await self._sign_in.identify(params["code"])
+        except SignInUnconfirmed as error:
+            logger.warning("Sign in with Slack failed team=%s user=%s: %s", held.team_id, held.user_id, error)
+            raise ConnectProblem(
+                "Slack did not confirm who you are",
+                "The Sign in with Slack step could not be completed, so nothing was linked and the Webex "
+                "account's access was thrown away.",
+                next_step="Run /webex connect in Slack to try again in a minute.",
+            ) from None
+        if (identity.team_id, identity.user_id) != (held.team_id, held.user_id):
+            logger.warning(
+                "Sign in with Slack by another user refused: link was for team=%s user=%s",
+                held.team_id,
+                held.user_id,
+            )
+            raise ConnectProblem(
+                "This Webex account was not linked",
+                f"This Connect link was made for the Slack user {owner.label}, but you signed in to Slack "
+                "as someone else. Nothing was stored: the Webex account's access was thrown away.",
+                next_step="If you want to link your own Webex account, run /webex connect in Slack "
+                "yourself and use its button. Nothing of yours was shared.",
+                notice=OwnerNotice(
+                    held.team_id,
+                    held.user_id,
+                    "Someone else finished your Connect Webex link (they signed in to Slack as another "
+                    "person), so nothing was linked to your Slack account."
+                    + (" The command you started was not run." if held.pending_command else "")
+                    + " To link your own Webex account, run `/webex connect` and finish it yourself.",
+                ),
+            )
+        linked = await self._save(account, held.team_id, held.user_id, owner.name, held.pending_command)
+        return replace(
+            linked,
+            warning="The Webex account's email differs from your Slack email; Sign in with Slack "
+            "confirmed that you linked it.",
+        )
+
+    async def _take_held(self, sign_in_state: str) -> Any:
+        from bot.store.states import StateAlreadyUsed, StateExpired, StateUnknown
+
+        try:
+            return await self._states.take_held(sign_in_state)
+        except StateExpired:
+            raise ConnectProblem(
+                "This sign-in took too long",
+                "For your safety a sign-in must be finished within a few minutes, so nothing was linked.",
+                next_step="Click the Connect Webex button in Slack again.",
+            ) from None
+        except StateAlreadyUsed:
+            raise ConnectProblem(
+                "This sign-in was already used",
+                "Each sign-in works once. If you just linked your account, you are all set.",
+                next_step="Run /webex status in Slack to check, or /webex connect to start again.",
+            ) from None
+        except StateUnknown:
+            raise ConnectProblem(
+                "This sign-in is not one we started",
+                "The address does not match any Sign in with Slack step we began.",
+                next_step="Run /webex connect in Slack and use its button.",
+            ) from None
 
     async def _consume_state(self, value: str) -> Any:
         from bot.store.states import StateAlreadyUsed, StateExpired, StateUnknown
@@ -210,9 +413,8 @@ class LinkingService:
                 next_step="Run /webex connect in Slack and use its button.",
             ) from None
 
-    async def _store(
-        self, grant: TokenGrant, team_id: str, user_id: str, pending: dict[str, Any] | None
-    ) -> Linked:
+    async def _account(self, grant: TokenGrant, team_id: str, user_id: str) -> WebexAccount:
+        """Which Webex account signed in (site, user, email), with the tokens it granted."""
         site = grant.site or self._default_site
         if not site:
             raise ConnectProblem(
@@ -234,18 +436,8 @@ class LinkingService:
                 "Webex did not say which account signed in.",
                 next_step=TRY_AGAIN_OR_ADMIN,
             )
-        try:
-            profile = await self._profiles.get(team_id, user_id)
-            slack_email, slack_name = profile.email, profile.display_name
-        except Exception:
-            logger.warning("could not read the Slack profile of team=%s user=%s", team_id, user_id)
-            slack_email, slack_name = "", ""
-        warning = self._check_email(slack_email, email)
         now = self._clock.now()
-        previous = await self._links.get(team_id, user_id)
-        link = Link(
-            team_id=team_id,
-            user_id=user_id,
+        return WebexAccount(
             site=site,
             webex_id=webex_id,
             email=email,
@@ -259,32 +451,83 @@ class LinkingService:
                 if grant.refresh_expires_in
                 else DEFAULT_REFRESH_LIFETIME
             ),
+        )
+
+    async def _owner(self, team_id: str, user_id: str) -> SlackOwner:
+        """The Slack user who clicked Connect: their profile email and name ('' when unreadable)."""
+        try:
+            profile = await self._profiles.get(team_id, user_id)
+            return SlackOwner(email=profile.email, name=profile.display_name)
+        except Exception:
+            logger.warning("could not read the Slack profile of team=%s user=%s", team_id, user_id)
+            return SlackOwner(email="", name="")
+
+    async def _save(
+        self,
+        account: WebexAccount,
+        team_id: str,
+        user_id: str,
+        slack_name: str,
+        pending: dict[str, Any] | None,
+    ) -> Linked:
+        now = self._clock.now()
+        previous = await self._links.get(team_id, user_id)
+        link = Link(
+            team_id=team_id,
+            user_id=user_id,
+            site=account.site,
+            webex_id=account.webex_id,
+            email=account.email,
+            scopes=account.scopes,
+            access_token=account.access_token,
+            refresh_token=account.refresh_token,
+            access_expires_at=account.access_expires_at,
+            refresh_expires_at=account.refresh_expires_at,
             created_at=previous.created_at if previous else now,
             updated_at=now,
         )
         stored = await self._links.save(link)
-        logger.info("linked team=%s user=%s to site=%s", team_id, user_id, site)
+        logger.info("linked team=%s user=%s to site=%s", team_id, user_id, account.site)
         return Linked(
             link=stored,
             slack_name=slack_name,
-            warning=warning,
+            warning=None,
             pending=pending,
             replaced=previous is not None,
         )
 
-    def _check_email(self, slack_email: str, webex_email: str) -> str | None:
-        if self._email_policy is EmailPolicy.OFF:
-            return None
-        if slack_email and webex_email and slack_email.casefold() == webex_email.casefold():
-            return None
-        detail = (
-            f"The Webex account ({webex_email or 'no email given'}) does not match your Slack email "
-            f"({slack_email or 'not visible to the bot'})."
-        )
-        if self._email_policy is EmailPolicy.REFUSE:
-            raise ConnectProblem(
-                "This Webex account was not linked",
-                detail + " This workspace only links accounts with the same email.",
-                next_step="Sign in to Webex with your own account: run /webex connect in Slack again.",
-            )
-        return detail + " If this is not your account, run /webex disconnect in Slack."
+
+def _emails_differ(
+    account: WebexAccount,
+    owner: SlackOwner,
+    team_id: str,
+    user_id: str,
+    pending: dict[str, Any] | None,
+) -> ConnectProblem:
+    """The refusal when the Webex email is not the Slack user's: the page, and a word to that Slack user.
+
+    The page is read by whoever signed in to Webex (perhaps not the Slack user); the Slack message is read
+    by the Slack user (perhaps not who signed in), so it never names the Webex account.
+    """
+    seen = "" if owner.email else " (the bot cannot see that profile's email)"
+    if owner.email:
+        own_account = f"the Webex account that uses your Slack email, {owner.email}"
+    else:
+        own_account = "your Webex account once your Slack profile shows your email to the bot"
+    return ConnectProblem(
+        "This Webex account was not linked",
+        f"This Connect link was made for the Slack user {owner.label}. The Webex account you signed in "
+        f"with ({account.email or account.webex_id}) does not have that Slack profile's email{seen}, so "
+        "nothing was stored: no tokens, no link.",
+        next_step=f"If you are not {owner.label}, close this page: nothing of yours was shared. If you "
+        "are, run /webex connect in Slack again and sign in to Webex with the account under your Slack "
+        "email, or ask the person who runs this bot.",
+        notice=OwnerNotice(
+            team_id,
+            user_id,
+            "Your Connect Webex link was used to sign in to a Webex account that does not have your Slack "
+            "email, so nothing was linked to your Slack account."
+            + (" The command you started was not run." if pending else "")
+            + f" To link, run `/webex connect` again and sign in with {own_account}.",
+        ),
+    )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
@@ -16,14 +19,8 @@ if TYPE_CHECKING:
 
 
 def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
-    app = AsyncApp(
-        client=services.slack,
-        signing_secret=services.settings.slack_signing_secret.get_secret_value(),
-        # Listeners ack and hand slow work to services.work, so the HTTP answer goes out at once
-        # instead of waiting on Bolt's 10 ms ack poll.
-        process_before_response=True,
-        logger=logging.getLogger("bot.slack.bolt"),
-    )
+    with _hidden_from_bolt("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        app = _new_app(services)
     # After Bolt's own signature check: names the request for log lines and metrics.
     app.use(RequestContextMiddleware(services.tracing))
     router = CommandRouter(services)
@@ -33,3 +30,27 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
     events.register(app, router, services)
     router.register(app)
     return app, router
+
+
+def _new_app(services: Services) -> AsyncApp:
+    return AsyncApp(
+        client=services.slack,
+        signing_secret=services.settings.slack_signing_secret.get_secret_value(),
+        # Listeners ack and hand slow work to services.work, so the HTTP answer goes out at once
+        # instead of waiting on Bolt's 10 ms ack poll.
+        process_before_response=True,
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+
+
+@contextlib.contextmanager
+def _hidden_from_bolt(*names: str) -> Iterator[None]:
+    """Bolt looks these up in the environment and, finding both, turns on its own OAuth install flow and
+    drops the bot token. Here they serve Sign in with Slack, and the settings (bot.config), not the
+    environment, decide how Bolt authorizes; so Bolt is built without seeing them (start-up, one thread).
+    """
+    saved = {name: os.environ.pop(name) for name in names if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)

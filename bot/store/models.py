@@ -56,6 +56,7 @@ class OAuthStateRow(Base):
     __table_args__ = (
         Index("ix_oauth_states_team_id_user_id", "team_id", "user_id"),
         Index("ix_oauth_states_expires_at", "expires_at"),
+        Index("ix_oauth_states_sign_in_state", "sign_in_state", unique=True),
     )
 
     state: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -66,6 +67,10 @@ class OAuthStateRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # While the browser proves its Slack identity: the Sign in with Slack `state`, and the Webex account it
+    # would link (tokens included, encrypted), kept until that step ends or `expires_at` passes.
+    sign_in_state: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    held_link: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class OperationRow(Base):

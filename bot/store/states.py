@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,6 +49,16 @@ class ConnectAttempt:
     pending_command: dict[str, Any] | None
     created_at: datetime
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class HeldAccount:
+    """A Webex account waiting for the browser to sign in with Slack: for whom, and what it would link."""
+
+    team_id: str
+    user_id: str
+    pending_command: dict[str, Any] | None
+    account: dict[str, Any] = field(repr=False)
 
 
 class OAuthStateStore:
@@ -127,10 +138,68 @@ class OAuthStateStore:
             raise StateExpired("this connect link has expired")
         raise StateForAnotherUser("this connect link was made for another Slack user")
 
+    async def hold_for_sign_in(self, state: str, account: dict[str, Any], ttl: timedelta) -> str:
+        """Keep `account` (encrypted) on the consumed attempt until the browser signs in with Slack.
+
+        Returns the Sign in with Slack `state` (256 random bits); the hold lapses after `ttl`.
+        """
+        sign_in_state = secrets.token_urlsafe(32)
+        sealed = self._cipher.encrypt(json.dumps(account))
+        async with self._db.session() as session:
+            await session.execute(
+                update(OAuthStateRow)
+                .where(OAuthStateRow.state == state)
+                .values(sign_in_state=sign_in_state, held_link=sealed, expires_at=self._clock.now() + ttl)
+            )
+            await session.commit()
+        return sign_in_state
+
+    async def take_held(self, sign_in_state: str) -> HeldAccount:
+        """The account held for this Sign in with Slack state, once; it is dropped from the row either way.
+
+        Raises StateUnknown, StateAlreadyUsed or StateExpired (an expired hold is dropped too).
+        """
+        now = self._clock.now()
+        async with self._db.session() as session:
+            row = (
+                await session.scalars(
+                    select(OAuthStateRow).where(OAuthStateRow.sign_in_state == sign_in_state)
+                )
+            ).one_or_none()
+            if row is None:
+                raise StateUnknown("this sign-in is not one we started")
+            sealed, expires_at = row.held_link, row.expires_at
+            held = HeldAccount(
+                team_id=row.team_id, user_id=row.user_id, pending_command=row.pending_command, account={}
+            )
+            taken = 0
+            if sealed is not None:
+                # Compare-and-swap on the sealed value: of two browsers racing, only one takes it.
+                result = await session.execute(
+                    update(OAuthStateRow)
+                    .where(OAuthStateRow.sign_in_state == sign_in_state, OAuthStateRow.held_link == sealed)
+                    .values(held_link=None)
+                    .execution_options(synchronize_session=False)
+                )
+                taken = int(result.rowcount)  # type: ignore[attr-defined]
+            await session.commit()
+        if expires_at <= now:
+            raise StateExpired("this sign-in has expired")
+        if sealed is None or not taken:
+            raise StateAlreadyUsed("this sign-in was already used")
+        return replace(held, account=json.loads(self._cipher.decrypt(sealed)))
+
     async def purge(self, older_than: timedelta = timedelta(days=1)) -> int:
         """Delete attempts that expired or were used more than `older_than` ago; how many."""
-        cutoff = self._clock.now() - older_than
+        now = self._clock.now()
+        cutoff = now - older_than
         async with self._db.session() as session:
+            # A Webex account nobody finished signing in for is dropped as soon as its hold lapses.
+            await session.execute(
+                update(OAuthStateRow)
+                .where(OAuthStateRow.held_link.is_not(None), OAuthStateRow.expires_at <= now)
+                .values(held_link=None)
+            )
             result = await session.execute(
                 delete(OAuthStateRow).where(
                     or_(OAuthStateRow.expires_at < cutoff, OAuthStateRow.consumed_at < cutoff)
@@ -156,17 +225,21 @@ class OAuthStateStore:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def reencrypt_all(self) -> int:
-        """Rewrite the PKCE verifiers of attempts not yet under the newest key; how many."""
+        """Rewrite the PKCE verifiers and held accounts of attempts not yet under the newest key; how many."""
         changed = 0
         async with self._db.session() as session:
             rows = (await session.scalars(select(OAuthStateRow))).all()
             for row in rows:
-                if self._cipher.is_current(row.code_verifier):
+                held_current = row.held_link is None or self._cipher.is_current(row.held_link)
+                if self._cipher.is_current(row.code_verifier) and held_current:
                     continue
+                values = {"code_verifier": self._cipher.rotate(row.code_verifier)}
+                if not held_current and row.held_link is not None:
+                    values["held_link"] = self._cipher.rotate(row.held_link)
                 result = await session.execute(
                     update(OAuthStateRow)
                     .where(OAuthStateRow.state == row.state, OAuthStateRow.code_verifier == row.code_verifier)
-                    .values(code_verifier=self._cipher.rotate(row.code_verifier))
+                    .values(**values)
                     .execution_options(synchronize_session=False)
                 )
                 changed += int(result.rowcount)  # type: ignore[attr-defined]

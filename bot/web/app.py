@@ -22,7 +22,7 @@ from bot.bootstrap import Services, build
 from bot.config import Settings
 from bot.observability import CONTENT_TYPE_LATEST, Metrics, Tracing, current
 from bot.observability.asgi import RequestTracking
-from bot.services.linking import ConnectProblem, Linked
+from bot.services.linking import ConnectProblem, Linked, OwnerNotice, SlackSignInNeeded
 from bot.services.meeting_links import MeetingLinkProblem
 from bot.slack.app import build_slack_app
 from bot.slack.router import CommandRouter
@@ -30,6 +30,9 @@ from bot.store.database import DatabaseUnavailable, upgrade
 from bot.web.pages import page
 
 logger = logging.getLogger(__name__)
+
+SIGN_IN_CALLBACK_PATH = "/slack/sign-in/callback"
+SIGN_IN_COOKIE = "webex_bot_slack_sign_in"
 
 
 ServicesFactory = Callable[[Settings], Awaitable[Services]]
@@ -99,21 +102,53 @@ def create_app(
     async def callback(request: Request) -> Response:
         params = {key: value for key, value in request.query_params.items()}
         try:
-            linked = await services().linking.complete(params)
+            outcome = await services().linking.complete(params)
         except ConnectProblem as problem:
-            return page(problem.title, problem.detail, next_step=problem.next_step, ok=False, status_code=400)
+            return refused(problem)
         except DatabaseUnavailable:
             logger.warning("the OAuth callback cannot reach the database")
             return database_unavailable_page()
         except Exception:
             logger.exception("the OAuth callback failed")
-            return page(
-                "Something went wrong",
-                "Your Webex account could not be linked because of a problem on our side.",
-                next_step="Run /webex connect in Slack to try again in a minute.",
-                ok=False,
-                status_code=500,
+            return went_wrong_page()
+        if isinstance(outcome, SlackSignInNeeded):
+            redirect = RedirectResponse(outcome.url, status_code=302, headers={"Cache-Control": "no-store"})
+            # Ties the Sign in with Slack step to this browser: its address alone cannot finish elsewhere.
+            redirect.set_cookie(
+                SIGN_IN_COOKIE,
+                outcome.sign_in_state,
+                max_age=outcome.max_age,
+                path=SIGN_IN_CALLBACK_PATH,
+                secure=settings.base_url.startswith("https://"),
+                httponly=True,
+                samesite="lax",
             )
+            return redirect
+        return linked_page(outcome)
+
+    async def slack_sign_in_callback(request: Request) -> Response:
+        params = {key: value for key, value in request.query_params.items()}
+        try:
+            linked = await services().linking.finish_sign_in(params, request.cookies.get(SIGN_IN_COOKIE))
+        except ConnectProblem as problem:
+            response = refused(problem)
+        except DatabaseUnavailable:
+            logger.warning("the Sign in with Slack callback cannot reach the database")
+            return database_unavailable_page()
+        except Exception:
+            logger.exception("the Sign in with Slack callback failed")
+            return went_wrong_page()
+        else:
+            response = linked_page(linked)
+        response.delete_cookie(SIGN_IN_COOKIE, path=SIGN_IN_CALLBACK_PATH)
+        return response
+
+    def refused(problem: ConnectProblem) -> Response:
+        if problem.notice is not None:
+            services().work.spawn(tell_owner(services(), problem.notice), name="tell connect owner")
+        return page(problem.title, problem.detail, next_step=problem.next_step, ok=False, status_code=400)
+
+    def linked_page(linked: Linked) -> Response:
         router: CommandRouter = state["router"]
         context = current()
         if context is not None:
@@ -215,6 +250,7 @@ def create_app(
             Route("/slack/events", slack_events, methods=["POST"]),
             Route("/webex/connect/{token:path}", connect, methods=["GET"]),
             Route("/webex/oauth/callback", callback, methods=["GET"]),
+            Route(SIGN_IN_CALLBACK_PATH, slack_sign_in_callback, methods=["GET"]),
             Route("/webex/meetings/{token:path}", meeting, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
@@ -262,6 +298,26 @@ async def keep_tidy(services: Services, interval: float = HOUSEKEEPING_INTERVAL_
             logger.info("housekeeping removed %s sign-in attempts and %s command records", states, operations)
         except Exception:
             logger.warning("housekeeping could not reach the database; will try again", exc_info=True)
+
+
+def went_wrong_page() -> Response:
+    return page(
+        "Something went wrong",
+        "Your Webex account could not be linked because of a problem on our side.",
+        next_step="Run /webex connect in Slack to try again in a minute.",
+        ok=False,
+        status_code=500,
+    )
+
+
+async def tell_owner(services: Services, notice: OwnerNotice) -> None:
+    """Tell the Slack user whose Connect link was used that nothing was linked, and what to do."""
+    try:
+        await services.slack.chat_postMessage(channel=notice.user_id, text=f":no_entry: {notice.text}")
+    except Exception:
+        logger.exception(
+            "could not tell team=%s user=%s that nothing was linked", notice.team_id, notice.user_id
+        )
 
 
 def database_unavailable_page() -> Response:

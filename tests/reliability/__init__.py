@@ -31,10 +31,16 @@ test_oauth_attacks
     error/error_description; a code minted for another client; open redirects through the connect route
     and callback -> refused with an escaped page, nothing linked, only the configured authorize URL is
     ever a redirect target; meeting buttons (/webex/meetings/...) redirect only to the Webex site and
-    refuse tampered or crafted links; a card shared in the channel never carries the host sign-in
+    refuse tampered or crafted links; a card shared in the channel never carries the host sign-in;
+    someone else's Connect link finished with one's own Webex account, one account's code with another
+    user's state, Sign in with Slack finished by another Slack user or in another browser, an abandoned
+    Sign in with Slack step (every policy, SQLite and PostgreSQL) -> the sender holds no link, no tokens
+    and no held account, /webex list shows him nothing of the other person's, nothing of theirs reaches
+    him in Slack
 test_identity_policy
-    Webex email differs from the Slack profile (or the profile hides it) under warn, refuse and off ->
-    linked with a warning (page and Slack), refused, or linked
+    Webex email equal to the Slack profile's (letter case aside) -> linked with one consent under every
+    policy; different or hidden -> refused (refuse), or linked only after Sign in with Slack confirms the
+    same Slack user (sign-in-with-slack); cancelled sign-in or unreadable profile -> nothing stored
 test_xml_hostile
     topics and agendas with </confName>, ]]>, entities, quotes, right-to-left text and emoji -> stored
     exactly; control characters and 100 kB -> refused at the field; answers with a DOCTYPE, external

@@ -147,6 +147,10 @@ def bot_env(settings: Any, **extra: str) -> dict[str, str]:
         SLACK_BOT_TOKEN=settings.slack_bot_token.get_secret_value(),
         SLACK_SIGNING_SECRET=settings.slack_signing_secret.get_secret_value(),
         SLACK_API_URL=settings.slack_api_url,
+        SLACK_CLIENT_ID=settings.slack_client_id or "",
+        SLACK_CLIENT_SECRET=settings.slack_client_secret.get_secret_value()
+        if settings.slack_client_secret
+        else "",
         WEBEX_CLIENT_ID=settings.webex_client_id,
         WEBEX_CLIENT_SECRET=settings.webex_client_secret.get_secret_value(),
         PUBLIC_BASE_URL=settings.base_url,

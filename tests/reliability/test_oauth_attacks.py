@@ -3,7 +3,9 @@ script in the error parameters, a code minted for another client, and open-redir
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
@@ -14,10 +16,11 @@ from bot.emulator import AUTHORIZE_PATH, Emulator
 from bot.slack.meetings import blocks
 from bot.web.pages import page
 from tests.e2e.accounts.test_connect import connect_button
-from tests.e2e.meetings.conftest import Stage, iter_elements
+from tests.e2e.meetings.conftest import Stage, button, iter_elements, shown_text
+from tests.reliability.conftest import make_stage
 from tests.support.emulator import ALICE, BOB, approve_consent, authorize_url
 from tests.support.servers import BotFactory, BotServer
-from tests.support.slack import DriverFactory
+from tests.support.slack import DriverFactory, sign_in_with_slack
 
 SCRIPT = '<script>alert("owned")</script>'
 IMAGE = '"><img src=x onerror=alert(1)>'
@@ -104,29 +107,167 @@ async def test_an_expired_state_is_refused_even_with_a_good_code(stage: Stage) -
     assert (await links_and_states(stage.bot))[0] == 0
 
 
-async def test_someone_elses_connect_link_never_links_the_person_who_clicks_it(stage: Stage) -> None:
-    # Bob sends Alice his Connect button; Alice signs in to Webex with her own account.
-    bob_button = await connect_button(stage.bob.driver)
-    async with httpx.AsyncClient(timeout=10) as browser:
-        authorize = await click(browser, bob_button)
-        page = await browser.get(await approve_consent(browser, authorize, user=ALICE))
-    team = stage.alice.driver.standin.workspace.team_id
-    # The state belongs to Bob, so Alice's Slack user is never linked by it ...
-    assert await stage.bot.services.links.get(team, "U_ALICE") is None
-    # ... and under the default policy the mismatch is shown rather than linked silently.
-    assert "does not match your Slack email" in page.text
+POLICIES = ["refuse", "sign-in-with-slack"]
+BACKENDS = ["sqlite", "postgresql"]
+ALICE_TOPIC = "Alice's private board review"
 
 
-async def test_someone_elses_connect_link_is_refused_under_the_refuse_policy(
-    bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: object
+async def attack_stage(
+    bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any, policy: str
+) -> Stage:
+    """The bot under `policy`, nobody linked, and a meeting on Alice's Webex account that Bob wants."""
+    stage = await make_stage(bot_factory, slack_driver, emulator_server, email_mismatch_policy=policy)
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    stage.emulator.add_meeting("sandbox", ALICE, ALICE_TOPIC, start)
+    return stage
+
+
+async def assert_bob_holds_nothing(stage: Stage, *, told: bool = True) -> None:
+    """The harm did not happen: no link or tokens for Bob, no held account, nothing of Alice's in Slack."""
+    team = stage.bob.driver.standin.workspace.team_id
+    assert await stage.bot.services.links.get(team, "U_BOB") is None
+    async with stage.bot.services.database.engine.connect() as connection:
+        links = (await connection.execute(text("SELECT user_id FROM webex_links"))).scalars().all()
+        held = (
+            await connection.execute(text("SELECT count(*) FROM oauth_states WHERE held_link IS NOT NULL"))
+        ).scalar_one()
+    assert "U_BOB" not in links and held == 0
+    if told:
+        # Bob is told his link was used and nothing was linked, without a word about whose account it was.
+        notice = await stage.bob.driver.standin.wait_for(
+            lambda c: (
+                c.method == "chat.postMessage"
+                and c.audience == "U_BOB"
+                and "nothing was linked" in (c.text or "")
+            )
+        )
+        assert "/webex connect" in (notice.text or "")
+    # /webex list as Bob shows none of Alice's meetings: he is asked to link his own account.
+    listed = (await stage.bob.driver.command("list", replies=1)).replies[0]
+    assert ALICE_TOPIC not in shown_text(listed)
+    assert button(listed.blocks, "connect_webex")
+    # Nothing that reached Bob in Slack carries Alice's account, meetings or tokens.
+    to_bob = [
+        call for call in stage.bob.driver.standin.calls if call.audience == "U_BOB" or call.channel == "U_BOB"
+    ]
+    assert to_bob
+    for call in to_bob:
+        sent = repr(call.body)
+        assert ALICE not in sent and ALICE_TOPIC not in sent and "xoxp-" not in sent
+
+
+def assert_victim_told_nothing_linked(page: httpx.Response) -> None:
+    """Alice, who opened Bob's link, reads that her account was not linked and that nothing was stored."""
+    assert page.status_code == 400, page.text[:500]
+    assert "was not linked" in page.text and "Bob Baker" in page.text
+    assert "Your Webex account is linked" not in page.text
+
+
+@pytest.mark.parametrize("database_backend", BACKENDS, indirect=True)
+@pytest.mark.parametrize("policy", POLICIES)
+async def test_someone_elses_connect_link_never_gives_its_sender_the_account(
+    bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any, policy: str
 ) -> None:
-    bot = await bot_factory(email_mismatch_policy="refuse")
-    bob = slack_driver(bot.events_url, user_id="U_BOB")
+    stage = await attack_stage(bot_factory, slack_driver, emulator_server, policy)
+    # Bob sends Alice his Connect button; Alice signs in to Webex with her own account and allows.
+    bob_button = await connect_button(stage.bob.driver)
+    async with httpx.AsyncClient(timeout=10) as alices_browser:
+        authorize = await click(alices_browser, bob_button)
+        page = await alices_browser.get(await approve_consent(alices_browser, authorize, user=ALICE))
+        if policy == "sign-in-with-slack":
+            # Slack is asked who this browser is; Alice is signed in to Slack as herself.
+            assert page.status_code == 302
+            assert page.headers["location"].startswith(stage.bob.driver.standin.sign_in_url + "?")
+            back = await sign_in_with_slack(alices_browser, page.headers["location"], user_id="U_ALICE")
+            page = await alices_browser.get(back)
+    assert_victim_told_nothing_linked(page)
+    assert await stage.bot.services.links.get(stage.alice.driver.standin.workspace.team_id, "U_ALICE") is None
+    await assert_bob_holds_nothing(stage)
+
+
+@pytest.mark.parametrize("database_backend", BACKENDS, indirect=True)
+async def test_a_sign_in_with_slack_by_another_slack_user_links_nothing(
+    bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any
+) -> None:
+    # Bob's link, Alice's Webex consent; at Sign in with Slack the browser is carol's (neither of them).
+    stage = await attack_stage(bot_factory, slack_driver, emulator_server, "sign-in-with-slack")
     async with httpx.AsyncClient(timeout=10) as browser:
-        authorize = await click(browser, await connect_button(bob))
-        page = await browser.get(await approve_consent(browser, authorize, user=ALICE))
-    assert page.status_code == 400 and "was not linked" in page.text
-    assert (await links_and_states(bot))[0] == 0
+        authorize = await click(browser, await connect_button(stage.bob.driver))
+        asked = await browser.get(
+            await approve_consent(browser, authorize, user=ALICE), follow_redirects=False
+        )
+        assert asked.status_code == 302
+        back = await sign_in_with_slack(browser, asked.headers["location"], user_id="U_CAROL")
+        page = await browser.get(back)
+        replay = await browser.get(back)
+    assert page.status_code == 400 and "signed in to Slack as someone else" in page.text
+    assert replay.status_code == 400 and "Your Webex account is linked" not in replay.text
+    await assert_bob_holds_nothing(stage)
+
+
+@pytest.mark.parametrize("database_backend", BACKENDS, indirect=True)
+async def test_the_sign_in_with_slack_address_carried_to_the_senders_browser_links_nothing(
+    bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any
+) -> None:
+    # Alice consents on Bob's link, then hands the Sign in with Slack address back to Bob, who signs in as
+    # himself in his own browser: the step is bound to the browser that started it, so it cannot finish.
+    stage = await attack_stage(bot_factory, slack_driver, emulator_server, "sign-in-with-slack")
+    async with httpx.AsyncClient(timeout=10) as alices_browser:
+        authorize = await click(alices_browser, await connect_button(stage.bob.driver))
+        asked = await alices_browser.get(
+            await approve_consent(alices_browser, authorize, user=ALICE), follow_redirects=False
+        )
+    async with httpx.AsyncClient(timeout=10) as bobs_browser:
+        back = await sign_in_with_slack(bobs_browser, asked.headers["location"], user_id="U_BOB")
+        page = await bobs_browser.get(back)
+    assert page.status_code == 400 and "browser you started in" in page.text
+    await assert_bob_holds_nothing(stage, told=False)
+
+
+@pytest.mark.parametrize("database_backend", BACKENDS, indirect=True)
+async def test_an_abandoned_sign_in_with_slack_lapses_and_its_account_is_dropped(
+    bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any
+) -> None:
+    # Alice consents on Bob's link and closes the Sign in with Slack page: the account waits, encrypted,
+    # bound to a step only her browser can finish, and is dropped once the step's time is up.
+    stage = await attack_stage(bot_factory, slack_driver, emulator_server, "sign-in-with-slack")
+    async with httpx.AsyncClient(timeout=10) as alices_browser:
+        authorize = await click(alices_browser, await connect_button(stage.bob.driver))
+        asked = await alices_browser.get(
+            await approve_consent(alices_browser, authorize, user=ALICE), follow_redirects=False
+        )
+        async with stage.bot.services.database.engine.connect() as connection:
+            held = (await connection.execute(text("SELECT held_link FROM oauth_states"))).scalars().all()
+        assert [value for value in held if value] and all(ALICE not in (value or "") for value in held)
+        async with stage.bot.services.database.engine.begin() as connection:
+            await connection.execute(text("UPDATE oauth_states SET expires_at = created_at"))
+        await stage.bot.services.states.purge()
+        # Even if she came back now, it is too late, and nothing is linked.
+        back = await sign_in_with_slack(alices_browser, asked.headers["location"], user_id="U_BOB")
+        page = await alices_browser.get(back)
+    assert page.status_code == 400 and "took too long" in page.text
+    await assert_bob_holds_nothing(stage, told=False)
+
+
+@pytest.mark.parametrize("database_backend", BACKENDS, indirect=True)
+@pytest.mark.parametrize("policy", POLICIES)
+async def test_one_accounts_code_with_another_users_state_links_nothing(
+    bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any, policy: str
+) -> None:
+    stage = await attack_stage(bot_factory, slack_driver, emulator_server, policy)
+    async with httpx.AsyncClient(timeout=10) as bobs_browser:
+        bobs_state = state_of(await click(bobs_browser, await connect_button(stage.bob.driver)))
+        # Alice's own flow, approved by Alice; Bob gets hold of her callback address (code and state).
+        async with httpx.AsyncClient(timeout=10) as alices_browser:
+            authorize = await click(alices_browser, await connect_button(stage.alice.driver))
+            alices_callback = await approve_consent(alices_browser, authorize, user=ALICE)
+        alices_code = parse_qs(urlsplit(alices_callback).query)["code"][0]
+        page = await bobs_browser.get(
+            f"{stage.bot.url}/webex/oauth/callback?code={quote(alices_code)}&state={quote(bobs_state)}"
+        )
+    assert_inert_page(page)
+    assert "did not accept this sign-in" in page.text  # the PKCE verifier of Bob's flow does not fit
+    await assert_bob_holds_nothing(stage, told=False)
 
 
 async def test_a_connect_token_changed_to_name_another_user_is_refused(stage: Stage) -> None:

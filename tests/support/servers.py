@@ -14,6 +14,7 @@ import uvicorn
 from cryptography.fernet import Fernet
 
 from bot.config import Settings
+from bot.sandbox.openid import SANDBOX_SLACK_CLIENT_ID, SANDBOX_SLACK_CLIENT_SECRET
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -53,6 +54,8 @@ def bot_settings(
         "slack_bot_token": "xoxb-sandbox-0000-token",
         "slack_signing_secret": "sandbox-signing-secret-0123456789abcdef",
         "slack_api_url": slack_url,
+        "slack_client_id": SANDBOX_SLACK_CLIENT_ID,
+        "slack_client_secret": SANDBOX_SLACK_CLIENT_SECRET,
         "webex_client_id": "sandbox-client",
         "webex_client_secret": "sandbox-secret",
         "public_base_url": f"http://127.0.0.1:{port}",

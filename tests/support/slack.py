@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable, Iterator
+from html import unescape
 
+import httpx
 import pytest
 
 from bot.sandbox import SANDBOX_USERS, SlackDriver, SlackSigner, SlackStandIn
@@ -65,3 +68,24 @@ async def slack_driver(slack_standin: SlackStandIn) -> AsyncIterator[DriverFacto
     yield make
     for driver in drivers:
         await driver.aclose()
+
+
+_REQUEST_ID = re.compile(r'name="request_id" value="([^"]*)"')
+
+
+async def sign_in_with_slack(
+    browser: httpx.AsyncClient, url: str, *, user_id: str, decision: str = "allow"
+) -> str:
+    """Open the stand-in's Sign in with Slack page at `url` as a browser would, answer it as `user_id`,
+    and return where Slack sends the browser back (the app's redirect URI with `code` and `state`)."""
+    page = await browser.get(url, follow_redirects=False)
+    match = _REQUEST_ID.search(page.text)
+    if page.status_code != 200 or match is None:
+        raise AssertionError(f"no Sign in with Slack page (HTTP {page.status_code}): {page.text[:300]}")
+    form = {"request_id": unescape(match.group(1)), "user": user_id, "decision": decision}
+    answer = await browser.post(str(page.url.copy_with(query=None)), data=form, follow_redirects=False)
+    if answer.status_code != 302:
+        raise AssertionError(
+            f"the Sign in with Slack form answered HTTP {answer.status_code}: {answer.text[:300]}"
+        )
+    return str(answer.headers["location"])

@@ -18,8 +18,8 @@ from bot.emulator import Emulator
 from bot.sandbox import SlackDriver
 from bot.services.linking import ConnectTokens
 from tests.e2e.accounts.test_connect import connect_button
-from tests.support.emulator import ALICE
-from tests.support.servers import BotServer
+from tests.support.emulator import ALICE, BOB
+from tests.support.servers import BotFactory, BotServer
 from tests.support.slack import DriverFactory
 
 pytestmark = pytest.mark.browser
@@ -151,3 +151,51 @@ async def test_a_sign_in_left_open_too_long_is_refused(
     assert await page.inner_text("h1") == "This sign-in took too long"
     await snapshot(page, "sign-in-expired-desktop")
     assert await bot_server.services.links.get(alice.standin.workspace.team_id, "U_ALICE") is None
+
+
+async def test_someone_elses_link_is_refused_with_a_page_that_says_why(
+    chromium: Browser, bot_server: BotServer, slack_driver: DriverFactory, emulator: Emulator
+) -> None:
+    bob = slack_driver(bot_server.events_url, user_id="U_BOB")
+    page = await open_page(chromium, "phone")
+    await page.goto(await connect_button(bob))  # Alice opens the Connect link Bob sent her
+    await page.check(f"input[name=user][value='{ALICE}']")
+    await page.click("button.allow")
+    await page.wait_for_url(bot_server.url + "/webex/oauth/callback*")
+    assert await page.inner_text("h1") == "This Webex account was not linked"
+    body = await page.inner_text("body")
+    assert "Bob Baker" in body and "nothing was stored" in body and "close this page" in body
+    await snapshot(page, "not-your-link-phone")
+    assert await bot_server.services.links.get(bob.standin.workspace.team_id, "U_BOB") is None
+
+
+@pytest.mark.parametrize(("slack_user", "links"), [("U_ALICE", True), ("U_BOB", False)])
+async def test_sign_in_with_slack_in_the_browser(
+    chromium: Browser,
+    bot_factory: BotFactory,
+    slack_driver: DriverFactory,
+    emulator: Emulator,
+    slack_user: str,
+    links: bool,
+) -> None:
+    # Alice's Slack email differs from the Webex account she uses (BOB's here, standing for an alias).
+    bot = await bot_factory(email_mismatch_policy="sign-in-with-slack")
+    alice = slack_driver(bot.events_url, user_id="U_ALICE")
+    page = await open_page(chromium, "desktop")
+    await page.goto(await connect_button(alice))
+    await page.check(f"input[name=user][value='{BOB}']")
+    await page.click("button.allow")
+    # The bot's cookie is set on the way here; `**` as slack_sdk leaves the redirect_uri's slashes as is.
+    await page.wait_for_url(alice.standin.sign_in_url + "**")
+    await page.check(f"input[name=user][value='{slack_user}']")
+    await page.click("button.allow")
+    await page.wait_for_url(bot.url + "/slack/sign-in/callback*")
+    heading = await page.inner_text("h1")
+    if links:
+        assert heading == "Your Webex account is linked"
+        await snapshot(page, "linked-after-sign-in-with-slack-desktop")
+    else:
+        assert heading == "This Webex account was not linked"
+        assert "signed in to Slack as someone else" in await page.inner_text("body")
+    link = await bot.services.links.get(alice.standin.workspace.team_id, "U_ALICE")
+    assert (link is not None) == links

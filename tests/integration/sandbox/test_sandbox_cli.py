@@ -128,3 +128,28 @@ def test_the_command_line_reads_a_script_from_stdin_and_leaves_nothing_listening
     for port in ports:
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", port)) != 0, port
+
+
+@pytest.mark.parametrize(
+    ("policy", "title"),
+    [("refuse", "This Webex account was not linked"), ("sign-in-with-slack", "Your Webex account is linked")],
+)
+async def test_the_sandbox_links_another_webex_email_only_through_sign_in_with_slack(
+    monkeypatch: pytest.MonkeyPatch, policy: str, title: str
+) -> None:
+    monkeypatch.setenv("EMAIL_MISMATCH_POLICY", policy)
+    stack = SandboxStack()
+    await stack.start()
+    try:
+        alice = stack.driver("U_ALICE")
+        reply = (await alice.command("connect", replies=1)).replies[0]
+        url = next(
+            element["url"]
+            for block in reply.blocks
+            for element in block.get("elements") or []
+            if element.get("action_id") == "connect_webex"
+        )
+        result = await stack.consent(url, webex_user="bob@sandbox.example", slack_user="U_ALICE")
+        assert result.title == title
+    finally:
+        await stack.close()

@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from bot.domain.clock import FakeClock
@@ -122,3 +123,84 @@ async def test_purge_and_forgetting(states: OAuthStateStore, database: Database,
     async with database.engine.connect() as connection:
         left = (await connection.execute(text("SELECT team_id FROM oauth_states ORDER BY team_id"))).all()
     assert [row[0] for row in left] == ["T2", "T3"]
+
+
+ACCOUNT = {
+    "site": "acme",
+    "email": "ann@acme.example",
+    "access_token": "AT-secret",
+    "refresh_token": "RT-secret",
+}
+
+
+async def test_an_account_held_for_sign_in_with_slack_is_encrypted_and_taken_once(
+    states: OAuthStateStore, database: Database
+) -> None:
+    state = await states.create("T1", "U1", "v", {"command": "list"})
+    await states.consume(state)
+    sign_in_state = await states.hold_for_sign_in(state, ACCOUNT, timedelta(minutes=10))
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43,64}", sign_in_state) and sign_in_state != state
+    async with database.engine.connect() as connection:
+        raw = repr((await connection.execute(text("SELECT * FROM oauth_states"))).all())
+    assert "AT-secret" not in raw and "RT-secret" not in raw and "ann@acme.example" not in raw
+
+    held = await states.take_held(sign_in_state)
+    assert (held.team_id, held.user_id, held.pending_command) == ("T1", "U1", {"command": "list"})
+    assert held.account == ACCOUNT and "AT-secret" not in repr(held)
+    with pytest.raises(StateAlreadyUsed):
+        await states.take_held(sign_in_state)
+    with pytest.raises(StateUnknown):
+        await states.take_held(state)  # the Webex state is not a Sign in with Slack state
+    async with database.engine.connect() as connection:
+        left = (await connection.execute(text("SELECT held_link FROM oauth_states"))).scalars().all()
+    assert left == [None]
+
+
+async def test_a_lapsed_hold_is_refused_and_purged(
+    states: OAuthStateStore, database: Database, clock: FakeClock
+) -> None:
+    first, second = await states.create("T1", "U1", "v"), await states.create("T1", "U2", "v")
+    holds = [await states.hold_for_sign_in(s, ACCOUNT, timedelta(minutes=10)) for s in (first, second)]
+    clock.advance(timedelta(minutes=11))
+    with pytest.raises(StateExpired):
+        await states.take_held(holds[0])
+    await states.purge(older_than=timedelta(days=1))
+    async with database.engine.connect() as connection:
+        left = (await connection.execute(text("SELECT held_link FROM oauth_states"))).scalars().all()
+    assert left == [None, None]
+    with pytest.raises(StateExpired):
+        await states.take_held(holds[1])
+
+
+async def test_a_hold_is_taken_once_across_processes_racing(
+    migrated_database_url: str, cipher: TokenCipher, clock: FakeClock
+) -> None:
+    databases = [Database(migrated_database_url) for _ in range(3)]
+    try:
+        stores = [OAuthStateStore(db, cipher, clock) for db in databases]
+        state = await stores[0].create("T1", "U1", "v")
+        sign_in_state = await stores[0].hold_for_sign_in(state, ACCOUNT, timedelta(minutes=10))
+
+        async def attempt(store: OAuthStateStore) -> str:
+            try:
+                await store.take_held(sign_in_state)
+            except StateAlreadyUsed:
+                return "used"
+            return "won"
+
+        outcomes = await asyncio.gather(*(attempt(stores[i % 3]) for i in range(12)))
+        assert outcomes.count("won") == 1 and outcomes.count("used") == 11
+    finally:
+        for db in databases:
+            await db.dispose()
+
+
+async def test_key_rotation_reaches_a_held_account(database: Database, clock: FakeClock) -> None:
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    before = OAuthStateStore(database, TokenCipher([old]), clock)
+    sign_in_state = await before.hold_for_sign_in(
+        await before.create("T1", "U1", "v"), ACCOUNT, timedelta(minutes=5)
+    )
+    assert await OAuthStateStore(database, TokenCipher([new, old]), clock).reencrypt_all() == 1
+    held = await OAuthStateStore(database, TokenCipher([new]), clock).take_held(sign_in_state)
+    assert held.account == ACCOUNT

@@ -36,7 +36,10 @@ def test_defaults_and_derived_values(env: pytest.MonkeyPatch) -> None:
     assert settings.callback_url == "https://bot.example.com/webex/oauth/callback"
     assert settings.webex_token_url == "https://api.webex.com/v1/oauth2/token"
     assert settings.database_url == "sqlite+aiosqlite:///./webex-bot.db"
-    assert settings.email_mismatch_policy is EmailPolicy.WARN
+    assert settings.email_mismatch_policy is EmailPolicy.REFUSE
+    assert settings.slack_client_id is None and settings.slack_client_secret is None
+    assert settings.slack_sign_in_url == "https://slack.com/openid/connect/authorize"
+    assert settings.slack_sign_in_callback_url == "https://bot.example.com/slack/sign-in/callback"
     assert "signing-secret" not in repr(settings)
 
 
@@ -61,6 +64,34 @@ def test_a_malformed_value_names_the_variable(
     env.setenv(name, value)
     with pytest.raises(SettingsError, match=expected):
         load_settings()
+
+
+@pytest.mark.parametrize("retired", ["warn", "off", "WARN"])
+def test_the_retired_email_policies_stop_start_up_with_one_line(
+    env: pytest.MonkeyPatch, retired: str
+) -> None:
+    # Both stored whoever signed in to Webex; running on with either would keep that hole open.
+    env.setenv("EMAIL_MISMATCH_POLICY", retired)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith("EMAIL_MISMATCH_POLICY is not valid") and "\n" not in message
+    assert "linked whoever signed in to Webex" in message and "refuse or sign-in-with-slack" in message
+
+
+def test_sign_in_with_slack_needs_the_slack_app_credentials(env: pytest.MonkeyPatch) -> None:
+    env.setenv("EMAIL_MISMATCH_POLICY", "sign-in-with-slack")
+    with pytest.raises(SettingsError, match="^SLACK_CLIENT_ID is not valid .*sign-in-with-slack needs it"):
+        load_settings()
+    env.setenv("SLACK_CLIENT_ID", "123.456")
+    with pytest.raises(SettingsError, match="^SLACK_CLIENT_SECRET is not valid"):
+        load_settings()
+    env.setenv("SLACK_CLIENT_SECRET", "app-secret")
+    env.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")
+    settings = load_settings()
+    assert settings.email_mismatch_policy is EmailPolicy.SIGN_IN_WITH_SLACK
+    assert settings.slack_sign_in_url == "http://127.0.0.1:9/openid/connect/authorize"
+    assert "app-secret" not in repr(settings)
 
 
 def test_a_missing_value_names_the_variable(env: pytest.MonkeyPatch) -> None:
