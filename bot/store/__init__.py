@@ -9,6 +9,7 @@ from bot.store.database import (
     upgrade,
     upgrade_sync,
 )
+from bot.store.installations import InstallationStore, InstallStateStore
 from bot.store.links import LinkStore, NewTokens, RefreshBusy, RefreshTurn
 from bot.store.operations import Operation, OperationStore
 from bot.store.states import (
@@ -25,6 +26,8 @@ __all__ = [
     "ConnectAttempt",
     "Database",
     "DatabaseUnavailable",
+    "InstallStateStore",
+    "InstallationStore",
     "InvalidTokenKey",
     "LinkStore",
     "NewTokens",

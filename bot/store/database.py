@@ -201,10 +201,12 @@ def _current_heads(connection: Connection) -> tuple[str, ...]:
 
 
 async def reencrypt_tokens(url: str | URL, keys: Sequence[str]) -> int:
-    """Re-encrypt every stored token and PKCE verifier under the first of `keys`; how many rows changed."""
+    """Re-encrypt every stored token (Webex and Slack bot) and PKCE verifier under the first of `keys`; how
+    many rows changed."""
     # Imported here: the stores themselves depend on this module.
     from bot.domain.clock import SystemClock
     from bot.store.crypto import TokenCipher
+    from bot.store.installations import InstallationStore
     from bot.store.links import LinkStore
     from bot.store.states import OAuthStateStore
 
@@ -214,6 +216,7 @@ async def reencrypt_tokens(url: str | URL, keys: Sequence[str]) -> int:
         clock = SystemClock()
         changed = await LinkStore(db, cipher, clock).reencrypt_all()
         changed += await OAuthStateStore(db, cipher, clock).reencrypt_all()
+        changed += await InstallationStore(db, cipher, clock).reencrypt_all()
     finally:
         await db.dispose()
     return changed

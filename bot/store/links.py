@@ -24,10 +24,12 @@ from bot.domain.clock import Clock
 from bot.store.crypto import TokenCipher
 from bot.store.database import Database, unavailable_as_error
 from bot.store.models import WebexLinkRow
+from bot.store.workspaces import columns, key_of, where
 
 _HOST = socket.gethostname()[:32]
 _TABLE = cast(Table, WebexLinkRow.__table__)
 _COLUMNS = tuple(_TABLE.c)
+_KEY = tuple_(WebexLinkRow.enterprise_id, WebexLinkRow.team_id, WebexLinkRow.user_id)
 logger = logging.getLogger(__name__)
 
 
@@ -80,7 +82,7 @@ class LinkStore:
 
     def _link(self, row: WebexLinkRow | Row[Any]) -> Link:
         return Link(
-            team_id=row.team_id,
+            team_id=key_of(row),
             user_id=row.user_id,
             site=row.site,
             webex_id=row.webex_id,
@@ -97,7 +99,7 @@ class LinkStore:
         )
 
     async def _get(self, session: AsyncSession, team_id: str, user_id: str) -> Link | None:
-        row = await session.get(WebexLinkRow, (team_id, user_id), populate_existing=True)
+        row = await session.get(WebexLinkRow, (*columns(team_id).values(), user_id), populate_existing=True)
         return None if row is None else self._link(row)
 
     async def get(self, team_id: str, user_id: str) -> Link | None:
@@ -106,7 +108,7 @@ class LinkStore:
         async with self._db.reading() as connection:
             row = (
                 await connection.execute(
-                    select(*_COLUMNS).where(_TABLE.c.team_id == team_id, _TABLE.c.user_id == user_id)
+                    select(*_COLUMNS).where(*where(_TABLE.c, team_id), _TABLE.c.user_id == user_id)
                 )
             ).one_or_none()
         return None if row is None else self._link(row)
@@ -118,7 +120,7 @@ class LinkStore:
         """
         now = self._clock.now()
         values = {
-            "team_id": link.team_id,
+            **columns(link.team_id),
             "user_id": link.user_id,
             "site": link.site,
             "webex_id": link.webex_id,
@@ -140,10 +142,12 @@ class LinkStore:
         changes: dict[str, Any] = {
             name: statement.excluded[name]
             for name in values
-            if name not in ("team_id", "user_id", "created_at")
+            if name not in ("enterprise_id", "team_id", "user_id", "created_at")
         }
         changes["version"] = WebexLinkRow.version + 1
-        statement = statement.on_conflict_do_update(index_elements=["team_id", "user_id"], set_=changes)
+        statement = statement.on_conflict_do_update(
+            index_elements=["enterprise_id", "team_id", "user_id"], set_=changes
+        )
         async with self._db.session() as session:
             await session.execute(statement)
             await session.commit()
@@ -181,7 +185,7 @@ class LinkStore:
             values["scopes"] = " ".join(tokens.scopes)
         result = await session.execute(
             update(WebexLinkRow)
-            .where(WebexLinkRow.team_id == team_id, WebexLinkRow.user_id == user_id, *conditions)  # type: ignore[arg-type]
+            .where(*where(WebexLinkRow, team_id), WebexLinkRow.user_id == user_id, *conditions)  # type: ignore[arg-type]
             .values(values)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -197,7 +201,7 @@ class LinkStore:
     async def _expire(self, session: AsyncSession, team_id: str, user_id: str, *conditions: object) -> bool:
         result = await session.execute(
             update(WebexLinkRow)
-            .where(WebexLinkRow.team_id == team_id, WebexLinkRow.user_id == user_id, *conditions)  # type: ignore[arg-type]
+            .where(*where(WebexLinkRow, team_id), WebexLinkRow.user_id == user_id, *conditions)  # type: ignore[arg-type]
             .values(
                 status="expired",
                 version=WebexLinkRow.version + 1,
@@ -212,7 +216,7 @@ class LinkStore:
         """Forget the user's link, tokens included; False when there was none."""
         async with self._db.session() as session:
             result = await session.execute(
-                delete(WebexLinkRow).where(WebexLinkRow.team_id == team_id, WebexLinkRow.user_id == user_id)
+                delete(WebexLinkRow).where(*where(WebexLinkRow, team_id), WebexLinkRow.user_id == user_id)
             )
             await session.commit()
         return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -220,7 +224,7 @@ class LinkStore:
     async def delete_team(self, team_id: str) -> int:
         """Forget every link of a workspace (the app was uninstalled); how many there were."""
         async with self._db.session() as session:
-            result = await session.execute(delete(WebexLinkRow).where(WebexLinkRow.team_id == team_id))
+            result = await session.execute(delete(WebexLinkRow).where(*where(WebexLinkRow, team_id)))
             await session.commit()
         return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -247,20 +251,20 @@ class LinkStore:
     async def reencrypt_all(self, batch: int = 500) -> int:
         """Rewrite every link not yet under the newest key; how many rows changed."""
         changed = 0
-        after: tuple[str, str] = ("", "")
+        after: tuple[str, str, str] = ("", "", "")
         while True:
             async with self._db.session() as session:
                 rows = (
                     await session.scalars(
                         select(WebexLinkRow)
-                        .where(tuple_(WebexLinkRow.team_id, WebexLinkRow.user_id) > tuple_(*after))
-                        .order_by(WebexLinkRow.team_id, WebexLinkRow.user_id)
+                        .where(_KEY > tuple_(*after))
+                        .order_by(WebexLinkRow.enterprise_id, WebexLinkRow.team_id, WebexLinkRow.user_id)
                         .limit(batch)
                     )
                 ).all()
                 if not rows:
                     return changed
-                after = (rows[-1].team_id, rows[-1].user_id)
+                after = (rows[-1].enterprise_id, rows[-1].team_id, rows[-1].user_id)
                 for row in rows:
                     if self._cipher.is_current(row.access_token) and self._cipher.is_current(
                         row.refresh_token
@@ -270,6 +274,7 @@ class LinkStore:
                     result = await session.execute(
                         update(WebexLinkRow)
                         .where(
+                            WebexLinkRow.enterprise_id == row.enterprise_id,
                             WebexLinkRow.team_id == row.team_id,
                             WebexLinkRow.user_id == row.user_id,
                             WebexLinkRow.access_token == row.access_token,
@@ -311,7 +316,7 @@ class LinkStore:
                     row = (
                         await session.scalars(
                             select(WebexLinkRow)
-                            .where(WebexLinkRow.team_id == team_id, WebexLinkRow.user_id == user_id)
+                            .where(*where(WebexLinkRow, team_id), WebexLinkRow.user_id == user_id)
                             .with_for_update()
                             .execution_options(populate_existing=True)
                         )
@@ -330,7 +335,7 @@ class LinkStore:
             result = await session.execute(
                 update(WebexLinkRow)
                 .where(
-                    WebexLinkRow.team_id == team_id,
+                    *where(WebexLinkRow, team_id),
                     WebexLinkRow.user_id == user_id,
                     or_(WebexLinkRow.refresh_lease_until.is_(None), WebexLinkRow.refresh_lease_until < now),
                 )
@@ -372,7 +377,7 @@ class LinkStore:
             await session.execute(
                 update(WebexLinkRow)
                 .where(
-                    WebexLinkRow.team_id == team_id,
+                    *where(WebexLinkRow, team_id),
                     WebexLinkRow.user_id == user_id,
                     WebexLinkRow.refresh_lease_owner == owner,
                 )

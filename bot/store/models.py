@@ -1,11 +1,15 @@
-"""SQLAlchemy tables: Webex links, OAuth connect attempts and idempotency records."""
+"""SQLAlchemy tables: Webex links, OAuth connect attempts, idempotency records and Slack installations.
+
+Every row that belongs to a workspace is keyed by `enterprise_id` (empty outside Enterprise Grid) and
+`team_id` (empty for an org-wide install); bot.store.workspaces maps a workspace key onto the two.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Index, Integer, MetaData, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.store.columns import UTCDateTime
@@ -30,6 +34,7 @@ class WebexLinkRow(Base):
     __tablename__ = "webex_links"
     __table_args__ = (CheckConstraint("status IN ('active', 'expired')", name="status"),)
 
+    enterprise_id: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
     team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     site: Mapped[str] = mapped_column(String(128))
@@ -54,12 +59,13 @@ class OAuthStateRow(Base):
 
     __tablename__ = "oauth_states"
     __table_args__ = (
-        Index("ix_oauth_states_team_id_user_id", "team_id", "user_id"),
+        Index("ix_oauth_states_enterprise_id_team_id_user_id", "enterprise_id", "team_id", "user_id"),
         Index("ix_oauth_states_expires_at", "expires_at"),
         Index("ix_oauth_states_sign_in_state", "sign_in_state", unique=True),
     )
 
     state: Mapped[str] = mapped_column(String(64), primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(String(64), default="")
     team_id: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[str] = mapped_column(String(64))
     code_verifier: Mapped[str] = mapped_column(Text)
@@ -79,11 +85,12 @@ class OperationRow(Base):
     __tablename__ = "operations"
     __table_args__ = (
         CheckConstraint("status IN ('started', 'done', 'failed')", name="status"),
-        Index("ix_operations_team_id_user_id", "team_id", "user_id"),
+        Index("ix_operations_enterprise_id_team_id_user_id", "enterprise_id", "team_id", "user_id"),
         Index("ix_operations_updated_at", "updated_at"),
     )
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(String(64), default="")
     team_id: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(64))
@@ -93,3 +100,32 @@ class OperationRow(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SlackInstallationRow(Base):
+    """The app installed in one workspace or organization: its bot and the bot token (Fernet ciphertext)."""
+
+    __tablename__ = "slack_installations"
+
+    enterprise_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    is_enterprise_install: Mapped[bool] = mapped_column(Boolean, default=False)
+    enterprise_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    team_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    app_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    bot_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    bot_user_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    bot_scopes: Mapped[str] = mapped_column(Text, default="")  # comma-separated, as Slack writes them
+    bot_token: Mapped[str] = mapped_column(Text)
+    installer_user_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    installed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SlackInstallStateRow(Base):
+    """One install attempt's OAuth `state`, stored as a keyed digest; single use, short lived."""
+
+    __tablename__ = "slack_install_states"
+    __table_args__ = (Index("ix_slack_install_states_expires_at", "expires_at"),)
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from bot.domain.clock import Clock
 from bot.store.database import Database
 from bot.store.models import OperationRow
+from bot.store.workspaces import columns, key_of, where
 
 STARTED = "started"
 DONE = "done"
@@ -43,7 +44,7 @@ _COLUMNS = tuple(_TABLE.c)
 def _operation(row: Row[Any], *, owned: bool) -> Operation:
     return Operation(
         key=row.key,
-        team_id=row.team_id,
+        team_id=key_of(row),
         user_id=row.user_id,
         kind=row.kind,
         status=row.status,
@@ -73,7 +74,7 @@ class OperationStore:
             insert(OperationRow)
             .values(
                 key=key,
-                team_id=team_id,
+                **columns(team_id),
                 user_id=user_id,
                 kind=kind,
                 status=STARTED,
@@ -141,13 +142,13 @@ class OperationStore:
     async def delete_user(self, team_id: str, user_id: str) -> int:
         async with self._db.session() as session:
             result = await session.execute(
-                delete(OperationRow).where(OperationRow.team_id == team_id, OperationRow.user_id == user_id)
+                delete(OperationRow).where(*where(OperationRow, team_id), OperationRow.user_id == user_id)
             )
             await session.commit()
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def delete_team(self, team_id: str) -> int:
         async with self._db.session() as session:
-            result = await session.execute(delete(OperationRow).where(OperationRow.team_id == team_id))
+            result = await session.execute(delete(OperationRow).where(*where(OperationRow, team_id)))
             await session.commit()
         return int(result.rowcount)  # type: ignore[attr-defined]

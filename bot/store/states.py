@@ -14,6 +14,7 @@ from bot.domain.clock import Clock
 from bot.store.crypto import TokenCipher
 from bot.store.database import Database
 from bot.store.models import OAuthStateRow
+from bot.store.workspaces import columns, key_of, where
 
 DEFAULT_STATE_TTL = timedelta(minutes=10)
 
@@ -84,7 +85,7 @@ class OAuthStateStore:
             session.add(
                 OAuthStateRow(
                     state=state,
-                    team_id=team_id,
+                    **columns(team_id),
                     user_id=user_id,
                     code_verifier=self._cipher.encrypt(code_verifier),
                     pending_command=pending_command,
@@ -109,7 +110,7 @@ class OAuthStateStore:
             OAuthStateRow.expires_at > now,
         ]
         if team_id is not None:
-            conditions.append(OAuthStateRow.team_id == team_id)
+            conditions.extend(where(OAuthStateRow, team_id))
         if user_id is not None:
             conditions.append(OAuthStateRow.user_id == user_id)
         async with self._db.session() as session:
@@ -122,7 +123,7 @@ class OAuthStateStore:
             if row is not None:
                 return ConnectAttempt(
                     state=row.state,
-                    team_id=row.team_id,
+                    team_id=key_of(row),
                     user_id=row.user_id,
                     code_verifier=self._cipher.decrypt(row.code_verifier),
                     pending_command=row.pending_command,
@@ -170,7 +171,7 @@ class OAuthStateStore:
                 raise StateUnknown("this sign-in is not one we started")
             sealed, expires_at = row.held_link, row.expires_at
             held = HeldAccount(
-                team_id=row.team_id, user_id=row.user_id, pending_command=row.pending_command, account={}
+                team_id=key_of(row), user_id=row.user_id, pending_command=row.pending_command, account={}
             )
             taken = 0
             if sealed is not None:
@@ -211,16 +212,14 @@ class OAuthStateStore:
     async def delete_user(self, team_id: str, user_id: str) -> int:
         async with self._db.session() as session:
             result = await session.execute(
-                delete(OAuthStateRow).where(
-                    OAuthStateRow.team_id == team_id, OAuthStateRow.user_id == user_id
-                )
+                delete(OAuthStateRow).where(*where(OAuthStateRow, team_id), OAuthStateRow.user_id == user_id)
             )
             await session.commit()
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def delete_team(self, team_id: str) -> int:
         async with self._db.session() as session:
-            result = await session.execute(delete(OAuthStateRow).where(OAuthStateRow.team_id == team_id))
+            result = await session.execute(delete(OAuthStateRow).where(*where(OAuthStateRow, team_id)))
             await session.commit()
         return int(result.rowcount)  # type: ignore[attr-defined]
 
