@@ -26,8 +26,10 @@ from bot.services.meeting_links import MeetingLinks
 from bot.services.meetings import MeetingService
 from bot.slack.profiles import SlackProfiles
 from bot.slack.sign_in import SlackSignIn
+from bot.slack.workspaces import BotTokens, WorkspaceWebClient
 from bot.store.crypto import TokenCipher
 from bot.store.database import Database
+from bot.store.installations import InstallationStore, InstallStateStore
 from bot.store.links import LinkStore
 from bot.store.operations import OperationStore
 from bot.store.states import OAuthStateStore
@@ -60,6 +62,10 @@ class Services:
     webex_http: httpx.AsyncClient
     metrics: Metrics = field(default_factory=Metrics)
     tracing: Tracing = field(default_factory=Tracing)
+    # Installed to any number of workspaces (no SLACK_BOT_TOKEN): where each one's bot token is kept.
+    installations: InstallationStore | None = None
+    install_states: InstallStateStore | None = None
+    bot_tokens: BotTokens | None = None
 
     async def close(self) -> None:
         await self.webex_http.aclose()
@@ -125,12 +131,32 @@ async def build(
     )
     retry_handlers = slack_retry_handlers()
     slack_session = slack_session or ClientSession()
-    slack = AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        session=slack_session,
-        retry_handlers=retry_handlers,
-    )
+    installations = install_states = bot_tokens = None
+    slack: AsyncWebClient
+    if settings.slack_bot_token is not None:
+        slack = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            session=slack_session,
+            retry_handlers=retry_handlers,
+        )
+    else:
+        assert settings.slack_state_secret is not None  # the settings require it without a bot token
+        installations = InstallationStore(database, cipher, clock)
+        install_states = InstallStateStore(
+            database,
+            clock,
+            settings.slack_state_secret.get_secret_value(),
+            ttl=timedelta(seconds=settings.oauth_state_ttl_seconds),
+        )
+        # Each call goes out with the bot token of the workspace it is made for.
+        bot_tokens = BotTokens(installations)
+        slack = WorkspaceWebClient(
+            bot_tokens,
+            base_url=settings.slack_api_url,
+            session=slack_session,
+            retry_handlers=retry_handlers,
+        )
     profiles = SlackProfiles(slack, clock)
     sign_in = None
     if settings.slack_client_id is not None and settings.slack_client_secret is not None:
@@ -185,4 +211,7 @@ async def build(
         webex_http=webex_http,
         metrics=metrics,
         tracing=tracing,
+        installations=installations,
+        install_states=install_states,
+        bot_tokens=bot_tokens,
     )

@@ -6,7 +6,15 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from cryptography.fernet import Fernet
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_XML_URL = "https://{site}.webex.com/WBXService/XMLService"
@@ -32,7 +40,11 @@ RETIRED_EMAIL_POLICIES = {
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    slack_bot_token: SecretStr = Field(description="Bot token from Slack's 'Install App' page, xoxb-...")
+    slack_bot_token: SecretStr | None = Field(
+        default=None,
+        description="Bot token (xoxb-...) from Slack's 'Install App' page, for one workspace; unset: the app "
+        "installs to any number of workspaces through /slack/install",
+    )
     slack_signing_secret: SecretStr = Field(
         description="Signing secret from Slack's 'Basic Information' page"
     )
@@ -80,6 +92,11 @@ class Settings(BaseSettings):
         default=None,
         validate_default=True,
         description="The Slack app's client secret (Basic Information), for Sign in with Slack",
+    )
+    slack_state_secret: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="Installing to any number of workspaces: the key of the install `state`s' digests",
     )
     oauth_state_ttl_seconds: int = Field(default=600, ge=60, le=3600)
     connect_link_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
@@ -154,7 +171,25 @@ class Settings(BaseSettings):
     def _format_in_any_case(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("metrics_token", "otel_exporter_otlp_endpoint", mode="before")
+    @model_validator(mode="after")
+    def _one_workspace_or_installs(self) -> Settings:
+        if self.slack_bot_token is not None:
+            return self
+        missing = [
+            name.upper()
+            for name in ("slack_client_id", "slack_client_secret", "slack_state_secret")
+            if getattr(self, name) is None
+        ]
+        if missing:
+            raise ValueError(
+                "SLACK_BOT_TOKEN is missing: set it (xoxb-...) to serve one workspace, or set "
+                f"{', '.join(missing)} too to install to any number of workspaces through /slack/install"
+            )
+        return self
+
+    @field_validator(
+        "metrics_token", "otel_exporter_otlp_endpoint", "slack_bot_token", "slack_state_secret", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         # `METRICS_TOKEN=` in an env file means "none", not "a token of no characters".
@@ -165,6 +200,21 @@ class Settings(BaseSettings):
     def _trailing_slash(cls, url: str) -> str:
         # slack_sdk joins the base URL with method names, so it must end with a slash.
         return url if url.endswith("/") else url + "/"
+
+    @property
+    def installs_to_any_workspace(self) -> bool:
+        """No bot token of its own: every workspace installs the app through Slack's OAuth flow."""
+        return self.slack_bot_token is None
+
+    @property
+    def slack_install_callback_url(self) -> str:
+        """Where Slack sends the browser back after an install (the manifest's redirect URL)."""
+        return f"{self.base_url}/slack/oauth_redirect"
+
+    @property
+    def slack_install_authorize_url(self) -> str:
+        """Slack's install (authorize) page, on the host of SLACK_API_URL (a stand-in in tests)."""
+        return self.slack_api_url.removesuffix("/").removesuffix("/api") + "/oauth/v2/authorize"
 
     @property
     def scopes(self) -> tuple[str, ...]:
@@ -207,6 +257,8 @@ _HINTS = {
     "log_format": "text or json",
     "otel_exporter_otlp_endpoint": "the collector's OTLP/HTTP base URL, e.g. http://127.0.0.1:4318",
     "metrics_token": "at least 16 characters, or leave it unset",
+    "slack_state_secret": 'at least 32 random characters, e.g. python -c "import secrets; '
+    'print(secrets.token_urlsafe(32))"',
 }
 
 
@@ -220,7 +272,10 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as error:
         first = error.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "settings"
+        if not first["loc"]:
+            # A rule across settings: its message names the variables itself.
+            raise SettingsError(str(first["msg"]).removeprefix("Value error, ")) from None
+        field = str(first["loc"][0])
         variable = field.upper()
         hint = _HINTS.get(field, "")
         problem = "is missing" if first["type"] == "missing" else f"is not valid ({first['msg']})"

@@ -32,6 +32,8 @@ class Exchange:
     sent_at: float
     acked_at: float
     replies: tuple[RecordedCall, ...] = ()
+    # The workspace the request came from: calls answered as another workspace are not its replies.
+    team_id: str | None = None
 
     @property
     def text(self) -> str:
@@ -60,6 +62,8 @@ class Exchange:
         """Whether `call` answers this request: its response_url, its trigger_id, or shown to its user."""
         if call.seq < self.first_seq or not call.is_reply:
             return False
+        if self.team_id is not None and call.team_id is not None and call.team_id != self.team_id:
+            return False
         if call.response_target is not None:
             return call.response_target.url == self.request.response_url
         if call.trigger_id is not None and call.trigger_id == self.request.trigger_id:
@@ -84,13 +88,16 @@ class SlackDriver:
         channel_name: str = "sandbox",
         session: aiohttp.ClientSession | None = None,
         request_timeout: float = 30.0,
+        team_id: str | None = None,
     ) -> None:
         self.bot_url = bot_url
         self.standin = slack_standin
-        workspace = slack_standin.workspace
+        # One of the stand-in's workspaces (its first by default): where this user's requests come from.
+        workspace = slack_standin.workspaces[team_id] if team_id else slack_standin.workspace
+        self.workspace = workspace
         self.signer = SlackSigner(
             signing_secret,
-            ids=slack_standin,
+            ids=slack_standin.ids_for(workspace.team_id),
             team_id=workspace.team_id,
             team_domain=workspace.team_domain,
             api_app_id=workspace.app_id,
@@ -125,7 +132,7 @@ class SlackDriver:
         return self._session
 
     def _user_name(self, user_id: str) -> str | None:
-        user = self.standin.workspace.users.get(user_id)
+        user = self.workspace.users.get(user_id)
         return user.name if user else None
 
     # What a user does.
@@ -286,6 +293,7 @@ class SlackDriver:
                 first_seq=first_seq,
                 sent_at=sent_at,
                 acked_at=acked_at,
+                team_id=self.workspace.team_id,
             )
         if replies:
             found = await self.wait_replies(exchange, replies, timeout)

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from bot.sandbox.install import INSTALL_AUTHORIZE_PATH, INSTALL_METHODS, InstallProvider
 from bot.sandbox.openid import (
     AUTHORIZE_PATH,
     OPENID_METHODS,
@@ -99,8 +100,14 @@ class SlackStandIn:
             team_id=team_id, team_domain=team_domain, bot_user_id=bot_user_id, bot_id=bot_id, app_id=app_id
         )
         self.workspace.add_users(users)
+        # More workspaces join with add_workspace; the first one answers the static bot token.
+        self.workspaces: dict[str, SlackWorkspace] = {team_id: self.workspace}
         # Sign in with Slack for the app with this client id and secret.
         self.openid = OpenIDProvider(self.workspace, client_id=client_id, client_secret=client_secret)
+        # Installing the app (OAuth v2) to any of the workspaces, each install with a bot token of its own.
+        self.installs = InstallProvider(
+            lambda: self.workspaces, client_id=client_id, client_secret=client_secret
+        )
         self.bot_token = bot_token
         self._host = host
         self._port = port
@@ -136,6 +143,11 @@ class SlackStandIn:
         return self.base_url.rstrip("/") + AUTHORIZE_PATH
 
     @property
+    def install_url(self) -> str:
+        """Slack's install (authorize) page, https://slack.com/oauth/v2/authorize on Slack."""
+        return self.base_url.rstrip("/") + INSTALL_AUTHORIZE_PATH
+
+    @property
     def port(self) -> int:
         return int(self.base_url.rsplit(":", 1)[1].rstrip("/"))
 
@@ -148,6 +160,8 @@ class SlackStandIn:
         app.router.add_post("/response/{response_id}", self._handle_response)
         app.router.add_get(AUTHORIZE_PATH, self._handle_sign_in_page)
         app.router.add_post(AUTHORIZE_PATH, self._handle_sign_in_decision)
+        app.router.add_get(INSTALL_AUTHORIZE_PATH, self._handle_install_page)
+        app.router.add_post(INSTALL_AUTHORIZE_PATH, self._handle_install_decision)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -227,6 +241,39 @@ class SlackStandIn:
     def add_users(self, users: Iterable[SlackUser]) -> None:
         with self._lock:
             self.workspace.add_users(users)
+
+    def add_workspace(
+        self,
+        team_id: str,
+        users: Iterable[SlackUser] = (),
+        *,
+        team_domain: str | None = None,
+        enterprise_id: str | None = None,
+        bot_user_id: str = "U_BOT",
+        bot_id: str = "B_BOT",
+    ) -> SlackWorkspace:
+        """Another workspace the app can be installed to; the same user ids may be other people there."""
+        with self._lock:
+            workspace = SlackWorkspace(
+                team_id=team_id,
+                team_domain=team_domain or team_id.lower(),
+                bot_user_id=bot_user_id,
+                bot_id=bot_id,
+                app_id=self.workspace.app_id,
+                enterprise_id=enterprise_id,
+            )
+            workspace.add_users(users)
+            self.workspaces[team_id] = workspace
+            return workspace
+
+    def uninstall(self, team_id: str) -> None:
+        """Remove the app from a workspace: its installed bot tokens answer `token_revoked` from now on."""
+        with self._lock:
+            self.installs.uninstall(team_id)
+
+    def ids_for(self, team_id: str) -> WorkspaceIds:
+        """Response URLs and trigger ids issued by one workspace, for a signer or driver of its requests."""
+        return WorkspaceIds(self, self.workspaces[team_id])
 
     def user(self, user_id: str) -> SlackUser:
         return self.workspace.users[user_id]
@@ -429,8 +476,17 @@ class SlackStandIn:
         fault = await self._fault_for(method)
         faulted = _faulted(fault)
         outcome: _Outcome | None = None
+        answered_as: SlackWorkspace | None = None
         if faulted is not None:
             status, answer = faulted
+        elif method in INSTALL_METHODS:
+            # Authenticated as the app (client id and secret): the code becomes a workspace's bot token.
+            status = 200
+            with self._lock:
+                try:
+                    answer = self.installs.answer(method, arrival.headers, arrival.params)
+                except SlackApiError as refusal:
+                    answer = {"ok": False, "error": refusal.error}
         elif method in OPENID_METHODS:
             # Authenticated as the app (client id and secret) or the person (user token), not the bot.
             status = 200
@@ -442,16 +498,17 @@ class SlackStandIn:
         else:
             status = 200
             with self._lock:
-                error = self._auth_error(arrival.headers, arrival.params)
+                error, workspace = self._authorised(arrival.headers, arrival.params)
                 if error is not None:
                     answer = {"ok": False, "error": error}
                 else:
+                    answered_as = workspace
                     try:
-                        outcome = self.workspace.answer(method, arrival.params)
+                        outcome = workspace.answer(method, arrival.params)
                         answer = outcome.answer
                     except SlackApiError as refusal:
                         answer = {"ok": False, "error": refusal.error, **refusal.extra}
-        return self._answered(method, request, arrival, status, answer, outcome, fault)
+        return self._answered(method, request, arrival, status, answer, outcome, fault, answered_as)
 
     async def _handle_sign_in_page(self, request: web.Request) -> web.Response:
         with self._lock:
@@ -462,26 +519,38 @@ class SlackStandIn:
         with self._lock:
             return _page(self.openid.decide(form))
 
+    async def _handle_install_page(self, request: web.Request) -> web.Response:
+        with self._lock:
+            return _page(self.installs.authorize(dict(request.query)))
+
+    async def _handle_install_decision(self, request: web.Request) -> web.Response:
+        form = {key: str(value) for key, value in (await request.post()).items()}
+        with self._lock:
+            return _page(self.installs.decide(form))
+
     async def _handle_response(self, request: web.Request) -> web.Response:
         arrival = await _Arrival.read(request)
         response_id = request.match_info["response_id"]
         fault = await self._fault_for("response_url")
         faulted = _faulted(fault)
         outcome: _Outcome | None = None
+        with self._lock:
+            workspace = next(
+                (ws for ws in self.workspaces.values() if ws.response_target(response_id) is not None),
+                self.workspace,
+            )
         if faulted is not None:
             status, answer = faulted
         else:
             with self._lock:
                 try:
-                    outcome = self.workspace.answer_response_url(response_id, arrival.params)
+                    outcome = workspace.answer_response_url(response_id, arrival.params)
                     status, answer = 200, outcome.answer
                 except SlackApiError as refusal:
                     status, answer = 404, {"ok": False, "error": refusal.error}
                 if outcome is None:
-                    outcome = _Outcome(
-                        answer=answer, response_target=self.workspace.response_target(response_id)
-                    )
-        return self._answered("response_url", request, arrival, status, answer, outcome, fault)
+                    outcome = _Outcome(answer=answer, response_target=workspace.response_target(response_id))
+        return self._answered("response_url", request, arrival, status, answer, outcome, fault, workspace)
 
     async def _fault_for(self, method: str) -> Fault | None:
         """The fault to apply to this call, after its delay, if any."""
@@ -500,11 +569,12 @@ class SlackStandIn:
         answer: JsonObject,
         outcome: _Outcome | None,
         fault: Fault | None,
+        workspace: SlackWorkspace | None = None,
     ) -> web.Response:
         """Record the call as answered and send the answer (with Retry-After when rate limited)."""
         self._record(
             _recorded(
-                self,
+                workspace or self.workspace,
                 method,
                 request,
                 arrival.params,
@@ -516,6 +586,7 @@ class SlackStandIn:
                 answer,
                 outcome,
                 fault,
+                answered_as=workspace.team_id if workspace is not None else None,
             )
         )
         extra_headers = (
@@ -523,17 +594,25 @@ class SlackStandIn:
         )
         return web.json_response(answer, status=status, headers=extra_headers)
 
-    def _auth_error(self, headers: Mapping[str, str], params: Mapping[str, Any]) -> str | None:
+    def _authorised(
+        self, headers: Mapping[str, str], params: Mapping[str, Any]
+    ) -> tuple[str | None, SlackWorkspace]:
+        """Why the call's token is refused (None: it is not), and the workspace it speaks for."""
         authorization = headers.get("authorization", "")
         token = authorization.removeprefix("Bearer ").strip() if authorization.startswith("Bearer ") else ""
         token = token or str(params.get("token") or "")
         if not token:
-            return "not_authed"
+            return "not_authed", self.workspace
+        if self.installs.is_revoked(token):
+            return "token_revoked", self.workspace
+        installed = self.installs.workspace_of(token)
+        if installed is not None:
+            return None, self.workspaces[installed]
         if not token.startswith("xoxb-") or (self.bot_token is not None and token != self.bot_token):
-            return "invalid_auth"
+            return "invalid_auth", self.workspace
         if self._revoked:
-            return "token_revoked"
-        return None
+            return "token_revoked", self.workspace
+        return None, self.workspace
 
 
 @dataclass(frozen=True)
@@ -599,7 +678,7 @@ def _parse_params(request: web.Request, raw: bytes) -> JsonObject:
 
 
 def _recorded(
-    standin: SlackStandIn,
+    workspace: SlackWorkspace,
     method: str,
     request: web.Request,
     params: JsonObject,
@@ -611,12 +690,14 @@ def _recorded(
     answer: Mapping[str, Any],
     outcome: _Outcome | None,
     fault: Fault | None,
+    *,
+    answered_as: str | None,
 ) -> RecordedCall:
     audience = outcome.audience if outcome else None
     channel = outcome.channel if outcome else None
     trigger_id = outcome.trigger_id if outcome else params.get("trigger_id")
     if method == "views.update" and outcome is None and isinstance(params.get("view_id"), str):
-        audience = standin.workspace.view_owner(params["view_id"])
+        audience = workspace.view_owner(params["view_id"])
     return RecordedCall(
         seq=0,
         method=method,
@@ -636,4 +717,36 @@ def _recorded(
         message_ts=outcome.message_ts if outcome else None,
         view_id=outcome.view_id if outcome else None,
         fault=fault.describe() if fault is not None and (fault.status is not None or fault.delay) else None,
+        team_id=answered_as,
     )
+
+
+class WorkspaceIds:
+    """Response URLs and trigger ids from one of the stand-in's workspaces (a signer's `ids`)."""
+
+    def __init__(self, standin: SlackStandIn, workspace: SlackWorkspace) -> None:
+        self._standin = standin
+        self.workspace = workspace
+
+    def issue_response_url(
+        self,
+        *,
+        user_id: str,
+        channel_id: str,
+        command: str | None = None,
+        text: str | None = None,
+        message_ts: str | None = None,
+    ) -> ResponseTarget:
+        with self._standin._lock:
+            return self.workspace.issue_response_url(
+                self._standin.base_url,
+                user_id=user_id,
+                channel_id=channel_id,
+                command=command,
+                text=text,
+                message_ts=message_ts,
+            )
+
+    def issue_trigger_id(self, user_id: str) -> str:
+        with self._standin._lock:
+            return self.workspace.issue_trigger_id(user_id)

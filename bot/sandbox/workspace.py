@@ -126,6 +126,8 @@ class RecordedCall:
     message_ts: str | None = None
     view_id: str | None = None
     fault: str | None = None
+    # The workspace the call was answered as (the one its token belongs to, or that issued its URL).
+    team_id: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -203,6 +205,8 @@ class SlackWorkspace:
     bot_user_id: str = "U_BOT"
     bot_id: str = "B_BOT"
     app_id: str = "A_SANDBOX"
+    # Set for a workspace of an Enterprise Grid organization.
+    enterprise_id: str | None = None
     users: dict[str, SlackUser] = field(default_factory=dict)
     messages: dict[tuple[str, str], JsonObject] = field(default_factory=dict)
     views: dict[str, JsonObject] = field(default_factory=dict)
@@ -307,6 +311,7 @@ class SlackWorkspace:
                 "team_id": self.team_id,
                 "user_id": self.bot_user_id,
                 "bot_id": self.bot_id,
+                "enterprise_id": self.enterprise_id,
                 "is_enterprise_install": False,
             }
         )

@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.services.errors import LinkExpired, NeedsConnect
 from bot.slack.replies import Blocks, Reply
 from bot.slack.router import CommandRouter, Invocation, Subcommand
+from bot.slack.workspaces import workspace_key
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -217,7 +218,7 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
 
     async def on_disconnect(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        team_id = (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", "")
+        team_id = workspace_key(body)
         user_id = body["user"]["id"]
         reply = router.reply_for(body.get("response_url"), user_id, (body.get("channel") or {}).get("id"))
 

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
 from bot.slack import accounts, events, meetings
+from bot.slack.installs import NoInstalls, OneWorkspace, oauth_settings
 from bot.slack.request_context import RequestContextMiddleware
 from bot.slack.router import CommandRouter
+from bot.slack.workspaces import WorkspaceMiddleware
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
 
 
 def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
-    with _hidden_from_bolt("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
-        app = _new_app(services)
+    app = _new_app(services)
     # After Bolt's own signature check: names the request for log lines and metrics.
     app.use(RequestContextMiddleware(services.tracing))
+    # Slack calls made for the request, now or in its background work, go out as its workspace's bot.
+    app.use(WorkspaceMiddleware())
     router = CommandRouter(services)
     # Registration order is the order `/webex help` lists the subcommands in.
     meetings.register(app, router, services)
@@ -33,24 +33,22 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
 
 
 def _new_app(services: Services) -> AsyncApp:
+    settings = services.settings
+    # Bolt would build an OAuth flow of its own from SLACK_CLIENT_ID and SLACK_CLIENT_SECRET in the
+    # environment (dropping the bot token) unless it is given one: so it always is, when they are set.
+    oauth = None
+    if services.installations is not None and services.install_states is not None:
+        oauth = oauth_settings(settings, services.installations, services.install_states)
+    elif settings.slack_client_id is not None and settings.slack_bot_token is not None:
+        # They serve Sign in with Slack here; the one workspace's token stays the only one.
+        token = settings.slack_bot_token.get_secret_value()
+        oauth = oauth_settings(settings, OneWorkspace(services.slack, token), NoInstalls())
     return AsyncApp(
         client=services.slack,
-        signing_secret=services.settings.slack_signing_secret.get_secret_value(),
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        oauth_settings=oauth,
         # Listeners ack and hand slow work to services.work, so the HTTP answer goes out at once
         # instead of waiting on Bolt's 10 ms ack poll.
         process_before_response=True,
         logger=logging.getLogger("bot.slack.bolt"),
     )
-
-
-@contextlib.contextmanager
-def _hidden_from_bolt(*names: str) -> Iterator[None]:
-    """Bolt looks these up in the environment and, finding both, turns on its own OAuth install flow and
-    drops the bot token. Here they serve Sign in with Slack, and the settings (bot.config), not the
-    environment, decide how Bolt authorizes; so Bolt is built without seeing them (start-up, one thread).
-    """
-    saved = {name: os.environ.pop(name) for name in names if name in os.environ}
-    try:
-        yield
-    finally:
-        os.environ.update(saved)

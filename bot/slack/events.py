@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.slack.accounts import connect_button, disconnect_button
 from bot.slack.router import CommandRouter
+from bot.slack.workspaces import workspace_key
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -77,17 +78,26 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
     async def on_home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":
             return
-        team_id = body.get("team_id") or ""
+        team_id = workspace_key(body)
         services.work.spawn(publish_home(router, services, team_id, event["user"]), name="home tab")
 
-    async def on_uninstalled(body: dict[str, Any]) -> None:
-        team_id = body.get("team_id") or ""
+    async def forget_workspace(team_id: str) -> int:
+        """The app is gone from this workspace (or organization): its people's data and its bot token go."""
         removed = await services.tokens.forget_team(team_id)
         services.profiles.forget(team_id)
+        if services.installations is not None:
+            await services.installations.delete(team_id)
+        if services.bot_tokens is not None:
+            services.bot_tokens.forget(team_id)
+        return removed
+
+    async def on_uninstalled(body: dict[str, Any]) -> None:
+        team_id = workspace_key(body)
+        removed = await forget_workspace(team_id)
         logger.info("app uninstalled from team=%s: removed %s links", team_id, removed)
 
     async def on_tokens_revoked(event: dict[str, Any], body: dict[str, Any]) -> None:
-        team_id = body.get("team_id") or ""
+        team_id = workspace_key(body)
         users = (event.get("tokens") or {}).get("oauth") or []
         bots = (event.get("tokens") or {}).get("bot") or []
         for user_id in users:
@@ -95,8 +105,7 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
             services.profiles.forget(team_id, user_id)
         if bots:
             # The bot's own token is gone: it can no longer act in this workspace at all.
-            await services.tokens.forget_team(team_id)
-            services.profiles.forget(team_id)
+            await forget_workspace(team_id)
         logger.info("tokens revoked in team=%s: %s users, %s bot tokens", team_id, len(users), len(bots))
 
     app.event("app_home_opened")(on_home_opened)

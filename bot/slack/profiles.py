@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.clock import Clock
+from bot.slack.workspaces import speaking_for
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,9 @@ class SlackProfiles:
         future: asyncio.Future[SlackProfile] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            profile = await self._fetch(user_id)
+            # Asked as the bot of the person's workspace, wherever the lookup starts (e.g. a web page).
+            with speaking_for(team_id):
+                profile = await self._fetch(user_id)
             self._cache[key] = (profile, now + self._ttl.total_seconds())
             future.set_result(profile)
             return profile

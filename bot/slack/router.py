@@ -16,6 +16,7 @@ from bot.services.errors import NeedsConnect
 from bot.slack import texts
 from bot.slack.errors import explain
 from bot.slack.replies import DirectReply, Reply, ResponseUrlReply
+from bot.slack.workspaces import workspace_key
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -97,7 +98,7 @@ class CommandRouter:
             raise LookupError("no fallback subcommand registered")
         # An unknown first word is not a subcommand: the fallback gets the whole text to explain.
         invocation = Invocation(
-            team_id=body.get("team_id") or "",
+            team_id=workspace_key(body),
             user_id=body.get("user_id") or "",
             channel_id=body.get("channel_id") or "",
             subcommand=word.lower() if found else "",

@@ -26,6 +26,7 @@ from bot.services.linking import ConnectProblem, Linked, OwnerNotice, SlackSignI
 from bot.services.meeting_links import MeetingLinkProblem
 from bot.slack.app import build_slack_app
 from bot.slack.router import CommandRouter
+from bot.slack.workspaces import speaking_for
 from bot.store.database import DatabaseUnavailable, upgrade
 from bot.web.pages import page
 
@@ -245,9 +246,19 @@ def create_app(
         found: Services | None = state.get("services")
         return found.tracing if found is not None else None
 
+    # Installed to any number of workspaces: Bolt's OAuth flow serves the install page and Slack's redirect.
+    installs = (
+        [
+            Route("/slack/install", slack_events, methods=["GET"]),
+            Route("/slack/oauth_redirect", slack_events, methods=["GET"]),
+        ]
+        if settings.installs_to_any_workspace
+        else []
+    )
     return Starlette(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
+            *installs,
             Route("/webex/connect/{token:path}", connect, methods=["GET"]),
             Route("/webex/oauth/callback", callback, methods=["GET"]),
             Route(SIGN_IN_CALLBACK_PATH, slack_sign_in_callback, methods=["GET"]),
@@ -313,7 +324,8 @@ def went_wrong_page() -> Response:
 async def tell_owner(services: Services, notice: OwnerNotice) -> None:
     """Tell the Slack user whose Connect link was used that nothing was linked, and what to do."""
     try:
-        await services.slack.chat_postMessage(channel=notice.user_id, text=f":no_entry: {notice.text}")
+        with speaking_for(notice.team_id):
+            await services.slack.chat_postMessage(channel=notice.user_id, text=f":no_entry: {notice.text}")
     except Exception:
         logger.exception(
             "could not tell team=%s user=%s that nothing was linked", notice.team_id, notice.user_id
@@ -332,6 +344,12 @@ def database_unavailable_page() -> Response:
 
 async def announce_link(router: CommandRouter, services: Services, linked: Linked) -> None:
     """Tell the user in Slack that the link is made, then finish what they had started."""
+    # This starts from a web page, not a Slack request: Slack is spoken to as the link's workspace's bot.
+    with speaking_for(linked.link.team_id):
+        await _announce_link(router, services, linked)
+
+
+async def _announce_link(router: CommandRouter, services: Services, linked: Linked) -> None:
     link = linked.link
     account = link.email or link.webex_id
     text = f":white_check_mark: Your Webex account *{account}* on site *{link.site}* is linked."

@@ -89,3 +89,29 @@ async def sign_in_with_slack(
             f"the Sign in with Slack form answered HTTP {answer.status_code}: {answer.text[:300]}"
         )
     return str(answer.headers["location"])
+
+
+_INSTALL_LINK = re.compile(r'href="([^"]*/oauth/v2/authorize\?[^"]*)"')
+SLACK_STATE_SECRET = "sandbox-state-secret-0123456789abcdef-0123"
+
+
+async def install_app(browser: httpx.AsyncClient, bot_url: str, *, team_id: str) -> httpx.Response:
+    """What a workspace admin does: open the bot's /slack/install page, follow Add to Slack, pick
+    `team_id` on the stand-in's install page, allow, and come back to the bot; its final page is returned.
+    """
+    start = await browser.get(bot_url + "/slack/install", follow_redirects=False)
+    link = _INSTALL_LINK.search(start.text)
+    if start.status_code != 200 or link is None:
+        raise AssertionError(f"no Add to Slack link (HTTP {start.status_code}): {start.text[:300]}")
+    # Bolt marks the state cookie Secure; a browser keeps it for http://127.0.0.1 (a secure context),
+    # httpx's cookie jar would not send it over plain HTTP, so it is carried here as a browser would.
+    cookie = start.headers["set-cookie"].split(";", 1)[0]
+    page = await browser.get(unescape(link.group(1)), follow_redirects=False)
+    match = _REQUEST_ID.search(page.text)
+    if page.status_code != 200 or match is None:
+        raise AssertionError(f"no install page (HTTP {page.status_code}): {page.text[:300]}")
+    form = {"request_id": unescape(match.group(1)), "team": team_id, "decision": "allow"}
+    answer = await browser.post(str(page.url.copy_with(query=None)), data=form, follow_redirects=False)
+    if answer.status_code != 302:
+        raise AssertionError(f"the install form answered HTTP {answer.status_code}: {answer.text[:300]}")
+    return await browser.get(answer.headers["location"], headers={"Cookie": cookie}, follow_redirects=False)

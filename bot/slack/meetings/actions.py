@@ -15,6 +15,7 @@ from bot.slack.meetings.commands import open_schedule_form, read_prefill_value
 from bot.slack.meetings.views import open_edit_form
 from bot.slack.replies import Reply
 from bot.slack.router import CommandRouter
+from bot.slack.workspaces import workspace_key
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -27,7 +28,7 @@ class Click:
 
     def __init__(self, body: dict[str, Any], router: CommandRouter) -> None:
         user = body.get("user") or {}
-        self.team_id: str = (body.get("team") or {}).get("id") or user.get("team_id") or ""
+        self.team_id: str = workspace_key(body)
         self.user_id: str = user.get("id") or ""
         self.channel_id: str = (body.get("channel") or {}).get("id") or ""
         self.response_url: str = body.get("response_url") or ""

@@ -18,6 +18,7 @@ from bot.slack.meetings import answers, blocks, texts
 from bot.slack.meetings.forms import FormInput, form_errors, read_form
 from bot.slack.replies import DirectReply, Reply, ResponseUrlReply
 from bot.slack.router import CommandRouter
+from bot.slack.workspaces import workspace_key
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -172,7 +173,7 @@ async def schedule_from_form(
 def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
     def who(body: dict[str, Any]) -> tuple[str, str]:
         user = body.get("user") or {}
-        return (body.get("team") or {}).get("id") or user.get("team_id") or "", user.get("id") or ""
+        return workspace_key(body), user.get("id") or ""
 
     async def on_schedule_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         context = blocks.FormContext.loads(view.get("private_metadata") or "")
