@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEBEX_DATETIME_FORMAT = "%m/%d/%Y %H:%M:%S"
@@ -167,7 +167,7 @@ def offset_zone_name(minutes: int) -> str:
     return f"UTC{'+' if minutes > 0 else '-'}{hours:02d}:{rest:02d}"
 
 
-@cache
+@lru_cache(maxsize=512)  # bounded: names come from people's text and forms
 def zone_info(name: str) -> tzinfo | None:
     """The zone called `name`: an IANA name, or a fixed offset written `UTC+05:30`; None if neither."""
     if not isinstance(name, str) or not name or len(name) > 64:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from bot.domain.timezones import webex_zone_matching
 from bot.services.meetings import (
     CreateOutcomeUnknown,
     MeetingNotCreated,
@@ -122,3 +125,13 @@ def explain_meeting_error(error: Exception) -> str | None:
 
 # Exception type -> its explanation, for anyone who wants the list (the mapper calls the function).
 MEETING_ERRORS = explain_meeting_error
+
+
+def zone_notes(asked_tz: str, user_tz: str, start: datetime) -> tuple[str, ...]:
+    """What the card says when Webex has no zone for the one asked in (Kathmandu's +05:45)."""
+    if not asked_tz or asked_tz == user_tz or webex_zone_matching(asked_tz, start) is not None:
+        return ()
+    return (
+        f"Webex has no time zone for {asked_tz} on that date, so Webex shows the meeting in your "
+        f"time zone ({user_tz}); it starts at the same moment.",
+    )
