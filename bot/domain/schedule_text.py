@@ -97,6 +97,7 @@ _KEEP = "\ufdd4"  # quoted words inside the topic, shielded from date reading
 _TIME = "\ufdd5"  # read as a clock time (a zone name right after it applies to it)
 
 _FLAGS = re.ASCII | re.IGNORECASE | re.VERBOSE
+_ALSO_A_NAME = "\ufdd6"  # a place after a time that is also a first name ("3pm Sydney"): read, but asked
 
 _WORD_NUMBERS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -234,7 +235,7 @@ _RE_PART = re.compile(
 
 _CLOCK = r"(?:noon|midday|midnight|[0-9]{1,2}(?:[:.h][0-5][0-9])?(?:\s*[ap]\.?m\.?)?)"
 _RE_RANGE = re.compile(
-    rf"""{_B}(?:(?P<between>between)\s+|(?P<from>from)\s+)?(?P<a>{_CLOCK})\s*(?P<sep>-|\u2013|\u2014|to|until|till|and)\s*
+    rf"""{_B}(?:(?P<between>between)\s+|(?P<from>from)\s+)?(?P<a>{_CLOCK})\s*(?P<sep>(?<!\s)-|-(?=\s)|\u2013|\u2014|to|until|till|and)\s*
         (?P<b>{_CLOCK})(?![\w:])""",
     _FLAGS,
 )
@@ -829,7 +830,12 @@ class _Reader:
                 )
                 continue
             self.zones.append((said, name))
-            if word in zone_names.AMBIGUOUS_ABBREVIATIONS:
+            if word == _ALSO_A_NAME:
+                place = zone_place(name)
+                self.ambiguities.append(
+                    f'"{said}": I read {place} as the time zone ({place} time), not as a name in the topic'
+                )
+            elif word in zone_names.AMBIGUOUS_ABBREVIATIONS:
                 self.ambiguities.append(f'"{said}": {zone_names.AMBIGUOUS_ABBREVIATIONS[word]}')
 
     def _zone_at(self, position: int) -> tuple[int, str | None, str] | None:
@@ -845,7 +851,7 @@ class _Reader:
         offset = _RE_ZONE_OFFSET.match(text, at)
         words = _RE_ZONE_WORDS.match(text, at)
         if iana is not None:
-            if iana["iana"].split("/")[0].lower() not in zone_names.IANA_AREAS:
+            if not zone_names.looks_like_an_area(iana["iana"].split("/")[0]):
                 return None
             name, stop = zone_names.iana_zone(iana["iana"]), iana.end()
         elif offset is not None and (offset["base"] or offset["m"]) and not lead["in"]:
@@ -863,12 +869,16 @@ class _Reader:
                 zone = zone or zone_names.place_zone(said)
                 if zone is not None:
                     name, stop, word = zone, at + len(said), said.rstrip(".").lower()
+                    plain_words = not (lead["open"] or lead["in"] or _RE_ZONE_TAIL.match(text, stop))
+                    if plain_words and zone_names.also_a_name(said):
+                        word = _ALSO_A_NAME
                     break
             else:
                 for count in range(1, len(tokens) + 1):
                     tail = _RE_ZONE_TAIL.match(text, at + tokens[count - 1].end())
-                    if tail is not None:
-                        return tail.end(), None, ""  # "10:00 Gotham time": a zone, but which?
+                    if tail is not None:  # "10:00 Gotham time": a zone, but which?
+                        close = _RE_ZONE_CLOSE.match(text, tail.end()) if lead["open"] else None
+                        return (close or tail).end(), None, ""
                 first = tokens[0].group().rstrip(".") if tokens else ""
                 if not lead["in"] and _RE_ZONE_CAPITALS.fullmatch(first) and len(first) >= 3:
                     return at + len(first), None, ""  # "3pm XST": looks like a zone abbreviation
@@ -949,7 +959,12 @@ class _Reader:
             said = _listing(text for text, _ in self.zones)
             self.problems.append(f"I read more than one time zone: {said}")
             return "", self.zone_name
-        return self.zones[0]
+        said, name = self.zones[0]
+        if name.startswith("Etc/"):
+            # "Etc/GMT+2" is two hours *behind* UTC (POSIX signs); it is shown as what it means, UTC-02:00.
+            offset = ZoneInfo(name).utcoffset(self.now.replace(tzinfo=None)) or timedelta(0)
+            name = offset_zone_name(int(offset.total_seconds()) // 60)
+        return said, name
 
     def _say_zone(self, said: str, name: str, start: datetime | None) -> None:
         if name == self.zone_name:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
 from functools import cache
 from zoneinfo import available_timezones
@@ -11,6 +12,8 @@ __all__ = [
     "IANA_AREAS",
     "MAX_OFFSET_MINUTES",
     "abbreviation_zone",
+    "also_a_name",
+    "looks_like_an_area",
     "iana_zone",
     "place_zone",
 ]
@@ -95,6 +98,14 @@ _NOT_PLACES = frozenset(
         "rothera", "macquarie", "mcmurdo", "yap", "truk", "factory", "localtime", "current", "swift current",
     }
 )  # fmt: skip
+# Places that are also common first names: "1:1 3pm Sydney" may be a person, so the reading is asked.
+_ALSO_NAMES = frozenset(
+    {
+        "sydney", "austin", "dallas", "denver", "houston", "phoenix", "lima", "santiago", "dawson",
+        "darwin", "perth", "chelsea", "adelaide", "madison", "florence", "hobart",
+        "lindeman", "currie", "boston", "regina", "victoria", "georgia", "jackson", "nome", "kingston",
+    }
+)  # fmt: skip
 _PLACE_AREAS = ("Africa/", "America/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/")
 
 
@@ -141,3 +152,14 @@ def abbreviation_zone(text: str) -> str | None:
 def place_zone(words: str) -> str | None:
     """The zone of a city, region or country name ("Berlin", "são paulo", "New York"), or None."""
     return _place_names().get(normalize(words))
+
+
+def also_a_name(words: str) -> bool:
+    """Whether a place is also a common first name ("Sydney"), so reading it as a zone is worth asking."""
+    return normalize(words) in _ALSO_NAMES
+
+
+def looks_like_an_area(word: str) -> bool:
+    """Whether `word` is, or is a near miss of, the first part of an IANA name ("Europa", "Americas")."""
+    lowered = word.lower()
+    return lowered in IANA_AREAS or bool(difflib.get_close_matches(lowered, IANA_AREAS, n=1, cutoff=0.75))
