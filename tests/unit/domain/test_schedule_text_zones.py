@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 import pytest
 
@@ -11,6 +11,8 @@ from bot.domain.schedule_text import ScheduleParse, parse_schedule_text
 # Thursday 26 November 2026, 08:00 in New York (13:00 UTC, 14:00 in Paris).
 NOW = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)
 NEW_YORK = "America/New_York"
+BUENOS_AIRES = "America/Argentina/Buenos_Aires"
+TODAY, TOMORROW = date(2026, 11, 26), date(2026, 11, 27)
 
 
 def parse(text: str, *, now: datetime = NOW, tz: str = NEW_YORK) -> ScheduleParse:
