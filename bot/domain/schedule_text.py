@@ -349,7 +349,7 @@ class _Reader:
         self.days: list[_Day] = []
         self.clocks: list[_Clock] = []
         self.part_of_day: tuple[str, str, int] | None = None  # (text, "am"/"pm", default hour)
-        self.date_unreadable = False  # a date was written but is not one ("31 Feb")
+        self.date_unreadable = False  # a date was written but is not one ("31 Feb") or is refused
         self.time_unreadable = False  # a time was written but is not one ("25:00")
         self.zones: list[tuple[str, str]] = []  # (what the text said, the zone it names)
         self.repeat: tuple[str, frozenset[int] | None] | None = None  # (text, weekdays; None: no day)
@@ -526,6 +526,7 @@ class _Reader:
             return None
         days = count * (7 if unit.startswith("week") else 1)
         if days > MAX_DAYS_AHEAD:
+            self.date_unreadable = True
             self.problems.append("That is more than 5 years ahead")
             return _DATE
         self.days.append(_Day(_said(m), self.today + timedelta(days=days)))
@@ -547,6 +548,7 @@ class _Reader:
     def _relative_day(self, m: re.Match[str]) -> str:
         word = m["word"].lower()
         if word == "yesterday":
+            self.date_unreadable = True
             self.problems.append(
                 f"That date is in the past (yesterday, {_long_date(self.today - timedelta(days=1))})"
             )
@@ -669,6 +671,7 @@ class _Reader:
         """The date itself, or without a year its next occurrence from today."""
         if year is not None and not self.today.year - 1 <= year <= self.today.year + 5:
             if not quiet:
+                self.date_unreadable = True
                 self.problems.append(
                     "That date is in the past"
                     if year < self.today.year
@@ -688,6 +691,7 @@ class _Reader:
             return day
         if year is not None:
             if not quiet:
+                self.date_unreadable = True
                 self.problems.append(f"That date is in the past ({_long_date(day)} {day.year})")
             return None
         next_year = day.replace(year=day.year + 1)
