@@ -33,6 +33,7 @@ class ScheduleParse:
     topic: str = ""  # "" when the text gives none
     start: datetime | None = None  # aware UTC, always after `now`; None when not read or unusable
     duration_minutes: int | None = None  # None when not given (or not usable: see problems)
+    duration_given: bool = False  # the text gave a length, usable or not ("for 25h")
     mention_user_ids: tuple[str, ...] = ()  # from <@U123> and <@U123|name>
     emails: tuple[str, ...] = ()  # plain addresses and <mailto:...>
     unresolved_mentions: tuple[str, ...] = ()  # "@ana" typed without Slack escaping it, "@here"
@@ -416,6 +417,7 @@ class _Reader:
             topic=topic,
             start=start,
             duration_minutes=duration,
+            duration_given=bool(self.durations),
             mention_user_ids=_unique(self.mentions),
             emails=_unique(self.emails, key=str.lower),
             unresolved_mentions=_unique(self.handles, key=str.lower),

@@ -362,7 +362,7 @@ class FormPrefill:
     clock: time | None = None  # likewise, the wall-clock time in `time_zone`
     time_zone: str = ""  # the zone the date and time are in; "" for the person's own
     suggest_start: bool = True  # with neither start nor day/time: offer the next half hour
-    duration_minutes: int = 30
+    duration_minutes: int | None = 30  # None: the text gave a length that cannot be used; left to pick
     invitee_user_ids: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
     agenda: str = ""
@@ -456,7 +456,8 @@ def _form_blocks(prefill: FormPrefill, user_tz: str, now: datetime, *, editing: 
     if prefill.start is not None or (day is None and clock is None and prefill.suggest_start):
         start = (prefill.start or next_half_hour(now)).astimezone(zone)
         day, clock = start.date(), start.time()
-    durations = sorted(set(DURATION_CHOICES) | {prefill.duration_minutes})
+    asked = [] if prefill.duration_minutes is None else [prefill.duration_minutes]
+    durations = sorted(set(DURATION_CHOICES) | set(asked))
     blocks: list[Block] = []
     if prefill.problem:
         blocks.append(
@@ -481,17 +482,12 @@ def _form_blocks(prefill: FormPrefill, user_tz: str, now: datetime, *, editing: 
         chosen = next(o for o in options if o["value"] == zone_name)
         zone_element = {"type": "static_select", "options": options, "initial_option": chosen}
         blocks.append(_input(TIME_ZONE, "Time zone", zone_element))
-    blocks.append(
-        _input(
-            DURATION,
-            "Duration",
-            {
-                "type": "static_select",
-                "options": [_duration_option(m) for m in durations],
-                "initial_option": _duration_option(prefill.duration_minutes),
-            },
-        )
-    )
+    duration: dict[str, Any] = {"type": "static_select", "options": [_duration_option(m) for m in durations]}
+    if prefill.duration_minutes is None:
+        duration["placeholder"] = plain("Pick a duration", 150)
+    else:
+        duration["initial_option"] = _duration_option(prefill.duration_minutes)
+    blocks.append(_input(DURATION, "Duration", duration))
     users: dict[str, Any] = {"type": "multi_users_select", "placeholder": plain("Pick people", 150)}
     if prefill.invitee_user_ids:
         users["initial_users"] = list(prefill.invitee_user_ids)

@@ -72,12 +72,20 @@ def read_prefill_value(value: str) -> tuple[blocks.FormPrefill, str]:
         clock=_read(time.fromisoformat, data.get("time")),
         time_zone=str(data.get("tz") or ""),
         suggest_start=data.get("suggest") is not False,
-        duration_minutes=int(data.get("duration") or DEFAULT_DURATION),
+        duration_minutes=_read_duration(data),
         invitee_user_ids=tuple(str(u) for u in data.get("users") or ()),
         emails=tuple(str(e) for e in data.get("emails") or ()),
         problem=str(data.get("problem") or ""),
     )
     return prefill, str(data.get("channel") or "")
+
+
+def _read_duration(data: dict[str, Any]) -> int | None:
+    """The button's duration: None where the form left it to pick, the default where it is unreadable."""
+    value = data.get("duration", DEFAULT_DURATION)
+    if value is None:
+        return None
+    return value if isinstance(value, int) and 0 < value <= 24 * 60 else DEFAULT_DURATION
 
 
 def _read(parse: Callable[[str], _Value], value: object) -> _Value | None:
@@ -177,7 +185,8 @@ async def schedule(invocation: Invocation, reply: Reply, services: Services) -> 
         clock=parsed.clock,
         time_zone=parsed.time_zone,
         suggest_start=False,
-        duration_minutes=duration,
+        # A length the text gave but that cannot be used ("for 25h") is left to pick, not replaced.
+        duration_minutes=None if parsed.duration_given and parsed.duration_minutes is None else duration,
         invitee_user_ids=tuple(parsed.mention_user_ids),
         emails=tuple(parsed.emails),
     )

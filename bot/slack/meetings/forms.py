@@ -70,8 +70,10 @@ def _element(values: dict[str, Any], block_id: str) -> dict[str, Any]:
 def read_form(view: dict[str, Any]) -> FormInput:
     values = (view.get("state") or {}).get("values") or {}
     duration_option = _element(values, blocks.DURATION).get("selected_option") or {}
+    # No choice in a form that has the field is no duration (refused beside it); a form without it is 30.
+    default = "0" if blocks.DURATION in values else "30"
     try:
-        duration = int(duration_option.get("value") or 30)
+        duration = int(duration_option.get("value") or default)
     except ValueError:
         duration = 0
     emails_text = _element(values, blocks.EMAILS).get("value") or ""

@@ -63,11 +63,13 @@ async def test_fixing_only_the_duration_keeps_the_day_and_time_the_text_gave(lin
         "date": tomorrow.isoformat(),
         "time": "09:00",
         "zone": "America/New_York",
-        "duration": "30",
+        "duration": None,  # the length the text gave cannot be used: left to pick, not replaced
         "emails": "ops@example.com",
         "warning": ":warning: A meeting can last at most 24 hours",
     }
     assert linked.emulator.meetings() == []
+    unpicked = await linked.alice.driver.submit(form, {})
+    assert set(unpicked.json()["errors"]) == {blocks.DURATION}
 
     card = await submit(linked.alice, form, {blocks.DURATION: "240"})
     meeting = only_meeting(linked)
@@ -111,6 +113,7 @@ async def test_a_named_zone_is_kept_in_the_form_and_used_on_submit(linked: Stage
     form = await open_form(linked.alice, f"Review 3pm London on 2 July {year} for 30h")
     shown = fields(form)
     assert (shown["topic"], shown["date"], shown["time"]) == ("Review", f"{year}-07-02", "15:00")
+    assert shown["duration"] is None
     assert shown["zone"] == "Europe/London"
     await submit(linked.alice, form, {blocks.DURATION: "60"})
     meeting = only_meeting(linked)

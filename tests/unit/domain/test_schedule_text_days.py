@@ -58,6 +58,12 @@ def test_what_the_text_settled_is_reported_though_it_cannot_be_scheduled(
     assert (result.day, result.clock, result.duration_minutes) == (day, clock, duration)
 
 
+def test_a_length_given_but_refused_is_told_apart_from_none_given() -> None:
+    assert parse("Offsite tomorrow 9am for 25h").duration_given
+    assert not parse("Offsite tomorrow 9am").duration_given
+    assert parse("Offsite tomorrow 9am for 2h").duration_given
+
+
 def test_no_warning_names_a_day_the_fields_do_not_show() -> None:
     result = parse("Kickoff tomorrow")
     assert result.problems == ("I couldn't read a time for Mon 7 Dec",)

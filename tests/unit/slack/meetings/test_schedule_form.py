@@ -145,3 +145,23 @@ def test_a_tampered_button_leaves_fields_empty_rather_than_failing(value: str) -
     prefill, _ = read_prefill_value(value)
     assert (prefill.day, prefill.clock, prefill.suggest_start) == (None, None, False)
     assert shown(modal(prefill))[:2] == (None, None)
+
+
+def test_a_length_the_text_gave_but_cannot_be_used_is_left_to_pick() -> None:
+    element = modal(blocks.FormPrefill(duration_minutes=None, suggest_start=False))[blocks.DURATION][
+        "element"
+    ]
+    assert "initial_option" not in element and element["placeholder"]["text"] == "Pick a duration"
+    unpicked = submitted(NEW_YORK)
+    unpicked["state"]["values"][blocks.DURATION] = {
+        blocks.VALUE: {"type": "static_select", "selected_option": None}
+    }
+    assert set(form_errors(read_form(unpicked), NEW_YORK, NOW)) == {blocks.DURATION}
+    # A form without the field at all (an older one) keeps the 30 minutes it always had.
+    assert read_form(submitted(NEW_YORK)).duration_minutes == 30
+
+
+def test_the_open_form_button_keeps_a_duration_left_to_pick() -> None:
+    prefill = blocks.FormPrefill(duration_minutes=None, suggest_start=False)
+    assert read_prefill_value(prefill_value(prefill, "C1"))[0].duration_minutes is None
+    assert read_prefill_value('{"duration": -5}')[0].duration_minutes == 30
