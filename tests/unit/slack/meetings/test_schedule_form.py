@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.domain.meetings import Meeting
-from bot.slack.meetings import blocks
+from bot.slack.meetings import blocks, texts
 from bot.slack.meetings.commands import prefill_value, read_prefill_value
 from bot.slack.meetings.forms import form_errors, read_form
 
@@ -165,3 +165,27 @@ def test_the_open_form_button_keeps_a_duration_left_to_pick() -> None:
     prefill = blocks.FormPrefill(duration_minutes=None, suggest_start=False)
     assert read_prefill_value(prefill_value(prefill, "C1"))[0].duration_minutes is None
     assert read_prefill_value('{"duration": -5}')[0].duration_minutes == 30
+
+
+@pytest.mark.parametrize(
+    ("asked", "user_tz", "shown_in"),
+    [
+        ("Asia/Kathmandu", NEW_YORK, "GMT-05:00, Eastern (New York)"),
+        ("UTC+05:45", "Europe/Berlin", "GMT+01:00, Europe (Berlin)"),
+        ("UTC+05:45", "Asia/Kathmandu", "GMT+00:00, Greenwich (Casablanca)"),  # no zone for either
+    ],
+)
+def test_the_card_says_which_webex_zone_shows_a_meeting_asked_in_a_zone_webex_lacks(
+    asked: str, user_tz: str, shown_in: str
+) -> None:
+    start = datetime(2027, 1, 20, 4, 15, tzinfo=UTC)
+    [note] = texts.zone_notes(asked, user_tz, start)
+    assert note.startswith(f"Webex has no time zone for {asked} on that date")
+    assert shown_in in note
+
+
+@pytest.mark.parametrize(
+    ("asked", "user_tz"), [("", NEW_YORK), (NEW_YORK, NEW_YORK), ("Europe/Berlin", NEW_YORK)]
+)
+def test_no_note_when_webex_has_the_zone(asked: str, user_tz: str) -> None:
+    assert texts.zone_notes(asked, user_tz, datetime(2027, 1, 20, tzinfo=UTC)) == ()
