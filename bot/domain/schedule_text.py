@@ -245,7 +245,10 @@ _RE_TWELVE_HOUR = re.compile(
     rf"{_B}{_AT}?(?P<h>[0-9]{{1,2}})(?:[:.](?P<m>[0-9]{{2}}))?(?:\s*o['\u2019]?clock)?\s*(?P<ap>[ap])\.?m(?![\w])\.?",
     _FLAGS,
 )
-_RE_COLON = re.compile(rf"{_B}{_AT}?(?P<h>[0-9]{{1,2}}):(?P<m>[0-9]{{2}})(?::[0-9]{{2}})?(?![\w:])", _FLAGS)
+# "15:00Z" is 15:00 UTC: the Z is left for the zone reader.
+_RE_COLON = re.compile(
+    rf"{_B}{_AT}?(?P<h>[0-9]{{1,2}}):(?P<m>[0-9]{{2}})(?::[0-9]{{2}})?(?:(?=z(?![\w:]))|(?![\w:]))", _FLAGS
+)
 _RE_DOT_TIME = re.compile(
     rf"(?:(?<={_DATE})\s*,?\s*|{_B}{_AT})(?P<h>[0-9]{{1,2}})\.(?P<m>[0-9]{{2}})(?![\w:.]|[.,][0-9])", _FLAGS
 )
@@ -264,6 +267,8 @@ _RE_ZONE_OFFSET = re.compile(
 _RE_ZONE_WORDS = re.compile(r"[^\W\d_]+(?:(?:[ .'\u2019-]|\.\s)[^\W\d_]+){0,3}\.?")
 _RE_ZONE_TAIL = re.compile(r"\s+(?:time\s*zone|timezone|time|tz)(?![\w])", re.IGNORECASE)
 _RE_ZONE_CLOSE = re.compile(r"\s*\)")
+_RE_ZONE_ZULU = re.compile(r"z(?![\w])", re.IGNORECASE)
+_RE_ZONE_PAIR = re.compile(r"\s*/\s*([a-z]{1,5})(?![\w/])", re.IGNORECASE)
 _RE_ZONE_CAPITALS = re.compile(r"[A-Z]{1,4}T")
 # An IANA name anywhere ("Review Europe/Berlin 10:00") and "<place> time" anywhere ("Berlin time, 10:00").
 _RE_IANA_ANYWHERE = re.compile(
@@ -854,11 +859,13 @@ class _Reader:
         name: str | None
         word = ""
         iana = _RE_ZONE_IANA.match(text, at)
+        if iana is not None and not zone_names.looks_like_an_area(iana["iana"].split("/")[0]):
+            iana = None  # "CET/CEST", "design/dev": read as words below
         offset = _RE_ZONE_OFFSET.match(text, at)
         words = _RE_ZONE_WORDS.match(text, at)
+        if at == position and _RE_ZONE_ZULU.match(text, at):
+            return at + 1, "UTC", "z"  # "15:00Z"
         if iana is not None:
-            if not zone_names.looks_like_an_area(iana["iana"].split("/")[0]):
-                return None
             name, stop = zone_names.iana_zone(iana["iana"]), iana.end()
         elif offset is not None and (offset["base"] or offset["m"]) and not lead["in"]:
             minutes = int(offset["h"]) * 60 + int(offset["m"] or 0)
@@ -875,6 +882,12 @@ class _Reader:
                 zone = zone or zone_names.place_zone(said)
                 if zone is not None:
                     name, stop, word = zone, at + len(said), said.rstrip(".").lower()
+                    pair = _RE_ZONE_PAIR.match(text, stop)  # "CET/CEST", "PST/PDT": one zone, two names
+                    other = zone_names.abbreviation_zone(pair[1]) if pair is not None else None
+                    if pair is not None and other is not None:
+                        stop = pair.end()
+                        if other != zone:
+                            self.zones.append((pair[1], other))  # "PST/CET": asked as two zones
                     plain_words = not (lead["open"] or lead["in"] or _RE_ZONE_TAIL.match(text, stop))
                     if plain_words and zone_names.also_a_name(said):
                         word = _ALSO_A_NAME

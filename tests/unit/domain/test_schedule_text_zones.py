@@ -76,11 +76,19 @@ def utc(result: ScheduleParse) -> str | None:
         ("Review tomorrow 10am Kathmandu", "Asia/Kathmandu", "2026-11-27 04:15"),
         ("Review, Berlin time, tomorrow 10:00", "Europe/Berlin", "2026-11-27 09:00"),
         ("Review tomorrow 10:00-11:30 CET", "Europe/Paris", "2026-11-27 09:00"),
+        ("Review tomorrow 3pm CET/CEST", "Europe/Paris", "2026-11-27 14:00"),
+        ("Review tomorrow 9am PST/PDT", "America/Los_Angeles", "2026-11-27 17:00"),
+        ("Review tomorrow 15:00Z", "UTC", "2026-11-27 15:00"),
+        ("Review tomorrow 15:00z", "UTC", "2026-11-27 15:00"),
+        ("Review tomorrow 3 pm EST.", NEW_YORK, "2026-11-27 20:00"),
+        ("REVIEW TOMORROW 3PM LONDON", "Europe/London", "2026-11-27 15:00"),
+        ("Review tomorrow at 10 in Berlin", "Europe/Berlin", "2026-11-27 09:00"),
+        ("Review tomorrow 15h CET", "Europe/Paris", "2026-11-27 14:00"),
     ],
 )
 def test_a_named_zone_is_the_zone_of_the_time(text: str, zone: str, start_utc: str) -> None:
     result = parse(text)
-    assert (result.topic, result.time_zone, utc(result)) == ("Review", zone, start_utc)
+    assert (result.topic.lower(), result.time_zone, utc(result)) == ("review", zone, start_utc)
     assert result.zone_said
     assert not result.problems
 
@@ -164,6 +172,8 @@ def test_two_different_zones_are_a_problem() -> None:
     result = parse("Review tomorrow 10am ET Europe/Berlin")
     assert result.problems == ('I read more than one time zone: "Europe/Berlin", "10am ET"',)
     assert result.time_zone == NEW_YORK
+    pair = parse("Review tomorrow 9am PST/CET")
+    assert pair.topic == "Review" and pair.problems[0].startswith("I read more than one time zone")
 
 
 def test_ambiguous_abbreviations_are_read_and_asked() -> None:
