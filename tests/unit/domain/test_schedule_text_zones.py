@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.domain.schedule_text import ScheduleParse, parse_schedule_text
+from bot.domain.timezones import zone_info
 
 # Thursday 26 November 2026, 08:00 in New York (13:00 UTC, 14:00 in Paris).
 NOW = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)
@@ -229,3 +232,36 @@ def test_a_named_zone_across_the_year_boundary() -> None:
     result = parse("Sync tomorrow 9am Europe/Berlin", now=now)
     assert utc(result) == "2027-01-01 08:00"
     assert result.day == datetime(2027, 1, 1).date()
+
+
+# -- no mix of zone and repeating words breaks what the form relies on ------------------------------
+
+ZONE_WORDS = [
+    "Europe/Berlin", "europe/berln", "Europa/Paris", "berlin", "Berlin time", "time", "timezone", "UTC+2",
+    "+05:30", "-0300", "GMT-99", "CET/CEST", "PST/CET", "in", "(", ")", "Z", "Sydney", "São Paulo", "ET",
+    "IST", "every", "weekday", "weekdays", "mondays", "Mon-Fri", "daily", "weekly", "on", "next", "friday",
+    "sunday", "week", "tomorrow", "today", "3pm", "10:00", "15:00Z", "9", "at", "for", "25h", "12am",
+    "24:00", "31 Feb", "25 Dec", "2027-03-28", "02:30", "/", "-", "<@U1|ana>", "\ufdd5", "\ufdd6",
+]  # fmt: skip
+ZONES = [NEW_YORK, "Europe/Berlin", "Asia/Kathmandu", "Australia/Lord_Howe", "Pacific/Kiritimati", "UTC", ""]
+instants = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2080, 12, 31), timezones=st.just(UTC)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(ZONE_WORDS) | st.text(max_size=4), max_size=10),
+    zone=st.sampled_from(ZONES),
+    now=instants,
+)
+def test_the_fields_always_agree_with_the_start(words: list[str], zone: str, now: datetime) -> None:
+    result = parse(" ".join(words), now=now, tz=zone)
+    tz = zone_info(result.time_zone)
+    assert tz is not None, result.time_zone
+    if result.start is not None:
+        assert result.start > now and result.start.tzinfo is UTC
+        local = result.start.astimezone(tz)
+        assert (result.day, result.clock) == (local.date(), local.time().replace(second=0))
+    shown = [result.topic, result.zone_said, *result.problems, *result.ambiguities, *result.notes]
+    assert not any(ch < " " or "\ufdd0" <= ch <= "\ufdef" for text in shown for ch in text)
