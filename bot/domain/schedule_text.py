@@ -805,7 +805,7 @@ class _Reader:
         if clock is None:
             said = _said(m)
             if re.search(r"24[:.h]?00", said):
-                self.problems.append(f'I read "{said}" as the end of the day; write 00:00 and the next day')
+                self.problems.append(f'"{said}" is the end of the day; write 00:00 and the next day')
             else:
                 self.problems.append(f'I couldn\'t read "{said}" as a time')
             self.time_unreadable = True

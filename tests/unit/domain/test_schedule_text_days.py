@@ -81,7 +81,7 @@ def test_an_unreadable_date_does_not_fall_back_to_today() -> None:
 
 def test_24_00_says_how_to_write_it() -> None:
     result = parse("Sync tomorrow 24:00")
-    assert result.problems == ('I read "24:00" as the end of the day; write 00:00 and the next day',)
+    assert result.problems == ('"24:00" is the end of the day; write 00:00 and the next day',)
 
 
 @pytest.mark.parametrize(
