@@ -98,7 +98,7 @@ _KEEP = "\ufdd4"  # quoted words inside the topic, shielded from date reading
 _TIME = "\ufdd5"  # read as a clock time (a zone name right after it applies to it)
 
 _FLAGS = re.ASCII | re.IGNORECASE | re.VERBOSE
-_ALSO_A_NAME = "\ufdd6"  # a place after a time that is also a first name ("3pm Sydney"): read, but asked
+_ASKED = "\ufdd6"  # before a place read as a zone that may be a word of the topic ("3pm Sydney"): asked
 
 _WORD_NUMBERS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -320,7 +320,6 @@ class _Clock:
     candidates: list[tuple[int, int]]  # (hour, minute) readings, the preferred one first
     midnight: bool = False
     hint_locked: bool = False  # "3pm", "15:00": a part of the day cannot change it
-    zone: str | None = None  # named after the time ("3pm ET"); otherwise the text's or the user's zone
 
 
 @dataclass
@@ -841,10 +840,10 @@ class _Reader:
                 )
                 continue
             self.zones.append((said, name))
-            if word == _ALSO_A_NAME:
-                place = zone_place(name)
+            if word.startswith(_ASKED):
                 self.ambiguities.append(
-                    f'"{said}": I read {place} as the time zone ({place} time), not as a name in the topic'
+                    f'"{said}": I read "{word[1:]}" as the time zone ({zone_place(name)} time); '
+                    "if it is part of the topic, put the topic in quotes"
                 )
             elif word in zone_names.AMBIGUOUS_ABBREVIATIONS:
                 self.ambiguities.append(f'"{said}": {zone_names.AMBIGUOUS_ABBREVIATIONS[word]}')
@@ -889,8 +888,8 @@ class _Reader:
                         if other != zone:
                             self.zones.append((pair[1], other))  # "PST/CET": asked as two zones
                     plain_words = not (lead["open"] or lead["in"] or _RE_ZONE_TAIL.match(text, stop))
-                    if plain_words and zone_names.also_a_name(said):
-                        word = _ALSO_A_NAME
+                    if plain_words and zone_names.asked_when_bare(said):
+                        word = _ASKED + said
                     break
             else:
                 for count in range(1, len(tokens) + 1):

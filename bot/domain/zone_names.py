@@ -12,7 +12,7 @@ __all__ = [
     "IANA_AREAS",
     "MAX_OFFSET_MINUTES",
     "abbreviation_zone",
-    "also_a_name",
+    "asked_when_bare",
     "looks_like_an_area",
     "iana_zone",
     "place_zone",
@@ -74,7 +74,8 @@ _PLACES = {
     "austin": "America/Chicago", "minneapolis": "America/Chicago", "san francisco": "America/Los_Angeles",
     "seattle": "America/Los_Angeles", "portland": "America/Los_Angeles", "san diego": "America/Los_Angeles",
     "san jose": "America/Los_Angeles", "silicon valley": "America/Los_Angeles",
-    "salt lake city": "America/Denver", "rio": "America/Sao_Paulo", "rio de janeiro": "America/Sao_Paulo",
+    "salt lake city": "America/Denver", "mountain view": "America/Los_Angeles",
+    "palo alto": "America/Los_Angeles", "rio": "America/Sao_Paulo", "rio de janeiro": "America/Sao_Paulo",
     "munich": "Europe/Berlin", "frankfurt": "Europe/Berlin", "hamburg": "Europe/Berlin",
     "cologne": "Europe/Berlin", "barcelona": "Europe/Madrid", "milan": "Europe/Rome",
     "geneva": "Europe/Zurich", "krakow": "Europe/Warsaw", "st petersburg": "Europe/Moscow",
@@ -98,9 +99,11 @@ _NOT_PLACES = frozenset(
         "rothera", "macquarie", "mcmurdo", "yap", "truk", "factory", "localtime", "current", "swift current",
     }
 )  # fmt: skip
-# Places that are also common first names: "1:1 3pm Sydney" may be a person, so the reading is asked.
-_ALSO_NAMES = frozenset(
+# Places that are also first names or plain words: after a time, without "time", the reading is asked
+# ("1:1 3pm Sydney" may be a person, "3pm Central Park" a place to meet).
+_ASKED_WHEN_BARE = frozenset(
     {
+        "central", "eastern", "mountain", "pacific", "atlantic", "british", "universal", "greenwich",
         "sydney", "austin", "dallas", "denver", "houston", "phoenix", "lima", "santiago", "dawson",
         "darwin", "perth", "chelsea", "adelaide", "madison", "florence", "hobart",
         "lindeman", "currie", "boston", "regina", "victoria", "georgia", "jackson", "nome", "kingston",
@@ -154,9 +157,9 @@ def place_zone(words: str) -> str | None:
     return _place_names().get(normalize(words))
 
 
-def also_a_name(words: str) -> bool:
-    """Whether a place is also a common first name ("Sydney"), so reading it as a zone is worth asking."""
-    return normalize(words) in _ALSO_NAMES
+def asked_when_bare(words: str) -> bool:
+    """Whether a place is also a first name or a plain word ("Sydney", "Central"), worth asking about."""
+    return normalize(words) in _ASKED_WHEN_BARE
 
 
 def looks_like_an_area(word: str) -> bool:

@@ -165,10 +165,33 @@ def test_a_city_that_is_also_a_name_is_read_as_the_zone_but_asked() -> None:
     result = parse("1:1 tomorrow 3pm Sydney")
     assert (result.topic, result.time_zone, utc(result)) == ("1:1", "Australia/Sydney", "2026-11-27 04:00")
     assert result.ambiguities == (
-        '"3pm Sydney": I read Sydney as the time zone (Sydney time), not as a name in the topic',
+        '"3pm Sydney": I read "Sydney" as the time zone (Sydney time); '
+        "if it is part of the topic, put the topic in quotes",
     )
     explicit = parse("1:1 tomorrow 3pm Sydney time")
     assert explicit.is_clear and explicit.time_zone == "Australia/Sydney"
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "zone"),
+    [
+        ("Sync tomorrow 3pm Pacific", "Sync", "America/Los_Angeles"),
+        ("Picnic tomorrow 3pm Central Park", "Picnic Park", "America/Chicago"),
+        ("Coffee tomorrow 3pm Austin", "Coffee", "America/Chicago"),
+    ],
+)
+def test_bare_places_that_are_also_words_or_names_are_asked(text: str, topic: str, zone: str) -> None:
+    result = parse(text)
+    assert (result.topic, result.time_zone) == (topic, zone)
+    assert len(result.ambiguities) == 1 and "put the topic in quotes" in result.ambiguities[0]
+    quoted = parse(f'"{text.split(" tomorrow")[0]} at{text.split("3pm")[1]}" tomorrow 3pm')
+    assert quoted.is_clear and quoted.time_zone == NEW_YORK
+
+
+def test_a_place_with_more_words_wins_over_a_shorter_one() -> None:
+    result = parse("Sync tomorrow 3pm Mountain View office")
+    assert (result.topic, result.time_zone) == ("Sync office", "America/Los_Angeles")
+    assert result.ambiguities == ()
 
 
 def test_two_different_zones_are_a_problem() -> None:
