@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.emulator.state import StoredMeeting
 from bot.sandbox.workspace import RecordedCall
 from bot.slack.meetings import blocks
-from tests.e2e.meetings.conftest import Person, Stage, shown_text
+from tests.e2e.meetings.conftest import Person, Stage, on_both_databases, shown_text
 
 NEW_YORK = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -54,6 +54,7 @@ def only_meeting(stage: Stage) -> StoredMeeting:
     return meeting
 
 
+@on_both_databases
 async def test_fixing_only_the_duration_keeps_the_day_and_time_the_text_gave(linked: Stage) -> None:
     tomorrow = today_in(NEW_YORK) + timedelta(days=1)
     form = await open_form(linked.alice, "Offsite tomorrow 9am for 25h with ops@example.com")
