@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.schedule_text import parse_schedule_text
+from bot.domain.schedule_text import ScheduleParse, parse_schedule_text
 from bot.services.errors import LinkExpired, NotLinked
 from bot.services.meetings import ListWindow, MeetingRequestInvalid, ScheduleRequest, check_meeting_key
 from bot.slack.meetings import answers, blocks, texts
@@ -140,6 +140,23 @@ async def open_schedule_form(
 # ---- schedule ----------------------------------------------------------------------------------
 
 
+def prefill_from_text(parsed: ScheduleParse, topic: str, problem: str) -> blocks.FormPrefill:
+    """The form for text that cannot be scheduled as is: every field the text settled, each on its own,
+    so the form agrees with the text and with the warning above it; what the text left open stays empty."""
+    unusable_length = parsed.duration_given and parsed.duration_minutes is None  # "for 25h": left to pick
+    return blocks.FormPrefill(
+        topic=topic,
+        day=parsed.day,
+        clock=parsed.clock,
+        time_zone=parsed.time_zone,
+        suggest_start=False,
+        duration_minutes=None if unusable_length else parsed.duration_minutes or DEFAULT_DURATION,
+        invitee_user_ids=tuple(parsed.mention_user_ids),
+        emails=tuple(parsed.emails),
+        problem=problem,
+    )
+
+
 async def ensure_linked(services: Services, team_id: str, user_id: str) -> None:
     """Ask for the link before the person fills in a form, not after (the command resumes once linked)."""
     link = await services.links.get(team_id, user_id)
@@ -177,19 +194,7 @@ async def schedule(invocation: Invocation, reply: Reply, services: Services) -> 
         problems.append(f"I could not tell who {names} is in Slack; pick them under Invitees.")
     if parsed.start is None and not problems:
         problems.append("I could not tell when the meeting should be. Pick the date and time here.")
-    prefill = blocks.FormPrefill(
-        topic=topic,
-        # Every field the text settled, each on its own, so the form agrees with what the text said
-        # (and with the warning above it); a field the text left open stays empty, never a guess.
-        day=parsed.day,
-        clock=parsed.clock,
-        time_zone=parsed.time_zone,
-        suggest_start=False,
-        # A length the text gave but that cannot be used ("for 25h") is left to pick, not replaced.
-        duration_minutes=None if parsed.duration_given and parsed.duration_minutes is None else duration,
-        invitee_user_ids=tuple(parsed.mention_user_ids),
-        emails=tuple(parsed.emails),
-    )
+    prefill = prefill_from_text(parsed, topic, "\n".join(problems))
     form_args: dict[str, Any] = {
         "team_id": team_id,
         "user_id": user_id,
@@ -198,9 +203,8 @@ async def schedule(invocation: Invocation, reply: Reply, services: Services) -> 
     }
     if problems or parsed.start is None:
         # Never guess: show what was understood and let the person fix it.
-        problem = "\n".join(str(p) for p in problems)
         await ensure_linked(services, team_id, user_id)
-        await open_schedule_form(services, reply, prefill=_with_problem(prefill, problem), **form_args)
+        await open_schedule_form(services, reply, prefill=prefill, **form_args)
         return
     try:
         invitees = await answers.invitees_for(

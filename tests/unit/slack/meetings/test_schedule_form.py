@@ -6,10 +6,13 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.domain.meetings import Meeting
+from bot.domain.schedule_text import parse_schedule_text
 from bot.slack.meetings import blocks, texts
-from bot.slack.meetings.commands import prefill_value, read_prefill_value
+from bot.slack.meetings.commands import prefill_from_text, prefill_value, read_prefill_value
 from bot.slack.meetings.forms import form_errors, read_form
 
 NOW = datetime(2026, 12, 6, 18, 7, tzinfo=UTC)  # Sunday 13:07 in New York
@@ -189,3 +192,31 @@ def test_the_card_says_which_webex_zone_shows_a_meeting_asked_in_a_zone_webex_la
 )
 def test_no_note_when_webex_has_the_zone(asked: str, user_tz: str) -> None:
     assert texts.zone_notes(asked, user_tz, datetime(2027, 1, 20, tzinfo=UTC)) == ()
+
+
+WORDS = [
+    "Offsite", "tomorrow", "today", "next", "friday", "every", "weekday", "9am", "3pm", "10:00", "for", "25h",
+    "45m", "Europe/Berlin", "Berlin time", "3pm London", "UTC+2", "Gotham time", "31 Feb", "25 Dec", "12/03",
+    "2020-01-05", "at 10", "afternoon", "midnight", "with", "<@U1|ana>", "ops@example.com", "@bob",
+    "in 2 hours",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=8),
+    now=st.sampled_from([NOW, NOW.replace(hour=3)]),
+)
+def test_the_form_from_any_text_shows_what_the_text_settled(words: list[str], now: datetime) -> None:
+    parsed = parse_schedule_text(" ".join(words), now=now, user_tz=NEW_YORK)
+    prefill = prefill_from_text(parsed, parsed.topic or "x", "\n".join(parsed.problems + parsed.ambiguities))
+    view = blocks.schedule_modal(prefill, blocks.FormContext(channel_id="C1", user_tz=NEW_YORK), now)
+    by_id = {b.get("block_id"): b for b in view["blocks"]}
+    day, clock, zone = shown(by_id)
+    assert day == (parsed.day.isoformat() if parsed.day else None)
+    assert clock == (parsed.clock.strftime("%H:%M") if parsed.clock else None)
+    assert zone == parsed.time_zone
+    # A warning that names "a time for <day>" names the day the Date field shows.
+    for line in prefill.problem.splitlines():
+        if line.startswith("I couldn't read a time for ") and parsed.day is not None:
+            assert line.endswith(f"{parsed.day:%a} {parsed.day.day} {parsed.day:%b}")
