@@ -267,6 +267,7 @@ _RE_ZONE_OFFSET = re.compile(
 _RE_ZONE_WORDS = re.compile(r"[^\W\d_]+(?:(?:[ .'\u2019-]|\.\s)[^\W\d_]+){0,3}\.?")
 _RE_ZONE_TAIL = re.compile(r"\s+(?:time\s*zone|timezone|time|tz)(?![\w])", re.IGNORECASE)
 _RE_ZONE_CLOSE = re.compile(r"\s*\)")
+_RE_ZONE_BEFORE = re.compile(r"(?<![\w/])(?P<z>[a-z]{2,5})\s+$", re.IGNORECASE)
 _RE_ZONE_ZULU = re.compile(r"z(?![\w])", re.IGNORECASE)
 _RE_ZONE_PAIR = re.compile(r"\s*/\s*([a-z]{1,5})(?![\w/])", re.IGNORECASE)
 _RE_ZONE_CAPITALS = re.compile(r"[A-Z]{1,4}T")
@@ -827,6 +828,7 @@ class _Reader:
 
     def _zones_after_times(self) -> None:
         for run in list(re.finditer(f"{_TIME}+", self.work)):
+            self._zone_before(run.start())
             found = self._zone_at(run.end())
             if found is None:
                 continue
@@ -847,6 +849,18 @@ class _Reader:
                 )
             elif word in zone_names.AMBIGUOUS_ABBREVIATIONS:
                 self.ambiguities.append(f'"{said}": {zone_names.AMBIGUOUS_ABBREVIATIONS[word]}')
+
+    def _zone_before(self, position: int) -> None:
+        """An abbreviation in capitals right before a time ("UTC 15:00", "CET 10:00") names its zone too."""
+        before = _RE_ZONE_BEFORE.search(self.work, max(0, position - 12), position)
+        if before is None or not (before["z"].isupper() or before["z"].lower() in ("utc", "gmt")):
+            return
+        zone = zone_names.abbreviation_zone(before["z"])
+        if zone is not None and not zone_names.also_a_word(
+            before["z"]
+        ):  # "ART 3pm" is a team, "UTC 3pm" a zone
+            self.zones.append((before["z"], zone))
+            self._mask(before.start("z"), before.end("z"), _GONE, gone=True)
 
     def _zone_at(self, position: int) -> tuple[int, str | None, str] | None:
         """A zone written right after a time: (where it ends, the zone or None if unreadable, the word)."""

@@ -12,6 +12,7 @@ __all__ = [
     "IANA_AREAS",
     "MAX_OFFSET_MINUTES",
     "abbreviation_zone",
+    "also_a_word",
     "asked_when_bare",
     "looks_like_an_area",
     "iana_zone",
@@ -142,6 +143,11 @@ def _place_names() -> dict[str, str]:
 def iana_zone(text: str) -> str | None:
     """The IANA zone written `text` in any case ("europe/berlin"), or None."""
     return _iana_names().get(text.strip().lower())
+
+
+def also_a_word(text: str) -> bool:
+    """Whether an abbreviation is also an English word ("ART", "CAT"), read only where a zone is expected."""
+    return text.strip().lower() in _CAPITALS_ONLY
 
 
 def abbreviation_zone(text: str) -> str | None:

@@ -87,6 +87,8 @@ def utc(result: ScheduleParse) -> str | None:
         ("REVIEW TOMORROW 3PM LONDON", "Europe/London", "2026-11-27 15:00"),
         ("Review tomorrow at 10 in Berlin", "Europe/Berlin", "2026-11-27 09:00"),
         ("Review tomorrow 15h CET", "Europe/Paris", "2026-11-27 14:00"),
+        ("Review tomorrow UTC 15:00", "UTC", "2026-11-27 15:00"),
+        ("Review tomorrow CET 10:00", "Europe/Paris", "2026-11-27 09:00"),
     ],
 )
 def test_a_named_zone_is_the_zone_of_the_time(text: str, zone: str, start_utc: str) -> None:
@@ -154,6 +156,8 @@ def test_a_zone_that_cannot_be_read_is_asked_and_kept_out_of_the_topic(text: str
         ("Review tomorrow 3pm art class", "Review art class"),
         ("Review tomorrow 3pm Christmas party", "Review Christmas party"),
         ("Meeting tomorrow 3pm in the office", "Meeting in the office"),
+        ("PI planning ART 3pm tomorrow", "PI planning ART"),
+        ("Sync et 3pm tomorrow", "Sync et"),
     ],
 )
 def test_words_that_only_look_like_zones_stay_in_the_topic(text: str, topic: str) -> None:
