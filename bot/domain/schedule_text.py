@@ -1,4 +1,4 @@
-"""Reads the text of `/webex schedule ...` into a meeting request: topic, start, duration, invitees."""
+"""Reads the text of `/webex schedule ...`: topic, start, time zone, duration and invitees."""
 
 from __future__ import annotations
 
