@@ -187,6 +187,7 @@ def _times(
     zone_given: bool,
     *,
     current: tuple[datetime, datetime],
+    allow_past: bool = False,
 ) -> tuple[datetime, datetime]:
     """Start and end as Webex keeps them, checked: not in the past, 10 minutes to 23:59, within 10 years."""
     start = (
@@ -200,9 +201,10 @@ def _times(
         else current[1]
     )
     if body.get("start") is not None:
-        if to_minute(start) < to_minute(call.now):
+        if not allow_past and to_minute(start) < to_minute(call.now):
             raise invalid("start cannot be before the current date and time.")
-        start = schedule_start(start, call.now)
+        start = start if allow_past else schedule_start(start, call.now)
+        start = to_minute(start)
     end = to_minute(end)
     if end <= start:
         raise invalid("end cannot be before start.")
@@ -241,7 +243,7 @@ def _generated_password(state: EmulatorState) -> str:
 # create ------------------------------------------------------------------------------------------
 
 
-def create_meeting(call: RestCall, body: dict[str, Any], *, check_times: bool = True) -> StoredMeeting:
+def create_meeting(call: RestCall, body: dict[str, Any], *, allow_past: bool = False) -> StoredMeeting:
     """POST /v1/meetings: a new series (a one-off meeting is a series with one occurrence)."""
     call.require(WRITE_SCOPE)
     title = _string(body, "title", limit=MAX_TITLE)
@@ -262,11 +264,9 @@ def create_meeting(call: RestCall, body: dict[str, Any], *, check_times: bool = 
     zone_given = isinstance(body.get("timezone"), str)
     zone_name = _string(body, "timezone") or iana_for(host.time_zone_id)
     zone = zone_or_error(zone_name)
-    if check_times:
-        start, end = _times(call, body, zone_name, zone_given, current=(call.now, call.now))
-    else:
-        start = parse_instant(body["start"], "start", zone_name, zone_given=zone_given)
-        end = parse_instant(body["end"], "end", zone_name, zone_given=zone_given)
+    start, end = _times(
+        call, body, zone_name, zone_given, current=(call.now, call.now), allow_past=allow_past
+    )
     agenda = _string(body, "agenda", limit=MAX_AGENDA) or ""
     password = _password(body) or _generated_password(call.state)
     recurrence = _recurrence(body, start, zone)

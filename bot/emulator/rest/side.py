@@ -93,7 +93,7 @@ class RestApi:
         """Seed a meeting as `POST /v1/meetings` makes it (past starts allowed unless `allow_past=False`)."""
         with self._emulator.state.lock:
             call = self._call(site, host)
-            meeting = create_meeting(call, body, check_times=not allow_past)
+            meeting = create_meeting(call, body, allow_past=allow_past)
             return answer_view(call, meeting, None)
 
     def meeting(self, meeting_id: str) -> dict[str, object] | None:

@@ -7,7 +7,7 @@ not mirrored by the other.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -108,12 +108,23 @@ def iana_for(zone_id: int) -> str:
 
 
 def zone_id_for(iana: str, at: datetime) -> int:
-    """The Webex timeZoneID for an IANA zone: the same zone, else one with the same offset at `at`."""
+    """The Webex timeZoneID for an IANA zone: the same zone, else one that keeps the same offsets.
+
+    A zone with the same offset at `at` and half a year later (the same daylight saving) wins over
+    one that only matches at `at`; with neither, GMT.
+    """
     name = _ALIASES.get(iana, iana)
     if name in _ZONE_ID_BY_IANA:
         return _ZONE_ID_BY_IANA[name]
-    offset = at.astimezone(zone_info(iana)).utcoffset()
+    later = at + timedelta(days=182)
+    wanted = zone_info(iana)
+    offsets = (at.astimezone(wanted).utcoffset(), later.astimezone(wanted).utcoffset())
+    same_now = None
     for zone_id, candidate in enumerate(IANA_BY_ZONE_ID):
-        if at.astimezone(zone_info(candidate)).utcoffset() == offset:
+        zone = zone_info(candidate)
+        if at.astimezone(zone).utcoffset() != offsets[0]:
+            continue
+        if later.astimezone(zone).utcoffset() == offsets[1]:
             return zone_id
-    return GMT_ZONE_ID
+        same_now = zone_id if same_now is None else same_now
+    return same_now if same_now is not None else GMT_ZONE_ID
