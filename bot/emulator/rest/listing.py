@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Final
 from urllib.parse import urlencode
 
@@ -88,10 +89,14 @@ def _next_url(base_url: str, query: Mapping[str, str], resolved: dict[str, str],
 
 
 def page(
-    items: list[dict[str, object]], query: Mapping[str, str], base_url: str, resolved: dict[str, str]
+    items: Sequence[dict[str, object] | Callable[[], dict[str, object]]],
+    query: Mapping[str, str],
+    base_url: str,
+    resolved: dict[str, str],
 ) -> Page:
+    """One page of `items`; an item may be a function that renders it, so only the page is rendered."""
     maximum, offset = _maximum(query), _offset(query)
-    chosen = items[offset : offset + maximum]
+    chosen = [item if isinstance(item, dict) else item() for item in items[offset : offset + maximum]]
     more = offset + maximum < len(items)
     return Page(chosen, _next_url(base_url, query, resolved, offset + maximum) if more else None)
 
@@ -141,13 +146,13 @@ def list_meetings(call: RestCall, query: Mapping[str, str], base_url: str) -> Pa
             for m in visible
             if (number and str(m.key) == number) or (web_link and web_link.endswith(m.uuid))
         ]
-        items = [
+        matches = [
             series_view(
                 m, call.host_of(m), call.link_base, call.now, zone=call.zone, current=current, listed=True
             )
             for m in found
         ]
-        return page(items, query, base_url, {})
+        return page(matches, query, base_url, {})
     low, high = _window(call, query, past=False)
     resolved = {"from": _iso(low), "to": _iso(high)}
     tag = query.get("integrationTag")
@@ -163,8 +168,8 @@ def list_meetings(call: RestCall, query: Mapping[str, str], base_url: str) -> Pa
         if modified_only is not None:
             occurrences = [o for o in occurrences if (o.change is not None) == modified_only]
         occurrences.sort(key=lambda o: (o.start, o.meeting.uuid))
-        items = [
-            occurrence_view(o, call.host_of(o.meeting), call.link_base, call.now, zone=call.zone)
+        items: list[Callable[[], dict[str, object]]] = [
+            partial(occurrence_view, o, call.host_of(o.meeting), call.link_base, call.now, zone=call.zone)
             for o in occurrences
         ]
     else:
@@ -175,13 +180,21 @@ def list_meetings(call: RestCall, query: Mapping[str, str], base_url: str) -> Pa
                 series.append((hits[0].start, meeting))
         series.sort(key=lambda pair: (pair[0], pair[1].uuid))
         items = [
-            series_view(
-                m, call.host_of(m), call.link_base, call.now, zone=call.zone, current=current, listed=True
+            partial(
+                series_view,
+                m,
+                call.host_of(m),
+                call.link_base,
+                call.now,
+                zone=call.zone,
+                current=current,
+                listed=True,
             )
             for _, m in series
         ]
     if state:
-        items = [item for item in items if item.get("state") == state]
+        rendered = [render() for render in items]
+        return page([item for item in rendered if item.get("state") == state], query, base_url, resolved)
     return page(items, query, base_url, resolved)
 
 
