@@ -264,3 +264,31 @@ def test_the_python_api_seeds_a_past_meeting(emulator: Emulator) -> None:
     )
     assert seeded["state"] == "expired"
     assert emulator.rest.meeting(str(seeded["id"]))["title"] == "Old"  # type: ignore[index]
+
+
+async def test_another_user_can_neither_read_change_nor_cancel_a_meeting(
+    rest: Rest, emulator: Emulator, bob_rest_token: str
+) -> None:
+    mine = await rest.create(title="Private", agenda="Salaries")
+    path = f"/v1/meetings/{mine['id']}"
+    for method, body in (("GET", None), ("PATCH", {"title": "Hijacked"}), ("PUT", meeting_body(title="X"))):
+        response = await rest.request(method, path, json=body, token=bob_rest_token)
+        assert response.status_code == 404, method
+        assert "Salaries" not in response.text
+    assert (await rest.delete(path, token=bob_rest_token)).status_code == 404
+    join = await rest.post("/v1/meetings/join", json={"meetingId": mine["id"]}, token=bob_rest_token)
+    assert join.status_code == 404
+    listed = await rest.get(
+        "/v1/meetings", params={"meetingNumber": mine["meetingNumber"]}, token=bob_rest_token
+    )
+    assert listed.json() == {"items": []}
+    kept = emulator.rest.meeting(mine["id"])
+    assert kept is not None and kept["title"] == "Private" and kept["agenda"] == "Salaries"
+
+
+async def test_scheduling_for_someone_else_needs_an_admin(rest: Rest, emulator: Emulator) -> None:
+    response = await rest.post("/v1/meetings", json=meeting_body(hostEmail="bob@sandbox.example"))
+    assert response.status_code == 403
+    assert emulator.meetings() == []
+    listed = await rest.get("/v1/meetings", params={"hostEmail": "bob@sandbox.example"})
+    assert listed.status_code == 403

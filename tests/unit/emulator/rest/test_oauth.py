@@ -261,3 +261,52 @@ async def test_an_xml_code_is_not_a_rest_code(emulator_client: httpx.AsyncClient
         code_verifier="verifier1",
     )
     assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+
+async def test_a_rest_code_is_not_an_xml_code(emulator_client: httpx.AsyncClient) -> None:
+    code = await _code(emulator_client)
+    response = await emulator_client.post(
+        "/v1/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": "x" * 43,
+        },
+    )
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+
+async def test_another_client_cannot_spend_a_users_codes_or_refresh_tokens(
+    emulator_client: httpx.AsyncClient, emulator: Emulator
+) -> None:
+    emulator.add_client("other-app", "other-secret", redirect_uris=(REDIRECT_URI,))
+    grant = await link_rest_account(emulator_client, BASE)
+    stolen = await emulator_client.post(
+        REST_TOKEN_PATH,
+        data={
+            "grant_type": "refresh_token",
+            "client_id": "other-app",
+            "client_secret": "other-secret",
+            "refresh_token": grant["refresh_token"],
+        },
+    )
+    assert stolen.status_code == 400 and stolen.json()["error"] == "invalid_grant"
+    assert "access_token" not in stolen.json()
+    code = await _code(emulator_client)
+    taken = await emulator_client.post(
+        REST_TOKEN_PATH,
+        data={
+            "grant_type": "authorization_code",
+            "client_id": "other-app",
+            "client_secret": "other-secret",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+        },
+    )
+    assert taken.status_code == 400 and "access_token" not in taken.json()
+    assert emulator.token_refreshes == 0
+    # The rightful client still holds working tokens.
+    assert (await _me(emulator_client, grant["access_token"])).status_code == 200
