@@ -273,9 +273,8 @@ def _api(operation: str, handler: Handler) -> Callable[[Request], Awaitable[Resp
         response = _response(outgoing, tracking_id)
         if rest.strict and response.status_code != 302:
             rest.check_response(operation, _exchange(request, raw), response)
-        outcome = (
-            "ok" if outgoing.status < 400 else str(getattr(outgoing.body, "get", lambda _: "")("message"))
-        )
+        message = outgoing.body.get("message") if isinstance(outgoing.body, dict) else None
+        outcome = "ok" if outgoing.status < 400 else str(message or f"HTTP {outgoing.status}")
         log_request(
             emulator,
             started,

@@ -210,3 +210,21 @@ def test_reset_forgets_rest_meetings(emulator: Emulator) -> None:
     )
     emulator.reset()
     assert emulator.rest.meetings() == []
+
+
+async def test_a_site_admin_with_admin_scopes_lists_and_schedules_for_another_host(
+    rest: Rest, emulator: Emulator
+) -> None:
+    emulator.add_user("sandbox", "carol@sandbox.example", first_name="Carol", site_admin=True)
+    scopes = ["meeting:schedules_read", "meeting:admin_schedule_read", "meeting:admin_schedule_write"]
+    admin = str(emulator.rest.issue_tokens("sandbox", "carol@sandbox.example", scopes=scopes)["access_token"])
+    from tests.unit.emulator.rest.conftest import meeting_body
+
+    made = await rest.post("/v1/meetings", json=meeting_body(hostEmail="bob@sandbox.example"), token=admin)
+    assert made.status_code == 403  # scheduling also needs meeting:schedules_write
+    scopes.append("meeting:schedules_write")
+    admin = str(emulator.rest.issue_tokens("sandbox", "carol@sandbox.example", scopes=scopes)["access_token"])
+    made = await rest.post("/v1/meetings", json=meeting_body(hostEmail="bob@sandbox.example"), token=admin)
+    assert made.status_code == 200 and made.json()["hostEmail"] == "bob@sandbox.example"
+    listed = await rest.get("/v1/meetings", params={"hostEmail": "bob@sandbox.example"}, token=admin)
+    assert [item["id"] for item in listed.json()["items"]] == [made.json()["id"]]
