@@ -21,7 +21,7 @@ from bot.emulator.requestlog import log_request
 from bot.emulator.rest import errors
 from bot.emulator.rest.contract import Answer, ContractViolation, Exchange
 from bot.emulator.rest.errors import RestError, malformed, new_tracking_id, unauthorized
-from bot.emulator.rest.invitees import list_invitees
+from bot.emulator.rest.invitees import add_invitee, list_invitees
 from bot.emulator.rest.join import join_links
 from bot.emulator.rest.listing import Page, list_meetings, list_recordings
 from bot.emulator.rest.meetings import (
@@ -137,6 +137,10 @@ def _recordings(call: RestCall, incoming: Incoming) -> Outgoing:
 
 def _invitees(call: RestCall, incoming: Incoming) -> Outgoing:
     return _listed(list_invitees(call, incoming.query, incoming.base_url))
+
+
+def _invite(call: RestCall, incoming: Incoming) -> Outgoing:
+    return Outgoing(200, add_invitee(call, incoming.body))
 
 
 # plumbing ------------------------------------------------------------------------------------------
@@ -405,6 +409,7 @@ def rest_routes() -> list[Route]:
         Route(meeting, _api("PATCH /v1/meetings/{meetingId}", _patch), methods=["PATCH"]),
         Route(meeting, _api("DELETE /v1/meetings/{meetingId}", _delete), methods=["DELETE"]),
         Route(f"{API_PREFIX}/meetingInvitees", _api("GET /v1/meetingInvitees", _invitees), methods=["GET"]),
+        Route(f"{API_PREFIX}/meetingInvitees", _api("POST /v1/meetingInvitees", _invite), methods=["POST"]),
         Route(f"{API_PREFIX}/recordings", _api("GET /v1/recordings", _recordings), methods=["GET"]),
     ]
 

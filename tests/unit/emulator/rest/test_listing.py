@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from bot.emulator import Emulator
-from tests.unit.emulator.rest.conftest import Rest
+from tests.unit.emulator.rest.conftest import Rest, meeting_body
 
 _NEXT = re.compile(r'^<([^>]+)>; rel="next"$')
 
@@ -218,8 +218,6 @@ async def test_a_site_admin_with_admin_scopes_lists_and_schedules_for_another_ho
     emulator.add_user("sandbox", "carol@sandbox.example", first_name="Carol", site_admin=True)
     scopes = ["meeting:schedules_read", "meeting:admin_schedule_read", "meeting:admin_schedule_write"]
     admin = str(emulator.rest.issue_tokens("sandbox", "carol@sandbox.example", scopes=scopes)["access_token"])
-    from tests.unit.emulator.rest.conftest import meeting_body
-
     made = await rest.post("/v1/meetings", json=meeting_body(hostEmail="bob@sandbox.example"), token=admin)
     assert made.status_code == 403  # scheduling also needs meeting:schedules_write
     scopes.append("meeting:schedules_write")
@@ -228,3 +226,22 @@ async def test_a_site_admin_with_admin_scopes_lists_and_schedules_for_another_ho
     assert made.status_code == 200 and made.json()["hostEmail"] == "bob@sandbox.example"
     listed = await rest.get("/v1/meetings", params={"hostEmail": "bob@sandbox.example"}, token=admin)
     assert [item["id"] for item in listed.json()["items"]] == [made.json()["id"]]
+
+
+async def test_adding_an_invitee_twice_is_409_and_the_xml_api_sees_the_new_one(
+    rest: Rest, emulator: Emulator
+) -> None:
+    meeting = await rest.create()
+    body = {
+        "meetingId": meeting["id"],
+        "email": "bob@sandbox.example",
+        "displayName": "Bob",
+        "panelist": True,
+    }
+    added = await rest.post("/v1/meetingInvitees", json=body)
+    assert added.status_code == 200
+    assert (added.json()["email"], added.json()["panelist"]) == ("bob@sandbox.example", True)
+    again = await rest.post("/v1/meetingInvitees", json={**body, "email": "BOB@sandbox.example"})
+    assert again.status_code == 409 and again.json()["message"] == "User is already a meeting invitee"
+    (stored,) = emulator.meetings()
+    assert [(a.email, a.name) for a in stored.attendees] == [("bob@sandbox.example", "Bob")]
