@@ -280,8 +280,9 @@ async def start_now(invocation: Invocation, reply: Reply, services: Services) ->
             await reply.send(text, card, public=True)
         except SlackApiError as error:
             # Resumed after connecting, the post goes through the bot, which may not be in the channel.
-            logger.info("could not post the meeting in the channel: %s", error.response.get("error"))
-            note = ":arrow_forward: Started. " + texts.NO_CHANNEL_TO_SHARE + " Share the Join link yourself."
+            reason = str(error.response.get("error") or "")
+            logger.info("could not post the meeting in the channel: %s", reason)
+            note = ":arrow_forward: Started. " + texts.could_not_post(reason)
     host_text, host_blocks = answers.host_card(services, team_id, user_id, scheduled, tz, note)
     await reply.send(host_text, host_blocks)
 
