@@ -186,4 +186,4 @@ async def list_message(
         next_start_from=page.next_start_from,
         continued=start_from > 1,
     )
-    return blocks.list_fallback_text(page.meetings, window.value), list_blocks, page
+    return blocks.list_fallback_text(page.meetings, window.value, now, tz), list_blocks, page

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.meetings import MAX_AGENDA_LENGTH, MAX_TOPIC_LENGTH, Meeting
 from bot.domain.timezones import zone_by_id
+from bot.services.meetings import ListWindow, user_zone, window_bounds
 
 Block = dict[str, Any]
 
@@ -266,13 +267,31 @@ def cancel_confirmation(meeting: Meeting, user_tz: str) -> list[Block]:
 LIST_TITLES = {
     "upcoming": "Your upcoming meetings",
     "today": "Your meetings today",
-    "week": "Your meetings this week",
+    "week": "Your meetings, today to {last_day}",
 }
 EMPTY_LIST = {
     "upcoming": "You have no upcoming Webex meetings. Schedule one with `/webex schedule`.",
     "today": "You have no Webex meetings today. Schedule one with `/webex schedule`.",
-    "week": "You have no Webex meetings in the next seven days. Schedule one with `/webex schedule`.",
+    "week": "You have no Webex meetings from now to the end of {last_day}. Schedule one with `/webex schedule`.",
 }
+
+
+def week_last_day(now: datetime, user_tz: str) -> str:
+    """The last day `/webex week` covers, in the person's own calendar: `Mon 14 Dec`."""
+    _, end = window_bounds(ListWindow.WEEK, now, user_tz)
+    last = ((end or now) - timedelta(seconds=1)).astimezone(user_zone(user_tz))
+    return f"{last:%a} {last.day} {last:%b}"
+
+
+def list_title(window: str, now: datetime, user_tz: str) -> str:
+    """A list's heading, naming the days it covers."""
+    title = LIST_TITLES.get(window, LIST_TITLES["upcoming"])
+    return title.format(last_day=week_last_day(now, user_tz)) if window == "week" else title
+
+
+def empty_list_text(window: str, now: datetime, user_tz: str) -> str:
+    text = EMPTY_LIST.get(window, EMPTY_LIST["upcoming"])
+    return text.format(last_day=week_last_day(now, user_tz)) if window == "week" else text
 
 
 def more_value(window: str, start_from: int) -> str:
@@ -317,12 +336,14 @@ def meeting_list(
     next_start_from: int | None = None,
     continued: bool = False,
 ) -> list[Block]:
-    title = LIST_TITLES.get(window, LIST_TITLES["upcoming"]) + (" (continued)" if continued else "")
+    title = list_title(window, now, user_tz) + (" (continued)" if continued else "")
     blocks: list[Block] = [
         {"type": "header", "block_id": f"heading:{window}", "text": plain(title, HEADER_LIMIT)}
     ]
     if not meetings:
-        blocks.append({"type": "section", "block_id": "empty", "text": mrkdwn(EMPTY_LIST.get(window, ""))})
+        blocks.append(
+            {"type": "section", "block_id": "empty", "text": mrkdwn(empty_list_text(window, now, user_tz))}
+        )
         return blocks
     # Room for the header, the dividers and the More button within Slack's 50 blocks.
     for meeting in meetings[:15]:
@@ -339,10 +360,10 @@ def meeting_list(
     return blocks[:MESSAGE_BLOCK_LIMIT]
 
 
-def list_fallback_text(meetings: tuple[Meeting, ...], window: str) -> str:
+def list_fallback_text(meetings: tuple[Meeting, ...], window: str, now: datetime, user_tz: str) -> str:
     if not meetings:
-        return EMPTY_LIST.get(window, EMPTY_LIST["upcoming"])
-    return f"{LIST_TITLES.get(window, LIST_TITLES['upcoming'])}: {len(meetings)} shown"
+        return empty_list_text(window, now, user_tz)
+    return f"{list_title(window, now, user_tz)}: {len(meetings)} shown"
 
 
 # ---- the forms ---------------------------------------------------------------------------------

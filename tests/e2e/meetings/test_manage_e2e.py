@@ -60,6 +60,29 @@ async def test_week_leaves_out_what_comes_later(linked: Stage) -> None:
     assert "Soon" in text and "Far away" not in text
 
 
+async def test_the_week_heading_names_the_days_the_list_covers(linked: Stage) -> None:
+    new_york = ZoneInfo("America/New_York")  # alice's Slack time zone
+    today = datetime.now(new_york).date()
+    last, after = today + timedelta(days=7), today + timedelta(days=8)
+    await seed(
+        linked,
+        linked.alice,
+        "Last day",
+        datetime.combine(last, datetime.min.time(), new_york).replace(hour=12),
+    )
+    await seed(
+        linked,
+        linked.alice,
+        "Day after",
+        datetime.combine(after, datetime.min.time(), new_york).replace(hour=12),
+    )
+    listed = (await linked.alice.driver.command("week", replies=1)).replies[0]
+    [header] = [b for b in listed.blocks if b["type"] == "header"]
+    assert header["text"]["text"] == f"Your meetings, today to {last:%a} {last.day} {last:%b}"
+    text = shown_text(listed)
+    assert "Last day" in text and "Day after" not in text
+
+
 async def test_cancel_by_number_asks_first_then_deletes_and_updates_the_message(linked: Stage) -> None:
     made = await seed(linked, linked.alice, "Retro", DAY)
     key = made.meeting.meeting_key
