@@ -272,7 +272,9 @@ LIST_TITLES = {
 EMPTY_LIST = {
     "upcoming": "You have no upcoming Webex meetings. Schedule one with `/webex schedule`.",
     "today": "You have no Webex meetings today. Schedule one with `/webex schedule`.",
-    "week": "You have no Webex meetings from now to the end of {last_day}. Schedule one with `/webex schedule`.",
+    "week": (
+        "You have no Webex meetings from now to the end of {last_day}. Schedule one with `/webex schedule`."
+    ),
 }
 
 
