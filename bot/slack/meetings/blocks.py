@@ -23,6 +23,7 @@ BUTTON_VALUE_LIMIT = 2000
 MODAL_TITLE_LIMIT = 24
 PRIVATE_METADATA_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
+CONFIRM_TEXT_LIMIT = 300  # a confirmation dialog's text
 
 # Action ids: what each button does, in the user's words.
 SHARE = "meeting.share"
@@ -57,7 +58,7 @@ LIST_ROW = "list:"
 
 
 def clip(text: str, limit: int) -> str:
-    """Cut text to a Slack limit, saying so with an ellipsis."""
+    """Cut plain text to a Slack limit, saying so with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -66,12 +67,44 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def escape_clipped(text: str, limit: int) -> str:
+    """`text` as typed, cut so that its escaped form fits `limit`, then escaped: a cut never lands
+    inside an entity (`R&am…`), and the ellipsis says something was left out."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    kept, used = [], 0
+    for character in text:
+        piece = escape(character)
+        if used + len(piece) > limit - 1:
+            break
+        kept.append(piece)
+        used += len(piece)
+    return "".join(kept) + "…"
+
+
+def clip_mrkdwn(text: str, limit: int) -> str:
+    """Cut mrkdwn to a Slack limit without breaking an entity (`&amp;`) or a token (`<!date^…>`).
+
+    Texts with what people typed are already cut by `escape_clipped`; this is the last guard."""
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    opened = text.rfind("<", 0, cut)
+    if opened > text.rfind(">", 0, cut):
+        cut = opened
+    ampersand = text.rfind("&", max(0, cut - 4), cut)
+    if ampersand != -1 and ";" not in text[ampersand:cut]:
+        cut = ampersand
+    return text[:cut] + "…"
+
+
 def plain(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
     return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
 
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": clip(text, limit)}
+    return {"type": "mrkdwn", "text": clip_mrkdwn(text, limit)}
 
 
 def duration_text(minutes: int) -> str:
@@ -132,14 +165,15 @@ def _button(
 
 
 def cancel_button(meeting: Meeting, user_tz: str, *, with_dialog: bool = True) -> dict[str, Any]:
+    # The date must survive Slack's limit on dialog text, so a long topic is what gets shortened.
+    rest = (
+        f"* on {slack_date(meeting.start, local_time_text(meeting.start, user_tz))} "
+        "will be deleted from Webex. This cannot be undone."
+    )
+    topic = escape_clipped(meeting.topic, CONFIRM_TEXT_LIMIT - len(rest) - 1)
     dialog = {
         "title": plain("Cancel this meeting?", 100),
-        "text": mrkdwn(
-            f"*{escape(meeting.topic)}* on "
-            f"{slack_date(meeting.start, local_time_text(meeting.start, user_tz))} "
-            "will be deleted from Webex. This cannot be undone.",
-            300,
-        ),
+        "text": mrkdwn(f"*{topic}{rest}", CONFIRM_TEXT_LIMIT),
         "confirm": plain("Cancel meeting", 30),
         "deny": plain("Keep it", 30),
         "style": "danger",
@@ -171,11 +205,12 @@ class CardOptions:
 
 def card_fallback_text(meeting: Meeting, user_tz: str) -> str:
     """The notification text (and what screen readers read) for a meeting card."""
-    return clip(
-        f"{meeting.topic} · {local_time_text(meeting.start, user_tz)} · "
-        f"{duration_text(meeting.duration_minutes)} · meeting {meeting.meeting_key}",
-        SECTION_TEXT_LIMIT,
+    # Slack reads this text as mrkdwn too: a topic such as "<!here>" must not notify anyone.
+    rest = (
+        f" · {escape(local_time_text(meeting.start, user_tz))} · "
+        f"{duration_text(meeting.duration_minutes)} · meeting {meeting.meeting_key}"
     )
+    return escape_clipped(meeting.topic, SECTION_TEXT_LIMIT - len(rest)) + rest
 
 
 def meeting_card(
@@ -201,12 +236,15 @@ def meeting_card(
         fields.append(mrkdwn(f"*Host key* (only you see this)\n{escape(meeting.host_key)}", FIELD_TEXT_LIMIT))
     blocks.append({"type": "section", "block_id": "details", "fields": fields})
     if meeting.invitees:
-        names = ", ".join(escape(i.name or i.email) for i in meeting.invitees)
-        blocks.append({"type": "section", "block_id": "invitees", "text": mrkdwn(f"*Invitees*\n{names}")})
-    if meeting.agenda:
-        blocks.append(
-            {"type": "section", "block_id": "agenda", "text": mrkdwn(f"*Agenda*\n{escape(meeting.agenda)}")}
+        heading = "*Invitees*\n"
+        names = escape_clipped(
+            ", ".join(i.name or i.email for i in meeting.invitees), SECTION_TEXT_LIMIT - len(heading)
         )
+        blocks.append({"type": "section", "block_id": "invitees", "text": mrkdwn(heading + names)})
+    if meeting.agenda:
+        heading = "*Agenda*\n"
+        agenda = escape_clipped(meeting.agenda, SECTION_TEXT_LIMIT - len(heading))
+        blocks.append({"type": "section", "block_id": "agenda", "text": mrkdwn(heading + agenda)})
     zone = zone_by_id(meeting.time_zone_id).name if 0 <= meeting.time_zone_id < 62 else ""
     scheduled_for = escape(local_time_text(meeting.start, user_tz))
     context = f"Times show in each reader's own time zone. Scheduled for {scheduled_for}"
@@ -462,7 +500,11 @@ def _form_blocks(prefill: FormPrefill, user_tz: str, now: datetime, *, editing: 
     blocks: list[Block] = []
     if prefill.problem:
         blocks.append(
-            {"type": "section", "block_id": "problem", "text": mrkdwn(f":warning: {escape(prefill.problem)}")}
+            {
+                "type": "section",
+                "block_id": "problem",
+                "text": mrkdwn(f":warning: {escape_clipped(prefill.problem, SECTION_TEXT_LIMIT - 10)}"),
+            }
         )
     topic_element: dict[str, Any] = {"type": "plain_text_input", "max_length": MAX_TOPIC_LENGTH}
     if prefill.topic:

@@ -97,7 +97,11 @@ async def open_schedule_form(
         "value": prefill_value(prefill, channel_id),
         "style": "primary",
     }
-    body = blocks.escape(prefill.problem) if prefill.problem else texts.FORM_OPEN_FAILED
+    body = (
+        blocks.escape_clipped(prefill.problem, blocks.SECTION_TEXT_LIMIT)
+        if prefill.problem
+        else texts.FORM_OPEN_FAILED
+    )
     await reply.send(
         text,
         [
