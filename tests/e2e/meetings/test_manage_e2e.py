@@ -223,7 +223,8 @@ async def test_cancel_from_the_home_tab_refreshes_it(linked: Stage) -> None:
 
 
 async def test_help_lists_the_meeting_commands(linked: Stage) -> None:
-    text = shown_text((await linked.alice.driver.command("help", replies=1)).replies[0])
+    reply = (await linked.alice.driver.command("help", replies=1)).replies[0]
+    text = shown_text(reply)
     for usage in (
         "/webex schedule",
         "/webex list",
@@ -233,6 +234,18 @@ async def test_help_lists_the_meeting_commands(linked: Stage) -> None:
         "/webex edit",
     ):
         assert usage in text
+    # Every other word that works is named too, from the same list the router dispatches on.
+    for line, aliases in (
+        ("/webex list | today | week", "(also `upcoming`)"),
+        ("/webex schedule", "(also `new`, `create`)"),
+        ("/webex cancel", "(also `delete`)"),
+        ("/webex disconnect", "(also `signout`, `logout`, `unlink`)"),
+        ("/webex status", "(also `whoami`)"),
+    ):
+        [shown] = [
+            row for row in reply.blocks[0]["text"]["text"].splitlines() if row.startswith(f"• `{line}")
+        ]
+        assert shown.endswith(aliases), shown
 
 
 async def test_cancel_from_the_list_shows_the_list_again_without_it(linked: Stage) -> None:
