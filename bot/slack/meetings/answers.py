@@ -76,13 +76,14 @@ async def invitees_for(
 def card_links(
     services: Services, team_id: str, host_user_id: str, scheduled: ScheduledMeeting, *, for_host: bool
 ) -> blocks.CardLinks:
-    """Join and Start as host open the bot, which asks Webex for the link at the click (the host's one
-    signs the host in, so only the host's own card carries it)."""
+    """Join, Start as host and Add to calendar open the bot, which asks Webex at the click (the host's
+    link signs the host in, so only the host's own card carries it). Every copy of the card, shared or
+    edited, has the same buttons, since none depends on what Webex said when the meeting was made."""
     key = scheduled.meeting.meeting_key
     return blocks.CardLinks(
         join_url=services.meeting_links.join(team_id, host_user_id, key),
         host_url=services.meeting_links.host(team_id, host_user_id, key) if for_host else "",
-        calendar_url=scheduled.calendar_url,
+        calendar_url=services.meeting_links.calendar(team_id, host_user_id, key),
     )
 
 

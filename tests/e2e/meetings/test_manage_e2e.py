@@ -146,6 +146,12 @@ async def test_edit_opens_a_prefilled_form_and_changes_only_what_changed(linked:
         lambda c: c.method == "response_url" and c.seq >= saved.first_seq
     )
     assert "Updated the duration" in shown_text(updated) and updated.body.get("replace_original") is True
+    # The edited card keeps every button of the card it replaces; its calendar file has the new end.
+    kept = {e.get("action_id") for e in iter_elements(updated.blocks) if e.get("type") == "button"}
+    assert kept == {e.get("action_id") for e in iter_elements(card.blocks) if e.get("type") == "button"}
+    calendar = await linked.open_in_browser(button(updated.blocks, blocks.CALENDAR)["url"])
+    assert calendar.status_code == 200 and calendar.headers["content-type"].startswith("text/calendar")
+    assert f"DTEND:{(before.start + timedelta(minutes=60)):%Y%m%dT%H%M%SZ}" in calendar.text
     [after] = linked.emulator.meetings()
     assert after.duration_minutes == 60 and after.start == before.start and after.conf_name == "Planning"
     [sent] = linked.emulator.xml_requests("SetMeeting")
@@ -166,10 +172,16 @@ async def test_share_posts_the_channel_copy_without_host_details(linked: Stage) 
     post = shared.replies[0]
     assert post.body.get("response_type") == "in_channel"
     assert "Demo" in shown_text(post) and meeting.host_key not in shown_text(post)
-    assert {e.get("action_id") for e in iter_elements(post.blocks) if e.get("type") == "button"} <= {
+    assert {e.get("action_id") for e in iter_elements(post.blocks) if e.get("type") == "button"} == {
         blocks.JOIN,
         blocks.CALENDAR,
     }
+    # Add to calendar downloads the meeting as a calendar file, with none of the host's details.
+    calendar = await linked.open_in_browser(button(post.blocks, blocks.CALENDAR)["url"])
+    assert calendar.status_code == 200 and calendar.headers["content-type"].startswith("text/calendar")
+    assert 'filename="webex-meeting-' in calendar.headers["content-disposition"]
+    assert "SUMMARY:Demo" in calendar.text and f"DTSTART:{meeting.start:%Y%m%dT%H%M%SZ}" in calendar.text
+    assert meeting.host_key not in calendar.text
 
 
 async def test_now_starts_a_meeting_posted_to_the_channel_with_the_host_link_only_to_the_host(
