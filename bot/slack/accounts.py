@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.services.errors import LinkExpired, NeedsConnect
+from bot.slack.meetings.blocks import escape_clipped, unescape
 from bot.slack.replies import Blocks, Reply
 from bot.slack.router import CommandRouter, Invocation, Subcommand
 
@@ -176,9 +177,14 @@ def help_subcommand(router: CommandRouter) -> Subcommand:
     )
 
 
+UNKNOWN_WORD_LIMIT = 40
+
+
 def help_message(router: CommandRouter, *, unknown: str = "") -> tuple[str, Blocks]:
-    word = unknown.split(" ", 1)[0] if unknown else ""
-    intro = f"I don't know `{word}`. Here is what I can do:" if word else "Here is what `/webex` can do:"
+    word = unknown.split(maxsplit=1)[0] if unknown.strip() else ""
+    # The word is echoed as typed: cut, then escaped, so any word keeps the help within Slack's limits.
+    echoed = escape_clipped(unescape(word), UNKNOWN_WORD_LIMIT)
+    intro = f"I don't know `{echoed}`. Here is what I can do:" if word else "Here is what `/webex` can do:"
     lines = [f"• `{sub.usage}`: {sub.summary}{_aliases(sub)}" for sub in router.subcommands if sub.listed]
     text = intro + "\n" + "\n".join(lines)
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,6 +66,29 @@ def clip(text: str, limit: int) -> str:
 def escape(text: str) -> str:
     """Text shown inside mrkdwn exactly as typed (Slack's three control characters escaped)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    """Text Slack sent (a command's text arrives with `&`, `<` and `>` escaped) as the person typed it."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+_SLACK_TOKEN = re.compile(r"<([^<>]*)>")
+
+
+def typed_text(text: str) -> str:
+    """A command's text as the person typed it: Slack's mentions and links back to their labels
+    (`<@U1|ana>` -> `@ana`, `<#C1|general>` -> `#general`, `<!here>` -> `@here`), entities unescaped."""
+
+    def label(m: re.Match[str]) -> str:
+        inner, _, shown = m[1].partition("|")
+        if inner.startswith(("@", "#")):
+            return inner[0] + shown if shown else inner
+        if inner.startswith("!"):
+            return shown or "@" + inner[1:].split("^")[0]
+        return shown or inner.removeprefix("mailto:")
+
+    return unescape(_SLACK_TOKEN.sub(label, text))
 
 
 def escape_clipped(text: str, limit: int) -> str:

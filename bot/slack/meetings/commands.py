@@ -270,7 +270,7 @@ async def join(invocation: Invocation, reply: Reply, services: Services) -> None
 async def start_now(invocation: Invocation, reply: Reply, services: Services) -> None:
     team_id, user_id = invocation.team_id, invocation.user_id
     tz = await answers.user_tz(services, team_id, user_id)
-    topic = invocation.args.strip()
+    topic = blocks.typed_text(invocation.args).strip()
     if not topic:
         name = await answers.display_name(services, team_id, user_id)
         topic = f"{name}'s meeting" if name else "Webex meeting"

@@ -199,6 +199,13 @@ async def test_now_starts_a_meeting_posted_to_the_channel_with_the_host_link_onl
     assert button(private.blocks, blocks.START)["url"]
 
 
+async def test_now_keeps_the_topic_as_typed(linked: Stage) -> None:
+    # Slack sends "Q&amp;A &lt;v2&gt; with <@U_BOB|bob>"; Webex must get what was typed.
+    await linked.alice.driver.command("now Q&A <v2> with @bob in #general", replies=2)
+    [meeting] = linked.emulator.meetings()
+    assert meeting.conf_name == "Q&A <v2> with @bob in #general"
+
+
 async def test_join_gives_the_join_link(linked: Stage) -> None:
     made = await seed(linked, linked.bob, "Bob's talk", DAY)
     exchange = await linked.bob.driver.command(f"join {made.meeting.meeting_key}", replies=1)
@@ -258,6 +265,15 @@ async def test_help_lists_the_meeting_commands(linked: Stage) -> None:
             row for row in reply.blocks[0]["text"]["text"].splitlines() if row.startswith(f"• `{line}")
         ]
         assert shown.endswith(aliases), shown
+
+
+async def test_an_unknown_word_is_echoed_escaped_and_short(linked: Stage) -> None:
+    for typed, echoed in (("R&D plans", "`R&amp;D`"), ("x" * 5000, "`" + "x" * 39 + "…`")):
+        reply = (await linked.alice.driver.command(typed, replies=1)).replies[0]
+        assert reply.ok, reply.answer
+        text = reply.blocks[0]["text"]["text"]
+        assert text.startswith(f"I don't know {echoed}. Here is what I can do:")
+        assert len(text) <= blocks.SECTION_TEXT_LIMIT
 
 
 async def test_cancel_from_the_list_shows_the_list_again_without_it(linked: Stage) -> None:

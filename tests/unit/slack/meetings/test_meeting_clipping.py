@@ -90,3 +90,17 @@ def test_a_long_problem_on_the_form_is_cut_whole() -> None:
 )
 def test_mrkdwn_is_never_cut_inside_an_entity_or_a_token(text: str, limit: int, expected: str) -> None:
     assert blocks.clip_mrkdwn(text, limit) == expected
+
+
+@pytest.mark.parametrize(
+    ("sent", "typed"),
+    [
+        ("Q&amp;A &lt;v2&gt;", "Q&A <v2>"),
+        ("with <@U1|ana> <@U2>", "with @ana @U2"),
+        ("in <#C1|general> <!here> <!subteam^S1|@ops>", "in #general @here @ops"),
+        ("see <https://x.io/a?b=1&amp;c=2> <mailto:a@b.io|a@b.io>", "see https://x.io/a?b=1&c=2 a@b.io"),
+        ("&amp;lt; stays", "&lt; stays"),
+    ],
+)
+def test_a_commands_text_is_read_back_as_typed(sent: str, typed: str) -> None:
+    assert blocks.typed_text(sent) == typed
