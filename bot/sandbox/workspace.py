@@ -384,6 +384,9 @@ class SlackWorkspace:
         user_id = _required(params, "user", error="user_not_in_channel")
         if user_id not in self.users:
             raise SlackApiError("user_not_in_channel")
+        hidden = self.channels.get(channel)
+        if hidden is not None and hidden.is_private and not hidden.bot_is_member:
+            raise SlackApiError("channel_not_found")
         _require_content(params)
         ts = self.next_ts()
         return _Outcome(

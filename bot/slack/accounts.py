@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.services.errors import LinkExpired, NeedsConnect
-from bot.slack.meetings.blocks import escape_clipped, unescape
+from bot.slack.formatting import escape_clipped, unescape
 from bot.slack.replies import Blocks, Reply
 from bot.slack.router import CommandRouter, Invocation, Subcommand
 

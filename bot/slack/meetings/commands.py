@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain.schedule_text import parse_schedule_text
 from bot.services.errors import LinkExpired, NotLinked
 from bot.services.meetings import ListWindow, MeetingRequestInvalid, ScheduleRequest, check_meeting_key
+from bot.slack.formatting import escape_clipped, typed_text
 from bot.slack.meetings import answers, blocks, texts
 from bot.slack.meetings.views import open_edit_form
 from bot.slack.replies import Reply
@@ -98,7 +99,7 @@ async def open_schedule_form(
         "style": "primary",
     }
     body = (
-        blocks.escape_clipped(prefill.problem, blocks.SECTION_TEXT_LIMIT)
+        escape_clipped(prefill.problem, blocks.SECTION_TEXT_LIMIT)
         if prefill.problem
         else texts.FORM_OPEN_FAILED
     )
@@ -270,7 +271,7 @@ async def join(invocation: Invocation, reply: Reply, services: Services) -> None
 async def start_now(invocation: Invocation, reply: Reply, services: Services) -> None:
     team_id, user_id = invocation.team_id, invocation.user_id
     tz = await answers.user_tz(services, team_id, user_id)
-    topic = blocks.typed_text(invocation.args).strip()
+    topic = typed_text(invocation.args).strip()
     if not topic:
         name = await answers.display_name(services, team_id, user_id)
         topic = f"{name}'s meeting" if name else "Webex meeting"

@@ -64,8 +64,8 @@ NOT_IN_CHANNEL = (
     "or press *Share in channel* below to post it there yourself."
 )
 CHANNEL_HIDDEN = (
-    "I could not post it in this conversation: it is private, or a direct message, and I am not in it. "
-    f"Press *Share in channel* below to post it there yourself, or invite me with {INVITE_ME}."
+    "I could not post it in that conversation: it is private, and I am not in it. "
+    f"Invite me there with {INVITE_ME}; until then, share the meeting's Join link there yourself."
 )
 
 

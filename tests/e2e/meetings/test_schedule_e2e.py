@@ -218,9 +218,12 @@ async def test_posting_in_a_channel_the_bot_is_not_in(linked: Stage) -> None:
     form = (await linked.alice.driver.command("schedule", channel_id="C_DESIGN", replies=1)).replies[0]
     submitted = await linked.alice.driver.submit(form, {**values, blocks.TOPIC: "Design crit"}, replies=2)
     assert not [c for c in linked.bot_calls("chat.postMessage", after=submitted.first_seq) if c.ok]
-    [card] = [c for c in submitted.replies if c.method == "chat.postEphemeral"]
-    assert "private" in shown_text(card) and "Share in channel" in shown_text(card)
-    assert "/invite @webex`" in shown_text(card)
+    # Nor can it answer there: the host's card comes in a direct message.
+    card = await linked.alice.driver.standin.wait_for(
+        lambda c: c.seq >= submitted.first_seq and c.method == "chat.postMessage" and c.ok
+    )
+    assert card.channel == "D_ALICE"
+    assert "it is private, and I am not in it. Invite me there with `/invite @webex`" in shown_text(card)
     assert button(card.blocks, blocks.SHARE)["value"] == str(linked.emulator.meetings()[-1].key)
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.domain.meetings import MAX_AGENDA_LENGTH, MAX_TOPIC_LENGTH, Invitee, Meeting
+from bot.slack.formatting import clip_mrkdwn, typed_text
 from bot.slack.meetings import blocks
 
 START = datetime(2026, 3, 3, 14, tzinfo=UTC)
@@ -89,7 +90,7 @@ def test_a_long_problem_on_the_form_is_cut_whole() -> None:
     ],
 )
 def test_mrkdwn_is_never_cut_inside_an_entity_or_a_token(text: str, limit: int, expected: str) -> None:
-    assert blocks.clip_mrkdwn(text, limit) == expected
+    assert clip_mrkdwn(text, limit) == expected
 
 
 @pytest.mark.parametrize(
@@ -103,4 +104,4 @@ def test_mrkdwn_is_never_cut_inside_an_entity_or_a_token(text: str, limit: int, 
     ],
 )
 def test_a_commands_text_is_read_back_as_typed(sent: str, typed: str) -> None:
-    assert blocks.typed_text(sent) == typed
+    assert typed_text(sent) == typed
