@@ -60,18 +60,30 @@ def escape_command_text(text: str, known: CommandText) -> str:
     out: list[str] = []
     position = 0
     for m in _TOKEN.finditer(text):
+        if m.start() < position:
+            continue  # inside a link that took a closing parenthesis
         out.append(_entities(text[position : m.start()]))
-        out.append(_escaped(m, known))
-        position = m.end()
+        if m["url"]:
+            url = _with_closing_parentheses(text, m.start(), m.end())
+            out.append(f"<{_entities(url)}>")
+            position = m.start() + len(url)
+        else:
+            out.append(_escaped(m, known))
+            position = m.end()
     out.append(_entities(text[position:]))
     return "".join(out)
+
+
+def _with_closing_parentheses(text: str, start: int, end: int) -> str:
+    """A link ends before a `)` unless the link opened one: `(see https://x.io/a_(b))`."""
+    while end < len(text) and text[end] == ")" and text.count("(", start, end) > text.count(")", start, end):
+        end += 1
+    return text[start:end]
 
 
 def _escaped(m: re.Match[str], known: CommandText) -> str:
     if m["escaped"]:
         return m["escaped"]
-    if m["url"]:
-        return f"<{_entities(m['url'])}>"
     if m["email"]:
         address = _entities(m["email"])
         return f"<mailto:{address}|{address}>"

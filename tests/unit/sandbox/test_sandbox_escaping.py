@@ -25,6 +25,8 @@ KNOWN = CommandText.of(SANDBOX_USERS, SANDBOX_CHANNELS)
         # What Slack's autocomplete inserted is already escaped and passes unchanged.
         ("with <@U_BOB|bob> <#C_GENERAL|general>", "with <@U_BOB|bob> <#C_GENERAL|general>"),
         ("Issue #12 at 3pm", "Issue #12 at 3pm"),
+        ("(see https://x.io/a_(b)) or https://x.io/c)", "(see <https://x.io/a_(b)>) or <https://x.io/c>)"),
+        ("C# and F#, mail ana@x.io @ana.", "C# and F#, mail <mailto:ana@x.io|ana@x.io> <@U_ANA|ana>."),
     ],
 )
 def test_text_is_escaped_as_slack_sends_it(typed: str, sent: str) -> None:
