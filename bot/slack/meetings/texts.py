@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from bot.domain.timezones import webex_zone_matching, zone_by_id
 from bot.services.meetings import (
     CreateOutcomeUnknown,
     MeetingNotCreated,
     MeetingRequestInvalid,
     ScheduleInProgress,
+    webex_zone_id,
 )
+from bot.slack.texts import INVITE_ME
 from bot.webex.errors import (
     AccessDenied,
     AccessTokenInvalid,
@@ -57,9 +62,26 @@ SCHEDULE_EXAMPLES = (
     '`/webex schedule "1:1" fri 09:30`, or `/webex schedule` alone for a form.'
 )
 FORM_OPEN_FAILED = "I could not open the form in time. Press the button to open it."
-NO_CHANNEL_TO_SHARE = (
-    "I cannot post in this conversation. Invite me to the channel (`/invite @webex-bot`) first."
+NO_CHANNEL_TO_SHARE = f"I cannot post in this conversation. Invite me to the channel ({INVITE_ME}) first."
+NOT_IN_CHANNEL = (
+    f"I could not post it in the channel: I am not a member there. Invite me with {INVITE_ME}, "
+    "or press *Share in channel* below to post it there yourself."
 )
+CHANNEL_HIDDEN = (
+    "I could not post it in that conversation: it is private, and I am not in it. "
+    f"Invite me there with {INVITE_ME}; until then, share the meeting's Join link there yourself."
+)
+
+
+def could_not_post(error: str) -> str:
+    """Why the bot's own post in a channel failed (Slack's `error`), and what to do instead."""
+    if error == "not_in_channel":
+        return NOT_IN_CHANNEL
+    if error in ("channel_not_found", "is_archived", "restricted_action"):
+        return CHANNEL_HIDDEN
+    return NO_CHANNEL_TO_SHARE
+
+
 NOT_FOR_YOU = "Only the person who scheduled this meeting can change it from here."
 
 
@@ -122,3 +144,14 @@ def explain_meeting_error(error: Exception) -> str | None:
 
 # Exception type -> its explanation, for anyone who wants the list (the mapper calls the function).
 MEETING_ERRORS = explain_meeting_error
+
+
+def zone_notes(asked_tz: str, user_tz: str, start: datetime) -> tuple[str, ...]:
+    """What the card says when Webex has no zone for the one asked in (Kathmandu's +05:45)."""
+    if not asked_tz or asked_tz == user_tz or webex_zone_matching(asked_tz, start) is not None:
+        return ()
+    shown_in = zone_by_id(webex_zone_id(user_tz, start, asked_tz)).name
+    return (
+        f"Webex has no time zone for {asked_tz} on that date, so Webex shows the meeting in its zone "
+        f"{shown_in}; it starts at the moment you asked for.",
+    )
