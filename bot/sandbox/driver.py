@@ -157,11 +157,11 @@ class SlackDriver:
         user_id = user_id or self.user_id
         channel_id = channel_id or self.channel_id
         if self.escape_commands:
-            workspace = self.standin.workspace
+            workspace = self.workspace
             text = escape_command_text(
                 text, CommandText.of(workspace.users.values(), workspace.channels.values())
             )
-        channel = self.standin.workspace.channels.get(channel_id)
+        channel = self.workspace.channels.get(channel_id)
         request = self.signer.slash_command(
             text,
             user_id=user_id,

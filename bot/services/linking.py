@@ -337,7 +337,7 @@ class LinkingService:
                 "account's access was thrown away.",
                 next_step="Run /webex connect in Slack to try again in a minute.",
             ) from None
-        if (identity.team_id, identity.user_id) != (held.team_id, held.user_id):
+        if identity.user_id != held.user_id or not identity.belongs_to(held.team_id):
             logger.warning(
                 "Sign in with Slack by another user refused: link was for team=%s user=%s",
                 held.team_id,

@@ -22,7 +22,7 @@ from bot.config import Settings
 logger = logging.getLogger(__name__)
 
 # The bot scopes of manifest.yml: what an install asks each workspace for.
-BOT_SCOPES = ("commands", "chat:write", "users:read", "users:read.email")
+BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "users:read", "users:read.email")
 
 
 class OneWorkspace(AsyncInstallationStore):

@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth import OpenIDConnectAuthorizeUrlGenerator
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.workspaces import Workspace
 from bot.services.linking import SignInUnconfirmed
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,14 @@ class SlackIdentity:
     team_id: str
     user_id: str
     name: str
+    enterprise_id: str = ""
+
+    def belongs_to(self, workspace_key: str) -> bool:
+        """Whether this is a member of the workspace (or, for an org-wide install, the organization)."""
+        workspace = Workspace.from_key(workspace_key)
+        if workspace.org_wide:
+            return workspace.enterprise_id == self.enterprise_id
+        return (workspace.enterprise_id, workspace.team_id) == (self.enterprise_id, self.team_id)
 
 
 class SlackSignIn:
@@ -51,7 +60,8 @@ class SlackSignIn:
 
     def authorize_url(self, *, state: str, team_id: str) -> str:
         """Slack's sign-in page for this attempt, with the workspace of the user who asked preselected."""
-        return self._urls.generate(state=state, team=team_id)
+        # Slack preselects a workspace by its team id; an org-wide install has none to preselect.
+        return self._urls.generate(state=state, team=Workspace.from_key(team_id).team_id or None)
 
     async def identify(self, code: str) -> SlackIdentity:
         """Exchange the code and ask Slack whose it is; raises SignInUnconfirmed."""
@@ -78,4 +88,9 @@ class SlackSignIn:
         user_id = str(info.get("https://slack.com/user_id") or info.get("sub") or "")
         if not team_id or not user_id:
             raise SignInUnconfirmed("no user in the answer")
-        return SlackIdentity(team_id=team_id, user_id=user_id, name=str(info.get("name") or ""))
+        return SlackIdentity(
+            team_id=team_id,
+            user_id=user_id,
+            name=str(info.get("name") or ""),
+            enterprise_id=str(info.get("https://slack.com/enterprise_id") or ""),
+        )

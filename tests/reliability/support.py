@@ -144,7 +144,10 @@ def bot_env(settings: Any, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(SETTING_PREFIXES)}
     env.update(
         PYTHONPATH=str(REPO),
-        SLACK_BOT_TOKEN=settings.slack_bot_token.get_secret_value(),
+        SLACK_BOT_TOKEN=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else "",
+        SLACK_STATE_SECRET=settings.slack_state_secret.get_secret_value()
+        if settings.slack_state_secret
+        else "",
         SLACK_SIGNING_SECRET=settings.slack_signing_secret.get_secret_value(),
         SLACK_API_URL=settings.slack_api_url,
         SLACK_CLIENT_ID=settings.slack_client_id or "",

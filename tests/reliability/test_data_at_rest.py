@@ -22,7 +22,7 @@ from tests.e2e.meetings.conftest import Stage, shown_text
 from tests.reliability.support import bot_env, run_cli
 from tests.support.emulator import ALICE, approve_consent
 from tests.support.servers import BotFactory, BotServer, stop_bot
-from tests.support.slack import DriverFactory
+from tests.support.slack import SLACK_STATE_SECRET, DriverFactory, install_app
 
 
 def one_error_line(stderr: str) -> str:
@@ -168,3 +168,35 @@ async def test_a_missing_or_malformed_key_is_one_line_and_exit_2(
     assert says in one_error_line(err), err
     if keys:
         assert keys not in err
+
+
+async def test_installed_workspaces_bot_tokens_are_encrypted_and_follow_key_rotation(
+    bot_factory: BotFactory, slack_driver: DriverFactory, tmp_path: Path
+) -> None:
+    bot = await bot_factory(slack_bot_token=None, slack_state_secret=SLACK_STATE_SECRET)
+    async with httpx.AsyncClient(timeout=10) as browser:
+        assert (await install_app(browser, bot.url, team_id="T_SANDBOX")).status_code == 200
+    driver = slack_driver(bot.events_url, user_id="U_ALICE")
+    [bot_token] = driver.standin.installs.tokens_of("T_SANDBOX")
+    await driver.command("status", replies=1)
+    rows = await every_row(bot)
+    assert rows["slack_installations"] and bot_token not in repr(rows)
+    old_key = bot.settings.token_keys[0].get_secret_value()
+    new_key = Fernet.generate_key().decode()
+    await stop_bot(bot)
+
+    env = bot_env(bot.settings, TOKEN_KEYS=f"{new_key},{old_key}")
+    status, out, err = await run_cli("db", "reencrypt", env=env, cwd=tmp_path)
+    assert status == 0, err
+    [installed] = (await every_row(bot))["slack_installations"]
+    assert any(isinstance(value, str) and TokenCipher([new_key]).is_current(value) for value in installed)
+
+    # With only the new key, the workspace's bot token still reads: its commands are answered as its bot.
+    again = await bot_factory(
+        slack_bot_token=None, slack_state_secret=SLACK_STATE_SECRET, token_keys=[new_key]
+    )
+    after = driver.standin.next_seq()
+    answered = await slack_driver(again.events_url, user_id="U_ALICE").command("status", replies=1)
+    assert answered.replies
+    calls = [call for call in driver.standin.calls if call.seq >= after and call.method != "response_url"]
+    assert calls and all(call.headers["authorization"] == f"Bearer {bot_token}" for call in calls)

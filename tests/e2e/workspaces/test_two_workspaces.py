@@ -8,8 +8,10 @@ token, and uninstalling one workspace removes its data and nothing of the other'
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from html import unescape
 from typing import Any
 
 import httpx
@@ -203,3 +205,56 @@ def test_the_sandbox_users_keep_alice_in_the_first_workspace() -> None:
     # The premise of these tests: the first workspace's U_ALICE is another person than the second's.
     [alice] = [user for user in SANDBOX_USERS if user.id == "U_ALICE"]
     assert alice.email == ALICE != SECOND_ALICE.email
+
+
+async def install_until_redirect(stage: Workspaces, team_id: str) -> tuple[str, str]:
+    """An admin's install up to Slack's redirect back to the bot: (its URL, the browser's state cookie)."""
+    async with httpx.AsyncClient(timeout=10) as browser:
+        start = await browser.get(stage.bot.url + "/slack/install")
+        cookie = start.headers["set-cookie"].split(";", 1)[0]
+        authorize = unescape(re.search(r'href="([^"]*oauth/v2/authorize[^"]*)"', start.text).group(1))  # type: ignore[union-attr]
+        page = await browser.get(authorize)
+        request_id = unescape(re.search(r'name="request_id" value="([^"]*)"', page.text).group(1))  # type: ignore[union-attr]
+        answer = await browser.post(
+            stage.standin.install_url, data={"request_id": request_id, "team": team_id, "decision": "allow"}
+        )
+    return answer.headers["location"], cookie
+
+
+async def installed_teams(stage: Workspaces) -> list[str]:
+    async with stage.bot.services.database.session() as session:
+        return sorted(row.team_id for row in (await session.scalars(select(SlackInstallationRow))).all())
+
+
+async def test_a_redirect_without_the_installing_browsers_cookie_installs_nothing(
+    workspaces: Workspaces,
+) -> None:
+    stage = workspaces
+    redirect, _cookie = await install_until_redirect(stage, SECOND)
+    # Someone else's browser (a link sent to a victim, or an attacker replaying it) has no state cookie.
+    async with httpx.AsyncClient(timeout=10) as other_browser:
+        refused = await other_browser.get(redirect)
+    assert refused.status_code >= 400
+    assert await installed_teams(stage) == []
+    assert not stage.standin.calls_to("oauth.v2.access")
+
+
+async def test_a_redirect_replayed_after_the_install_installs_nothing_more(workspaces: Workspaces) -> None:
+    stage = workspaces
+    redirect, cookie = await install_until_redirect(stage, SECOND)
+    async with httpx.AsyncClient(timeout=10) as browser:
+        first = await browser.get(redirect, headers={"Cookie": cookie})
+        replayed = await browser.get(redirect, headers={"Cookie": cookie})
+    assert first.status_code == 200 and replayed.status_code >= 400
+    assert await installed_teams(stage) == [SECOND]
+    assert len(stage.standin.calls_to("oauth.v2.access")) == 1
+
+
+async def test_a_made_up_state_installs_nothing(workspaces: Workspaces) -> None:
+    stage = workspaces
+    redirect, _cookie = await install_until_redirect(stage, SECOND)
+    forged = re.sub(r"state=[^&]*", "state=forged", redirect)
+    async with httpx.AsyncClient(timeout=10) as browser:
+        refused = await browser.get(forged, headers={"Cookie": "slack-app-oauth-state=forged"})
+    assert refused.status_code >= 400
+    assert await installed_teams(stage) == []

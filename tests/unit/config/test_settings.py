@@ -127,3 +127,29 @@ def test_socket_mode_without_an_app_token_says_so(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "SLACK_APP_TOKEN is missing" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_without_a_bot_token_the_app_installs_to_any_number_of_workspaces(env: pytest.MonkeyPatch) -> None:
+    assert not load_settings().installs_to_any_workspace
+    env.setenv("SLACK_BOT_TOKEN", "")
+    with pytest.raises(SettingsError) as missing:
+        load_settings()
+    assert str(missing.value) == (
+        "SLACK_BOT_TOKEN is missing: set it (xoxb-...) to serve one workspace, or set SLACK_CLIENT_ID, "
+        "SLACK_CLIENT_SECRET, SLACK_STATE_SECRET too to install to any number of workspaces through "
+        "/slack/install"
+    )
+    env.setenv("SLACK_CLIENT_ID", "123.456")
+    env.setenv("SLACK_CLIENT_SECRET", "app-secret")
+    with pytest.raises(SettingsError, match="or set SLACK_STATE_SECRET too"):
+        load_settings()
+    env.setenv("SLACK_STATE_SECRET", "too-short")
+    with pytest.raises(SettingsError, match="^SLACK_STATE_SECRET is not valid .*; expected at least 32"):
+        load_settings()
+    env.setenv("SLACK_STATE_SECRET", "s" * 40)
+    env.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")
+    settings = load_settings()
+    assert settings.installs_to_any_workspace and settings.slack_bot_token is None
+    assert settings.slack_install_callback_url == "https://bot.example.com/slack/oauth_redirect"
+    assert settings.slack_install_authorize_url == "http://127.0.0.1:9/oauth/v2/authorize"
+    assert "s" * 40 not in repr(settings)

@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from cryptography.fernet import Fernet
 
+from bot.config import load_settings
 from bot.sandbox.workspace import BOT_SCOPES
+from bot.slack.installs import BOT_SCOPES as INSTALL_SCOPES
 from bot.slack.router import COMMAND
 from bot.slack.texts import BOT_HANDLE
 
@@ -74,3 +77,27 @@ def test_home_tab_and_interactivity_are_on() -> None:
     assert data["features"]["app_home"]["home_tab_enabled"] is True
     assert data["settings"]["interactivity"]["is_enabled"] is True
     assert data["settings"]["interactivity"]["request_url"].endswith("/slack/events")
+
+
+def test_an_install_asks_each_workspace_for_the_manifests_bot_scopes() -> None:
+    assert set(INSTALL_SCOPES) == set(manifest()["oauth_config"]["scopes"]["bot"])
+
+
+def test_the_redirect_url_is_where_the_bot_finishes_an_install() -> None:
+    settings = load_settings(
+        _env_file=None,
+        slack_signing_secret="s",
+        slack_client_id="id",
+        slack_client_secret="secret",
+        slack_state_secret="x" * 32,
+        webex_client_id="w",
+        webex_client_secret="w",
+        public_base_url="https://bot.example.com",
+        token_keys=Fernet.generate_key().decode(),
+    )
+    assert settings.installs_to_any_workspace
+    assert manifest()["oauth_config"]["redirect_urls"] == [settings.slack_install_callback_url]
+
+
+def test_token_rotation_stays_off_since_no_slack_refresh_token_is_kept() -> None:
+    assert manifest()["settings"]["token_rotation_enabled"] is False
