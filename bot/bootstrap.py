@@ -25,9 +25,11 @@ from bot.services.meetings import MeetingService
 from bot.slack.profiles import SlackProfiles
 from bot.store.crypto import TokenCipher
 from bot.store.database import Database
+from bot.store.host_presses import HostPressStore
 from bot.store.links import LinkStore
 from bot.store.operations import OperationStore
 from bot.store.states import OAuthStateStore
+from bot.store.throttle import ThrottleLimits, ThrottleStore
 from bot.webex.client import WebexClient
 from bot.webex.http import new_webex_http_client
 from bot.webex.oauth import WebexOAuth
@@ -125,7 +127,11 @@ async def build(
     # A request left "started" by a killed process is taken over only after the longest a live one can
     # take (a refresh, the create, up to four looks and the description, each bounded by the timeout).
     stale_after = timedelta(seconds=8 * settings.webex_timeout_seconds + 5)
-    meetings = MeetingService(tokens, webex, operations, clock, stale_after=stale_after)
+    limits = ThrottleLimits(
+        per_minute=settings.user_rate_limit_per_minute, in_flight=settings.user_max_in_flight
+    )
+    throttle = ThrottleStore(database, clock, limits)
+    meetings = MeetingService(tokens, webex, operations, clock, stale_after=stale_after, throttle=throttle)
     return Services(
         settings=settings,
         clock=clock,
@@ -138,7 +144,9 @@ async def build(
         webex=webex,
         linking=linking,
         meetings=meetings,
-        meeting_links=MeetingLinks(keys, meetings, clock, settings.base_url),
+        meeting_links=MeetingLinks(
+            keys, meetings, clock, settings.base_url, presses=HostPressStore(database, clock)
+        ),
         slack=slack,
         slack_session=slack_session,
         slack_retry_handlers=retry_handlers,

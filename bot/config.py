@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     email_mismatch_policy: EmailPolicy = Field(default=EmailPolicy.WARN)
     oauth_state_ttl_seconds: int = Field(default=600, ge=60, le=3600)
     connect_link_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
+    user_rate_limit_per_minute: int = Field(
+        default=30, ge=0, le=10_000, description="Meetings one Slack user may create per minute; 0: no limit"
+    )
+    user_max_in_flight: int = Field(
+        default=5,
+        ge=0,
+        le=1_000,
+        description="Meeting creations one Slack user may have running at once; 0: no limit",
+    )
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     shutdown_grace_seconds: float = Field(
         default=25.0,
@@ -130,6 +139,8 @@ _HINTS = {
     'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"',
     "database_url": "sqlite+aiosqlite:///./webex-bot.db or postgresql+asyncpg://user@host/db",
     "email_mismatch_policy": "warn, refuse or off",
+    "user_rate_limit_per_minute": "a whole number, 0 for no limit",
+    "user_max_in_flight": "a whole number, 0 for no limit",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -76,7 +77,7 @@ class OAuthStateStore:
                     team_id=team_id,
                     user_id=user_id,
                     code_verifier=self._cipher.encrypt(code_verifier),
-                    pending_command=pending_command,
+                    pending_command=self._seal(pending_command),
                     created_at=now,
                     expires_at=now + ttl,
                 )
@@ -114,7 +115,7 @@ class OAuthStateStore:
                     team_id=row.team_id,
                     user_id=row.user_id,
                     code_verifier=self._cipher.decrypt(row.code_verifier),
-                    pending_command=row.pending_command,
+                    pending_command=self._open(row.pending_command),
                     created_at=row.created_at,
                     expires_at=row.expires_at,
                 )
@@ -126,6 +127,18 @@ class OAuthStateStore:
         if existing.expires_at <= now:
             raise StateExpired("this connect link has expired")
         raise StateForAnotherUser("this connect link was made for another Slack user")
+
+    def _seal(self, pending_command: dict[str, Any] | None) -> str | None:
+        # Encrypted like the tokens: a command typed before linking may carry a meeting password.
+        if pending_command is None:
+            return None
+        return self._cipher.encrypt(json.dumps(pending_command, separators=(",", ":")))
+
+    def _open(self, sealed: str | None) -> dict[str, Any] | None:
+        if sealed is None:
+            return None
+        command = json.loads(self._cipher.decrypt(sealed))
+        return command if isinstance(command, dict) else None
 
     async def purge(self, older_than: timedelta = timedelta(days=1)) -> int:
         """Delete attempts that expired or were used more than `older_than` ago; how many."""
@@ -156,17 +169,30 @@ class OAuthStateStore:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def reencrypt_all(self) -> int:
-        """Rewrite the PKCE verifiers of attempts not yet under the newest key; how many."""
+        """Rewrite the PKCE verifiers and pending commands not yet under the newest key; how many rows."""
         changed = 0
         async with self._db.session() as session:
             rows = (await session.scalars(select(OAuthStateRow))).all()
             for row in rows:
-                if self._cipher.is_current(row.code_verifier):
+                sealed = [row.code_verifier] + ([row.pending_command] if row.pending_command else [])
+                if all(self._cipher.is_current(value) for value in sealed):
                     continue
+                # Matching the old ciphertexts leaves alone a row changed meanwhile.
                 result = await session.execute(
                     update(OAuthStateRow)
-                    .where(OAuthStateRow.state == row.state, OAuthStateRow.code_verifier == row.code_verifier)
-                    .values(code_verifier=self._cipher.rotate(row.code_verifier))
+                    .where(
+                        OAuthStateRow.state == row.state,
+                        OAuthStateRow.code_verifier == row.code_verifier,
+                        OAuthStateRow.pending_command.is_(None)
+                        if row.pending_command is None
+                        else OAuthStateRow.pending_command == row.pending_command,
+                    )
+                    .values(
+                        code_verifier=self._cipher.rotate(row.code_verifier),
+                        pending_command=None
+                        if row.pending_command is None
+                        else self._cipher.rotate(row.pending_command),
+                    )
                     .execution_options(synchronize_session=False)
                 )
                 changed += int(result.rowcount)  # type: ignore[attr-defined]
