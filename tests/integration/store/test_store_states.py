@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from bot.domain.clock import FakeClock
@@ -122,3 +123,21 @@ async def test_purge_and_forgetting(states: OAuthStateStore, database: Database,
     async with database.engine.connect() as connection:
         left = (await connection.execute(text("SELECT team_id FROM oauth_states ORDER BY team_id"))).all()
     assert [row[0] for row in left] == ["T2", "T3"]
+
+
+async def test_a_pending_command_is_encrypted_at_rest_and_rotates_with_the_keys(
+    database: Database, token_keys: list[str], clock: FakeClock
+) -> None:
+    old = TokenCipher(token_keys)
+    pending = {"command": "schedule", "form": {"topic": "Board", "password": "Hunter2-secret"}}
+    state = await OAuthStateStore(database, old, clock).create("T1", "U1", "verifier-secret", pending)
+    async with database.engine.connect() as connection:
+        stored = (await connection.execute(text("SELECT * FROM oauth_states"))).all()
+    assert "Hunter2-secret" not in repr(stored) and "Board" not in repr(stored)
+
+    new_key = Fernet.generate_key().decode()
+    rotated = OAuthStateStore(database, TokenCipher([new_key, *token_keys]), clock)
+    assert await rotated.reencrypt_all() == 1
+    only_new = OAuthStateStore(database, TokenCipher([new_key]), clock)
+    attempt = await only_new.consume(state)
+    assert attempt.pending_command == pending and attempt.code_verifier == "verifier-secret"
