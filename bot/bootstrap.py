@@ -127,8 +127,11 @@ async def build(
     # A request left "started" by a killed process is taken over only after the longest a live one can
     # take (a refresh, the create, up to four looks and the description, each bounded by the timeout).
     stale_after = timedelta(seconds=8 * settings.webex_timeout_seconds + 5)
+    # A creation's throttle place left by a killed process lapses after the same time.
     limits = ThrottleLimits(
-        per_minute=settings.user_rate_limit_per_minute, in_flight=settings.user_max_in_flight
+        per_minute=settings.user_rate_limit_per_minute,
+        in_flight=settings.user_max_in_flight,
+        slot_lifetime=stale_after,
     )
     throttle = ThrottleStore(database, clock, limits)
     meetings = MeetingService(tokens, webex, operations, clock, stale_after=stale_after, throttle=throttle)

@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 RATE_WINDOW = timedelta(minutes=1)
 # A slot whose process died is never released: it stops counting as in flight after this long, which
-# is well beyond what one creation can take (a refresh, the create and its re-checks).
+# must be beyond what one creation can take (a refresh, the create and its re-checks); the composition
+# root sets it from the Webex timeout.
 SLOT_LIFETIME = timedelta(minutes=2)
 # Commands in flight finish within seconds; there is no exact moment to promise, so say a few seconds.
 IN_FLIGHT_RETRY_SECONDS = 5
