@@ -24,7 +24,7 @@ from tests.e2e.accounts.test_connect import connect_button
 from tests.e2e.meetings.conftest import Stage, button, iter_elements, shown_text
 from tests.reliability.conftest import linked_message
 from tests.reliability.support import bot_env, run_cli
-from tests.support.emulator import ALICE, approve_consent
+from tests.support.emulator import ALICE, BOB, approve_consent
 from tests.support.servers import BotFactory, BotServer, stop_bot
 from tests.support.slack import DriverFactory
 
@@ -225,6 +225,46 @@ async def test_rotating_keys_keeps_every_link_working(
     assert linked.emulator.token_refreshes == refreshes + 1
     link = await bot.services.links.get(alice.standin.workspace.team_id, "U_ALICE")
     assert link is not None and link.access_token not in before
+
+
+async def test_a_command_waiting_for_a_sign_in_survives_key_rotation(
+    stage: Stage, bot_factory: BotFactory, tmp_path: Path
+) -> None:
+    team = stage.bob.driver.standin.workspace.team_id
+    await stage.link(stage.bob)
+    await linked_message(stage.bob.driver)
+    form = await open_form(stage.bob.driver)
+    assert await stage.bot.services.links.mark_expired(team, "U_BOB")
+    asked = await submit_with_password(stage.bob.driver, form, "Rotated review", BOB_PASSWORD)
+    async with httpx.AsyncClient(timeout=10) as browser:
+        start = await browser.get(await connect_prompt_after(stage.bob.driver, asked), follow_redirects=False)
+        callback = urlsplit(await approve_consent(browser, start.headers["location"], user=BOB))
+    await stop_bot(stage.bot)
+
+    old_key = stage.bot.settings.token_keys[0].get_secret_value()
+    new_key = Fernet.generate_key().decode()
+    env = bot_env(stage.bot.settings, TOKEN_KEYS=f"{new_key},{old_key}")
+    status, _, err = await run_cli("db", "reencrypt", env=env, cwd=tmp_path)
+    assert status == 0, err
+    only_new = TokenCipher([new_key])
+    [waiting] = [
+        row for table, column, row in await every_value(stage.bot) if column == "pending_command" and row
+    ]
+    assert only_new.is_current(waiting)
+
+    # With only the new key, Bob finishes signing in and the form he submitted is carried out.
+    bot = await bot_factory(token_keys=[new_key], public_base_url=stage.bot.settings.base_url)
+    async with httpx.AsyncClient(timeout=10) as browser:
+        finished = await browser.get(f"{bot.url}{callback.path}?{callback.query}")
+    assert finished.status_code == 200, finished.text[:300]
+    await stage.bob.driver.standin.wait_for(
+        lambda c: (
+            c.audience == "U_BOB" and "Rotated review" in shown_text(c) and "Scheduled" in shown_text(c)
+        ),
+        timeout=10,
+    )
+    [meeting] = stage.emulator.meetings()
+    assert (meeting.conf_name, meeting.password) == ("Rotated review", BOB_PASSWORD)
 
 
 async def test_a_key_that_cannot_read_the_links_stops_start_up_in_one_line(
