@@ -76,15 +76,6 @@ class HostPressStore:
             )
         return bool(result.rowcount)
 
-    async def purge(self) -> int:
-        """Delete presses that lapsed or were used; how many."""
-        now = self._clock.now()
-        async with self._db.transaction() as connection:
-            result = await connection.execute(
-                delete(_TABLE).where((_TABLE.c.expires_at <= now) | _TABLE.c.used_at.is_not(None))
-            )
-        return int(result.rowcount)
-
     async def delete_user(self, team_id: str, user_id: str) -> int:
         async with self._db.transaction() as connection:
             result = await connection.execute(
