@@ -51,6 +51,25 @@ async def test_the_in_flight_limit_frees_a_place_when_a_creation_ends_however_it
     await throttle.admit("T1", "U1")
 
 
+async def test_a_creation_cut_short_at_shutdown_gives_its_place_back(
+    database: Database, clock: FakeClock
+) -> None:
+    throttle = ThrottleStore(database, clock, ThrottleLimits(per_minute=0, in_flight=1))
+    holding = asyncio.Event()
+
+    async def creation() -> None:
+        async with throttle.slot("T1", "U1"):
+            holding.set()
+            await asyncio.sleep(60)  # Webex is slow; the process is told to stop meanwhile
+
+    task = asyncio.create_task(creation())
+    await holding.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await throttle.admit("T1", "U1")
+
+
 async def test_a_slot_left_by_a_dead_process_lapses(database: Database, clock: FakeClock) -> None:
     throttle = ThrottleStore(database, clock, ThrottleLimits(per_minute=0, in_flight=1))
     await throttle.admit("T1", "U1")  # never released: its process was killed
