@@ -6,6 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import accounts, events, meetings
 from bot.slack.installs import NoInstalls, OneWorkspace, oauth_settings
@@ -37,14 +38,22 @@ def _new_app(services: Services) -> AsyncApp:
     # Bolt would build an OAuth flow of its own from SLACK_CLIENT_ID and SLACK_CLIENT_SECRET in the
     # environment (dropping the bot token) unless it is given one: so it always is, when they are set.
     oauth = None
+    client = services.slack
     if services.installations is not None and services.install_states is not None:
         oauth = oauth_settings(settings, services.installations, services.install_states)
     elif settings.slack_client_id is not None and settings.slack_bot_token is not None:
         # They serve Sign in with Slack here; the one workspace's token stays the only one.
         token = settings.slack_bot_token.get_secret_value()
         oauth = oauth_settings(settings, OneWorkspace(services.slack, token), NoInstalls())
+        # Bolt takes each request's token from the installation; a client of its own without one keeps it
+        # from warning that the token it was given is ignored. Listeners use services.slack.
+        client = AsyncWebClient(
+            base_url=services.slack.base_url,
+            session=services.slack.session,
+            retry_handlers=services.slack.retry_handlers,
+        )
     return AsyncApp(
-        client=services.slack,
+        client=client,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         oauth_settings=oauth,
         # Listeners ack and hand slow work to services.work, so the HTTP answer goes out at once

@@ -8,9 +8,18 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_workspaces"
-down_revision: str | None = "0002_slack_sign_in"
+down_revision: str | None = "0003_data_hardening"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+# Team-scoped tables keyed by an index on (team, user, ...): the enterprise id joins the front of it.
+_INDEXED = {
+    "oauth_states": ["team_id", "user_id"],
+    "operations": ["team_id", "user_id"],
+    "throttle_slots": ["team_id", "user_id", "started_at"],
+    "host_presses": ["team_id", "user_id", "meeting_key"],
+}
 
 
 def _enterprise_id() -> sa.Column[str]:
@@ -24,12 +33,14 @@ def upgrade() -> None:
         batch.add_column(_enterprise_id())
         batch.drop_constraint("pk_webex_links", type_="primary")
         batch.create_primary_key("pk_webex_links", ["enterprise_id", "team_id", "user_id"])
-    for table in ("oauth_states", "operations"):
-        op.drop_index(f"ix_{table}_team_id_user_id", table_name=table)
+    with op.batch_alter_table("throttle_users", recreate="always") as batch:
+        batch.add_column(_enterprise_id())
+        batch.drop_constraint("pk_throttle_users", type_="primary")
+        batch.create_primary_key("pk_throttle_users", ["enterprise_id", "team_id", "user_id"])
+    for table, columns in _INDEXED.items():
+        op.drop_index(f"ix_{table}_{'_'.join(columns)}", table_name=table)
         op.add_column(table, _enterprise_id())
-        op.create_index(
-            f"ix_{table}_enterprise_id_team_id_user_id", table, ["enterprise_id", "team_id", "user_id"]
-        )
+        op.create_index(f"ix_{table}_enterprise_id_{'_'.join(columns)}", table, ["enterprise_id", *columns])
     op.create_table(
         "slack_installations",
         sa.Column("enterprise_id", sa.String(64), nullable=False),
@@ -59,11 +70,18 @@ def downgrade() -> None:
     op.drop_index("ix_slack_install_states_expires_at", table_name="slack_install_states")
     op.drop_table("slack_install_states")
     op.drop_table("slack_installations")
-    for table in ("operations", "oauth_states"):
-        op.drop_index(f"ix_{table}_enterprise_id_team_id_user_id", table_name=table)
+    for table, columns in _INDEXED.items():
+        op.drop_index(f"ix_{table}_enterprise_id_{'_'.join(columns)}", table_name=table)
+        # Rows of other organizations than the first could collide on (team, user): they go with the column.
+        op.execute(f"DELETE FROM {table} WHERE enterprise_id <> ''")
         with op.batch_alter_table(table) as batch:
             batch.drop_column("enterprise_id")
-        op.create_index(f"ix_{table}_team_id_user_id", table, ["team_id", "user_id"])
+        op.create_index(f"ix_{table}_{'_'.join(columns)}", table, columns)
+    op.execute("DELETE FROM throttle_users WHERE enterprise_id <> ''")
+    with op.batch_alter_table("throttle_users", recreate="always") as batch:
+        batch.drop_constraint("pk_throttle_users", type_="primary")
+        batch.create_primary_key("pk_throttle_users", ["team_id", "user_id"])
+        batch.drop_column("enterprise_id")
     # Links of other organizations than the first would collide on (team, user): they go with the column.
     op.execute("DELETE FROM webex_links WHERE enterprise_id <> ''")
     with op.batch_alter_table("webex_links", recreate="always") as batch:
