@@ -33,8 +33,12 @@ _GENERAL: list[tuple[type[Exception], str]] = [
         "Webex is asking us to slow down. Nothing was changed; please try again in a minute.",
     ),
     (
+        webex.WebexTimeout,
+        "Webex did not answer in time. Please try again in a minute; `/webex list` shows what Webex has.",
+    ),
+    (
         webex.WebexUnavailable,
-        "Webex did not answer in time or answered with an error, so nothing was changed. "
+        "Webex could not be reached or answered with an error, so nothing was changed. "
         "Please try again in a minute.",
     ),
     (
