@@ -31,6 +31,7 @@ class IdleDroppingProxy:
     dropped: int = 0
     _server: asyncio.Server | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _writers: set[asyncio.StreamWriter] = field(default_factory=set)
 
     @property
     def url(self) -> str:
@@ -44,8 +45,10 @@ class IdleDroppingProxy:
         if self._server is not None:
             self._server.close()
             self._server = None
-        for task in list(self._tasks):
-            task.cancel()
+        # Cut the connections still open and let each one's task end by itself (asyncio reports a
+        # connection task that was cancelled instead as an error).
+        for writer in list(self._writers):
+            writer.transport.abort()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -61,6 +64,7 @@ class IdleDroppingProxy:
             writer.close()
             self._tasks.discard(task)
             return
+        self._writers.update((writer, upstream_writer))
         loop = asyncio.get_running_loop()
         last_traffic = [loop.time()]
         try:
@@ -73,6 +77,7 @@ class IdleDroppingProxy:
             for each in (writer, upstream_writer):
                 with contextlib.suppress(Exception):
                     each.close()
+                self._writers.discard(each)
             self._tasks.discard(task)
 
     async def _requests(
