@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.services.errors import NeedsConnect
 from bot.slack import texts
-from bot.slack.errors import explain
+from bot.slack.errors import explain, log_failure
 from bot.slack.replies import DirectReply, Reply, ResponseUrlReply
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ class CommandRouter:
             text, blocks = connect_prompt(url, reason=needed, resumes=pending is not None)
             await self.safe_send(reply, text, blocks)
         except Exception as error:  # one place that logs with context and tells the user honestly
-            logger.exception("%s failed for team=%s user=%s", what, team_id, user_id)
+            log_failure(logger, error, f"{what} for team={team_id} user={user_id}")
             await self.safe_send(reply, explain(error))
 
     async def safe_send(self, reply: Reply, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
