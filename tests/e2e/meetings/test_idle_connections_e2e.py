@@ -13,7 +13,7 @@ import pytest
 
 from bot.emulator import XML_SERVICE_PATH
 from bot.webex import TRANSPORTS
-from tests.e2e.meetings.conftest import Person, Stage, shown_text
+from tests.e2e.meetings.conftest import Person, Stage, on_both_databases, shown_text
 from tests.support.emulator import ALICE, BOB
 from tests.support.idle_connections import Drop, IdleDroppingProxy
 from tests.support.servers import BotFactory
@@ -69,6 +69,7 @@ def tracebacks_and_errors(records: list[logging.LogRecord]) -> list[str]:
     return [r.getMessage() for r in records if r.levelno >= logging.ERROR or r.exc_info]
 
 
+@on_both_databases
 async def test_a_schedule_after_an_idle_pause_makes_the_meeting_once(
     after_idle: Stage, proxy: IdleDroppingProxy, caplog: pytest.LogCaptureFixture
 ) -> None:
