@@ -14,7 +14,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.observability import current
 from bot.services.errors import NeedsConnect
 from bot.slack import texts
-from bot.slack.errors import explain
+from bot.slack.errors import explain, log_failure
 from bot.slack.replies import DirectReply, Reply, ResponseUrlReply
 
 if TYPE_CHECKING:
@@ -176,7 +176,7 @@ class CommandRouter:
             await self.safe_send(reply, text, blocks)
         except Exception as error:  # one place that logs with context and tells the user honestly
             outcome = "failed"
-            logger.exception("%s failed for team=%s user=%s", what, team_id, user_id)
+            log_failure(logger, error, f"{what} for team={team_id} user={user_id}")
             await self.safe_send(reply, explain(error))
         finally:
             context = current()
