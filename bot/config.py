@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     oauth_state_ttl_seconds: int = Field(default=600, ge=60, le=3600)
     connect_link_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    max_request_bytes: int = Field(
+        default=1024 * 1024,
+        ge=16 * 1024,
+        le=64 * 1024 * 1024,
+        description="Largest request body accepted on any route; a larger one gets 413 before it is read",
+    )
     shutdown_grace_seconds: float = Field(
         default=25.0,
         ge=0,
@@ -130,6 +136,7 @@ _HINTS = {
     'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"',
     "database_url": "sqlite+aiosqlite:///./webex-bot.db or postgresql+asyncpg://user@host/db",
     "email_mismatch_policy": "warn, refuse or off",
+    "max_request_bytes": "a number of bytes from 16384 to 67108864 (the default is 1048576, 1 MiB)",
 }
 
 
