@@ -23,6 +23,7 @@ from bot.services.linking import ConnectTokens, LinkingService
 from bot.services.meeting_links import MeetingLinks
 from bot.services.meetings import MeetingService
 from bot.slack.profiles import SlackProfiles
+from bot.slack.sealed import SealedValues
 from bot.store.crypto import TokenCipher
 from bot.store.database import Database
 from bot.store.links import LinkStore
@@ -53,6 +54,7 @@ class Services:
     slack_session: ClientSession
     slack_retry_handlers: list[AsyncRetryHandler]
     profiles: SlackProfiles
+    sealed: SealedValues
     work: BackgroundWork
     webex_http: httpx.AsyncClient
 
@@ -143,6 +145,7 @@ async def build(
         slack_session=slack_session,
         slack_retry_handlers=retry_handlers,
         profiles=profiles,
+        sealed=SealedValues(keys, clock),
         work=BackgroundWork(),
         webex_http=webex_http,
     )
