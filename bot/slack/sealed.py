@@ -179,8 +179,9 @@ class CheckSealedValues(AsyncMiddleware):
     async def _click(
         self, body: dict[str, Any], resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse | None:
-        action = body["actions"][0]  # the shape check before Bolt guarantees one
-        if action.get("action_id") not in self._actions:
+        # Over HTTP the shape check before Bolt guarantees one action; Socket Mode has no such door.
+        action = (body.get("actions") or [{}])[0]
+        if not isinstance(action, dict) or action.get("action_id") not in self._actions:
             return await next()
         team_id, user_id = _who(body)
         try:
@@ -199,9 +200,9 @@ class CheckSealedValues(AsyncMiddleware):
     async def _submission(
         self, body: dict[str, Any], next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse | None:
-        view = body["view"]
-        callback_id = view.get("callback_id")
-        if callback_id not in self._views:
+        view = body.get("view")
+        callback_id = view.get("callback_id") if isinstance(view, dict) else None
+        if not isinstance(view, dict) or not isinstance(callback_id, str) or callback_id not in self._views:
             return await next()
         team_id, user_id = _who(body)
         try:

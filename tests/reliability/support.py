@@ -134,7 +134,9 @@ class TcpProxy:
 
 REPO = Path(__file__).resolve().parents[2]
 # Settings from the test runner's own environment must not leak into the bot processes.
-SETTING_PREFIXES = ("SLACK_", "WEBEX_", "TOKEN_", "DATABASE_", "PUBLIC_", "LOG_", "EMAIL_", "SHUTDOWN_")
+SETTING_PREFIXES = (
+    "SLACK_", "WEBEX_", "TOKEN_", "DATABASE_", "PUBLIC_", "LOG_", "EMAIL_", "SHUTDOWN_", "MAX_REQUEST_",
+)  # fmt: skip
 
 
 def bot_env(settings: Any, **extra: str) -> dict[str, str]:
@@ -157,6 +159,7 @@ def bot_env(settings: Any, **extra: str) -> dict[str, str]:
         EMAIL_MISMATCH_POLICY=str(settings.email_mismatch_policy),
         LOG_LEVEL=settings.log_level,
         SHUTDOWN_GRACE_SECONDS=str(settings.shutdown_grace_seconds),
+        MAX_REQUEST_BYTES=str(settings.max_request_bytes),
     )
     env.update(extra)
     return env
