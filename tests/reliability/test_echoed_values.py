@@ -30,6 +30,7 @@ from bot.sandbox.workspace import RecordedCall
 from bot.slack.meetings import blocks
 from tests.e2e.meetings.conftest import Person, Stage, button, shown_text
 from tests.reliability.support import served
+from tests.support.database import BACKENDS
 
 SITE = "sandbox"
 
@@ -74,6 +75,7 @@ def keys(emulator: Emulator) -> set[int]:
     return {meeting.key for meeting in emulator.meetings()}
 
 
+@pytest.mark.parametrize("database_backend", BACKENDS, indirect=True)
 async def test_a_meeting_number_typed_into_a_cancel_button_cancels_nothing(admin_bob: Stage) -> None:
     stage = admin_bob
     _, alices = await schedule(stage, stage.alice, "Alice planning")
