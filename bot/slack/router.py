@@ -15,7 +15,7 @@ from bot.observability import current
 from bot.services.errors import NeedsConnect
 from bot.slack import texts
 from bot.slack.errors import explain, log_failure
-from bot.slack.replies import DirectReply, Reply, ResponseUrlReply
+from bot.slack.replies import DirectReply, Reply, ResponseUrlReply, is_slack_response_url
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -126,6 +126,12 @@ class CommandRouter:
         self.services.work.spawn(self.run(subcommand, invocation, reply), name=f"{name} {request_id}".strip())
 
     def reply_for(self, response_url: str | None, user_id: str, channel_id: str | None) -> Reply:
+        """How to answer: through `response_url` when it is Slack's, else through the Web API."""
+        if response_url and not is_slack_response_url(response_url, self.services.settings.slack_api_url):
+            # Slack never sends this: the request was forged or altered. The user is still answered,
+            # through the bot's own token, and nothing goes to that address.
+            logger.warning("ignored a response_url outside Slack for user=%s", user_id)
+            response_url = None
         if response_url:
             return ResponseUrlReply(
                 response_url,
