@@ -12,6 +12,7 @@ from bot.slack import accounts, events, meetings
 from bot.slack.installs import NoInstalls, OneWorkspace, oauth_settings
 from bot.slack.request_context import RequestContextMiddleware
 from bot.slack.router import CommandRouter
+from bot.slack.sealed import CheckSealedValues
 from bot.slack.workspaces import WorkspaceMiddleware
 
 if TYPE_CHECKING:
@@ -25,6 +26,13 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
     # Slack calls made for the request, now or in its background work, go out as its workspace's bot.
     app.use(WorkspaceMiddleware())
     router = CommandRouter(services)
+    # Button values and form metadata the bot wrote come back through Slack: opened (or refused) here,
+    # before any listener reads them.
+    app.use(
+        CheckSealedValues(
+            services.sealed, router, services, actions=meetings.SEALED_ACTIONS, views=meetings.SEALED_VIEWS
+        )
+    )
     # Registration order is the order `/webex help` lists the subcommands in.
     meetings.register(app, router, services)
     accounts.register(app, router, services)

@@ -26,10 +26,13 @@ from bot.services.calendar_file import CalendarFile
 from bot.services.linking import ConnectProblem, Linked, OwnerNotice, SlackSignInNeeded
 from bot.services.meeting_links import MeetingLinkProblem
 from bot.slack.app import build_slack_app
+from bot.slack.meetings.submitted import FORM_STATES
 from bot.slack.router import CommandRouter
 from bot.slack.workspaces import speaking_for
 from bot.store.database import DatabaseUnavailable, upgrade
+from bot.web.body_limit import BodyLimit
 from bot.web.pages import page
+from bot.web.slack_gate import SlackGate
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +65,9 @@ def create_app(
             await services.close()
             raise
         slack_app, router = build_slack_app(services)
-        state.update(services=services, router=router, slack=AsyncSlackRequestHandler(slack_app))
+        bolt = AsyncSlackRequestHandler(slack_app)
+        gate = SlackGate(bolt, settings.slack_signing_secret.get_secret_value(), forms=FORM_STATES)
+        state.update(services=services, router=router, slack=gate, bolt=bolt)
         app.state.services = services
         socket_handler = None
         if socket_mode and settings.slack_app_token is not None:
@@ -88,7 +93,13 @@ def create_app(
         return result
 
     async def slack_events(request: Request) -> Response:
-        handler: AsyncSlackRequestHandler = state["slack"]
+        gate: SlackGate = state["slack"]
+        return await gate.handle(request)
+
+    async def slack_install(request: Request) -> Response:
+        """The install page and Slack's redirect back: a browser's GET, so no Slack signature to check;
+        Bolt's OAuth flow checks the `state` (issued here, single use, bound to this browser's cookie)."""
+        handler: AsyncSlackRequestHandler = state["bolt"]
         return await handler.handle(request)
 
     async def connect(request: Request) -> Response:
@@ -260,8 +271,8 @@ def create_app(
     # Installed to any number of workspaces: Bolt's OAuth flow serves the install page and Slack's redirect.
     installs = (
         [
-            Route("/slack/install", slack_events, methods=["GET"]),
-            Route("/slack/oauth_redirect", slack_events, methods=["GET"]),
+            Route("/slack/install", slack_install, methods=["GET"]),
+            Route("/slack/oauth_redirect", slack_install, methods=["GET"]),
         ]
         if settings.installs_to_any_workspace
         else []
@@ -278,7 +289,11 @@ def create_app(
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
         ],
-        middleware=[Middleware(RequestTracking, metrics=current_metrics, tracing=current_tracing)],
+        # BodyLimit first in the list, so outermost: no handler (Bolt's included) reads a larger body.
+        middleware=[
+            Middleware(BodyLimit, max_bytes=settings.max_request_bytes),
+            Middleware(RequestTracking, metrics=current_metrics, tracing=current_tracing),
+        ],
         lifespan=lifespan,
     )
 
