@@ -91,6 +91,7 @@ class SlackDriver:
         request_timeout: float = 30.0,
         escape_commands: bool = True,
         team_id: str | None = None,
+        org_wide: bool = False,
     ) -> None:
         self.bot_url = bot_url
         self.standin = slack_standin
@@ -104,6 +105,8 @@ class SlackDriver:
             team_domain=workspace.team_domain,
             api_app_id=workspace.app_id,
             bot_user_id=workspace.bot_user_id,
+            enterprise_id=workspace.enterprise_id,
+            org_wide=org_wide,
         )
         self.user_id = user_id
         self.channel_id = channel_id

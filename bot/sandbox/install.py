@@ -48,10 +48,14 @@ class _Code:
     installer: str
     scopes: str
     expires: float
+    org_wide: bool = False
 
 
 class InstallProvider:
     """Slack's install side for the stand-in's workspaces; called under the stand-in's lock.
+
+    An org-wide install (Enterprise Grid) gets one token for the organization; the stand-in answers
+    calls made with it as the workspace it was installed from (put the organization's people there).
 
     The admin "installs" by picking a workspace on the authorize page, as a browser signed in to Slack
     as an admin of several workspaces would.
@@ -105,6 +109,9 @@ class InstallProvider:
         if workspace is None:
             return _error_page("Pick the workspace to install the app to.")
         members = [user.id for user in workspace.users.values() if not user.is_bot]
+        org_wide = form.get("org_wide") == "yes"
+        if org_wide and not workspace.enterprise_id:
+            return _error_page("Only a workspace of an Enterprise Grid organization can install org-wide.")
         code = secrets.token_urlsafe(24)
         self._codes[code] = _Code(
             client_id=request.client_id,
@@ -113,6 +120,7 @@ class InstallProvider:
             installer=form.get("user") or (members[0] if members else ""),
             scopes=request.scopes,
             expires=time.time() + CODE_LIFETIME_SECONDS,
+            org_wide=org_wide,
         )
         return _redirect(request.redirect_uri, code=code, state=request.state)
 
@@ -141,9 +149,14 @@ class InstallProvider:
             "token_type": "bot",
             "access_token": token,
             "bot_user_id": workspace.bot_user_id,
-            "team": {"id": workspace.team_id, "name": workspace.team_domain.title()},
-            "enterprise": {"id": workspace.enterprise_id} if workspace.enterprise_id else None,
-            "is_enterprise_install": False,
+            # An org-wide install belongs to the organization, not to the workspace it was made from.
+            "team": None
+            if code.org_wide
+            else {"id": workspace.team_id, "name": workspace.team_domain.title()},
+            "enterprise": {"id": workspace.enterprise_id, "name": workspace.enterprise_id}
+            if workspace.enterprise_id
+            else None,
+            "is_enterprise_install": code.org_wide,
         }
 
     # What the stand-in asks.
@@ -184,6 +197,7 @@ def _install_page(request_id: str, scopes: str, workspaces: list[SlackWorkspace]
 <input type="hidden" name="request_id" value="{escape(request_id)}">
 <p>Install it to which workspace?</p>
 <fieldset>{choices}</fieldset>
+<label><input type="checkbox" name="org_wide" value="yes"> For the whole organization</label>
 <div class="actions"><button class="deny" name="decision" value="deny">Cancel</button>
 <button class="allow" name="decision" value="allow">Allow</button></div></form></div></main></body></html>
 """

@@ -98,8 +98,13 @@ class SlackSigner:
         bot_user_id: str = "U_BOT",
         verification_token: str = "sandbox-verification-token",
         clock: Callable[[], float] = time.time,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
     ) -> None:
         self.signing_secret = signing_secret
+        # A workspace of an Enterprise Grid organization, and whether the app is installed org-wide there.
+        self.enterprise_id = enterprise_id
+        self.org_wide = org_wide
         self._ids = ids
         self.team_id = team_id
         self.team_domain = team_domain
@@ -167,7 +172,8 @@ class SlackSigner:
             "command": command,
             "text": text,
             "api_app_id": self.api_app_id,
-            "is_enterprise_install": "false",
+            "is_enterprise_install": "true" if self.org_wide else "false",
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
             "response_url": response_url,
             "trigger_id": trigger_id,
         }
@@ -214,8 +220,8 @@ class SlackSigner:
             "token": self.verification_token,
             "trigger_id": trigger_id,
             "team": {"id": self.team_id, "domain": self.team_domain},
-            "enterprise": None,
-            "is_enterprise_install": False,
+            "enterprise": {"id": self.enterprise_id} if self.enterprise_id else None,
+            "is_enterprise_install": self.org_wide,
             "state": {"values": {}},
             "actions": [_action(element, block_id, value, now)],
         }
@@ -269,8 +275,8 @@ class SlackSigner:
             "trigger_id": trigger_id,
             "view": submitted,
             "response_urls": [],
-            "is_enterprise_install": False,
-            "enterprise": None,
+            "is_enterprise_install": self.org_wide,
+            "enterprise": {"id": self.enterprise_id} if self.enterprise_id else None,
         }
         return self._interactive(payload, signature, age, trigger_id=trigger_id)
 
@@ -291,8 +297,8 @@ class SlackSigner:
             "token": self.verification_token,
             "view": dict(view),
             "is_cleared": False,
-            "is_enterprise_install": False,
-            "enterprise": None,
+            "is_enterprise_install": self.org_wide,
+            "enterprise": {"id": self.enterprise_id} if self.enterprise_id else None,
         }
         return self._interactive(payload, signature, age)
 
@@ -312,6 +318,7 @@ class SlackSigner:
         envelope: JsonObject = {
             "token": self.verification_token,
             "team_id": self.team_id,
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
             "api_app_id": self.api_app_id,
             "event": dict(event),
             "type": "event_callback",
@@ -319,11 +326,11 @@ class SlackSigner:
             "event_time": now,
             "authorizations": [
                 {
-                    "enterprise_id": None,
+                    "enterprise_id": self.enterprise_id,
                     "team_id": self.team_id,
                     "user_id": self.bot_user_id,
                     "is_bot": True,
-                    "is_enterprise_install": False,
+                    "is_enterprise_install": self.org_wide,
                 }
             ],
             "is_ext_shared_channel": False,

@@ -95,9 +95,12 @@ _INSTALL_LINK = re.compile(r'href="([^"]*/oauth/v2/authorize\?[^"]*)"')
 SLACK_STATE_SECRET = "sandbox-state-secret-0123456789abcdef-0123"
 
 
-async def install_app(browser: httpx.AsyncClient, bot_url: str, *, team_id: str) -> httpx.Response:
+async def install_app(
+    browser: httpx.AsyncClient, bot_url: str, *, team_id: str, org_wide: bool = False
+) -> httpx.Response:
     """What a workspace admin does: open the bot's /slack/install page, follow Add to Slack, pick
-    `team_id` on the stand-in's install page, allow, and come back to the bot; its final page is returned.
+    `team_id` on the stand-in's install page (for its whole organization with `org_wide`), allow, and come
+    back to the bot; its final page is returned.
     """
     start = await browser.get(bot_url + "/slack/install", follow_redirects=False)
     link = _INSTALL_LINK.search(start.text)
@@ -111,6 +114,8 @@ async def install_app(browser: httpx.AsyncClient, bot_url: str, *, team_id: str)
     if page.status_code != 200 or match is None:
         raise AssertionError(f"no install page (HTTP {page.status_code}): {page.text[:300]}")
     form = {"request_id": unescape(match.group(1)), "team": team_id, "decision": "allow"}
+    if org_wide:
+        form["org_wide"] = "yes"
     answer = await browser.post(str(page.url.copy_with(query=None)), data=form, follow_redirects=False)
     if answer.status_code != 302:
         raise AssertionError(f"the install form answered HTTP {answer.status_code}: {answer.text[:300]}")

@@ -1,4 +1,5 @@
-"""Two workspaces installed through Slack's OAuth flow, side by side: the same user id is two people.
+"""Two workspaces installed through Slack's OAuth flow, side by side: the same user id is two people; and
+an org-wide install on Enterprise Grid, where it is one person in every workspace of the organization.
 
 In the first workspace U_ALICE is Alice (Webex alice@); in the second, U_ALICE is Bob Baker (Webex bob@).
 Both install the app through /slack/install on the stand-in, link their Webex account and schedule;
@@ -258,3 +259,41 @@ async def test_a_made_up_state_installs_nothing(workspaces: Workspaces) -> None:
         refused = await browser.get(forged, headers={"Cookie": "slack-app-oauth-state=forged"})
     assert refused.status_code >= 400
     assert await installed_teams(stage) == []
+
+
+async def test_an_org_wide_install_serves_every_workspace_of_the_organization_as_one(
+    bot_factory: BotFactory, slack_standin: SlackStandIn, slack_driver: DriverFactory, emulator_server: Any
+) -> None:
+    # Enterprise Grid: a user has the same id in every workspace of the organization.
+    slack_standin.add_workspace("T_G1", SANDBOX_USERS, enterprise_id="E_GRID")
+    slack_standin.add_workspace("T_G2", SANDBOX_USERS, enterprise_id="E_GRID")
+    bot = await bot_factory(slack_bot_token=None, slack_state_secret=SLACK_STATE_SECRET)
+    async with httpx.AsyncClient(timeout=10) as browser:
+        assert (await install_app(browser, bot.url, team_id="T_G1", org_wide=True)).status_code == 200
+    [org_token] = slack_standin.installs.tokens_of("T_G1")
+    in_one = slack_driver(bot.events_url, user_id="U_ALICE", team_id="T_G1", org_wide=True)
+    in_other = slack_driver(bot.events_url, user_id="U_ALICE", team_id="T_G2", org_wide=True)
+
+    await link(in_one, ALICE)
+    await in_one.command("schedule Org sync tomorrow 3pm", replies=1)
+    listed = await in_other.command("list", replies=1)
+    assert "Org sync" in shown(listed.replies[0])
+
+    async with bot.services.database.session() as session:
+        [installed] = (await session.scalars(select(SlackInstallationRow))).all()
+        [linked] = (await session.scalars(select(WebexLinkRow))).all()
+    assert (installed.enterprise_id, installed.team_id, installed.is_enterprise_install) == (
+        "E_GRID",
+        "",
+        True,
+    )
+    assert (linked.enterprise_id, linked.team_id, linked.user_id) == ("E_GRID", "", "U_ALICE")
+    web_api = [call for call in slack_standin.calls if call.method not in ("response_url", "oauth.v2.access")]
+    assert web_api and all(bearer(call) == org_token for call in web_api)
+
+    # Removed from the organization: everything of it goes.
+    slack_standin.uninstall("T_G1")
+    assert (await in_other.send(in_other.signer.app_uninstalled())).status == 200
+    async with bot.services.database.session() as session:
+        assert not (await session.scalars(select(SlackInstallationRow))).all()
+        assert not (await session.scalars(select(WebexLinkRow))).all()
