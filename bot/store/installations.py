@@ -81,6 +81,7 @@ class InstallationStore(AsyncInstallationStore):
         async with self._db.session() as session:
             await session.execute(statement)
             await session.commit()
+        logger.info("installed to %s", workspace.key or "(no workspace)", extra={"team": workspace.key})
 
     async def async_find_bot(
         self,
@@ -159,7 +160,10 @@ class InstallationStore(AsyncInstallationStore):
                 delete(SlackInstallationRow).where(*where(SlackInstallationRow, workspace_key))
             )
             await session.commit()
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        removed = bool(result.rowcount)  # type: ignore[attr-defined]
+        if removed:
+            logger.info("uninstalled from %s", workspace_key, extra={"team": workspace_key})
+        return removed
 
     async def reencrypt_all(self) -> int:
         """Rewrite bot tokens not yet under the newest key; how many."""

@@ -14,10 +14,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from bot.emulator import INVALID_ACCESS_TOKEN_EXCEPTION_ID, INVALID_ACCESS_TOKEN_REASON, Emulator, Fault
-from bot.observability.logs import JsonLineFormatter, RequestFields
+from bot.observability.logs import QUIET_LIBRARIES, JsonLineFormatter, RequestFields
 from bot.sandbox import RecordedCall, SlackStandIn
 from bot.slack.meetings import blocks
 from bot.web.access_log import redact_path
@@ -25,7 +26,8 @@ from tests.e2e.accounts.test_connect import connect_button
 from tests.e2e.meetings.conftest import Stage
 from tests.reliability.support import bot_env
 from tests.support.emulator import ALICE, approve_consent
-from tests.support.servers import BotServer, loopback_socket
+from tests.support.servers import BotFactory, BotServer, loopback_socket
+from tests.support.slack import SLACK_STATE_SECRET, DriverFactory, install_app
 
 # Every logger the bot or its libraries write to; uvicorn's do not propagate to the root logger.
 LOGGERS = [
@@ -259,3 +261,53 @@ async def wait_ready(url: str, timeout: float = 20) -> None:
 )
 def test_access_log_paths_keep_the_route_but_not_the_secret(path: str, logged: str) -> None:
     assert redact_path(path) == logged
+
+
+async def test_installing_to_workspaces_leaves_no_secret_in_debug_logs_pages_or_slack(
+    bot_factory: BotFactory, slack_driver: DriverFactory, all_logs: Everything
+) -> None:
+    # Two keys, as during a rotation: neither may show anywhere.
+    keys = [Fernet.generate_key().decode() for _ in range(3)]
+    bot = await bot_factory(slack_bot_token=None, slack_state_secret=SLACK_STATE_SECRET, token_keys=keys)
+    # As `webex-bot serve` sets them at LOG_LEVEL=DEBUG: everything at DEBUG but the libraries that print
+    # request and answer bodies (slack_sdk would print oauth.v2.access's answer, the new bot token in it).
+    debug_everything()
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.INFO)
+    standin: SlackStandIn = slack_driver(bot.events_url).standin
+    standin.add_workspace("T_SECOND", standin.workspace.users.values())
+    pages: list[str] = []
+    async with httpx.AsyncClient(timeout=10) as browser:
+        for team in ("T_SANDBOX", "T_SECOND"):
+            pages.append((await install_app(browser, bot.url, team_id=team)).text)
+    for team in ("T_SANDBOX", "T_SECOND"):
+        await slack_driver(bot.events_url, user_id="U_ALICE", team_id=team).command("status", replies=1)
+    settings = bot.settings
+    assert settings.slack_client_secret is not None and settings.slack_state_secret is not None
+    bot_tokens = [token for team in ("T_SANDBOX", "T_SECOND") for token in standin.installs.tokens_of(team)]
+    assert len(bot_tokens) == 2
+    found = [
+        *bot_tokens,
+        settings.slack_client_secret.get_secret_value(),
+        settings.slack_state_secret.get_secret_value(),
+        settings.slack_signing_secret.get_secret_value(),
+        settings.webex_client_secret.get_secret_value(),
+        *(key.get_secret_value() for key in settings.token_keys),
+    ]
+    logs = "\n".join(all_logs.lines)
+    assert "installed to T_SANDBOX" in logs and "installed to T_SECOND" in logs
+    # The client secret goes to Slack in oauth.v2.access, as it must (as the bot token goes in the
+    # Authorization header); every other call, and that one's other values, carry no secret.
+    exchanges = [call for call in standin.calls if call.method == "oauth.v2.access"]
+    others = [call for call in standin.calls if call.method != "oauth.v2.access"]
+    assert len(exchanges) == 2
+    assert_nowhere(
+        found,
+        logs=logs,
+        pages="\n".join(pages),
+        slack="\n".join(call.raw_body.decode(errors="replace") + repr(call.body) for call in others),
+    )
+    assert_nowhere(
+        [value for value in found if value != settings.slack_client_secret.get_secret_value()],
+        installs="\n".join(call.raw_body.decode(errors="replace") for call in exchanges),
+    )
