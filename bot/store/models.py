@@ -1,4 +1,4 @@
-"""SQLAlchemy tables: Webex links, OAuth connect attempts and idempotency records."""
+"""SQLAlchemy tables: Webex links, OAuth connect attempts, idempotency records and job leases."""
 
 from __future__ import annotations
 
@@ -93,3 +93,13 @@ class OperationRow(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class JobLeaseRow(Base):
+    """A background job's lease: which process runs it now, and until when nobody else may."""
+
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
