@@ -13,6 +13,8 @@ from bot.domain.timezones import to_webex_local
 from bot.emulator.consent_page import error_page, meeting_page
 from bot.emulator.control import control_routes
 from bot.emulator.oauth import authorize, decide, token
+from bot.emulator.rest.control import rest_control_routes
+from bot.emulator.rest.routes import rest_routes
 from bot.emulator.service import xml_service
 
 if TYPE_CHECKING:
@@ -63,6 +65,8 @@ def create_app(emulator: Emulator) -> Starlette:
             Route("/{site}" + XML_SERVICE_PATH, xml_service, methods=["POST"]),
             Route("/healthz", _health, methods=["GET"]),
             *control_routes(),
+            *rest_routes(),
+            *rest_control_routes(),
             Route("/{site}/{page:str}", _meeting_link, methods=["GET"]),
         ]
     )

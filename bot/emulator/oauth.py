@@ -229,7 +229,8 @@ def _grant(emulator: Emulator, request: Request, form: dict[str, str]) -> tuple[
             if not value:
                 raise OAuthError("invalid_request", "code is required")
             code = state.codes.get(value)
-            if code is None or code.client_id != client.client_id:
+            # A code from the REST consent (REST scopes) is not an XML API code.
+            if code is None or code.client_id != client.client_id or not set(code.scopes) <= set(SCOPES):
                 raise OAuthError("invalid_grant", "The authorization code is invalid")
             if code.used:
                 revoke_from_code(state, code.code)
