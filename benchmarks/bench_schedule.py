@@ -49,6 +49,7 @@ sys.path.insert(0, str(REPO))
 from bot.sandbox.signing import SignedRequest, SlackSigner  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 PYTHON = sys.executable
 TEAM_ID = "T_SANDBOX"
 CHANNEL_ID = "C_BENCH"
@@ -1032,7 +1033,22 @@ class Bench:
         with contextlib.suppress(subprocess.TimeoutExpired):
             profiler.wait(20)
         self.children.stop(f"py-spy-{bot.name}")
-        self.results["profiles"][bot.name] = str(self.args.profile / f"{bot.name}.txt")
+        out = self.args.profile / f"{bot.name}.txt"
+        self.results["profiles"][bot.name] = str(out)
+        if out.exists():
+            from profile_summary import cpu_parts
+
+            # Shares of the whole profiled stretch (every run from c1 to burst), as ms of c20's CPU.
+            shares = cpu_parts(out.read_text().splitlines())
+            c20 = self.results["runs"].get(bot.name, {}).get("c20", {}).get("bot", {})
+            per_command = c20.get("cpu_ms_per_command")
+            self.results.setdefault("cpu_parts", {})[bot.name] = {
+                part: {
+                    "share": round(share, 3),
+                    "c20_ms_per_command": round(share * per_command, 3) if per_command else None,
+                }
+                for part, share in shares.items()
+            }
 
     async def main(self) -> dict[str, Any]:
         connector = aiohttp.TCPConnector(limit=0, force_close=False)
@@ -1233,6 +1249,18 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
                         and solo["meetings_duplicated"] == 0
                         and solo["answered_with_meeting"] == solo["commands"]
                     ),
+                }
+            )
+        for part, figures in results.get("cpu_parts", {}).get(bot_name, {}).items():
+            rows.append(
+                {
+                    "bot": bot_name,
+                    "what": f"CPU part: {part} (share, est. ms per c20 command)",
+                    "target": "(info)",
+                    "value": f"{figures['share']:.0%} / {fmt(figures['c20_ms_per_command'], 2)}",
+                    "baseline": None,
+                    "ratio": None,
+                    "verdict": "",
                 }
             )
         ready = results["ready"].get(bot_name)
