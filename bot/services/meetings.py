@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
@@ -26,6 +27,7 @@ from bot.domain.meetings import (
     MeetingPage,
 )
 from bot.domain.timezones import GMT_ZONE_ID, webex_zone_for, webex_zone_matching
+from bot.store.throttle import ThrottleFull
 from bot.webex.client import WebexCredentials
 from bot.webex.errors import AccessTokenInvalid, MeetingNotFound, WebexError, WebexUnavailable
 
@@ -114,6 +116,14 @@ class OperationRecord(Protocol):
 
     @property
     def updated_at(self) -> datetime: ...
+
+
+class Throttle(Protocol):
+    """The per-user limit on meeting creation (bot.store.throttle.ThrottleStore), shared by every process."""
+
+    def slot(self, team_id: str, user_id: str) -> AbstractAsyncContextManager[None]:
+        """Hold one of the user's places while a meeting is created; raises ThrottleFull when none is free."""
+        ...
 
 
 class Operations(Protocol):
@@ -210,6 +220,15 @@ class MeetingRequestInvalid(ValueError):
 
 class ScheduleInProgress(RuntimeError):
     """The same request is being carried out by another delivery (a double click or a retry)."""
+
+
+class SlowDown(Exception):
+    """The person is creating meetings faster than allowed; nothing was created."""
+
+    def __init__(self, retry_after: int, *, limit: str) -> None:
+        super().__init__(f"over the {limit} limit; try again in {retry_after} seconds")
+        self.retry_after = retry_after
+        self.limit = limit  # "per minute" or "in flight"
 
 
 class CreateOutcomeUnknown(WebexUnavailable):
@@ -392,7 +411,9 @@ class MeetingService:
         *,
         recheck_pauses: tuple[float, ...] = RECHECK_PAUSES,
         stale_after: timedelta = STALE_AFTER,
+        throttle: Throttle | None = None,
     ) -> None:
+        self._throttle = throttle
         self._recheck_pauses = recheck_pauses or (0.0,)
         self._stale_after = stale_after
         self._tokens = tokens
@@ -508,11 +529,12 @@ class MeetingService:
         held = _HeldLink()
         created: CreatedMeeting | None = None
         try:
-            held = await self._held_link(team_id, user_id)
-            stored = await self._find_created(team_id, user_id, draft, held) if look_first else None
-            repeated = stored is not None
-            if stored is None:
-                stored, created = await self._create(team_id, user_id, draft, held)
+            async with self._creating(team_id, user_id):
+                held = await self._held_link(team_id, user_id)
+                stored = await self._find_created(team_id, user_id, draft, held) if look_first else None
+                repeated = stored is not None
+                if stored is None:
+                    stored, created = await self._create(team_id, user_id, draft, held)
         except BaseException as exc:
             await self._record(self._operations.fail(key, type(exc).__name__), key)
             raise
@@ -527,6 +549,19 @@ class MeetingService:
             )
             return ScheduledMeeting(meeting=meeting, calendar_url=stored.calendar_url)
         return await self._describe(team_id, user_id, stored, repeated=repeated, draft=draft, held=held)
+
+    @asynccontextmanager
+    async def _creating(self, team_id: str, user_id: str) -> AsyncIterator[None]:
+        """One of the user's throttle places for the creation (raises SlowDown when none is free)."""
+        if self._throttle is None:
+            yield
+            return
+        try:
+            async with self._throttle.slot(team_id, user_id):
+                yield
+        except ThrottleFull as full:  # only taking the place raises it; nothing was created
+            log.info("creation throttled (%s)", full.limit, extra={"team": team_id, "user": user_id})
+            raise SlowDown(full.retry_after, limit=full.limit) from None
 
     async def _record(self, write: Awaitable[bool], key: str) -> None:
         try:

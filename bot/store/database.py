@@ -201,7 +201,7 @@ def _current_heads(connection: Connection) -> tuple[str, ...]:
 
 
 async def reencrypt_tokens(url: str | URL, keys: Sequence[str]) -> int:
-    """Re-encrypt every stored token and PKCE verifier under the first of `keys`; how many rows changed."""
+    """Re-encrypt every stored token, PKCE verifier and pending command with the first key; how many rows."""
     # Imported here: the stores themselves depend on this module.
     from bot.domain.clock import SystemClock
     from bot.store.crypto import TokenCipher

@@ -10,8 +10,10 @@ from bot.services.meetings import (
     MeetingNotCreated,
     MeetingRequestInvalid,
     ScheduleInProgress,
+    SlowDown,
     webex_zone_id,
 )
+from bot.slack.texts import INVITE_ME
 from bot.webex.errors import (
     AccessDenied,
     AccessTokenInvalid,
@@ -61,9 +63,26 @@ SCHEDULE_EXAMPLES = (
     '`/webex schedule "1:1" fri 09:30`, or `/webex schedule` alone for a form.'
 )
 FORM_OPEN_FAILED = "I could not open the form in time. Press the button to open it."
-NO_CHANNEL_TO_SHARE = (
-    "I cannot post in this conversation. Invite me to the channel (`/invite @webex-bot`) first."
+NO_CHANNEL_TO_SHARE = f"I cannot post in this conversation. Invite me to the channel ({INVITE_ME}) first."
+NOT_IN_CHANNEL = (
+    f"I could not post it in the channel: I am not a member there. Invite me with {INVITE_ME}, "
+    "or press *Share in channel* below to post it there yourself."
 )
+CHANNEL_HIDDEN = (
+    "I could not post it in that conversation: it is private, and I am not in it. "
+    f"Invite me there with {INVITE_ME}; until then, share the meeting's Join link there yourself."
+)
+
+
+def could_not_post(error: str) -> str:
+    """Why the bot's own post in a channel failed (Slack's `error`), and what to do instead."""
+    if error == "not_in_channel":
+        return NOT_IN_CHANNEL
+    if error in ("channel_not_found", "is_archived", "restricted_action"):
+        return CHANNEL_HIDDEN
+    return NO_CHANNEL_TO_SHARE
+
+
 NOT_FOR_YOU = "Only the person who scheduled this meeting can change it from here."
 
 
@@ -81,12 +100,24 @@ def changed_note(changed: tuple[str, ...]) -> str:
     return ":pencil2: Updated the " + ", ".join(changed) + "."
 
 
+def slow_down(error: SlowDown) -> str:
+    seconds = f"{error.retry_after} second" + ("" if error.retry_after == 1 else "s")
+    why = (
+        "you already have several meetings being created"
+        if error.limit == "in flight"
+        else "you have created a lot of meetings in the last minute"
+    )
+    return f":hourglass: Slow down, try again in {seconds}: {why}. Nothing was created this time."
+
+
 def explain_meeting_error(error: Exception) -> str | None:
     """Meeting wording for errors the general mapper would explain less precisely; None otherwise."""
     if isinstance(error, MeetingRequestInvalid):
         return f"{error.message}\n{SCHEDULE_EXAMPLES}" if error.field in ("start", "topic") else error.message
     if isinstance(error, ScheduleInProgress):
         return STILL_SCHEDULING
+    if isinstance(error, SlowDown):
+        return slow_down(error)
     if isinstance(error, MeetingNotCreated):
         return (
             "Webex did not give a usable answer, and the meeting has not appeared in your Webex list since. "

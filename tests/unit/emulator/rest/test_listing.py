@@ -150,7 +150,7 @@ async def test_join_links_open_the_emulators_meeting_page(rest: Rest, emulator: 
     links = (
         await rest.post("/v1/meetings/join", json={"meetingId": meeting["id"], "joinDirectly": False})
     ).json()
-    for link, role in ((links["joinLink"], "join this meeting"), (links["startLink"], "start this meeting")):
+    for link, role in ((links["joinLink"], "You joined meeting"), (links["startLink"], "as its host")):
         page = await rest.client.get(link)
         assert page.status_code == 200 and "Design review" in page.text and role in page.text
 

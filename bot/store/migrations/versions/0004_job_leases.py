@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_job_leases"
-down_revision: str | None = "0002_slack_sign_in"
+revision: str = "0004_job_leases"
+down_revision: str | None = "0003_data_hardening"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
