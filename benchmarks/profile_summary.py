@@ -26,7 +26,8 @@ def short(frame: str) -> str:
 
 
 # The parts of a command, each named by the code its stacks pass through, checked in this order (a
-# log line written inside a database call is logging; SQLAlchemy's greenlets are the database).
+# log line written inside a database call is logging; SQLAlchemy's greenlets are the database; what
+# is left under the bot's Slack listeners after the use cases is the request, the ack and the blocks).
 PARTS = (
     (
         "logging and metrics",
@@ -34,17 +35,28 @@ PARTS = (
     ),
     ("database", ("sqlalchemy", "aiosqlite", "asyncpg", "bot/store")),
     ("Webex call", ("bot/webex", "lxml", "httpx", "httpcore")),
-    ("answer to Slack", ("slack_sdk",)),
-    ("Slack request and ack", ("slack_bolt", "starlette", "uvicorn", "httptools", "bot/slack", "bot/web")),
+    ("answer to Slack", ("slack_sdk/web", "slack_sdk/webhook", "slack_sdk/http_retry", "context/respond")),
     ("use cases", ("bot/services", "bot/domain")),
+    (
+        "Slack request, ack and listeners",
+        ("uvicorn/protocols", "starlette", "slack_bolt", "slack_sdk", "httptools", "bot/slack", "bot/web"),
+    ),
     ("event loop and network", ("asyncio", "aiohttp", "uvloop", "selectors")),
 )
 OTHER_PART = "other"
+# Innermost frames of a thread that is waiting, whatever py-spy's heuristic said: epoll, aiosqlite's
+# queue, and with workers the supervisor and the workers' ping threads and multiprocessing's tracker.
+IDLE_FRAMES = (
+    "EpollSelector.select",
+    "_connection_worker_thread (aiosqlite/core.py:59)",
+    "Connection._recv (multiprocessing/connection.py",
+    "Condition.wait (threading.py",
+    "main (multiprocessing/resource_tracker.py",
+)
 
 
 def idle(frames: list[str]) -> bool:
-    """Threads parked on a queue or in epoll are idle, whatever py-spy's heuristic said."""
-    return frames[-1].startswith(("EpollSelector.select", "_connection_worker_thread (aiosqlite/core.py:59)"))
+    return frames[-1].startswith(IDLE_FRAMES)
 
 
 def frames_of(line: str) -> tuple[list[str], int]:
@@ -52,7 +64,10 @@ def frames_of(line: str) -> tuple[list[str], int]:
     stack, _, count_text = line.rpartition(" ")
     if not stack or not count_text.isdigit():
         return [], 0
-    frames = [f for f in stack.split(";") if f and not f.startswith(("process ", "thread "))]
+    # A worker's process label (its command line) may hold a ';' and end up split into "frames".
+    frames = [
+        f for f in stack.split(";") if f and not f.startswith(("process ", "thread ")) and not f.endswith('"')
+    ]
     return ([] if not frames or idle(frames) else frames), int(count_text)
 
 
@@ -90,18 +105,8 @@ def main() -> int:
     own: Counter[str] = Counter()
     packages: Counter[str] = Counter()
     for line in args.profile.read_text().splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack or not count_text.isdigit():
-            continue
-        count = int(count_text)
-        frames = [frame for frame in stack.split(";") if frame and not frame.startswith("process ")]
-        frames = [frame for frame in frames if not frame.startswith("thread ")]
+        frames, count = frames_of(line)
         if not frames:
-            continue
-        # Threads parked on a queue or in epoll are idle, whatever py-spy's heuristic said.
-        if frames[-1].startswith(
-            ("EpollSelector.select", "_connection_worker_thread (aiosqlite/core.py:59)")
-        ):
             continue
         # SQLAlchemy's greenlets show as stacks of their own that start inside SQLAlchemy; they run on
         # the event-loop thread too, so only stacks rooted in threading are other threads.
