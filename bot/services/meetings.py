@@ -72,7 +72,9 @@ class Tokens(Protocol):
 class MeetingsApi(Protocol):
     """The Webex XML API operations meetings need (bot.webex.client.WebexClient)."""
 
-    async def create_meeting(self, creds: WebexCredentials, draft: MeetingDraft) -> CreatedMeeting: ...
+    async def create_meeting(
+        self, creds: WebexCredentials, draft: MeetingDraft, *, new_connection: bool = False
+    ) -> CreatedMeeting: ...
 
     async def set_meeting(self, creds: WebexCredentials, key: str, changes: MeetingChanges) -> None: ...
 
@@ -232,11 +234,15 @@ class SlowDown(Exception):
 
 
 class CreateOutcomeUnknown(WebexUnavailable):
-    """Webex did not answer a create in time, and could not be asked afterwards whether it happened."""
+    """Webex gave no usable answer to a create, and could not be asked afterwards whether it happened.
+
+    `timed_out` says whether that was because Webex did not answer in time."""
 
 
 class MeetingNotCreated(WebexUnavailable):
-    """Webex did not answer a create in time, and the meeting did not appear in the list afterwards."""
+    """Webex gave no usable answer to a create, and the meeting did not appear in the list afterwards.
+
+    `timed_out` says whether that was because Webex did not answer in time."""
 
 
 # ---- text checks -------------------------------------------------------------------------------
@@ -574,16 +580,16 @@ class MeetingService:
     ) -> tuple[_Stored, CreatedMeeting | None]:
         """The meeting made, with Webex's answer; found after a create whose answer was lost, no answer."""
         try:
-            created = await self._call(
-                team_id, user_id, lambda creds: self._webex.create_meeting(creds, draft), held
-            )
+            return await self._send_create(team_id, user_id, draft, held)
         except WebexUnavailable as exc:
-            if not (exc.timed_out or getattr(exc, "outcome_unknown", False)):
+            if not (exc.timed_out or exc.outcome_unknown):
                 raise
             # The request may have been carried out although its answer was lost, or may still be
             # carried out a little later: look for it a few times before giving up.
             log.warning(
-                "create meeting did not complete; looking for it", extra={"team": team_id, "user": user_id}
+                "create meeting did not complete (%s); looking for it",
+                exc,
+                extra={"team": team_id, "user": user_id},
             )
             for pause in self._recheck_pauses:
                 await asyncio.sleep(pause)
@@ -591,11 +597,44 @@ class MeetingService:
                     found = await self._find_created(team_id, user_id, draft, held)
                 except WebexUnavailable:
                     raise CreateOutcomeUnknown(
-                        "Webex did not answer and could not be asked whether the meeting was created"
+                        "Webex gave no usable answer and could not be asked whether the meeting was created",
+                        timed_out=exc.timed_out,
                     ) from exc
                 if found is not None:
                     return found, None
-            raise MeetingNotCreated("Webex did not answer in time and the meeting did not appear") from exc
+            raise MeetingNotCreated(
+                "Webex gave no usable answer and the meeting did not appear", timed_out=exc.timed_out
+            ) from exc
+
+    async def _send_create(
+        self, team_id: str, user_id: str, draft: MeetingDraft, held: _HeldLink
+    ) -> tuple[_Stored, CreatedMeeting | None]:
+        """CreateMeeting, sent a second time when the first went out on a connection that turned out
+        dropped (kept open from an earlier request, closed by Webex or the network while idle): the
+        meeting is looked for first, and sent again on a new connection only if it is not there."""
+        try:
+            created = await self._call(
+                team_id, user_id, lambda creds: self._webex.create_meeting(creds, draft), held
+            )
+        except WebexUnavailable as exc:
+            if not exc.stale_connection:
+                raise
+            log.info(
+                "Webex dropped the connection before answering the create; looking for it, then resending",
+                extra={"team": team_id, "user": user_id},
+            )
+            try:
+                found = await self._find_created(team_id, user_id, draft, held)
+            except WebexUnavailable:
+                raise exc from None  # the caller looks again, with pauses, before giving up
+            if found is not None:
+                return found, None
+            created = await self._call(
+                team_id,
+                user_id,
+                lambda creds: self._webex.create_meeting(creds, draft, new_connection=True),
+                held,
+            )
         return _Stored(meeting_key=created.meeting_key, calendar_url=created.attendee_calendar_url), created
 
     async def _find_created(

@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.slack import accounts, events, meetings
 from bot.slack.request_context import RequestContextMiddleware
 from bot.slack.router import CommandRouter
+from bot.slack.sealed import CheckSealedValues
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -24,6 +25,13 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
     # After Bolt's own signature check: names the request for log lines and metrics.
     app.use(RequestContextMiddleware(services.tracing))
     router = CommandRouter(services)
+    # Button values and form metadata the bot wrote come back through Slack: opened (or refused) here,
+    # before any listener reads them.
+    app.use(
+        CheckSealedValues(
+            services.sealed, router, services, actions=meetings.SEALED_ACTIONS, views=meetings.SEALED_VIEWS
+        )
+    )
     # Registration order is the order `/webex help` lists the subcommands in.
     meetings.register(app, router, services)
     accounts.register(app, router, services)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.slack.accounts import connect_button, disconnect_button
+from bot.slack.errors import log_failure
 from bot.slack.router import CommandRouter
 
 if TYPE_CHECKING:
@@ -46,8 +47,8 @@ async def home_view(router: CommandRouter, services: Services, team_id: str, use
         for section in router.home_sections:
             try:
                 blocks += await section(team_id, user_id, services)
-            except Exception:
-                logger.exception("a Home tab section failed for team=%s user=%s", team_id, user_id)
+            except Exception as error:
+                log_failure(logger, error, f"a Home tab section for team={team_id} user={user_id}")
                 blocks.append(
                     {
                         "type": "context",

@@ -14,8 +14,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.observability import current
 from bot.services.errors import NeedsConnect
 from bot.slack import texts
-from bot.slack.errors import explain
-from bot.slack.replies import DirectReply, Reply, ResponseUrlReply
+from bot.slack.errors import explain, log_failure
+from bot.slack.replies import DirectReply, Reply, ResponseUrlReply, is_slack_response_url
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -126,6 +126,12 @@ class CommandRouter:
         self.services.work.spawn(self.run(subcommand, invocation, reply), name=f"{name} {request_id}".strip())
 
     def reply_for(self, response_url: str | None, user_id: str, channel_id: str | None) -> Reply:
+        """How to answer: through `response_url` when it is Slack's, else through the Web API."""
+        if response_url and not is_slack_response_url(response_url, self.services.settings.slack_api_url):
+            # Slack never sends this: the request was forged or altered. The user is still answered,
+            # through the bot's own token, and nothing goes to that address.
+            logger.warning("ignored a response_url outside Slack for user=%s", user_id)
+            response_url = None
         if response_url:
             return ResponseUrlReply(
                 response_url,
@@ -176,7 +182,7 @@ class CommandRouter:
             await self.safe_send(reply, text, blocks)
         except Exception as error:  # one place that logs with context and tells the user honestly
             outcome = "failed"
-            logger.exception("%s failed for team=%s user=%s", what, team_id, user_id)
+            log_failure(logger, error, f"{what} for team={team_id} user={user_id}")
             await self.safe_send(reply, explain(error))
         finally:
             context = current()

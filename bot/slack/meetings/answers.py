@@ -93,7 +93,9 @@ def host_card(
     """The host's own card: `user_id` is the host."""
     links = card_links(services, team_id, user_id, scheduled, for_host=True)
     card = blocks.meeting_card(scheduled.meeting, links, tz, blocks.CardOptions(for_host=True, note=note))
-    return blocks.card_fallback_text(scheduled.meeting, tz), card
+    return blocks.card_fallback_text(scheduled.meeting, tz), services.sealed.buttons(
+        card, team_id=team_id, user_id=user_id
+    )
 
 
 def shared_card(
@@ -187,4 +189,5 @@ async def list_message(
         next_start_from=page.next_start_from,
         continued=start_from > 1,
     )
-    return blocks.list_fallback_text(page.meetings, window.value, now, tz), list_blocks, page
+    sealed = services.sealed.buttons(list_blocks, team_id=team_id, user_id=user_id)
+    return blocks.list_fallback_text(page.meetings, window.value, now, tz), sealed, page

@@ -20,6 +20,7 @@ from bot.slack.meetings import answers, blocks, texts
 from bot.slack.meetings.views import open_edit_form
 from bot.slack.replies import Reply
 from bot.slack.router import Invocation, Subcommand
+from bot.slack.sealed import fits_in_a_button
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -40,22 +41,26 @@ def request_key(invocation: Invocation) -> str:
 
 
 def prefill_value(prefill: blocks.FormPrefill, channel_id: str) -> str:
-    """A form's prefill packed into the "Open the form" button (at most 2000 characters)."""
-    data: dict[str, Any] = {
-        "topic": prefill.topic[:300],
-        "start": int(prefill.start.timestamp()) if prefill.start else None,
-        "day": prefill.day.isoformat() if prefill.day else None,
-        "time": prefill.clock.strftime("%H:%M") if prefill.clock else None,
-        "tz": prefill.time_zone[:64],
-        "suggest": prefill.suggest_start,
-        "duration": prefill.duration_minutes,
-        "users": list(prefill.invitee_user_ids)[:20],
-        "emails": list(prefill.emails)[:20],
-        "channel": channel_id,
-        "problem": prefill.problem[:300],
-    }
-    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    return text if len(text) <= blocks.BUTTON_VALUE_LIMIT else json.dumps({"channel": channel_id})
+    """A form's prefill packed into the "Open the form" button: cut down (topic, then people) until it
+    still fits once sealed; the day, time, zone, duration and channel always survive."""
+    for topic_length, people in ((300, 20), (100, 5), (40, 0)):
+        data: dict[str, Any] = {
+            "topic": prefill.topic[:topic_length],
+            "start": int(prefill.start.timestamp()) if prefill.start else None,
+            "day": prefill.day.isoformat() if prefill.day else None,
+            "time": prefill.clock.strftime("%H:%M") if prefill.clock else None,
+            "tz": prefill.time_zone[:64],
+            "suggest": prefill.suggest_start,
+            "duration": prefill.duration_minutes,
+            "users": list(prefill.invitee_user_ids)[:people],
+            "emails": list(prefill.emails)[:people],
+            "channel": channel_id,
+            "problem": prefill.problem[:200],
+        }
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        if fits_in_a_button(text):
+            return text
+    return json.dumps({"channel": channel_id})
 
 
 def read_prefill_value(value: str) -> tuple[blocks.FormPrefill, str]:
@@ -113,7 +118,9 @@ async def open_schedule_form(
     tz = await answers.user_tz(services, team_id, user_id)
     if trigger_id:
         context = blocks.FormContext(channel_id=channel_id, user_tz=tz)
-        view = blocks.schedule_modal(prefill, context, services.clock.now())
+        view = services.sealed.view(
+            blocks.schedule_modal(prefill, context, services.clock.now()), team_id=team_id, user_id=user_id
+        )
         try:
             await services.slack.views_open(trigger_id=trigger_id, view=view)
             return
@@ -132,14 +139,12 @@ async def open_schedule_form(
         if prefill.problem
         else texts.FORM_OPEN_FAILED
     )
-    await reply.send(
-        text,
-        [
-            {"type": "section", "text": blocks.mrkdwn(body)},
-            {"type": "actions", "block_id": "open_form", "elements": [button]},
-            {"type": "context", "elements": [blocks.mrkdwn(texts.SCHEDULE_EXAMPLES)]},
-        ],
-    )
+    message: list[dict[str, Any]] = [
+        {"type": "section", "text": blocks.mrkdwn(body)},
+        {"type": "actions", "block_id": "open_form", "elements": [button]},
+        {"type": "context", "elements": [blocks.mrkdwn(texts.SCHEDULE_EXAMPLES)]},
+    ]
+    await reply.send(text, services.sealed.buttons(message, team_id=team_id, user_id=user_id))
 
 
 # ---- schedule ----------------------------------------------------------------------------------
@@ -272,7 +277,11 @@ async def cancel(invocation: Invocation, reply: Reply, services: Services) -> No
     key = check_meeting_key(invocation.args)
     meeting = await services.meetings.get(invocation.team_id, invocation.user_id, key)
     tz = await answers.user_tz(services, invocation.team_id, invocation.user_id)
-    await reply.send(f"Cancel {meeting.topic}?", blocks.cancel_confirmation(meeting, tz))
+    question = blocks.cancel_confirmation(meeting, tz)
+    await reply.send(
+        f"Cancel {meeting.topic}?",
+        services.sealed.buttons(question, team_id=invocation.team_id, user_id=invocation.user_id),
+    )
 
 
 async def join(invocation: Invocation, reply: Reply, services: Services) -> None:

@@ -38,7 +38,8 @@ async def home_section(team_id: str, user_id: str, services: Services) -> list[d
         )
         return section
     for meeting in page.meetings:
-        section.extend(blocks.meeting_row(meeting, links.get(meeting.meeting_key, ""), tz, now))
+        row = blocks.meeting_row(meeting, links.get(meeting.meeting_key, ""), tz, now)
+        section.extend(services.sealed.buttons(row, team_id=team_id, user_id=user_id))
     if page.next_start_from is not None:
         section.append(
             {

@@ -16,7 +16,7 @@ from bot.slack.errors import explain
 from bot.slack.events import publish_home
 from bot.slack.meetings import answers, blocks, texts
 from bot.slack.meetings.forms import FormInput, form_errors, read_form
-from bot.slack.replies import DirectReply, Reply, ResponseUrlReply
+from bot.slack.replies import DirectReply, Reply
 from bot.slack.router import CommandRouter
 
 if TYPE_CHECKING:
@@ -87,8 +87,9 @@ async def open_edit_form(
         original_start=int(meeting.start.timestamp()),
         from_home=from_home,
     )
+    form = blocks.edit_modal(meeting, context, services.clock.now())
     await services.slack.views_update(
-        view_id=view_id, view=blocks.edit_modal(meeting, context, services.clock.now())
+        view_id=view_id, view=services.sealed.view(form, team_id=team_id, user_id=user_id)
     )
 
 
@@ -215,11 +216,7 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
             return
         await ack()
         team_id, user_id = who(body)
-        reply: Reply = (
-            ResponseUrlReply(context.response_url, session=services.slack_session)
-            if context.response_url
-            else DirectReply(services.slack, user_id=user_id, channel_id=context.channel_id or None)
-        )
+        reply = router.reply_for(context.response_url or None, user_id, context.channel_id or None)
 
         async def work() -> None:
             invitees = await answers.invitees_for(services, team_id, form.user_ids, form.emails)
