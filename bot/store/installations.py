@@ -220,8 +220,12 @@ class InstallStateStore(AsyncOAuthStateStore):
 
     async def async_issue(self, *args: object, **kwargs: object) -> str:
         state = secrets.token_urlsafe(32)
+        now = self._clock.now()
         async with self._db.session() as session:
-            expires_at = self._clock.now() + self._ttl
+            # Attempts nobody finished are dropped as new ones start, so the table stays small without a
+            # job of its own (an index on expires_at keeps this cheap).
+            await session.execute(delete(SlackInstallStateRow).where(SlackInstallStateRow.expires_at <= now))
+            expires_at = now + self._ttl
             session.add(SlackInstallStateRow(digest=self._digest(state), expires_at=expires_at))
             await session.commit()
         return state

@@ -140,6 +140,12 @@ async def test_an_install_state_is_used_once_expires_and_is_stored_only_as_a_dig
     clock.advance(timedelta(minutes=11))
     assert not await states.async_consume(late)
     assert await states.purge() == 1
+    # An attempt nobody finished is dropped when a later one starts.
+    await states.async_issue()
+    clock.advance(timedelta(minutes=11))
+    await states.async_issue()
+    async with database.session() as session:
+        assert len((await session.scalars(select(SlackInstallStateRow))).all()) == 1
     # Another secret does not recognise this bot's states.
     other = await states.async_issue()
     assert not await InstallStateStore(database, clock, "another-secret-0123456789abcdef012").async_consume(

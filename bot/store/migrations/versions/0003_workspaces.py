@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_workspaces"
-down_revision: str | None = "0003_data_hardening"
+down_revision: str | None = "0004_job_leases"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
