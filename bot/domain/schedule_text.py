@@ -1,13 +1,16 @@
-"""Reads the text of `/webex schedule ...` into a meeting request: topic, start, duration, invitees."""
+"""Reads the text of `/webex schedule ...`: topic, start, time zone, duration and invitees."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain import zone_names
+from bot.domain.timezones import offset_zone_name, zone_info, zone_place
 
 __all__ = [
     "EXAMPLE",
@@ -30,14 +33,17 @@ class ScheduleParse:
     topic: str = ""  # "" when the text gives none
     start: datetime | None = None  # aware UTC, always after `now`; None when not read or unusable
     duration_minutes: int | None = None  # None when not given (or not usable: see problems)
+    duration_given: bool = False  # the text gave a length, usable or not ("for 25h")
     mention_user_ids: tuple[str, ...] = ()  # from <@U123> and <@U123|name>
     emails: tuple[str, ...] = ()  # plain addresses and <mailto:...>
     unresolved_mentions: tuple[str, ...] = ()  # "@ana" typed without Slack escaping it, "@here"
     problems: tuple[str, ...] = ()  # why it cannot be scheduled as is
     ambiguities: tuple[str, ...] = ()  # read, but to be confirmed before scheduling
     notes: tuple[str, ...] = ()  # worth showing, nothing to confirm ("I read 3pm ET as ...")
-    day: date | None = None  # the day read, in the user's zone, even when the time is missing or past
-    time_zone: str = "UTC"  # the IANA zone the text was read in
+    day: date | None = None  # the day read, even when the time is missing or past; None when unsettled
+    clock: time | None = None  # the wall-clock time read in `time_zone`, even when the day is missing
+    time_zone: str = "UTC"  # the zone times were read in: one the text named, else the user's
+    zone_said: str = ""  # how the text named `time_zone` ("ET", "Berlin time"); "" when it named none
 
     @property
     def is_clear(self) -> bool:
@@ -92,6 +98,7 @@ _KEEP = "\ufdd4"  # quoted words inside the topic, shielded from date reading
 _TIME = "\ufdd5"  # read as a clock time (a zone name right after it applies to it)
 
 _FLAGS = re.ASCII | re.IGNORECASE | re.VERBOSE
+_ASKED = "\ufdd6"  # before a place read as a zone that may be a word of the topic ("3pm Sydney"): asked
 
 _WORD_NUMBERS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -113,17 +120,6 @@ _MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
     "November", "December",
 )  # fmt: skip
-# Zone names people put after a time, read with daylight saving as the region observes it ("EST" in July
-# means New York's clock). IST is read as India; Ireland and Israel use it too, so it is flagged.
-_ZONE_WORDS = {
-    "utc": "UTC", "gmt": "UTC", "et": "America/New_York", "est": "America/New_York",
-    "edt": "America/New_York", "ct": "America/Chicago", "cst": "America/Chicago", "cdt": "America/Chicago",
-    "mt": "America/Denver", "mst": "America/Denver", "mdt": "America/Denver", "pt": "America/Los_Angeles",
-    "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles", "bst": "Europe/London",
-    "cet": "Europe/Paris", "cest": "Europe/Paris", "eet": "Europe/Athens", "eest": "Europe/Athens",
-    "ist": "Asia/Kolkata", "sgt": "Asia/Singapore", "hkt": "Asia/Hong_Kong", "jst": "Asia/Tokyo",
-    "aest": "Australia/Sydney", "aedt": "Australia/Sydney",
-}  # fmt: skip
 _PARTS_OF_DAY = {"morning": ("am", 9), "afternoon": ("pm", 14), "evening": ("pm", 18), "night": ("pm", 20)}
 
 
@@ -135,7 +131,7 @@ _WORDNUM = _alternatives(_WORD_NUMBERS)
 _WD = _alternatives(_WEEKDAYS)
 _MON = _alternatives(_MONTHS)
 _NUM = r"[0-9]{1,4}(?:[.,][0-9]{1,2})?"
-_B = r"(?<![\w/:.@-])"  # starts a word: not inside a number, a date, an address
+_B = r"(?<![\w/:.@+\u2212-])"  # starts a word: not inside a number, a date, an address
 _AT = r"(?:(?:at|around|from|starting(?:\s+at)?)\s+|@\s*)"
 _HOUR_END = r"(?:\s*o['\u2019]?clock)?(?![\w:/]|[.,][0-9])"
 
@@ -240,7 +236,7 @@ _RE_PART = re.compile(
 
 _CLOCK = r"(?:noon|midday|midnight|[0-9]{1,2}(?:[:.h][0-5][0-9])?(?:\s*[ap]\.?m\.?)?)"
 _RE_RANGE = re.compile(
-    rf"""{_B}(?:(?P<between>between)\s+|(?P<from>from)\s+)?(?P<a>{_CLOCK})\s*(?P<sep>-|\u2013|\u2014|to|until|till|and)\s*
+    rf"""{_B}(?:(?P<between>between)\s+|(?P<from>from)\s+)?(?P<a>{_CLOCK})\s*(?P<sep>(?<!\s)-|-(?=\s)|\u2013|\u2014|to|until|till|and)\s*
         (?P<b>{_CLOCK})(?![\w:])""",
     _FLAGS,
 )
@@ -249,7 +245,10 @@ _RE_TWELVE_HOUR = re.compile(
     rf"{_B}{_AT}?(?P<h>[0-9]{{1,2}})(?:[:.](?P<m>[0-9]{{2}}))?(?:\s*o['\u2019]?clock)?\s*(?P<ap>[ap])\.?m(?![\w])\.?",
     _FLAGS,
 )
-_RE_COLON = re.compile(rf"{_B}{_AT}?(?P<h>[0-9]{{1,2}}):(?P<m>[0-9]{{2}})(?::[0-9]{{2}})?(?![\w:])", _FLAGS)
+# "15:00Z" is 15:00 UTC: the Z is left for the zone reader.
+_RE_COLON = re.compile(
+    rf"{_B}{_AT}?(?P<h>[0-9]{{1,2}}):(?P<m>[0-9]{{2}})(?::[0-9]{{2}})?(?:(?=z(?![\w:]))|(?![\w:]))", _FLAGS
+)
 _RE_DOT_TIME = re.compile(
     rf"(?:(?<={_DATE})\s*,?\s*|{_B}{_AT})(?P<h>[0-9]{{1,2}})\.(?P<m>[0-9]{{2}})(?![\w:.]|[.,][0-9])", _FLAGS
 )
@@ -258,13 +257,50 @@ _RE_DATE_HOUR = re.compile(rf"(?<={_DATE})\s*,?\s*(?P<h>[0-9]{{1,2}}){_HOUR_END}
 _RE_OCLOCK = re.compile(rf"{_B}(?P<h>[0-9]{{1,2}})\s*o['\u2019]?clock(?![\w])", _FLAGS)
 _RE_H_HOUR = re.compile(rf"{_B}(?P<at>{_AT})?(?P<h>[0-9]{{1,2}})h(?P<m>[0-5][0-9])?(?![\w])", _FLAGS)
 
-_RE_ZONE_WORD = re.compile(
-    rf"""(?<={_TIME})\s*\(?(?P<z>{_alternatives(_ZONE_WORDS)})
-        (?:\s*(?P<sign>[+-])\s*(?P<oh>[0-9]{{1,2}})(?::?(?P<om>[0-5][0-9]))?)?\)?(?![\w])""",
-    _FLAGS,
+# A zone after a time: "(", "in" and "time"/"time zone" around an IANA name, a UTC offset or words.
+_RE_ZONE_LEAD = re.compile(r"[ \t]*(?P<open>\(\s*)?(?:(?P<in>in)\s+)?", re.IGNORECASE)
+_RE_ZONE_IANA = re.compile(r"(?P<iana>[a-z][a-z_-]*(?:/[a-z0-9_+-]+){1,2})(?![\w/])", re.IGNORECASE)
+_RE_ZONE_OFFSET = re.compile(
+    r"""(?P<base>utc|gmt|z)?\s*(?P<sign>[+\-\u2212])\s*(?P<h>[0-9]{1,2})(?:(?::|h)?(?P<m>[0-9]{2}))?(?![\w:])""",
+    re.IGNORECASE,
 )
-_RE_EVERY = re.compile(
-    rf"(?<![\w])(?:(?:every|each)(?:\s+other)?\s*(?={_DATE})|every\s*(?:day|weekday|week|morning)(?![\w]))",
+_RE_ZONE_WORDS = re.compile(r"[^\W\d_]+(?:(?:[ .'\u2019-]|\.\s)[^\W\d_]+){0,3}\.?")
+_RE_ZONE_TAIL = re.compile(r"\s+(?:time\s*zone|timezone|time|tz)(?![\w])", re.IGNORECASE)
+_RE_ZONE_CLOSE = re.compile(r"\s*\)")
+_RE_ZONE_BEFORE = re.compile(r"(?<![\w/])(?P<z>[a-z]{2,5})\s+$", re.IGNORECASE)
+_RE_ZONE_ZULU = re.compile(r"z(?![\w])", re.IGNORECASE)
+_RE_ZONE_PAIR = re.compile(r"\s*/\s*([a-z]{1,5})(?![\w/])", re.IGNORECASE)
+_RE_ZONE_CAPITALS = re.compile(r"[A-Z]{1,4}T")
+# An IANA name anywhere ("Review Europe/Berlin 10:00") and "<place> time" anywhere ("Berlin time, 10:00").
+_RE_IANA_ANYWHERE = re.compile(
+    r"(?<![\w/.:@-])(?P<area>[a-z]+)/(?P<rest>[a-z0-9_+-]+(?:/[a-z_-]+)?)(?![\w/])", re.IGNORECASE
+)
+_RE_PLACE_TIME = re.compile(
+    r"(?<![\w])(?P<words>[^\W\d_]+(?:[ .'\u2019-][^\W\d_]+){0,3})\s+(?:time\s*zone|timezone|time)(?![\w])",
+    re.IGNORECASE,
+)
+
+_WD_FULL = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_WD_LIST = rf"(?:{_WD})s?(?:\s*(?:,|and|&|\+|/)\s*(?:{_WD})s?)*"
+# "Daily standup" and "Weekly sync" are names; "standup daily 9am" and "sync weekly on monday" are rules.
+_ADVERB_FOLLOWERS = rf"on|at|from|starting|beginning|for|with|in|tomorrow|today|next|this|{_WD}"
+_ADVERB = rf"(?=\s*(?:$|[^\w\s]|[0-9]|(?:{_ADVERB_FOLLOWERS})(?![\w])))"
+# Words that make a meeting repeat. Until repeating meetings exist, only the first one is made, and it
+# follows the rule: "every weekday 9am" on a Sunday is Monday at 09:00.
+_RE_REPEAT = re.compile(
+    rf"""(?<![\w])(?:
+        (?P<daily>daily{_ADVERB}|(?:every|each)\s+(?:single\s+)?day)
+      | (?P<workdays>(?:every|each)\s+(?:week\s*day|work\s*day|working\s+day|business\s+day)
+          |(?:on\s+)?(?:week\s*days|work\s*days|business\s+days)
+          |(?:every\s+|each\s+|on\s+)?mon(?:day)?\s*(?:-|\u2013|to|through|thru)\s*fri(?:day)?)
+      | (?P<part>(?:every|each)\s+(?P<pod>morning|afternoon|evening|night))
+      | (?:(?:every|each)\s+(?:other\s+|second\s+|2nd\s+)?(?:week\s+on\s+)?
+          |(?:bi)?weekly\s+on\s+|fortnightly\s+on\s+)
+          (?P<listed>{_WD_LIST})
+      | (?:on\s+)?(?P<plural>(?:{_WD_FULL})s(?:\s*(?:,|and|&|\+|/)\s*(?:{_WD})s?)*)
+      | (?P<vague>(?:weekly|bi-?weekly|fortnightly|monthly|quarterly|yearly|annually){_ADVERB}
+          |(?:every|each)\s+(?:other\s+|second\s+|[0-9]+\s+)?(?:weeks?|months?|years?|quarters?))
+    )(?![\w])""",
     _FLAGS,
 )
 _RE_SPACES = re.compile(r"\s+")
@@ -285,7 +321,6 @@ class _Clock:
     candidates: list[tuple[int, int]]  # (hour, minute) readings, the preferred one first
     midnight: bool = False
     hint_locked: bool = False  # "3pm", "15:00": a part of the day cannot change it
-    zone: tzinfo | None = None  # named after the time ("3pm ET"); otherwise the user's zone
 
 
 @dataclass
@@ -293,6 +328,7 @@ class _Day:
     text: str
     day: date
     later: date | None = None  # today's weekday named: the same day next week, when today's time has passed
+    following: tuple[date, ...] = ()  # a repeating rule's next days, tried in turn while the time has passed
     weekday: int | None = None  # read from a weekday name
     explicit: bool = False  # a calendar date (12/03, March 3rd)
     notes: list[str] = field(default_factory=list)
@@ -319,6 +355,10 @@ class _Reader:
         self.days: list[_Day] = []
         self.clocks: list[_Clock] = []
         self.part_of_day: tuple[str, str, int] | None = None  # (text, "am"/"pm", default hour)
+        self.date_unreadable = False  # a date was written but is not one ("31 Feb") or is refused
+        self.time_unreadable = False  # a time was written but is not one ("25:00")
+        self.zones: list[tuple[str, str]] = []  # (what the text said, the zone it names)
+        self.repeat: tuple[str, frozenset[int] | None] | None = None  # (text, weekdays; None: no day)
         self.quoted_topic: str | None = None
 
         self.pieces: dict[int, _Piece] = {}
@@ -330,6 +370,7 @@ class _Reader:
 
     def read(self) -> ScheduleParse:
         self._quotes()
+        self._each(_RE_IANA_ANYWHERE, self._iana_anywhere)
         self._each(_RE_WITH, lambda m: _GONE)
         self._each(_RE_BETWEEN_INVITEES, lambda m: _GONE)
         self._each(_RE_IN, self._offset)
@@ -337,6 +378,7 @@ class _Reader:
         self._each(_RE_NOW, self._right_now)
         self._each(_RE_IN_DAYS, self._in_days)
         self._each(_RE_FOR, self._duration)
+        self._each(_RE_REPEAT, self._repeat)
         for pattern, reader in (
             (_RE_RELATIVE_DAY, self._relative_day),
             (_RE_WEEKDAY, self._weekday),
@@ -362,20 +404,25 @@ class _Reader:
         self._each(_RE_BARE_DURATION, self._bare_duration)
         self._each(_RE_H_HOUR, self._h_hour)
         self._each(_RE_FOR_NUMBER, self._for_number)
-        self._each(_RE_ZONE_WORD, self._zone_word)
-        self._each(_RE_EVERY, self._every)
+        self._zones_after_times()
+        self._place_times()
 
         topic = self._topic()
         duration = self._resolve_duration()
-        start, day = self._resolve_start()
-        if not self.zone_known:
+        zone_said, zone_name = self._resolve_zone()
+        start, day, clock = self._resolve_start(zone_name)
+        self._say_repeat(day, clock)
+        if zone_said:
+            self._say_zone(zone_said, zone_name, start)
+        elif not self.zone_known:
             self.notes.append("I don't know your time zone, so I read times in UTC")
-            if self.days or any(clock.zone is None for clock in self.clocks):
+            if self.days or self.clocks:
                 self.ambiguities.append("I don't know your time zone, so I read times in UTC")
         return ScheduleParse(
             topic=topic,
             start=start,
             duration_minutes=duration,
+            duration_given=bool(self.durations),
             mention_user_ids=_unique(self.mentions),
             emails=_unique(self.emails, key=str.lower),
             unresolved_mentions=_unique(self.handles, key=str.lower),
@@ -383,7 +430,9 @@ class _Reader:
             ambiguities=_unique(self.ambiguities),
             notes=_unique(self.notes),
             day=day,
-            time_zone=self.zone_name,
+            clock=clock,
+            time_zone=zone_name,
+            zone_said=zone_said,
         )
 
     def _split_out_slack(self, raw: str) -> str:
@@ -484,6 +533,7 @@ class _Reader:
             return None
         days = count * (7 if unit.startswith("week") else 1)
         if days > MAX_DAYS_AHEAD:
+            self.date_unreadable = True
             self.problems.append("That is more than 5 years ahead")
             return _DATE
         self.days.append(_Day(_said(m), self.today + timedelta(days=days)))
@@ -505,6 +555,7 @@ class _Reader:
     def _relative_day(self, m: re.Match[str]) -> str:
         word = m["word"].lower()
         if word == "yesterday":
+            self.date_unreadable = True
             self.problems.append(
                 f"That date is in the past (yesterday, {_long_date(self.today - timedelta(days=1))})"
             )
@@ -527,19 +578,19 @@ class _Reader:
         today = self.today.weekday()
         ahead = (target - today) % 7
         mod = (m["mod"] or "").lower().split()[-1:] or [""]
-        if m["week_before"] or m["week_after"]:
+        if m["week_before"] or m["week_after"] or mod[0] == "next":
+            # One rule for "next friday", "friday next week" and "next week friday": that day in the week
+            # after this one, weeks running Monday to Sunday. When the nearest such day is another date
+            # (it is still to come this week), "next friday" could mean either: ask. On a Sunday, when
+            # many people's week begins, every one of these phrases could mean a week later: ask.
             day = self.today + timedelta(days=7 - today + target)
-            self.days.append(_Day(said, day, weekday=target))
-            return _DATE
-        if mod[0] == "next":
-            if ahead == 0:
-                day = self.today + timedelta(days=7)
-            elif target > today:
-                near = self.today + timedelta(days=ahead)
-                day = near + timedelta(days=7)
-                self.ambiguities.append(f'"{said}" could be {_day(day)} or {self._relative_name(near)}')
-            else:
-                day = self.today + timedelta(days=ahead)
+            nearest = self.today + timedelta(days=ahead or 7)
+            if mod[0] == "next" and nearest != day:
+                self.ambiguities.append(f'"{said}" could be {_day(day)} or {self._relative_name(nearest)}')
+            elif today == 6:
+                self.ambiguities.append(
+                    f'"{said}" could be {self._relative_name(day)} or {_day(day + timedelta(days=7))}'
+                )
             self.days.append(_Day(said, day, weekday=target))
             return _DATE
         day = self.today + timedelta(days=ahead)
@@ -598,6 +649,7 @@ class _Reader:
                     return _DATE
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         self.problems.append(f'I couldn\'t read "{_said(m)}" as a date')
+        self.date_unreadable = True
         return _DATE
 
     def _calendar_date(
@@ -626,6 +678,7 @@ class _Reader:
         """The date itself, or without a year its next occurrence from today."""
         if year is not None and not self.today.year - 1 <= year <= self.today.year + 5:
             if not quiet:
+                self.date_unreadable = True
                 self.problems.append(
                     "That date is in the past"
                     if year < self.today.year
@@ -639,11 +692,13 @@ class _Reader:
                 return self._next_leap_day(said, quiet=quiet)
             if not quiet:
                 self.problems.append(f'I couldn\'t read "{said}" as a date')
+                self.date_unreadable = True
             return None
         if day >= self.today:
             return day
         if year is not None:
             if not quiet:
+                self.date_unreadable = True
                 self.problems.append(f"That date is in the past ({_long_date(day)} {day.year})")
             return None
         next_year = day.replace(year=day.year + 1)
@@ -663,6 +718,7 @@ class _Reader:
                 return day
         if not quiet:
             self.problems.append(f'I couldn\'t read "{said}" as a date')
+            self.date_unreadable = True
         return None
 
     def _part_of_day(self, m: re.Match[str]) -> str:
@@ -747,39 +803,213 @@ class _Reader:
 
     def _add_clock(self, m: re.Match[str], clock: _Clock | None) -> str:
         if clock is None:
-            self.problems.append(f'I couldn\'t read "{_said(m)}" as a time')
+            said = _said(m)
+            if re.search(r"24[:.h]?00", said):
+                self.problems.append(f'"{said}" is the end of the day; write 00:00 and the next day')
+            else:
+                self.problems.append(f'I couldn\'t read "{said}" as a time')
+            self.time_unreadable = True
             return _GONE
         clock.text = _said(m)
         self.clocks.append(clock)
         return _TIME
 
-    def _zone_word(self, m: re.Match[str]) -> str | None:
-        word = m["z"].lower()
-        if m["sign"] is not None:
-            if word not in ("utc", "gmt"):
-                return None
-            minutes = int(m["oh"]) * 60 + int(m["om"] or 0)
-            if minutes > 14 * 60:
-                self.problems.append(f'I couldn\'t read "{_said(m)}" as a time zone')
-                return _GONE
-            offset = timedelta(minutes=minutes if m["sign"] == "+" else -minutes)
-            zone: tzinfo = timezone(offset)
-            name = f"UTC{m['sign']}{minutes // 60:02d}:{minutes % 60:02d}"
-        else:
-            name = _ZONE_WORDS[word]
-            zone = ZoneInfo(name)
-        clock = self.clocks[-1]
-        clock.zone = zone
-        said = f"{clock.text} {_said(m)}"
-        if word == "ist":
-            self.ambiguities.append(f'"{said}": IST could be India, Ireland or Israel; I read India')
-        elif name != self.zone_name:
-            self.notes.append(f'I read "{said}" as {name} time')
+    # -- time zones and repeating words -----------------------------------------------------------
+
+    def _iana_anywhere(self, m: re.Match[str]) -> str | None:
+        """ "Europe/Berlin" anywhere is a zone; other slashed words ("go/no-go") are left to the topic."""
+        if m["area"].lower() not in zone_names.IANA_AREAS:
+            return None
+        name = zone_names.iana_zone(m.group())
+        if name is None:
+            return None  # a misspelt zone right after a time is asked about by _zones_after_times
+        self.zones.append((m.group(), name))
         return _GONE
 
-    def _every(self, m: re.Match[str]) -> str:
-        self.ambiguities.append("I can't make repeating meetings; I read just the first one")
-        return _GONE
+    def _zones_after_times(self) -> None:
+        for run in list(re.finditer(f"{_TIME}+", self.work)):
+            self._zone_before(run.start())
+            found = self._zone_at(run.end())
+            if found is None:
+                continue
+            stop, name, word = found
+            said = _RE_SPACES.sub(" ", self._render(run.start(), stop, keep_gone=True)).strip()
+            self._mask(run.end(), stop, _GONE, gone=True)
+            if name is None:
+                self.problems.append(
+                    f'I couldn\'t read "{said}" as a time zone; write a city ("3pm London"), '
+                    'an abbreviation ("3pm CET"), an offset ("3pm UTC+2") or a name like "Europe/Berlin"'
+                )
+                continue
+            self.zones.append((said, name))
+            if word.startswith(_ASKED):
+                self.ambiguities.append(
+                    f'"{said}": I read "{word[1:]}" as the time zone ({zone_place(name)} time); '
+                    "if it is part of the topic, put the topic in quotes"
+                )
+            elif word in zone_names.AMBIGUOUS_ABBREVIATIONS:
+                self.ambiguities.append(f'"{said}": {zone_names.AMBIGUOUS_ABBREVIATIONS[word]}')
+
+    def _zone_before(self, position: int) -> None:
+        """An abbreviation in capitals right before a time ("UTC 15:00", "CET 10:00") names its zone too."""
+        before = _RE_ZONE_BEFORE.search(self.work, max(0, position - 12), position)
+        if before is None or not (before["z"].isupper() or before["z"].lower() in ("utc", "gmt")):
+            return
+        zone = zone_names.abbreviation_zone(before["z"])
+        if zone is not None and not zone_names.also_a_word(
+            before["z"]
+        ):  # "ART 3pm" is a team, "UTC 3pm" a zone
+            self.zones.append((before["z"], zone))
+            self._mask(before.start("z"), before.end("z"), _GONE, gone=True)
+
+    def _zone_at(self, position: int) -> tuple[int, str | None, str] | None:
+        """A zone written right after a time: (where it ends, the zone or None if unreadable, the word)."""
+        text = self.work
+        lead = _RE_ZONE_LEAD.match(text, position)
+        if lead is None:
+            return None
+        at = lead.end()
+        name: str | None
+        word = ""
+        iana = _RE_ZONE_IANA.match(text, at)
+        if iana is not None and not zone_names.looks_like_an_area(iana["iana"].split("/")[0]):
+            iana = None  # "CET/CEST", "design/dev": read as words below
+        offset = _RE_ZONE_OFFSET.match(text, at)
+        words = _RE_ZONE_WORDS.match(text, at)
+        if at == position and _RE_ZONE_ZULU.match(text, at):
+            return at + 1, "UTC", "z"  # "15:00Z"
+        if iana is not None:
+            name, stop = zone_names.iana_zone(iana["iana"]), iana.end()
+        elif offset is not None and (offset["base"] or offset["m"]) and not lead["in"]:
+            minutes = int(offset["h"]) * 60 + int(offset["m"] or 0)
+            if int(offset["m"] or 0) >= 60 or minutes > zone_names.MAX_OFFSET_MINUTES:
+                name = None
+            else:
+                name = offset_zone_name(-minutes if offset["sign"] in "-\u2212" else minutes)
+            stop = offset.end()
+        elif words is not None:
+            tokens = list(re.finditer(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*\.?", words.group()))[:4]
+            for count in range(len(tokens), 0, -1):
+                said = words.group()[: tokens[count - 1].end()]
+                zone = zone_names.abbreviation_zone(said.rstrip(".")) if count == 1 else None
+                zone = zone or zone_names.place_zone(said)
+                if zone is not None:
+                    name, stop, word = zone, at + len(said), said.rstrip(".").lower()
+                    pair = _RE_ZONE_PAIR.match(text, stop)  # "CET/CEST", "PST/PDT": one zone, two names
+                    other = zone_names.abbreviation_zone(pair[1]) if pair is not None else None
+                    if pair is not None and other is not None:
+                        stop = pair.end()
+                        if other != zone:
+                            self.zones.append((pair[1], other))  # "PST/CET": asked as two zones
+                    plain_words = not (lead["open"] or lead["in"] or _RE_ZONE_TAIL.match(text, stop))
+                    if plain_words and zone_names.asked_when_bare(said):
+                        word = _ASKED + said
+                    break
+            else:
+                for count in range(1, len(tokens) + 1):
+                    tail = _RE_ZONE_TAIL.match(text, at + tokens[count - 1].end())
+                    if tail is not None:  # "10:00 Gotham time": a zone, but which?
+                        close = _RE_ZONE_CLOSE.match(text, tail.end()) if lead["open"] else None
+                        return (close or tail).end(), None, ""
+                first = tokens[0].group().rstrip(".") if tokens else ""
+                if not lead["in"] and _RE_ZONE_CAPITALS.fullmatch(first) and len(first) >= 3:
+                    return at + len(first), None, ""  # "3pm XST": looks like a zone abbreviation
+                return None
+        else:
+            return None
+        tail = _RE_ZONE_TAIL.match(text, stop)
+        stop = tail.end() if tail is not None else stop
+        if lead["open"]:
+            close = _RE_ZONE_CLOSE.match(text, stop)
+            stop = close.end() if close is not None else stop
+        return stop, name, word
+
+    def _place_times(self) -> None:
+        """ "Berlin time" anywhere; only the words that name the place are taken ("Review Berlin time")."""
+        for m in list(_RE_PLACE_TIME.finditer(self.work)):
+            words = m["words"]
+            tokens = list(re.finditer(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*", words))[-3:]
+            for index, token in enumerate(tokens):
+                said = words[token.start() :]
+                zone = zone_names.place_zone(said)
+                if zone is None and index == len(tokens) - 1:
+                    zone = zone_names.abbreviation_zone(said)
+                if zone is not None:
+                    begin = m.start("words") + token.start()
+                    self.zones.append((_RE_SPACES.sub(" ", self.work[begin : m.end()]), zone))
+                    self._mask(begin, m.end(), _GONE, gone=True)
+                    break
+
+    def _repeat(self, m: re.Match[str]) -> str:
+        said = _said(m)
+        days: frozenset[int] | None
+        if m["daily"] or m["part"]:
+            days = frozenset(range(7))
+            if m["pod"]:
+                self._set_part_of_day(said, m["pod"].lower())
+        elif m["workdays"]:
+            days = frozenset(range(5))
+        elif m["listed"] or m["plural"]:
+            names = re.findall(rf"({_WD})s?(?![\w])", m["listed"] or m["plural"], _FLAGS)
+            days = frozenset(_WEEKDAYS[name.lower()] for name in names)
+        else:
+            days = None
+        if self.repeat is None:
+            self.repeat = (said, days)
+        return _DATE
+
+    def _repeat_day(self) -> _Day | None:
+        """The first day a repeating rule allows from today, with the next ones to try if its time passed."""
+        if self.repeat is None:
+            return None
+        said, weekdays = self.repeat
+        if weekdays is None:
+            return None
+        allowed = [self.today + timedelta(days=n) for n in range(15)]
+        allowed = [d for d in allowed if d.weekday() in weekdays]
+        return _Day(said, allowed[0], following=tuple(allowed[1:8]))
+
+    def _say_repeat(self, day: date | None, clock: time | None) -> None:
+        if self.repeat is None:
+            return
+        said = self.repeat[0]
+        if day is None:
+            self.ambiguities.append(
+                f'"{said}": I can\'t make repeating meetings yet, so only one meeting is made; pick its day'
+            )
+            return
+        when = _day(day) + (f" at {clock:%H:%M}" if clock is not None else "")
+        self.ambiguities.append(
+            f'"{said}": I can\'t make repeating meetings yet, so only the first one is made, {when}'
+        )
+
+    def _resolve_zone(self) -> tuple[str, str]:
+        """(how the text named its zone, the zone times are read in): the user's when it names none."""
+        if not self.zones:
+            return "", self.zone_name
+        if len({name for _, name in self.zones}) > 1:
+            said = _listing(text for text, _ in self.zones)
+            self.problems.append(f"I read more than one time zone: {said}")
+            return "", self.zone_name
+        said, name = self.zones[0]
+        if name.startswith("Etc/"):
+            # "Etc/GMT+2" is two hours *behind* UTC (POSIX signs); it is shown as what it means, UTC-02:00.
+            offset = ZoneInfo(name).utcoffset(self.now.replace(tzinfo=None)) or timedelta(0)
+            name = offset_zone_name(int(offset.total_seconds()) // 60)
+        return said, name
+
+    def _say_zone(self, said: str, name: str, start: datetime | None) -> None:
+        if name == self.zone_name:
+            return
+        label = name
+        if "/" in name and not name.startswith("Etc/"):
+            label = f"{zone_place(name)} time"
+            label += "" if name.lower() in said.lower() else f" ({name})"
+        line = f'I read "{said}" as {label}'
+        if start is not None and self.zone_known:
+            mine = start.astimezone(self.zone)
+            line += f": {_day(mine.date())} {mine:%H:%M} in your time zone ({self.zone_name})"
+        self.notes.append(line)
 
     # -- putting it together -----------------------------------------------------------------------
 
@@ -825,40 +1055,67 @@ class _Reader:
             return None
         return minutes
 
-    def _resolve_start(self) -> tuple[datetime | None, date | None]:
+    def _resolve_start(self, zone_name: str) -> tuple[datetime | None, date | None, time | None]:
+        """(the start, the day, the wall-clock time in `zone_name`): each None when the text left it open."""
+        zone = zone_info(zone_name) or self.zone
+        start, day, clock = self._start_day_clock(zone)
+        if start is not None:
+            local = start.astimezone(zone)
+            return start, local.date(), local.time().replace(second=0, microsecond=0)
+        return None, day, clock
+
+    def _start_day_clock(self, zone: tzinfo) -> tuple[datetime | None, date | None, time | None]:
         starts = [text for text, _ in self.offsets]
         if len(self.offsets) > 1 or (self.offsets and (self.days or self.clocks)):
             said = _listing(starts + [d.text for d in self.days])
             self.problems.append(f"I read more than one start: {said}")
-            return None, None
+            return None, None, None
         if self.offsets:
-            return self._start_after(self.offsets[0][1]), None
+            return self._start_after(self.offsets[0][1]), None, None
+        agreed, chosen = self._pick_day()
+        if self.date_unreadable and chosen is None:
+            return None, None, self._settled_clock()  # not today: the text named another day
         if len(self.clocks) > 1:
             said = _listing(c.text for c in self.clocks)
             self.problems.append(f"I read more than one time: {said}")
-            return None, None
-        agreed, chosen = self._pick_day()
+            return None, chosen.day if agreed and chosen is not None else None, None
         if not agreed:
-            return None, None
+            return None, None, self._settled_clock()
         clock = self.clocks[0] if self.clocks else None
         if clock is None:
             if chosen is None:
                 if not self.problems:
                     self.problems.append("I couldn't read a date or time")
-                return None, None
+                return None, None, None
             if self.part_of_day is not None:
                 said, _, hour = self.part_of_day
                 self.ambiguities.append(f'"{said}" has no exact time; I put {hour:02d}:00')
                 clock = _Clock(said, [(hour, 0)], hint_locked=True)
             else:
-                self.problems.append(f"I couldn't read a time for {_day(chosen.day)}")
-                return None, chosen.day
-        return self._start_at(chosen, clock)
+                if not self.time_unreadable:
+                    self.problems.append(f"I couldn't read a time for {_day(chosen.day)}")
+                return None, chosen.day, None
+        return self._start_at(chosen, clock, zone)
+
+    def _settled_clock(self) -> time | None:
+        """The one time the text gives, as it would be read, when the date cannot be settled."""
+        if len(self.clocks) != 1:
+            return None
+        hour, minute = self._candidates(self.clocks[0])[0]
+        return time(hour, minute)
+
+    def _candidates(self, clock: _Clock) -> list[tuple[int, int]]:
+        candidates = list(clock.candidates)
+        if self.part_of_day is not None and not clock.hint_locked:
+            meridiem = self.part_of_day[1]
+            fitting = [c for c in candidates if (c[0] < 12) == (meridiem == "am")]
+            candidates = fitting or candidates
+        return candidates
 
     def _pick_day(self) -> tuple[bool, _Day | None]:
         """The one date the text names (None when it names none); False when its dates disagree."""
         if not self.days:
-            return True, None
+            return True, self._repeat_day()
         if len(self.days) == 2:
             named = [d for d in self.days if d.weekday is not None and not d.explicit]
             calendar = [d for d in self.days if d.explicit]
@@ -877,13 +1134,10 @@ class _Reader:
         self.ambiguities.extend(self.days[0].notes)
         return True, self.days[0]
 
-    def _start_at(self, chosen: _Day | None, clock: _Clock) -> tuple[datetime | None, date | None]:
-        candidates = list(clock.candidates)
-        if self.part_of_day is not None and not clock.hint_locked:
-            meridiem = self.part_of_day[1]
-            fitting = [c for c in candidates if (c[0] < 12) == (meridiem == "am")]
-            candidates = fitting or candidates
-        zone = clock.zone or self.zone
+    def _start_at(
+        self, chosen: _Day | None, clock: _Clock, zone: tzinfo
+    ) -> tuple[datetime | None, date | None, time | None]:
+        candidates = self._candidates(clock)
         if len(candidates) > 1:
             readings = " or ".join(_twelve_hour(h, mm) for h, mm in candidates)
             self.ambiguities.append(f'"{clock.text}" could be {readings}')
@@ -892,7 +1146,7 @@ class _Reader:
             days = [day]
         else:
             day = chosen.day
-            days = [day] if chosen.later is None else [day, chosen.later]
+            days = [day, *chosen.following] if chosen.later is None else [day, chosen.later]
             if clock.midnight:
                 self.ambiguities.append(f'"{clock.text}" on {_day(day)}: I read the start of that day')
         for index, on in enumerate(days):
@@ -902,11 +1156,11 @@ class _Reader:
                     start = self._instant(on, hour, minute, zone, check=True)
                     if chosen is not None and chosen.later is not None:
                         self.ambiguities.append(self._same_weekday(chosen, later=index > 0))
-                    return self._within_reach(start), on
+                    return self._within_reach(start), on, time(hour, minute)
         hour, minute = candidates[0]
         past = self._instant(day, hour, minute, zone, check=False).astimezone(zone)
         self.problems.append(f"That time is in the past ({_day(day)} {past:%H:%M})")
-        return None, day
+        return None, day, time(hour, minute)
 
     def _same_weekday(self, chosen: _Day, *, later: bool) -> str:
         today = f"Today is {_DAY_NAMES[self.today.weekday()]}"

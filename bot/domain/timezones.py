@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEBEX_DATETIME_FORMAT = "%m/%d/%Y %H:%M:%S"
 
@@ -133,21 +133,62 @@ def webex_zone_for(iana: str, at: datetime) -> WebexTimeZone:
     the meeting's date, preferring one whose offset also matches half a year away (same daylight
     saving rules). No match: plain GMT, and the caller sends the time converted to it.
     """
+    return webex_zone_matching(iana, at) or WEBEX_TIME_ZONES[GMT_ZONE_ID]
+
+
+def webex_zone_matching(name: str, at: datetime) -> WebexTimeZone | None:
+    """The Webex zone showing the same clock as zone `name` (IANA or `UTC+05:30`) at instant `at`.
+
+    None when no Webex zone has that offset on that date (Kathmandu's +05:45, for one)."""
     if at.tzinfo is None:
-        raise ValueError("webex_zone_for needs an aware datetime")
-    if iana in _BY_IANA:
-        return _BY_IANA[iana]
-    try:
-        user_tz = _zoneinfo(iana)
-    except (KeyError, ValueError):
-        return WEBEX_TIME_ZONES[GMT_ZONE_ID]
+        raise ValueError("webex_zone_matching needs an aware datetime")
+    if name in _BY_IANA:
+        return _BY_IANA[name]
+    zone = zone_info(name)
+    if zone is None:
+        return None
     other = at + timedelta(days=182)
-    offset, offset_other = at.astimezone(user_tz).utcoffset(), other.astimezone(user_tz).utcoffset()
+    offset, offset_other = at.astimezone(zone).utcoffset(), other.astimezone(zone).utcoffset()
     same_day = [z for z in WEBEX_TIME_ZONES if at.astimezone(z.tzinfo).utcoffset() == offset]
-    for zone in same_day:
-        if other.astimezone(zone.tzinfo).utcoffset() == offset_other:
-            return zone
-    return same_day[0] if same_day else WEBEX_TIME_ZONES[GMT_ZONE_ID]
+    for candidate in same_day:
+        if other.astimezone(candidate.tzinfo).utcoffset() == offset_other:
+            return candidate
+    return same_day[0] if same_day else None
+
+
+_OFFSET_NAME = re.compile(r"UTC([+-])([01][0-9]):([0-5][0-9])")
+
+
+def offset_zone_name(minutes: int) -> str:
+    """The name of a fixed offset from UTC, as the bot writes it: `UTC+05:30`, `UTC-03:00`, `UTC`."""
+    if minutes == 0:
+        return "UTC"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{'+' if minutes > 0 else '-'}{hours:02d}:{rest:02d}"
+
+
+@lru_cache(maxsize=512)  # bounded: names come from people's text and forms
+def zone_info(name: str) -> tzinfo | None:
+    """The zone called `name`: an IANA name, or a fixed offset written `UTC+05:30`; None if neither."""
+    if not isinstance(name, str) or not name or len(name) > 64:
+        return None
+    fixed = _OFFSET_NAME.fullmatch(name)
+    if fixed is not None:
+        minutes = int(fixed[2]) * 60 + int(fixed[3])
+        if minutes > 14 * 60:
+            return None
+        return timezone(timedelta(minutes=minutes if fixed[1] == "+" else -minutes), name)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+def zone_place(name: str) -> str:
+    """How a zone is called in a sentence ("as Berlin time"): its city, or the offset itself."""
+    if name.startswith("Etc/") or "/" not in name:
+        return name
+    return name.rsplit("/", 1)[-1].replace("_", " ")
 
 
 _LOOSE_DATETIME = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?\s*$")

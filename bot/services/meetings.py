@@ -25,7 +25,7 @@ from bot.domain.meetings import (
     MeetingDraft,
     MeetingPage,
 )
-from bot.domain.timezones import GMT_ZONE_ID, webex_zone_for
+from bot.domain.timezones import GMT_ZONE_ID, webex_zone_for, webex_zone_matching
 from bot.webex.client import WebexCredentials
 from bot.webex.errors import AccessTokenInvalid, MeetingNotFound, WebexError, WebexUnavailable
 
@@ -150,6 +150,7 @@ class ScheduleRequest:
     agenda: str = ""
     invitees: tuple[Invitee, ...] = ()
     password: str = ""  # only where the Webex site requires one
+    time_zone: str = ""  # the zone the start was asked in ("3pm Berlin time"); "" for the user's own
 
 
 @dataclass(frozen=True)
@@ -317,8 +318,16 @@ def check_invitees(invitees: tuple[Invitee, ...]) -> tuple[Invitee, ...]:
     return tuple(unique.values())
 
 
-def webex_zone_id(user_tz: str, at: datetime) -> int:
-    """The Webex timeZoneID for a person in `user_tz`, using the offset on the meeting's own date."""
+def webex_zone_id(user_tz: str, at: datetime, asked_tz: str = "") -> int:
+    """The Webex timeZoneID for a person in `user_tz`, using the offset on the meeting's own date.
+
+    A meeting asked for in another zone (`asked_tz`) is shown in Webex in that zone when a Webex zone
+    has its offset on that date; otherwise (Kathmandu's +05:45) in the person's own zone. Either way
+    the meeting starts at the instant asked for: only the zone Webex shows it in differs."""
+    if asked_tz and asked_tz != user_tz:
+        matching = webex_zone_matching(asked_tz, at)
+        if matching is not None:
+            return matching.id
     return webex_zone_for(user_tz, at).id if user_tz else GMT_ZONE_ID
 
 
@@ -430,7 +439,7 @@ class MeetingService:
             topic=clean_topic(request.topic),
             start=start,
             duration_minutes=check_duration(request.duration_minutes),
-            time_zone_id=webex_zone_id(request.user_tz, start),
+            time_zone_id=webex_zone_id(request.user_tz, start, request.time_zone),
             agenda=clean_agenda(request.agenda),
             invitees=check_invitees(request.invitees),
             password=check_password(request.password),

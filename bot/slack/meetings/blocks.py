@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.meetings import MAX_AGENDA_LENGTH, MAX_TOPIC_LENGTH, Meeting
-from bot.domain.timezones import zone_by_id
+from bot.domain.timezones import WEBEX_TIME_ZONES, zone_by_id, zone_info
 
 Block = dict[str, Any]
 
@@ -47,6 +47,7 @@ EMAILS = "emails"
 AGENDA = "agenda"
 POST = "post"
 PASSWORD = "password"
+TIME_ZONE = "time_zone"
 VALUE = "value"  # the action id of the single element in each input block
 
 DURATION_CHOICES = (15, 30, 45, 60, 90, 120, 180, 240)
@@ -350,11 +351,18 @@ def list_fallback_text(meetings: tuple[Meeting, ...], window: str) -> str:
 
 @dataclass(frozen=True)
 class FormPrefill:
-    """What a form starts with: from the command text, or from the meeting being edited."""
+    """What a form starts with: from the command text, or from the meeting being edited.
+
+    From text, `day`, `clock` and `time_zone` are what the text settled, each on its own: a field the
+    text left open stays empty for the person to fill (`suggest_start` False), never a guess."""
 
     topic: str = ""
     start: datetime | None = None
-    duration_minutes: int = 30
+    day: date | None = None  # used when there is no `start`: the day the text named
+    clock: time | None = None  # likewise, the wall-clock time in `time_zone`
+    time_zone: str = ""  # the zone the date and time are in; "" for the person's own
+    suggest_start: bool = True  # with neither start nor day/time: offer the next half hour
+    duration_minutes: int | None = 30  # None: the text gave a length that cannot be used; left to pick
     invitee_user_ids: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
     agenda: str = ""
@@ -429,13 +437,27 @@ def _input(
     return block
 
 
+def zone_option(name: str, user_tz: str) -> dict[str, Any]:
+    label = f"{name} (your time zone)" if name == user_tz else name
+    return {"text": plain(label, 75), "value": name}
+
+
+def zone_options(user_tz: str, chosen: str) -> list[dict[str, Any]]:
+    """The zones the form offers: the person's own, the one the text named, then every Webex zone."""
+    names = [user_tz, chosen, "UTC", *sorted({zone.iana for zone in WEBEX_TIME_ZONES} - {"Etc/GMT"})]
+    unique = [name for name in dict.fromkeys(names) if name and zone_info(name) is not None]
+    return [zone_option(name, user_tz) for name in unique[:100]]
+
+
 def _form_blocks(prefill: FormPrefill, user_tz: str, now: datetime, *, editing: bool) -> list[Block]:
-    try:
-        zone = ZoneInfo(user_tz)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    start = (prefill.start or next_half_hour(now)).astimezone(zone)
-    durations = sorted(set(DURATION_CHOICES) | {prefill.duration_minutes})
+    zone_name = next((z for z in (prefill.time_zone, user_tz) if zone_info(z) is not None), "UTC")
+    zone = zone_info(zone_name) or ZoneInfo("UTC")
+    day, clock = prefill.day, prefill.clock
+    if prefill.start is not None or (day is None and clock is None and prefill.suggest_start):
+        start = (prefill.start or next_half_hour(now)).astimezone(zone)
+        day, clock = start.date(), start.time()
+    asked = [] if prefill.duration_minutes is None else [prefill.duration_minutes]
+    durations = sorted(set(DURATION_CHOICES) | set(asked))
     blocks: list[Block] = []
     if prefill.problem:
         blocks.append(
@@ -445,26 +467,27 @@ def _form_blocks(prefill: FormPrefill, user_tz: str, now: datetime, *, editing: 
     if prefill.topic:
         topic_element["initial_value"] = prefill.topic[:MAX_TOPIC_LENGTH]
     blocks.append(_input(TOPIC, "Topic", topic_element))
-    blocks.append(_input(DATE, "Date", {"type": "datepicker", "initial_date": start.strftime("%Y-%m-%d")}))
-    blocks.append(
-        _input(
-            TIME,
-            "Start time",
-            {"type": "timepicker", "initial_time": start.strftime("%H:%M")},
-            hint=f"In your time zone, {user_tz}.",
-        )
-    )
-    blocks.append(
-        _input(
-            DURATION,
-            "Duration",
-            {
-                "type": "static_select",
-                "options": [_duration_option(m) for m in durations],
-                "initial_option": _duration_option(prefill.duration_minutes),
-            },
-        )
-    )
+    date_element: dict[str, Any] = {"type": "datepicker"}
+    if day is not None:
+        date_element["initial_date"] = day.isoformat()
+    blocks.append(_input(DATE, "Date", date_element))
+    time_element: dict[str, Any] = {"type": "timepicker"}
+    if clock is not None:
+        time_element["initial_time"] = clock.strftime("%H:%M")
+    if editing:
+        blocks.append(_input(TIME, "Start time", time_element, hint=f"In your time zone, {user_tz}."))
+    else:
+        blocks.append(_input(TIME, "Start time", time_element, hint="In the time zone below."))
+        options = zone_options(user_tz, zone_name)
+        chosen = next(o for o in options if o["value"] == zone_name)
+        zone_element = {"type": "static_select", "options": options, "initial_option": chosen}
+        blocks.append(_input(TIME_ZONE, "Time zone", zone_element))
+    duration: dict[str, Any] = {"type": "static_select", "options": [_duration_option(m) for m in durations]}
+    if prefill.duration_minutes is None:
+        duration["placeholder"] = plain("Pick a duration", 150)
+    else:
+        duration["initial_option"] = _duration_option(prefill.duration_minutes)
+    blocks.append(_input(DURATION, "Duration", duration))
     users: dict[str, Any] = {"type": "multi_users_select", "placeholder": plain("Pick people", 150)}
     if prefill.invitee_user_ids:
         users["initial_users"] = list(prefill.invitee_user_ids)

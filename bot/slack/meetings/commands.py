@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import secrets
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.schedule_text import parse_schedule_text
+from bot.domain.schedule_text import ScheduleParse, parse_schedule_text
 from bot.services.errors import LinkExpired, NotLinked
 from bot.services.meetings import ListWindow, MeetingRequestInvalid, ScheduleRequest, check_meeting_key
 from bot.slack.meetings import answers, blocks, texts
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_DURATION = 30
+_Value = TypeVar("_Value")
 
 
 def request_key(invocation: Invocation) -> str:
@@ -40,6 +43,10 @@ def prefill_value(prefill: blocks.FormPrefill, channel_id: str) -> str:
     data: dict[str, Any] = {
         "topic": prefill.topic[:300],
         "start": int(prefill.start.timestamp()) if prefill.start else None,
+        "day": prefill.day.isoformat() if prefill.day else None,
+        "time": prefill.clock.strftime("%H:%M") if prefill.clock else None,
+        "tz": prefill.time_zone[:64],
+        "suggest": prefill.suggest_start,
         "duration": prefill.duration_minutes,
         "users": list(prefill.invitee_user_ids)[:20],
         "emails": list(prefill.emails)[:20],
@@ -61,12 +68,34 @@ def read_prefill_value(value: str) -> tuple[blocks.FormPrefill, str]:
     prefill = blocks.FormPrefill(
         topic=str(data.get("topic") or ""),
         start=datetime.fromtimestamp(int(start), UTC) if isinstance(start, int) else None,
-        duration_minutes=int(data.get("duration") or DEFAULT_DURATION),
+        day=_read(date.fromisoformat, data.get("day")),
+        clock=_read(time.fromisoformat, data.get("time")),
+        time_zone=str(data.get("tz") or ""),
+        suggest_start=data.get("suggest") is not False,
+        duration_minutes=_read_duration(data),
         invitee_user_ids=tuple(str(u) for u in data.get("users") or ()),
         emails=tuple(str(e) for e in data.get("emails") or ()),
         problem=str(data.get("problem") or ""),
     )
     return prefill, str(data.get("channel") or "")
+
+
+def _read_duration(data: dict[str, Any]) -> int | None:
+    """The button's duration: None where the form left it to pick, the default where it is unreadable."""
+    value = data.get("duration", DEFAULT_DURATION)
+    if value is None:
+        return None
+    return value if isinstance(value, int) and 0 < value <= 24 * 60 else DEFAULT_DURATION
+
+
+def _read(parse: Callable[[str], _Value], value: object) -> _Value | None:
+    """A value from a button the client sent back: None when it is missing or not what we wrote."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse(value)
+    except ValueError:
+        return None
 
 
 async def open_schedule_form(
@@ -111,6 +140,23 @@ async def open_schedule_form(
 # ---- schedule ----------------------------------------------------------------------------------
 
 
+def prefill_from_text(parsed: ScheduleParse, topic: str, problem: str) -> blocks.FormPrefill:
+    """The form for text that cannot be scheduled as is: every field the text settled, each on its own,
+    so the form agrees with the text and with the warning above it; what the text left open stays empty."""
+    unusable_length = parsed.duration_given and parsed.duration_minutes is None  # "for 25h": left to pick
+    return blocks.FormPrefill(
+        topic=topic,
+        day=parsed.day,
+        clock=parsed.clock,
+        time_zone=parsed.time_zone,
+        suggest_start=False,
+        duration_minutes=None if unusable_length else parsed.duration_minutes or DEFAULT_DURATION,
+        invitee_user_ids=tuple(parsed.mention_user_ids),
+        emails=tuple(parsed.emails),
+        problem=problem,
+    )
+
+
 async def ensure_linked(services: Services, team_id: str, user_id: str) -> None:
     """Ask for the link before the person fills in a form, not after (the command resumes once linked)."""
     link = await services.links.get(team_id, user_id)
@@ -148,14 +194,7 @@ async def schedule(invocation: Invocation, reply: Reply, services: Services) -> 
         problems.append(f"I could not tell who {names} is in Slack; pick them under Invitees.")
     if parsed.start is None and not problems:
         problems.append("I could not tell when the meeting should be. Pick the date and time here.")
-    prefill = blocks.FormPrefill(
-        topic=topic,
-        # A start the text got wrong is not offered as if it were right; an ambiguous one is a fair guess.
-        start=None if parsed.problems else parsed.start,
-        duration_minutes=duration,
-        invitee_user_ids=tuple(parsed.mention_user_ids),
-        emails=tuple(parsed.emails),
-    )
+    prefill = prefill_from_text(parsed, topic, "\n".join(problems))
     form_args: dict[str, Any] = {
         "team_id": team_id,
         "user_id": user_id,
@@ -164,16 +203,20 @@ async def schedule(invocation: Invocation, reply: Reply, services: Services) -> 
     }
     if problems or parsed.start is None:
         # Never guess: show what was understood and let the person fix it.
-        problem = "\n".join(str(p) for p in problems)
         await ensure_linked(services, team_id, user_id)
-        await open_schedule_form(services, reply, prefill=_with_problem(prefill, problem), **form_args)
+        await open_schedule_form(services, reply, prefill=prefill, **form_args)
         return
     try:
         invitees = await answers.invitees_for(
             services, team_id, tuple(parsed.mention_user_ids), tuple(parsed.emails)
         )
         request = ScheduleRequest(
-            topic=topic, start=parsed.start, user_tz=tz, duration_minutes=duration, invitees=invitees
+            topic=topic,
+            start=parsed.start,
+            user_tz=tz,
+            duration_minutes=duration,
+            invitees=invitees,
+            time_zone=parsed.time_zone,
         )
         services.meetings.draft_for(request)
     except MeetingRequestInvalid as invalid:
@@ -193,19 +236,12 @@ async def schedule(invocation: Invocation, reply: Reply, services: Services) -> 
         team_id=team_id,
         user_id=user_id,
         channel_id=invocation.channel_id,
-        notes=parsed.notes,
+        notes=(*parsed.notes, *texts.zone_notes(parsed.time_zone, tz, parsed.start)),
     )
 
 
 def _with_problem(prefill: blocks.FormPrefill, problem: str) -> blocks.FormPrefill:
-    return blocks.FormPrefill(
-        topic=prefill.topic,
-        start=prefill.start,
-        duration_minutes=prefill.duration_minutes,
-        invitee_user_ids=prefill.invitee_user_ids,
-        emails=prefill.emails,
-        problem=problem,
-    )
+    return dataclasses.replace(prefill, problem=problem)
 
 
 # ---- list, cancel, join, now, edit -------------------------------------------------------------

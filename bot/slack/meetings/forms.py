@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.timezones import zone_info
 from bot.services.meetings import (
     MeetingRequestInvalid,
     check_duration,
@@ -46,14 +47,16 @@ class FormInput:
     agenda: str
     post_in_channel: bool
     password: str = ""
+    time_zone: str = ""  # the zone picked in the form; "" (an edit form, an older form) for the user's
+
+    def zone(self, user_tz: str) -> str:
+        """The zone the date and time are in: the one picked, else the person's own, else UTC."""
+        return next((z for z in (self.time_zone, user_tz) if zone_info(z) is not None), "UTC")
 
     def start(self, user_tz: str) -> datetime | None:
         if not self.day or not self.clock_time:
             return None
-        try:
-            zone = ZoneInfo(user_tz)
-        except (KeyError, ValueError):
-            zone = ZoneInfo("UTC")
+        zone = zone_info(self.zone(user_tz)) or ZoneInfo("UTC")
         local = datetime.combine(date.fromisoformat(self.day), time.fromisoformat(self.clock_time))
         # fold=0: a time that occurs twice when clocks go back is read as its first occurrence.
         return local.replace(tzinfo=zone)
@@ -67,8 +70,10 @@ def _element(values: dict[str, Any], block_id: str) -> dict[str, Any]:
 def read_form(view: dict[str, Any]) -> FormInput:
     values = (view.get("state") or {}).get("values") or {}
     duration_option = _element(values, blocks.DURATION).get("selected_option") or {}
+    # No choice in a form that has the field is no duration (refused beside it); a form without it is 30.
+    default = "0" if blocks.DURATION in values else "30"
     try:
-        duration = int(duration_option.get("value") or 30)
+        duration = int(duration_option.get("value") or default)
     except ValueError:
         duration = 0
     emails_text = _element(values, blocks.EMAILS).get("value") or ""
@@ -82,6 +87,7 @@ def read_form(view: dict[str, Any]) -> FormInput:
         agenda=_element(values, blocks.AGENDA).get("value") or "",
         post_in_channel=bool(_element(values, blocks.POST).get("selected_options")),
         password=_element(values, blocks.PASSWORD).get("value") or "",
+        time_zone=str((_element(values, blocks.TIME_ZONE).get("selected_option") or {}).get("value") or ""),
     )
 
 
@@ -111,6 +117,8 @@ def form_errors(
         start = form.start(user_tz)
         if start is not None and start != original_start:
             check("start", lambda: check_start(start, now))
+    if form.time_zone and zone_info(form.time_zone) is None:
+        errors[blocks.TIME_ZONE] = "Pick a time zone from the list."
     bad = [email for email in form.emails if not _EMAIL.match(email)]
     if bad:
         errors[blocks.EMAILS] = f"“{bad[0]}” is not an email address. Separate addresses with commas."

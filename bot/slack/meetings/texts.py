@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from bot.domain.timezones import webex_zone_matching, zone_by_id
 from bot.services.meetings import (
     CreateOutcomeUnknown,
     MeetingNotCreated,
     MeetingRequestInvalid,
     ScheduleInProgress,
+    webex_zone_id,
 )
 from bot.webex.errors import (
     AccessDenied,
@@ -122,3 +126,14 @@ def explain_meeting_error(error: Exception) -> str | None:
 
 # Exception type -> its explanation, for anyone who wants the list (the mapper calls the function).
 MEETING_ERRORS = explain_meeting_error
+
+
+def zone_notes(asked_tz: str, user_tz: str, start: datetime) -> tuple[str, ...]:
+    """What the card says when Webex has no zone for the one asked in (Kathmandu's +05:45)."""
+    if not asked_tz or asked_tz == user_tz or webex_zone_matching(asked_tz, start) is not None:
+        return ()
+    shown_in = zone_by_id(webex_zone_id(user_tz, start, asked_tz)).name
+    return (
+        f"Webex has no time zone for {asked_tz} on that date, so Webex shows the meeting in its zone "
+        f"{shown_in}; it starts at the moment you asked for.",
+    )

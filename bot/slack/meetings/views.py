@@ -108,6 +108,7 @@ def _pending_schedule(form: FormInput, context: blocks.FormContext, key: str) ->
             "agenda": form.agenda,
             "post": form.post_in_channel,
             "password": form.password,
+            "zone": form.time_zone,
         },
     }
 
@@ -124,6 +125,7 @@ def _form_from_pending(pending: dict[str, Any]) -> FormInput:
         agenda=str(data.get("agenda") or ""),
         post_in_channel=bool(data.get("post")),
         password=str(data.get("password") or ""),
+        time_zone=str(data.get("zone") or ""),
     )
 
 
@@ -150,6 +152,7 @@ async def schedule_from_form(
         agenda=form.agenda,
         invitees=invitees,
         password=form.password,
+        time_zone=form.zone(context.user_tz),
     )
     try:
         scheduled = await services.meetings.schedule(team_id, user_id, request, request_key=key)
@@ -166,6 +169,7 @@ async def schedule_from_form(
         user_id=user_id,
         channel_id=context.channel_id,
         share=form.post_in_channel,
+        notes=texts.zone_notes(form.zone(context.user_tz), context.user_tz, start),
     )
 
 

@@ -563,7 +563,10 @@ def test_ist_is_read_as_india_and_flagged() -> None:
 def test_repeating_meetings_are_flagged_not_silently_dropped() -> None:
     result = parse("Standup every monday 10am")
     assert (result.topic, local(result)) == ("Standup", "2026-11-30 10:00")
-    assert result.ambiguities == ("I can't make repeating meetings; I read just the first one",)
+    assert result.ambiguities == (
+        '"every monday": I can\'t make repeating meetings yet, so only the first one is made, '
+        "Mon 30 Nov at 10:00",
+    )
 
 
 def test_a_naive_now_is_taken_as_utc() -> None:

@@ -13,11 +13,15 @@ from bot.domain.timezones import (
     WEBEX_TIME_ZONES,
     UnknownTimeZone,
     from_webex_local,
+    offset_zone_name,
     parse_webex_datetime,
     to_webex_local,
     webex_zone_for,
+    webex_zone_matching,
     zone_by_id,
     zone_by_name,
+    zone_info,
+    zone_place,
 )
 
 
@@ -73,3 +77,44 @@ def test_loose_dates_from_real_clients_are_read() -> None:
     assert parse_webex_datetime("07/20/2016 15:30:00") == datetime(2016, 7, 20, 15, 30)
     with pytest.raises(ValueError):
         parse_webex_datetime("2016-07-20T15:30:00")
+
+
+@pytest.mark.parametrize(
+    ("minutes", "name"),
+    [(0, "UTC"), (120, "UTC+02:00"), (-180, "UTC-03:00"), (330, "UTC+05:30"), (-570, "UTC-09:30")],
+)
+def test_fixed_offsets_have_one_name_and_read_back(minutes: int, name: str) -> None:
+    assert offset_zone_name(minutes) == name
+    zone = zone_info(name)
+    assert zone is not None and zone.utcoffset(None) is not None
+    assert int(zone.utcoffset(None).total_seconds()) // 60 == minutes  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "name", ["", "UTC+15:00", "UTC+5", "Not/AZone", "../etc/passwd", "x" * 100, "UTC+05:60"]
+)
+def test_names_that_are_no_zone_read_as_none(name: str) -> None:
+    assert zone_info(name) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "at", "iana"),
+    [
+        ("Europe/Berlin", datetime(2026, 7, 1, tzinfo=UTC), "Europe/Berlin"),
+        ("Europe/Madrid", datetime(2026, 7, 1, tzinfo=UTC), "Europe/Amsterdam"),  # same rules as Amsterdam
+        ("UTC+02:00", datetime(2026, 1, 1, tzinfo=UTC), "Africa/Johannesburg"),  # +2 all year
+        ("UTC", datetime(2026, 7, 1, tzinfo=UTC), "Etc/GMT"),
+        ("Asia/Kathmandu", datetime(2026, 7, 1, tzinfo=UTC), None),
+        ("UTC+05:45", datetime(2026, 7, 1, tzinfo=UTC), None),
+        ("Not/AZone", datetime(2026, 7, 1, tzinfo=UTC), None),
+    ],
+)
+def test_the_webex_zone_matching_a_zone_on_a_date(name: str, at: datetime, iana: str | None) -> None:
+    matching = webex_zone_matching(name, at)
+    assert (matching.iana if matching else None) == iana
+
+
+def test_zones_are_called_by_their_city() -> None:
+    assert zone_place("Europe/Berlin") == "Berlin"
+    assert zone_place("America/Argentina/Buenos_Aires") == "Buenos Aires"
+    assert zone_place("UTC+05:30") == "UTC+05:30"

@@ -474,6 +474,29 @@ async def test_an_unknown_user_zone_falls_back_to_gmt_with_the_same_instant(worl
     assert result.meeting.time_zone_id == 20 and result.meeting.start == start
 
 
+@pytest.mark.parametrize(
+    ("asked_tz", "start", "iana"),
+    [
+        # Asked in another zone: Webex shows the meeting in that zone, at the instant asked.
+        ("Europe/Berlin", datetime(2026, 12, 25, 9, 0, tzinfo=UTC), "Europe/Berlin"),
+        ("America/Sao_Paulo", datetime(2026, 12, 25, 13, 0, tzinfo=UTC), "America/Sao_Paulo"),
+        ("UTC+05:30", datetime(2026, 12, 25, 4, 30, tzinfo=UTC), "Asia/Kolkata"),
+        ("UTC", datetime(2026, 12, 25, 10, 0, tzinfo=UTC), "Etc/GMT"),
+        # No Webex zone has +05:45: the person's own zone (Berlin), same instant.
+        ("Asia/Kathmandu", datetime(2026, 12, 25, 4, 15, tzinfo=UTC), "Europe/Berlin"),
+        ("UTC+05:45", datetime(2026, 12, 25, 4, 15, tzinfo=UTC), "Europe/Berlin"),
+        ("", datetime(2026, 12, 25, 9, 0, tzinfo=UTC), "Europe/Berlin"),
+    ],
+)
+async def test_a_meeting_asked_in_another_zone_is_shown_in_webex_in_that_zone(
+    world: World, asked_tz: str, start: datetime, iana: str
+) -> None:
+    asked = request(start=start, user_tz="Europe/Berlin", time_zone=asked_tz)
+    result = await world.service.schedule("T1", "U1", asked, request_key="k")
+    assert zone_by_id(result.meeting.time_zone_id).iana == iana
+    assert result.meeting.start == start
+
+
 async def test_start_now_begins_at_the_next_minute(world: World) -> None:
     world.clock.set(datetime(2026, 3, 2, 9, 7, 31, tzinfo=UTC))
     result = await world.service.start_now("T1", "U1", "Quick sync", "Europe/Berlin", request_key="n1")
