@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli_help import HelpWithDefaults
-from bot.domain.timezones import UnknownTimeZone, zone_by_id
 from bot.emulator.app import create_app
 from bot.emulator.emulator import (
     DEFAULT_CLIENT_ID,
@@ -28,6 +27,7 @@ from bot.emulator.emulator import (
 )
 from bot.emulator.faults import Fault
 from bot.emulator.schema import SchemaUnavailable
+from bot.emulator.timezones import UnknownTimeZone, zone_by_id
 
 XSD_ENV = "WEBEX_XSD_DIR"
 

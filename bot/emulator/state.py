@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from bot.domain.timezones import zone_by_id
+from bot.emulator.timezones import zone_by_id
 
 SCOPES: tuple[str, ...] = ("all_read", "user_modify", "meeting_modify", "recording_modify", "setting_modify")
 

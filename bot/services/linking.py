@@ -11,11 +11,14 @@ from typing import Any, Protocol
 from bot.config import EmailPolicy
 from bot.domain.accounts import Link, TokenGrant
 from bot.domain.clock import Clock
-from bot.domain.meetings import WebexUser
+from bot.services.ports import (
+    AuthorizationFailed,
+    AuthorizationServer,
+    BackendError,
+    BackendUser,
+    Credentials,
+)
 from bot.services.signed_tokens import SignedTokens, TokenExpired, TokenInvalid
-from bot.webex.client import WebexCredentials
-from bot.webex.errors import OAuthError, WebexError
-from bot.webex.oauth import new_code_verifier
 
 logger = logging.getLogger(__name__)
 
@@ -129,16 +132,10 @@ class Linked:
     replaced: bool
 
 
-class OAuthPort(Protocol):
-    def authorize_url(
-        self, *, state: str, code_challenge: str, scopes: tuple[str, ...] | list[str]
-    ) -> str: ...
+class Identities(Protocol):
+    """Who a token belongs to (the meeting backend's `who_am_i`)."""
 
-    async def exchange_code(self, code: str, code_verifier: str) -> TokenGrant: ...
-
-
-class WebexUsers(Protocol):
-    async def get_user(self, creds: WebexCredentials, webex_id: str | None = None) -> WebexUser: ...
+    async def who_am_i(self, creds: Credentials) -> BackendUser: ...
 
 
 class ProfilePort(Protocol):
@@ -183,8 +180,8 @@ class LinkingService:
         *,
         links: Any,
         states: Any,
-        oauth: OAuthPort,
-        webex: WebexUsers,
+        oauth: AuthorizationServer,
+        webex: Identities,
         profiles: ProfilePort,
         connect_tokens: ConnectTokens,
         clock: Clock,
@@ -218,7 +215,7 @@ class LinkingService:
     async def begin(self, token: str) -> str:
         """A Connect button was clicked: make a fresh single-use state and the Webex authorize URL."""
         payload = self._tokens.read(token)
-        verifier = new_code_verifier()
+        verifier = self._oauth.new_code_verifier()
         state = await self._states.create(
             team_id=payload["t"],
             user_id=payload["u"],
@@ -264,7 +261,7 @@ class LinkingService:
             )
         try:
             grant = await self._oauth.exchange_code(code, state.code_verifier)
-        except OAuthError as error:
+        except AuthorizationFailed as error:
             logger.warning(
                 "code exchange failed for team=%s user=%s: %s", state.team_id, state.user_id, error.error
             )
@@ -426,9 +423,9 @@ class LinkingService:
         email = grant.email
         if not email and webex_id:
             try:
-                user = await self._webex.get_user(WebexCredentials(site, webex_id, grant.access_token))
+                user = await self._webex.who_am_i(Credentials(site, webex_id, grant.access_token))
                 email = user.email
-            except WebexError:
+            except BackendError:
                 logger.warning("GetUser failed while linking team=%s user=%s", team_id, user_id)
         if not webex_id:
             raise ConnectProblem(

@@ -1,5 +1,8 @@
 """The seams between the use cases and a meeting backend: what a backend must do, in the product's words.
 
+The values a backend takes and returns are the domain's (bot.domain.meetings), re-exported here so
+an adapter imports everything it implements from this one module.
+
 A backend (the Webex XML API today, the REST API next) is one adapter module that implements
 `MeetingBackend` and `AuthorizationServer` over the neutral values and raises (subclasses of) the
 neutral errors below; `bot/bootstrap.py` picks it. Nothing here knows XML, JSON, timeZoneIDs, 1-based
@@ -10,10 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from bot.domain.accounts import TokenGrant
+from bot.domain.meetings import (
+    BackendUser,
+    CreatedMeeting,
+    Invitee,
+    Meeting,
+    MeetingChanges,
+    MeetingDraft,
+    MeetingPage,
+)
 
 __all__ = [
     "AuthorizationFailed",
@@ -53,99 +65,6 @@ class Credentials:
     user_id: str  # the backend's own id of the user (XML: webExID; REST: the person id)
     access_token: str = field(repr=False)
     email: str = ""
-
-
-@dataclass(frozen=True)
-class Invitee:
-    email: str
-    name: str = ""
-
-
-@dataclass(frozen=True)
-class MeetingDraft:
-    """A meeting to create, already checked against the product's rules (bot.domain.meeting_rules)."""
-
-    topic: str
-    start: datetime  # aware, UTC, whole seconds
-    duration_minutes: int
-    time_zone: str  # IANA zone of the person scheduling: the zone the meeting is shown in
-    agenda: str = ""
-    invitees: tuple[Invitee, ...] = ()
-    password: str | None = None  # None: the backend's site decides (it may generate one)
-
-
-@dataclass(frozen=True)
-class MeetingChanges:
-    """A partial change: None leaves a field as it is. A new start comes with the zone it is shown in."""
-
-    topic: str | None = None
-    start: datetime | None = None  # aware, UTC
-    time_zone: str | None = None  # IANA; None with a new start keeps the meeting's own zone
-    duration_minutes: int | None = None
-    agenda: str | None = None
-    invitees: tuple[Invitee, ...] | None = None  # the whole new list
-
-    def is_empty(self) -> bool:
-        return all(getattr(self, name) is None for name in self.__dataclass_fields__)
-
-
-@dataclass(frozen=True)
-class Meeting:
-    """A meeting as the backend reports it.
-
-    `meeting_id` is opaque: it is what get, change, cancel and the links take, and what buttons carry.
-    `number` is the meeting number people see and type (digits); `MeetingBackend.meeting_id_for` turns
-    a typed number into the id. The two are the same string for the XML API, not for REST.
-    """
-
-    meeting_id: str
-    number: str
-    topic: str
-    start: datetime  # aware, UTC
-    duration_minutes: int
-    time_zone: str  # IANA zone the meeting is shown in
-    time_zone_label: str = ""  # that zone as the backend names it to people ("" shows the IANA name)
-    host_id: str = ""  # the host's id at the backend (Credentials.user_id of the host)
-    agenda: str = ""
-    in_progress: bool = False
-    invitees: tuple[Invitee, ...] = ()
-    password: str = ""
-    host_key: str = ""
-
-    @property
-    def end(self) -> datetime:
-        return self.start + timedelta(minutes=self.duration_minutes)
-
-
-@dataclass(frozen=True)
-class CreatedMeeting:
-    """A meeting just created, as the backend accepted it, with its calendar link when there is one."""
-
-    meeting: Meeting
-    calendar_url: str = ""  # an .ics link for attendees; "" when the backend has none
-
-
-@dataclass(frozen=True)
-class MeetingPage:
-    """One page of a list, in ascending start order.
-
-    `next_cursor` is opaque: pass it back to `list_meetings` for the next page; None at the end.
-    `total` is how many meetings the whole list holds when the backend says, else None.
-    """
-
-    meetings: tuple[Meeting, ...]
-    next_cursor: str | None = None
-    total: int | None = None
-
-
-@dataclass(frozen=True)
-class BackendUser:
-    """Who a token belongs to."""
-
-    user_id: str
-    email: str
-    display_name: str = ""
-    time_zone: str | None = None  # IANA, when the backend knows it
 
 
 # ---- the meeting backend -----------------------------------------------------------------------

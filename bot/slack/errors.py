@@ -4,36 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.services import ports
 from bot.services.errors import TokenRefreshUnavailable
 from bot.slack import texts
 from bot.store.database import DatabaseUnavailable
-from bot.webex import errors as webex
 
 Explainer = Callable[[Exception], str | None]
 
 _GENERAL: list[tuple[type[Exception], str]] = [
     (
-        webex.MeetingNotFound,
+        ports.MeetingNotFound,
         "Webex has no meeting with that number (it may have been cancelled). "
         "Check the number with `/webex list`.",
     ),
     (
-        webex.AccessDenied,
+        ports.NotPermitted,
         "Webex says your account may not do that: the meeting may belong to someone else, or your link "
         "lacks a permission. Run `/webex status` to see what the bot may do, "
         "or `/webex connect` to grant more.",
     ),
     (
-        webex.PasswordRequired,
+        ports.PasswordRequired,
         "Your Webex site requires a meeting password. Add one in the form (`/webex schedule` with no text) "
         "and try again.",
     ),
     (
-        webex.WebexRateLimited,
+        ports.RateLimited,
         "Webex is asking us to slow down. Nothing was changed; please try again in a minute.",
     ),
     (
-        webex.WebexUnavailable,
+        ports.BackendUnavailable,
         "Webex did not answer in time or answered with an error, so nothing was changed. "
         "Please try again in a minute.",
     ),
@@ -46,8 +46,8 @@ _GENERAL: list[tuple[type[Exception], str]] = [
         DatabaseUnavailable,
         "The bot's database is not answering, so nothing was changed. Please try again in a minute.",
     ),
-    (webex.InvalidRequest, "Webex refused the request: {reason}. Nothing was changed."),
-    (webex.WebexFailure, "Webex refused the request ({reason}). Nothing was changed."),
+    (ports.RequestRejected, "Webex refused the request: {reason}. Nothing was changed."),
+    (ports.BackendRefused, "Webex refused the request ({reason}). Nothing was changed."),
 ]
 
 _extra: list[Explainer] = []

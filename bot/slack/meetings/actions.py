@@ -75,7 +75,9 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
 
     async def cancel(click: Click) -> None:
         result = await services.meetings.cancel(click.team_id, click.user_id, click.value)
-        card = blocks.cancelled_card(result.meeting_key, result.topic, already=result.already_cancelled)
+        card = blocks.cancelled_card(
+            result.number or result.meeting_id, result.topic, already=result.already_cancelled
+        )
         text = card[0]["text"]["text"]
         if click.from_list and click.response_url and not click.from_home:
             # A list stays a list: shown again without the cancelled meeting, the outcome on top.
@@ -91,9 +93,9 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
         await click.reply.send(texts.KEPT, blocks.notice(texts.KEPT), replace=bool(click.response_url))
 
     async def more(click: Click) -> None:
-        window, start_from = blocks.read_more_value(click.value)
+        window, cursor = blocks.read_more_value(click.value)
         text, list_blocks, _ = await answers.list_message(
-            services, click.team_id, click.user_id, ListWindow(window), start_from=start_from
+            services, click.team_id, click.user_id, ListWindow(window), cursor=cursor
         )
         await click.reply.send(text, list_blocks, replace=bool(click.response_url))
 
@@ -103,7 +105,7 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
             click.reply,
             team_id=click.team_id,
             user_id=click.user_id,
-            meeting_key=click.value,
+            meeting_id=click.value,
             trigger_id=click.trigger_id,
             channel_id=click.channel_id,
             # Saving an edit replaces the card it came from; from a list it answers with a new card.

@@ -78,7 +78,7 @@ def card_links(
 ) -> blocks.CardLinks:
     """Join and Start as host open the bot, which asks Webex for the link at the click (the host's one
     signs the host in, so only the host's own card carries it)."""
-    key = scheduled.meeting.meeting_key
+    key = scheduled.meeting.meeting_id
     return blocks.CardLinks(
         join_url=services.meeting_links.join(team_id, host_user_id, key),
         host_url=services.meeting_links.host(team_id, host_user_id, key) if for_host else "",
@@ -155,7 +155,7 @@ def join_urls(
     meetings); Webex's link is asked for only when someone clicks."""
     now = services.clock.now()
     return {
-        m.meeting_key: services.meeting_links.join(team_id, user_id, m.meeting_key)
+        m.meeting_id: services.meeting_links.join(team_id, user_id, m.meeting_id)
         for m in meetings
         if m.end > now
     }
@@ -167,12 +167,12 @@ async def list_message(
     user_id: str,
     window: ListWindow,
     *,
-    start_from: int = 1,
+    cursor: str | None = None,
     page_size: int = 10,
 ) -> tuple[str, list[dict[str, Any]], UpcomingMeetings]:
     tz = await user_tz(services, team_id, user_id)
     page = await services.meetings.list_upcoming(
-        team_id, user_id, user_tz=tz, window=window, start_from=start_from, page_size=page_size
+        team_id, user_id, user_tz=tz, window=window, cursor=cursor, page_size=page_size
     )
     links = join_urls(services, team_id, user_id, page.meetings)
     now: datetime = services.clock.now()
@@ -182,7 +182,7 @@ async def list_message(
         tz,
         now,
         window=window.value,
-        next_start_from=page.next_start_from,
-        continued=start_from > 1,
+        next_cursor=page.next_cursor,
+        continued=cursor is not None,
     )
     return blocks.list_fallback_text(page.meetings, window.value), list_blocks, page

@@ -8,8 +8,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.meetings import MAX_AGENDA_LENGTH, MAX_TOPIC_LENGTH, Meeting
-from bot.domain.timezones import WEBEX_TIME_ZONES, zone_by_id, zone_info
+from bot.domain.meeting_rules import DEFAULT_DURATION_MINUTES, MAX_AGENDA_LENGTH, MAX_TOPIC_LENGTH
+from bot.domain.meetings import Meeting
+from bot.domain.timezones import OFFERED_ZONES, zone_info
 
 Block = dict[str, Any]
 
@@ -145,7 +146,7 @@ def cancel_button(meeting: Meeting, user_tz: str, *, with_dialog: bool = True) -
         "style": "danger",
     }
     return _button(
-        "Cancel", CANCEL, value=meeting.meeting_key, style="danger", confirm=dialog if with_dialog else None
+        "Cancel", CANCEL, value=meeting.meeting_id, style="danger", confirm=dialog if with_dialog else None
     )
 
 
@@ -173,7 +174,7 @@ def card_fallback_text(meeting: Meeting, user_tz: str) -> str:
     """The notification text (and what screen readers read) for a meeting card."""
     return clip(
         f"{meeting.topic} · {local_time_text(meeting.start, user_tz)} · "
-        f"{duration_text(meeting.duration_minutes)} · meeting {meeting.meeting_key}",
+        f"{duration_text(meeting.duration_minutes)} · meeting {meeting.number}",
         SECTION_TEXT_LIMIT,
     )
 
@@ -193,7 +194,7 @@ def meeting_card(
     fields = [
         mrkdwn(f"*When*\n{when_text(meeting, user_tz)}", FIELD_TEXT_LIMIT),
         mrkdwn(f"*Duration*\n{duration_text(meeting.duration_minutes)}", FIELD_TEXT_LIMIT),
-        mrkdwn(f"*Meeting number*\n{meeting.meeting_key}", FIELD_TEXT_LIMIT),
+        mrkdwn(f"*Meeting number*\n{meeting.number}", FIELD_TEXT_LIMIT),
     ]
     if meeting.password and opts.for_host:
         fields.append(mrkdwn(f"*Password*\n{escape(meeting.password)}", FIELD_TEXT_LIMIT))
@@ -207,7 +208,7 @@ def meeting_card(
         blocks.append(
             {"type": "section", "block_id": "agenda", "text": mrkdwn(f"*Agenda*\n{escape(meeting.agenda)}")}
         )
-    zone = zone_by_id(meeting.time_zone_id).name if 0 <= meeting.time_zone_id < 62 else ""
+    zone = meeting.time_zone_label
     scheduled_for = escape(local_time_text(meeting.start, user_tz))
     context = f"Times show in each reader's own time zone. Scheduled for {scheduled_for}"
     if zone:
@@ -215,30 +216,28 @@ def meeting_card(
     blocks.append({"type": "context", "block_id": "zone", "elements": [mrkdwn(context + ".")]})
     actions: list[dict[str, Any]] = []
     if links.join_url:
-        actions.append(_button("Join", JOIN, url=links.join_url, style="primary", value=meeting.meeting_key))
+        actions.append(_button("Join", JOIN, url=links.join_url, style="primary", value=meeting.meeting_id))
     if opts.for_host and links.host_url:
-        actions.append(_button("Start as host", START, url=links.host_url, value=meeting.meeting_key))
+        actions.append(_button("Start as host", START, url=links.host_url, value=meeting.meeting_id))
     if links.calendar_url:
-        actions.append(
-            _button("Add to calendar", CALENDAR, url=links.calendar_url, value=meeting.meeting_key)
-        )
+        actions.append(_button("Add to calendar", CALENDAR, url=links.calendar_url, value=meeting.meeting_id))
     if opts.for_host:
-        actions.append(_button("Share in channel", SHARE, value=meeting.meeting_key))
-        actions.append(_button("Edit", EDIT, value=meeting.meeting_key))
+        actions.append(_button("Share in channel", SHARE, value=meeting.meeting_id))
+        actions.append(_button("Edit", EDIT, value=meeting.meeting_id))
         actions.append(cancel_button(meeting, user_tz))
     if actions:
-        blocks.append({"type": "actions", "block_id": f"meeting:{meeting.meeting_key}", "elements": actions})
+        blocks.append({"type": "actions", "block_id": f"meeting:{meeting.meeting_id}", "elements": actions})
     blocks.extend(opts.extra)
     return blocks
 
 
-def cancelled_card(meeting_key: str, topic: str, *, already: bool = False) -> list[Block]:
+def cancelled_card(number: str, topic: str, *, already: bool = False) -> list[Block]:
     """What the card becomes once the meeting is gone: no buttons left to press."""
-    name = f"*{escape(topic)}*" if topic else f"Meeting {meeting_key}"
+    name = f"*{escape(topic)}*" if topic else f"Meeting {number}"
     if already:
         text = f":wastebasket: {name} was already cancelled; Webex no longer has it. Nothing else to do."
     else:
-        text = f":wastebasket: {name} (meeting {meeting_key}) is cancelled and deleted from Webex."
+        text = f":wastebasket: {name} (meeting {number}) is cancelled and deleted from Webex."
     return [{"type": "section", "block_id": "cancelled", "text": mrkdwn(text)}]
 
 
@@ -246,17 +245,17 @@ def cancel_confirmation(meeting: Meeting, user_tz: str) -> list[Block]:
     """The question `/webex cancel <number>` asks before deleting anything."""
     text = (
         f"Cancel *{escape(meeting.topic)}* on {when_text(meeting, user_tz)} "
-        f"(meeting {meeting.meeting_key})?\n"
+        f"(meeting {meeting.number})?\n"
         "It will be deleted from Webex. This cannot be undone."
     )
     return [
         {"type": "section", "block_id": "confirm", "text": mrkdwn(text)},
         {
             "type": "actions",
-            "block_id": f"meeting:{meeting.meeting_key}",
+            "block_id": f"meeting:{meeting.meeting_id}",
             "elements": [
                 cancel_button(meeting, user_tz, with_dialog=False) | {"text": plain("Cancel meeting", 75)},
-                _button("Keep it", KEEP, value=meeting.meeting_key),
+                _button("Keep it", KEEP, value=meeting.meeting_id),
             ],
         },
     ]
@@ -276,14 +275,16 @@ EMPTY_LIST = {
 }
 
 
-def more_value(window: str, start_from: int) -> str:
-    return json.dumps({"window": window, "start_from": start_from}, separators=(",", ":"))
+def more_value(window: str, cursor: str) -> str:
+    return json.dumps({"window": window, "cursor": cursor}, separators=(",", ":"))
 
 
-def read_more_value(value: str) -> tuple[str, int]:
+def read_more_value(value: str) -> tuple[str, str | None]:
+    """The window and where the list goes on (the backend's cursor); older buttons carry `start_from`."""
     data = json.loads(value)
     window = str(data.get("window", "upcoming"))
-    return (window if window in LIST_TITLES else "upcoming"), max(1, int(data.get("start_from", 1)))
+    cursor = data.get("cursor", data.get("start_from"))
+    return (window if window in LIST_TITLES else "upcoming"), (str(cursor) if cursor is not None else None)
 
 
 def meeting_row(meeting: Meeting, join_url: str, user_tz: str, now: datetime) -> list[Block]:
@@ -295,16 +296,16 @@ def meeting_row(meeting: Meeting, join_url: str, user_tz: str, now: datetime) ->
         state = " · over"
     text = (
         f"*{when_text(meeting, user_tz)}*{state}\n{escape(meeting.topic)}\n"
-        f"{duration_text(meeting.duration_minutes)} · meeting {meeting.meeting_key}"
+        f"{duration_text(meeting.duration_minutes)} · meeting {meeting.number}"
     )
     buttons: list[dict[str, Any]] = []
     if join_url and meeting.end > now:
-        buttons.append(_button("Join", JOIN, url=join_url, style="primary", value=meeting.meeting_key))
-    buttons.append(_button("Edit", EDIT, value=meeting.meeting_key))
+        buttons.append(_button("Join", JOIN, url=join_url, style="primary", value=meeting.meeting_id))
+    buttons.append(_button("Edit", EDIT, value=meeting.meeting_id))
     buttons.append(cancel_button(meeting, user_tz))
     return [
-        {"type": "section", "block_id": f"row:{meeting.meeting_key}", "text": mrkdwn(text)},
-        {"type": "actions", "block_id": f"{LIST_ROW}{meeting.meeting_key}", "elements": buttons},
+        {"type": "section", "block_id": f"row:{meeting.meeting_id}", "text": mrkdwn(text)},
+        {"type": "actions", "block_id": f"{LIST_ROW}{meeting.meeting_id}", "elements": buttons},
     ]
 
 
@@ -315,7 +316,7 @@ def meeting_list(
     now: datetime,
     *,
     window: str = "upcoming",
-    next_start_from: int | None = None,
+    next_cursor: str | None = None,
     continued: bool = False,
 ) -> list[Block]:
     title = LIST_TITLES.get(window, LIST_TITLES["upcoming"]) + (" (continued)" if continued else "")
@@ -327,14 +328,14 @@ def meeting_list(
         return blocks
     # Room for the header, the dividers and the More button within Slack's 50 blocks.
     for meeting in meetings[:15]:
-        blocks.extend(meeting_row(meeting, join_urls.get(meeting.meeting_key, ""), user_tz, now))
+        blocks.extend(meeting_row(meeting, join_urls.get(meeting.meeting_id, ""), user_tz, now))
         blocks.append({"type": "divider"})
-    if next_start_from is not None:
+    if next_cursor is not None:
         blocks.append(
             {
                 "type": "actions",
                 "block_id": "more",
-                "elements": [_button("More", MORE, value=more_value(window, next_start_from))],
+                "elements": [_button("More", MORE, value=more_value(window, next_cursor))],
             }
         )
     return blocks[:MESSAGE_BLOCK_LIMIT]
@@ -362,7 +363,9 @@ class FormPrefill:
     clock: time | None = None  # likewise, the wall-clock time in `time_zone`
     time_zone: str = ""  # the zone the date and time are in; "" for the person's own
     suggest_start: bool = True  # with neither start nor day/time: offer the next half hour
-    duration_minutes: int | None = 30  # None: the text gave a length that cannot be used; left to pick
+    duration_minutes: int | None = (
+        DEFAULT_DURATION_MINUTES  # None: the text gave a length that cannot be used; left to pick
+    )
     invitee_user_ids: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
     agenda: str = ""
@@ -376,7 +379,7 @@ class FormContext:
 
     channel_id: str = ""
     user_tz: str = "UTC"
-    meeting_key: str = ""  # the meeting being edited
+    meeting_id: str = ""  # the meeting being edited
     response_url: str = ""  # the message to update after an edit
     original_start: int = 0  # the edited meeting's start (Unix time): leaving it alone is always allowed
     from_home: bool = False  # opened from the Home tab, which is published again after a change
@@ -385,7 +388,7 @@ class FormContext:
         data: dict[str, str | int] = {
             "channel": self.channel_id,
             "tz": self.user_tz,
-            "key": self.meeting_key,
+            "key": self.meeting_id,
             "response_url": self.response_url,
             "start": self.original_start,
             "home": 1 if self.from_home else 0,
@@ -406,7 +409,7 @@ class FormContext:
         return cls(
             channel_id=str(data.get("channel", "")),
             user_tz=str(data.get("tz", "UTC")),
-            meeting_key=str(data.get("key", "")),
+            meeting_id=str(data.get("key", "")),
             response_url=str(data.get("response_url", "")),
             original_start=int(data.get("start") or 0) if str(data.get("start") or "0").isdigit() else 0,
             from_home=bool(data.get("home")),
@@ -443,8 +446,8 @@ def zone_option(name: str, user_tz: str) -> dict[str, Any]:
 
 
 def zone_options(user_tz: str, chosen: str) -> list[dict[str, Any]]:
-    """The zones the form offers: the person's own, the one the text named, then every Webex zone."""
-    names = [user_tz, chosen, "UTC", *sorted({zone.iana for zone in WEBEX_TIME_ZONES} - {"Etc/GMT"})]
+    """The zones the form offers: the person's own, the one the text named, then the offered ones."""
+    names = [user_tz, chosen, "UTC", *OFFERED_ZONES]
     unique = [name for name in dict.fromkeys(names) if name and zone_info(name) is not None]
     return [zone_option(name, user_tz) for name in unique[:100]]
 

@@ -12,9 +12,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.meeting_rules import (
+    DEFAULT_DURATION_MINUTES,
+    MeetingRequestInvalid,
+    check_meeting_number,
+    duration_allowed,
+)
 from bot.domain.schedule_text import ScheduleParse, parse_schedule_text
 from bot.services.errors import LinkExpired, NotLinked
-from bot.services.meetings import ListWindow, MeetingRequestInvalid, ScheduleRequest, check_meeting_key
+from bot.services.meetings import ListWindow, ScheduleRequest
 from bot.slack.meetings import answers, blocks, texts
 from bot.slack.meetings.views import open_edit_form
 from bot.slack.replies import Reply
@@ -25,7 +31,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DURATION = 30
 _Value = TypeVar("_Value")
 
 
@@ -82,10 +87,10 @@ def read_prefill_value(value: str) -> tuple[blocks.FormPrefill, str]:
 
 def _read_duration(data: dict[str, Any]) -> int | None:
     """The button's duration: None where the form left it to pick, the default where it is unreadable."""
-    value = data.get("duration", DEFAULT_DURATION)
+    value = data.get("duration", DEFAULT_DURATION_MINUTES)
     if value is None:
         return None
-    return value if isinstance(value, int) and 0 < value <= 24 * 60 else DEFAULT_DURATION
+    return value if isinstance(value, int) and duration_allowed(value) else DEFAULT_DURATION_MINUTES
 
 
 def _read(parse: Callable[[str], _Value], value: object) -> _Value | None:
@@ -150,7 +155,7 @@ def prefill_from_text(parsed: ScheduleParse, topic: str, problem: str) -> blocks
         clock=parsed.clock,
         time_zone=parsed.time_zone,
         suggest_start=False,
-        duration_minutes=None if unusable_length else parsed.duration_minutes or DEFAULT_DURATION,
+        duration_minutes=None if unusable_length else parsed.duration_minutes or DEFAULT_DURATION_MINUTES,
         invitee_user_ids=tuple(parsed.mention_user_ids),
         emails=tuple(parsed.emails),
         problem=problem,
@@ -187,7 +192,7 @@ async def schedule(invocation: Invocation, reply: Reply, services: Services) -> 
     if not topic:
         name = await answers.display_name(services, team_id, user_id)
         topic = f"{name}'s Webex meeting" if name else "Webex meeting"
-    duration = parsed.duration_minutes or DEFAULT_DURATION
+    duration = parsed.duration_minutes or DEFAULT_DURATION_MINUTES
     problems = [*parsed.problems, *parsed.ambiguities]
     if parsed.unresolved_mentions:
         names = ", ".join(parsed.unresolved_mentions)
@@ -236,7 +241,7 @@ async def schedule(invocation: Invocation, reply: Reply, services: Services) -> 
         team_id=team_id,
         user_id=user_id,
         channel_id=invocation.channel_id,
-        notes=(*parsed.notes, *texts.zone_notes(parsed.time_zone, tz, parsed.start)),
+        notes=(*parsed.notes, *texts.zone_notes(parsed.time_zone, tz, scheduled.meeting)),
     )
 
 
@@ -264,8 +269,10 @@ async def cancel(invocation: Invocation, reply: Reply, services: Services) -> No
     if not invocation.args.strip():
         await reply.send(texts.CANCEL_NEEDS_NUMBER)
         return
-    key = check_meeting_key(invocation.args)
-    meeting = await services.meetings.get(invocation.team_id, invocation.user_id, key)
+    meeting_id = await services.meetings.meeting_id_for(
+        invocation.team_id, invocation.user_id, invocation.args
+    )
+    meeting = await services.meetings.get(invocation.team_id, invocation.user_id, meeting_id)
     tz = await answers.user_tz(services, invocation.team_id, invocation.user_id)
     await reply.send(f"Cancel {meeting.topic}?", blocks.cancel_confirmation(meeting, tz))
 
@@ -274,16 +281,19 @@ async def join(invocation: Invocation, reply: Reply, services: Services) -> None
     if not invocation.args.strip():
         await reply.send(texts.JOIN_NEEDS_NUMBER)
         return
-    key = check_meeting_key(invocation.args)
+    key = check_meeting_number(invocation.args)
+    meeting_id = await services.meetings.meeting_id_for(invocation.team_id, invocation.user_id, key)
     name = await answers.display_name(services, invocation.team_id, invocation.user_id)
-    url = await services.meetings.join_url(invocation.team_id, invocation.user_id, key, name=name or None)
+    url = await services.meetings.join_url(
+        invocation.team_id, invocation.user_id, meeting_id, name=name or None
+    )
     await reply.send(
         f"Join meeting {key}: {url}",
         [
             {"type": "section", "text": blocks.mrkdwn(f"Meeting *{key}* is ready to join.")},
             {
                 "type": "actions",
-                "block_id": f"meeting:{key}",
+                "block_id": f"meeting:{meeting_id}",
                 "elements": [
                     {
                         "type": "button",
@@ -291,7 +301,7 @@ async def join(invocation: Invocation, reply: Reply, services: Services) -> None
                         "text": blocks.plain("Join", blocks.BUTTON_TEXT_LIMIT),
                         "url": url,
                         "style": "primary",
-                        "value": key,
+                        "value": meeting_id,
                     }
                 ],
             },
@@ -331,7 +341,7 @@ async def edit(invocation: Invocation, reply: Reply, services: Services) -> None
         reply,
         team_id=invocation.team_id,
         user_id=invocation.user_id,
-        meeting_key=check_meeting_key(invocation.args),
+        number=check_meeting_number(invocation.args),
         trigger_id=invocation.trigger_id,
         channel_id=invocation.channel_id,
         response_url=invocation.response_url or "",

@@ -37,8 +37,8 @@ async def home_section(team_id: str, user_id: str, services: Services) -> list[d
         )
         return section
     for meeting in page.meetings:
-        section.extend(blocks.meeting_row(meeting, links.get(meeting.meeting_key, ""), tz, now))
-    if page.next_start_from is not None:
+        section.extend(blocks.meeting_row(meeting, links.get(meeting.meeting_id, ""), tz, now))
+    if page.next_cursor is not None:
         section.append(
             {
                 "type": "context",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.meeting_rules import DEFAULT_DURATION_MINUTES
 from bot.domain.meetings import Invitee
 from bot.services.meetings import MeetingEdit, ScheduledMeeting, ScheduleInProgress, ScheduleRequest
 from bot.slack.errors import explain
@@ -56,13 +57,16 @@ async def open_edit_form(
     *,
     team_id: str,
     user_id: str,
-    meeting_key: str,
+    meeting_id: str = "",
+    number: str = "",
     trigger_id: str | None,
     channel_id: str,
     response_url: str,
     from_home: bool = False,
 ) -> None:
-    """Open a waiting form at once (the trigger lasts 3 s), then fill it from GetMeeting."""
+    """Open a waiting form at once (the trigger lasts 3 s), then fill it from the meeting as it is.
+
+    A button gives the meeting's id; a typed command gives its `number`, looked up after the form opened."""
     if not trigger_id:
         await reply.send(texts.EDIT_NEEDS_NUMBER)
         return
@@ -74,7 +78,8 @@ async def open_edit_form(
         return
     view_id = opened["view"]["id"]
     try:
-        meeting = await services.meetings.get(team_id, user_id, meeting_key)
+        meeting_id = meeting_id or await services.meetings.meeting_id_for(team_id, user_id, number)
+        meeting = await services.meetings.get(team_id, user_id, meeting_id)
     except Exception as error:
         await services.slack.views_update(view_id=view_id, view=_message_view("Edit meeting", explain(error)))
         raise
@@ -82,7 +87,7 @@ async def open_edit_form(
     context = blocks.FormContext(
         channel_id=channel_id,
         user_tz=tz,
-        meeting_key=meeting.meeting_key,
+        meeting_id=meeting.meeting_id,
         response_url=response_url,
         original_start=int(meeting.start.timestamp()),
         from_home=from_home,
@@ -119,7 +124,7 @@ def _form_from_pending(pending: dict[str, Any]) -> FormInput:
         topic=str(data.get("topic") or ""),
         day=str(data.get("day") or ""),
         clock_time=str(data.get("time") or ""),
-        duration_minutes=int(data.get("duration") or 30),
+        duration_minutes=int(data.get("duration") or DEFAULT_DURATION_MINUTES),
         user_ids=tuple(str(u) for u in data.get("users") or ()),
         emails=tuple(str(e) for e in data.get("emails") or ()),
         agenda=str(data.get("agenda") or ""),
@@ -169,7 +174,7 @@ async def schedule_from_form(
         user_id=user_id,
         channel_id=context.channel_id,
         share=form.post_in_channel,
-        notes=texts.zone_notes(form.zone(context.user_tz), context.user_tz, start),
+        notes=texts.zone_notes(form.zone(context.user_tz), context.user_tz, scheduled.meeting),
     )
 
 
@@ -231,7 +236,7 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
                 agenda=form.agenda,
                 invitees=invitees,
             )
-            result = await services.meetings.change(team_id, user_id, context.meeting_key, edit)
+            result = await services.meetings.change(team_id, user_id, context.meeting_id, edit)
             text, card = answers.host_card(
                 services,
                 team_id,

@@ -11,9 +11,9 @@ import httpx
 import pytest
 from aiohttp import web
 
-from bot.domain.meetings import MeetingDraft
 from bot.webex import TRANSPORTS, WebexClient, WebexCredentials, WebexOAuth, new_webex_http_client
 from bot.webex.errors import TokenEndpointUnavailable, WebexRateLimited, WebexTimeout, WebexUnavailable
+from bot.webex.values import MeetingDraft
 
 CREDS = WebexCredentials(site="acme", webex_id="alice", access_token="tok")
 DRAFT = MeetingDraft(topic="Sync", start=datetime(2030, 1, 7, 9, 0, tzinfo=UTC))

@@ -17,7 +17,14 @@ from bot.slack.meetings import answers, blocks
 
 BASE = "https://bot.example.com"
 MEETING = Meeting(
-    "123456789", "Design review", datetime(2026, 3, 3, 14, tzinfo=UTC), 45, 25, host_key="654321"
+    meeting_id="123456789",
+    number="123456789",
+    topic="Design review",
+    start=datetime(2026, 3, 3, 14, tzinfo=UTC),
+    duration_minutes=45,
+    time_zone="Europe/Berlin",
+    time_zone_label="GMT+01:00, Europe (Berlin)",
+    host_key="654321",
 )
 SCHEDULED = ScheduledMeeting(meeting=MEETING, calendar_url="https://ical/123456789")
 

@@ -14,6 +14,7 @@ from bot.domain.schedule_text import parse_schedule_text
 from bot.slack.meetings import blocks, texts
 from bot.slack.meetings.commands import prefill_from_text, prefill_value, read_prefill_value
 from bot.slack.meetings.forms import form_errors, read_form
+from bot.webex.xml_backend import shown_zone
 
 NOW = datetime(2026, 12, 6, 18, 7, tzinfo=UTC)  # Sunday 13:07 in New York
 NEW_YORK = "America/New_York"
@@ -78,8 +79,15 @@ def test_a_user_without_a_known_zone_gets_utc() -> None:
 
 
 def test_the_edit_form_has_no_zone_field() -> None:
-    meeting = Meeting("123", "x", datetime(2027, 1, 1, tzinfo=UTC), 30, 11)
-    view = blocks.edit_modal(meeting, blocks.FormContext(user_tz=NEW_YORK, meeting_key="123"), NOW)
+    meeting = Meeting(
+        meeting_id="123",
+        number="123",
+        topic="x",
+        start=datetime(2027, 1, 1, tzinfo=UTC),
+        duration_minutes=30,
+        time_zone="America/New_York",
+    )
+    view = blocks.edit_modal(meeting, blocks.FormContext(user_tz=NEW_YORK, meeting_id="123"), NOW)
     assert blocks.TIME_ZONE not in {b.get("block_id") for b in view["blocks"]}
 
 
@@ -170,6 +178,20 @@ def test_the_open_form_button_keeps_a_duration_left_to_pick() -> None:
     assert read_prefill_value('{"duration": -5}')[0].duration_minutes == 30
 
 
+def created_in(asked: str, user_tz: str, start: datetime) -> Meeting:
+    """The meeting as the Webex XML backend makes it when asked in `asked` by someone in `user_tz`."""
+    iana, label = shown_zone(asked or user_tz, start, user_tz)
+    return Meeting(
+        meeting_id="123456789",
+        number="123456789",
+        topic="x",
+        start=start,
+        duration_minutes=30,
+        time_zone=iana,
+        time_zone_label=label,
+    )
+
+
 @pytest.mark.parametrize(
     ("asked", "user_tz", "shown_in"),
     [
@@ -182,7 +204,7 @@ def test_the_card_says_which_webex_zone_shows_a_meeting_asked_in_a_zone_webex_la
     asked: str, user_tz: str, shown_in: str
 ) -> None:
     start = datetime(2027, 1, 20, 4, 15, tzinfo=UTC)
-    [note] = texts.zone_notes(asked, user_tz, start)
+    [note] = texts.zone_notes(asked, user_tz, created_in(asked, user_tz, start))
     assert note.startswith(f"Webex has no time zone for {asked} on that date")
     assert shown_in in note
 
@@ -191,7 +213,8 @@ def test_the_card_says_which_webex_zone_shows_a_meeting_asked_in_a_zone_webex_la
     ("asked", "user_tz"), [("", NEW_YORK), (NEW_YORK, NEW_YORK), ("Europe/Berlin", NEW_YORK)]
 )
 def test_no_note_when_webex_has_the_zone(asked: str, user_tz: str) -> None:
-    assert texts.zone_notes(asked, user_tz, datetime(2027, 1, 20, tzinfo=UTC)) == ()
+    start = datetime(2027, 1, 20, tzinfo=UTC)
+    assert texts.zone_notes(asked, user_tz, created_in(asked, user_tz, start)) == ()
 
 
 WORDS = [
