@@ -23,6 +23,9 @@ from bot.emulator.errors import (
 )
 from bot.emulator.faults import Fault, FaultKind
 from bot.emulator.requestlog import RequestRecord
+from bot.emulator.rest.contract import ContractViolation
+from bot.emulator.rest.routes import REST_AUTHORIZE_PATH, REST_TOKEN_PATH
+from bot.emulator.rest.side import RestApi
 from bot.emulator.schema import (
     RequestSchema,
     ResponseSchema,
@@ -36,6 +39,7 @@ __all__ = [
     "ACCESS_DENIED_EXCEPTION_ID",
     "AUTHORIZE_PATH",
     "AdjustableClock",
+    "ContractViolation",
     "Attendee",
     "DEFAULT_CLIENT_ID",
     "DEFAULT_CLIENT_SECRET",
@@ -52,8 +56,11 @@ __all__ = [
     "NO_RECORDS_EXCEPTION_ID",
     "PASSWORD_REQUIRED_EXCEPTION_ID",
     "RATE_LIMITED_EXCEPTION_ID",
+    "REST_AUTHORIZE_PATH",
+    "REST_TOKEN_PATH",
     "RequestRecord",
     "RequestSchema",
+    "RestApi",
     "ResponseSchema",
     "SITE_NOT_FOUND_EXCEPTION_ID",
     "SchemaUnavailable",

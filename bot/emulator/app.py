@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -12,6 +13,8 @@ from starlette.routing import Route
 from bot.emulator.consent_page import error_page, meeting_page
 from bot.emulator.control import control_routes
 from bot.emulator.oauth import authorize, decide, token
+from bot.emulator.rest.control import rest_control_routes
+from bot.emulator.rest.routes import rest_routes
 from bot.emulator.service import xml_service
 from bot.emulator.timezones import to_webex_local
 
@@ -31,6 +34,9 @@ async def _meeting_link(request: Request) -> Response:
     if request.path_params["page"] not in _LINK_PAGES:
         return Response("Not Found", status_code=404, media_type="text/plain")
     key_text = params.get("MK") or params.get("ED") or ""
+    if not key_text and params.get("MU"):
+        # A host link signs the host in, then opens the meeting page it carries (MU).
+        key_text = parse_qs(urlsplit(params["MU"]).query).get("MK", [""])[0]
     meeting = None
     if key_text.isdigit():
         meeting = emulator.meeting(int(key_text))
@@ -40,11 +46,24 @@ async def _meeting_link(request: Request) -> Response:
             (m for m in emulator.meetings(request.path_params["site"]) if uuid and m.uuid == uuid), None
         )
     if meeting is None:
-        page = error_page("Meeting not found", "The meeting was cancelled or never existed on this emulator.")
+        page = error_page(
+            "Meeting not found",
+            "The meeting was cancelled or never existed on this emulator.",
+            "Ask the host for the meeting's current link.",
+        )
         return HTMLResponse(page, status_code=404)
     local = to_webex_local(meeting.start, meeting.time_zone_id)
-    host = request.path_params["page"] in ("p.php", "m.php") or params.get("MTID", "").startswith("h")
-    return HTMLResponse(meeting_page(meeting.site, meeting.conf_name, local, meeting.time_zone_name, host))
+    page = request.path_params["page"]
+    if page in ("p.php", "m.php") or params.get("MTID", "").startswith("h"):
+        role = "host"
+    elif page == "e.php" or params.get("MTID", "").startswith("m"):
+        # e.php is the XML API's join link; the REST API's joinLink carries MTID=m<uuid>.
+        role = "join"
+    else:
+        role = "invitation"
+    return HTMLResponse(
+        meeting_page(meeting.site, meeting.conf_name, meeting.key, local, meeting.time_zone_name, role)
+    )
 
 
 async def _health(request: Request) -> Response:
@@ -63,6 +82,8 @@ def create_app(emulator: Emulator) -> Starlette:
             Route("/{site}" + XML_SERVICE_PATH, xml_service, methods=["POST"]),
             Route("/healthz", _health, methods=["GET"]),
             *control_routes(),
+            *rest_routes(),
+            *rest_control_routes(),
             Route("/{site}/{page:str}", _meeting_link, methods=["GET"]),
         ]
     )

@@ -51,6 +51,7 @@ class EmulatorConfig:
     public_url: str = ""
     xsd_dir: str | None = None
     strict: bool = False
+    rest_strict: bool = False
     rotate_refresh_tokens: bool = True
     refresh_token_site_prefix: bool = True
     minimal_token_response: bool = False
@@ -161,6 +162,12 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", default=None, help="validate requests against the XSD"
     )
     parser.add_argument(
+        "--rest-strict",
+        action="store_true",
+        default=None,
+        help="check REST requests and responses against Cisco's OpenAPI description",
+    )
+    parser.add_argument(
         "--no-rotate-refresh-tokens", action="store_true", help="keep refresh tokens on refresh"
     )
     parser.add_argument(
@@ -191,7 +198,7 @@ def build_config(argv: Sequence[str]) -> EmulatorConfig:
         value = getattr(args, name)
         if value is not None:
             setattr(config, name, value)
-    for name in ("xsd_dir", "strict", "latency", "seed"):
+    for name in ("xsd_dir", "strict", "rest_strict", "latency", "seed"):
         value = getattr(args, name)
         if value is not None:
             setattr(config, name, value)
@@ -227,6 +234,7 @@ def build_emulator(config: EmulatorConfig, public_url: str) -> Emulator:
         minimal_token_response=config.minimal_token_response,
         public_url=config.public_url or public_url,
         seed=config.seed,
+        rest_strict=bool(config.rest_strict),
     )
     if config.latency:
         emulator.add_fault(Fault.latency(float(config.latency)))
@@ -244,10 +252,12 @@ def _banner(emulator: Emulator, config: EmulatorConfig, url: str) -> str:
         f"  authorize   {url}/v1/oauth2/authorize\n"
         f"  token       {url}/v1/oauth2/token\n"
         f"  XML API     {url}/WBXService/XMLService\n"
+        f"  REST API    {url}/v1  (authorize {url}/v1/authorize, token {url}/v1/access_token)\n"
         f"  controls    {url}/_emulator\n"
         f"  client      {config.client_id} / {config.client_secret}"
         " (any http://localhost or http://127.0.0.1 redirect URI)\n"
-        f"  strict      {'on' if emulator.strict else 'off'}\n"
+        f"  strict      {'on' if emulator.strict else 'off'}"
+        f" (REST strict {'on' if emulator.rest.strict else 'off'})\n"
         f"  users\n{users}"
     )
 

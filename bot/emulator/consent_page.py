@@ -84,7 +84,11 @@ def consent_page(consent: PendingConsent, client: Client, site: str, users: list
             "</label>"
             for index, user in enumerate(users)
         )
-        people = f"<fieldset><legend><h2>Sign in as</h2></legend>{choices}</fieldset>"
+        people = (
+            f"<fieldset><legend><h2>Sign in as</h2></legend>{choices}</fieldset>"
+            '<p class="fine">Not listed? You have no account on this site yet: ask its administrator '
+            "for one, and press Deny for now.</p>"
+        )
         allow = '<button class="allow" type="submit" name="decision" value="allow">Allow</button>'
     else:
         people = f"<p>The site <strong>{escape(site)}</strong> has no users yet, so nobody can sign in.</p>"
@@ -104,22 +108,39 @@ def consent_page(consent: PendingConsent, client: Client, site: str, users: list
     return _page(f"Allow {client.name}", content)
 
 
-def error_page(title: str, detail: str) -> str:
-    """Shown instead of redirecting when the client or redirect URI cannot be trusted."""
+# What to do next, for whoever can act: the developer of a misconfigured app, or the person signing in.
+FOR_DEVELOPERS = "Check the client ID and redirect URI the app sent, then try again from the app."
+NO_ACCOUNT = (
+    "Sign in with an account on this site, or ask the site's administrator for one. Nothing was shared "
+    "with the app; go back to it and start again once you have an account."
+)
+
+
+def error_page(title: str, detail: str, next_step: str = FOR_DEVELOPERS) -> str:
+    """Shown instead of redirecting: `next_step` says what the reader can do about it."""
     content = (
         f'{_brand()}<div class="error"><h1>{escape(title)}</h1><p>{escape(detail)}</p>'
-        "<p>Check the client ID and redirect URI the app sent, then try again from the app.</p></div>"
+        f"<p>{escape(next_step)}</p></div>"
     )
     return _page(title, content)
 
 
-def meeting_page(site: str, topic: str, local_start: str, zone: str, host: bool) -> str:
-    """Where join, host and invitation links lead: no real meeting runs in the emulator."""
-    role = "start this meeting as its host" if host else "join this meeting"
+def meeting_page(site: str, topic: str, meeting_key: int, local_start: str, zone: str, role: str) -> str:
+    """Where join, host and invitation links lead: the emulator records the visit; no meeting runs.
+
+    `role` is "join" (a join link), "host" (a host link) or "invitation" (an invitation or calendar link).
+    """
+    number = str(meeting_key)
+    if role == "host":
+        title = f"You started meeting {number} as its host"
+    elif role == "join":
+        title = f"You joined meeting {number}"
+    else:
+        title = f"Invitation to meeting {number}"
     content = (
-        f"{_brand()}<h1>{escape(topic)}</h1><p>{escape(local_start)} ({escape(zone)}) on the site "
-        f"<strong>{escape(site)}</strong>.</p>"
-        f"<p>On a real Webex site this link would {role}. The emulator only records meetings; "
-        "no audio or video runs here.</p>"
+        f"{_brand()}<h1>{escape(title)}</h1><p><strong>{escape(topic)}</strong>, "
+        f"{escape(local_start)} ({escape(zone)}), on the site <strong>{escape(site)}</strong>.</p>"
+        "<p>This is the emulator's stand-in for the meeting: on a real Webex site the meeting would open "
+        "here. No audio or video runs in the emulator; you can close this page.</p>"
     )
-    return _page(topic, content)
+    return _page(title, content)

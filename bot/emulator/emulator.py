@@ -13,6 +13,7 @@ from typing import TypedDict, Unpack
 from bot.emulator.clock import AdjustableClock, MovableClock
 from bot.emulator.faults import Fault, FaultPlan
 from bot.emulator.requestlog import RequestRecord
+from bot.emulator.rest.side import RestApi
 from bot.emulator.schema import RequestSchema, SchemaUnavailable, request_schema
 from bot.emulator.state import (
     SCOPES,
@@ -46,6 +47,7 @@ class EmulatorOptions(TypedDict, total=False):
     public_url: str
     seed: int | None
     log_size: int
+    rest_strict: bool
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class Emulator:
         public_url: str = DEFAULT_PUBLIC_URL,
         seed: int | None = None,
         log_size: int = 10_000,
+        rest_strict: bool = False,
     ) -> None:
         self.clock: AdjustableClock = clock if clock is not None else MovableClock()
         self.state = EmulatorState(seed=seed)
@@ -96,6 +99,8 @@ class Emulator:
         self._log_lock = threading.Lock()
         self.hang_release = threading.Event()
         self.strict = strict
+        # The REST API (`/v1/...`) over the same store; its strict mode checks Cisco's OpenAPI description.
+        self.rest = RestApi(self, strict=rest_strict)
 
     @classmethod
     def with_defaults(
@@ -408,3 +413,4 @@ class Emulator:
         self.clear_faults()
         self.state.clear_runtime()
         self.clear_requests()
+        self.rest.reset()

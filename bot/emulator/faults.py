@@ -9,6 +9,14 @@ from enum import StrEnum
 TOKEN_ENDPOINT = "token"
 ANY_XML_OPERATION = None
 EVERYWHERE = "*"
+ANY_REST_CALL = "rest"  # every REST API route except its token endpoint
+_REST_PREFIXES = ("GET /v1/", "POST /v1/", "PUT /v1/", "PATCH /v1/", "DELETE /v1/")
+REST_TOKEN_ENDPOINT = "POST /v1/access_token"
+
+
+def is_rest(operation: str) -> bool:
+    """REST routes are named by method and path template: "POST /v1/meetings", "GET /v1/people/me"."""
+    return operation.startswith(_REST_PREFIXES)
 
 
 class FaultKind(StrEnum):
@@ -25,8 +33,10 @@ class Fault:
     """One injected fault.
 
     `operation` scopes it: an XML operation name ("CreateMeeting"), "token" for the OAuth token
-    endpoint, "*" for every endpoint, or None for every XML operation. `count` is how many matching
-    requests it affects (None: until cleared).
+    endpoint, a REST route ("POST /v1/meetings", "GET /v1/meetings/{meetingId}", "POST
+    /v1/access_token"), "rest" for every REST route but the token endpoint, "*" for every endpoint,
+    or None for every XML operation. `count` is how many matching requests it affects (None: until
+    cleared).
     """
 
     kind: FaultKind
@@ -80,7 +90,9 @@ class Fault:
         if self.operation == EVERYWHERE:
             return True
         if self.operation is None:
-            return operation != TOKEN_ENDPOINT
+            return operation != TOKEN_ENDPOINT and not is_rest(operation)
+        if self.operation == ANY_REST_CALL:
+            return is_rest(operation) and operation != REST_TOKEN_ENDPOINT
         return self.operation.lower() == operation.lower()
 
     @property

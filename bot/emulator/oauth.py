@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.emulator import http_faults
-from bot.emulator.consent_page import consent_page, error_page
+from bot.emulator.consent_page import FOR_DEVELOPERS, NO_ACCOUNT, consent_page, error_page
 from bot.emulator.faults import TOKEN_ENDPOINT, FaultKind
 from bot.emulator.requestlog import log_request
 from bot.emulator.state import (
@@ -61,8 +61,8 @@ def _redirect_with(uri: str, params: dict[str, str]) -> RedirectResponse:
     return RedirectResponse(f"{uri}{separator}{urlencode(params)}", status_code=302, headers=_PAGE_HEADERS)
 
 
-def _error_page(status: int, title: str, detail: str) -> HTMLResponse:
-    return HTMLResponse(error_page(title, detail), status_code=status, headers=_PAGE_HEADERS)
+def _error_page(status: int, title: str, detail: str, next_step: str = FOR_DEVELOPERS) -> HTMLResponse:
+    return HTMLResponse(error_page(title, detail, next_step), status_code=status, headers=_PAGE_HEADERS)
 
 
 def _challenge_problem(challenge: str, method: str) -> str:
@@ -152,7 +152,10 @@ async def decide(request: Request) -> Response:
     user_name = form.get("user", "")
     if consent is None or consent.expires_at <= now:
         response: Response = _error_page(
-            400, "This sign-in request has expired", "Start again from the app to get a fresh sign-in page."
+            400,
+            "This sign-in request has expired",
+            "Sign-in pages work for a few minutes and once only.",
+            "Go back to the app and start again from there to get a fresh sign-in page.",
         )
         log_request(emulator, started, "consent", "consent", outcome="expired", status=400)
         return response
@@ -172,7 +175,12 @@ async def decide(request: Request) -> Response:
         log_request(
             emulator, started, "consent", "allow", site=client.site, outcome="unknown user", status=400
         )
-        return _error_page(400, "Unknown user", f"There is no user {user_name!r} on the site {client.site}.")
+        return _error_page(
+            400,
+            "You have no Webex account on this site",
+            f"The site {client.site} has no account for {user_name or 'you'}.",
+            NO_ACCOUNT,
+        )
     code = AuthorizationCode(
         code=emulator.state.new_secret(),
         client_id=client.client_id,
@@ -229,7 +237,8 @@ def _grant(emulator: Emulator, request: Request, form: dict[str, str]) -> tuple[
             if not value:
                 raise OAuthError("invalid_request", "code is required")
             code = state.codes.get(value)
-            if code is None or code.client_id != client.client_id:
+            # A code from the REST consent (REST scopes) is not an XML API code.
+            if code is None or code.client_id != client.client_id or not set(code.scopes) <= set(SCOPES):
                 raise OAuthError("invalid_grant", "The authorization code is invalid")
             if code.used:
                 revoke_from_code(state, code.code)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from bot.emulator.rest.details import RestDetails
 from bot.emulator.timezones import zone_by_id
 
 SCOPES: tuple[str, ...] = ("all_read", "user_modify", "meeting_modify", "recording_modify", "setting_modify")
@@ -19,6 +20,16 @@ SCOPE_DESCRIPTIONS: dict[str, str] = {
     "meeting_modify": "Schedule, change and cancel meetings for you",
     "recording_modify": "Change the details of your recordings",
     "setting_modify": "Change site settings (site administrators only)",
+    # The REST API's integration scopes (GET /v1/authorize shows the same consent page).
+    "meeting:schedules_read": "See your scheduled meetings",
+    "meeting:schedules_write": "Schedule, change and cancel meetings for you",
+    "meeting:recordings_read": "See your meeting recordings",
+    "meeting:recordings_write": "Change and delete your meeting recordings",
+    "meeting:preferences_read": "See your meeting preferences",
+    "meeting:preferences_write": "Change your meeting preferences",
+    "meeting:participants_read": "See who took part in your meetings",
+    "spark:people_read": "See your name, e-mail address and time zone",
+    "spark:kms": "Use your encryption keys",
 }
 
 ACCESS_TOKEN_LIFETIME = timedelta(hours=2)
@@ -107,6 +118,7 @@ class StoredMeeting:
     join_before_host: bool = False
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    rest: RestDetails | None = None  # set once the REST API created or changed the meeting
 
     @property
     def time_zone_name(self) -> str:

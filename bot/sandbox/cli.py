@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--deny", nargs=0, action=_Step, help="deny the latest Connect link")
     parser.add_argument(
-        "--as", metavar="USER", action=_Step, help="continue as another user (alice, bob, carol)"
+        "--as", metavar="USER", action=_Step, help="continue as another user (alice, bob, carol, ana, li)"
     )
     parser.add_argument("--port", type=int, default=0, help="the bot's port (default: any free port)")
     parser.add_argument(

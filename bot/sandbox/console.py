@@ -28,7 +28,7 @@ Console commands:
   3  or  :press 3 [choice]   press button 3 (a choice for menus: option value or label)
   :approve / :deny           answer the Webex consent page of your latest Connect link
   :open                      print your latest Connect link, to open it in a browser
-  :as bob                    become another sandbox user (alice, bob, carol)
+  :as bob                    become another sandbox user (alice, bob, carol, ana, li)
   :submit block=value ...    submit the open form (values per input, see its [block ids])
   :close                     close the open form
   :home                      open the bot's Home tab

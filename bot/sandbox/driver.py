@@ -11,6 +11,7 @@ from typing import Any, Self
 
 import aiohttp
 
+from bot.sandbox.escaping import CommandText, escape_command_text
 from bot.sandbox.signing import SignatureMode, SignedRequest, SlackSigner
 from bot.sandbox.slackapi import SlackStandIn, StandInTimeout
 from bot.sandbox.workspace import RecordedCall
@@ -84,6 +85,7 @@ class SlackDriver:
         channel_name: str = "sandbox",
         session: aiohttp.ClientSession | None = None,
         request_timeout: float = 30.0,
+        escape_commands: bool = True,
     ) -> None:
         self.bot_url = bot_url
         self.standin = slack_standin
@@ -99,6 +101,8 @@ class SlackDriver:
         self.user_id = user_id
         self.channel_id = channel_id
         self.channel_name = channel_name
+        # manifest.yml sets `should_escape: true` for /webex, so Slack escapes what people type.
+        self.escape_commands = escape_commands
         self._session = session
         self._owns_session = session is None
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
@@ -142,16 +146,22 @@ class SlackDriver:
         signature: SignatureMode = "valid",
         age: float = 0.0,
     ) -> Exchange:
-        """Type `/webex <text>` (or another `command`) in a channel."""
+        """Type `/webex <text>` (or another `command`) in a channel; Slack's escaping is applied to `text`."""
         user_id = user_id or self.user_id
         channel_id = channel_id or self.channel_id
+        if self.escape_commands:
+            workspace = self.standin.workspace
+            text = escape_command_text(
+                text, CommandText.of(workspace.users.values(), workspace.channels.values())
+            )
+        channel = self.standin.workspace.channels.get(channel_id)
         request = self.signer.slash_command(
             text,
             user_id=user_id,
             user_name=self._user_name(user_id),
             command=command,
             channel_id=channel_id,
-            channel_name=self.channel_name,
+            channel_name=channel.name if channel else self.channel_name,
             signature=signature,
             age=age,
         )

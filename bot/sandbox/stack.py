@@ -131,6 +131,8 @@ class SandboxStack:
         await self.slack.start()
         emulator_sock = _loopback_socket(self.options.emulator_port)
         self.emulator_url = f"http://127.0.0.1:{emulator_sock.getsockname()[1]}"
+        # Join, host and calendar links lead to the emulator's own pages, not to a real Webex host.
+        self.emulator.public_url = self.emulator_url
         await self._serve(
             "Webex emulator", create_emulator_app(self.emulator), emulator_sock, self.emulator_url
         )

@@ -1,4 +1,4 @@
-"""The people of the sandbox workspace; alice and bob match the emulator's Webex users, carol matches none."""
+"""The people of the sandbox workspace; alice and bob match the emulator's Webex users, the others none."""
 
 from __future__ import annotations
 
@@ -31,9 +31,26 @@ SANDBOX_USERS: tuple[SlackUser, ...] = (
         tz="Asia/Kolkata",
         tz_label="India Standard Time",
     ),
+    # Colleagues to invite (the README's `with @ana @li`); they have no Webex account of their own.
+    SlackUser(
+        id="U_ANA",
+        name="ana",
+        real_name="Ana Alves",
+        email="ana@sandbox.example",
+        tz="Europe/Lisbon",
+        tz_label="Western European Time",
+    ),
+    SlackUser(
+        id="U_LI",
+        name="li",
+        real_name="Li Wei",
+        email="li@sandbox.example",
+        tz="Asia/Shanghai",
+        tz_label="China Standard Time",
+    ),
 )
 
 
 def sandbox_users() -> tuple[SlackUser, ...]:
-    """alice (New York), bob (Berlin), carol (Kolkata, with an email no Webex user has)."""
+    """alice (New York), bob (Berlin), carol (Kolkata, with an email no Webex user has), ana and li."""
     return SANDBOX_USERS

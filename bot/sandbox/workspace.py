@@ -30,6 +30,9 @@ REPLY_METHODS = frozenset(
     }
 )
 
+# The bot scopes manifest.yml asks for, which the workspace grants when the app is installed.
+BOT_SCOPES = frozenset({"commands", "chat:write", "chat:write.public", "users:read", "users:read.email"})
+
 # Slack lets a response_url be used this many times, for this long, after the request that carried it.
 RESPONSE_URL_USES = 5
 RESPONSE_URL_TTL_SECONDS = 30 * 60
@@ -89,6 +92,25 @@ class SlackUser:
             "updated": int(now.timestamp()),
             "profile": profile,
         }
+
+
+@dataclass(frozen=True)
+class SlackChannel:
+    """A channel of the pretend workspace: whether it is private and whether the bot was invited."""
+
+    id: str
+    name: str
+    is_private: bool = False
+    bot_is_member: bool = True
+
+
+# The sandbox's channels: commands are typed in #sandbox (the bot is in it); #general is public and
+# the bot was never invited; #design is private and the bot is not in it.
+SANDBOX_CHANNELS: tuple[SlackChannel, ...] = (
+    SlackChannel(id="C_SANDBOX", name="sandbox"),
+    SlackChannel(id="C_GENERAL", name="general", bot_is_member=False),
+    SlackChannel(id="C_DESIGN", name="design", is_private=True, bot_is_member=False),
+)
 
 
 @dataclass(frozen=True)
@@ -204,6 +226,10 @@ class SlackWorkspace:
     bot_id: str = "B_BOT"
     app_id: str = "A_SANDBOX"
     users: dict[str, SlackUser] = field(default_factory=dict)
+    channels: dict[str, SlackChannel] = field(
+        default_factory=lambda: {channel.id: channel for channel in SANDBOX_CHANNELS}
+    )
+    bot_scopes: frozenset[str] = BOT_SCOPES
     messages: dict[tuple[str, str], JsonObject] = field(default_factory=dict)
     views: dict[str, JsonObject] = field(default_factory=dict)
     home_views: dict[str, str] = field(default_factory=dict)
@@ -217,6 +243,24 @@ class SlackWorkspace:
     def add_users(self, users: Iterable[SlackUser]) -> None:
         for user in users:
             self.users[user.id] = user
+
+    def add_channels(self, channels: Iterable[SlackChannel]) -> None:
+        for channel in channels:
+            self.channels[channel.id] = channel
+
+    def check_bot_may_post(self, channel_id: str) -> None:
+        """Refuse as Slack does a bot post in a channel the bot has not joined.
+
+        A public channel takes it with `chat:write.public`; a private one the bot is not in looks to the
+        bot as if it did not exist. Channels the workspace does not list are taken as joined.
+        """
+        channel = self.channels.get(channel_id)
+        if channel is None or channel.bot_is_member:
+            return
+        if channel.is_private:
+            raise SlackApiError("channel_not_found")
+        if "chat:write.public" not in self.bot_scopes:
+            raise SlackApiError("not_in_channel")
 
     # Things the stand-in hands out with each request it sends to the bot.
 
@@ -340,6 +384,9 @@ class SlackWorkspace:
         user_id = _required(params, "user", error="user_not_in_channel")
         if user_id not in self.users:
             raise SlackApiError("user_not_in_channel")
+        hidden = self.channels.get(channel)
+        if hidden is not None and hidden.is_private and not hidden.bot_is_member:
+            raise SlackApiError("channel_not_found")
         _require_content(params)
         ts = self.next_ts()
         return _Outcome(
@@ -351,6 +398,8 @@ class SlackWorkspace:
         _require_content(params)
         dm_user = self.user_of_channel(channel)
         channel_id = self.dm_channel(dm_user) if dm_user else channel
+        if dm_user is None:
+            self.check_bot_may_post(channel_id)
         ts = self.next_ts()
         message = self._message(params, ts)
         self.messages[(channel_id, ts)] = message

@@ -1,19 +1,22 @@
-"""The Join and Start as host buttons: signed links to the bot, turned into Webex's own links when clicked."""
+"""The Join, Start as host and Add to calendar buttons: signed links to the bot, answered when clicked."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.domain.clock import Clock
+from bot.domain.meetings import Meeting
+from bot.services.calendar_file import CalendarFile, meeting_calendar_file
 from bot.services.errors import NeedsConnect, TokenRefreshUnavailable
 from bot.services.ports import BackendError, BackendUnavailable, MeetingNotFound
 from bot.services.signed_tokens import SignedTokens, TokenExpired, TokenInvalid
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # A Join button works as long as a meeting card is worth keeping; a Start as host button opens a link
 # that signs the host in to Webex, so it is kept short (Slack drops ephemeral cards sooner anyway).
@@ -25,6 +28,7 @@ PATH = "/webex/meetings/"
 class Role(StrEnum):
     JOIN = "join"
     HOST = "host"
+    CALENDAR = "calendar"
 
 
 class MeetingLinkProblem(Exception):
@@ -45,6 +49,8 @@ class MeetingUrls(Protocol):
 
     async def host_url(self, team_id: str, user_id: str, meeting_key: str) -> str: ...
 
+    async def get(self, team_id: str, user_id: str, meeting_key: str) -> Meeting: ...
+
 
 class MeetingLinks:
     """Issues the bot's links for a meeting card, and opens them: Webex is asked only at the click.
@@ -57,7 +63,11 @@ class MeetingLinks:
         self._tokens = {
             Role.JOIN: SignedTokens(keys, purpose="meeting join link", ttl=JOIN_LINK_LIFETIME, clock=clock),
             Role.HOST: SignedTokens(keys, purpose="meeting host link", ttl=HOST_LINK_LIFETIME, clock=clock),
+            Role.CALENDAR: SignedTokens(
+                keys, purpose="meeting calendar link", ttl=JOIN_LINK_LIFETIME, clock=clock
+            ),
         }
+        self._clock = clock
         self._meetings = meetings
         self._base_url = base_url.rstrip("/")
 
@@ -67,18 +77,52 @@ class MeetingLinks:
     def host(self, team_id: str, host_user_id: str, meeting_key: str) -> str:
         return self._url(Role.HOST, team_id, host_user_id, meeting_key)
 
+    def calendar(self, team_id: str, host_user_id: str, meeting_key: str) -> str:
+        """Add to calendar: a file made at the click, with the meeting as it is then (edits included)."""
+        return self._url(Role.CALENDAR, team_id, host_user_id, meeting_key)
+
     def _url(self, role: Role, team_id: str, host_user_id: str, meeting_key: str) -> str:
         token = self._tokens[role].issue({"t": team_id, "u": host_user_id, "k": meeting_key})
         return f"{self._base_url}{PATH}{token}"
 
-    async def webex_url(self, token: str) -> str:
-        """Webex's own link for the button that made `token` (raises MeetingLinkProblem)."""
+    async def open(self, token: str) -> str | CalendarFile:
+        """What the button that made `token` opens: Webex's own link, or the meeting's calendar file
+        (raises MeetingLinkProblem)."""
         role, team_id, user_id, key = self._read(token)
+        if role is Role.CALENDAR:
+            meeting = await self._ask(role, key, lambda: self._meetings.get(team_id, user_id, key))
+            join_url = self.join(team_id, user_id, key)
+            return meeting_calendar_file(meeting, join_url, now=self._clock.now())
+        if role is Role.HOST:
+            url = await self._ask(role, key, lambda: self._meetings.host_url(team_id, user_id, key))
+        else:
+            url = await self._ask(role, key, lambda: self._meetings.join_url(team_id, user_id, key))
+        if not url.startswith(("https://", "http://")):
+            log.warning("Webex gave a %s link for meeting %s that is not a web address", role.value, key)
+            raise MeetingLinkProblem(
+                "Webex did not give a usable link",
+                f"Webex answered for meeting {key}, but not with a web address.",
+                next_step=f"Open Webex and join with the meeting number {key}.",
+                status_code=502,
+            )
+        return url
+
+    async def webex_url(self, token: str) -> str:
+        """Webex's own link for the Join or Start as host button that made `token`."""
+        opened = await self.open(token)
+        if isinstance(opened, CalendarFile):
+            raise MeetingLinkProblem(
+                "This is an Add to calendar link",
+                "It opens a calendar file, not the meeting.",
+                next_step="Press Join on the meeting card in Slack.",
+                status_code=400,
+            )
+        return opened
+
+    async def _ask(self, role: Role, key: str, call: Callable[[], Awaitable[T]]) -> T:
+        """Ask Webex on the host's behalf; what goes wrong becomes words for the person in the browser."""
         try:
-            if role is Role.HOST:
-                url = await self._meetings.host_url(team_id, user_id, key)
-            else:
-                url = await self._meetings.join_url(team_id, user_id, key)
+            return await call()
         except MeetingNotFound:
             raise MeetingLinkProblem(
                 "This meeting is no longer on Webex",
@@ -105,15 +149,6 @@ class MeetingLinks:
                 next_step=f"Open Webex and join with the meeting number {key}, or ask the host.",
                 status_code=502,
             ) from None
-        if not url.startswith(("https://", "http://")):
-            log.warning("Webex gave a %s link for meeting %s that is not a web address", role.value, key)
-            raise MeetingLinkProblem(
-                "Webex did not give a usable link",
-                f"Webex answered for meeting {key}, but not with a web address.",
-                next_step=f"Open Webex and join with the meeting number {key}.",
-                status_code=502,
-            )
-        return url
 
     def _read(self, token: str) -> tuple[Role, str, str, str]:
         expired: tuple[Role, dict[str, object]] | None = None
@@ -146,6 +181,13 @@ def _expired(role: Role, key: str) -> MeetingLinkProblem:
             "A Start as host button signs you in to Webex as the host, so it works for "
             f"{int(HOST_LINK_LIFETIME.total_seconds() // 3600)} hours after the card was made.",
             next_step=f"Run /webex join {key} in Slack, then sign in to Webex as the host to start it.",
+            status_code=410,
+        )
+    if role is Role.CALENDAR:
+        return MeetingLinkProblem(
+            "This Add to calendar link has expired",
+            f"Add to calendar buttons work for {JOIN_LINK_LIFETIME.days} days after the card was made.",
+            next_step=f"Run /webex join {key} in Slack for the meeting's link, or ask the host.",
             status_code=410,
         )
     return MeetingLinkProblem(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.services.errors import LinkExpired, NeedsConnect
+from bot.slack.formatting import escape_clipped, unescape
 from bot.slack.replies import Blocks, Reply
 from bot.slack.router import CommandRouter, Invocation, Subcommand
 
@@ -175,12 +177,24 @@ def help_subcommand(router: CommandRouter) -> Subcommand:
     )
 
 
+UNKNOWN_WORD_LIMIT = 40
+
+
 def help_message(router: CommandRouter, *, unknown: str = "") -> tuple[str, Blocks]:
-    word = unknown.split(" ", 1)[0] if unknown else ""
-    intro = f"I don't know `{word}`. Here is what I can do:" if word else "Here is what `/webex` can do:"
-    lines = [f"• `{sub.usage}`: {sub.summary}" for sub in router.subcommands if sub.listed]
+    word = unknown.split(maxsplit=1)[0] if unknown.strip() else ""
+    # The word is echoed as typed: cut, then escaped, so any word keeps the help within Slack's limits.
+    echoed = escape_clipped(unescape(word), UNKNOWN_WORD_LIMIT)
+    intro = f"I don't know `{echoed}`. Here is what I can do:" if word else "Here is what `/webex` can do:"
+    lines = [f"• `{sub.usage}`: {sub.summary}{_aliases(sub)}" for sub in router.subcommands if sub.listed]
     text = intro + "\n" + "\n".join(lines)
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def _aliases(sub: Subcommand) -> str:
+    """The other words that run a subcommand, from its names: what its usage does not show already."""
+    shown = set(re.findall(r"[a-z]+", sub.usage))
+    others = [f"`{name}`" for name in sub.names if name not in shown]
+    return f" (also {', '.join(others)})" if others else ""
 
 
 def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
@@ -205,7 +219,7 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
             names=("disconnect", "signout", "logout", "unlink"),
             run=disconnect,
             usage="/webex disconnect",
-            summary="delete your Webex tokens from the bot (also `signout`, `logout`)",
+            summary="delete your Webex tokens from the bot",
         )
     )
     helper = help_subcommand(router)

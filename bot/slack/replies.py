@@ -6,6 +6,7 @@ import logging
 from typing import Any, Protocol
 
 from aiohttp import ClientSession
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -13,6 +14,9 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 logger = logging.getLogger(__name__)
 
 Blocks = list[dict[str, Any]]
+
+# Slack's answers when the bot may not show anything in a channel.
+CHANNEL_UNREACHABLE = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 
 
 class Reply(Protocol):
@@ -63,8 +67,15 @@ class DirectReply:
         if public and self._channel_id:
             await self._client.chat_postMessage(channel=self._channel_id, text=text, blocks=blocks)
         elif self._channel_id and not self._channel_id.startswith("D"):
-            await self._client.chat_postEphemeral(
-                channel=self._channel_id, user=self._user_id, text=text, blocks=blocks
-            )
+            try:
+                await self._client.chat_postEphemeral(
+                    channel=self._channel_id, user=self._user_id, text=text, blocks=blocks
+                )
+            except SlackApiError as error:
+                # A private channel without the bot is invisible to it: the answer goes to a DM instead.
+                if error.response.get("error") not in CHANNEL_UNREACHABLE:
+                    raise
+                logger.info("cannot answer in %s (%s); answering in a DM", self._channel_id, error)
+                await self._client.chat_postMessage(channel=self._user_id, text=text, blocks=blocks)
         else:
             await self._client.chat_postMessage(channel=self._user_id, text=text, blocks=blocks)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# The bot's name in Slack, as manifest.yml sets it (`bot_user.display_name`): what `/invite @...` takes.
+BOT_HANDLE = "webex"
+INVITE_ME = f"`/invite @{BOT_HANDLE}`"
+
 SHUTTING_DOWN = "webex-bot is restarting right now. Please try again in a few seconds."
 WORKING = "Working on it…"
 SOMETHING_WENT_WRONG = (

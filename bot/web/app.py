@@ -22,6 +22,7 @@ from bot.bootstrap import Services, build
 from bot.config import Settings
 from bot.observability import CONTENT_TYPE_LATEST, Metrics, Tracing, current
 from bot.observability.asgi import RequestTracking
+from bot.services.calendar_file import CalendarFile
 from bot.services.linking import ConnectProblem, Linked, OwnerNotice, SlackSignInNeeded
 from bot.services.meeting_links import MeetingLinkProblem
 from bot.slack.app import build_slack_app
@@ -172,9 +173,10 @@ def create_app(
         )
 
     async def meeting(request: Request) -> Response:
-        """A card's Join or Start as host button: ask Webex for the link now and send the browser there."""
+        """A card's Join or Start as host button: ask Webex for the link now and send the browser there;
+        its Add to calendar button: the meeting's calendar file, made from what Webex has now."""
         try:
-            url = await services().meeting_links.webex_url(request.path_params["token"])
+            opened = await services().meeting_links.open(request.path_params["token"])
         except MeetingLinkProblem as problem:
             return page(
                 problem.title,
@@ -201,7 +203,16 @@ def create_app(
                 ok=False,
                 status_code=500,
             )
-        return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
+        if isinstance(opened, CalendarFile):
+            return Response(
+                opened.content,
+                media_type=opened.media_type,
+                headers={
+                    "Cache-Control": "no-store",
+                    "Content-Disposition": f'attachment; filename="{opened.filename}"',
+                },
+            )
+        return RedirectResponse(opened, status_code=302, headers={"Cache-Control": "no-store"})
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")

@@ -378,7 +378,7 @@ async def test_the_callback_never_redirects_whatever_it_is_given(stage: Stage, n
 
 
 async def meeting_buttons(stage: Stage) -> dict[str, str]:
-    """The link buttons (Join, Start as host) on a fresh meeting card: action id -> URL."""
+    """The link buttons (Join, Start as host, Add to calendar) on a fresh meeting card: action id -> URL."""
     await stage.link(stage.alice)
     card = (await stage.alice.driver.command("schedule Redirects tomorrow 3pm", replies=1)).replies[0]
     return {
@@ -393,7 +393,16 @@ async def test_meeting_buttons_redirect_only_to_the_webex_site(stage: Stage) -> 
     buttons = await meeting_buttons(stage)
     assert buttons, "the card has no Join button pointing at the bot"
     async with httpx.AsyncClient(timeout=10) as browser:
-        for url in buttons.values():
+        for action_id, url in buttons.items():
+            if action_id == blocks.CALENDAR:
+                # Add to calendar answers with the file itself: nowhere to be sent, whatever is added.
+                baited = await browser.get(
+                    f"{url}?next={quote(EVIL)}&url={quote(EVIL)}", follow_redirects=False
+                )
+                assert baited.status_code == 200 and "location" not in baited.headers
+                assert baited.headers["content-type"].startswith("text/calendar")
+                assert "evil.example" not in baited.text
+                continue
             plain = await browser.get(url, follow_redirects=False)
             baited = await browser.get(f"{url}?next={quote(EVIL)}&url={quote(EVIL)}", follow_redirects=False)
             assert plain.status_code == baited.status_code == 302
@@ -440,7 +449,9 @@ async def test_a_card_shared_in_the_channel_never_carries_the_host_sign_in(stage
     assert urls, "the shared card has no Join button"
     async with httpx.AsyncClient(timeout=10) as browser:
         for url in urls:
-            location = (await browser.get(url, follow_redirects=False)).headers["location"]
+            opened = await browser.get(url, follow_redirects=False)
+            # Add to calendar answers with the file itself; it must not carry the host's link either.
+            location = opened.headers.get("location") or opened.text
             # The emulator's host links sign in with a ticket (p.php?AT=LI&TK=...); join links do not.
             assert "TK=" not in location and "AT=LI" not in location, location
         # The control: the host's own card does carry the host sign-in, so the check above can fail.
@@ -449,5 +460,7 @@ async def test_a_card_shared_in_the_channel_never_carries_the_host_sign_in(stage
             for element in iter_elements(card.blocks)
             if "/webex/meetings/" in element.get("url", "")
         ]
-        locations = [(await browser.get(url, follow_redirects=False)).headers["location"] for url in private]
+        locations = [
+            (await browser.get(url, follow_redirects=False)).headers.get("location", "") for url in private
+        ]
         assert any("TK=" in location for location in locations), locations

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import re
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from html import unescape
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -18,6 +20,7 @@ from lxml import etree
 from starlette.applications import Starlette
 
 from bot.emulator import AUTHORIZE_PATH, TOKEN_PATH, XML_SERVICE_PATH, Emulator, create_app
+from bot.emulator.rest.routes import REST_AUTHORIZE_PATH, REST_TOKEN_PATH
 from bot.emulator.wire import SERV, XSI
 from tests.support.paths import XSD_DIR
 
@@ -26,6 +29,13 @@ BOB = "bob@sandbox.example"
 SITE = "sandbox"
 CLIENT_ID = "sandbox-client"
 CLIENT_SECRET = "sandbox-secret"
+# Every scope the REST side's tests link with (the bot's REST default plus recordings).
+REST_SCOPES = (
+    "meeting:schedules_read",
+    "meeting:schedules_write",
+    "spark:people_read",
+    "meeting:recordings_read",
+)
 REDIRECT_URI = "http://127.0.0.1:3000/webex/oauth/callback"
 XSD_AVAILABLE = (XSD_DIR / "service" / "service.xsd").is_file()
 
@@ -34,10 +44,15 @@ _PACKAGES = {"GetUser": "user", "LstRecording": "ep", "GetAPIVersion": "ep"}
 
 
 def new_emulator(**options: Any) -> Emulator:
-    """The default sandbox emulator; strict (requests checked against the XSD) when the schemas exist."""
+    """The default sandbox emulator; strict (requests checked against the XSD) when the schemas exist.
+
+    REST strict mode is always on: Cisco's OpenAPI description ships with the emulator, so every REST
+    request is checked and every REST response it sends must match it.
+    """
     if XSD_AVAILABLE:
         options.setdefault("xsd_dir", XSD_DIR)
         options.setdefault("strict", True)
+    options.setdefault("rest_strict", True)
     options.setdefault("seed", 1234)
     return Emulator.with_defaults(**options)
 
@@ -48,6 +63,8 @@ def emulator() -> Iterator[Emulator]:
     instance = new_emulator()
     yield instance
     instance.clear_faults()
+    # A REST answer outside Cisco's description is an emulator bug, even when the test did not look.
+    assert not instance.rest.violations, instance.rest.violations
 
 
 @pytest.fixture
@@ -135,6 +152,67 @@ def emulator_server(_shared_emulator_server: EmulatorServer, emulator: Emulator)
     _shared_emulator_server.use(emulator)
     yield _shared_emulator_server
     emulator.clear_faults()
+
+
+def rest_authorize_url(
+    base_url: str,
+    *,
+    client_id: str = CLIENT_ID,
+    redirect_uri: str = REDIRECT_URI,
+    scope: str = " ".join(REST_SCOPES),
+    state: str = "state-123",
+    code_challenge: str | None = None,
+    code_challenge_method: str = "S256",
+    **extra: str,
+) -> str:
+    """A REST authorize URL (`/v1/authorize`, scopes joined by %20, PKCE S256 when a challenge is given)."""
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "scope": scope,
+        "state": state,
+        **extra,
+    }
+    if code_challenge is not None:
+        params["code_challenge"] = code_challenge
+        params["code_challenge_method"] = code_challenge_method
+    query = urlencode(params, quote_via=quote)
+    return f"{base_url.rstrip('/')}{REST_AUTHORIZE_PATH}?{query}"
+
+
+def s256(verifier: str) -> str:
+    """The PKCE S256 challenge of a verifier."""
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+async def link_rest_account(
+    client: httpx.AsyncClient,
+    base_url: str,
+    *,
+    user: str = ALICE,
+    scope: str = " ".join(REST_SCOPES),
+    verifier: str = "v" * 43,
+) -> dict[str, Any]:
+    """The REST OAuth dance (`/v1/authorize`, consent, `/v1/access_token` with PKCE S256): the token JSON."""
+    location = await approve_consent(
+        client, rest_authorize_url(base_url, scope=scope, code_challenge=s256(verifier)), user=user
+    )
+    response = await client.post(
+        f"{base_url.rstrip('/')}{REST_TOKEN_PATH}",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "code": query_of(location)["code"],
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": verifier,
+        },
+    )
+    response.raise_for_status()
+    grant: dict[str, Any] = response.json()
+    return grant
 
 
 def authorize_url(

@@ -1,4 +1,4 @@
-"""Test fixtures: the Slack stand-in (running, with alice, bob and carol), request signing, a driver."""
+"""Test fixtures: the Slack stand-in (running, with the sandbox users), request signing, a driver."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def slack_bot_token() -> str:
 
 @pytest.fixture
 async def slack_standin() -> AsyncIterator[SlackStandIn]:
-    """The stand-in on the test's event loop, with alice, bob and carol; point slack_sdk at `.url`."""
+    """The stand-in on the test's event loop, with the sandbox users; point slack_sdk at `.url`."""
     async with SlackStandIn(SANDBOX_USERS, bot_token=SLACK_BOT_TOKEN) as standin:
         yield standin
 

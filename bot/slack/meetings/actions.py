@@ -68,10 +68,10 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
         text, card = answers.shared_card(services, click.team_id, click.user_id, scheduled, tz)
         if click.response_url:
             await click.reply.send(text, card, public=True)
-        elif not await answers.post_in_channel(
+        elif not_posted := await answers.post_in_channel(
             services, click.team_id, click.channel_id, scheduled, tz, click.user_id
         ):
-            await click.reply.send(texts.NO_CHANNEL_TO_SHARE)
+            await click.reply.send(not_posted)
 
     async def cancel(click: Click) -> None:
         result = await services.meetings.cancel(click.team_id, click.user_id, click.value)

@@ -76,13 +76,14 @@ async def invitees_for(
 def card_links(
     services: Services, team_id: str, host_user_id: str, scheduled: ScheduledMeeting, *, for_host: bool
 ) -> blocks.CardLinks:
-    """Join and Start as host open the bot, which asks Webex for the link at the click (the host's one
-    signs the host in, so only the host's own card carries it)."""
+    """Join, Start as host and Add to calendar open the bot, which asks Webex at the click (the host's
+    link signs the host in, so only the host's own card carries it). Every copy of the card, shared or
+    edited, has the same buttons, since none depends on what Webex said when the meeting was made."""
     key = scheduled.meeting.meeting_id
     return blocks.CardLinks(
         join_url=services.meeting_links.join(team_id, host_user_id, key),
         host_url=services.meeting_links.host(team_id, host_user_id, key) if for_host else "",
-        calendar_url=scheduled.calendar_url,
+        calendar_url=services.meeting_links.calendar(team_id, host_user_id, key),
     )
 
 
@@ -108,17 +109,18 @@ def shared_card(
 
 async def post_in_channel(
     services: Services, team_id: str, channel_id: str, scheduled: ScheduledMeeting, tz: str, user_id: str
-) -> bool:
-    """Post the channel's copy with the bot token; False when the bot may not post there."""
+) -> str | None:
+    """Post the channel's copy with the bot token; None once posted, else why not and what to do."""
     if not channel_id:
-        return False
+        return texts.NO_CHANNEL_TO_SHARE
     text, card = shared_card(services, team_id, user_id, scheduled, tz)
     try:
         await services.slack.chat_postMessage(channel=channel_id, text=text, blocks=card)
     except SlackApiError as error:
-        logger.info("could not post the meeting in %s: %s", channel_id, error.response.get("error"))
-        return False
-    return True
+        reason = str(error.response.get("error") or "")
+        logger.info("could not post the meeting in %s: %s", channel_id, reason)
+        return texts.could_not_post(reason)
+    return None
 
 
 async def send_scheduled(
@@ -136,12 +138,12 @@ async def send_scheduled(
     """The host's card; `notes` say how the command text was read (e.g. a time zone it named)."""
     if scheduled.answered_elsewhere:
         return  # a double click: the delivery that made the meeting is showing its card
-    shared = False
+    not_posted: str | None = None
     if share and not scheduled.repeated:
-        shared = await post_in_channel(services, team_id, channel_id, scheduled, tz, user_id)
-    note = texts.scheduled_note(scheduled.repeated, shared)
-    if share and not shared and not scheduled.repeated:
-        note += "\n" + texts.NO_CHANNEL_TO_SHARE
+        not_posted = await post_in_channel(services, team_id, channel_id, scheduled, tz, user_id)
+    note = texts.scheduled_note(scheduled.repeated, share and not scheduled.repeated and not not_posted)
+    if not_posted:
+        note += "\n" + not_posted
     for line in notes:
         note += f"\n_{blocks.escape(line)}_"
     text, card = host_card(services, team_id, user_id, scheduled, tz, note)
@@ -185,4 +187,4 @@ async def list_message(
         next_cursor=page.next_cursor,
         continued=cursor is not None,
     )
-    return blocks.list_fallback_text(page.meetings, window.value), list_blocks, page
+    return blocks.list_fallback_text(page.meetings, window.value, now, tz), list_blocks, page

@@ -11,6 +11,11 @@ from zoneinfo import ZoneInfo
 from bot.domain.meeting_rules import DEFAULT_DURATION_MINUTES, MAX_AGENDA_LENGTH, MAX_TOPIC_LENGTH
 from bot.domain.meetings import Meeting
 from bot.domain.timezones import OFFERED_ZONES, zone_info
+from bot.services.meeting_reading import ListWindow, user_zone, window_bounds
+
+# `escape` stays importable from here too (blocks.escape), as cards and their callers share it.
+from bot.slack.formatting import clip_mrkdwn, escape_clipped
+from bot.slack.formatting import escape as escape
 
 Block = dict[str, Any]
 
@@ -23,6 +28,7 @@ BUTTON_VALUE_LIMIT = 2000
 MODAL_TITLE_LIMIT = 24
 PRIVATE_METADATA_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
+CONFIRM_TEXT_LIMIT = 300  # a confirmation dialog's text
 
 # Action ids: what each button does, in the user's words.
 SHARE = "meeting.share"
@@ -58,13 +64,8 @@ LIST_ROW = "list:"
 
 
 def clip(text: str, limit: int) -> str:
-    """Cut text to a Slack limit, saying so with an ellipsis."""
+    """Cut plain text to a Slack limit, saying so with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def escape(text: str) -> str:
-    """Text shown inside mrkdwn exactly as typed (Slack's three control characters escaped)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def plain(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
@@ -72,7 +73,7 @@ def plain(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
 
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": clip(text, limit)}
+    return {"type": "mrkdwn", "text": clip_mrkdwn(text, limit)}
 
 
 def duration_text(minutes: int) -> str:
@@ -133,14 +134,15 @@ def _button(
 
 
 def cancel_button(meeting: Meeting, user_tz: str, *, with_dialog: bool = True) -> dict[str, Any]:
+    # The date must survive Slack's limit on dialog text, so a long topic is what gets shortened.
+    rest = (
+        f"* on {slack_date(meeting.start, local_time_text(meeting.start, user_tz))} "
+        "will be deleted from Webex. This cannot be undone."
+    )
+    topic = escape_clipped(meeting.topic, CONFIRM_TEXT_LIMIT - len(rest) - 1)
     dialog = {
         "title": plain("Cancel this meeting?", 100),
-        "text": mrkdwn(
-            f"*{escape(meeting.topic)}* on "
-            f"{slack_date(meeting.start, local_time_text(meeting.start, user_tz))} "
-            "will be deleted from Webex. This cannot be undone.",
-            300,
-        ),
+        "text": mrkdwn(f"*{topic}{rest}", CONFIRM_TEXT_LIMIT),
         "confirm": plain("Cancel meeting", 30),
         "deny": plain("Keep it", 30),
         "style": "danger",
@@ -172,11 +174,12 @@ class CardOptions:
 
 def card_fallback_text(meeting: Meeting, user_tz: str) -> str:
     """The notification text (and what screen readers read) for a meeting card."""
-    return clip(
-        f"{meeting.topic} · {local_time_text(meeting.start, user_tz)} · "
-        f"{duration_text(meeting.duration_minutes)} · meeting {meeting.number}",
-        SECTION_TEXT_LIMIT,
+    # Slack reads this text as mrkdwn too: a topic such as "<!here>" must not notify anyone.
+    rest = (
+        f" · {escape(local_time_text(meeting.start, user_tz))} · "
+        f"{duration_text(meeting.duration_minutes)} · meeting {meeting.number}"
     )
+    return escape_clipped(meeting.topic, SECTION_TEXT_LIMIT - len(rest)) + rest
 
 
 def meeting_card(
@@ -202,12 +205,15 @@ def meeting_card(
         fields.append(mrkdwn(f"*Host key* (only you see this)\n{escape(meeting.host_key)}", FIELD_TEXT_LIMIT))
     blocks.append({"type": "section", "block_id": "details", "fields": fields})
     if meeting.invitees:
-        names = ", ".join(escape(i.name or i.email) for i in meeting.invitees)
-        blocks.append({"type": "section", "block_id": "invitees", "text": mrkdwn(f"*Invitees*\n{names}")})
-    if meeting.agenda:
-        blocks.append(
-            {"type": "section", "block_id": "agenda", "text": mrkdwn(f"*Agenda*\n{escape(meeting.agenda)}")}
+        heading = "*Invitees*\n"
+        names = escape_clipped(
+            ", ".join(i.name or i.email for i in meeting.invitees), SECTION_TEXT_LIMIT - len(heading)
         )
+        blocks.append({"type": "section", "block_id": "invitees", "text": mrkdwn(heading + names)})
+    if meeting.agenda:
+        heading = "*Agenda*\n"
+        agenda = escape_clipped(meeting.agenda, SECTION_TEXT_LIMIT - len(heading))
+        blocks.append({"type": "section", "block_id": "agenda", "text": mrkdwn(heading + agenda)})
     zone = meeting.time_zone_label
     scheduled_for = escape(local_time_text(meeting.start, user_tz))
     context = f"Times show in each reader's own time zone. Scheduled for {scheduled_for}"
@@ -266,13 +272,33 @@ def cancel_confirmation(meeting: Meeting, user_tz: str) -> list[Block]:
 LIST_TITLES = {
     "upcoming": "Your upcoming meetings",
     "today": "Your meetings today",
-    "week": "Your meetings this week",
+    "week": "Your meetings, today to {last_day}",
 }
 EMPTY_LIST = {
     "upcoming": "You have no upcoming Webex meetings. Schedule one with `/webex schedule`.",
     "today": "You have no Webex meetings today. Schedule one with `/webex schedule`.",
-    "week": "You have no Webex meetings in the next seven days. Schedule one with `/webex schedule`.",
+    "week": (
+        "You have no Webex meetings from now to the end of {last_day}. Schedule one with `/webex schedule`."
+    ),
 }
+
+
+def week_last_day(now: datetime, user_tz: str) -> str:
+    """The last day `/webex week` covers, in the person's own calendar: `Mon 14 Dec`."""
+    _, end = window_bounds(ListWindow.WEEK, now, user_tz)
+    last = ((end or now) - timedelta(seconds=1)).astimezone(user_zone(user_tz))
+    return f"{last:%a} {last.day} {last:%b}"
+
+
+def list_title(window: str, now: datetime, user_tz: str) -> str:
+    """A list's heading, naming the days it covers."""
+    title = LIST_TITLES.get(window, LIST_TITLES["upcoming"])
+    return title.format(last_day=week_last_day(now, user_tz)) if window == "week" else title
+
+
+def empty_list_text(window: str, now: datetime, user_tz: str) -> str:
+    text = EMPTY_LIST.get(window, EMPTY_LIST["upcoming"])
+    return text.format(last_day=week_last_day(now, user_tz)) if window == "week" else text
 
 
 def more_value(window: str, cursor: str) -> str:
@@ -319,12 +345,14 @@ def meeting_list(
     next_cursor: str | None = None,
     continued: bool = False,
 ) -> list[Block]:
-    title = LIST_TITLES.get(window, LIST_TITLES["upcoming"]) + (" (continued)" if continued else "")
+    title = list_title(window, now, user_tz) + (" (continued)" if continued else "")
     blocks: list[Block] = [
         {"type": "header", "block_id": f"heading:{window}", "text": plain(title, HEADER_LIMIT)}
     ]
     if not meetings:
-        blocks.append({"type": "section", "block_id": "empty", "text": mrkdwn(EMPTY_LIST.get(window, ""))})
+        blocks.append(
+            {"type": "section", "block_id": "empty", "text": mrkdwn(empty_list_text(window, now, user_tz))}
+        )
         return blocks
     # Room for the header, the dividers and the More button within Slack's 50 blocks.
     for meeting in meetings[:15]:
@@ -341,10 +369,10 @@ def meeting_list(
     return blocks[:MESSAGE_BLOCK_LIMIT]
 
 
-def list_fallback_text(meetings: tuple[Meeting, ...], window: str) -> str:
+def list_fallback_text(meetings: tuple[Meeting, ...], window: str, now: datetime, user_tz: str) -> str:
     if not meetings:
-        return EMPTY_LIST.get(window, EMPTY_LIST["upcoming"])
-    return f"{LIST_TITLES.get(window, LIST_TITLES['upcoming'])}: {len(meetings)} shown"
+        return empty_list_text(window, now, user_tz)
+    return f"{list_title(window, now, user_tz)}: {len(meetings)} shown"
 
 
 # ---- the forms ---------------------------------------------------------------------------------
@@ -464,7 +492,11 @@ def _form_blocks(prefill: FormPrefill, user_tz: str, now: datetime, *, editing: 
     blocks: list[Block] = []
     if prefill.problem:
         blocks.append(
-            {"type": "section", "block_id": "problem", "text": mrkdwn(f":warning: {escape(prefill.problem)}")}
+            {
+                "type": "section",
+                "block_id": "problem",
+                "text": mrkdwn(f":warning: {escape_clipped(prefill.problem, SECTION_TEXT_LIMIT - 10)}"),
+            }
         )
     topic_element: dict[str, Any] = {"type": "plain_text_input", "max_length": MAX_TOPIC_LENGTH}
     if prefill.topic:

@@ -21,6 +21,7 @@ from bot.domain.meeting_rules import (
 from bot.domain.schedule_text import ScheduleParse, parse_schedule_text
 from bot.services.errors import LinkExpired, NotLinked
 from bot.services.meetings import ListWindow, ScheduleRequest
+from bot.slack.formatting import escape_clipped, typed_text
 from bot.slack.meetings import answers, blocks, texts
 from bot.slack.meetings.views import open_edit_form
 from bot.slack.replies import Reply
@@ -131,7 +132,11 @@ async def open_schedule_form(
         "value": prefill_value(prefill, channel_id),
         "style": "primary",
     }
-    body = blocks.escape(prefill.problem) if prefill.problem else texts.FORM_OPEN_FAILED
+    body = (
+        escape_clipped(prefill.problem, blocks.SECTION_TEXT_LIMIT)
+        if prefill.problem
+        else texts.FORM_OPEN_FAILED
+    )
     await reply.send(
         text,
         [
@@ -312,7 +317,7 @@ async def join(invocation: Invocation, reply: Reply, services: Services) -> None
 async def start_now(invocation: Invocation, reply: Reply, services: Services) -> None:
     team_id, user_id = invocation.team_id, invocation.user_id
     tz = await answers.user_tz(services, team_id, user_id)
-    topic = invocation.args.strip()
+    topic = typed_text(invocation.args).strip()
     if not topic:
         name = await answers.display_name(services, team_id, user_id)
         topic = f"{name}'s meeting" if name else "Webex meeting"
@@ -326,8 +331,9 @@ async def start_now(invocation: Invocation, reply: Reply, services: Services) ->
             await reply.send(text, card, public=True)
         except SlackApiError as error:
             # Resumed after connecting, the post goes through the bot, which may not be in the channel.
-            logger.info("could not post the meeting in the channel: %s", error.response.get("error"))
-            note = ":arrow_forward: Started. " + texts.NO_CHANNEL_TO_SHARE + " Share the Join link yourself."
+            reason = str(error.response.get("error") or "")
+            logger.info("could not post the meeting in the channel: %s", reason)
+            note = ":arrow_forward: Started. " + texts.could_not_post(reason)
     host_text, host_blocks = answers.host_card(services, team_id, user_id, scheduled, tz, note)
     await reply.send(host_text, host_blocks)
 

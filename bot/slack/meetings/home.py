@@ -14,7 +14,7 @@ HOME_PAGE_SIZE = 5
 
 
 async def home_section(team_id: str, user_id: str, services: Services) -> list[dict[str, Any]]:
-    """The next few meetings of the coming week with their buttons, or how to schedule one."""
+    """The next few meetings of `/webex week` with their buttons, or how to schedule one."""
     tz = await answers.user_tz(services, team_id, user_id)
     page = await services.meetings.list_upcoming(
         team_id, user_id, user_tz=tz, window=ListWindow.WEEK, page_size=HOME_PAGE_SIZE
@@ -31,7 +31,8 @@ async def home_section(team_id: str, user_id: str, services: Services) -> list[d
                 "type": "section",
                 "block_id": "home_empty",
                 "text": blocks.mrkdwn(
-                    "Nothing in the next seven days. Type `/webex schedule` in any channel to plan one."
+                    f"Nothing from now to the end of {blocks.week_last_day(now, tz)}. "
+                    "Type `/webex schedule` in any channel to plan one."
                 ),
             }
         )
@@ -43,7 +44,10 @@ async def home_section(team_id: str, user_id: str, services: Services) -> list[d
             {
                 "type": "context",
                 "elements": [
-                    blocks.mrkdwn(f"{page.total} meetings this week; `/webex week` lists them all.")
+                    blocks.mrkdwn(
+                        f"{page.total} meetings from today to {blocks.week_last_day(now, tz)}; "
+                        "`/webex week` lists them all."
+                    )
                 ],
             }
         )

@@ -17,6 +17,7 @@ from bot.services.ports import (
     PasswordRequired,
     RequestRejected,
 )
+from bot.slack.texts import INVITE_ME
 
 SCHEDULING = "Scheduling…"
 LOOKING = "Looking up your meetings…"
@@ -59,9 +60,26 @@ SCHEDULE_EXAMPLES = (
     '`/webex schedule "1:1" fri 09:30`, or `/webex schedule` alone for a form.'
 )
 FORM_OPEN_FAILED = "I could not open the form in time. Press the button to open it."
-NO_CHANNEL_TO_SHARE = (
-    "I cannot post in this conversation. Invite me to the channel (`/invite @webex-bot`) first."
+NO_CHANNEL_TO_SHARE = f"I cannot post in this conversation. Invite me to the channel ({INVITE_ME}) first."
+NOT_IN_CHANNEL = (
+    f"I could not post it in the channel: I am not a member there. Invite me with {INVITE_ME}, "
+    "or press *Share in channel* below to post it there yourself."
 )
+CHANNEL_HIDDEN = (
+    "I could not post it in that conversation: it is private, and I am not in it. "
+    f"Invite me there with {INVITE_ME}; until then, share the meeting's Join link there yourself."
+)
+
+
+def could_not_post(error: str) -> str:
+    """Why the bot's own post in a channel failed (Slack's `error`), and what to do instead."""
+    if error == "not_in_channel":
+        return NOT_IN_CHANNEL
+    if error in ("channel_not_found", "is_archived", "restricted_action"):
+        return CHANNEL_HIDDEN
+    return NO_CHANNEL_TO_SHARE
+
+
 NOT_FOR_YOU = "Only the person who scheduled this meeting can change it from here."
 
 

@@ -60,6 +60,29 @@ async def test_week_leaves_out_what_comes_later(linked: Stage) -> None:
     assert "Soon" in text and "Far away" not in text
 
 
+async def test_the_week_heading_names_the_days_the_list_covers(linked: Stage) -> None:
+    new_york = ZoneInfo("America/New_York")  # alice's Slack time zone
+    today = datetime.now(new_york).date()
+    last, after = today + timedelta(days=7), today + timedelta(days=8)
+    await seed(
+        linked,
+        linked.alice,
+        "Last day",
+        datetime.combine(last, datetime.min.time(), new_york).replace(hour=12),
+    )
+    await seed(
+        linked,
+        linked.alice,
+        "Day after",
+        datetime.combine(after, datetime.min.time(), new_york).replace(hour=12),
+    )
+    listed = (await linked.alice.driver.command("week", replies=1)).replies[0]
+    [header] = [b for b in listed.blocks if b["type"] == "header"]
+    assert header["text"]["text"] == f"Your meetings, today to {last:%a} {last.day} {last:%b}"
+    text = shown_text(listed)
+    assert "Last day" in text and "Day after" not in text
+
+
 async def test_cancel_by_number_asks_first_then_deletes_and_updates_the_message(linked: Stage) -> None:
     made = await seed(linked, linked.alice, "Retro", DAY)
     key = made.meeting.meeting_key
@@ -123,6 +146,12 @@ async def test_edit_opens_a_prefilled_form_and_changes_only_what_changed(linked:
         lambda c: c.method == "response_url" and c.seq >= saved.first_seq
     )
     assert "Updated the duration" in shown_text(updated) and updated.body.get("replace_original") is True
+    # The edited card keeps every button of the card it replaces; its calendar file has the new end.
+    kept = {e.get("action_id") for e in iter_elements(updated.blocks) if e.get("type") == "button"}
+    assert kept == {e.get("action_id") for e in iter_elements(card.blocks) if e.get("type") == "button"}
+    calendar = await linked.open_in_browser(button(updated.blocks, blocks.CALENDAR)["url"])
+    assert calendar.status_code == 200 and calendar.headers["content-type"].startswith("text/calendar")
+    assert f"DTEND:{(before.start + timedelta(minutes=60)):%Y%m%dT%H%M%SZ}" in calendar.text
     [after] = linked.emulator.meetings()
     assert after.duration_minutes == 60 and after.start == before.start and after.conf_name == "Planning"
     [sent] = linked.emulator.xml_requests("SetMeeting")
@@ -143,10 +172,16 @@ async def test_share_posts_the_channel_copy_without_host_details(linked: Stage) 
     post = shared.replies[0]
     assert post.body.get("response_type") == "in_channel"
     assert "Demo" in shown_text(post) and meeting.host_key not in shown_text(post)
-    assert {e.get("action_id") for e in iter_elements(post.blocks) if e.get("type") == "button"} <= {
+    assert {e.get("action_id") for e in iter_elements(post.blocks) if e.get("type") == "button"} == {
         blocks.JOIN,
         blocks.CALENDAR,
     }
+    # Add to calendar downloads the meeting as a calendar file, with none of the host's details.
+    calendar = await linked.open_in_browser(button(post.blocks, blocks.CALENDAR)["url"])
+    assert calendar.status_code == 200 and calendar.headers["content-type"].startswith("text/calendar")
+    assert 'filename="webex-meeting-' in calendar.headers["content-disposition"]
+    assert "SUMMARY:Demo" in calendar.text and f"DTSTART:{meeting.start:%Y%m%dT%H%M%SZ}" in calendar.text
+    assert meeting.host_key not in calendar.text
 
 
 async def test_now_starts_a_meeting_posted_to_the_channel_with_the_host_link_only_to_the_host(
@@ -162,6 +197,13 @@ async def test_now_starts_a_meeting_posted_to_the_channel_with_the_host_link_onl
     assert blocks.START not in {e.get("action_id") for e in iter_elements(public.blocks)}
     assert private.body.get("response_type") == "ephemeral"
     assert button(private.blocks, blocks.START)["url"]
+
+
+async def test_now_keeps_the_topic_as_typed(linked: Stage) -> None:
+    # Slack sends "Q&amp;A &lt;v2&gt; with <@U_BOB|bob>"; Webex must get what was typed.
+    await linked.alice.driver.command("now Q&A <v2> with @bob in #general", replies=2)
+    [meeting] = linked.emulator.meetings()
+    assert meeting.conf_name == "Q&A <v2> with @bob in #general"
 
 
 async def test_join_gives_the_join_link(linked: Stage) -> None:
@@ -200,7 +242,8 @@ async def test_cancel_from_the_home_tab_refreshes_it(linked: Stage) -> None:
 
 
 async def test_help_lists_the_meeting_commands(linked: Stage) -> None:
-    text = shown_text((await linked.alice.driver.command("help", replies=1)).replies[0])
+    reply = (await linked.alice.driver.command("help", replies=1)).replies[0]
+    text = shown_text(reply)
     for usage in (
         "/webex schedule",
         "/webex list",
@@ -210,6 +253,27 @@ async def test_help_lists_the_meeting_commands(linked: Stage) -> None:
         "/webex edit",
     ):
         assert usage in text
+    # Every other word that works is named too, from the same list the router dispatches on.
+    for line, aliases in (
+        ("/webex list | today | week", "(also `upcoming`)"),
+        ("/webex schedule", "(also `new`, `create`)"),
+        ("/webex cancel", "(also `delete`)"),
+        ("/webex disconnect", "(also `signout`, `logout`, `unlink`)"),
+        ("/webex status", "(also `whoami`)"),
+    ):
+        [shown] = [
+            row for row in reply.blocks[0]["text"]["text"].splitlines() if row.startswith(f"• `{line}")
+        ]
+        assert shown.endswith(aliases), shown
+
+
+async def test_an_unknown_word_is_echoed_escaped_and_short(linked: Stage) -> None:
+    for typed, echoed in (("R&D plans", "`R&amp;D`"), ("x" * 5000, "`" + "x" * 39 + "…`")):
+        reply = (await linked.alice.driver.command(typed, replies=1)).replies[0]
+        assert reply.ok, reply.answer
+        text = reply.blocks[0]["text"]["text"]
+        assert text.startswith(f"I don't know {echoed}. Here is what I can do:")
+        assert len(text) <= blocks.SECTION_TEXT_LIMIT
 
 
 async def test_cancel_from_the_list_shows_the_list_again_without_it(linked: Stage) -> None:

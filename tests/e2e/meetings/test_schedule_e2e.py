@@ -198,3 +198,48 @@ async def test_the_card_says_how_a_named_time_zone_was_read(linked: Stage) -> No
     local = meeting.start.astimezone(ZoneInfo("America/New_York"))
     assert (local.hour, local.minute) == (15, 0)
     assert "America/New_York" in shown_text(exchange.replies[0])
+
+
+async def test_posting_in_a_channel_the_bot_is_not_in(linked: Stage) -> None:
+    values = {
+        blocks.TOPIC: "Town hall",
+        blocks.DATE: "2027-03-02",
+        blocks.TIME: "10:00",
+        blocks.POST: ["post"],
+    }
+    # A public channel the bot never joined: chat:write.public lets the post through.
+    form = (await linked.alice.driver.command("schedule", channel_id="C_GENERAL", replies=1)).replies[0]
+    submitted = await linked.alice.driver.submit(form, values, replies=1)
+    [posted] = [c for c in linked.bot_calls("chat.postMessage", after=submitted.first_seq) if c.ok]
+    assert posted.channel == "C_GENERAL" and "Town hall" in shown_text(posted)
+    assert "posted in the channel" in shown_text(submitted.replies[0])
+
+    # A private channel without the bot: Slack says channel_not_found; the host is told what to do.
+    form = (await linked.alice.driver.command("schedule", channel_id="C_DESIGN", replies=1)).replies[0]
+    submitted = await linked.alice.driver.submit(form, {**values, blocks.TOPIC: "Design crit"}, replies=2)
+    assert not [c for c in linked.bot_calls("chat.postMessage", after=submitted.first_seq) if c.ok]
+    # Nor can it answer there: the host's card comes in a direct message.
+    card = await linked.alice.driver.standin.wait_for(
+        lambda c: c.seq >= submitted.first_seq and c.method == "chat.postMessage" and c.ok
+    )
+    assert card.channel == "D_ALICE"
+    assert "it is private, and I am not in it. Invite me there with `/invite @webex`" in shown_text(card)
+    assert button(card.blocks, blocks.SHARE)["value"] == str(linked.emulator.meetings()[-1].key)
+
+
+async def test_without_chat_write_public_the_host_is_asked_to_invite_the_bot(linked: Stage) -> None:
+    workspace = linked.alice.driver.standin.workspace
+    workspace.bot_scopes = workspace.bot_scopes - {"chat:write.public"}
+    values = {
+        blocks.TOPIC: "Town hall",
+        blocks.DATE: "2027-03-02",
+        blocks.TIME: "10:00",
+        blocks.POST: ["post"],
+    }
+    form = (await linked.alice.driver.command("schedule", channel_id="C_GENERAL", replies=1)).replies[0]
+    submitted = await linked.alice.driver.submit(form, values, replies=2)
+    [refused] = linked.bot_calls("chat.postMessage", after=submitted.first_seq)
+    assert refused.answer["error"] == "not_in_channel"
+    [card] = [c for c in submitted.replies if c.method == "chat.postEphemeral"]
+    assert "I am not a member there. Invite me with `/invite @webex`" in shown_text(card)
+    assert len(linked.emulator.meetings()) == 1  # the meeting itself is made

@@ -139,7 +139,11 @@ async def test_meeting_links_open_a_page(
 ) -> None:
     key = await create_meeting(topic="&lt;Retro&gt;")
     page = await emulator_client.get(f"/sandbox/e.php?AT=SI&MK={key}")
-    assert page.status_code == 200 and "&lt;Retro&gt;" in page.text and "join this meeting" in page.text
+    assert page.status_code == 200 and "&lt;Retro&gt;" in page.text
+    assert f"<h1>You joined meeting {key}</h1>" in page.text
+    host_target = f"http://emulator.test/sandbox/m.php?AT=HM%26MK={key}"
+    host = await emulator_client.get(f"/sandbox/p.php?AT=LI&TK=abc&MU={host_target}")
+    assert host.status_code == 200 and f"<h1>You started meeting {key} as its host</h1>" in host.text
     missing = await emulator_client.get("/sandbox/e.php?AT=SI&MK=1")
     assert missing.status_code == 404
 

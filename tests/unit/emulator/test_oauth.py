@@ -119,6 +119,21 @@ async def test_consent_rejects_unknown_user(emulator_client: httpx.AsyncClient) 
         "/v1/oauth2/authorize", data={"consent_id": consent_id, "user": "mallory@x", "decision": "allow"}
     )
     assert answer.status_code == 400 and "mallory@x" in answer.text
+    # Written for the person signing in: what to do, not the developer's checklist.
+    assert "You have no Webex account on this site" in answer.text
+    assert "ask the site&#x27;s administrator for one" in answer.text
+    assert "client ID" not in answer.text and "redirect URI" not in answer.text
+    assert "location" not in answer.headers
+
+
+async def test_an_expired_consent_page_tells_the_person_to_start_again(
+    emulator_client: httpx.AsyncClient,
+) -> None:
+    answer = await emulator_client.post(
+        "/v1/oauth2/authorize", data={"consent_id": "gone", "user": ALICE, "decision": "allow"}
+    )
+    assert answer.status_code == 400 and "Go back to the app and start again" in answer.text
+    assert "client ID" not in answer.text
 
 
 @pytest.mark.parametrize(
@@ -137,6 +152,7 @@ async def test_untrusted_client_or_redirect_gets_an_error_page(
     assert page.status_code == 400
     assert "location" not in page.headers
     assert title in page.text
+    assert "Check the client ID and redirect URI the app sent" in page.text
 
 
 async def test_any_loopback_redirect_is_accepted_for_the_sandbox_client(

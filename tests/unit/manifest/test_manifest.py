@@ -8,7 +8,9 @@ from typing import Any
 
 import yaml
 
+from bot.sandbox.workspace import BOT_SCOPES
 from bot.slack.router import COMMAND
+from bot.slack.texts import BOT_HANDLE
 
 ROOT = Path(__file__).resolve().parents[3]
 SOURCE = "\n".join(path.read_text() for path in (ROOT / "bot").rglob("*.py"))
@@ -53,7 +55,18 @@ def test_bot_scopes_are_exactly_the_ones_used() -> None:
     needed = {"commands"} | {scope for method in called if (scope := METHOD_SCOPES[method])}
     if "users_info" in called:
         needed.add("users:read.email")  # the identity check and invitees read profile emails
+    if "chat_postMessage" in called:
+        needed.add("chat:write.public")  # "Post the meeting in this channel" where the bot was not invited
     assert set(manifest()["oauth_config"]["scopes"]["bot"]) == needed
+
+
+def test_the_sandbox_workspace_grants_the_scopes_the_manifest_asks_for() -> None:
+    assert set(manifest()["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
+
+
+def test_messages_name_the_bot_as_the_manifest_does() -> None:
+    # People type `/invite @<display name>`; a different name there finds nobody.
+    assert manifest()["features"]["bot_user"]["display_name"] == BOT_HANDLE
 
 
 def test_home_tab_and_interactivity_are_on() -> None:

@@ -140,3 +140,16 @@ def test_in_channel_response_is_public_and_replace_original_keeps_the_ts() -> No
     assert ("C1", public.message_ts) in space.messages
     replaced = space.answer_response_url(target.id, {"text": "new", "replace_original": True})
     assert replaced.message_ts == "9.000001"
+
+
+def test_a_bot_post_in_a_channel_it_has_not_joined_is_refused_as_slack_does() -> None:
+    space = workspace()
+    card = {"text": "Standup"}
+    assert space.answer("chat.postMessage", {"channel": "C_SANDBOX", **card}).answer["ok"]
+    # Public channel, bot not in it: chat:write.public lets the post through.
+    assert space.answer("chat.postMessage", {"channel": "C_GENERAL", **card}).answer["ok"]
+    assert refusal(space, "chat.postMessage", {"channel": "C_DESIGN", **card}) == "channel_not_found"
+    space.bot_scopes = space.bot_scopes - {"chat:write.public"}
+    assert refusal(space, "chat.postMessage", {"channel": "C_GENERAL", **card}) == "not_in_channel"
+    assert ("C_GENERAL", "") not in space.messages
+    assert [channel for channel, _ in space.messages] == ["C_SANDBOX", "C_GENERAL"]

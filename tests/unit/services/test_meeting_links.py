@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
 
 from bot.domain.clock import FakeClock
+from bot.domain.meetings import Meeting
+from bot.services.calendar_file import CalendarFile
 from bot.services.errors import LinkExpired
 from bot.services.meeting_links import PATH, MeetingLinkProblem, MeetingLinks
 from bot.webex.errors import AccessDenied, MeetingNotFound, WebexTimeout
 
 KEY = Fernet.generate_key().decode()
 BASE = "https://bot.example.com"
+START = datetime(2026, 3, 3, 14, tzinfo=UTC)
 
 
 class FakeMeetings:
@@ -29,6 +32,14 @@ class FakeMeetings:
 
     async def host_url(self, team_id: str, user_id: str, meeting_key: str) -> str:
         return self._answer("host", team_id, user_id, meeting_key, f"https://acme.webex.com/h/{meeting_key}")
+
+    async def get(self, team_id: str, user_id: str, meeting_key: str) -> Meeting:
+        self._answer("get", team_id, user_id, meeting_key, "")
+        return Meeting(
+            meeting_id=meeting_key, number=meeting_key, topic="R&D; review, <b>", start=START,
+            duration_minutes=45, time_zone="Europe/Berlin", agenda="1. plan\n2. risks", password="pw-123",
+            host_key="654321",
+        )  # fmt: skip
 
     def _answer(self, role: str, team_id: str, user_id: str, key: str, url: str) -> str:
         self.asked.append((role, team_id, user_id, key))
@@ -124,3 +135,38 @@ async def test_an_answer_that_is_not_a_web_address_is_never_followed(
     meetings.answer = "javascript:alert(1)"
     with pytest.raises(MeetingLinkProblem, match="usable link"):
         await links.webex_url(token_of(links.join("T1", "U_HOST", "123456789")))
+
+
+async def test_a_calendar_link_downloads_the_meeting_as_webex_has_it_now(
+    links: MeetingLinks, meetings: FakeMeetings
+) -> None:
+    url = links.calendar("T1", "U_HOST", "123456789")
+    assert "123456789" not in url and "U_HOST" not in url
+    opened = await links.open(token_of(url))
+    assert isinstance(opened, CalendarFile) and opened.filename == "webex-meeting-123456789.ics"
+    assert opened.media_type.startswith("text/calendar")
+    text = opened.content.decode()
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and "BEGIN:VEVENT\r\n" in text
+    assert "SUMMARY:R&D\\; review\\, <b>\r\n" in text  # RFC 5545 escaping, nothing lost
+    assert "DTSTART:20260303T140000Z" in text and "DTEND:20260303T144500Z" in text
+    assert "UID:webex-meeting-123456789@webex-bot" in text
+    unfolded = text.replace("\r\n ", "")
+    assert "1. plan\\n2. risks" in unfolded and f"{BASE}{PATH}" in unfolded  # agenda and the Join link
+    assert "pw-123" not in text and "654321" not in text  # nothing only the host may see
+    assert meetings.asked == [("get", "T1", "U_HOST", "123456789")]
+
+
+async def test_a_calendar_link_is_not_a_join_link_and_says_why_it_fails(
+    links: MeetingLinks, meetings: FakeMeetings, clock: FakeClock
+) -> None:
+    token = token_of(links.calendar("T1", "U_HOST", "123456789"))
+    with pytest.raises(MeetingLinkProblem, match="Add to calendar link") as problem:
+        await links.webex_url(token)
+    assert problem.value.status_code == 400
+    meetings.failure = MeetingNotFound("Corresponding Meeting not found", "060001")
+    with pytest.raises(MeetingLinkProblem, match="no longer on Webex"):
+        await links.open(token)
+    clock.advance(timedelta(days=31))
+    with pytest.raises(MeetingLinkProblem, match="Add to calendar link has expired") as expired:
+        await links.open(token)
+    assert expired.value.status_code == 410

@@ -11,6 +11,7 @@ from cryptography.fernet import Fernet
 
 from bot.domain.clock import FakeClock
 from bot.domain.meetings import Meeting
+from bot.services.calendar_file import CalendarFile
 from bot.services.meeting_links import PATH, MeetingLinks
 from bot.services.meetings import ScheduledMeeting
 from bot.slack.meetings import answers, blocks
@@ -36,6 +37,10 @@ class Webex:
     async def host_url(self, team_id: str, user_id: str, meeting_key: str) -> str:
         return f"https://acme.webex.com/h/{meeting_key}?host={user_id}"
 
+    async def get(self, team_id: str, user_id: str, meeting_key: str) -> Meeting:
+        assert (meeting_key, user_id) == (MEETING.meeting_id, "U_HOST")
+        return MEETING
+
 
 @dataclass
 class FakeServices:
@@ -56,13 +61,21 @@ def opened(svc: Any, url: str) -> str:
     return asyncio.run(svc.meeting_links.webex_url(url.removeprefix(BASE + PATH)))
 
 
+def calendar_event(svc: Any, url: str) -> str:
+    """The event in the calendar file the Add to calendar button downloads."""
+    assert url.startswith(BASE + PATH), url
+    file = asyncio.run(svc.meeting_links.open(url.removeprefix(BASE + PATH)))
+    assert isinstance(file, CalendarFile) and file.filename == "webex-meeting-123456789.ics"
+    return file.content.decode()
+
+
 def test_the_hosts_card_buttons_open_the_hosts_join_and_start_links() -> None:
     svc = services()
     _, card = answers.host_card(svc, "T1", "U_HOST", SCHEDULED, "Europe/Berlin")
     found = buttons(card)
     assert opened(svc, found[blocks.JOIN]["url"]) == "https://acme.webex.com/j/123456789?host=U_HOST"
     assert opened(svc, found[blocks.START]["url"]) == "https://acme.webex.com/h/123456789?host=U_HOST"
-    assert found[blocks.CALENDAR]["url"] == "https://ical/123456789"
+    assert "SUMMARY:Design review" in calendar_event(svc, found[blocks.CALENDAR]["url"])
     assert "654321" in str(card)  # the host key, when Webex gave one
 
 
@@ -73,3 +86,16 @@ def test_the_channel_copy_has_a_join_button_and_no_way_to_start_as_host() -> Non
     assert set(found) == {blocks.JOIN, blocks.CALENDAR}
     assert opened(svc, found[blocks.JOIN]["url"]) == "https://acme.webex.com/j/123456789?host=U_HOST"
     assert "654321" not in str(card)
+    event = calendar_event(svc, found[blocks.CALENDAR]["url"])
+    assert "DTSTART:20260303T140000Z" in event and "654321" not in event
+
+
+def test_the_channel_copy_from_share_keeps_add_to_calendar_without_webexs_calendar_link() -> None:
+    # Share in channel and an edit describe the meeting with GetMeeting, which has no calendar link.
+    svc = services()
+    from_webex = ScheduledMeeting(meeting=MEETING)
+    _, shared = answers.shared_card(svc, "T1", "U_HOST", from_webex, "Europe/Berlin")
+    _, edited = answers.host_card(svc, "T1", "U_HOST", from_webex, "Europe/Berlin", "Updated the time.")
+    for card in (shared, edited):
+        url = buttons(card)[blocks.CALENDAR]["url"]
+        assert "DTEND:20260303T144500Z" in calendar_event(svc, url)

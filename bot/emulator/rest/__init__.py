@@ -1,0 +1,1 @@
+"""The emulator's Webex Meetings REST API (`/v1/...`): OAuth, people, meetings, join links, recordings."""
