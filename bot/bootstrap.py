@@ -29,9 +29,11 @@ from bot.slack.profiles import SlackProfiles
 from bot.slack.sign_in import SlackSignIn
 from bot.store.crypto import TokenCipher
 from bot.store.database import Database
+from bot.store.host_presses import HostPressStore
 from bot.store.links import LinkStore
 from bot.store.operations import OperationStore
 from bot.store.states import OAuthStateStore
+from bot.store.throttle import ThrottleLimits, ThrottleStore
 from bot.webex.client import WebexClient
 from bot.webex.http import new_webex_http_client
 from bot.webex.oauth import WebexOAuth
@@ -168,7 +170,14 @@ async def build(
     # A request left "started" by a killed process is taken over only after the longest a live one can
     # take (a refresh, the create, up to four looks and the description, each bounded by the timeout).
     stale_after = timedelta(seconds=8 * settings.webex_timeout_seconds + 5)
-    meetings = MeetingService(tokens, webex, operations, clock, stale_after=stale_after)
+    # A creation's throttle place left by a killed process lapses after the same time.
+    limits = ThrottleLimits(
+        per_minute=settings.user_rate_limit_per_minute,
+        in_flight=settings.user_max_in_flight,
+        slot_lifetime=stale_after,
+    )
+    throttle = ThrottleStore(database, clock, limits)
+    meetings = MeetingService(tokens, webex, operations, clock, stale_after=stale_after, throttle=throttle)
     work = BackgroundWork()
     metrics.watch(in_flight=lambda: work.in_flight, pool=database.pool_use)
     return Services(
@@ -183,7 +192,9 @@ async def build(
         webex=webex,
         linking=linking,
         meetings=meetings,
-        meeting_links=MeetingLinks(keys, meetings, clock, settings.base_url),
+        meeting_links=MeetingLinks(
+            keys, meetings, clock, settings.base_url, presses=HostPressStore(database, clock)
+        ),
         slack=slack,
         slack_session=slack_session,
         slack_retry_handlers=retry_handlers,

@@ -83,6 +83,15 @@ class Settings(BaseSettings):
     )
     oauth_state_ttl_seconds: int = Field(default=600, ge=60, le=3600)
     connect_link_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
+    user_rate_limit_per_minute: int = Field(
+        default=30, ge=0, le=10_000, description="Meetings one Slack user may create per minute; 0: no limit"
+    )
+    user_max_in_flight: int = Field(
+        default=5,
+        ge=0,
+        le=1_000,
+        description="Meeting creations one Slack user may have running at once; 0: no limit",
+    )
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     log_format: str = Field(
         default="text", pattern="^(text|json)$", description="text, or json: one JSON object a line"
@@ -207,6 +216,8 @@ _HINTS = {
     "log_format": "text or json",
     "otel_exporter_otlp_endpoint": "the collector's OTLP/HTTP base URL, e.g. http://127.0.0.1:4318",
     "metrics_token": "at least 16 characters, or leave it unset",
+    "user_rate_limit_per_minute": "a whole number, 0 for no limit",
+    "user_max_in_flight": "a whole number, 0 for no limit",
 }
 
 

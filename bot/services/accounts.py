@@ -14,9 +14,11 @@ from bot.domain.accounts import Link, TokenGrant
 from bot.domain.clock import Clock
 from bot.services.errors import LinkExpired, NeedsConnect, NotLinked, TokenRefreshUnavailable
 from bot.services.ports import AuthorizationFailed, AuthorizationServerUnavailable, GrantRevoked
+from bot.store.host_presses import HostPressStore
 from bot.store.links import LinkStore, NewTokens, RefreshBusy, RefreshTurn
 from bot.store.operations import OperationStore
 from bot.store.states import OAuthStateStore
+from bot.store.throttle import ThrottleStore
 
 __all__ = [
     "LinkExpired",
@@ -71,6 +73,8 @@ class TokenService:
         # Given or not, forgetting a user must reach every table that mentions them.
         self._states = states or OAuthStateStore(links.database, links.cipher, clock)
         self._operations = operations or OperationStore(links.database, clock)
+        # What a user's commands leave behind: throttle slots and Start as host presses.
+        self._activity = (ThrottleStore(links.database, clock), HostPressStore(links.database, clock))
         self._margin = refresh_margin
         self._wait = refresh_wait
         # One flight per link, dropped once nobody waits on it.
@@ -213,6 +217,8 @@ class TokenService:
         removed = await self._links.delete(team_id, user_id)
         await self._states.delete_user(team_id, user_id)
         await self._operations.delete_user(team_id, user_id)
+        for activity in self._activity:
+            await activity.delete_user(team_id, user_id)
         return removed
 
     async def forget_team(self, team_id: str) -> int:
@@ -220,6 +226,8 @@ class TokenService:
         removed = await self._links.delete_team(team_id)
         await self._states.delete_team(team_id)
         await self._operations.delete_team(team_id)
+        for activity in self._activity:
+            await activity.delete_team(team_id)
         return removed
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -18,10 +19,14 @@ from bot.services.signed_tokens import SignedTokens, TokenExpired, TokenInvalid
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# A Join button works as long as a meeting card is worth keeping; a Start as host button opens a link
-# that signs the host in to Webex, so it is kept short (Slack drops ephemeral cards sooner anyway).
+# A Join button works as long as a meeting card is worth keeping. A Start as host button signs the host
+# in to Webex, so its link alone opens nothing: each press of the button in Slack (which Slack reports,
+# signed, as the host) lets the link through once, for a couple of minutes (bot.store.host_presses).
+# The button itself is kept to a working day (Slack drops ephemeral cards sooner anyway).
 JOIN_LINK_LIFETIME = timedelta(days=30)
 HOST_LINK_LIFETIME = timedelta(hours=12)
+# Slack's report of the press and the browser's request leave together; either may arrive first.
+PRESS_WAITS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 0.8)
 PATH = "/webex/meetings/"
 
 
@@ -52,6 +57,14 @@ class MeetingUrls(Protocol):
     async def get(self, team_id: str, user_id: str, meeting_key: str) -> Meeting: ...
 
 
+class HostPresses(Protocol):
+    """Presses of Start as host in Slack (bot.store.host_presses.HostPressStore), each opens the link once."""
+
+    async def record(self, team_id: str, user_id: str, meeting_key: str) -> None: ...
+
+    async def use(self, team_id: str, user_id: str, meeting_key: str) -> bool: ...
+
+
 class MeetingLinks:
     """Issues the bot's links for a meeting card, and opens them: Webex is asked only at the click.
 
@@ -59,7 +72,18 @@ class MeetingLinks:
     signed and dated; its holder learns none of them from the link itself.
     """
 
-    def __init__(self, keys: Sequence[str], meetings: MeetingUrls, clock: Clock, base_url: str) -> None:
+    def __init__(
+        self,
+        keys: Sequence[str],
+        meetings: MeetingUrls,
+        clock: Clock,
+        base_url: str,
+        *,
+        presses: HostPresses,
+        press_waits: Sequence[float] = PRESS_WAITS,
+    ) -> None:
+        self._presses = presses
+        self._press_waits = tuple(press_waits) or (0.0,)
         self._tokens = {
             Role.JOIN: SignedTokens(keys, purpose="meeting join link", ttl=JOIN_LINK_LIFETIME, clock=clock),
             Role.HOST: SignedTokens(keys, purpose="meeting host link", ttl=HOST_LINK_LIFETIME, clock=clock),
@@ -85,6 +109,10 @@ class MeetingLinks:
         token = self._tokens[role].issue({"t": team_id, "u": host_user_id, "k": meeting_key})
         return f"{self._base_url}{PATH}{token}"
 
+    async def host_pressed(self, team_id: str, user_id: str, meeting_key: str) -> None:
+        """Slack says this person pressed Start as host for this meeting: their link may open once."""
+        await self._presses.record(team_id, user_id, meeting_key)
+
     async def open(self, token: str) -> str | CalendarFile:
         """What the button that made `token` opens: Webex's own link, or the meeting's calendar file
         (raises MeetingLinkProblem)."""
@@ -94,6 +122,7 @@ class MeetingLinks:
             join_url = self.join(team_id, user_id, key)
             return meeting_calendar_file(meeting, join_url, now=self._clock.now())
         if role is Role.HOST:
+            await self._spend_press(team_id, user_id, key)
             url = await self._ask(role, key, lambda: self._meetings.host_url(team_id, user_id, key))
         else:
             url = await self._ask(role, key, lambda: self._meetings.join_url(team_id, user_id, key))
@@ -149,6 +178,20 @@ class MeetingLinks:
                 next_step=f"Open Webex and join with the meeting number {key}, or ask the host.",
                 status_code=502,
             ) from None
+
+    async def _spend_press(self, team_id: str, user_id: str, key: str) -> None:
+        for pause in self._press_waits:
+            await asyncio.sleep(pause)
+            if await self._presses.use(team_id, user_id, key):
+                return
+        raise MeetingLinkProblem(
+            "Press Start as host in Slack to open this link",
+            "A Start as host link signs you in to Webex as the host, so it opens only right after you "
+            "press its button in Slack, once per press. Opened again, or by anyone else (from a browser "
+            "history, a screenshot or a log), it signs nobody in.",
+            next_step="Go back to Slack and press Start as host on the meeting card.",
+            status_code=403,
+        )
 
     def _read(self, token: str) -> tuple[Role, str, str, str]:
         expired: tuple[Role, dict[str, object]] | None = None

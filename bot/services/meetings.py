@@ -33,6 +33,8 @@ from bot.services.scheduling import (
     ScheduleInProgress,
     ScheduleRequest,
     Scheduling,
+    SlowDown,
+    Throttle,
 )
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "ScheduleInProgress",
     "ScheduleRequest",
     "ScheduledMeeting",
+    "SlowDown",
     "UpcomingMeetings",
     "clean_agenda",
     "clean_topic",
@@ -66,10 +69,16 @@ class MeetingService:
         *,
         recheck_pauses: tuple[float, ...] = RECHECK_PAUSES,
         stale_after: timedelta = STALE_AFTER,
+        throttle: Throttle | None = None,
     ) -> None:
         self._calls = BackendCalls(tokens, backend)
         self.scheduling = Scheduling(
-            self._calls, operations, clock, recheck_pauses=recheck_pauses, stale_after=stale_after
+            self._calls,
+            operations,
+            clock,
+            recheck_pauses=recheck_pauses,
+            stale_after=stale_after,
+            throttle=throttle,
         )
         self.reading = MeetingReader(self._calls, clock)
         self.changing = MeetingChanger(self._calls, clock)

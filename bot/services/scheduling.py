@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -26,6 +27,7 @@ from bot.domain.meeting_rules import (
 from bot.domain.meetings import CreatedMeeting, Invitee, MeetingDraft
 from bot.services.meeting_calls import BackendCalls, HeldLink, ScheduledMeeting
 from bot.services.ports import BackendUnavailable
+from bot.store.throttle import ThrottleFull
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,14 @@ class OperationRecord(Protocol):
     def updated_at(self) -> datetime: ...
 
 
+class Throttle(Protocol):
+    """The per-user limit on meeting creation (bot.store.throttle.ThrottleStore), shared by every process."""
+
+    def slot(self, team_id: str, user_id: str) -> AbstractAsyncContextManager[None]:
+        """Hold one of the user's places while a meeting is created; raises ThrottleFull when none is free."""
+        ...
+
+
 class Operations(Protocol):
     """Idempotency records (bot.store.operations.OperationStore): a keyed request runs once."""
 
@@ -88,6 +98,15 @@ class ScheduleRequest:
 
 class ScheduleInProgress(RuntimeError):
     """The same request is being carried out by another delivery (a double click or a retry)."""
+
+
+class SlowDown(Exception):
+    """The person is creating meetings faster than allowed; nothing was created."""
+
+    def __init__(self, retry_after: int, *, limit: str) -> None:
+        super().__init__(f"over the {limit} limit; try again in {retry_after} seconds")
+        self.retry_after = retry_after
+        self.limit = limit  # "per minute" or "in flight"
 
 
 class CreateOutcomeUnknown(BackendUnavailable):
@@ -134,7 +153,9 @@ class Scheduling:
         *,
         recheck_pauses: tuple[float, ...] = RECHECK_PAUSES,
         stale_after: timedelta = STALE_AFTER,
+        throttle: Throttle | None = None,
     ) -> None:
+        self._throttle = throttle
         self._calls = calls
         self._backend = calls.backend
         self._operations = operations
@@ -220,11 +241,12 @@ class Scheduling:
         held = HeldLink()
         created: CreatedMeeting | None = None
         try:
-            held = await self._calls.held_link(team_id, user_id)
-            stored = await self._find_created(team_id, user_id, draft, held) if look_first else None
-            repeated = stored is not None
-            if stored is None:
-                stored, created = await self._create(team_id, user_id, draft, held)
+            async with self._creating(team_id, user_id):
+                held = await self._calls.held_link(team_id, user_id)
+                stored = await self._find_created(team_id, user_id, draft, held) if look_first else None
+                repeated = stored is not None
+                if stored is None:
+                    stored, created = await self._create(team_id, user_id, draft, held)
         except BaseException as exc:
             await self._record(self._operations.fail(key, type(exc).__name__), key)
             raise
@@ -234,6 +256,19 @@ class Scheduling:
             # The backend stored what it accepted: the card needs no second round trip.
             return ScheduledMeeting(meeting=created.meeting, calendar_url=stored.calendar_url)
         return await self._describe(team_id, user_id, stored, repeated=repeated, draft=draft, held=held)
+
+    @asynccontextmanager
+    async def _creating(self, team_id: str, user_id: str) -> AsyncIterator[None]:
+        """One of the user's throttle places for the creation (raises SlowDown when none is free)."""
+        if self._throttle is None:
+            yield
+            return
+        try:
+            async with self._throttle.slot(team_id, user_id):
+                yield
+        except ThrottleFull as full:  # only taking the place raises it; nothing was created
+            log.info("creation throttled (%s)", full.limit, extra={"team": team_id, "user": user_id})
+            raise SlowDown(full.retry_after, limit=full.limit) from None
 
     async def _record(self, write: Awaitable[bool], key: str) -> None:
         try:

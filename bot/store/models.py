@@ -1,4 +1,5 @@
-"""SQLAlchemy tables: Webex links, OAuth connect attempts and idempotency records."""
+"""SQLAlchemy tables: Webex links, OAuth connect attempts, idempotency records, the per-user throttle and
+Start as host presses."""
 
 from __future__ import annotations
 
@@ -63,7 +64,8 @@ class OAuthStateRow(Base):
     team_id: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[str] = mapped_column(String(64))
     code_verifier: Mapped[str] = mapped_column(Text)
-    pending_command: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Encrypted JSON: a command typed before linking can carry a meeting password from the form.
+    pending_command: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -93,3 +95,50 @@ class OperationRow(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ThrottleUserRow(Base):
+    """One row per Slack user who has created a meeting: locked while their throttle is checked, so two
+    processes admitting the same user's commands take turns."""
+
+    __tablename__ = "throttle_users"
+
+    team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ThrottleSlotRow(Base):
+    """One meeting creation admitted by the throttle: counts toward the minute's rate, and is in flight
+    until released (or until `expires_at`, when the process that held it died)."""
+
+    __tablename__ = "throttle_slots"
+    __table_args__ = (
+        Index("ix_throttle_slots_team_id_user_id_started_at", "team_id", "user_id", "started_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class HostPressRow(Base):
+    """A press of a card's Start as host button in Slack: lets that host's browser open the host link
+    once, within a few minutes."""
+
+    __tablename__ = "host_presses"
+    __table_args__ = (
+        Index("ix_host_presses_team_id_user_id_meeting_key", "team_id", "user_id", "meeting_key"),
+        Index("ix_host_presses_expires_at", "expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    meeting_key: Mapped[str] = mapped_column(String(64))
+    pressed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

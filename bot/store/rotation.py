@@ -14,7 +14,7 @@ from bot.store.states import OAuthStateStore
 
 
 async def reencrypt_tokens(url: str | URL, keys: Sequence[str]) -> int:
-    """Re-encrypt every stored token and PKCE verifier under the first of `keys`; how many rows changed."""
+    """Re-encrypt every stored token, PKCE verifier and pending command with the first key; how many rows."""
     cipher = TokenCipher(keys)
     db = Database(url)
     try:

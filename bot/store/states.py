@@ -87,7 +87,7 @@ class OAuthStateStore:
                     team_id=team_id,
                     user_id=user_id,
                     code_verifier=self._cipher.encrypt(code_verifier),
-                    pending_command=pending_command,
+                    pending_command=self._seal(pending_command),
                     created_at=now,
                     expires_at=now + ttl,
                 )
@@ -125,7 +125,7 @@ class OAuthStateStore:
                     team_id=row.team_id,
                     user_id=row.user_id,
                     code_verifier=self._cipher.decrypt(row.code_verifier),
-                    pending_command=row.pending_command,
+                    pending_command=self._open(row.pending_command),
                     created_at=row.created_at,
                     expires_at=row.expires_at,
                 )
@@ -170,7 +170,10 @@ class OAuthStateStore:
                 raise StateUnknown("this sign-in is not one we started")
             sealed, expires_at = row.held_link, row.expires_at
             held = HeldAccount(
-                team_id=row.team_id, user_id=row.user_id, pending_command=row.pending_command, account={}
+                team_id=row.team_id,
+                user_id=row.user_id,
+                pending_command=self._open(row.pending_command),
+                account={},
             )
             taken = 0
             if sealed is not None:
@@ -188,6 +191,21 @@ class OAuthStateStore:
         if sealed is None or not taken:
             raise StateAlreadyUsed("this sign-in was already used")
         return replace(held, account=json.loads(self._cipher.decrypt(sealed)))
+
+    def _seal(self, pending_command: dict[str, Any] | None) -> str | None:
+        # Encrypted like the tokens: a command typed before linking may carry a meeting password.
+        if pending_command is None:
+            return None
+        return self._cipher.encrypt(json.dumps(pending_command, separators=(",", ":")))
+
+    def _rotate(self, sealed: str | None) -> str | None:
+        return None if sealed is None else self._cipher.rotate(sealed)
+
+    def _open(self, sealed: str | None) -> dict[str, Any] | None:
+        if sealed is None:
+            return None
+        command = json.loads(self._cipher.decrypt(sealed))
+        return command if isinstance(command, dict) else None
 
     async def purge(self, older_than: timedelta = timedelta(days=1)) -> int:
         """Delete attempts that expired or were used more than `older_than` ago; how many."""
@@ -225,23 +243,38 @@ class OAuthStateStore:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def reencrypt_all(self) -> int:
-        """Rewrite the PKCE verifiers and held accounts of attempts not yet under the newest key; how many."""
+        """Rewrite sealed values (PKCE verifiers, pending commands, held accounts) not under the newest key.
+
+        Returns how many rows changed.
+        """
         changed = 0
         async with self._db.session() as session:
             rows = (await session.scalars(select(OAuthStateRow))).all()
             for row in rows:
-                held_current = row.held_link is None or self._cipher.is_current(row.held_link)
-                if self._cipher.is_current(row.code_verifier) and held_current:
+                sealed = [value for value in (row.code_verifier, row.pending_command, row.held_link) if value]
+                if all(self._cipher.is_current(value) for value in sealed):
                     continue
-                values = {"code_verifier": self._cipher.rotate(row.code_verifier)}
-                if not held_current and row.held_link is not None:
-                    values["held_link"] = self._cipher.rotate(row.held_link)
+                # Matching the old ciphertexts leaves alone a row changed meanwhile.
                 result = await session.execute(
                     update(OAuthStateRow)
-                    .where(OAuthStateRow.state == row.state, OAuthStateRow.code_verifier == row.code_verifier)
-                    .values(**values)
+                    .where(
+                        OAuthStateRow.state == row.state,
+                        OAuthStateRow.code_verifier == row.code_verifier,
+                        _unchanged(OAuthStateRow.pending_command, row.pending_command),
+                        _unchanged(OAuthStateRow.held_link, row.held_link),
+                    )
+                    .values(
+                        code_verifier=self._cipher.rotate(row.code_verifier),
+                        pending_command=self._rotate(row.pending_command),
+                        held_link=self._rotate(row.held_link),
+                    )
                     .execution_options(synchronize_session=False)
                 )
                 changed += int(result.rowcount)  # type: ignore[attr-defined]
             await session.commit()
         return changed
+
+
+def _unchanged(column: Any, value: str | None) -> Any:
+    """The row still holds `value` in `column` (NULL included)."""
+    return column.is_(None) if value is None else column == value

@@ -135,8 +135,18 @@ class TcpProxy:
 REPO = Path(__file__).resolve().parents[2]
 # Settings from the test runner's own environment must not leak into the bot processes.
 SETTING_PREFIXES = (
-    "SLACK_", "WEBEX_", "TOKEN_", "DATABASE_", "PUBLIC_", "LOG_", "EMAIL_", "SHUTDOWN_", "METRICS_", "OTEL_"
-)  # fmt: skip
+    "SLACK_",
+    "WEBEX_",
+    "TOKEN_",
+    "DATABASE_",
+    "PUBLIC_",
+    "LOG_",
+    "EMAIL_",
+    "SHUTDOWN_",
+    "USER_",
+    "METRICS_",
+    "OTEL_",
+)
 
 
 def bot_env(settings: Any, **extra: str) -> dict[str, str]:
@@ -163,6 +173,8 @@ def bot_env(settings: Any, **extra: str) -> dict[str, str]:
         EMAIL_MISMATCH_POLICY=str(settings.email_mismatch_policy),
         LOG_LEVEL=settings.log_level,
         SHUTDOWN_GRACE_SECONDS=str(settings.shutdown_grace_seconds),
+        USER_RATE_LIMIT_PER_MINUTE=str(settings.user_rate_limit_per_minute),
+        USER_MAX_IN_FLIGHT=str(settings.user_max_in_flight),
     )
     env.update(extra)
     return env

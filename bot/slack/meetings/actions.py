@@ -128,11 +128,25 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
     async def ack_only(ack: AsyncAck) -> None:
         await ack()  # link buttons open in the browser; Slack still tells us about the click
 
+    async def start_as_host(ack: AsyncAck, body: dict[str, Any]) -> None:
+        # The browser is opening the Start as host link now; Slack's signed word that this person
+        # pressed the button is what lets that link through, once (a copy of the link alone does not).
+        await ack()
+        click = Click(body, router)
+        if not (click.team_id and click.user_id and click.value):
+            return
+        try:
+            await services.meeting_links.host_pressed(click.team_id, click.user_id, click.value)
+        except Exception:
+            logger.warning("could not record a Start as host press", exc_info=True)
+
     app.action(blocks.SHARE)(on_click("share meeting", share))
     app.action(blocks.CANCEL)(on_click("cancel meeting", cancel))
     app.action(blocks.KEEP)(on_click("keep meeting", keep))
     app.action(blocks.MORE)(on_click("more meetings", more))
     app.action(blocks.EDIT)(on_click("edit meeting", edit))
     app.action(blocks.OPEN_FORM)(on_click("open schedule form", open_form))
+    app.action(blocks.START)(start_as_host)
     for action_id in blocks.URL_BUTTONS:
-        app.action(action_id)(ack_only)
+        if action_id != blocks.START:
+            app.action(action_id)(ack_only)

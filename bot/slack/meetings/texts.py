@@ -9,6 +9,7 @@ from bot.services.meetings import (
     MeetingNotCreated,
     MeetingRequestInvalid,
     ScheduleInProgress,
+    SlowDown,
 )
 from bot.services.ports import (
     CredentialsRejected,
@@ -97,12 +98,24 @@ def changed_note(changed: tuple[str, ...]) -> str:
     return ":pencil2: Updated the " + ", ".join(changed) + "."
 
 
+def slow_down(error: SlowDown) -> str:
+    seconds = f"{error.retry_after} second" + ("" if error.retry_after == 1 else "s")
+    why = (
+        "you already have several meetings being created"
+        if error.limit == "in flight"
+        else "you have created a lot of meetings in the last minute"
+    )
+    return f":hourglass: Slow down, try again in {seconds}: {why}. Nothing was created this time."
+
+
 def explain_meeting_error(error: Exception) -> str | None:
     """Meeting wording for errors the general mapper would explain less precisely; None otherwise."""
     if isinstance(error, MeetingRequestInvalid):
         return f"{error.message}\n{SCHEDULE_EXAMPLES}" if error.field in ("start", "topic") else error.message
     if isinstance(error, ScheduleInProgress):
         return STILL_SCHEDULING
+    if isinstance(error, SlowDown):
+        return slow_down(error)
     if isinstance(error, MeetingNotCreated):
         return (
             "Webex did not give a usable answer, and the meeting has not appeared in your Webex list since. "

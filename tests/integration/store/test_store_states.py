@@ -204,3 +204,21 @@ async def test_key_rotation_reaches_a_held_account(database: Database, clock: Fa
     assert await OAuthStateStore(database, TokenCipher([new, old]), clock).reencrypt_all() == 1
     held = await OAuthStateStore(database, TokenCipher([new]), clock).take_held(sign_in_state)
     assert held.account == ACCOUNT
+
+
+async def test_a_pending_command_is_encrypted_at_rest_and_rotates_with_the_keys(
+    database: Database, token_keys: list[str], clock: FakeClock
+) -> None:
+    old = TokenCipher(token_keys)
+    pending = {"command": "schedule", "form": {"topic": "Board", "password": "Hunter2-secret"}}
+    state = await OAuthStateStore(database, old, clock).create("T1", "U1", "verifier-secret", pending)
+    async with database.engine.connect() as connection:
+        stored = (await connection.execute(text("SELECT * FROM oauth_states"))).all()
+    assert "Hunter2-secret" not in repr(stored) and "Board" not in repr(stored)
+
+    new_key = Fernet.generate_key().decode()
+    rotated = OAuthStateStore(database, TokenCipher([new_key, *token_keys]), clock)
+    assert await rotated.reencrypt_all() == 1
+    only_new = OAuthStateStore(database, TokenCipher([new_key]), clock)
+    attempt = await only_new.consume(state)
+    assert attempt.pending_command == pending and attempt.code_verifier == "verifier-secret"

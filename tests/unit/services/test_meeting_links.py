@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -48,6 +50,27 @@ class FakeMeetings:
         return self.answer or url
 
 
+class FakePresses:
+    """Start as host presses Slack reported: each opens the host's link for that meeting once."""
+
+    def __init__(self) -> None:
+        self.unused: Counter[tuple[str, str, str]] = Counter()
+
+    async def record(self, team_id: str, user_id: str, meeting_key: str) -> None:
+        self.unused[(team_id, user_id, meeting_key)] += 1
+
+    async def use(self, team_id: str, user_id: str, meeting_key: str) -> bool:
+        if self.unused[(team_id, user_id, meeting_key)] <= 0:
+            return False
+        self.unused[(team_id, user_id, meeting_key)] -= 1
+        return True
+
+
+@pytest.fixture
+def presses() -> FakePresses:
+    return FakePresses()
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
@@ -59,8 +82,8 @@ def meetings() -> FakeMeetings:
 
 
 @pytest.fixture
-def links(meetings: FakeMeetings, clock: FakeClock) -> MeetingLinks:
-    return MeetingLinks([KEY], meetings, clock, BASE + "/")
+def links(meetings: FakeMeetings, clock: FakeClock, presses: FakePresses) -> MeetingLinks:
+    return MeetingLinks([KEY], meetings, clock, BASE + "/", presses=presses, press_waits=(0.0, 0.01, 0.02))
 
 
 def token_of(url: str) -> str:
@@ -77,10 +100,49 @@ async def test_a_join_link_opens_the_hosts_join_link_from_webex(
     assert meetings.asked == [("join", "T1", "U_HOST", "123456789")]
 
 
-async def test_a_start_link_opens_the_host_link(links: MeetingLinks, meetings: FakeMeetings) -> None:
+async def test_a_start_link_opens_the_host_link_once_per_press_in_slack(
+    links: MeetingLinks, meetings: FakeMeetings
+) -> None:
     url = links.host("T1", "U_HOST", "123456789")
+    await links.host_pressed("T1", "U_HOST", "123456789")
     assert await links.webex_url(token_of(url)) == "https://acme.webex.com/h/123456789"
     assert meetings.asked == [("host", "T1", "U_HOST", "123456789")]
+    # The same link again (a browser history, a proxy log, a screenshot): refused, Webex not asked.
+    with pytest.raises(MeetingLinkProblem, match="Press Start as host in Slack") as problem:
+        await links.webex_url(token_of(url))
+    assert problem.value.status_code == 403 and "once per press" in problem.value.detail
+    assert len(meetings.asked) == 1
+    # Pressing the button again opens it again.
+    await links.host_pressed("T1", "U_HOST", "123456789")
+    assert await links.webex_url(token_of(url)) == "https://acme.webex.com/h/123456789"
+
+
+async def test_a_press_opens_only_that_hosts_link_to_that_meeting(
+    links: MeetingLinks, meetings: FakeMeetings
+) -> None:
+    url = links.host("T1", "U_HOST", "123456789")
+    await links.host_pressed("T1", "U_OTHER", "123456789")  # someone else pressing their own button
+    await links.host_pressed("T1", "U_HOST", "555555555")  # the host, for another meeting
+    await links.host_pressed("T2", "U_HOST", "123456789")  # the same ids in another workspace
+    with pytest.raises(MeetingLinkProblem, match="Press Start as host"):
+        await links.webex_url(token_of(url))
+    assert meetings.asked == []
+
+
+async def test_a_press_reported_just_after_the_browser_arrives_still_opens_the_link(
+    links: MeetingLinks, meetings: FakeMeetings
+) -> None:
+    url = links.host("T1", "U_HOST", "123456789")
+    opening = asyncio.create_task(links.webex_url(token_of(url)))
+    await asyncio.sleep(0.005)
+    await links.host_pressed("T1", "U_HOST", "123456789")
+    assert await opening == "https://acme.webex.com/h/123456789"
+
+
+async def test_join_links_need_no_press(links: MeetingLinks, presses: FakePresses) -> None:
+    url = links.join("T1", "U_HOST", "123456789")
+    assert await links.webex_url(token_of(url)) == await links.webex_url(token_of(url))
+    assert not presses.unused
 
 
 async def test_a_changed_link_is_refused_without_asking_webex(
@@ -102,6 +164,7 @@ async def test_start_links_expire_sooner_than_join_links(
     host = token_of(links.host("T1", "U_HOST", "123456789"))
     clock.advance(timedelta(days=1))
     assert await links.webex_url(join)
+    await links.host_pressed("T1", "U_HOST", "123456789")
     with pytest.raises(MeetingLinkProblem, match="Start as host link has expired") as problem:
         await links.webex_url(host)
     assert "/webex join 123456789" in problem.value.next_step

@@ -4,6 +4,8 @@ idempotency records."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,10 +25,12 @@ from bot.services.meetings import (
     MeetingRequestInvalid,
     MeetingService,
     ScheduleRequest,
+    SlowDown,
     clean_agenda,
     clean_topic,
     window_bounds,
 )
+from bot.store.throttle import ThrottleFull
 from bot.webex.client import WebexCredentials
 from bot.webex.errors import AccessTokenInvalid, MeetingNotFound, WebexTimeout, WebexUnavailable
 from bot.webex.timezones import WebexTimeZone, zone_by_name
@@ -617,3 +621,56 @@ def test_meeting_numbers_that_cannot_be_one_are_refused(text: str) -> None:
 
 def test_meeting_numbers_as_people_type_them() -> None:
     assert check_meeting_number(" 1234 567-890 ") == "1234567890"
+
+
+# ---- the per-user throttle ---------------------------------------------------------------------
+
+
+class FakeThrottle:
+    """Places per user: a set number free, taken while a creation runs and given back when it ends."""
+
+    def __init__(self, free: int) -> None:
+        self.free = free
+        self.taken = 0
+
+    @asynccontextmanager
+    async def slot(self, team_id: str, user_id: str) -> AsyncIterator[None]:
+        if self.taken >= self.free:
+            raise ThrottleFull(12, limit="per minute")
+        self.taken += 1
+        try:
+            yield
+        finally:
+            self.taken -= 1
+
+
+def throttled(world: World, throttle: FakeThrottle) -> MeetingService:
+    return MeetingService(
+        world.tokens,
+        XmlMeetingBackend(world.webex),  # type: ignore[arg-type]
+        world.operations,
+        world.clock,
+        throttle=throttle,
+    )
+
+
+async def test_over_the_throttle_nothing_is_created_and_the_person_is_told_when_to_retry(
+    world: World,
+) -> None:
+    service = throttled(world, FakeThrottle(free=0))
+    with pytest.raises(SlowDown) as slow:
+        await service.schedule("T1", "U1", request(), request_key="k1")
+    assert (slow.value.retry_after, slow.value.limit) == (12, "per minute")
+    assert world.webex.meetings == {} and world.webex.calls == []
+    assert world.operations.records["k1"][0] == "failed"
+
+
+async def test_the_throttle_place_is_given_back_whether_the_creation_worked_or_failed(world: World) -> None:
+    throttle = FakeThrottle(free=1)
+    service = throttled(world, throttle)
+    world.webex.faults["create"] = [WebexUnavailable("Webex answered 503")]
+    with pytest.raises(WebexUnavailable):
+        await service.schedule("T1", "U1", request(), request_key="k1")
+    assert throttle.taken == 0
+    await service.schedule("T1", "U1", request(), request_key="k2")
+    assert throttle.taken == 0 and len(world.webex.meetings) == 1

@@ -42,13 +42,29 @@ class Webex:
         return MEETING
 
 
+class Presses:
+    """Start as host presses: each opens the host's link once."""
+
+    def __init__(self) -> None:
+        self.unused: list[tuple[str, str, str]] = []
+
+    async def record(self, team_id: str, user_id: str, meeting_key: str) -> None:
+        self.unused.append((team_id, user_id, meeting_key))
+
+    async def use(self, team_id: str, user_id: str, meeting_key: str) -> bool:
+        if (team_id, user_id, meeting_key) not in self.unused:
+            return False
+        self.unused.remove((team_id, user_id, meeting_key))
+        return True
+
+
 @dataclass
 class FakeServices:
     meeting_links: MeetingLinks
 
 
 def services() -> Any:
-    links = MeetingLinks([Fernet.generate_key().decode()], Webex(), FakeClock(), BASE)
+    links = MeetingLinks([Fernet.generate_key().decode()], Webex(), FakeClock(), BASE, presses=Presses())
     return cast(Any, FakeServices(links))
 
 
@@ -74,6 +90,8 @@ def test_the_hosts_card_buttons_open_the_hosts_join_and_start_links() -> None:
     _, card = answers.host_card(svc, "T1", "U_HOST", SCHEDULED, "Europe/Berlin")
     found = buttons(card)
     assert opened(svc, found[blocks.JOIN]["url"]) == "https://acme.webex.com/j/123456789?host=U_HOST"
+    assert found[blocks.START]["value"] == "123456789"  # what Slack reports when it is pressed
+    asyncio.run(svc.meeting_links.host_pressed("T1", "U_HOST", found[blocks.START]["value"]))
     assert opened(svc, found[blocks.START]["url"]) == "https://acme.webex.com/h/123456789?host=U_HOST"
     assert "SUMMARY:Design review" in calendar_event(svc, found[blocks.CALENDAR]["url"])
     assert "654321" in str(card)  # the host key, when Webex gave one

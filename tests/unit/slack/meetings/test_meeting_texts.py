@@ -11,6 +11,7 @@ from bot.services.meetings import (
     MeetingNotCreated,
     MeetingRequestInvalid,
     ScheduleInProgress,
+    SlowDown,
 )
 from bot.slack.errors import explain
 from bot.slack.meetings import blocks
@@ -70,3 +71,18 @@ def test_the_open_form_button_carries_the_prefill_within_slacks_limit() -> None:
     assert channel == "C1" and back.start == prefill.start and back.duration_minutes == 90
     assert back.topic == prefill.topic[:300] and back.problem == prefill.problem
     assert read_prefill_value("garbage") == (blocks.FormPrefill(), "")
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        (SlowDown(1, limit="per minute"), "Slow down, try again in 1 second: you have created a lot of"),
+        (SlowDown(42, limit="per minute"), "Slow down, try again in 42 seconds: you have created a lot of"),
+        (SlowDown(5, limit="in flight"), "Slow down, try again in 5 seconds: you already have several"),
+    ],
+)
+def test_over_the_throttle_the_person_is_told_how_long_to_wait_and_that_nothing_was_made(
+    error: SlowDown, says: str
+) -> None:
+    text = explain(error)
+    assert says in text and "Nothing was created" in text
