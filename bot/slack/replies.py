@@ -79,3 +79,31 @@ class DirectReply:
                 await self._client.chat_postMessage(channel=self._user_id, text=text, blocks=blocks)
         else:
             await self._client.chat_postMessage(channel=self._user_id, text=text, blocks=blocks)
+
+
+class Replies:
+    """How to answer a person after the ack: through the response_url when Slack gave one, else directly."""
+
+    def __init__(
+        self,
+        slack: AsyncWebClient,
+        *,
+        session: ClientSession | None = None,
+        retry_handlers: list[AsyncRetryHandler] | None = None,
+    ) -> None:
+        self._slack = slack
+        self._session = session
+        self._retry_handlers = retry_handlers
+
+    def to(self, response_url: str | None, user_id: str, channel_id: str | None) -> Reply:
+        if response_url:
+            return ResponseUrlReply(response_url, session=self._session, retry_handlers=self._retry_handlers)
+        return self.direct(user_id, channel_id)
+
+    def direct(self, user_id: str, channel_id: str | None) -> Reply:
+        """An ephemeral message in `channel_id`, or a DM without one."""
+        return DirectReply(self._slack, user_id=user_id, channel_id=channel_id)
+
+    def through(self, response_url: str) -> Reply:
+        """Through a response_url kept from earlier (a form's), without the retry handlers."""
+        return ResponseUrlReply(response_url, session=self._session)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.slack.dependencies import inject
 from bot.slack.errors import add_explainer
+from bot.slack.home import HomeTab
 from bot.slack.meetings import actions, commands, views
 from bot.slack.meetings.home import home_section
 from bot.slack.meetings.texts import explain_meeting_error
 from bot.slack.router import CommandRouter
-
-if TYPE_CHECKING:
-    from bot.bootstrap import Services
 
 __all__ = ["home_section", "register"]
 
@@ -21,10 +20,10 @@ __all__ = ["home_section", "register"]
 add_explainer(explain_meeting_error)
 
 
-def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
+def register(app: AsyncApp, router: CommandRouter, home: HomeTab, dependencies: Mapping[str, object]) -> None:
     """Add the meeting subcommands, buttons, forms and the Home tab section."""
-    for subcommand in commands.subcommands():
+    for subcommand in commands.subcommands(dependencies):
         router.add(subcommand)
-    actions.register(app, router, services)
-    views.register(app, router, services)
-    router.home_sections.append(home_section)
+    actions.register(app, dependencies)
+    views.register(app, router, dependencies)
+    home.sections.append(inject(home_section, dependencies, takes=("team_id", "user_id")))

@@ -14,7 +14,7 @@ from bot.domain.timezones import OFFERED_ZONES, zone_info
 from bot.services.meeting_reading import ListWindow, user_zone, window_bounds
 
 # `escape` stays importable from here too (blocks.escape), as cards and their callers share it.
-from bot.slack.formatting import clip_mrkdwn, escape_clipped
+from bot.slack.formatting import clip_mrkdwn, escape_clipped, slack_date
 from bot.slack.formatting import escape as escape
 
 Block = dict[str, Any]
@@ -93,11 +93,6 @@ def local_time_text(instant: datetime, user_tz: str) -> str:
         zone = ZoneInfo("UTC")
     local = instant.astimezone(zone)
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname() or user_tz}"
-
-
-def slack_date(instant: datetime, fallback: str, fmt: str = "{date_short_pretty} {time}") -> str:
-    """Slack's date token: every reader sees the time in their own zone; the fallback is ours."""
-    return f"<!date^{int(instant.timestamp())}^{fmt}|{escape(fallback)}>"
 
 
 def when_text(meeting: Meeting, user_tz: str) -> str:

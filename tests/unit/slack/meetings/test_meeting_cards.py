@@ -14,7 +14,8 @@ from bot.domain.meetings import Meeting
 from bot.services.calendar_file import CalendarFile
 from bot.services.meeting_links import PATH, MeetingLinks
 from bot.services.meetings import ScheduledMeeting
-from bot.slack.meetings import answers, blocks
+from bot.slack.meetings import blocks
+from bot.slack.meetings.answers import Answers
 
 BASE = "https://bot.example.com"
 MEETING = Meeting(
@@ -59,25 +60,30 @@ class Presses:
 
 
 @dataclass
-class FakeServices:
+class Cards:
+    """The bot's links and the answers that put them on cards (the cards need nothing else)."""
+
     meeting_links: MeetingLinks
+    answers: Answers
 
 
-def services() -> Any:
+def services() -> Cards:
     links = MeetingLinks([Fernet.generate_key().decode()], Webex(), FakeClock(), BASE, presses=Presses())
-    return cast(Any, FakeServices(links))
+    unused = cast(Any, None)
+    answers = Answers(profiles=unused, meeting_links=links, slack=unused, clock=FakeClock(), meetings=unused)
+    return Cards(links, answers)
 
 
 def buttons(card: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {e["action_id"]: e for b in card for e in b.get("elements", []) if e.get("type") == "button"}
 
 
-def opened(svc: Any, url: str) -> str:
+def opened(svc: Cards, url: str) -> str:
     assert url.startswith(BASE + PATH), url
     return asyncio.run(svc.meeting_links.webex_url(url.removeprefix(BASE + PATH)))
 
 
-def calendar_event(svc: Any, url: str) -> str:
+def calendar_event(svc: Cards, url: str) -> str:
     """The event in the calendar file the Add to calendar button downloads."""
     assert url.startswith(BASE + PATH), url
     file = asyncio.run(svc.meeting_links.open(url.removeprefix(BASE + PATH)))
@@ -87,7 +93,7 @@ def calendar_event(svc: Any, url: str) -> str:
 
 def test_the_hosts_card_buttons_open_the_hosts_join_and_start_links() -> None:
     svc = services()
-    _, card = answers.host_card(svc, "T1", "U_HOST", SCHEDULED, "Europe/Berlin")
+    _, card = svc.answers.host_card("T1", "U_HOST", SCHEDULED, "Europe/Berlin")
     found = buttons(card)
     assert opened(svc, found[blocks.JOIN]["url"]) == "https://acme.webex.com/j/123456789?host=U_HOST"
     assert found[blocks.START]["value"] == "123456789"  # what Slack reports when it is pressed
@@ -99,7 +105,7 @@ def test_the_hosts_card_buttons_open_the_hosts_join_and_start_links() -> None:
 
 def test_the_channel_copy_has_a_join_button_and_no_way_to_start_as_host() -> None:
     svc = services()
-    _, card = answers.shared_card(svc, "T1", "U_HOST", SCHEDULED, "Europe/Berlin")
+    _, card = svc.answers.shared_card("T1", "U_HOST", SCHEDULED, "Europe/Berlin")
     found = buttons(card)
     assert set(found) == {blocks.JOIN, blocks.CALENDAR}
     assert opened(svc, found[blocks.JOIN]["url"]) == "https://acme.webex.com/j/123456789?host=U_HOST"
@@ -112,8 +118,8 @@ def test_the_channel_copy_from_share_keeps_add_to_calendar_without_webexs_calend
     # Share in channel and an edit describe the meeting with GetMeeting, which has no calendar link.
     svc = services()
     from_webex = ScheduledMeeting(meeting=MEETING)
-    _, shared = answers.shared_card(svc, "T1", "U_HOST", from_webex, "Europe/Berlin")
-    _, edited = answers.host_card(svc, "T1", "U_HOST", from_webex, "Europe/Berlin", "Updated the time.")
+    _, shared = svc.answers.shared_card("T1", "U_HOST", from_webex, "Europe/Berlin")
+    _, edited = svc.answers.host_card("T1", "U_HOST", from_webex, "Europe/Berlin", "Updated the time.")
     for card in (shared, edited):
         url = buttons(card)[blocks.CALENDAR]["url"]
         assert "DTEND:20260303T144500Z" in calendar_event(svc, url)

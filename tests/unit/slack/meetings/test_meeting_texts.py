@@ -15,7 +15,7 @@ from bot.services.meetings import (
 )
 from bot.slack.errors import explain
 from bot.slack.meetings import blocks
-from bot.slack.meetings.commands import prefill_value, read_prefill_value
+from bot.slack.meetings.prefill import prefill_value, read_prefill_value
 from bot.slack.meetings.texts import changed_note, explain_meeting_error
 from bot.webex.errors import (
     AccessDenied,

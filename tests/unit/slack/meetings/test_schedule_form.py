@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from bot.domain.meetings import Meeting
 from bot.domain.schedule_text import parse_schedule_text
 from bot.slack.meetings import blocks, texts
-from bot.slack.meetings.commands import prefill_from_text, prefill_value, read_prefill_value
 from bot.slack.meetings.forms import form_errors, read_form
+from bot.slack.meetings.prefill import prefill_from_text, prefill_value, read_prefill_value
 from bot.webex.xml_backend import shown_zone
 
 NOW = datetime(2026, 12, 6, 18, 7, tzinfo=UTC)  # Sunday 13:07 in New York
