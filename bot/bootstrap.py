@@ -26,6 +26,7 @@ from bot.services.meeting_links import MeetingLinks
 from bot.services.meetings import MeetingService
 from bot.services.ports import AuthorizationServer, MeetingBackend
 from bot.slack.profiles import SlackProfiles
+from bot.slack.sealed import SealedValues
 from bot.slack.sign_in import SlackSignIn
 from bot.store.crypto import TokenCipher
 from bot.store.database import Database
@@ -60,6 +61,7 @@ class Services:
     slack_session: ClientSession
     slack_retry_handlers: list[AsyncRetryHandler]
     profiles: SlackProfiles
+    sealed: SealedValues
     work: BackgroundWork
     webex_http: httpx.AsyncClient
     metrics: Metrics = field(default_factory=Metrics)
@@ -199,6 +201,7 @@ async def build(
         slack_session=slack_session,
         slack_retry_handlers=retry_handlers,
         profiles=profiles,
+        sealed=SealedValues(keys, clock),
         work=work,
         webex_http=webex_http,
         metrics=metrics,

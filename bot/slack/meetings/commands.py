@@ -142,7 +142,10 @@ async def cancel(invocation: Invocation, reply: Reply, *, meetings: MeetingServi
     meeting_id = await meetings.meeting_id_for(invocation.team_id, invocation.user_id, invocation.args)
     meeting = await meetings.get(invocation.team_id, invocation.user_id, meeting_id)
     tz = await answers.user_tz(invocation.team_id, invocation.user_id)
-    await reply.send(f"Cancel {meeting.topic}?", blocks.cancel_confirmation(meeting, tz))
+    question = blocks.cancel_confirmation(meeting, tz)
+    await reply.send(
+        f"Cancel {meeting.topic}?", answers.seal(question, invocation.team_id, invocation.user_id)
+    )
 
 
 async def join(invocation: Invocation, reply: Reply, *, meetings: MeetingService, answers: Answers) -> None:

@@ -68,7 +68,9 @@ class FormOpener:
         tz = await self._answers.user_tz(team_id, user_id)
         if trigger_id:
             context = blocks.FormContext(channel_id=channel_id, user_tz=tz)
-            view = blocks.schedule_modal(prefill, context, self._clock.now())
+            view = self._answers.seal_view(
+                blocks.schedule_modal(prefill, context, self._clock.now()), team_id, user_id
+            )
             try:
                 await self._slack.views_open(trigger_id=trigger_id, view=view)
                 return
@@ -87,14 +89,12 @@ class FormOpener:
             if prefill.problem
             else texts.FORM_OPEN_FAILED
         )
-        await reply.send(
-            text,
-            [
-                {"type": "section", "text": blocks.mrkdwn(body)},
-                {"type": "actions", "block_id": "open_form", "elements": [button]},
-                {"type": "context", "elements": [blocks.mrkdwn(texts.SCHEDULE_EXAMPLES)]},
-            ],
-        )
+        message: list[dict[str, Any]] = [
+            {"type": "section", "text": blocks.mrkdwn(body)},
+            {"type": "actions", "block_id": "open_form", "elements": [button]},
+            {"type": "context", "elements": [blocks.mrkdwn(texts.SCHEDULE_EXAMPLES)]},
+        ]
+        await reply.send(text, self._answers.seal(message, team_id, user_id))
 
     async def open_edit_form(
         self,
@@ -141,5 +141,8 @@ class FormOpener:
             from_home=from_home,
         )
         await self._slack.views_update(
-            view_id=view_id, view=blocks.edit_modal(meeting, context, self._clock.now())
+            view_id=view_id,
+            view=self._answers.seal_view(
+                blocks.edit_modal(meeting, context, self._clock.now()), team_id, user_id
+            ),
         )

@@ -10,27 +10,32 @@ from typing import Any, TypeVar
 from bot.domain.meeting_rules import DEFAULT_DURATION_MINUTES, duration_allowed
 from bot.domain.schedule_text import ScheduleParse
 from bot.slack.meetings import blocks
+from bot.slack.sealed import fits_in_a_button
 
 _Value = TypeVar("_Value")
 
 
 def prefill_value(prefill: blocks.FormPrefill, channel_id: str) -> str:
-    """A form's prefill packed into the "Open the form" button (at most 2000 characters)."""
-    data: dict[str, Any] = {
-        "topic": prefill.topic[:300],
-        "start": int(prefill.start.timestamp()) if prefill.start else None,
-        "day": prefill.day.isoformat() if prefill.day else None,
-        "time": prefill.clock.strftime("%H:%M") if prefill.clock else None,
-        "tz": prefill.time_zone[:64],
-        "suggest": prefill.suggest_start,
-        "duration": prefill.duration_minutes,
-        "users": list(prefill.invitee_user_ids)[:20],
-        "emails": list(prefill.emails)[:20],
-        "channel": channel_id,
-        "problem": prefill.problem[:300],
-    }
-    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    return text if len(text) <= blocks.BUTTON_VALUE_LIMIT else json.dumps({"channel": channel_id})
+    """A form's prefill packed into the "Open the form" button: cut down (topic, then people) until it
+    still fits once sealed; the day, time, zone, duration and channel always survive."""
+    for topic_length, people in ((300, 20), (100, 5), (40, 0)):
+        data: dict[str, Any] = {
+            "topic": prefill.topic[:topic_length],
+            "start": int(prefill.start.timestamp()) if prefill.start else None,
+            "day": prefill.day.isoformat() if prefill.day else None,
+            "time": prefill.clock.strftime("%H:%M") if prefill.clock else None,
+            "tz": prefill.time_zone[:64],
+            "suggest": prefill.suggest_start,
+            "duration": prefill.duration_minutes,
+            "users": list(prefill.invitee_user_ids)[:people],
+            "emails": list(prefill.emails)[:people],
+            "channel": channel_id,
+            "problem": prefill.problem[:200],
+        }
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        if fits_in_a_button(text):
+            return text
+    return json.dumps({"channel": channel_id})
 
 
 def read_prefill_value(value: str) -> tuple[blocks.FormPrefill, str]:

@@ -182,11 +182,7 @@ async def on_edit_submitted(
         return
     await ack()
     team_id, user_id = _who(body)
-    reply: Reply = (
-        replies.through(context.response_url)
-        if context.response_url
-        else replies.direct(user_id, context.channel_id or None)
-    )
+    reply = replies.to(context.response_url or None, user_id, context.channel_id or None)
 
     async def work() -> None:
         invitees = await answers.invitees_for(team_id, form.user_ids, form.emails)
