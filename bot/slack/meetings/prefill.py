@@ -9,13 +9,13 @@ from typing import Any, TypeVar
 
 from bot.domain.meeting_rules import DEFAULT_DURATION_MINUTES, duration_allowed
 from bot.domain.schedule_text import ScheduleParse
-from bot.slack.meetings import blocks
+from bot.slack.meetings import form_blocks
 from bot.slack.sealed import fits_in_a_button
 
 _Value = TypeVar("_Value")
 
 
-def prefill_value(prefill: blocks.FormPrefill, channel_id: str) -> str:
+def prefill_value(prefill: form_blocks.FormPrefill, channel_id: str) -> str:
     """A form's prefill packed into the "Open the form" button: cut down (topic, then people) until it
     still fits once sealed; the day, time, zone, duration and channel always survive."""
     for topic_length, people in ((300, 20), (100, 5), (40, 0)):
@@ -38,7 +38,7 @@ def prefill_value(prefill: blocks.FormPrefill, channel_id: str) -> str:
     return json.dumps({"channel": channel_id})
 
 
-def read_prefill_value(value: str) -> tuple[blocks.FormPrefill, str]:
+def read_prefill_value(value: str) -> tuple[form_blocks.FormPrefill, str]:
     try:
         data = json.loads(value or "{}")
     except ValueError:
@@ -46,7 +46,7 @@ def read_prefill_value(value: str) -> tuple[blocks.FormPrefill, str]:
     if not isinstance(data, dict):
         data = {}
     start = data.get("start")
-    prefill = blocks.FormPrefill(
+    prefill = form_blocks.FormPrefill(
         topic=str(data.get("topic") or ""),
         start=datetime.fromtimestamp(int(start), UTC) if isinstance(start, int) else None,
         day=_read(date.fromisoformat, data.get("day")),
@@ -79,11 +79,11 @@ def _read(parse: Callable[[str], _Value], value: object) -> _Value | None:
         return None
 
 
-def prefill_from_text(parsed: ScheduleParse, topic: str, problem: str) -> blocks.FormPrefill:
+def prefill_from_text(parsed: ScheduleParse, topic: str, problem: str) -> form_blocks.FormPrefill:
     """The form for text that cannot be scheduled as is: every field the text settled, each on its own,
     so the form agrees with the text and with the warning above it; what the text left open stays empty."""
     unusable_length = parsed.duration_given and parsed.duration_minutes is None  # "for 25h": left to pick
-    return blocks.FormPrefill(
+    return form_blocks.FormPrefill(
         topic=topic,
         day=parsed.day,
         clock=parsed.clock,
