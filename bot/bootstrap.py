@@ -1,4 +1,8 @@
-"""The composition root: builds every part from the settings; tests pass fakes or loopback servers."""
+"""The composition root: builds every part from the settings; tests pass fakes or loopback servers.
+
+The one place that picks the meeting backend (the Webex XML API adapter today) behind the ports of
+bot/services/ports.py; everything else is given the ports.
+"""
 
 from __future__ import annotations
 
