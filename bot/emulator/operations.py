@@ -10,15 +10,6 @@ from urllib.parse import quote, urlencode
 
 from lxml import etree
 
-from bot.domain.timezones import (
-    GMT_ZONE_ID,
-    UnknownTimeZone,
-    WebexTimeZone,
-    from_webex_local,
-    to_webex_local,
-    zone_by_id,
-    zone_by_name,
-)
 from bot.emulator.errors import (
     HOST_NOT_FOUND_EXCEPTION_ID,
     INCORRECT_PASSWORD_EXCEPTION_ID,
@@ -33,6 +24,15 @@ from bot.emulator.errors import (
     no_records,
 )
 from bot.emulator.state import Attendee, EmulatorState, SiteState, StoredMeeting, User
+from bot.emulator.timezones import (
+    GMT_ZONE_ID,
+    SiteTimeZone,
+    UnknownTimeZone,
+    from_webex_local,
+    to_webex_local,
+    zone_by_id,
+    zone_by_name,
+)
 from bot.emulator.wire import (
     ATT,
     COM,
@@ -96,7 +96,7 @@ class Operation:
 # reading requests ---------------------------------------------------------------------------------
 
 
-def _zone(section: etree._Element | None, default: int) -> WebexTimeZone:
+def _zone(section: etree._Element | None, default: int) -> SiteTimeZone:
     zone_id = text_of(section, "timeZoneID")
     if zone_id:
         number = parse_integer(zone_id, "timeZoneID")
@@ -115,7 +115,7 @@ def _zone(section: etree._Element | None, default: int) -> WebexTimeZone:
     return zone_by_id(default)
 
 
-def _instant(text: str, zone: WebexTimeZone, name: str) -> datetime:
+def _instant(text: str, zone: SiteTimeZone, name: str) -> datetime:
     try:
         return from_webex_local(text, zone.id)
     except ValueError:
@@ -495,7 +495,7 @@ def gethosturl_meeting(call: Call, body: etree._Element, content: etree._Element
     add(content, MEET, "hostMeetingURL", f"{call.site_url}/p.php?AT=LI&TK={token}&MU={target}")
 
 
-def _with_dst(zone: WebexTimeZone, now: datetime) -> str:
+def _with_dst(zone: SiteTimeZone, now: datetime) -> str:
     local = now.astimezone(zone.tzinfo)
     offset = local.utcoffset() or timedelta(0)
     minutes = int(offset.total_seconds()) // 60

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.services.linked_accounts import LinkedAccounts
 from bot.slack import accounts, events, meetings
+from bot.slack.after_ack import AfterAck
+from bot.slack.guard import Guard
+from bot.slack.home import HomeTab
+from bot.slack.meetings.answers import Answers
+from bot.slack.meetings.form_opener import FormOpener
+from bot.slack.replies import Replies
 from bot.slack.request_context import RequestContextMiddleware
 from bot.slack.router import CommandRouter
 from bot.slack.sealed import CheckSealedValues
@@ -20,22 +27,61 @@ if TYPE_CHECKING:
 
 
 def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
+    """The Slack side's composition: each listener is given, by name, only what it asks for."""
     with _hidden_from_bolt("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
         app = _new_app(services)
     # After Bolt's own signature check: names the request for log lines and metrics.
     app.use(RequestContextMiddleware(services.tracing))
-    router = CommandRouter(services)
+    guard = Guard(services.linking.connect_url, services.metrics, services.tracing)
+    after_ack = AfterAck(services.work, guard)
+    replies = Replies(
+        services.slack,
+        slack_api_url=services.settings.slack_api_url,
+        session=services.slack_session,
+        retry_handlers=services.slack_retry_handlers,
+    )
+    router = CommandRouter(after_ack=after_ack, guard=guard, replies=replies)
     # Button values and form metadata the bot wrote come back through Slack: opened (or refused) here,
     # before any listener reads them.
     app.use(
         CheckSealedValues(
-            services.sealed, router, services, actions=meetings.SEALED_ACTIONS, views=meetings.SEALED_VIEWS
+            services.sealed,
+            replies,
+            services.work,
+            actions=meetings.SEALED_ACTIONS,
+            views=meetings.SEALED_VIEWS,
         )
     )
+    accounts_ = LinkedAccounts(services.links, services.tokens)
+    home = HomeTab(accounts_, services.linking.connect_url, services.slack)
+    answers = Answers(
+        profiles=services.profiles,
+        meeting_links=services.meeting_links,
+        slack=services.slack,
+        clock=services.clock,
+        meetings=services.meetings,
+        sealed=services.sealed,
+    )
+    dependencies: dict[str, object] = {
+        "accounts": accounts_,
+        "after_ack": after_ack,
+        "answers": answers,
+        "clock": services.clock,
+        "forms": FormOpener(
+            slack=services.slack, clock=services.clock, answers=answers, meetings=services.meetings
+        ),
+        "home": home,
+        "linking": services.linking,
+        "meeting_links": services.meeting_links,
+        "meetings": services.meetings,
+        "profiles": services.profiles,
+        "replies": replies,
+        "work": services.work,
+    }
     # Registration order is the order `/webex help` lists the subcommands in.
-    meetings.register(app, router, services)
-    accounts.register(app, router, services)
-    events.register(app, router, services)
+    meetings.register(app, router, home, dependencies)
+    accounts.register(app, router, dependencies)
+    events.register(app, dependencies)
     router.register(app)
     return app, router
 

@@ -5,12 +5,12 @@ from bot.store.database import (
     Database,
     UnsupportedDatabase,
     async_url,
-    reencrypt_tokens,
     upgrade,
     upgrade_sync,
 )
 from bot.store.links import LinkStore, NewTokens, RefreshBusy, RefreshTurn
 from bot.store.operations import Operation, OperationStore
+from bot.store.rotation import reencrypt_tokens
 from bot.store.states import (
     ConnectAttempt,
     OAuthStateStore,

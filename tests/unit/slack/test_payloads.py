@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.sandbox.signing import SlackSigner
-from bot.slack.meetings import blocks
+from bot.slack.meetings import blocks, form_blocks
 from bot.slack.meetings.submitted import FORM_STATES
 from bot.slack.payloads import FORM, JSON, MalformedRequest, check_request
 
@@ -26,12 +26,14 @@ CARD = [
 
 
 def schedule_form() -> dict[str, Any]:
-    view = blocks.schedule_modal(blocks.FormPrefill(topic="Sync"), blocks.FormContext(user_tz="UTC"), NOW)
+    view = form_blocks.schedule_modal(
+        form_blocks.FormPrefill(topic="Sync"), form_blocks.FormContext(user_tz="UTC"), NOW
+    )
     return {**view, "id": "V1"}
 
 
 def edit_form() -> dict[str, Any]:
-    view = blocks.schedule_modal(blocks.FormPrefill(), blocks.FormContext(user_tz="UTC"), NOW)
+    view = form_blocks.schedule_modal(form_blocks.FormPrefill(), form_blocks.FormContext(user_tz="UTC"), NOW)
     view_blocks = [b for b in view["blocks"] if b.get("block_id") not in (blocks.PASSWORD, blocks.POST)]
     return {**view, "id": "V2", "callback_id": blocks.EDIT_VIEW, "blocks": view_blocks}
 
