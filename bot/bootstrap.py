@@ -27,6 +27,7 @@ from bot.services.meetings import MeetingService
 from bot.services.ports import AuthorizationServer, MeetingBackend
 from bot.slack.profiles import SlackProfiles
 from bot.slack.sign_in import SlackSignIn
+from bot.store.channel_cards import ChannelCardStore
 from bot.store.crypto import TokenCipher
 from bot.store.database import Database
 from bot.store.host_presses import HostPressStore
@@ -62,6 +63,7 @@ class Services:
     profiles: SlackProfiles
     work: BackgroundWork
     webex_http: httpx.AsyncClient
+    channel_cards: ChannelCardStore
     metrics: Metrics = field(default_factory=Metrics)
     tracing: Tracing = field(default_factory=Tracing)
 
@@ -201,6 +203,7 @@ async def build(
         profiles=profiles,
         work=work,
         webex_http=webex_http,
+        channel_cards=ChannelCardStore(database, clock),
         metrics=metrics,
         tracing=tracing,
     )

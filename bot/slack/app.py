@@ -16,6 +16,7 @@ from bot.slack.after_ack import AfterAck
 from bot.slack.guard import Guard
 from bot.slack.home import HomeTab
 from bot.slack.meetings.answers import Answers
+from bot.slack.meetings.channel_cards import ChannelCards
 from bot.slack.meetings.form_opener import FormOpener
 from bot.slack.replies import Replies
 from bot.slack.request_context import RequestContextMiddleware
@@ -45,6 +46,7 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
         slack=services.slack,
         clock=services.clock,
         meetings=services.meetings,
+        channel_cards=ChannelCards(services.slack, services.channel_cards),
     )
     dependencies: dict[str, object] = {
         "accounts": accounts_,

@@ -70,7 +70,14 @@ class Cards:
 def services() -> Cards:
     links = MeetingLinks([Fernet.generate_key().decode()], Webex(), FakeClock(), BASE, presses=Presses())
     unused = cast(Any, None)
-    answers = Answers(profiles=unused, meeting_links=links, slack=unused, clock=FakeClock(), meetings=unused)
+    answers = Answers(
+        profiles=unused,
+        meeting_links=links,
+        slack=unused,
+        clock=FakeClock(),
+        meetings=unused,
+        channel_cards=unused,
+    )
     return Cards(links, answers)
 
 
