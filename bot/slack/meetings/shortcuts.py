@@ -18,7 +18,7 @@ from bot.services.linked_accounts import LinkedAccounts
 from bot.slack.after_ack import AfterAck
 from bot.slack.dependencies import inject
 from bot.slack.formatting import typed_text
-from bot.slack.meetings import blocks
+from bot.slack.meetings import form_blocks
 from bot.slack.meetings.answers import Answers
 from bot.slack.meetings.form_opener import FormOpener
 from bot.slack.meetings.prefill import prefill_value, read_prefill_value
@@ -60,7 +60,7 @@ async def topic_of(message: Mapping[str, Any], team_id: str, answers: Answers) -
 
 
 async def _open(
-    prefill: blocks.FormPrefill,
+    prefill: form_blocks.FormPrefill,
     reply: Reply,
     *,
     team_id: str,
@@ -89,7 +89,7 @@ async def on_schedule_shortcut(
     await ack()
     team_id, user_id = _who(body)
     reply = replies.direct(user_id, None)  # a global shortcut has no channel: answers come as a DM
-    prefill = blocks.FormPrefill()
+    prefill = form_blocks.FormPrefill()
     after_ack.run(
         lambda: _open(
             prefill,
@@ -127,7 +127,7 @@ async def on_message_shortcut(
     invitees = people_of(message, user_id)
 
     async def work() -> None:
-        prefill = blocks.FormPrefill(
+        prefill = form_blocks.FormPrefill(
             topic=await topic_of(message, team_id, answers), invitee_user_ids=invitees
         )
         await _open(
@@ -143,7 +143,7 @@ async def on_message_shortcut(
 
     # The prefill a Connect prompt resumes with: the topic as typed (mentions show as Slack ids).
     first_line = next((line for line in str(message.get("text") or "").splitlines() if line.strip()), "")
-    resumed = blocks.FormPrefill(topic=typed_text(first_line).strip(), invitee_user_ids=invitees)
+    resumed = form_blocks.FormPrefill(topic=typed_text(first_line).strip(), invitee_user_ids=invitees)
     after_ack.run(
         work,
         team_id=team_id,

@@ -45,8 +45,18 @@ async def test_the_message_shortcut_fills_topic_and_invitees_from_the_message(li
     assert "U_ANA" not in topic  # the mention reads as the person's name
     # The author and everyone mentioned, except the person asking (the host).
     assert fields[blocks.INVITEES]["element"]["initial_users"] == ["U_BOB", "U_ANA", "U_LI"]
-    context = blocks.FormContext.loads((form.view or {}).get("private_metadata") or "")
-    assert context.channel_id == linked.alice.driver.channel_id
+    # The form remembers the message's channel: "Post the meeting in this channel" posts it there.
+    submitted = await linked.alice.driver.submit(
+        form, {blocks.DATE: "2027-05-04", blocks.TIME: "10:00", blocks.POST: ["post"]}, replies=1
+    )
+    [posted] = [c for c in linked.bot_calls("chat.postMessage", after=submitted.first_seq) if c.ok]
+    assert posted.channel == linked.alice.driver.channel_id and "Quarterly" in shown_text(posted)
+    [meeting] = linked.emulator.meetings()
+    assert {a.email for a in meeting.attendees} == {
+        "bob@sandbox.example",
+        "ana@sandbox.example",
+        "li@sandbox.example",
+    }
 
 
 async def test_a_bot_author_is_not_invited(linked: Stage) -> None:
