@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from slack_bolt.async_app import AsyncApp
 
 from bot.services.linked_accounts import LinkedAccounts
-from bot.slack import accounts, events, meetings
+from bot.slack import accounts, events, meetings, recordings
 from bot.slack.after_ack import AfterAck
 from bot.slack.guard import Guard
 from bot.slack.home import HomeTab
@@ -49,8 +49,8 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
             services.sealed,
             replies,
             services.work,
-            actions=meetings.SEALED_ACTIONS,
-            views=meetings.SEALED_VIEWS,
+            actions=meetings.SEALED_ACTIONS | recordings.SEALED_ACTIONS,
+            views=meetings.SEALED_VIEWS | recordings.SEALED_VIEWS,
         )
     )
     accounts_ = LinkedAccounts(services.links, services.tokens)
@@ -77,11 +77,14 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
         "meeting_links": services.meeting_links,
         "meetings": services.meetings,
         "profiles": services.profiles,
+        "recordings": services.recordings,
         "replies": replies,
+        "slack": services.slack,
         "work": services.work,
     }
     # Registration order is the order `/webex help` lists the subcommands in.
     meetings.register(app, router, home, dependencies)
+    recordings.register(app, router, dependencies)
     accounts.register(app, router, dependencies)
     events.register(app, dependencies)
     router.register(app)
