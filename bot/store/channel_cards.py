@@ -47,14 +47,14 @@ class ChannelCardStore:
                 )
             )
 
-    async def copies(self, team_id: str, meeting_id: str) -> list[PostedCard]:
-        """Every copy of the meeting's card in this workspace, oldest first."""
+    async def copies(self, team_id: str, meeting_id: str, shared_by: str | None = None) -> list[PostedCard]:
+        """Every copy of the meeting's card in this workspace (only those `shared_by` posted, when
+        given), oldest first."""
+        query = select(_TABLE).where(_TABLE.c.team_id == team_id, _TABLE.c.meeting_id == meeting_id)
+        if shared_by is not None:
+            query = query.where(_TABLE.c.shared_by == shared_by)
         async with self._db.reading() as connection:
-            rows = await connection.execute(
-                select(_TABLE)
-                .where(_TABLE.c.team_id == team_id, _TABLE.c.meeting_id == meeting_id)
-                .order_by(_TABLE.c.posted_at)
-            )
+            rows = await connection.execute(query.order_by(_TABLE.c.posted_at, _TABLE.c.ts))
             return [
                 PostedCard(
                     team_id=row.team_id,
@@ -79,11 +79,15 @@ class ChannelCardStore:
                 )
             )
 
-    async def forget_meeting(self, team_id: str, meeting_id: str) -> int:
-        """The meeting is cancelled and its copies say so: nothing is left to update."""
+    async def forget_meeting(self, team_id: str, meeting_id: str, shared_by: str) -> int:
+        """The meeting is cancelled and the copies `shared_by` posted say so: nothing left to update."""
         async with self._db.transaction() as connection:
             result = await connection.execute(
-                delete(_TABLE).where(_TABLE.c.team_id == team_id, _TABLE.c.meeting_id == meeting_id)
+                delete(_TABLE).where(
+                    _TABLE.c.team_id == team_id,
+                    _TABLE.c.meeting_id == meeting_id,
+                    _TABLE.c.shared_by == shared_by,
+                )
             )
         return int(result.rowcount)
 

@@ -145,11 +145,11 @@ class Answers:
             return texts.could_not_post(reason)
         return None
 
-    async def update_channel_copies(self, team_id: str, scheduled: ScheduledMeeting) -> None:
+    async def update_channel_copies(self, team_id: str, host: str, scheduled: ScheduledMeeting) -> None:
         """After an edit: every channel copy shows the meeting as it is now. A copy Slack will not update
         is logged, never a failure of the edit itself (which Webex has already made)."""
         try:
-            await self.channel_cards.changed(team_id, scheduled, self.shared_card)
+            await self.channel_cards.changed(team_id, host, scheduled, self.shared_card)
         except Exception:
             meeting_id = scheduled.meeting.meeting_id
             logger.exception("could not update the channel copies of meeting %s", meeting_id)

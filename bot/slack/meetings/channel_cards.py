@@ -31,11 +31,13 @@ class PostedCards(Protocol):
 
     async def remember(self, card: PostedCard) -> None: ...
 
-    async def copies(self, team_id: str, meeting_id: str) -> list[PostedCard]: ...
+    async def copies(
+        self, team_id: str, meeting_id: str, shared_by: str | None = None
+    ) -> list[PostedCard]: ...
 
     async def forget(self, card: PostedCard) -> None: ...
 
-    async def forget_meeting(self, team_id: str, meeting_id: str) -> int: ...
+    async def forget_meeting(self, team_id: str, meeting_id: str, shared_by: str) -> int: ...
 
 
 class ChannelCards:
@@ -73,10 +75,12 @@ class ChannelCards:
             )
         )
 
-    async def changed(self, team_id: str, scheduled: ScheduledMeeting, make: CardMaker) -> int:
-        """The meeting changed: every copy is rewritten as the meeting is now; how many were updated."""
+    async def changed(self, team_id: str, host: str, scheduled: ScheduledMeeting, make: CardMaker) -> int:
+        """The `host` changed the meeting: every copy they posted is rewritten as the meeting is now; how
+        many were updated. (Only theirs: a meeting id names a meeting on one Webex site, and two people of
+        a workspace may use different sites.)"""
         updated = 0
-        for copy in await self._store.copies(team_id, scheduled.meeting.meeting_id):
+        for copy in await self._store.copies(team_id, scheduled.meeting.meeting_id, host):
             text, card = make(team_id, copy.shared_by, scheduled, copy.user_tz)
             updated += await self._update(copy, text, card)
         return updated
@@ -86,9 +90,9 @@ class ChannelCards:
         card = blocks.cancelled_channel_card(number or meeting_id, topic, host)
         text = f"{blocks.escape(topic) if topic else 'The meeting'} was cancelled by <@{host}>."
         updated = 0
-        for copy in await self._store.copies(team_id, meeting_id):
+        for copy in await self._store.copies(team_id, meeting_id, host):
             updated += await self._update(copy, text, card)
-        await self._store.forget_meeting(team_id, meeting_id)
+        await self._store.forget_meeting(team_id, meeting_id, host)
         return updated
 
     async def _update(self, copy: PostedCard, text: str, card: list[dict[str, Any]]) -> int:

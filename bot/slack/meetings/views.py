@@ -196,7 +196,7 @@ async def on_edit_submitted(
         )
         result = await meetings.change(team_id, user_id, context.meeting_id, edit)
         if result.changed:
-            await answers.update_channel_copies(team_id, ScheduledMeeting(meeting=result.meeting))
+            await answers.update_channel_copies(team_id, user_id, ScheduledMeeting(meeting=result.meeting))
         text, card = answers.host_card(
             team_id,
             user_id,
