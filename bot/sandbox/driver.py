@@ -232,11 +232,19 @@ class SlackDriver:
         )
 
     async def shortcut(
-        self, callback_id: str, *, user_id: str | None = None, replies: int = 0, timeout: float = 5.0
+        self,
+        callback_id: str,
+        *,
+        user_id: str | None = None,
+        replies: int = 0,
+        timeout: float = 5.0,
+        signature: SignatureMode = "valid",
     ) -> Exchange:
         """Pick a global shortcut from Slack's shortcuts menu."""
         user_id = user_id or self.user_id
-        request = self.signer.shortcut(callback_id, user_id=user_id, user_name=self._user_name(user_id))
+        request = self.signer.shortcut(
+            callback_id, user_id=user_id, user_name=self._user_name(user_id), signature=signature
+        )
         return await self.send(request, user_id=user_id, channel_id=None, replies=replies, timeout=timeout)
 
     async def message_shortcut(

@@ -79,3 +79,14 @@ async def test_before_linking_the_shortcut_asks_to_connect_then_offers_the_fille
     fields = form_fields(opened.replies[0].view)
     assert fields[blocks.TOPIC]["element"]["initial_value"] == "Budget sync"
     assert fields[blocks.INVITEES]["element"]["initial_users"] == ["U_BOB"]
+
+
+async def test_a_shortcut_not_signed_by_slack_opens_nothing(linked: Stage) -> None:
+    first = linked.alice.driver.standin.next_seq()
+    for signature in ("wrong", "missing"):
+        forged = await linked.alice.driver.shortcut(SCHEDULE_SHORTCUT, signature=signature)
+        assert forged.status == 401
+    # A genuine one afterwards is answered, so nothing was merely slow: the forged ones did nothing.
+    await linked.alice.driver.shortcut(SCHEDULE_SHORTCUT, replies=1)
+    opened = [c for c in linked.alice.driver.standin.calls if c.seq >= first]
+    assert [c.method for c in opened] == ["views.open"]
