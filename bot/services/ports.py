@@ -136,7 +136,9 @@ class MeetingBackend(Protocol):
 
     async def rename_recording(self, creds: Credentials, recording_id: str, name: str) -> None:
         """Give one of the caller's recordings a new name; RecordingNotFound when it is not theirs or
-        gone. Needs the recording-modify scope (NotPermitted without it)."""
+        gone. Needs the recording-modify scope (NotPermitted without it). XML: SetRecordingInfo
+        (basic/topic). The REST API has no operation that renames a recording (GET and DELETE only), so a
+        REST adapter raises NotPermitted here."""
         ...
 
 
