@@ -1,4 +1,8 @@
-"""The composition root: builds every part from the settings; tests pass fakes or loopback servers."""
+"""The composition root: builds every part from the settings; tests pass fakes or loopback servers.
+
+The one place that picks the meeting backend (the Webex XML API adapter today) behind the ports of
+bot/services/ports.py; everything else is given the ports.
+"""
 
 from __future__ import annotations
 
@@ -24,10 +28,13 @@ from bot.services.accounts import TokenService
 from bot.services.linking import ConnectTokens, LinkingService
 from bot.services.meeting_links import MeetingLinks
 from bot.services.meetings import MeetingService
+from bot.services.ports import AuthorizationServer, MeetingBackend
+from bot.services.recordings import RecordingService
 from bot.slack.profiles import SlackProfiles
 from bot.slack.sealed import SealedValues
 from bot.slack.sign_in import SlackSignIn
 from bot.slack.workspaces import BotTokens, WorkspaceWebClient
+from bot.store.channel_cards import ChannelCardStore
 from bot.store.crypto import TokenCipher
 from bot.store.database import Database
 from bot.store.host_presses import HostPressStore
@@ -39,6 +46,7 @@ from bot.store.throttle import ThrottleLimits, ThrottleStore
 from bot.webex.client import WebexClient
 from bot.webex.http import new_webex_http_client
 from bot.webex.oauth import WebexOAuth
+from bot.webex.xml_backend import RENAME_RECORDING_SCOPE, XmlAuthorizationServer, XmlMeetingBackend
 
 
 @dataclass
@@ -52,8 +60,8 @@ class Services:
     states: OAuthStateStore
     operations: OperationStore
     tokens: TokenService
-    oauth: WebexOAuth
-    webex: WebexClient
+    oauth: AuthorizationServer
+    webex: MeetingBackend
     linking: LinkingService
     meetings: MeetingService
     meeting_links: MeetingLinks
@@ -64,6 +72,8 @@ class Services:
     sealed: SealedValues
     work: BackgroundWork
     webex_http: httpx.AsyncClient
+    channel_cards: ChannelCardStore
+    recordings: RecordingService
     metrics: Metrics = field(default_factory=Metrics)
     tracing: Tracing = field(default_factory=Tracing)
     # Installed to any number of workspaces (no SLACK_BOT_TOKEN): where each one's bot token is kept.
@@ -116,19 +126,24 @@ async def build(
         transport=settings.webex_http_transport,
         max_connections=settings.webex_max_connections,
     )
-    oauth = WebexOAuth(
-        webex_http,
-        oauth_url=str(settings.webex_oauth_url).rstrip("/"),
-        client_id=settings.webex_client_id,
-        client_secret=settings.webex_client_secret.get_secret_value(),
-        redirect_uri=settings.callback_url,
-        observe=webex_call,
+    # The one place that picks the meeting backend and its authorization server.
+    oauth: AuthorizationServer = XmlAuthorizationServer(
+        WebexOAuth(
+            webex_http,
+            oauth_url=str(settings.webex_oauth_url).rstrip("/"),
+            client_id=settings.webex_client_id,
+            client_secret=settings.webex_client_secret.get_secret_value(),
+            redirect_uri=settings.callback_url,
+            observe=webex_call,
+        )
     )
-    webex = WebexClient(
-        webex_http,
-        xml_url=settings.webex_xml_url,
-        deadline=settings.webex_timeout_seconds,
-        observe=webex_call,
+    webex: MeetingBackend = XmlMeetingBackend(
+        WebexClient(
+            webex_http,
+            xml_url=settings.webex_xml_url,
+            deadline=settings.webex_timeout_seconds,
+            observe=webex_call,
+        )
     )
     tokens = TokenService(
         links, oauth, clock, states=states, operations=operations, on_refresh=metrics.token_refresh
@@ -223,6 +238,8 @@ async def build(
         sealed=SealedValues(keys, clock),
         work=work,
         webex_http=webex_http,
+        channel_cards=ChannelCardStore(database, clock),
+        recordings=RecordingService(tokens, webex, clock, rename_scope=RENAME_RECORDING_SCOPE),
         metrics=metrics,
         tracing=tracing,
         installations=installations,

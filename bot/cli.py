@@ -169,7 +169,8 @@ def socket(args: argparse.Namespace) -> int:
 
 
 def db(args: argparse.Namespace) -> int:
-    from bot.store.database import reencrypt_tokens, upgrade
+    from bot.store.database import upgrade
+    from bot.store.rotation import reencrypt_tokens
 
     settings = _settings_or_exit()
     _configure_logging(settings)

@@ -1,13 +1,13 @@
-"""Meetings as the bot sees them: plain values, instants in UTC, no I/O."""
+"""Meetings as the product sees them, whatever the backend: plain values, instants in UTC, no I/O.
+
+The meeting backend port (bot.services.ports) takes and returns these; an adapter translates them to
+its own wire shapes (the XML API's timeZoneIDs and 1-based pages stay inside bot/webex).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-DEFAULT_DURATION_MINUTES = 30
-MAX_TOPIC_LENGTH = 512
-MAX_AGENDA_LENGTH = 2500
 
 
 @dataclass(frozen=True)
@@ -18,53 +18,55 @@ class Invitee:
 
 @dataclass(frozen=True)
 class MeetingDraft:
-    """What to create: everything CreateMeeting needs, already validated."""
+    """A meeting to create, already checked against the product's rules (bot.domain.meeting_rules)."""
 
     topic: str
-    start: datetime  # aware, UTC
-    duration_minutes: int = DEFAULT_DURATION_MINUTES
-    time_zone_id: int = 20  # the Webex zone the meeting is shown in
+    start: datetime  # aware, UTC, whole seconds
+    duration_minutes: int
+    # The zone the meeting is shown in: IANA or a fixed offset (`UTC+05:45`); "" for UTC.
+    time_zone: str
     agenda: str = ""
     invitees: tuple[Invitee, ...] = ()
-    password: str | None = None
+    password: str | None = None  # None: the backend's site decides (it may generate one)
+    # The person's own zone (IANA), for a backend with no zone of `time_zone`'s clock on that date:
+    # it shows the meeting there instead ("" for UTC). The start instant is the same either way.
+    home_time_zone: str = ""
 
 
 @dataclass(frozen=True)
 class MeetingChanges:
-    """A partial update for SetMeeting: None means unchanged."""
+    """A partial change: None leaves a field as it is. A new start comes with the zone it is shown in."""
 
     topic: str | None = None
-    start: datetime | None = None
+    start: datetime | None = None  # aware, UTC
+    time_zone: str | None = None  # IANA; None with a new start keeps the meeting's own zone
     duration_minutes: int | None = None
-    time_zone_id: int | None = None
     agenda: str | None = None
-    invitees: tuple[Invitee, ...] | None = None
+    invitees: tuple[Invitee, ...] | None = None  # the whole new list
 
     def is_empty(self) -> bool:
         return all(getattr(self, name) is None for name in self.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
-class CreatedMeeting:
-    meeting_key: str
-    host_calendar_url: str = ""
-    attendee_calendar_url: str = ""
-    guest_token: str = ""
-    password: str = ""
-
-
-@dataclass(frozen=True)
 class Meeting:
-    """A meeting as Webex reports it (GetMeeting or a LstsummaryMeeting row)."""
+    """A meeting as the backend reports it.
 
-    meeting_key: str
+    `meeting_id` is opaque: it is what get, change, cancel and the links take, and what buttons carry.
+    `number` is the meeting number people see and type (digits); `MeetingBackend.meeting_id_for` turns
+    a typed number into the id. The two are the same string for the XML API, not for REST.
+    """
+
+    meeting_id: str
+    number: str
     topic: str
     start: datetime  # aware, UTC
     duration_minutes: int
-    time_zone_id: int
-    host_webex_id: str = ""
+    time_zone: str  # IANA zone the meeting is shown in
+    time_zone_label: str = ""  # that zone as the backend names it to people ("" shows the IANA name)
+    host_id: str = ""  # the host's id at the backend (Credentials.user_id of the host)
     agenda: str = ""
-    status: str = "NOT_INPROGRESS"
+    in_progress: bool = False
     invitees: tuple[Invitee, ...] = ()
     password: str = ""
     host_key: str = ""
@@ -75,36 +77,43 @@ class Meeting:
 
 
 @dataclass(frozen=True)
-class MeetingPage:
-    meetings: tuple[Meeting, ...]
-    total: int
-    start_from: int  # 1-based, as Webex counts
+class CreatedMeeting:
+    """A meeting just created, as the backend accepted it, with its calendar link when there is one."""
 
-    @property
-    def has_more(self) -> bool:
-        return self.start_from - 1 + len(self.meetings) < self.total
+    meeting: Meeting
+    calendar_url: str = ""  # an .ics link for attendees; "" when the backend has none
+
+
+@dataclass(frozen=True)
+class MeetingPage:
+    """One page of a list, in ascending start order.
+
+    `next_cursor` is opaque: pass it back to `list_meetings` for the next page; None at the end.
+    `total` is how many meetings the whole list holds when the backend says, else None.
+    """
+
+    meetings: tuple[Meeting, ...]
+    next_cursor: str | None = None
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class BackendUser:
+    """Who a token belongs to."""
+
+    user_id: str
+    email: str
+    display_name: str = ""
+    time_zone: str | None = None  # IANA, when the backend knows it
 
 
 @dataclass(frozen=True)
 class Recording:
+    """A recording of one of the person's meetings, as a list shows it and a channel post links it."""
+
     recording_id: str
     name: str
     created: datetime  # aware, UTC
     duration_seconds: int
-    stream_url: str = ""
-    file_url: str = ""
-    meeting_key: str = ""
-
-
-@dataclass(frozen=True)
-class WebexUser:
-    webex_id: str
-    email: str
-    first_name: str = ""
-    last_name: str = ""
-    time_zone_id: int | None = None
-    meeting_types: tuple[int, ...] = field(default_factory=tuple)
-
-    @property
-    def display_name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.last_name) if part) or self.webex_id
+    playback_url: str  # where anyone allowed opens it in a browser
+    meeting_id: str = ""  # the meeting it was recorded in, when the backend says

@@ -10,6 +10,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import zone_names
+from bot.domain.meeting_rules import MAX_DURATION_MINUTES, MAX_TOPIC_LENGTH
 from bot.domain.timezones import offset_zone_name, zone_info, zone_place
 
 __all__ = [
@@ -20,8 +21,6 @@ __all__ = [
     "parse_schedule_text",
 ]
 
-MAX_TOPIC_LENGTH = 512
-MAX_DURATION_MINUTES = 24 * 60
 MAX_DAYS_AHEAD = 5 * 366
 EXAMPLE = "/webex schedule Design review tomorrow 3pm for 45m with @ana"
 

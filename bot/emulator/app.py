@@ -10,13 +10,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from bot.domain.timezones import to_webex_local
 from bot.emulator.consent_page import error_page, meeting_page
 from bot.emulator.control import control_routes
 from bot.emulator.oauth import authorize, decide, token
 from bot.emulator.rest.control import rest_control_routes
 from bot.emulator.rest.routes import rest_routes
 from bot.emulator.service import xml_service
+from bot.emulator.timezones import to_webex_local
 
 if TYPE_CHECKING:
     from bot.emulator.emulator import Emulator

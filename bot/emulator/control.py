@@ -11,10 +11,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.domain.timezones import UnknownTimeZone, to_webex_local
 from bot.emulator.faults import Fault, FaultKind
 from bot.emulator.schema import SchemaUnavailable
 from bot.emulator.state import StoredMeeting
+from bot.emulator.timezones import UnknownTimeZone, to_webex_local
 
 if TYPE_CHECKING:
     from bot.emulator.emulator import Emulator

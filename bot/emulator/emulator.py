@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypedDict, Unpack
 
-from bot.domain.timezones import zone_by_id
 from bot.emulator.clock import AdjustableClock, MovableClock
 from bot.emulator.faults import Fault, FaultPlan
 from bot.emulator.requestlog import RequestRecord
@@ -26,6 +25,7 @@ from bot.emulator.state import (
     StoredMeeting,
     User,
 )
+from bot.emulator.timezones import zone_by_id
 from bot.emulator.tokens import TokenOptions, mint
 
 DEFAULT_SITE = "sandbox"

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from bot.domain.timezones import zone_by_id
 from bot.emulator.rest.details import RestDetails
+from bot.emulator.timezones import zone_by_id
 
 SCOPES: tuple[str, ...] = ("all_read", "user_modify", "meeting_modify", "recording_modify", "setting_modify")
 

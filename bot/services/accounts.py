@@ -13,12 +13,13 @@ from typing import Protocol
 from bot.domain.accounts import Link, TokenGrant
 from bot.domain.clock import Clock
 from bot.services.errors import LinkExpired, NeedsConnect, NotLinked, TokenRefreshUnavailable
+from bot.services.ports import AuthorizationFailed, AuthorizationServerUnavailable, GrantRevoked
+from bot.store.channel_cards import ChannelCardStore
 from bot.store.host_presses import HostPressStore
 from bot.store.links import LinkStore, NewTokens, RefreshBusy, RefreshTurn
 from bot.store.operations import OperationStore
 from bot.store.states import OAuthStateStore
 from bot.store.throttle import ThrottleStore
-from bot.webex.errors import InvalidGrant, OAuthError, TokenEndpointUnavailable
 
 __all__ = [
     "LinkExpired",
@@ -37,7 +38,7 @@ DEFAULT_REFRESH_MARGIN = timedelta(minutes=5)
 
 
 class TokenRefresher(Protocol):
-    """The token endpoint (bot.webex.oauth.WebexOAuth); raises InvalidGrant or TokenEndpointUnavailable."""
+    """The token endpoint (ports.AuthorizationServer): GrantRevoked, AuthorizationServerUnavailable."""
 
     async def refresh(self, refresh_token: str) -> TokenGrant: ...
 
@@ -73,8 +74,12 @@ class TokenService:
         # Given or not, forgetting a user must reach every table that mentions them.
         self._states = states or OAuthStateStore(links.database, links.cipher, clock)
         self._operations = operations or OperationStore(links.database, clock)
-        # What a user's commands leave behind: throttle slots and Start as host presses.
-        self._activity = (ThrottleStore(links.database, clock), HostPressStore(links.database, clock))
+        # What a user's commands leave behind: throttle slots, Start as host presses, channel cards shared.
+        self._activity = (
+            ThrottleStore(links.database, clock),
+            HostPressStore(links.database, clock),
+            ChannelCardStore(links.database, clock),
+        )
         self._margin = refresh_margin
         self._wait = refresh_wait
         # One flight per link, dropped once nobody waits on it.
@@ -162,14 +167,14 @@ class TokenService:
         started = self._clock.now()
         try:
             grant = await self._refresh_in_either_form(link)
-        except InvalidGrant:
+        except GrantRevoked:
             self._on_refresh("refused")
             await turn.expire()
             logger.info(
                 "refresh token refused; link marked expired team=%s user=%s", link.team_id, link.user_id
             )
             raise LinkExpired() from None
-        except TokenEndpointUnavailable as error:
+        except AuthorizationServerUnavailable as error:
             self._on_refresh("unavailable")
             logger.warning(
                 "token endpoint unavailable; link kept team=%s user=%s", link.team_id, link.user_id
@@ -177,7 +182,7 @@ class TokenService:
             raise TokenRefreshUnavailable(
                 "Webex's token endpoint could not be reached to renew the access token"
             ) from error
-        except OAuthError as error:
+        except AuthorizationFailed as error:
             # invalid_client and the like: our configuration, not the user's link, is at fault.
             self._on_refresh("rejected")
             logger.error(
@@ -199,7 +204,7 @@ class TokenService:
         # the server issued comes first; the prefixed one is tried only if that is refused.
         try:
             return await self._oauth.refresh(link.refresh_token)
-        except InvalidGrant:
+        except GrantRevoked:
             prefixed = with_site_prefix(link.refresh_token, link.site)
             if prefixed == link.refresh_token:
                 raise

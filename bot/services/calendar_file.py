@@ -27,19 +27,19 @@ def meeting_calendar_file(meeting: Meeting, join_url: str, *, now: datetime) -> 
     (password, host key) goes in, since anyone the card was shared with can download it."""
     event = Event()
     # One UID per meeting: adding the file again after an edit updates the event instead of doubling it.
-    event.add("uid", f"webex-meeting-{meeting.meeting_key}@webex-bot")
+    event.add("uid", f"webex-meeting-{meeting.number}@webex-bot")
     event.add("dtstamp", now)
     event.add("dtstart", meeting.start)
     event.add("dtend", meeting.end)
     event.add("summary", meeting.topic)
-    event.add("location", f"Webex meeting {meeting.meeting_key}")
+    event.add("location", f"Webex meeting {meeting.number}")
     event.add("url", join_url)
     details = [meeting.agenda.strip()] if meeting.agenda.strip() else []
-    details.append(f"Join the Webex meeting: {join_url}\nMeeting number: {meeting.meeting_key}")
+    details.append(f"Join the Webex meeting: {join_url}\nMeeting number: {meeting.number}")
     event.add("description", "\n\n".join(details))
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
     calendar.add_component(event)
-    return CalendarFile(f"webex-meeting-{meeting.meeting_key}.ics", calendar.to_ical())
+    return CalendarFile(f"webex-meeting-{meeting.number}.ics", calendar.to_ical())

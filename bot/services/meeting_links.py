@@ -13,8 +13,8 @@ from bot.domain.clock import Clock
 from bot.domain.meetings import Meeting
 from bot.services.calendar_file import CalendarFile, meeting_calendar_file
 from bot.services.errors import NeedsConnect, TokenRefreshUnavailable
+from bot.services.ports import BackendError, BackendUnavailable, MeetingNotFound
 from bot.services.signed_tokens import SignedTokens, TokenExpired, TokenInvalid
-from bot.webex.errors import MeetingNotFound, WebexError, WebexUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -161,7 +161,7 @@ class MeetingLinks:
             ) from None
         except NeedsConnect:
             raise _link_gone(role, key) from None
-        except (WebexUnavailable, TokenRefreshUnavailable) as error:
+        except (BackendUnavailable, TokenRefreshUnavailable) as error:
             log.warning("no %s link for meeting %s: %s", role.value, key, error)
             raise MeetingLinkProblem(
                 "Webex is not answering right now",
@@ -169,7 +169,7 @@ class MeetingLinks:
                 next_step="Wait a minute, then press the button in Slack again.",
                 status_code=503,
             ) from None
-        except WebexError as error:
+        except BackendError as error:
             log.warning("Webex refused the %s link for meeting %s: %s", role.value, key, error)
             raise MeetingLinkProblem(
                 "Webex would not give the link",

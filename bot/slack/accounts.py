@@ -1,70 +1,39 @@
-"""Account commands: connect, status, disconnect and help, and the Connect button everyone reuses."""
+"""Account commands: connect, status, disconnect and help, and the Disconnect button."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.services.errors import LinkExpired, NeedsConnect
-from bot.slack.formatting import escape_clipped, unescape
-from bot.slack.replies import Blocks, Reply
+from bot.services.errors import LinkExpired
+from bot.services.linked_accounts import LinkedAccounts
+from bot.services.linking import LinkingService
+from bot.slack.after_ack import AfterAck
+from bot.slack.connect_prompt import (
+    CONNECT_ACTION,
+    DISCONNECT_ACTION,
+    connect_button,
+    connect_prompt,
+    disconnect_button,
+)
+from bot.slack.dependencies import inject
+from bot.slack.formatting import escape_clipped, slack_date, unescape
+from bot.slack.profiles import SlackProfiles
+from bot.slack.replies import Blocks, Replies, Reply
 from bot.slack.router import CommandRouter, Invocation, Subcommand
 from bot.slack.workspaces import workspace_key
 
-if TYPE_CHECKING:
-    from bot.bootstrap import Services
-
-CONNECT_ACTION = "connect_webex"
-DISCONNECT_ACTION = "disconnect_webex"
+TAKES = ("invocation", "reply")  # what the router passes every subcommand
 
 
-def connect_button(url: str, label: str = "Connect Webex") -> dict[str, Any]:
-    return {
-        "type": "button",
-        "action_id": CONNECT_ACTION,
-        "text": {"type": "plain_text", "text": label},
-        "url": url,
-        "style": "primary",
-    }
-
-
-def connect_prompt(
-    url: str, *, reason: NeedsConnect | None = None, resumes: bool = False
-) -> tuple[str, Blocks]:
-    """The message with the Connect button, worded for why it is shown."""
-    if isinstance(reason, LinkExpired):
-        lead = "Your Webex link has expired, so the bot can no longer act for you. Please reconnect."
-    elif reason is not None:
-        lead = "To do that, link your Webex account first. It takes under a minute."
-    else:
-        lead = "Link your Webex account so webex-bot can schedule and manage meetings for you."
-    after = (
-        " When you are done, I will finish what you asked for." if resumes else " Then try `/webex schedule`."
-    )
-    text = lead + after
-    blocks: Blocks = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {"type": "actions", "elements": [connect_button(url)]},
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": "You will sign in on your Webex site and approve access. "
-                    "The bot stores your Webex tokens encrypted and never sees your password.",
-                }
-            ],
-        },
-    ]
-    return text, blocks
-
-
-async def connect(invocation: Invocation, reply: Reply, services: Services) -> None:
-    link = await services.links.get(invocation.team_id, invocation.user_id)
-    url = services.linking.connect_url(invocation.team_id, invocation.user_id)
+async def connect(
+    invocation: Invocation, reply: Reply, *, accounts: LinkedAccounts, linking: LinkingService
+) -> None:
+    link = await accounts.link_of(invocation.team_id, invocation.user_id)
+    url = linking.connect_url(invocation.team_id, invocation.user_id)
     if link is None:
         text, blocks = connect_prompt(url)
         await reply.send(text, blocks)
@@ -86,33 +55,15 @@ async def connect(invocation: Invocation, reply: Reply, services: Services) -> N
     )
 
 
-def disconnect_button() -> dict[str, Any]:
-    return {
-        "type": "button",
-        "action_id": DISCONNECT_ACTION,
-        "text": {"type": "plain_text", "text": "Disconnect"},
-        "style": "danger",
-        "value": "disconnect",
-        "confirm": {
-            "title": {"type": "plain_text", "text": "Disconnect Webex?"},
-            "text": {
-                "type": "mrkdwn",
-                "text": "The bot will delete your Webex tokens and stop acting for you. "
-                "Your meetings stay on Webex.",
-            },
-            "confirm": {"type": "plain_text", "text": "Disconnect"},
-            "deny": {"type": "plain_text", "text": "Keep"},
-        },
-    }
-
-
-async def status(invocation: Invocation, reply: Reply, services: Services) -> None:
-    link = await services.links.get(invocation.team_id, invocation.user_id)
+async def status(
+    invocation: Invocation, reply: Reply, *, accounts: LinkedAccounts, linking: LinkingService
+) -> None:
+    link = await accounts.link_of(invocation.team_id, invocation.user_id)
     if link is None:
-        text, blocks = connect_prompt(services.linking.connect_url(invocation.team_id, invocation.user_id))
+        text, blocks = connect_prompt(linking.connect_url(invocation.team_id, invocation.user_id))
         await reply.send("You have not linked a Webex account yet. " + text, blocks)
         return
-    renew = slack_date(link.refresh_expires_at, "date_long") if link.refresh_expires_at else "when Webex asks"
+    renew = _date(link.refresh_expires_at, "{date_long}") if link.refresh_expires_at else "when Webex asks"
     state = (
         ":warning: *Expired*: Webex no longer accepts this link. Run `/webex connect` to renew it."
         if link.expired
@@ -123,7 +74,7 @@ async def status(invocation: Invocation, reply: Reply, services: Services) -> No
         f"*Webex account:* {link.email or link.webex_id} (user name `{link.webex_id}`)",
         f"*Site:* {link.site}",
         f"*Permissions:* {', '.join(_scope_words(scope) for scope in link.scopes) or 'none'}",
-        f"*Linked since:* {slack_date(link.created_at, 'date_short')}",
+        f"*Linked since:* {_date(link.created_at, '{date_short}')}",
         f"*Status:* {state}",
     ]
     text = "\n".join(lines)
@@ -139,23 +90,26 @@ _SCOPES = {
 }
 
 
-def slack_date(instant: datetime, token: str) -> str:
-    """A date every reader sees in their own time zone (Slack's date formatting), with a plain fallback."""
-    return f"<!date^{int(instant.timestamp())}^{{{token}}}|{instant:%Y-%m-%d}>"
+def _date(instant: Any, fmt: str) -> str:
+    """A date every reader sees in their own time zone, with the plain date as the fallback."""
+    return slack_date(instant, f"{instant:%Y-%m-%d}", fmt)
 
 
 def _scope_words(scope: str) -> str:
     return _SCOPES.get(scope, scope)
 
 
-async def disconnect(invocation: Invocation, reply: Reply, services: Services) -> None:
-    await reply.send(await disconnect_user(services, invocation.team_id, invocation.user_id))
+async def disconnect(
+    invocation: Invocation, reply: Reply, *, accounts: LinkedAccounts, profiles: SlackProfiles
+) -> None:
+    await reply.send(await disconnect_user(accounts, profiles, invocation.team_id, invocation.user_id))
 
 
-async def disconnect_user(services: Services, team_id: str, user_id: str) -> str:
-    link = await services.links.get(team_id, user_id)
-    await services.tokens.forget_user(team_id, user_id)
-    services.profiles.forget(team_id, user_id)
+async def disconnect_user(
+    accounts: LinkedAccounts, profiles: SlackProfiles, team_id: str, user_id: str
+) -> str:
+    link = await accounts.disconnect(team_id, user_id)
+    profiles.forget(team_id, user_id)
     if link is None:
         return "There was no Webex account linked to you, so there was nothing to delete."
     return (
@@ -166,7 +120,7 @@ async def disconnect_user(services: Services, team_id: str, user_id: str) -> str
 
 
 def help_subcommand(router: CommandRouter) -> Subcommand:
-    async def show_help(invocation: Invocation, reply: Reply, services: Services) -> None:
+    async def show_help(invocation: Invocation, reply: Reply) -> None:
         text, blocks = help_message(router, unknown=invocation.args if not invocation.subcommand else "")
         await reply.send(text, blocks)
 
@@ -198,11 +152,11 @@ def _aliases(sub: Subcommand) -> str:
     return f" (also {', '.join(others)})" if others else ""
 
 
-def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
+def register(app: AsyncApp, router: CommandRouter, dependencies: Mapping[str, object]) -> None:
     router.add(
         Subcommand(
             names=("connect", "link", "login", "signin"),
-            run=connect,
+            run=inject(connect, dependencies, takes=TAKES),
             usage="/webex connect",
             summary="link your Webex account (or see which one is linked)",
         )
@@ -210,7 +164,7 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
     router.add(
         Subcommand(
             names=("status", "whoami"),
-            run=status,
+            run=inject(status, dependencies, takes=TAKES),
             usage="/webex status",
             summary="which Webex account is linked, its site and permissions, and when it needs renewing",
         )
@@ -218,7 +172,7 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
     router.add(
         Subcommand(
             names=("disconnect", "signout", "logout", "unlink"),
-            run=disconnect,
+            run=inject(disconnect, dependencies, takes=TAKES),
             usage="/webex disconnect",
             summary="delete your Webex tokens from the bot",
         )
@@ -226,25 +180,29 @@ def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
     helper = help_subcommand(router)
     router.add(helper)
     router.fallback = helper
-
-    async def ack_only(ack: AsyncAck) -> None:
-        await ack()
-
-    async def on_disconnect(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        team_id = workspace_key(body)
-        user_id = body["user"]["id"]
-        reply = router.reply_for(body.get("response_url"), user_id, (body.get("channel") or {}).get("id"))
-
-        async def work() -> None:
-            await reply.send(await disconnect_user(services, team_id, user_id), replace=True)
-
-        services.work.spawn(
-            router.guarded(
-                work, team_id=team_id, user_id=user_id, reply=reply, pending=None, what="disconnect"
-            ),
-            name="disconnect button",
-        )
-
     app.action(CONNECT_ACTION)(ack_only)
-    app.action(DISCONNECT_ACTION)(on_disconnect)
+    app.action(DISCONNECT_ACTION)(inject(on_disconnect, dependencies, takes=("ack", "body")))
+
+
+async def ack_only(ack: AsyncAck) -> None:
+    await ack()  # a link button opens in the browser; Slack still tells us about the click
+
+
+async def on_disconnect(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    *,
+    accounts: LinkedAccounts,
+    profiles: SlackProfiles,
+    replies: Replies,
+    after_ack: AfterAck,
+) -> None:
+    await ack()
+    team_id = workspace_key(body)
+    user_id = body["user"]["id"]
+    reply = replies.to(body.get("response_url"), user_id, (body.get("channel") or {}).get("id"))
+
+    async def work() -> None:
+        await reply.send(await disconnect_user(accounts, profiles, team_id, user_id), replace=True)
+
+    after_ack.run(work, team_id=team_id, user_id=user_id, reply=reply, what="disconnect")

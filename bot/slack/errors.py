@@ -6,41 +6,42 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from bot.domain.meeting_rules import MeetingRequestInvalid
+from bot.services import ports
 from bot.services.errors import TokenRefreshUnavailable
-from bot.services.meetings import MeetingRequestInvalid, ScheduleInProgress
+from bot.services.scheduling import ScheduleInProgress
 from bot.slack import texts
 from bot.store.database import DatabaseUnavailable
-from bot.webex import errors as webex
 
 Explainer = Callable[[Exception], str | None]
 
 _GENERAL: list[tuple[type[Exception], str]] = [
     (
-        webex.MeetingNotFound,
+        ports.MeetingNotFound,
         "Webex has no meeting with that number (it may have been cancelled). "
         "Check the number with `/webex list`.",
     ),
     (
-        webex.AccessDenied,
+        ports.NotPermitted,
         "Webex says your account may not do that: the meeting may belong to someone else, or your link "
         "lacks a permission. Run `/webex status` to see what the bot may do, "
         "or `/webex connect` to grant more.",
     ),
     (
-        webex.PasswordRequired,
+        ports.PasswordRequired,
         "Your Webex site requires a meeting password. Add one in the form (`/webex schedule` with no text) "
         "and try again.",
     ),
     (
-        webex.WebexRateLimited,
+        ports.RateLimited,
         "Webex is asking us to slow down. Nothing was changed; please try again in a minute.",
     ),
     (
-        webex.WebexTimeout,
+        ports.TimedOut,
         "Webex did not answer in time. Please try again in a minute; `/webex list` shows what Webex has.",
     ),
     (
-        webex.WebexUnavailable,
+        ports.BackendUnavailable,
         "Webex could not be reached or answered with an error, so nothing was changed. "
         "Please try again in a minute.",
     ),
@@ -53,8 +54,8 @@ _GENERAL: list[tuple[type[Exception], str]] = [
         DatabaseUnavailable,
         "The bot's database is not answering, so nothing was changed. Please try again in a minute.",
     ),
-    (webex.InvalidRequest, "Webex refused the request: {reason}. Nothing was changed."),
-    (webex.WebexFailure, "Webex refused the request ({reason}). Nothing was changed."),
+    (ports.RequestRejected, "Webex refused the request: {reason}. Nothing was changed."),
+    (ports.BackendRefused, "Webex refused the request ({reason}). Nothing was changed."),
 ]
 
 _extra: list[Explainer] = []
@@ -64,13 +65,13 @@ _extra: list[Explainer] = []
 _REFUSALS: tuple[type[Exception], ...] = (
     MeetingRequestInvalid,
     ScheduleInProgress,
-    webex.WebexFailure,
-    webex.OAuthError,
+    ports.BackendRefused,
+    ports.AuthorizationFailed,
 )
 # Something the bot depends on is down or slow (Webex, its sign-in service, the database):
 _OUTAGES: tuple[type[Exception], ...] = (
-    webex.WebexUnavailable,
-    webex.TokenEndpointUnavailable,
+    ports.BackendUnavailable,
+    ports.AuthorizationServerUnavailable,
     TokenRefreshUnavailable,
     DatabaseUnavailable,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 __all__ = ["clip_mrkdwn", "escape", "escape_clipped", "typed_text", "unescape"]
 
@@ -65,3 +66,8 @@ def clip_mrkdwn(text: str, limit: int) -> str:
     if ampersand != -1 and ";" not in text[ampersand:cut]:
         cut = ampersand
     return text[:cut] + "…"
+
+
+def slack_date(instant: datetime, fallback: str, fmt: str = "{date_short_pretty} {time}") -> str:
+    """Slack's date token: every reader sees the time in their own zone; the fallback is ours."""
+    return f"<!date^{int(instant.timestamp())}^{fmt}|{escape(fallback)}>"

@@ -10,6 +10,9 @@ import logging
 from logging import Logger
 from typing import Any
 
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
@@ -85,6 +88,46 @@ class OneWorkspace(AsyncInstallationStore):
 
     async def async_save(self, installation: Installation) -> None:
         raise NotImplementedError("a bot with SLACK_BOT_TOKEN serves one workspace and takes no installs")
+
+
+class InstalledBot(AsyncAuthorize):
+    """Each request's bot token, ids and scopes, read from the installation store.
+
+    Bolt's own installation-store authorize also calls auth.test on every request (one more round trip to
+    Slack before the ack); everything it would learn is in the installation already.
+    """
+
+    def __init__(self, installations: AsyncInstallationStore) -> None:
+        # AsyncAuthorize.__init__ sets nothing.
+        self._installations = installations
+
+    async def __call__(
+        self,
+        *,
+        context: AsyncBoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        actor_enterprise_id: str | None = None,
+        actor_team_id: str | None = None,
+        actor_user_id: str | None = None,
+    ) -> AuthorizeResult | None:
+        bot = await self._installations.async_find_bot(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=bool(context.is_enterprise_install),
+        )
+        if bot is None:
+            return None
+        return AuthorizeResult(
+            enterprise_id=bot.enterprise_id,
+            team_id=bot.team_id,
+            bot_user_id=bot.bot_user_id,
+            bot_id=bot.bot_id,
+            bot_token=bot.bot_token,
+            bot_scopes=bot.bot_scopes,
+            user_id=user_id,
+        )
 
 
 class NoInstalls(AsyncOAuthStateStore):

@@ -103,3 +103,35 @@ class DirectReply:
                 await self._client.chat_postMessage(channel=self._user_id, text=text, blocks=blocks)
         else:
             await self._client.chat_postMessage(channel=self._user_id, text=text, blocks=blocks)
+
+
+class Replies:
+    """How to answer a person after the ack: through the response_url when Slack gave one, else directly."""
+
+    def __init__(
+        self,
+        slack: AsyncWebClient,
+        *,
+        slack_api_url: str,
+        session: ClientSession | None = None,
+        retry_handlers: list[AsyncRetryHandler] | None = None,
+    ) -> None:
+        self._slack = slack
+        self._slack_api_url = slack_api_url
+        self._session = session
+        self._retry_handlers = retry_handlers
+
+    def to(self, response_url: str | None, user_id: str, channel_id: str | None) -> Reply:
+        """Through `response_url` when it is Slack's, else through the Web API."""
+        if response_url and not is_slack_response_url(response_url, self._slack_api_url):
+            # Slack never sends this: the request was forged or altered. The user is still answered,
+            # through the bot's own token, and nothing goes to that address.
+            logger.warning("ignored a response_url outside Slack for user=%s", user_id)
+            response_url = None
+        if response_url:
+            return ResponseUrlReply(response_url, session=self._session, retry_handlers=self._retry_handlers)
+        return self.direct(user_id, channel_id)
+
+    def direct(self, user_id: str, channel_id: str | None) -> Reply:
+        """An ephemeral message in `channel_id`, or a DM without one."""
+        return DirectReply(self._slack, user_id=user_id, channel_id=channel_id)

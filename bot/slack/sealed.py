@@ -16,19 +16,18 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.domain.clock import Clock
+from bot.runtime import BackgroundWork
 from bot.services.signed_tokens import SignedTokens, TokenExpired, TokenInvalid
+from bot.slack.guard import safe_send
+from bot.slack.replies import Replies
 from bot.slack.workspaces import workspace_key
-
-if TYPE_CHECKING:
-    from bot.bootstrap import Services
-    from bot.slack.router import CommandRouter
 
 logger = logging.getLogger(__name__)
 
@@ -150,15 +149,15 @@ class CheckSealedValues(AsyncMiddleware):
     def __init__(
         self,
         sealed: SealedValues,
-        router: CommandRouter,
-        services: Services,
+        replies: Replies,
+        work: BackgroundWork,
         *,
         actions: frozenset[str],
         views: frozenset[str],
     ) -> None:
         self._sealed = sealed
-        self._router = router
-        self._services = services
+        self._replies = replies
+        self._work = work
         self._actions = actions
         self._views = views
 
@@ -192,9 +191,9 @@ class CheckSealedValues(AsyncMiddleware):
         except ValueRefused as refused:
             self._log(refused, f"button {action['action_id']}", team_id, user_id)
             channel_id = (body.get("channel") or {}).get("id") or None
-            reply = self._router.reply_for(body.get("response_url"), user_id, channel_id)
+            reply = self._replies.to(body.get("response_url"), user_id, channel_id)
             text = EXPIRED_BUTTON if refused.expired else TAMPERED_BUTTON
-            self._services.work.spawn(self._router.safe_send(reply, text), name="refused button")
+            self._work.spawn(safe_send(reply, text), name="refused button")
             return BoltResponse(status=200, body="")  # the click is acknowledged; nothing else happens
         return await next()
 

@@ -9,7 +9,7 @@ Slack request, such as the Webex OAuth callback).
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
@@ -32,16 +32,17 @@ from bot.domain.workspaces import Workspace
 _current: ContextVar[str | None] = ContextVar("webex_bot_workspace", default=None)
 
 
-def workspace_of(body: dict[str, Any]) -> Workspace:
+def workspace_of(body: Mapping[str, Any]) -> Workspace:
     """The installation a payload (command, action, view, event) belongs to."""
+    payload = dict(body)
     return Workspace.of(
-        enterprise_id=extract_enterprise_id(body),
-        team_id=extract_team_id(body),
-        org_wide=bool(extract_is_enterprise_install(body)),
+        enterprise_id=extract_enterprise_id(payload),
+        team_id=extract_team_id(payload),
+        org_wide=bool(extract_is_enterprise_install(payload)),
     )
 
 
-def workspace_key(body: dict[str, Any]) -> str:
+def workspace_key(body: Mapping[str, Any]) -> str:
     """The key that data of this payload's people is stored under (see Workspace.key)."""
     return workspace_of(body).key
 
@@ -162,3 +163,22 @@ class WorkspaceWebClient(AsyncWebClient):
             headers=headers,
             auth=auth,
         )
+
+
+class InstallationRemover(Protocol):
+    async def delete(self, workspace_key: str) -> bool: ...
+
+
+class WorkspaceInstalls:
+    """Forgets a workspace's installation, and its remembered bot token, when the app leaves it. With
+    one configured bot token there is no installation to forget."""
+
+    def __init__(self, store: InstallationRemover | None = None, tokens: BotTokens | None = None) -> None:
+        self._store = store
+        self._tokens = tokens
+
+    async def forget(self, workspace_key: str) -> None:
+        if self._store is not None:
+            await self._store.delete(workspace_key)
+        if self._tokens is not None:
+            self._tokens.forget(workspace_key)

@@ -5,13 +5,13 @@ from bot.store.database import (
     Database,
     UnsupportedDatabase,
     async_url,
-    reencrypt_tokens,
     upgrade,
     upgrade_sync,
 )
 from bot.store.installations import InstallationStore, InstallStateStore
 from bot.store.links import LinkStore, NewTokens, RefreshBusy, RefreshTurn
 from bot.store.operations import Operation, OperationStore
+from bot.store.rotation import reencrypt_tokens
 from bot.store.states import (
     ConnectAttempt,
     OAuthStateStore,

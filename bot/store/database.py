@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,28 +198,6 @@ def upgrade_sync(url: str | URL, revision: str = "head") -> None:
 
 def _current_heads(connection: Connection) -> tuple[str, ...]:
     return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
-
-
-async def reencrypt_tokens(url: str | URL, keys: Sequence[str]) -> int:
-    """Re-encrypt every stored token (Webex and Slack bot), PKCE verifier and pending command with the first
-    key; how many rows."""
-    # Imported here: the stores themselves depend on this module.
-    from bot.domain.clock import SystemClock
-    from bot.store.crypto import TokenCipher
-    from bot.store.installations import InstallationStore
-    from bot.store.links import LinkStore
-    from bot.store.states import OAuthStateStore
-
-    cipher = TokenCipher(keys)
-    db = Database(url)
-    try:
-        clock = SystemClock()
-        changed = await LinkStore(db, cipher, clock).reencrypt_all()
-        changed += await OAuthStateStore(db, cipher, clock).reencrypt_all()
-        changed += await InstallationStore(db, cipher, clock).reencrypt_all()
-    finally:
-        await db.dispose()
-    return changed
 
 
 def _describe(error: BaseException) -> str:

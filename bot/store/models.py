@@ -1,5 +1,5 @@
 """SQLAlchemy tables: Webex links, OAuth connect attempts, idempotency records, the per-user throttle,
-Start as host presses, job leases and Slack installations.
+Start as host presses, job leases, the channel copies of meeting cards and Slack installations.
 
 Every row that belongs to a workspace is keyed by `enterprise_id` (empty outside Enterprise Grid) and
 `team_id` (empty for an org-wide install); bot.store.workspaces maps a workspace key onto the two.
@@ -174,6 +174,25 @@ class JobLeaseRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     owner: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChannelCardRow(Base):
+    """A meeting's card posted in a channel: where it is (channel and message ts), so an edit or a cancel
+    can update every copy. The time zone is the one the card was written in, kept for its updates."""
+
+    __tablename__ = "channel_cards"
+    __table_args__ = (
+        Index("ix_channel_cards_enterprise_id_team_id_shared_by", "enterprise_id", "team_id", "shared_by"),
+    )
+
+    enterprise_id: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
+    team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    meeting_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ts: Mapped[str] = mapped_column(String(32), primary_key=True)
+    shared_by: Mapped[str] = mapped_column(String(64))
+    user_tz: Mapped[str] = mapped_column(String(64))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class SlackInstallationRow(Base):

@@ -13,26 +13,6 @@ from datetime import UTC, datetime
 
 import httpx
 
-from bot.domain.meetings import (
-    MAX_AGENDA_LENGTH,
-    MAX_TOPIC_LENGTH,
-    CreatedMeeting,
-    Invitee,
-    Meeting,
-    MeetingChanges,
-    MeetingDraft,
-    MeetingPage,
-    Recording,
-    WebexUser,
-)
-from bot.domain.timezones import (
-    GMT_ZONE_ID,
-    UnknownTimeZone,
-    from_webex_local,
-    to_webex_local,
-    zone_by_id,
-    zone_by_name,
-)
 from bot.webex import xml
 from bot.webex.errors import (
     InvalidRequest,
@@ -42,9 +22,31 @@ from bot.webex.errors import (
     WebexUnavailable,
 )
 from bot.webex.http import NEW_CONNECTION, RESENDABLE, StaleConnection
+from bot.webex.timezones import (
+    GMT_ZONE_ID,
+    UnknownTimeZone,
+    from_webex_local,
+    to_webex_local,
+    zone_by_id,
+    zone_by_name,
+)
+from bot.webex.values import (
+    CreatedMeeting,
+    Invitee,
+    Meeting,
+    MeetingChanges,
+    MeetingDraft,
+    MeetingPage,
+    Recording,
+    WebexUser,
+)
 
 logger = logging.getLogger("bot.webex")
 
+# The XML API's own limits, checked before anything is sent (the product's rules, in
+# bot.domain.meeting_rules, are checked earlier and may be narrower).
+MAX_TOPIC_LENGTH = 512  # metaData/confName
+MAX_AGENDA_LENGTH = 2500  # metaData/agenda
 MAX_PASSWORD_LENGTH = 16  # meeting.xsd accessControlType/meetingPassword
 MAX_DURATION_MINUTES = 24 * 60
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024  # the largest real answer (GetUser) is about 6 kB
@@ -307,6 +309,17 @@ class WebexClient:
         except NoRecordsFound:
             return ()
         return tuple(_read_recording(row) for row in xml.children(content, "recording"))
+
+    async def rename_recording(self, creds: WebexCredentials, recording_id: str, name: str) -> None:
+        """SetRecordingInfo with a new `basic/topic`: the recording's name (needs `recording_modify`)."""
+        if not recording_id.isdigit():
+            raise InvalidRequest("A recording id is a number.")
+        message, body = self._request("SetRecordingInfo", creds)
+        recording = xml.add(body, "recording")
+        xml.add(recording, "recordingID", int(recording_id))
+        basic = xml.add(body, "basic")
+        xml.add(basic, "topic", name)
+        await self._call("SetRecordingInfo", creds.site, message)
 
     async def api_version(self, site: str) -> str:
         """GetAPIVersion (needs no user): the server's version text, e.g. `WebEx XML API V10.0.0`."""

@@ -1,9 +1,15 @@
-"""Typed errors of the Webex side: what went wrong, precisely enough for callers to decide what to do."""
+"""Typed errors of the Webex side: what went wrong, precisely enough for callers to decide what to do.
+
+Each subclasses the neutral error of the backend ports (bot.services.ports), so the use cases catch
+those and never these; `exception_id` and the XML-only kinds stay here.
+"""
 
 from __future__ import annotations
 
+from bot.services import ports
 
-class WebexError(Exception):
+
+class WebexError(ports.BackendError):
     """Anything the Webex side reports. `reason` is for logs and developers, never shown raw to users."""
 
     def __init__(self, reason: str, exception_id: str = "") -> None:
@@ -12,27 +18,27 @@ class WebexError(Exception):
         self.exception_id = exception_id
 
 
-class WebexFailure(WebexError):
+class WebexFailure(WebexError, ports.BackendRefused):
     """Webex answered FAILURE with an exceptionID no more precise type below covers."""
 
 
-class AccessTokenInvalid(WebexFailure):
+class AccessTokenInvalid(WebexFailure, ports.CredentialsRejected):
     """The credentials were refused (expired or revoked token): refresh once and retry once."""
 
 
-class MeetingNotFound(WebexFailure):
+class MeetingNotFound(WebexFailure, ports.MeetingNotFound):
     """No meeting with that key on the site (060001), or it was deleted."""
 
 
-class AccessDenied(WebexFailure):
+class AccessDenied(WebexFailure, ports.NotPermitted):
     """The user may not do this: missing privilege or scope (000001) or another host's meeting."""
 
 
-class PasswordRequired(WebexFailure):
+class PasswordRequired(WebexFailure, ports.PasswordRequired):
     """The site requires a meeting password and none was given (060026)."""
 
 
-class InvalidRequest(WebexFailure):
+class InvalidRequest(WebexFailure, ports.RequestRejected):
     """The request cannot be sent or was refused as invalid: bad time, too long a text, a bad key.
 
     `field` names the input at fault when it is known (`topic`, `agenda`, `start`, `duration`,
@@ -52,7 +58,7 @@ class NoRecordsFound(WebexFailure):
     """Webex's way of saying a list is empty (000015); the list operations turn it into an empty result."""
 
 
-class WebexUnavailable(WebexError):
+class WebexUnavailable(WebexError, ports.BackendUnavailable):
     """Webex could not be used: network error, timeout, HTTP error status, malformed or unsafe XML.
 
     `timed_out`: Webex did not answer in time. `outcome_unknown`: the request may have been carried
@@ -78,17 +84,18 @@ class WebexUnavailable(WebexError):
         self.timed_out = timed_out
         self.outcome_unknown = outcome_unknown or timed_out or stale_connection
         self.status_code = status_code
+        self.retry_after: float | None = None
         self.stale_connection = stale_connection
 
 
-class WebexTimeout(WebexUnavailable):
+class WebexTimeout(WebexUnavailable, ports.TimedOut):
     """Webex did not answer in time; whether it acted on the request is unknown."""
 
     def __init__(self, reason: str, *, status_code: int | None = None) -> None:
         super().__init__(reason, timed_out=True, status_code=status_code)
 
 
-class WebexRateLimited(WebexUnavailable):
+class WebexRateLimited(WebexUnavailable, ports.RateLimited):
     """Webex throttled the caller (HTTP 429 or a rate-limit FAILURE); `retry_after` in seconds, if known."""
 
     def __init__(
@@ -103,31 +110,13 @@ class WebexRateLimited(WebexUnavailable):
         self.retry_after = retry_after
 
 
-class OAuthError(WebexError):
+class OAuthError(ports.AuthorizationFailed):
     """The token endpoint refused a request with an RFC 6749 `error` code and an optional description."""
 
-    def __init__(self, error: str, description: str = "", *, status_code: int | None = None) -> None:
-        super().__init__(f"{error}: {description}" if description else error)
-        self.error = error
-        self.description = description
-        self.status_code = status_code
 
-
-class InvalidGrant(OAuthError):
+class InvalidGrant(OAuthError, ports.GrantRevoked):
     """The code or refresh token is expired, used or revoked: the user must connect again."""
 
 
-class TokenEndpointUnavailable(OAuthError):
+class TokenEndpointUnavailable(OAuthError, ports.AuthorizationServerUnavailable):
     """The token endpoint failed (5xx, network, timeout, unreadable answer): try again later."""
-
-    def __init__(
-        self,
-        description: str,
-        *,
-        status_code: int | None = None,
-        timed_out: bool = False,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__("temporarily_unavailable", description, status_code=status_code)
-        self.timed_out = timed_out
-        self.retry_after = retry_after

@@ -13,11 +13,11 @@ import httpx
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.domain.meetings import Invitee, MeetingDraft
+from bot.domain.meeting_rules import MeetingRequestInvalid, clean_agenda, clean_topic
 from bot.domain.schedule_text import parse_schedule_text
 from bot.emulator import create_app
-from bot.services.meetings import MeetingRequestInvalid, clean_agenda, clean_topic
 from bot.webex.client import WebexClient, WebexCredentials
+from bot.webex.values import Invitee, MeetingDraft
 from tests.support.emulator import ALICE, SITE, new_emulator
 
 # Words that are never dates, times, durations or invitee markers, so a topic made of them is all topic.

@@ -1,24 +1,23 @@
-"""Meetings from Slack: the schedule, list, cancel, now, join and edit commands, buttons and forms."""
+"""Meetings from Slack: the schedule, list, cancel, now, join and edit commands, buttons, forms, shortcuts."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.slack.dependencies import inject
 from bot.slack.errors import add_explainer
-from bot.slack.meetings import actions, blocks, commands, views
+from bot.slack.home import HomeTab
+from bot.slack.meetings import actions, blocks, commands, shortcuts, views
 from bot.slack.meetings.home import home_section
 from bot.slack.meetings.texts import explain_meeting_error
 from bot.slack.router import CommandRouter
 
-if TYPE_CHECKING:
-    from bot.bootstrap import Services
-
 __all__ = ["SEALED_ACTIONS", "SEALED_VIEWS", "home_section", "register"]
 
 # The buttons and forms whose value or private_metadata the listeners read back: sealed when they go out
-# (services.sealed), opened before a listener runs (bot/slack/sealed.py).
+# (Answers.seal), opened before a listener runs (bot/slack/sealed.py).
 SEALED_ACTIONS = frozenset(
     {blocks.SHARE, blocks.EDIT, blocks.CANCEL, blocks.KEEP, blocks.MORE, blocks.OPEN_FORM}
 )
@@ -28,10 +27,11 @@ SEALED_VIEWS = frozenset({blocks.SCHEDULE_VIEW, blocks.EDIT_VIEW})
 add_explainer(explain_meeting_error)
 
 
-def register(app: AsyncApp, router: CommandRouter, services: Services) -> None:
+def register(app: AsyncApp, router: CommandRouter, home: HomeTab, dependencies: Mapping[str, object]) -> None:
     """Add the meeting subcommands, buttons, forms and the Home tab section."""
-    for subcommand in commands.subcommands():
+    for subcommand in commands.subcommands(dependencies):
         router.add(subcommand)
-    actions.register(app, router, services)
-    views.register(app, router, services)
-    router.home_sections.append(home_section)
+    actions.register(app, dependencies)
+    views.register(app, router, dependencies)
+    shortcuts.register(app, router, dependencies)
+    home.sections.append(inject(home_section, dependencies, takes=("team_id", "user_id")))

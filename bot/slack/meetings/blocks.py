@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.meetings import MAX_AGENDA_LENGTH, MAX_TOPIC_LENGTH, Meeting
-from bot.domain.timezones import WEBEX_TIME_ZONES, zone_by_id, zone_info
-from bot.services.meetings import ListWindow, user_zone, window_bounds
+from bot.domain.meetings import Meeting
+from bot.services.meeting_reading import ListWindow, user_zone, window_bounds
 
 # `escape` stays importable from here too (blocks.escape), as cards and their callers share it.
-from bot.slack.formatting import clip_mrkdwn, escape_clipped
+from bot.slack.formatting import clip_mrkdwn, escape_clipped, slack_date
 from bot.slack.formatting import escape as escape
 
 Block = dict[str, Any]
@@ -94,11 +93,6 @@ def local_time_text(instant: datetime, user_tz: str) -> str:
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname() or user_tz}"
 
 
-def slack_date(instant: datetime, fallback: str, fmt: str = "{date_short_pretty} {time}") -> str:
-    """Slack's date token: every reader sees the time in their own zone; the fallback is ours."""
-    return f"<!date^{int(instant.timestamp())}^{fmt}|{escape(fallback)}>"
-
-
 def when_text(meeting: Meeting, user_tz: str) -> str:
     start = slack_date(meeting.start, local_time_text(meeting.start, user_tz))
     end = slack_date(meeting.end, local_time_text(meeting.end, user_tz).split(", ")[-1], "{time}")
@@ -147,7 +141,7 @@ def cancel_button(meeting: Meeting, user_tz: str, *, with_dialog: bool = True) -
         "style": "danger",
     }
     return _button(
-        "Cancel", CANCEL, value=meeting.meeting_key, style="danger", confirm=dialog if with_dialog else None
+        "Cancel", CANCEL, value=meeting.meeting_id, style="danger", confirm=dialog if with_dialog else None
     )
 
 
@@ -176,7 +170,7 @@ def card_fallback_text(meeting: Meeting, user_tz: str) -> str:
     # Slack reads this text as mrkdwn too: a topic such as "<!here>" must not notify anyone.
     rest = (
         f" · {escape(local_time_text(meeting.start, user_tz))} · "
-        f"{duration_text(meeting.duration_minutes)} · meeting {meeting.meeting_key}"
+        f"{duration_text(meeting.duration_minutes)} · meeting {meeting.number}"
     )
     return escape_clipped(meeting.topic, SECTION_TEXT_LIMIT - len(rest)) + rest
 
@@ -196,7 +190,7 @@ def meeting_card(
     fields = [
         mrkdwn(f"*When*\n{when_text(meeting, user_tz)}", FIELD_TEXT_LIMIT),
         mrkdwn(f"*Duration*\n{duration_text(meeting.duration_minutes)}", FIELD_TEXT_LIMIT),
-        mrkdwn(f"*Meeting number*\n{meeting.meeting_key}", FIELD_TEXT_LIMIT),
+        mrkdwn(f"*Meeting number*\n{meeting.number}", FIELD_TEXT_LIMIT),
     ]
     if meeting.password and opts.for_host:
         fields.append(mrkdwn(f"*Password*\n{escape(meeting.password)}", FIELD_TEXT_LIMIT))
@@ -213,7 +207,7 @@ def meeting_card(
         heading = "*Agenda*\n"
         agenda = escape_clipped(meeting.agenda, SECTION_TEXT_LIMIT - len(heading))
         blocks.append({"type": "section", "block_id": "agenda", "text": mrkdwn(heading + agenda)})
-    zone = zone_by_id(meeting.time_zone_id).name if 0 <= meeting.time_zone_id < 62 else ""
+    zone = meeting.time_zone_label
     scheduled_for = escape(local_time_text(meeting.start, user_tz))
     context = f"Times show in each reader's own time zone. Scheduled for {scheduled_for}"
     if zone:
@@ -221,48 +215,56 @@ def meeting_card(
     blocks.append({"type": "context", "block_id": "zone", "elements": [mrkdwn(context + ".")]})
     actions: list[dict[str, Any]] = []
     if links.join_url:
-        actions.append(_button("Join", JOIN, url=links.join_url, style="primary", value=meeting.meeting_key))
+        actions.append(_button("Join", JOIN, url=links.join_url, style="primary", value=meeting.meeting_id))
     if opts.for_host and links.host_url:
-        actions.append(_button("Start as host", START, url=links.host_url, value=meeting.meeting_key))
+        actions.append(_button("Start as host", START, url=links.host_url, value=meeting.meeting_id))
     if links.calendar_url:
-        actions.append(
-            _button("Add to calendar", CALENDAR, url=links.calendar_url, value=meeting.meeting_key)
-        )
+        actions.append(_button("Add to calendar", CALENDAR, url=links.calendar_url, value=meeting.meeting_id))
     if opts.for_host:
-        actions.append(_button("Share in channel", SHARE, value=meeting.meeting_key))
-        actions.append(_button("Edit", EDIT, value=meeting.meeting_key))
+        actions.append(_button("Share in channel", SHARE, value=meeting.meeting_id))
+        actions.append(_button("Edit", EDIT, value=meeting.meeting_id))
         actions.append(cancel_button(meeting, user_tz))
     if actions:
-        blocks.append({"type": "actions", "block_id": f"meeting:{meeting.meeting_key}", "elements": actions})
+        blocks.append({"type": "actions", "block_id": f"meeting:{meeting.meeting_id}", "elements": actions})
     blocks.extend(opts.extra)
     return blocks
 
 
-def cancelled_card(meeting_key: str, topic: str, *, already: bool = False) -> list[Block]:
+def cancelled_card(number: str, topic: str, *, already: bool = False) -> list[Block]:
     """What the card becomes once the meeting is gone: no buttons left to press."""
-    name = f"*{escape(topic)}*" if topic else f"Meeting {meeting_key}"
+    name = f"*{escape(topic)}*" if topic else f"Meeting {number}"
     if already:
         text = f":wastebasket: {name} was already cancelled; Webex no longer has it. Nothing else to do."
     else:
-        text = f":wastebasket: {name} (meeting {meeting_key}) is cancelled and deleted from Webex."
+        text = f":wastebasket: {name} (meeting {number}) is cancelled and deleted from Webex."
     return [{"type": "section", "block_id": "cancelled", "text": mrkdwn(text)}]
+
+
+def cancelled_channel_card(number: str, topic: str, host_user_id: str) -> list[Block]:
+    """A channel's copy once the host cancelled the meeting: who cancelled it, and nothing to join."""
+    name = f"*{escape(topic)}*" if topic else f"Meeting {number}"
+    text = f":wastebasket: {name} (meeting {number}) was cancelled."
+    return [
+        {"type": "section", "block_id": "cancelled", "text": mrkdwn(text)},
+        {"type": "context", "elements": [mrkdwn(f"Cancelled by <@{host_user_id}>")]},
+    ]
 
 
 def cancel_confirmation(meeting: Meeting, user_tz: str) -> list[Block]:
     """The question `/webex cancel <number>` asks before deleting anything."""
     text = (
         f"Cancel *{escape(meeting.topic)}* on {when_text(meeting, user_tz)} "
-        f"(meeting {meeting.meeting_key})?\n"
+        f"(meeting {meeting.number})?\n"
         "It will be deleted from Webex. This cannot be undone."
     )
     return [
         {"type": "section", "block_id": "confirm", "text": mrkdwn(text)},
         {
             "type": "actions",
-            "block_id": f"meeting:{meeting.meeting_key}",
+            "block_id": f"meeting:{meeting.meeting_id}",
             "elements": [
                 cancel_button(meeting, user_tz, with_dialog=False) | {"text": plain("Cancel meeting", 75)},
-                _button("Keep it", KEEP, value=meeting.meeting_key),
+                _button("Keep it", KEEP, value=meeting.meeting_id),
             ],
         },
     ]
@@ -302,14 +304,16 @@ def empty_list_text(window: str, now: datetime, user_tz: str) -> str:
     return text.format(last_day=week_last_day(now, user_tz)) if window == "week" else text
 
 
-def more_value(window: str, start_from: int) -> str:
-    return json.dumps({"window": window, "start_from": start_from}, separators=(",", ":"))
+def more_value(window: str, cursor: str) -> str:
+    return json.dumps({"window": window, "cursor": cursor}, separators=(",", ":"))
 
 
-def read_more_value(value: str) -> tuple[str, int]:
+def read_more_value(value: str) -> tuple[str, str | None]:
+    """The window and where the list goes on (the backend's cursor); older buttons carry `start_from`."""
     data = json.loads(value)
     window = str(data.get("window", "upcoming"))
-    return (window if window in LIST_TITLES else "upcoming"), max(1, int(data.get("start_from", 1)))
+    cursor = data.get("cursor", data.get("start_from"))
+    return (window if window in LIST_TITLES else "upcoming"), (str(cursor) if cursor is not None else None)
 
 
 def meeting_row(meeting: Meeting, join_url: str, user_tz: str, now: datetime) -> list[Block]:
@@ -321,16 +325,16 @@ def meeting_row(meeting: Meeting, join_url: str, user_tz: str, now: datetime) ->
         state = " · over"
     text = (
         f"*{when_text(meeting, user_tz)}*{state}\n{escape(meeting.topic)}\n"
-        f"{duration_text(meeting.duration_minutes)} · meeting {meeting.meeting_key}"
+        f"{duration_text(meeting.duration_minutes)} · meeting {meeting.number}"
     )
     buttons: list[dict[str, Any]] = []
     if join_url and meeting.end > now:
-        buttons.append(_button("Join", JOIN, url=join_url, style="primary", value=meeting.meeting_key))
-    buttons.append(_button("Edit", EDIT, value=meeting.meeting_key))
+        buttons.append(_button("Join", JOIN, url=join_url, style="primary", value=meeting.meeting_id))
+    buttons.append(_button("Edit", EDIT, value=meeting.meeting_id))
     buttons.append(cancel_button(meeting, user_tz))
     return [
-        {"type": "section", "block_id": f"row:{meeting.meeting_key}", "text": mrkdwn(text)},
-        {"type": "actions", "block_id": f"{LIST_ROW}{meeting.meeting_key}", "elements": buttons},
+        {"type": "section", "block_id": f"row:{meeting.meeting_id}", "text": mrkdwn(text)},
+        {"type": "actions", "block_id": f"{LIST_ROW}{meeting.meeting_id}", "elements": buttons},
     ]
 
 
@@ -341,7 +345,7 @@ def meeting_list(
     now: datetime,
     *,
     window: str = "upcoming",
-    next_start_from: int | None = None,
+    next_cursor: str | None = None,
     continued: bool = False,
 ) -> list[Block]:
     title = list_title(window, now, user_tz) + (" (continued)" if continued else "")
@@ -355,14 +359,14 @@ def meeting_list(
         return blocks
     # Room for the header, the dividers and the More button within Slack's 50 blocks.
     for meeting in meetings[:15]:
-        blocks.extend(meeting_row(meeting, join_urls.get(meeting.meeting_key, ""), user_tz, now))
+        blocks.extend(meeting_row(meeting, join_urls.get(meeting.meeting_id, ""), user_tz, now))
         blocks.append({"type": "divider"})
-    if next_start_from is not None:
+    if next_cursor is not None:
         blocks.append(
             {
                 "type": "actions",
                 "block_id": "more",
-                "elements": [_button("More", MORE, value=more_value(window, next_start_from))],
+                "elements": [_button("More", MORE, value=more_value(window, next_cursor))],
             }
         )
     return blocks[:MESSAGE_BLOCK_LIMIT]
@@ -372,230 +376,6 @@ def list_fallback_text(meetings: tuple[Meeting, ...], window: str, now: datetime
     if not meetings:
         return empty_list_text(window, now, user_tz)
     return f"{list_title(window, now, user_tz)}: {len(meetings)} shown"
-
-
-# ---- the forms ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FormPrefill:
-    """What a form starts with: from the command text, or from the meeting being edited.
-
-    From text, `day`, `clock` and `time_zone` are what the text settled, each on its own: a field the
-    text left open stays empty for the person to fill (`suggest_start` False), never a guess."""
-
-    topic: str = ""
-    start: datetime | None = None
-    day: date | None = None  # used when there is no `start`: the day the text named
-    clock: time | None = None  # likewise, the wall-clock time in `time_zone`
-    time_zone: str = ""  # the zone the date and time are in; "" for the person's own
-    suggest_start: bool = True  # with neither start nor day/time: offer the next half hour
-    duration_minutes: int | None = 30  # None: the text gave a length that cannot be used; left to pick
-    invitee_user_ids: tuple[str, ...] = ()
-    emails: tuple[str, ...] = ()
-    agenda: str = ""
-    post_in_channel: bool = False
-    problem: str = ""  # why the form opened instead of scheduling at once
-
-
-@dataclass(frozen=True)
-class FormContext:
-    """Carried in private_metadata: what the submission needs and cannot ask Slack for."""
-
-    channel_id: str = ""
-    user_tz: str = "UTC"
-    meeting_key: str = ""  # the meeting being edited
-    response_url: str = ""  # the message to update after an edit
-    original_start: int = 0  # the edited meeting's start (Unix time): leaving it alone is always allowed
-    from_home: bool = False  # opened from the Home tab, which is published again after a change
-
-    def dumps(self) -> str:
-        data: dict[str, str | int] = {
-            "channel": self.channel_id,
-            "tz": self.user_tz,
-            "key": self.meeting_key,
-            "response_url": self.response_url,
-            "start": self.original_start,
-            "home": 1 if self.from_home else 0,
-        }
-        text = json.dumps({k: v for k, v in data.items() if v}, separators=(",", ":"))
-        if len(text) > PRIVATE_METADATA_LIMIT:
-            raise ValueError("private_metadata is at most 3000 characters")
-        return text
-
-    @classmethod
-    def loads(cls, text: str) -> FormContext:
-        try:
-            data = json.loads(text or "{}")
-        except ValueError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
-        return cls(
-            channel_id=str(data.get("channel", "")),
-            user_tz=str(data.get("tz", "UTC")),
-            meeting_key=str(data.get("key", "")),
-            response_url=str(data.get("response_url", "")),
-            original_start=int(data.get("start") or 0) if str(data.get("start") or "0").isdigit() else 0,
-            from_home=bool(data.get("home")),
-        )
-
-
-def next_half_hour(now: datetime) -> datetime:
-    base = now.replace(second=0, microsecond=0)
-    return base + timedelta(minutes=30 - base.minute % 30)
-
-
-def _duration_option(minutes: int) -> dict[str, Any]:
-    return {"text": plain(duration_text(minutes), 75), "value": str(minutes)}
-
-
-def _input(
-    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
-) -> Block:
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": {"action_id": VALUE, **element},
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
-
-
-def zone_option(name: str, user_tz: str) -> dict[str, Any]:
-    label = f"{name} (your time zone)" if name == user_tz else name
-    return {"text": plain(label, 75), "value": name}
-
-
-def zone_options(user_tz: str, chosen: str) -> list[dict[str, Any]]:
-    """The zones the form offers: the person's own, the one the text named, then every Webex zone."""
-    names = [user_tz, chosen, "UTC", *sorted({zone.iana for zone in WEBEX_TIME_ZONES} - {"Etc/GMT"})]
-    unique = [name for name in dict.fromkeys(names) if name and zone_info(name) is not None]
-    return [zone_option(name, user_tz) for name in unique[:100]]
-
-
-def _form_blocks(prefill: FormPrefill, user_tz: str, now: datetime, *, editing: bool) -> list[Block]:
-    zone_name = next((z for z in (prefill.time_zone, user_tz) if zone_info(z) is not None), "UTC")
-    zone = zone_info(zone_name) or ZoneInfo("UTC")
-    day, clock = prefill.day, prefill.clock
-    if prefill.start is not None or (day is None and clock is None and prefill.suggest_start):
-        start = (prefill.start or next_half_hour(now)).astimezone(zone)
-        day, clock = start.date(), start.time()
-    asked = [] if prefill.duration_minutes is None else [prefill.duration_minutes]
-    durations = sorted(set(DURATION_CHOICES) | set(asked))
-    blocks: list[Block] = []
-    if prefill.problem:
-        blocks.append(
-            {
-                "type": "section",
-                "block_id": "problem",
-                "text": mrkdwn(f":warning: {escape_clipped(prefill.problem, SECTION_TEXT_LIMIT - 10)}"),
-            }
-        )
-    topic_element: dict[str, Any] = {"type": "plain_text_input", "max_length": MAX_TOPIC_LENGTH}
-    if prefill.topic:
-        topic_element["initial_value"] = prefill.topic[:MAX_TOPIC_LENGTH]
-    blocks.append(_input(TOPIC, "Topic", topic_element))
-    date_element: dict[str, Any] = {"type": "datepicker"}
-    if day is not None:
-        date_element["initial_date"] = day.isoformat()
-    blocks.append(_input(DATE, "Date", date_element))
-    time_element: dict[str, Any] = {"type": "timepicker"}
-    if clock is not None:
-        time_element["initial_time"] = clock.strftime("%H:%M")
-    if editing:
-        blocks.append(_input(TIME, "Start time", time_element, hint=f"In your time zone, {user_tz}."))
-    else:
-        blocks.append(_input(TIME, "Start time", time_element, hint="In the time zone below."))
-        options = zone_options(user_tz, zone_name)
-        chosen = next(o for o in options if o["value"] == zone_name)
-        zone_element = {"type": "static_select", "options": options, "initial_option": chosen}
-        blocks.append(_input(TIME_ZONE, "Time zone", zone_element))
-    duration: dict[str, Any] = {"type": "static_select", "options": [_duration_option(m) for m in durations]}
-    if prefill.duration_minutes is None:
-        duration["placeholder"] = plain("Pick a duration", 150)
-    else:
-        duration["initial_option"] = _duration_option(prefill.duration_minutes)
-    blocks.append(_input(DURATION, "Duration", duration))
-    users: dict[str, Any] = {"type": "multi_users_select", "placeholder": plain("Pick people", 150)}
-    if prefill.invitee_user_ids:
-        users["initial_users"] = list(prefill.invitee_user_ids)
-    blocks.append(_input(INVITEES, "Invitees", users, optional=True))
-    emails: dict[str, Any] = {
-        "type": "plain_text_input",
-        "placeholder": plain("ana@example.com, li@example.com", 150),
-    }
-    if prefill.emails:
-        emails["initial_value"] = ", ".join(prefill.emails)
-    blocks.append(
-        _input(
-            EMAILS,
-            "Other invitees (email addresses)",
-            emails,
-            optional=True,
-            hint="Separate them with commas.",
-        )
-    )
-    agenda: dict[str, Any] = {"type": "plain_text_input", "multiline": True, "max_length": MAX_AGENDA_LENGTH}
-    if prefill.agenda:
-        agenda["initial_value"] = prefill.agenda[:MAX_AGENDA_LENGTH]
-    blocks.append(_input(AGENDA, "Agenda", agenda, optional=True))
-    if not editing:
-        password: dict[str, Any] = {"type": "plain_text_input", "max_length": 16}
-        blocks.append(
-            _input(
-                PASSWORD,
-                "Meeting password",
-                password,
-                optional=True,
-                hint="Only if your Webex site requires one. It is shown to you alone.",
-            )
-        )
-        option = {"text": plain("Post the meeting in this channel", 75), "value": "post"}
-        post: dict[str, Any] = {"type": "checkboxes", "options": [option]}
-        if prefill.post_in_channel:
-            post["initial_options"] = [option]
-        blocks.append(_input(POST, "Share", post, optional=True))
-    return blocks
-
-
-def schedule_modal(prefill: FormPrefill, context: FormContext, now: datetime) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": SCHEDULE_VIEW,
-        "title": plain("Schedule a meeting", MODAL_TITLE_LIMIT),
-        "submit": plain("Schedule", MODAL_TITLE_LIMIT),
-        "close": plain("Cancel", MODAL_TITLE_LIMIT),
-        "private_metadata": context.dumps(),
-        "blocks": _form_blocks(prefill, context.user_tz, now, editing=False),
-    }
-
-
-def edit_modal(meeting: Meeting, context: FormContext, now: datetime) -> dict[str, Any]:
-    prefill = FormPrefill(
-        topic=meeting.topic,
-        start=meeting.start,
-        duration_minutes=meeting.duration_minutes,
-        emails=tuple(i.email for i in meeting.invitees),
-        agenda=meeting.agenda,
-    )
-    form = _form_blocks(prefill, context.user_tz, now, editing=True)
-    if meeting.host_key:
-        # The schedule card is made from what was asked for; Webex's host key is shown here instead.
-        host_key = f"*Host key* (only you see this): {escape(meeting.host_key)}"
-        form.append({"type": "context", "block_id": "host_key", "elements": [mrkdwn(host_key)]})
-    return {
-        "type": "modal",
-        "callback_id": EDIT_VIEW,
-        "title": plain("Edit meeting", MODAL_TITLE_LIMIT),
-        "submit": plain("Save", MODAL_TITLE_LIMIT),
-        "close": plain("Cancel", MODAL_TITLE_LIMIT),
-        "private_metadata": context.dumps(),
-        "blocks": form,
-    }
 
 
 def notice(text: str) -> list[Block]:

@@ -8,8 +8,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.timezones import zone_info
-from bot.services.meetings import (
+from bot.domain.meeting_rules import (
     MeetingRequestInvalid,
     check_duration,
     check_password,
@@ -17,6 +16,7 @@ from bot.services.meetings import (
     clean_agenda,
     clean_topic,
 )
+from bot.domain.timezones import zone_info
 from bot.slack.meetings import blocks
 
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")

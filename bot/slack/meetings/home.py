@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.services.meetings import ListWindow
-from bot.slack.meetings import answers, blocks
-
-if TYPE_CHECKING:
-    from bot.bootstrap import Services
+from bot.domain.clock import Clock
+from bot.services.meetings import ListWindow, MeetingService
+from bot.slack.meetings import blocks
+from bot.slack.meetings.answers import Answers
 
 HOME_PAGE_SIZE = 5
 
 
-async def home_section(team_id: str, user_id: str, services: Services) -> list[dict[str, Any]]:
+async def home_section(
+    team_id: str, user_id: str, *, meetings: MeetingService, answers: Answers, clock: Clock
+) -> list[dict[str, Any]]:
     """The next few meetings of `/webex week` with their buttons, or how to schedule one."""
-    tz = await answers.user_tz(services, team_id, user_id)
-    page = await services.meetings.list_upcoming(
+    tz = await answers.user_tz(team_id, user_id)
+    page = await meetings.list_upcoming(
         team_id, user_id, user_tz=tz, window=ListWindow.WEEK, page_size=HOME_PAGE_SIZE
     )
-    links = answers.join_urls(services, team_id, user_id, page.meetings)
-    now = services.clock.now()
+    links = answers.join_urls(team_id, user_id, page.meetings)
+    now = clock.now()
     section: list[dict[str, Any]] = [
         {"type": "divider"},
         {"type": "header", "block_id": "home_meetings", "text": blocks.plain("Your next meetings")},
@@ -38,18 +39,23 @@ async def home_section(team_id: str, user_id: str, services: Services) -> list[d
         )
         return section
     for meeting in page.meetings:
-        row = blocks.meeting_row(meeting, links.get(meeting.meeting_key, ""), tz, now)
-        section.extend(services.sealed.buttons(row, team_id=team_id, user_id=user_id))
-    if page.next_start_from is not None:
+        row = blocks.meeting_row(meeting, links.get(meeting.meeting_id, ""), tz, now)
+        section.extend(answers.seal(row, team_id, user_id))
+    if page.next_cursor is not None:
         section.append(
             {
                 "type": "context",
                 "elements": [
                     blocks.mrkdwn(
-                        f"{page.total} meetings from today to {blocks.week_last_day(now, tz)}; "
+                        f"{how_many(page.total)} from today to {blocks.week_last_day(now, tz)}; "
                         "`/webex week` lists them all."
                     )
                 ],
             }
         )
     return section
+
+
+def how_many(total: int | None) -> str:
+    """The week's count when the backend says it, else just that there are more."""
+    return f"{total} meetings" if total is not None else "More meetings"

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from bot.domain.timezones import webex_zone_matching, zone_by_id
+from bot.domain.meetings import Meeting
+from bot.domain.timezones import zone_info
 from bot.services.meetings import (
     CreateOutcomeUnknown,
     MeetingNotCreated,
     MeetingRequestInvalid,
     ScheduleInProgress,
     SlowDown,
-    webex_zone_id,
+)
+from bot.services.ports import (
+    CredentialsRejected,
+    MeetingNotFound,
+    NotPermitted,
+    PasswordRequired,
+    RequestRejected,
 )
 from bot.slack.texts import INVITE_ME
-from bot.webex.errors import (
-    AccessDenied,
-    AccessTokenInvalid,
-    InvalidRequest,
-    MeetingNotFound,
-    PasswordRequired,
-)
 
 SCHEDULING = "Scheduling…"
 LOOKING = "Looking up your meetings…"
@@ -66,7 +64,7 @@ FORM_OPEN_FAILED = "I could not open the form in time. Press the button to open 
 NO_CHANNEL_TO_SHARE = f"I cannot post in this conversation. Invite me to the channel ({INVITE_ME}) first."
 NOT_IN_CHANNEL = (
     f"I could not post it in the channel: I am not a member there. Invite me with {INVITE_ME}, "
-    "or press *Share in channel* below to post it there yourself."
+    "then press *Share in channel* below to post it there."
 )
 CHANNEL_HIDDEN = (
     "I could not post it in that conversation: it is private, and I am not in it. "
@@ -129,7 +127,7 @@ def explain_meeting_error(error: Exception) -> str | None:
             f"Webex {what}, and I could not check whether the meeting was created. "
             "Check `/webex list` in a minute: if it is not there, schedule it again."
         )
-    if isinstance(error, AccessTokenInvalid):
+    if isinstance(error, CredentialsRejected):
         return (
             "Webex refused your sign-in even after renewing it. Run `/webex connect` to link your account "
             "again, then repeat the command."
@@ -139,7 +137,7 @@ def explain_meeting_error(error: Exception) -> str | None:
             "Webex has no meeting with that number: it may have been cancelled, or the number is mistyped. "
             "`/webex list` shows your meetings and their numbers."
         )
-    if isinstance(error, AccessDenied):
+    if isinstance(error, NotPermitted):
         return (
             "Webex says you may not do that: the meeting belongs to another host, or your link lacks the "
             "`meeting_modify` permission. Only the host can change or cancel a meeting; `/webex status` "
@@ -150,7 +148,7 @@ def explain_meeting_error(error: Exception) -> str | None:
             "Your Webex site requires a meeting password. Run `/webex schedule` with no text and fill in "
             "*Meeting password* in the form. Nothing was scheduled."
         )
-    if isinstance(error, InvalidRequest) and error.field:
+    if isinstance(error, RequestRejected) and error.field:
         what = error.field.replace("_", " ")
         return f"Webex refused the {what}: {error.reason.rstrip('.')}. Nothing was changed."
     return None
@@ -160,12 +158,17 @@ def explain_meeting_error(error: Exception) -> str | None:
 MEETING_ERRORS = explain_meeting_error
 
 
-def zone_notes(asked_tz: str, user_tz: str, start: datetime) -> tuple[str, ...]:
-    """What the card says when Webex has no zone for the one asked in (Kathmandu's +05:45)."""
-    if not asked_tz or asked_tz == user_tz or webex_zone_matching(asked_tz, start) is not None:
+def zone_notes(asked_tz: str, user_tz: str, meeting: Meeting) -> tuple[str, ...]:
+    """What the card says when Webex shows the meeting in another zone than the one asked in, because
+    it has none with that clock on that date (Kathmandu's +05:45)."""
+    if not asked_tz or asked_tz == user_tz:
         return ()
-    shown_in = zone_by_id(webex_zone_id(user_tz, start, asked_tz)).name
+    asked, shown = zone_info(asked_tz), zone_info(meeting.time_zone)
+    if asked is None or shown is None:
+        return ()
+    if meeting.start.astimezone(asked).utcoffset() == meeting.start.astimezone(shown).utcoffset():
+        return ()
     return (
         f"Webex has no time zone for {asked_tz} on that date, so Webex shows the meeting in its zone "
-        f"{shown_in}; it starts at the moment you asked for.",
+        f"{meeting.time_zone_label or meeting.time_zone}; it starts at the moment you asked for.",
     )

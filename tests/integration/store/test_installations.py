@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from bot.domain.clock import FakeClock
 from bot.store import Database, InstallationStore, InstallStateStore, TokenCipher
-from bot.store.database import reencrypt_tokens
 from bot.store.models import SlackInstallationRow, SlackInstallStateRow
+from bot.store.rotation import reencrypt_tokens
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 SECRET = "state-secret-0123456789abcdef0123456789"

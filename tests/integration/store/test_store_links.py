@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from bot.domain.clock import FakeClock
 from bot.store import Database, LinkStore, NewTokens, RefreshBusy, TokenCipher, UndecryptableToken
-from bot.store.database import reencrypt_tokens
+from bot.store.rotation import reencrypt_tokens
 from bot.store.states import OAuthStateStore
 from tests.support.database import sample_link
 

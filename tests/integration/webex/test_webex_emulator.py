@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from bot.domain.meetings import Invitee, MeetingChanges, MeetingDraft
 from bot.emulator import Emulator, Fault
 from bot.webex import (
     TRANSPORTS,
@@ -30,6 +29,7 @@ from bot.webex import (
     new_code_verifier,
     new_webex_http_client,
 )
+from bot.webex.values import Invitee, MeetingChanges, MeetingDraft
 from tests.support.emulator import (
     ALICE,
     BOB,

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from aiohttp import web
 
-from bot.domain.meetings import MeetingDraft
 from bot.webex import TRANSPORTS, WebexClient, WebexCredentials, WebexOAuth, new_webex_http_client
 from bot.webex.errors import TokenEndpointUnavailable, WebexRateLimited, WebexTimeout, WebexUnavailable
+from bot.webex.values import MeetingDraft
 from tests.support.idle_connections import Drop, IdleDroppingProxy
 
 CREDS = WebexCredentials(site="acme", webex_id="alice", access_token="tok")

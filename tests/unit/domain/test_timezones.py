@@ -8,20 +8,18 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from bot.domain.timezones import (
+from bot.domain.timezones import offset_zone_name, zone_info, zone_place
+from bot.webex.timezones import (
     GMT_ZONE_ID,
     WEBEX_TIME_ZONES,
     UnknownTimeZone,
     from_webex_local,
-    offset_zone_name,
     parse_webex_datetime,
     to_webex_local,
     webex_zone_for,
     webex_zone_matching,
     zone_by_id,
     zone_by_name,
-    zone_info,
-    zone_place,
 )
 
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from lxml import etree
 
-from bot.domain.timezones import WEBEX_TIME_ZONES
 from bot.emulator import XML_SERVICE_PATH, Emulator, Fault, ResponseSchema, create_app, response_schema
+from bot.webex.timezones import WEBEX_TIME_ZONES
 from tests.support.emulator import ALICE, read_answer
 from tests.unit.emulator.conftest import CreateMeeting, Xml
 

@@ -38,7 +38,8 @@ class FakeMeetings:
     async def get(self, team_id: str, user_id: str, meeting_key: str) -> Meeting:
         self._answer("get", team_id, user_id, meeting_key, "")
         return Meeting(
-            meeting_key, "R&D; review, <b>", START, 45, 25, agenda="1. plan\n2. risks", password="pw-123",
+            meeting_id=meeting_key, number=meeting_key, topic="R&D; review, <b>", start=START,
+            duration_minutes=45, time_zone="Europe/Berlin", agenda="1. plan\n2. risks", password="pw-123",
             host_key="654321",
         )  # fmt: skip
 

@@ -1,4 +1,5 @@
-"""MeetingService with in-memory fakes of Webex, the token service and the idempotency records."""
+"""MeetingService with in-memory fakes of the Webex XML API (behind its adapter), the token service and the
+idempotency records."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ import pytest
 
 from bot.domain.accounts import Link
 from bot.domain.clock import FakeClock
-from bot.domain.meetings import CreatedMeeting, Invitee, Meeting, MeetingChanges, MeetingDraft, MeetingPage
-from bot.domain.timezones import zone_by_id
+from bot.domain.meeting_rules import check_meeting_number
+from bot.domain.meetings import Meeting as ShownMeeting
 from bot.services.errors import NotLinked
 from bot.services.meetings import (
     CreateOutcomeUnknown,
@@ -25,7 +26,6 @@ from bot.services.meetings import (
     MeetingService,
     ScheduleRequest,
     SlowDown,
-    check_meeting_key,
     clean_agenda,
     clean_topic,
     window_bounds,
@@ -33,6 +33,9 @@ from bot.services.meetings import (
 from bot.store.throttle import ThrottleFull
 from bot.webex.client import WebexCredentials
 from bot.webex.errors import AccessTokenInvalid, MeetingNotFound, WebexTimeout, WebexUnavailable
+from bot.webex.timezones import WebexTimeZone, zone_by_name
+from bot.webex.values import CreatedMeeting, Invitee, Meeting, MeetingChanges, MeetingDraft, MeetingPage
+from bot.webex.xml_backend import XmlMeetingBackend
 
 NOW = datetime(2026, 3, 2, 9, 7, tzinfo=UTC)  # a Monday
 
@@ -200,6 +203,11 @@ class FakeWebex:
         return f"https://sandbox.webex.test/h/{key}"
 
 
+def webex_zone(meeting: ShownMeeting) -> WebexTimeZone:
+    """The Webex zone a meeting is shown in, by the name the adapter gives it."""
+    return zone_by_name(meeting.time_zone_label)
+
+
 @dataclass(frozen=True)
 class Record:
     status: str
@@ -262,7 +270,12 @@ def world() -> World:
         operations,
         clock,
         MeetingService(
-            tokens, webex, operations, clock, recheck_pauses=(0.0, 0.0), stale_after=timedelta(seconds=0.3)
+            tokens,
+            XmlMeetingBackend(webex),  # type: ignore[arg-type]
+            operations,
+            clock,
+            recheck_pauses=(0.0, 0.0),
+            stale_after=timedelta(seconds=0.3),
         ),
     )
 
@@ -283,20 +296,20 @@ def request(**overrides: object) -> ScheduleRequest:
 
 async def test_schedule_creates_one_meeting_in_one_call_to_webex(world: World) -> None:
     result = await world.service.schedule("T1", "U1", request(), request_key="k1")
-    assert list(world.webex.meetings) == [result.meeting.meeting_key]
+    assert list(world.webex.meetings) == [result.meeting.meeting_id]
     assert world.webex.calls == ["create"]  # the card is made from what Webex accepted
     assert result.meeting.topic == "Design review"
     assert result.meeting.duration_minutes == 45
-    assert result.meeting.start == world.webex.meetings[result.meeting.meeting_key].start
-    assert result.calendar_url == f"https://ical/{result.meeting.meeting_key}"
-    assert zone_by_id(result.meeting.time_zone_id).iana == "Europe/Berlin"
+    assert result.meeting.start == world.webex.meetings[result.meeting.meeting_id].start
+    assert result.calendar_url == f"https://ical/{result.meeting.meeting_id}"
+    assert webex_zone(result.meeting).iana == "Europe/Berlin"
     assert not result.repeated
 
 
 async def test_a_repeated_request_answers_with_the_same_meeting(world: World) -> None:
     first = await world.service.schedule("T1", "U1", request(), request_key="k1")
     second = await world.service.schedule("T1", "U1", request(), request_key="k1")
-    assert second.meeting.meeting_key == first.meeting.meeting_key
+    assert second.meeting.meeting_id == first.meeting.meeting_id
     assert second.repeated and second.calendar_url == first.calendar_url
     assert world.webex.calls.count("create") == 1
     # Not made by this delivery: shown as Webex has it now, host key included.
@@ -317,7 +330,7 @@ async def test_concurrent_duplicates_create_exactly_one(world: World) -> None:
     )
     assert len(world.webex.meetings) == 1
     assert [r.answered_elsewhere for r in results] == [False, True, True]  # type: ignore[union-attr]
-    assert len({r.meeting.meeting_key for r in results}) == 1  # type: ignore[union-attr]
+    assert len({r.meeting.meeting_id for r in results}) == 1  # type: ignore[union-attr]
 
 
 async def test_a_request_abandoned_while_running_is_taken_over_and_its_meeting_found(world: World) -> None:
@@ -325,7 +338,7 @@ async def test_a_request_abandoned_while_running_is_taken_over_and_its_meeting_f
     first = await world.service.schedule("T1", "U1", request(), request_key="k1")
     world.operations.records["k1"] = ("started", None)
     again = await world.service.schedule("T1", "U1", request(), request_key="k1")
-    assert again.meeting.meeting_key == first.meeting.meeting_key and again.repeated
+    assert again.meeting.meeting_id == first.meeting.meeting_id and again.repeated
     assert not again.answered_elsewhere
     assert world.webex.calls.count("create") == 1
 
@@ -333,21 +346,21 @@ async def test_a_request_abandoned_while_running_is_taken_over_and_its_meeting_f
 async def test_a_record_that_cannot_be_written_does_not_hide_the_meeting(world: World) -> None:
     world.operations.writable = False
     result = await world.service.schedule("T1", "U1", request(), request_key="k1")
-    assert result.meeting.meeting_key in world.webex.meetings
+    assert result.meeting.meeting_id in world.webex.meetings
 
 
 async def test_a_garbled_answer_to_create_is_looked_into(world: World) -> None:
     world.webex.timeout_after_create = True
     world.webex.garble_instead_of_timeout = True
     result = await world.service.schedule("T1", "U1", request(), request_key="k1")
-    assert list(world.webex.meetings) == [result.meeting.meeting_key]
+    assert list(world.webex.meetings) == [result.meeting.meeting_id]
 
 
 async def test_a_timeout_on_create_finds_the_meeting_instead_of_creating_another(world: World) -> None:
     world.webex.timeout_after_create = True
     result = await world.service.schedule("T1", "U1", request(), request_key="k1")
     assert len(world.webex.meetings) == 1
-    assert result.meeting.meeting_key in world.webex.meetings
+    assert result.meeting.meeting_id in world.webex.meetings
     assert world.webex.calls.count("create") == 1
     # Found, not answered: shown as Webex has it.
     assert world.webex.calls[-1] == "get" and result.meeting.host_key == "654321"
@@ -356,7 +369,7 @@ async def test_a_timeout_on_create_finds_the_meeting_instead_of_creating_another
 async def test_a_create_webex_carries_out_after_the_timeout_is_found_on_a_later_look(world: World) -> None:
     world.webex.create_lands_late = True
     result = await world.service.schedule("T1", "U1", request(), request_key="k1")
-    assert list(world.webex.meetings) == [result.meeting.meeting_key]
+    assert list(world.webex.meetings) == [result.meeting.meeting_id]
     assert world.webex.calls.count("create") == 1 and world.webex.calls.count("list") == 2
 
 
@@ -369,7 +382,7 @@ async def test_a_timeout_where_nothing_was_created_is_reported_and_the_retry_loo
     assert world.webex.meetings == {}
     result = await world.service.schedule("T1", "U1", request(), request_key="k1")
     assert world.webex.calls.count("list") == 3  # twice after the timeout, and before the retry creates
-    assert list(world.webex.meetings) == [result.meeting.meeting_key]
+    assert list(world.webex.meetings) == [result.meeting.meeting_id]
 
 
 async def test_a_timeout_and_webex_gone_says_the_outcome_is_unknown(world: World) -> None:
@@ -389,7 +402,7 @@ async def test_a_create_on_a_dropped_connection_looks_once_then_creates_on_a_new
 ) -> None:
     world.webex.faults["create"] = [dropped_connection()]
     result = await world.service.schedule("T1", "U1", request(), request_key="k1")
-    assert list(world.webex.meetings) == [result.meeting.meeting_key]
+    assert list(world.webex.meetings) == [result.meeting.meeting_id]
     assert world.webex.calls == ["create", "list", "create"]  # no pauses, no repeated looks
     assert world.webex.new_connections == [False, True]
     assert not result.repeated and world.operations.records["k1"][0] == "done"
@@ -400,7 +413,7 @@ async def test_a_create_that_reached_webex_before_its_connection_dropped_is_foun
 ) -> None:
     world.webex.stale_after_create = True
     result = await world.service.schedule("T1", "U1", request(), request_key="k1")
-    assert list(world.webex.meetings) == [result.meeting.meeting_key]
+    assert list(world.webex.meetings) == [result.meeting.meeting_id]
     assert world.webex.calls.count("create") == 1 and world.webex.calls[-1] == "get"
 
 
@@ -437,7 +450,7 @@ async def test_a_rejected_token_is_refreshed_once_and_the_call_retried(world: Wo
     world.webex.faults["create"] = [AccessTokenInvalid("WebEx access token is invalid")]
     result = await world.service.schedule("T1", "U1", request(), request_key="k1")
     assert world.tokens.refreshes == 1
-    assert result.meeting.meeting_key in world.webex.meetings
+    assert result.meeting.meeting_id in world.webex.meetings
 
 
 async def test_a_token_rejected_twice_is_not_refreshed_again(world: World) -> None:
@@ -483,7 +496,7 @@ async def test_text_is_carried_exactly(world: World) -> None:
     topic = 'Q&A "<b>review</b>" ]]> 🚀 ревью مراجعة'
     agenda = "1. <intro> & 'welcome'\n2.\tdemo 🎉"
     result = await world.service.schedule("T1", "U1", request(topic=topic, agenda=agenda), request_key="k1")
-    stored = world.webex.meetings[result.meeting.meeting_key]
+    stored = world.webex.meetings[result.meeting.meeting_id]
     assert stored.topic == topic and stored.agenda == agenda
 
 
@@ -516,7 +529,7 @@ async def test_the_webex_zone_matches_the_offset_on_the_meeting_date(
 
     start = local_start.replace(tzinfo=ZoneInfo(user_tz))
     result = await world.service.schedule("T1", "U1", request(start=start, user_tz=user_tz), request_key="k")
-    zone = zone_by_id(result.meeting.time_zone_id)
+    zone = webex_zone(result.meeting)
     if iana:
         assert zone.iana == iana
     assert start.astimezone(zone.tzinfo).utcoffset() == start.utcoffset()
@@ -528,7 +541,7 @@ async def test_an_unknown_user_zone_falls_back_to_gmt_with_the_same_instant(worl
     result = await world.service.schedule(
         "T1", "U1", request(user_tz="Mars/Olympus", start=start), request_key="k"
     )
-    assert result.meeting.time_zone_id == 20 and result.meeting.start == start
+    assert webex_zone(result.meeting).id == 20 and result.meeting.start == start
 
 
 @pytest.mark.parametrize(
@@ -550,7 +563,7 @@ async def test_a_meeting_asked_in_another_zone_is_shown_in_webex_in_that_zone(
 ) -> None:
     asked = request(start=start, user_tz="Europe/Berlin", time_zone=asked_tz)
     result = await world.service.schedule("T1", "U1", asked, request_key="k")
-    assert zone_by_id(result.meeting.time_zone_id).iana == iana
+    assert webex_zone(result.meeting).iana == iana
     assert result.meeting.start == start
 
 
@@ -574,9 +587,9 @@ async def test_list_pages_through_upcoming_meetings(world: World) -> None:
     seed(world, 12, first=NOW + timedelta(hours=1), every=timedelta(hours=3))
     page1 = await world.service.list_upcoming("T1", "U1", user_tz="Europe/Berlin")
     assert [m.topic for m in page1.meetings] == [f"m{i}" for i in range(10)]
-    assert page1.next_start_from == 11
-    page2 = await world.service.list_upcoming("T1", "U1", user_tz="Europe/Berlin", start_from=11)
-    assert [m.topic for m in page2.meetings] == ["m10", "m11"] and page2.next_start_from is None
+    assert page1.next_cursor == "11"
+    page2 = await world.service.list_upcoming("T1", "U1", user_tz="Europe/Berlin", cursor="11")
+    assert [m.topic for m in page2.meetings] == ["m10", "m11"] and page2.next_cursor is None
 
 
 async def test_list_shows_a_running_meeting_but_not_an_ended_one(world: World) -> None:
@@ -588,7 +601,7 @@ async def test_list_shows_a_running_meeting_but_not_an_ended_one(world: World) -
 
 async def test_an_empty_list_is_not_an_error(world: World) -> None:
     page = await world.service.list_upcoming("T1", "U1", user_tz="UTC", window=ListWindow.WEEK)
-    assert page.meetings == () and page.next_start_from is None
+    assert page.meetings == () and page.next_cursor is None
 
 
 def test_today_is_the_persons_own_day() -> None:
@@ -605,7 +618,7 @@ def test_today_is_the_persons_own_day() -> None:
 
 async def test_change_sends_only_what_changed(world: World) -> None:
     created = await world.service.schedule("T1", "U1", request(agenda="a"), request_key="k1")
-    key = created.meeting.meeting_key
+    key = created.meeting.meeting_id
     new_start = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
     result = await world.service.change(
         "T1",
@@ -625,14 +638,14 @@ async def test_change_sends_only_what_changed(world: World) -> None:
 async def test_change_with_nothing_different_makes_no_call(world: World) -> None:
     created = await world.service.schedule("T1", "U1", request(), request_key="k1")
     result = await world.service.change(
-        "T1", "U1", created.meeting.meeting_key, MeetingEdit(user_tz="UTC", topic="Design review")
+        "T1", "U1", created.meeting.meeting_id, MeetingEdit(user_tz="UTC", topic="Design review")
     )
     assert result.changed == () and world.webex.set_calls == []
 
 
 async def test_cancel_deletes_and_a_second_cancel_says_it_is_already_gone(world: World) -> None:
     created = await world.service.schedule("T1", "U1", request(), request_key="k1")
-    key = created.meeting.meeting_key
+    key = created.meeting.meeting_id
     first = await world.service.cancel("T1", "U1", key)
     assert not first.already_cancelled and first.topic == "Design review"
     assert key not in world.webex.meetings
@@ -643,23 +656,24 @@ async def test_cancel_deletes_and_a_second_cancel_says_it_is_already_gone(world:
 async def test_cancel_racing_another_delete_is_already_cancelled(world: World) -> None:
     created = await world.service.schedule("T1", "U1", request(), request_key="k1")
     world.webex.faults["delete"] = [MeetingNotFound("Corresponding Meeting not found", "060001")]
-    result = await world.service.cancel("T1", "U1", created.meeting.meeting_key)
+    result = await world.service.cancel("T1", "U1", created.meeting.meeting_id)
     assert result.already_cancelled and result.topic == "Design review"
 
 
 async def test_join_url_passes_the_name(world: World) -> None:
-    url = await world.service.join_url("T1", "U1", "123 456 789", name="Li")
+    meeting_id = await world.service.meeting_id_for("T1", "U1", "123 456 789")
+    url = await world.service.join_url("T1", "U1", meeting_id, name="Li")
     assert url.endswith("123456789?name=Li")
 
 
 @pytest.mark.parametrize("text", ["abc", "12", "", "12345678901234567890123"])
 def test_meeting_numbers_that_cannot_be_one_are_refused(text: str) -> None:
     with pytest.raises(MeetingRequestInvalid):
-        check_meeting_key(text)
+        check_meeting_number(text)
 
 
 def test_meeting_numbers_as_people_type_them() -> None:
-    assert check_meeting_key(" 1234 567-890 ") == "1234567890"
+    assert check_meeting_number(" 1234 567-890 ") == "1234567890"
 
 
 # ---- the per-user throttle ---------------------------------------------------------------------
@@ -684,7 +698,13 @@ class FakeThrottle:
 
 
 def throttled(world: World, throttle: FakeThrottle) -> MeetingService:
-    return MeetingService(world.tokens, world.webex, world.operations, world.clock, throttle=throttle)
+    return MeetingService(
+        world.tokens,
+        XmlMeetingBackend(world.webex),  # type: ignore[arg-type]
+        world.operations,
+        world.clock,
+        throttle=throttle,
+    )
 
 
 async def test_over_the_throttle_nothing_is_created_and_the_person_is_told_when_to_retry(

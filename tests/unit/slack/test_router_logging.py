@@ -1,11 +1,11 @@
-"""How a failed command is logged: a mistake or a Webex refusal in one line, a bug with its traceback."""
+"""How a failed command is logged (by the guard every command runs under): a mistake or a Webex refusal
+in one line, a bug with its traceback."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
@@ -14,7 +14,7 @@ from bot.observability import Metrics, Tracing
 from bot.services.errors import TokenRefreshUnavailable
 from bot.services.meetings import MeetingNotCreated, MeetingRequestInvalid, ScheduleInProgress
 from bot.slack import texts
-from bot.slack.router import CommandRouter
+from bot.slack.guard import Guard
 from bot.store.database import DatabaseUnavailable
 from bot.webex.errors import (
     AccessDenied,
@@ -53,10 +53,9 @@ def failing(error: Exception) -> Callable[[], Awaitable[None]]:
 
 async def run(error: Exception) -> Replies:
     # Only what every command uses (traces and metrics, both inert here); a missing link would need more.
-    services = SimpleNamespace(tracing=Tracing(), metrics=Metrics(process=False))
-    router = CommandRouter(services=cast(Any, services))
+    guard = Guard(lambda team_id, user_id, pending: "", Metrics(process=False), Tracing())
     replies = Replies()
-    await router.guarded(
+    await guard.run(
         failing(error), team_id="T1", user_id="U1", reply=replies, pending=None, what="/webex cancel"
     )
     return replies

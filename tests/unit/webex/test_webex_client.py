@@ -10,7 +10,6 @@ import httpx
 import pytest
 from lxml import etree
 
-from bot.domain.meetings import Invitee, MeetingChanges, MeetingDraft
 from bot.webex.client import MAX_RESPONSE_BYTES, WebexClient, WebexCredentials
 from bot.webex.errors import (
     AccessDenied,
@@ -21,6 +20,7 @@ from bot.webex.errors import (
     WebexTimeout,
     WebexUnavailable,
 )
+from bot.webex.values import Invitee, MeetingChanges, MeetingDraft
 from tests.unit.webex.webex_fakes import CREDS, ScriptedWebex, body_content, failure, success
 
 Check = Callable[[etree._Element], None]

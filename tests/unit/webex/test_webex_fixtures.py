@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from bot.domain.meetings import CreatedMeeting, MeetingDraft, WebexUser
 from bot.webex.client import WebexClient
 from bot.webex.errors import AccessTokenInvalid, MeetingNotFound, PasswordRequired, WebexError
+from bot.webex.values import CreatedMeeting, MeetingDraft, WebexUser
 from tests.unit.webex.webex_fakes import CREDS, ScriptedWebex, body_content, xml_of
 
 DRAFT = MeetingDraft(topic="Test-Meeting via XML API", start=datetime(2016, 7, 30, 13, 0, tzinfo=UTC))

@@ -10,10 +10,10 @@ import aiohttp
 import httpx
 import pytest
 
-from bot.domain.meetings import MeetingDraft
 from bot.webex.client import WebexClient
 from bot.webex.errors import WebexTimeout, WebexUnavailable
 from bot.webex.http import KeepAliveTransport
+from bot.webex.values import MeetingDraft
 from tests.unit.webex.webex_fakes import CREDS, XML_URL, success
 
 START = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)

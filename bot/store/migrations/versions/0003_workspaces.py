@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_workspaces"
-down_revision: str | None = "0004_job_leases"
+down_revision: str | None = "0005_channel_cards"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -20,6 +20,9 @@ _INDEXED = {
     "throttle_slots": ["team_id", "user_id", "started_at"],
     "host_presses": ["team_id", "user_id", "meeting_key"],
 }
+
+
+_CARD_KEY = ["team_id", "meeting_id", "channel_id", "ts"]
 
 
 def _enterprise_id() -> sa.Column[str]:
@@ -37,6 +40,16 @@ def upgrade() -> None:
         batch.add_column(_enterprise_id())
         batch.drop_constraint("pk_throttle_users", type_="primary")
         batch.create_primary_key("pk_throttle_users", ["enterprise_id", "team_id", "user_id"])
+    op.drop_index("ix_channel_cards_team_id_shared_by", table_name="channel_cards")
+    with op.batch_alter_table("channel_cards", recreate="always") as batch:
+        batch.add_column(_enterprise_id())
+        batch.drop_constraint("pk_channel_cards", type_="primary")
+        batch.create_primary_key("pk_channel_cards", ["enterprise_id", *_CARD_KEY])
+    op.create_index(
+        "ix_channel_cards_enterprise_id_team_id_shared_by",
+        "channel_cards",
+        ["enterprise_id", "team_id", "shared_by"],
+    )
     for table, columns in _INDEXED.items():
         op.drop_index(f"ix_{table}_{'_'.join(columns)}", table_name=table)
         op.add_column(table, _enterprise_id())
@@ -77,6 +90,13 @@ def downgrade() -> None:
         with op.batch_alter_table(table) as batch:
             batch.drop_column("enterprise_id")
         op.create_index(f"ix_{table}_{'_'.join(columns)}", table, columns)
+    op.drop_index("ix_channel_cards_enterprise_id_team_id_shared_by", table_name="channel_cards")
+    op.execute("DELETE FROM channel_cards WHERE enterprise_id <> ''")
+    with op.batch_alter_table("channel_cards", recreate="always") as batch:
+        batch.drop_constraint("pk_channel_cards", type_="primary")
+        batch.create_primary_key("pk_channel_cards", _CARD_KEY)
+        batch.drop_column("enterprise_id")
+    op.create_index("ix_channel_cards_team_id_shared_by", "channel_cards", ["team_id", "shared_by"])
     op.execute("DELETE FROM throttle_users WHERE enterprise_id <> ''")
     with op.batch_alter_table("throttle_users", recreate="always") as batch:
         batch.drop_constraint("pk_throttle_users", type_="primary")

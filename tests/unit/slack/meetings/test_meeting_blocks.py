@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.domain.meetings import Invitee, Meeting
-from bot.slack.meetings import blocks
+from bot.slack.meetings import blocks, form_blocks
 from bot.slack.meetings.forms import form_errors, read_form
 
 START = datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
@@ -19,11 +19,13 @@ NOW = datetime(2026, 3, 2, 9, 7, tzinfo=UTC)
 
 def meeting(**overrides: Any) -> Meeting:
     values: dict[str, Any] = {
-        "meeting_key": "123456789",
+        "meeting_id": "123456789",
+        "number": "123456789",
         "topic": "Design <review> & Q&A 🚀",
         "start": START,
         "duration_minutes": 45,
-        "time_zone_id": 25,
+        "time_zone": "Europe/Berlin",
+        "time_zone_label": "GMT+01:00, Europe (Berlin)",
         "agenda": "1. intro",
         "invitees": (Invitee("ana@example.com", "Ana"),),
         "host_key": "654321",
@@ -104,20 +106,20 @@ def test_cancel_confirmation_asks_without_a_second_dialog() -> None:
 
 def test_the_list_has_rows_with_buttons_and_a_more_button() -> None:
     meetings = tuple(
-        meeting(meeting_key=str(100000000 + i), start=START + timedelta(hours=i)) for i in range(3)
+        meeting(meeting_id=str(100000000 + i), start=START + timedelta(hours=i)) for i in range(3)
     )
-    found = blocks.meeting_list(meetings, {"100000000": "https://j/0"}, "UTC", NOW, next_start_from=11)
+    found = blocks.meeting_list(meetings, {"100000000": "https://j/0"}, "UTC", NOW, next_cursor="11")
     joins = [e for e in elements(found) if e.get("action_id") == blocks.JOIN]
     assert [j["url"] for j in joins] == ["https://j/0"]
     assert sum(e.get("action_id") == blocks.CANCEL for e in elements(found)) == 3
     more = next(e for e in elements(found) if e.get("action_id") == blocks.MORE)
-    assert blocks.read_more_value(more["value"]) == ("upcoming", 11)
+    assert blocks.read_more_value(more["value"]) == ("upcoming", "11")
     assert len(found) <= blocks.MESSAGE_BLOCK_LIMIT
 
 
 def test_a_long_list_stays_within_fifty_blocks() -> None:
-    meetings = tuple(meeting(meeting_key=str(100000000 + i)) for i in range(40))
-    assert len(blocks.meeting_list(meetings, {}, "UTC", NOW, next_start_from=41)) <= 50
+    meetings = tuple(meeting(meeting_id=str(100000000 + i)) for i in range(40))
+    assert len(blocks.meeting_list(meetings, {}, "UTC", NOW, next_cursor="41")) <= 50
 
 
 def test_an_empty_list_says_how_to_schedule() -> None:
@@ -126,8 +128,8 @@ def test_an_empty_list_says_how_to_schedule() -> None:
 
 
 def test_schedule_modal_defaults_to_the_next_half_hour_in_the_users_zone() -> None:
-    view = blocks.schedule_modal(
-        blocks.FormPrefill(), blocks.FormContext(channel_id="C1", user_tz="Asia/Kolkata"), NOW
+    view = form_blocks.schedule_modal(
+        form_blocks.FormPrefill(), form_blocks.FormContext(channel_id="C1", user_tz="Asia/Kolkata"), NOW
     )
     assert len(view["title"]["text"]) <= blocks.MODAL_TITLE_LIMIT
     by_id = {b["block_id"]: b for b in view["blocks"]}
@@ -145,24 +147,28 @@ def test_schedule_modal_defaults_to_the_next_half_hour_in_the_users_zone() -> No
     assert by_id[blocks.TIME]["element"]["initial_time"] == "15:00"
     assert by_id[blocks.DATE]["element"]["initial_date"] == "2026-03-02"
     assert by_id[blocks.DURATION]["element"]["initial_option"]["value"] == "30"
-    assert blocks.FormContext.loads(view["private_metadata"]) == blocks.FormContext("C1", "Asia/Kolkata")
+    assert form_blocks.FormContext.loads(view["private_metadata"]) == form_blocks.FormContext(
+        "C1", "Asia/Kolkata"
+    )
 
 
 def test_edit_modal_is_prefilled_from_the_meeting() -> None:
-    context = blocks.FormContext(user_tz="Europe/Berlin", meeting_key="123456789", response_url="https://r")
-    view = blocks.edit_modal(meeting(duration_minutes=50), context, NOW)
+    context = form_blocks.FormContext(
+        user_tz="Europe/Berlin", meeting_id="123456789", response_url="https://r"
+    )
+    view = form_blocks.edit_modal(meeting(duration_minutes=50), context, NOW)
     by_id = {b["block_id"]: b for b in view["blocks"]}
     assert by_id[blocks.TOPIC]["element"]["initial_value"] == "Design <review> & Q&A 🚀"
     assert by_id[blocks.TIME]["element"]["initial_time"] == "15:00"
     assert by_id[blocks.DURATION]["element"]["initial_option"]["value"] == "50"
     assert by_id[blocks.EMAILS]["element"]["initial_value"] == "ana@example.com"
     assert blocks.POST not in by_id
-    assert blocks.FormContext.loads(view["private_metadata"]).meeting_key == "123456789"
+    assert form_blocks.FormContext.loads(view["private_metadata"]).meeting_id == "123456789"
 
 
 def test_button_values_over_the_limit_are_refused() -> None:
     with pytest.raises(ValueError):
-        blocks.meeting_card(meeting(meeting_key="1" * 2001), LINKS, "UTC")
+        blocks.meeting_card(meeting(meeting_id="1" * 2001), LINKS, "UTC")
 
 
 def state(**values: Any) -> dict[str, Any]:
@@ -235,6 +241,6 @@ def test_a_password_webex_cannot_take_is_refused_in_the_form() -> None:
 
 
 def test_form_context_survives_private_metadata() -> None:
-    context = blocks.FormContext("C1", "Asia/Tokyo", "123456789", "https://hooks/x", 1780000000)
-    assert blocks.FormContext.loads(context.dumps()) == context
-    assert blocks.FormContext.loads("not json") == blocks.FormContext()
+    context = form_blocks.FormContext("C1", "Asia/Tokyo", "123456789", "https://hooks/x", 1780000000)
+    assert form_blocks.FormContext.loads(context.dumps()) == context
+    assert form_blocks.FormContext.loads("not json") == form_blocks.FormContext()

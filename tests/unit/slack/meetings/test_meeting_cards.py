@@ -14,12 +14,20 @@ from bot.domain.meetings import Meeting
 from bot.services.calendar_file import CalendarFile
 from bot.services.meeting_links import PATH, MeetingLinks
 from bot.services.meetings import ScheduledMeeting
-from bot.slack.meetings import answers, blocks
+from bot.slack.meetings import blocks
+from bot.slack.meetings.answers import Answers
 from bot.slack.sealed import SealedValues
 
 BASE = "https://bot.example.com"
 MEETING = Meeting(
-    "123456789", "Design review", datetime(2026, 3, 3, 14, tzinfo=UTC), 45, 25, host_key="654321"
+    meeting_id="123456789",
+    number="123456789",
+    topic="Design review",
+    start=datetime(2026, 3, 3, 14, tzinfo=UTC),
+    duration_minutes=45,
+    time_zone="Europe/Berlin",
+    time_zone_label="GMT+01:00, Europe (Berlin)",
+    host_key="654321",
 )
 SCHEDULED = ScheduledMeeting(meeting=MEETING, calendar_url="https://ical/123456789")
 
@@ -32,7 +40,7 @@ class Webex:
         return f"https://acme.webex.com/h/{meeting_key}?host={user_id}"
 
     async def get(self, team_id: str, user_id: str, meeting_key: str) -> Meeting:
-        assert (meeting_key, user_id) == (MEETING.meeting_key, "U_HOST")
+        assert (meeting_key, user_id) == (MEETING.meeting_id, "U_HOST")
         return MEETING
 
 
@@ -53,27 +61,41 @@ class Presses:
 
 
 @dataclass
-class FakeServices:
+class Cards:
+    """The bot's links and the answers that put them on cards (the cards need nothing else)."""
+
     meeting_links: MeetingLinks
+    answers: Answers
     sealed: SealedValues
 
 
-def services() -> Any:
+def services() -> Cards:
     key = Fernet.generate_key().decode()
     links = MeetingLinks([key], Webex(), FakeClock(), BASE, presses=Presses())
-    return cast(Any, FakeServices(links, SealedValues([key], FakeClock())))
+    sealed = SealedValues([key], FakeClock())
+    unused = cast(Any, None)
+    answers = Answers(
+        profiles=unused,
+        meeting_links=links,
+        slack=unused,
+        clock=FakeClock(),
+        meetings=unused,
+        channel_cards=unused,
+        sealed=sealed,
+    )
+    return Cards(links, answers, sealed)
 
 
 def buttons(card: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {e["action_id"]: e for b in card for e in b.get("elements", []) if e.get("type") == "button"}
 
 
-def opened(svc: Any, url: str) -> str:
+def opened(svc: Cards, url: str) -> str:
     assert url.startswith(BASE + PATH), url
     return asyncio.run(svc.meeting_links.webex_url(url.removeprefix(BASE + PATH)))
 
 
-def calendar_event(svc: Any, url: str) -> str:
+def calendar_event(svc: Cards, url: str) -> str:
     """The event in the calendar file the Add to calendar button downloads."""
     assert url.startswith(BASE + PATH), url
     file = asyncio.run(svc.meeting_links.open(url.removeprefix(BASE + PATH)))
@@ -83,7 +105,7 @@ def calendar_event(svc: Any, url: str) -> str:
 
 def test_the_hosts_card_buttons_open_the_hosts_join_and_start_links() -> None:
     svc = services()
-    _, card = answers.host_card(svc, "T1", "U_HOST", SCHEDULED, "Europe/Berlin")
+    _, card = svc.answers.host_card("T1", "U_HOST", SCHEDULED, "Europe/Berlin")
     found = buttons(card)
     assert opened(svc, found[blocks.JOIN]["url"]) == "https://acme.webex.com/j/123456789?host=U_HOST"
     assert found[blocks.START]["value"] == "123456789"  # what Slack reports when it is pressed
@@ -99,7 +121,7 @@ def test_the_hosts_card_buttons_open_the_hosts_join_and_start_links() -> None:
 
 def test_the_channel_copy_has_a_join_button_and_no_way_to_start_as_host() -> None:
     svc = services()
-    _, card = answers.shared_card(svc, "T1", "U_HOST", SCHEDULED, "Europe/Berlin")
+    _, card = svc.answers.shared_card("T1", "U_HOST", SCHEDULED, "Europe/Berlin")
     found = buttons(card)
     assert set(found) == {blocks.JOIN, blocks.CALENDAR}
     assert opened(svc, found[blocks.JOIN]["url"]) == "https://acme.webex.com/j/123456789?host=U_HOST"
@@ -112,8 +134,8 @@ def test_the_channel_copy_from_share_keeps_add_to_calendar_without_webexs_calend
     # Share in channel and an edit describe the meeting with GetMeeting, which has no calendar link.
     svc = services()
     from_webex = ScheduledMeeting(meeting=MEETING)
-    _, shared = answers.shared_card(svc, "T1", "U_HOST", from_webex, "Europe/Berlin")
-    _, edited = answers.host_card(svc, "T1", "U_HOST", from_webex, "Europe/Berlin", "Updated the time.")
+    _, shared = svc.answers.shared_card("T1", "U_HOST", from_webex, "Europe/Berlin")
+    _, edited = svc.answers.host_card("T1", "U_HOST", from_webex, "Europe/Berlin", "Updated the time.")
     for card in (shared, edited):
         url = buttons(card)[blocks.CALENDAR]["url"]
         assert "DTEND:20260303T144500Z" in calendar_event(svc, url)

@@ -16,8 +16,8 @@ from bot.services.meetings import (
     SlowDown,
 )
 from bot.slack.errors import explain
-from bot.slack.meetings import blocks
-from bot.slack.meetings.commands import prefill_value, read_prefill_value
+from bot.slack.meetings import blocks, form_blocks
+from bot.slack.meetings.prefill import prefill_value, read_prefill_value
 from bot.slack.meetings.texts import changed_note, explain_meeting_error
 from bot.slack.sealed import SealedValues
 from bot.webex.errors import (
@@ -60,7 +60,7 @@ def test_changed_note_names_what_changed() -> None:
 
 
 def test_the_open_form_button_carries_the_prefill_within_slacks_limit() -> None:
-    prefill = blocks.FormPrefill(
+    prefill = form_blocks.FormPrefill(
         topic="Планирование 🚀 " * 40,
         start=datetime(2027, 1, 5, 9, 30, tzinfo=UTC),
         duration_minutes=90,
@@ -77,11 +77,11 @@ def test_the_open_form_button_carries_the_prefill_within_slacks_limit() -> None:
     assert channel == "C1" and back.start == prefill.start and back.duration_minutes == 90
     # What did not fit was cut from the end of the topic and the people, never the rest.
     assert back.topic and prefill.topic.startswith(back.topic) and back.problem == prefill.problem
-    short = prefill_value(blocks.FormPrefill(topic="Sync", invitee_user_ids=("U1",)), "C1")
+    short = prefill_value(form_blocks.FormPrefill(topic="Sync", invitee_user_ids=("U1",)), "C1")
     assert read_prefill_value(short)[0].topic == "Sync" and read_prefill_value(short)[0].invitee_user_ids == (
         "U1",
     )
-    assert read_prefill_value("garbage") == (blocks.FormPrefill(), "")
+    assert read_prefill_value("garbage") == (form_blocks.FormPrefill(), "")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,151 @@
+"""The product's rules for a meeting (topic, agenda, password, duration, start, invitees, number): one owner.
+
+Every other module imports its limits from here. A backend may have narrower rules of its own (the
+XML schema's lengths, the characters XML can carry); those live in its adapter, which refuses what
+it cannot send with a `RequestRejected` naming the field.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime, timedelta
+
+from bot.domain.meetings import Invitee
+
+DEFAULT_DURATION_MINUTES = 30
+MIN_DURATION_MINUTES = 1
+MAX_DURATION_MINUTES = 24 * 60
+MAX_TOPIC_LENGTH = 512
+MAX_AGENDA_LENGTH = 2500
+MAX_PASSWORD_LENGTH = 16
+MAX_INVITEES = 100
+# A meeting number as people type it: digits, spaces and dashes; at least 6 digits, and no more
+# than a 64-bit number holds (19 digits).
+MIN_MEETING_NUMBER_DIGITS = 6
+MAX_MEETING_NUMBER_DIGITS = 19
+# A meeting may start a little in the past (the form was open for a while); Webex accepts that.
+PAST_START_TOLERANCE = timedelta(minutes=5)
+
+
+class MeetingRequestInvalid(ValueError):
+    """The person's request cannot be used as is; `field` names the form field to fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def forbidden_character(text: str, *, allow_newlines: bool) -> str | None:
+    """The first control character or non-character in `text` (no meeting service stores those),
+    or a line break where a one-line field must not hold one."""
+    allowed = {"\t", "\n", "\r"} if allow_newlines else {"\t"}
+    for char in text:
+        code = ord(char)
+        if char in allowed:
+            continue
+        if code < 0x20 or code == 0x7F or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
+            return char
+    return None
+
+
+def character_name(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X}" + (f" {name}" if name else "")
+
+
+def clean_topic(topic: str) -> str:
+    """The topic as it will be stored: one line, trimmed; refused when empty, too long or unprintable."""
+    one_line = topic.replace("\r\n", " ").replace("\r", " ").replace("\n", " ").strip()
+    bad = forbidden_character(one_line, allow_newlines=False)
+    if bad is not None:
+        raise MeetingRequestInvalid(
+            "topic",
+            f"The topic contains a character Webex cannot store ({character_name(bad)}). "
+            "Remove it and try again.",
+        )
+    if not one_line:
+        raise MeetingRequestInvalid("topic", "Give the meeting a topic, e.g. “Design review”.")
+    if len(one_line) > MAX_TOPIC_LENGTH:
+        raise MeetingRequestInvalid(
+            "topic", f"The topic is {len(one_line)} characters long; Webex takes at most {MAX_TOPIC_LENGTH}."
+        )
+    return one_line
+
+
+def clean_agenda(agenda: str) -> str:
+    """The agenda as it will be stored; refused when unprintable or too long."""
+    bad = forbidden_character(agenda, allow_newlines=True)
+    if bad is not None:
+        raise MeetingRequestInvalid(
+            "agenda",
+            f"The agenda contains a character Webex cannot store ({character_name(bad)}). "
+            "Remove it and try again.",
+        )
+    text = agenda.strip()
+    if len(text) > MAX_AGENDA_LENGTH:
+        raise MeetingRequestInvalid(
+            "agenda", f"The agenda is {len(text)} characters long; Webex takes at most {MAX_AGENDA_LENGTH}."
+        )
+    return text
+
+
+def check_password(password: str) -> str | None:
+    """A meeting password, or None when none was given (the site then decides)."""
+    text = password.strip()
+    if not text:
+        return None
+    if len(text) > MAX_PASSWORD_LENGTH or forbidden_character(text, allow_newlines=False) or " " in text:
+        raise MeetingRequestInvalid(
+            "password", f"A meeting password is 1 to {MAX_PASSWORD_LENGTH} characters without spaces."
+        )
+    return text
+
+
+def duration_allowed(minutes: int) -> bool:
+    return MIN_DURATION_MINUTES <= minutes <= MAX_DURATION_MINUTES
+
+
+def check_duration(minutes: int) -> int:
+    if not duration_allowed(minutes):
+        raise MeetingRequestInvalid(
+            "duration", "A meeting lasts between 1 minute and 24 hours; pick a duration in that range."
+        )
+    return minutes
+
+
+def check_start(start: datetime, now: datetime) -> datetime:
+    """The start as an aware UTC instant in whole seconds; refused when it is in the past."""
+    if start.tzinfo is None:
+        raise ValueError("a meeting start must be an aware datetime")
+    start = start.astimezone(UTC).replace(microsecond=0)
+    if start < now - PAST_START_TOLERANCE:
+        raise MeetingRequestInvalid("start", "That time is in the past. Pick a time from now on.")
+    return start
+
+
+def check_invitees(invitees: tuple[Invitee, ...]) -> tuple[Invitee, ...]:
+    """The invitees with trimmed emails and names, each address once; refused when one is not an
+    address or there are too many."""
+    unique: dict[str, Invitee] = {}
+    for invitee in invitees:
+        email = invitee.email.strip()
+        if "@" not in email or forbidden_character(email + invitee.name, allow_newlines=False):
+            raise MeetingRequestInvalid(
+                "invitees", f"“{invitee.email}” is not an email address Webex can invite."
+            )
+        unique.setdefault(email.lower(), Invitee(email=email, name=invitee.name.strip()))
+    if len(unique) > MAX_INVITEES:
+        raise MeetingRequestInvalid("invitees", f"Invite at most {MAX_INVITEES} people at once.")
+    return tuple(unique.values())
+
+
+def check_meeting_number(text: str) -> str:
+    """A meeting number as people type it (spaces and dashes allowed) -> its digits."""
+    digits = "".join(ch for ch in text if ch not in " -")
+    if not digits.isdigit() or not MIN_MEETING_NUMBER_DIGITS <= len(digits) <= MAX_MEETING_NUMBER_DIGITS:
+        raise MeetingRequestInvalid(
+            "meeting",
+            f"“{text.strip()}” is not a meeting number. It is the 9 to 11 digits on the meeting card.",
+        )
+    return digits

@@ -1,0 +1,132 @@
+"""Changing and cancelling a meeting: only what differs is sent, and a meeting already gone is no failure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from bot.domain.clock import Clock
+from bot.domain.meeting_rules import check_duration, check_invitees, check_start, clean_agenda, clean_topic
+from bot.domain.meetings import Invitee, Meeting, MeetingChanges
+from bot.services.meeting_calls import BackendCalls
+from bot.services.ports import BackendUnavailable, MeetingNotFound
+
+
+@dataclass(frozen=True)
+class MeetingEdit:
+    """A change a person asked for: None leaves a field as it is."""
+
+    user_tz: str
+    topic: str | None = None
+    start: datetime | None = None
+    duration_minutes: int | None = None
+    agenda: str | None = None
+    invitees: tuple[Invitee, ...] | None = None
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    meeting_id: str
+    topic: str
+    already_cancelled: bool = False
+    number: str = ""  # as people know it; "" when the meeting could not be read
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    meeting: Meeting
+    changed: tuple[str, ...]  # field names in the user's words: "topic", "time", ...
+
+
+class MeetingChanger:
+    """Changes and cancels a person's meetings with their own linked account."""
+
+    def __init__(self, calls: BackendCalls, clock: Clock) -> None:
+        self._calls = calls
+        self._backend = calls.backend
+        self._clock = clock
+
+    def changes_for(self, current: Meeting, edit: MeetingEdit) -> tuple[MeetingChanges, tuple[str, ...]]:
+        """Only what differs from the meeting as it is, with the names of what changed."""
+        changed: list[str] = []
+        topic = agenda = None
+        start = None
+        duration = None
+        zone = None
+        invitees = None
+        if edit.topic is not None and clean_topic(edit.topic) != current.topic:
+            topic = clean_topic(edit.topic)
+            changed.append("topic")
+        if edit.start is not None:
+            new_start = edit.start.astimezone(UTC).replace(microsecond=0)
+            if new_start != current.start:
+                start = check_start(new_start, self._clock.now())
+                zone = edit.user_tz
+                changed.append("time")
+        if edit.duration_minutes is not None and edit.duration_minutes != current.duration_minutes:
+            duration = check_duration(edit.duration_minutes)
+            changed.append("duration")
+        if edit.agenda is not None and clean_agenda(edit.agenda) != current.agenda.strip():
+            agenda = clean_agenda(edit.agenda)
+            changed.append("agenda")
+        if edit.invitees is not None:
+            wanted = check_invitees(edit.invitees)
+            if {i.email.lower() for i in wanted} != {i.email.lower() for i in current.invitees}:
+                invitees = wanted
+                changed.append("invitees")
+        changes = MeetingChanges(
+            topic=topic,
+            start=start,
+            time_zone=zone,
+            duration_minutes=duration,
+            agenda=agenda,
+            invitees=invitees,
+        )
+        return changes, tuple(changed)
+
+    async def change(self, team_id: str, user_id: str, meeting_id: str, edit: MeetingEdit) -> ChangeResult:
+        """Send only what changed; nothing changed means no call at all."""
+        current = await self._get(team_id, user_id, meeting_id)
+        changes, changed = self.changes_for(current, edit)
+        if changes.is_empty():
+            return ChangeResult(meeting=current, changed=())
+        await self._calls.call(
+            team_id, user_id, lambda creds: self._backend.change(creds, meeting_id, changes)
+        )
+        try:
+            updated = await self._get(team_id, user_id, meeting_id)
+        except BackendUnavailable:
+            updated = _apply(current, changes)
+        return ChangeResult(meeting=updated, changed=changed)
+
+    async def cancel(self, team_id: str, user_id: str, meeting_id: str) -> CancelResult:
+        """Delete the meeting; a meeting already gone is reported as such, not as a failure."""
+        try:
+            current = await self._get(team_id, user_id, meeting_id)
+        except MeetingNotFound:
+            return CancelResult(meeting_id=meeting_id, topic="", already_cancelled=True)
+        try:
+            await self._calls.call(team_id, user_id, lambda creds: self._backend.cancel(creds, meeting_id))
+        except MeetingNotFound:
+            return CancelResult(
+                meeting_id=meeting_id, topic=current.topic, already_cancelled=True, number=current.number
+            )
+        return CancelResult(meeting_id=meeting_id, topic=current.topic, number=current.number)
+
+    async def _get(self, team_id: str, user_id: str, meeting_id: str) -> Meeting:
+        return await self._calls.call(
+            team_id, user_id, lambda creds: self._backend.meeting(creds, meeting_id)
+        )
+
+
+def _apply(meeting: Meeting, changes: MeetingChanges) -> Meeting:
+    return replace(
+        meeting,
+        topic=changes.topic if changes.topic is not None else meeting.topic,
+        start=changes.start if changes.start is not None else meeting.start,
+        duration_minutes=changes.duration_minutes
+        if changes.duration_minutes is not None
+        else meeting.duration_minutes,
+        agenda=changes.agenda if changes.agenda is not None else meeting.agenda,
+        invitees=changes.invitees if changes.invitees is not None else meeting.invitees,
+    )

@@ -1,0 +1,120 @@
+"""Reading meetings: one meeting, a person's upcoming meetings in a window, and join and host links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.domain.clock import Clock
+from bot.domain.meetings import Meeting
+from bot.services.meeting_calls import BackendCalls, ScheduledMeeting
+
+# How far back `list` looks, so a meeting that started a while ago and is still running is shown.
+RUNNING_LOOKBACK = timedelta(hours=12)
+LIST_PAGE_SIZE = 10
+
+
+class ListWindow(StrEnum):
+    UPCOMING = "upcoming"
+    TODAY = "today"
+    WEEK = "week"
+
+
+@dataclass(frozen=True)
+class UpcomingMeetings:
+    meetings: tuple[Meeting, ...]
+    window: ListWindow
+    next_cursor: str | None  # where the "More" button continues, None at the end
+    total: int | None
+
+
+def user_zone(user_tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(user_tz)
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def window_bounds(window: ListWindow, now: datetime, user_tz: str) -> tuple[datetime, datetime | None]:
+    """The UTC range of start times a list shows; days are the person's own days."""
+    zone = user_zone(user_tz)
+    local_now = now.astimezone(zone)
+    if window is ListWindow.TODAY:
+        day_start = datetime.combine(local_now.date(), time(0), tzinfo=zone)
+        day_end = datetime.combine(local_now.date() + timedelta(days=1), time(0), tzinfo=zone)
+        return day_start.astimezone(UTC), day_end.astimezone(UTC)
+    after = now - RUNNING_LOOKBACK
+    if window is ListWindow.WEEK:
+        week_end = datetime.combine(local_now.date() + timedelta(days=8), time(0), tzinfo=zone)
+        return after, week_end.astimezone(UTC)
+    return after, None
+
+
+class MeetingReader:
+    """What a person's meetings look like now, read with their own linked account."""
+
+    def __init__(self, calls: BackendCalls, clock: Clock) -> None:
+        self._calls = calls
+        self._backend = calls.backend
+        self._clock = clock
+
+    async def get(self, team_id: str, user_id: str, meeting_id: str) -> Meeting:
+        return await self._calls.call(
+            team_id, user_id, lambda creds: self._backend.meeting(creds, meeting_id)
+        )
+
+    async def details(self, team_id: str, user_id: str, meeting_id: str) -> ScheduledMeeting:
+        """The meeting as the backend has it, for its card."""
+        return await self._calls.describe(team_id, user_id, meeting_id, repeated=False)
+
+    async def list_upcoming(
+        self,
+        team_id: str,
+        user_id: str,
+        *,
+        user_tz: str,
+        window: ListWindow = ListWindow.UPCOMING,
+        cursor: str | None = None,
+        page_size: int = LIST_PAGE_SIZE,
+    ) -> UpcomingMeetings:
+        now = self._clock.now()
+        after, before = window_bounds(window, now, user_tz)
+        page = await self._calls.call(
+            team_id,
+            user_id,
+            lambda creds: self._backend.list_meetings(
+                creds, starts_after=after, starts_before=before, page_size=page_size, cursor=cursor
+            ),
+        )
+        # Today's list keeps the meetings already over (it is a plan of the day); the others drop them.
+        shown = (
+            page.meetings if window is ListWindow.TODAY else tuple(m for m in page.meetings if m.end > now)
+        )
+        return UpcomingMeetings(
+            meetings=tuple(sorted(shown, key=lambda m: m.start)),
+            window=window,
+            next_cursor=page.next_cursor,
+            total=page.total,
+        )
+
+    async def join_url(
+        self,
+        team_id: str,
+        user_id: str,
+        meeting_id: str,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+    ) -> str:
+        return await self._calls.call(
+            team_id,
+            user_id,
+            lambda creds: self._backend.join_link(creds, meeting_id, name=name or None, email=email or None),
+        )
+
+    async def host_url(self, team_id: str, user_id: str, meeting_id: str) -> str:
+        return await self._calls.call(
+            team_id, user_id, lambda creds: self._backend.host_link(creds, meeting_id)
+        )

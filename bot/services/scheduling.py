@@ -1,0 +1,361 @@
+"""Scheduling a meeting once per request, however often the request arrives (double click, retry, crash).
+
+Each keyed request has an idempotency record (bot.store.operations); a create whose answer was lost
+is looked for before anything is created again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.domain.clock import Clock
+from bot.domain.meeting_rules import (
+    DEFAULT_DURATION_MINUTES,
+    check_duration,
+    check_invitees,
+    check_password,
+    check_start,
+    clean_agenda,
+    clean_topic,
+)
+from bot.domain.meetings import CreatedMeeting, Invitee, MeetingDraft
+from bot.services.meeting_calls import BackendCalls, HeldLink, ScheduledMeeting
+from bot.services.ports import BackendUnavailable
+from bot.store.throttle import ThrottleFull
+
+log = logging.getLogger(__name__)
+
+# After a create timed out, how long to wait before each look for the meeting (seconds): Webex may
+# still be working on the request the bot stopped waiting for.
+RECHECK_PAUSES = (0.0, 0.5, 1.0, 2.0)
+MAX_ATTEMPTS = 5
+# A request still "started" after this long is taken to be abandoned (its process died) and is taken
+# over, looking for its meeting first. Longer than a create can take: the Webex timeout, the looks
+# after it, and the description calls; the composition root may set it from the Webex timeout.
+STALE_AFTER = timedelta(seconds=60)
+RUNNING_POLL_SECONDS = 0.2  # of one keyed request (each failed attempt is kept as a record)
+STARTED, DONE, FAILED = "started", "done", "failed"  # idempotency record states
+FIND_PAGE_SIZE = 50
+
+
+class OperationRecord(Protocol):
+    """An idempotency record as the store returns it."""
+
+    @property
+    def status(self) -> str: ...  # "started", "done" or "failed"
+
+    @property
+    def owned(self) -> bool: ...  # True only for the caller whose `begin` created it
+
+    @property
+    def result(self) -> dict[str, Any] | None: ...
+
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+class Throttle(Protocol):
+    """The per-user limit on meeting creation (bot.store.throttle.ThrottleStore), shared by every process."""
+
+    def slot(self, team_id: str, user_id: str) -> AbstractAsyncContextManager[None]:
+        """Hold one of the user's places while a meeting is created; raises ThrottleFull when none is free."""
+        ...
+
+
+class Operations(Protocol):
+    """Idempotency records (bot.store.operations.OperationStore): a keyed request runs once."""
+
+    async def begin(
+        self, key: str, team_id: str, user_id: str, kind: str, request: dict[str, Any] | None = None
+    ) -> OperationRecord: ...
+
+    async def get(self, key: str) -> OperationRecord | None: ...
+
+    async def finish(self, key: str, result: dict[str, Any] | None = None) -> bool: ...
+
+    async def fail(self, key: str, error: str, result: dict[str, Any] | None = None) -> bool: ...
+
+
+@dataclass(frozen=True)
+class ScheduleRequest:
+    """What a person asked for, before it is checked and turned into a draft."""
+
+    topic: str
+    start: datetime  # aware
+    user_tz: str  # IANA zone of the person scheduling
+    duration_minutes: int = DEFAULT_DURATION_MINUTES
+    agenda: str = ""
+    invitees: tuple[Invitee, ...] = ()
+    password: str = ""  # only where the Webex site requires one
+    time_zone: str = ""  # the zone the start was asked in ("3pm Berlin time"); "" for the user's own
+
+
+class ScheduleInProgress(RuntimeError):
+    """The same request is being carried out by another delivery (a double click or a retry)."""
+
+
+class SlowDown(Exception):
+    """The person is creating meetings faster than allowed; nothing was created."""
+
+    def __init__(self, retry_after: int, *, limit: str) -> None:
+        super().__init__(f"over the {limit} limit; try again in {retry_after} seconds")
+        self.retry_after = retry_after
+        self.limit = limit  # "per minute" or "in flight"
+
+
+class CreateOutcomeUnknown(BackendUnavailable):
+    """Webex gave no usable answer to a create, and could not be asked afterwards whether it happened.
+
+    `timed_out` says whether that was because Webex did not answer in time."""
+
+
+class MeetingNotCreated(BackendUnavailable):
+    """Webex gave no usable answer to a create, and the meeting did not appear in the list afterwards.
+
+    `timed_out` says whether that was because Webex did not answer in time."""
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What an idempotency record keeps about a created meeting."""
+
+    meeting_id: str
+    calendar_url: str = ""
+    number: str = ""
+
+    def as_result(self) -> dict[str, Any]:
+        result = {"meeting_key": self.meeting_id, "calendar_url": self.calendar_url}
+        if self.number and self.number != self.meeting_id:
+            result["number"] = self.number
+        return result
+
+    @classmethod
+    def from_result(cls, result: dict[str, Any] | None) -> _Stored | None:
+        if not result or not result.get("meeting_key"):
+            return None
+        return cls(
+            meeting_id=str(result["meeting_key"]),
+            calendar_url=str(result.get("calendar_url") or ""),
+            number=str(result.get("number") or ""),
+        )
+
+
+class Scheduling:
+    """Schedules meetings with the person's own linked account, once per request key."""
+
+    def __init__(
+        self,
+        calls: BackendCalls,
+        operations: Operations,
+        clock: Clock,
+        *,
+        recheck_pauses: tuple[float, ...] = RECHECK_PAUSES,
+        stale_after: timedelta = STALE_AFTER,
+        throttle: Throttle | None = None,
+    ) -> None:
+        self._throttle = throttle
+        self._calls = calls
+        self._backend = calls.backend
+        self._operations = operations
+        self._clock = clock
+        self._recheck_pauses = recheck_pauses or (0.0,)
+        self._stale_after = stale_after
+
+    def draft_for(self, request: ScheduleRequest) -> MeetingDraft:
+        """Check a request and turn it into a draft (raises MeetingRequestInvalid)."""
+        start = check_start(request.start, self._clock.now())
+        return MeetingDraft(
+            topic=clean_topic(request.topic),
+            start=start,
+            duration_minutes=check_duration(request.duration_minutes),
+            time_zone=request.time_zone or request.user_tz,
+            home_time_zone=request.user_tz,
+            agenda=clean_agenda(request.agenda),
+            invitees=check_invitees(request.invitees),
+            password=check_password(request.password),
+        )
+
+    async def schedule(
+        self, team_id: str, user_id: str, request: ScheduleRequest, *, request_key: str
+    ) -> ScheduledMeeting:
+        """Create the meeting once per `request_key`, however many times the request arrives."""
+        draft = self.draft_for(request)
+        return await self._create_once(team_id, user_id, draft, request_key=request_key, kind="schedule")
+
+    async def start_now(
+        self, team_id: str, user_id: str, topic: str, user_tz: str, *, request_key: str
+    ) -> ScheduledMeeting:
+        """A meeting that starts now (at the next whole minute), with the host's start link."""
+        now = self._clock.now()
+        start = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
+        draft = MeetingDraft(
+            topic=clean_topic(topic),
+            start=start,
+            duration_minutes=DEFAULT_DURATION_MINUTES,
+            time_zone=user_tz,
+            home_time_zone=user_tz,
+        )
+        return await self._create_once(team_id, user_id, draft, request_key=request_key, kind="now")
+
+    async def _create_once(
+        self, team_id: str, user_id: str, draft: MeetingDraft, *, request_key: str, kind: str
+    ) -> ScheduledMeeting:
+        # A failed attempt closes its record for good; a retry of the same request takes the next
+        # attempt's key and, since the failed one may have reached Webex, looks before creating. An
+        # attempt still running is waited for; one left running too long (its process died) is taken
+        # over the same way.
+        for attempt in range(MAX_ATTEMPTS):
+            key = request_key if attempt == 0 else f"{request_key}#{attempt}"
+            record = await self._operations.begin(key, team_id, user_id, kind, {"topic": draft.topic})
+            if record.owned:
+                return await self._create_owned(team_id, user_id, draft, key=key, look_first=attempt > 0)
+            waited = record.status == STARTED
+            if waited:
+                record = await self._wait_while_running(key, record)
+            if record.status == DONE:
+                stored = _Stored.from_result(record.result)
+                if stored is not None:
+                    described = await self._describe(team_id, user_id, stored, draft=draft)
+                    # Finished while this delivery waited: the one that made it is showing it right now.
+                    return replace(described, answered_elsewhere=waited)
+        raise ScheduleInProgress("this request failed too many times; start a new one")
+
+    async def _wait_while_running(self, key: str, record: OperationRecord) -> OperationRecord:
+        """The record once its attempt has finished, or as it is when the attempt looks abandoned."""
+        remaining = (record.updated_at + self._stale_after - self._clock.now()).total_seconds()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(0.0, remaining)
+        while loop.time() < deadline:
+            await asyncio.sleep(min(RUNNING_POLL_SECONDS, max(0.0, deadline - loop.time())))
+            current = await self._operations.get(key)
+            if current is None or current.status != STARTED:
+                return current or record
+        log.warning("request %s has been running too long; taking it over", key)
+        return record
+
+    async def _create_owned(
+        self, team_id: str, user_id: str, draft: MeetingDraft, *, key: str, look_first: bool
+    ) -> ScheduledMeeting:
+        held = HeldLink()
+        created: CreatedMeeting | None = None
+        try:
+            async with self._creating(team_id, user_id):
+                held = await self._calls.held_link(team_id, user_id)
+                stored = await self._find_created(team_id, user_id, draft, held) if look_first else None
+                repeated = stored is not None
+                if stored is None:
+                    stored, created = await self._create(team_id, user_id, draft, held)
+        except BaseException as exc:
+            await self._record(self._operations.fail(key, type(exc).__name__), key)
+            raise
+        # The meeting exists now: a record that cannot be written must not hide it from the person.
+        await self._record(self._operations.finish(key, stored.as_result()), key)
+        if created is not None:
+            # The backend stored what it accepted: the card needs no second round trip.
+            return ScheduledMeeting(meeting=created.meeting, calendar_url=stored.calendar_url)
+        return await self._describe(team_id, user_id, stored, repeated=repeated, draft=draft, held=held)
+
+    @asynccontextmanager
+    async def _creating(self, team_id: str, user_id: str) -> AsyncIterator[None]:
+        """One of the user's throttle places for the creation (raises SlowDown when none is free)."""
+        if self._throttle is None:
+            yield
+            return
+        try:
+            async with self._throttle.slot(team_id, user_id):
+                yield
+        except ThrottleFull as full:  # only taking the place raises it; nothing was created
+            log.info("creation throttled (%s)", full.limit, extra={"team": team_id, "user": user_id})
+            raise SlowDown(full.retry_after, limit=full.limit) from None
+
+    async def _record(self, write: Awaitable[bool], key: str) -> None:
+        try:
+            await write
+        except Exception:  # the database may be gone; what Webex did still has to reach the person
+            log.exception("could not record the outcome of request %s", key)
+
+    async def _create(
+        self, team_id: str, user_id: str, draft: MeetingDraft, held: HeldLink
+    ) -> tuple[_Stored, CreatedMeeting | None]:
+        """The meeting made, with the backend's answer; found after a lost answer, without one."""
+        try:
+            created = await self._calls.call(
+                team_id, user_id, lambda creds: self._backend.schedule(creds, draft), held
+            )
+        except BackendUnavailable as exc:
+            if not exc.outcome_unknown:
+                raise
+            # The request may have been carried out although its answer was lost, or may still be
+            # carried out a little later: look for it a few times before giving up.
+            log.warning(
+                "create meeting did not complete (%s); looking for it",
+                exc,
+                extra={"team": team_id, "user": user_id},
+            )
+            for pause in self._recheck_pauses:
+                await asyncio.sleep(pause)
+                try:
+                    found = await self._find_created(team_id, user_id, draft, held)
+                except BackendUnavailable:
+                    raise CreateOutcomeUnknown(
+                        "Webex gave no usable answer and could not be asked whether the meeting was created",
+                        timed_out=exc.timed_out,
+                    ) from exc
+                if found is not None:
+                    return found, None
+            raise MeetingNotCreated(
+                "Webex gave no usable answer and the meeting did not appear", timed_out=exc.timed_out
+            ) from exc
+        meeting = created.meeting
+        stored = _Stored(
+            meeting_id=meeting.meeting_id, calendar_url=created.calendar_url, number=meeting.number
+        )
+        return stored, created
+
+    async def _find_created(
+        self, team_id: str, user_id: str, draft: MeetingDraft, held: HeldLink
+    ) -> _Stored | None:
+        after, before = draft.start - timedelta(minutes=1), draft.start + timedelta(minutes=1)
+        cursor: str | None = None
+        while True:
+            page = await self._calls.call(
+                team_id,
+                user_id,
+                lambda creds, at=cursor: self._backend.list_meetings(  # type: ignore[misc]
+                    creds, starts_after=after, starts_before=before, page_size=FIND_PAGE_SIZE, cursor=at
+                ),
+                held,
+            )
+            for meeting in page.meetings:
+                if meeting.topic == draft.topic and meeting.start == draft.start:
+                    return _Stored(meeting_id=meeting.meeting_id, number=meeting.number)
+            if page.next_cursor is None:
+                return None
+            cursor = page.next_cursor
+
+    async def _describe(
+        self,
+        team_id: str,
+        user_id: str,
+        stored: _Stored,
+        *,
+        repeated: bool = True,
+        draft: MeetingDraft | None = None,
+        held: HeldLink | None = None,
+    ) -> ScheduledMeeting:
+        return await self._calls.describe(
+            team_id,
+            user_id,
+            stored.meeting_id,
+            calendar_url=stored.calendar_url,
+            number=stored.number,
+            repeated=repeated,
+            draft=draft,
+            held=held,
+        )

@@ -1,0 +1,87 @@
+"""The Home tab: the person's link, a Connect or Disconnect button, and each feature's section."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.services.linked_accounts import LinkedAccounts
+from bot.slack.connect_prompt import connect_button, disconnect_button
+from bot.slack.errors import log_failure
+
+logger = logging.getLogger("bot.slack.events")
+
+# A feature's part of the Home tab for (team_id, user_id); shown only to linked people.
+HomeSection = Callable[[str, str], Awaitable[list[dict[str, Any]]]]
+ConnectUrl = Callable[[str, str], str]
+
+
+class HomeTab:
+    """Builds and publishes a person's Home tab."""
+
+    def __init__(self, accounts: LinkedAccounts, connect_url: ConnectUrl, slack: AsyncWebClient) -> None:
+        self._accounts = accounts
+        self._connect_url = connect_url
+        self._slack = slack
+        self.sections: list[HomeSection] = []
+
+    async def view(self, team_id: str, user_id: str) -> dict[str, Any]:
+        link = await self._accounts.link_of(team_id, user_id)
+        url = self._connect_url(team_id, user_id)
+        blocks: list[dict[str, Any]] = [
+            {"type": "header", "text": {"type": "plain_text", "text": "Webex meetings"}}
+        ]
+        if link is None or link.expired:
+            why = (
+                "Your Webex link has expired. Reconnect to keep scheduling from Slack."
+                if link is not None
+                else "Link your Webex account to schedule, list and cancel meetings right here in Slack."
+            )
+            blocks += [
+                {"type": "section", "text": {"type": "mrkdwn", "text": why}},
+                {
+                    "type": "actions",
+                    "elements": [connect_button(url, "Reconnect" if link else "Connect Webex")],
+                },
+            ]
+        else:
+            blocks += [
+                {
+                    "type": "section",
+                    "text": {
+                        "type": "mrkdwn",
+                        "text": f"Linked as *{link.email or link.webex_id}* on site *{link.site}*.",
+                    },
+                },
+                {"type": "actions", "elements": [connect_button(url, "Reconnect"), disconnect_button()]},
+            ]
+            for section in self.sections:
+                try:
+                    blocks += await section(team_id, user_id)
+                except Exception as error:
+                    log_failure(logger, error, f"a Home tab section for team={team_id} user={user_id}")
+                    blocks.append(
+                        {
+                            "type": "context",
+                            "elements": [
+                                {"type": "mrkdwn", "text": "Part of this page could not be loaded just now."}
+                            ],
+                        }
+                    )
+        blocks += [
+            {"type": "divider"},
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": "Type `/webex help` in any channel to see every command."}
+                ],
+            },
+        ]
+        return {"type": "home", "blocks": blocks}
+
+    async def publish(self, team_id: str, user_id: str) -> None:
+        view = await self.view(team_id, user_id)
+        await self._slack.views_publish(user_id=user_id, view=view)
