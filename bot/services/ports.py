@@ -26,6 +26,7 @@ from bot.domain.meetings import (
     MeetingDraft,
     MeetingPage,
 )
+from bot.domain.recurrence import Frequency, Recurrence
 
 __all__ = [
     "AuthorizationFailed",
@@ -35,6 +36,7 @@ __all__ = [
     "BackendRefused",
     "BackendUnavailable",
     "BackendUser",
+    "Frequency",
     "CreatedMeeting",
     "Credentials",
     "CredentialsRejected",
@@ -48,6 +50,7 @@ __all__ = [
     "MeetingPage",
     "NotPermitted",
     "PasswordRequired",
+    "Recurrence",
     "RateLimited",
     "RequestRejected",
     "TokenGrant",
