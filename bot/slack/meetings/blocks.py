@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -128,17 +128,30 @@ def _button(
     return button
 
 
+def repeats_text(meeting: Meeting) -> str:
+    """ "every weekday until Tue 31 Mar" for a series (its rule on the meeting's own clock); "" otherwise."""
+    if meeting.recurrence is None:
+        return ""
+    first = meeting.start.astimezone(zone_info(meeting.time_zone) or UTC).date()
+    return meeting.recurrence.describe(first)
+
+
 def cancel_button(meeting: Meeting, user_tz: str, *, with_dialog: bool = True) -> dict[str, Any]:
     # The date must survive Slack's limit on dialog text, so a long topic is what gets shortened.
-    rest = (
-        f"* on {slack_date(meeting.start, local_time_text(meeting.start, user_tz))} "
-        "will be deleted from Webex. This cannot be undone."
-    )
+    when = slack_date(meeting.start, local_time_text(meeting.start, user_tz))
+    series = meeting.recurrence is not None
+    if series:
+        rest = (
+            f"* repeats {repeats_text(meeting)}: the whole series will be deleted from Webex, "
+            f"not only {when}."
+        )
+    else:
+        rest = f"* on {when} will be deleted from Webex. This cannot be undone."
     topic = escape_clipped(meeting.topic, CONFIRM_TEXT_LIMIT - len(rest) - 1)
     dialog = {
-        "title": plain("Cancel this meeting?", 100),
+        "title": plain("Cancel the whole series?" if series else "Cancel this meeting?", 100),
         "text": mrkdwn(f"*{topic}{rest}", CONFIRM_TEXT_LIMIT),
-        "confirm": plain("Cancel meeting", 30),
+        "confirm": plain("Cancel the series" if series else "Cancel meeting", 30),
         "deny": plain("Keep it", 30),
         "style": "danger",
     }
@@ -170,8 +183,9 @@ class CardOptions:
 def card_fallback_text(meeting: Meeting, user_tz: str) -> str:
     """The notification text (and what screen readers read) for a meeting card."""
     # Slack reads this text as mrkdwn too: a topic such as "<!here>" must not notify anyone.
+    repeats = f" · repeats {repeats_text(meeting)}" if meeting.recurrence is not None else ""
     rest = (
-        f" · {escape(local_time_text(meeting.start, user_tz))} · "
+        f" · {escape(local_time_text(meeting.start, user_tz))}{repeats} · "
         f"{duration_text(meeting.duration_minutes)} · meeting {meeting.number}"
     )
     return escape_clipped(meeting.topic, SECTION_TEXT_LIMIT - len(rest)) + rest
@@ -199,6 +213,9 @@ def meeting_card(
     if meeting.host_key and opts.for_host:
         fields.append(mrkdwn(f"*Host key* (only you see this)\n{escape(meeting.host_key)}", FIELD_TEXT_LIMIT))
     blocks.append({"type": "section", "block_id": "details", "fields": fields})
+    if meeting.recurrence is not None:
+        repeats = f":repeat: Repeats {repeats_text(meeting)}. The time above is the next meeting."
+        blocks.append({"type": "section", "block_id": "repeats", "text": mrkdwn(repeats)})
     if meeting.invitees:
         heading = "*Invitees*\n"
         names = escape_clipped(
@@ -232,11 +249,16 @@ def meeting_card(
     return blocks
 
 
-def cancelled_card(number: str, topic: str, *, already: bool = False) -> list[Block]:
+def cancelled_card(number: str, topic: str, *, already: bool = False, series: bool = False) -> list[Block]:
     """What the card becomes once the meeting is gone: no buttons left to press."""
     name = f"*{escape(topic)}*" if topic else f"Meeting {number}"
     if already:
         text = f":wastebasket: {name} was already cancelled; Webex no longer has it. Nothing else to do."
+    elif series:
+        text = (
+            f":wastebasket: {name} (meeting {number}) is cancelled: the whole series, "
+            "every meeting of it, is deleted from Webex."
+        )
     else:
         text = f":wastebasket: {name} (meeting {number}) is cancelled and deleted from Webex."
     return [{"type": "section", "block_id": "cancelled", "text": mrkdwn(text)}]
@@ -244,11 +266,18 @@ def cancelled_card(number: str, topic: str, *, already: bool = False) -> list[Bl
 
 def cancel_confirmation(meeting: Meeting, user_tz: str) -> list[Block]:
     """The question `/webex cancel <number>` asks before deleting anything."""
-    text = (
-        f"Cancel *{escape(meeting.topic)}* on {when_text(meeting, user_tz)} "
-        f"(meeting {meeting.number})?\n"
-        "It will be deleted from Webex. This cannot be undone."
-    )
+    if meeting.recurrence is not None:
+        text = (
+            f"Cancel the whole series *{escape(meeting.topic)}* (meeting {meeting.number}), "
+            f"repeating {escape(repeats_text(meeting))}; the next is {when_text(meeting, user_tz)}?\n"
+            "Every meeting of the series will be deleted from Webex. This cannot be undone."
+        )
+    else:
+        text = (
+            f"Cancel *{escape(meeting.topic)}* on {when_text(meeting, user_tz)} "
+            f"(meeting {meeting.number})?\n"
+            "It will be deleted from Webex. This cannot be undone."
+        )
     return [
         {"type": "section", "block_id": "confirm", "text": mrkdwn(text)},
         {
@@ -319,6 +348,8 @@ def meeting_row(meeting: Meeting, join_url: str, user_tz: str, now: datetime) ->
         f"*{when_text(meeting, user_tz)}*{state}\n{escape(meeting.topic)}\n"
         f"{duration_text(meeting.duration_minutes)} · meeting {meeting.number}"
     )
+    if meeting.recurrence is not None:
+        text += f"\n:repeat: Repeats {escape(repeats_text(meeting))}"
     buttons: list[dict[str, Any]] = []
     if join_url and meeting.end > now:
         buttons.append(_button("Join", JOIN, url=join_url, style="primary", value=meeting.meeting_id))

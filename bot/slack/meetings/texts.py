@@ -92,10 +92,10 @@ def scheduled_note(repeated: bool, shared: bool) -> str:
     return ":white_check_mark: Scheduled. Only you see this card; *Share in channel* posts it for everyone."
 
 
-def changed_note(changed: tuple[str, ...]) -> str:
+def changed_note(changed: tuple[str, ...], *, series: bool = False) -> str:
     if not changed:
         return NOTHING_CHANGED
-    return ":pencil2: Updated the " + ", ".join(changed) + "."
+    return ":pencil2: Updated the " + ", ".join(changed) + (" of the whole series." if series else ".")
 
 
 def slow_down(error: SlowDown) -> str:

@@ -204,7 +204,7 @@ async def on_edit_submitted(
             user_id,
             ScheduledMeeting(meeting=result.meeting),
             context.user_tz,
-            texts.changed_note(result.changed),
+            texts.changed_note(result.changed, series=result.meeting.recurrence is not None),
         )
         await reply.send(text, card, replace=bool(context.response_url))
         if context.from_home:
