@@ -73,10 +73,11 @@ def rrule_to_recurrence(text: str, zone: tzinfo = UTC) -> Recurrence:
             if frequency is not Frequency.MONTHLY or len(weeks) != 1 or len(weekdays) != 1:
                 raise RRuleUnreadable(f"BYDAY={parts['BYDAY']} cannot be shown")
             month_week = weeks.pop()
+    interval = _integer(parts, "INTERVAL")
     try:
         return Recurrence(
             frequency=frequency,
-            interval=_integer(parts, "INTERVAL") or 1,
+            interval=1 if interval is None else interval,
             weekdays=weekdays,
             month_week=month_week,
             month_day=_integer(parts, "BYMONTHDAY"),
