@@ -1,4 +1,4 @@
-"""The repeat element: what CreateMeeting and SetMeeting send for a series (schema-valid), and GetMeeting's read back."""
+"""The repeat element: what CreateMeeting and SetMeeting send for a series (schema-valid), read back."""
 
 from __future__ import annotations
 
@@ -42,7 +42,10 @@ def repeat_of(message: etree._Element) -> list[tuple[str, str]]:
         ),
         (
             Recurrence(Frequency.WEEKLY, interval=2, count=10),
-            [("repeatType", "WEEKLY"), ("interval", "2"), ("afterMeetingNumber", "10"), ("dayInWeek", "MONDAY")],
+            [
+                ("repeatType", "WEEKLY"), ("interval", "2"), ("afterMeetingNumber", "10"),
+                ("dayInWeek", "MONDAY"),
+            ],
         ),
         (Recurrence(Frequency.DAILY), [("repeatType", "DAILY"), ("interval", "1")]),
         (
@@ -56,7 +59,10 @@ def repeat_of(message: etree._Element) -> list[tuple[str, str]]:
                 ("dayInWeek", "FRIDAY"), ("weekInMonth", "5"),
             ],
         ),
-        (Recurrence(Frequency.MONTHLY, interval=3), [("repeatType", "MONTHLY"), ("interval", "3"), ("dayInMonth", "2")]),
+        (
+            Recurrence(Frequency.MONTHLY, interval=3),
+            [("repeatType", "MONTHLY"), ("interval", "3"), ("dayInMonth", "2")],
+        ),
     ],
 )  # fmt: skip
 async def test_create_meeting_sends_the_series_rule(
