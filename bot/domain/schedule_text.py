@@ -390,6 +390,7 @@ class _Reader:
         self.until: tuple[str, date] | None = None  # how a series ends, as said
         self.count: tuple[str, int] | None = None
         self.recurrence: Recurrence | None = None
+        self.repeat_refused = False  # the text's rule or its end cannot be used (a problem says why)
         self.quoted_topic: str | None = None
 
         self.pieces: dict[int, _Piece] = {}
@@ -978,6 +979,7 @@ class _Reader:
         said = _said(m)
         if self.repeat is not None:
             self.problems.append(f'I read more than one repeating rule: "{self.repeat.said}" and "{said}"')
+            self.repeat_refused = True
             return _DATE
         every = _every_count(m)
         if m["monthly_nth"]:
@@ -1025,13 +1027,21 @@ class _Reader:
             for end in reversed(ends):
                 reader = _Reader(when[:end], self.now, self.zone if self.zone_known else None, self.zone_name)
                 read = reader.read()
-                plain_date = len(reader.days) == 1 and not reader.date_unreadable and not reader.repeat
-                if plain_date and read.day is not None and read.clock is None and not read.topic:
-                    stop = m.start("when") + end
-                    if self.until is None:
-                        self.until = (_RE_SPACES.sub(" ", self.work[m.start() : stop]), read.day)
-                    self._mask(m.start(), stop, _DATE, gone=True)
-                    break
+                if read.clock is not None or read.topic or reader.repeat or reader.time_unreadable:
+                    continue
+                stop = m.start("when") + end
+                said = _RE_SPACES.sub(" ", self.work[m.start() : stop])
+                if reader.date_unreadable:
+                    # "until 1 Dec" already past, "until 31 Feb": said, not dropped into the topic.
+                    dated = [p for p in read.problems if not p.startswith("I couldn't read a time")]
+                    self.problems.extend(f'"{said}": {problem}' for problem in dated)
+                    self.repeat_refused = True
+                elif len(reader.days) != 1 or read.day is None:
+                    continue
+                elif self.until is None:
+                    self.until = (said, read.day)
+                self._mask(m.start(), stop, _DATE, gone=True)
+                break
 
     def _repeat_day(self) -> _Day | None:
         """The first day a repeating rule allows from today, with the next ones to try if its time passed."""
@@ -1053,6 +1063,8 @@ class _Reader:
                 )
             return
         said = self.repeat.said
+        if self.repeat_refused:
+            return
         if self.until is not None and self.count is not None:
             self.problems.append(
                 f'"{self.until[0]}" and "{self.count[0]}": a series ends on a date or after a number '
