@@ -1076,6 +1076,13 @@ class _Reader:
                 self.ambiguities.append(f'"{said}": which day is the first meeting? Pick it here')
             return
         repeat = self.repeat
+        off_rule = repeat.weekdays is not None and day.weekday() not in repeat.weekdays
+        if off_rule or (repeat.month_week is not None and not _in_week(day, repeat.month_week)):
+            self.problems.append(
+                f'"{said}": the first meeting, {_day(day)}, is not a day the series meets on; '
+                "pick one that is"
+            )
+            return
         until = self.until[1] if self.until is not None else None
         if until is not None and until < day:
             self.problems.append(f'"{end}" is before the first meeting, {_day(day)}')

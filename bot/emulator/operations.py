@@ -24,7 +24,7 @@ from bot.emulator.errors import (
     no_records,
 )
 from bot.emulator.repeat import rule_from_repeat, write_repeat
-from bot.emulator.rest.recurrence import RecurrenceError, normalise
+from bot.emulator.rest.recurrence import HORIZON, RecurrenceError, normalise
 from bot.emulator.rest.views import details, meeting_zone, occurrences
 from bot.emulator.rest.zones import iana_for, zone_info
 from bot.emulator.state import Attendee, EmulatorState, SiteState, StoredMeeting, User
@@ -463,12 +463,15 @@ def _occurrences(meeting: StoredMeeting, low: datetime | None, high: datetime | 
     if not details(meeting).recurrence:
         return [meeting]
     tick = timedelta(microseconds=1)
+    # A series with no end is listed up to five years on, where Webex stops one.
+    horizon = meeting.start + HORIZON
+    high = horizon if high is None else min(high, horizon)
     return [
         replace(meeting, start=o.start, duration_minutes=max(1, int((o.end - o.start).total_seconds() // 60)))
         for o in occurrences(
             meeting,
             after=low - tick if low is not None else meeting.start - tick,
-            before=high + tick if high is not None else None,
+            before=high + tick,
         )
     ]
 

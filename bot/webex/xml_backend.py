@@ -39,9 +39,12 @@ from bot.webex.timezones import (
 log = logging.getLogger(__name__)
 
 IN_PROGRESS = "INPROGRESS"  # LstsummaryMeeting/GetMeeting status of a running meeting
-# A series comes as one row per occurrence: read this many rows per meeting wanted, up to the cap.
+# A series comes as one row per occurrence: the first read asks for this many rows per meeting
+# wanted; when series fill them, the next reads ask for Webex's largest page, at most READS_PER_PAGE
+# reads in all (five years of a weekday series is about 1,300 rows; "More" goes on past that).
 ROWS_PER_MEETING = 5
-MAX_ROWS_PER_CALL = 100
+MAX_ROWS_PER_CALL = 500
+READS_PER_PAGE = 4
 FIND_PAGE_SIZE = 50
 
 
@@ -184,12 +187,15 @@ class XmlMeetingBackend:
         xml_creds = _xml_creds(creds)
         rows: list[xml_values.Meeting] = []
         keys: dict[str, int] = {}
-        position, total, more = start_from, 0, True
-        while more and len(rows) < page_size:
+        position, total, more, reads = start_from, 0, True, 0
+        while more and len(rows) < page_size and reads < READS_PER_PAGE:
+            reads += 1
             page = await self._client.list_meetings(
                 xml_creds,
                 start_from=position,
-                maximum=min(MAX_ROWS_PER_CALL, page_size * ROWS_PER_MEETING),
+                maximum=min(
+                    MAX_ROWS_PER_CALL, page_size * ROWS_PER_MEETING if reads == 1 else MAX_ROWS_PER_CALL
+                ),
                 starts_after=starts_after,
                 starts_before=starts_before,
             )
