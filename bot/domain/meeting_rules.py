@@ -153,8 +153,17 @@ def check_meeting_number(text: str) -> str:
 
 
 def check_recurrence(recurrence: Recurrence | None, first_day: date) -> Recurrence | None:
-    """A series whose end is on or after its first meeting's (local) day and within Webex's five years."""
-    if recurrence is None or recurrence.until is None:
+    """A series that meets on its first meeting's (local) day, and ends on or after it and within
+    Webex's five years."""
+    if recurrence is None:
+        return None
+    if not recurrence.meets_on(first_day):
+        raise MeetingRequestInvalid(
+            "repeats",
+            f"The first meeting, {first_day:%a} {first_day.day} {first_day:%b}, is not a day the series "
+            f"meets on ({recurrence.rule_words()}). Pick a date it meets on.",
+        )
+    if recurrence.until is None:
         return recurrence
     if recurrence.until < first_day:
         raise MeetingRequestInvalid(

@@ -8,7 +8,7 @@ element, the REST API's RRULE in bot/webex/rrule.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Final
 
@@ -91,6 +91,16 @@ class Recurrence:
     @property
     def unit(self) -> str:
         return {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month"}[self.frequency]
+
+    def meets_on(self, first: date) -> bool:
+        """Whether a series starting on `first` meets that day (a weekly rule on other weekdays does not)."""
+        if self.weekdays and first.weekday() not in self.weekdays:
+            return False
+        if self.month_week is None:
+            return True
+        if self.month_week == LAST_WEEK:
+            return (first + timedelta(days=7)).month != first.month
+        return (first.day - 1) // 7 + 1 == self.month_week
 
     def days_for(self, first: date) -> frozenset[int]:
         """The weekdays a weekly series meets on, given its first day."""

@@ -53,6 +53,9 @@ EMAILS = "emails"
 AGENDA = "agenda"
 POST = "post"
 PASSWORD = "password"
+REPEATS = "repeats"
+REPEAT_UNTIL = "repeat_until"
+REPEAT_COUNT = "repeat_count"
 TIME_ZONE = "time_zone"
 VALUE = "value"  # the action id of the single element in each input block
 
