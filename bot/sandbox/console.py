@@ -23,6 +23,7 @@ Type what a Slack user would type, for example:
   /webex help                           the bot's own help
   /webex connect                        link your Webex account (then :approve)
   /webex schedule Standup tomorrow 9am  schedule a meeting
+  /webex schedule Standup every weekday 9am until 31 March   a recurring series
   /webex list                           your upcoming meetings
 Console commands:
   3  or  :press 3 [choice]   press button 3 (a choice for menus: option value or label)

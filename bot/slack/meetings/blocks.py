@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.meetings import Meeting
-from bot.domain.timezones import zone_info
 from bot.services.meeting_reading import ListWindow, user_zone, window_bounds
 
 # `escape` stays importable from here too (blocks.escape), as cards and their callers share it.
 from bot.slack.formatting import clip_mrkdwn, escape_clipped, slack_date
 from bot.slack.formatting import escape as escape
+from bot.slack.meetings.series import cancel_dialog_rest, cancel_question, cancelled_text, repeats_text
 
 Block = dict[str, Any]
 
@@ -130,25 +130,10 @@ def _button(
     return button
 
 
-def repeats_text(meeting: Meeting) -> str:
-    """ "every weekday until Tue 31 Mar" for a series (its rule on the meeting's own clock); "" otherwise."""
-    if meeting.recurrence is None:
-        return ""
-    first = meeting.start.astimezone(zone_info(meeting.time_zone) or UTC).date()
-    return meeting.recurrence.describe(first)
-
-
 def cancel_button(meeting: Meeting, user_tz: str, *, with_dialog: bool = True) -> dict[str, Any]:
     # The date must survive Slack's limit on dialog text, so a long topic is what gets shortened.
-    when = slack_date(meeting.start, local_time_text(meeting.start, user_tz))
     series = meeting.recurrence is not None
-    if series:
-        rest = (
-            f"* repeats {repeats_text(meeting)}: the whole series will be deleted from Webex, "
-            f"not only {when}."
-        )
-    else:
-        rest = f"* on {when} will be deleted from Webex. This cannot be undone."
+    rest = cancel_dialog_rest(meeting, slack_date(meeting.start, local_time_text(meeting.start, user_tz)))
     topic = escape_clipped(meeting.topic, CONFIRM_TEXT_LIMIT - len(rest) - 1)
     dialog = {
         "title": plain("Cancel the whole series?" if series else "Cancel this meeting?", 100),
@@ -254,32 +239,13 @@ def meeting_card(
 def cancelled_card(number: str, topic: str, *, already: bool = False, series: bool = False) -> list[Block]:
     """What the card becomes once the meeting is gone: no buttons left to press."""
     name = f"*{escape(topic)}*" if topic else f"Meeting {number}"
-    if already:
-        text = f":wastebasket: {name} was already cancelled; Webex no longer has it. Nothing else to do."
-    elif series:
-        text = (
-            f":wastebasket: {name} (meeting {number}) is cancelled: the whole series, "
-            "every meeting of it, is deleted from Webex."
-        )
-    else:
-        text = f":wastebasket: {name} (meeting {number}) is cancelled and deleted from Webex."
+    text = cancelled_text(name, number, already=already, series=series)
     return [{"type": "section", "block_id": "cancelled", "text": mrkdwn(text)}]
 
 
 def cancel_confirmation(meeting: Meeting, user_tz: str) -> list[Block]:
     """The question `/webex cancel <number>` asks before deleting anything."""
-    if meeting.recurrence is not None:
-        text = (
-            f"Cancel the whole series *{escape(meeting.topic)}* (meeting {meeting.number}), "
-            f"repeating {escape(repeats_text(meeting))}; the next is {when_text(meeting, user_tz)}?\n"
-            "Every meeting of the series will be deleted from Webex. This cannot be undone."
-        )
-    else:
-        text = (
-            f"Cancel *{escape(meeting.topic)}* on {when_text(meeting, user_tz)} "
-            f"(meeting {meeting.number})?\n"
-            "It will be deleted from Webex. This cannot be undone."
-        )
+    text = cancel_question(meeting, when_text(meeting, user_tz))
     return [
         {"type": "section", "block_id": "confirm", "text": mrkdwn(text)},
         {

@@ -28,8 +28,8 @@ JOINING = "Getting the join link…"
 
 SCHEDULE_USAGE = "/webex schedule [topic] [when] [for <duration>] [with @people or emails]"
 SCHEDULE_SUMMARY = (
-    "Schedule a meeting: `/webex schedule Design review tomorrow 3pm for 45m with @ana`. "
-    "With no text, a form opens."
+    "Schedule a meeting: `/webex schedule Design review tomorrow 3pm for 45m with @ana`; "
+    "a series: `/webex schedule Standup every weekday 9am until 31 March`. With no text, a form opens."
 )
 LIST_USAGE = "/webex list | today | week"
 LIST_SUMMARY = "Your upcoming meetings (`today`, `week` for a shorter view), each with Join, Edit and Cancel."
