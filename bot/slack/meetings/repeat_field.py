@@ -63,7 +63,8 @@ def options(prefilled: Recurrence | None) -> tuple[list[dict[str, Any]], dict[st
     wanted = rule_value(prefilled)
     chosen = next((c for c in choices if c["value"] == wanted), None)
     if chosen is None:
-        chosen = option(prefilled.rule_words().capitalize(), wanted)
+        words = prefilled.rule_words()
+        chosen = option(words[:1].upper() + words[1:], wanted)
         choices.insert(1, chosen)
     return choices, chosen
 

@@ -139,3 +139,28 @@ async def test_a_nine_oclock_series_stays_at_nine_across_the_clock_change(linked
     assert {s.time() for s in starts} == {time(9)}
     # Nine local is a different UTC hour on each side of the change.
     assert {s.utcoffset() for s in before} != {s.utcoffset() for s in after}
+
+
+async def test_edit_moves_the_whole_series_and_says_so(linked: Stage) -> None:
+    exchange = await linked.alice.driver.command("schedule Standup every weekday 9am", replies=1)
+    card = exchange.replies[0]
+    [before] = linked.emulator.meetings()
+    clicked = await linked.alice.driver.click(card, blocks.EDIT, replies=2)
+    form = clicked.replies[1]
+    assert "Changes apply to the whole series" in shown_text(form)
+    local = before.start.astimezone(NEW_YORK)
+    saved = await linked.alice.driver.submit(
+        form,
+        {blocks.DATE: local.strftime("%Y-%m-%d"), blocks.TIME: "09:30"},
+    )
+    assert saved.status == 200
+    updated = await linked.alice.driver.standin.wait_for(
+        lambda c: c.method == "response_url" and c.seq >= saved.first_seq
+    )
+    assert "Updated the time of the whole series" in shown_text(updated)
+    assert "Repeats every weekday" in shown_text(updated)
+    [after] = linked.emulator.meetings()
+    assert after.start == before.start + timedelta(minutes=30)
+    assert after.rest is not None and after.rest.recurrence == EVERY_WEEKDAY
+    starts = await listed_starts(linked, str(after.key), after.start, after.start + timedelta(days=7))
+    assert starts and {s.time() for s in starts} == {time(9, 30)}
