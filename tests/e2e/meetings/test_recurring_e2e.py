@@ -11,8 +11,8 @@ from lxml import etree
 
 from bot.emulator import XML_SERVICE_PATH
 from bot.slack.meetings import blocks
-from tests.e2e.meetings.conftest import Stage, shown_text
-from tests.support.emulator import link_account, read_answer, xml_request
+from tests.e2e.meetings.conftest import Stage, button, on_both_databases, shown_text
+from tests.support.emulator import ALICE, link_account, read_answer, xml_request
 
 NEW_YORK = ZoneInfo("America/New_York")  # Alice's zone
 EVERY_WEEKDAY = "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR"
@@ -164,3 +164,36 @@ async def test_edit_moves_the_whole_series_and_says_so(linked: Stage) -> None:
     assert after.rest is not None and after.rest.recurrence == EVERY_WEEKDAY
     starts = await listed_starts(linked, str(after.key), after.start, after.start + timedelta(days=7))
     assert starts and {s.time() for s in starts} == {time(9, 30)}
+
+
+@on_both_databases
+async def test_a_series_from_the_form_waits_through_a_reconnect_and_is_made_once(linked: Stage) -> None:
+    linked.emulator.revoke_tokens(user=ALICE)
+    form = (await linked.alice.driver.command("schedule", replies=1)).replies[0]
+    weekly = next(
+        o["value"]
+        for b in (form.view or {})["blocks"]
+        if b.get("block_id") == blocks.REPEATS
+        for o in b["element"]["options"]
+        if o["text"]["text"].startswith("Every weekday")
+    )
+    first = next_weekday_at_nine() + timedelta(days=7)
+    while first.weekday() >= 5:
+        first += timedelta(days=1)
+    values = {
+        blocks.TOPIC: "Standup",
+        blocks.DATE: first.isoformat(),
+        blocks.TIME: "09:00",
+        blocks.REPEATS: weekly,
+        blocks.REPEAT_COUNT: "20",
+    }
+    submitted = await linked.alice.driver.submit(form, values, replies=1)
+    prompt = submitted.replies[0]
+    assert "expired" in shown_text(prompt) and linked.emulator.meetings() == []
+    await linked.follow_connect(button(prompt.blocks, "connect_webex")["url"], ALICE)
+    card = await linked.alice.driver.standin.wait_for(
+        lambda c: c.seq > prompt.seq and "Repeats every weekday, 20 times" in shown_text(c)
+    )
+    assert card is not None
+    [meeting] = linked.emulator.meetings()
+    assert meeting.rest is not None and meeting.rest.recurrence == f"{EVERY_WEEKDAY};COUNT=20"
