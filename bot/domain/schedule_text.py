@@ -327,8 +327,10 @@ _RE_UNTIL = re.compile(
         (?P<when>(?:the\s+)?[a-z0-9]+\.?(?:(?:\s*[/.,-]\s*|\s+(?:of\s+)?)[a-z0-9]+){0,2})""",
     _FLAGS,
 )
+# "for 10 times", "10 times", "for 10 meetings"; "two meetings" without "for" stays in the topic.
 _RE_TIMES = re.compile(
-    r"(?<![\w])(?:for\s+)?(?P<n>[0-9]{1,4}|[a-z]+(?:-[a-z]+)?)\s+(?:times|occurrences|meetings|sessions)(?![\w])",
+    r"""(?<![\w])(?:for\s+(?P<n>[0-9]{1,4}|[a-z]+(?:-[a-z]+)?)\s+(?:times|occurrences|meetings|sessions)
+      |(?P<n2>[0-9]{1,4}|[a-z]+(?:-[a-z]+)?)\s+(?:times|occurrences))(?![\w])""",
     _FLAGS,
 )
 _RE_SPACES = re.compile(r"\s+")
@@ -1012,7 +1014,7 @@ class _Reader:
         return _DATE
 
     def _times(self, m: re.Match[str]) -> str | None:
-        count = _number(m["n"])
+        count = _number(m["n"] or m["n2"])
         if count is None:
             return None
         if self.count is None:
@@ -1449,7 +1451,8 @@ def _every_count(m: re.Match[str]) -> int:
             return 2
         number = m.groupdict().get(f"n_{tag}")
         if number:
-            return _number(number) or 1
+            every = _number(number)
+            return every if every is not None else 1  # "every 0 days" is refused with the limits
     return 1
 
 

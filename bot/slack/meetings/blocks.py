@@ -201,7 +201,7 @@ def meeting_card(
         fields.append(mrkdwn(f"*Host key* (only you see this)\n{escape(meeting.host_key)}", FIELD_TEXT_LIMIT))
     blocks.append({"type": "section", "block_id": "details", "fields": fields})
     if meeting.recurrence is not None:
-        repeats = f":repeat: Repeats {repeats_text(meeting)}. The time above is the next meeting."
+        repeats = f":repeat: Repeats {repeats_text(meeting)}."
         blocks.append({"type": "section", "block_id": "repeats", "text": mrkdwn(repeats)})
     if meeting.invitees:
         heading = "*Invitees*\n"

@@ -240,3 +240,14 @@ def test_a_series_typed_before_a_clock_change_starts_at_nine_local(tz: str, now:
     day, clock = first_local(result, tz)
     assert clock == time(9) and day.weekday() == MON
     assert result.recurrence == Recurrence(Frequency.WEEKLY, weekdays=WEEKDAYS)
+
+
+def test_meetings_in_a_topic_are_not_a_count() -> None:
+    result = parse("Review two meetings tomorrow 3pm")
+    assert (result.topic, result.recurrence, result.problems) == ("Review two meetings", None, ())
+
+
+def test_every_zero_days_is_refused_with_the_limits() -> None:
+    result = parse("Standup every 0 days 9am")
+    assert result.recurrence is None
+    assert result.problems == ('"every 0 days": A meeting can repeat every 1 to 99 days',)
