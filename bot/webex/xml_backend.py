@@ -45,6 +45,7 @@ IN_PROGRESS = "INPROGRESS"  # LstsummaryMeeting/GetMeeting status of a running m
 ROWS_PER_MEETING = 5
 MAX_ROWS_PER_CALL = 500
 READS_PER_PAGE = 4
+MAX_SHOWN_SERIES = 60
 FIND_PAGE_SIZE = 50
 
 
@@ -292,7 +293,10 @@ def _offset(cursor: str | None) -> tuple[int, frozenset[str]]:
 
 
 def _cursor(offset: int, shown: frozenset[str] | set[str]) -> str:
-    return f"{offset}:{','.join(sorted(shown))}" if shown else str(offset)
+    """The next row and the series already shown, at most MAX_SHOWN_SERIES of them so the cursor fits
+    in a button (past that, a series may be shown again on a later page)."""
+    keys = sorted(shown)[:MAX_SHOWN_SERIES]
+    return f"{offset}:{','.join(keys)}" if keys else str(offset)
 
 
 def _neutral(meeting: xml_values.Meeting) -> Meeting:
