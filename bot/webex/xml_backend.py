@@ -187,7 +187,8 @@ class XmlMeetingBackend:
         start_from, shown = _offset(cursor)
         xml_creds = _xml_creds(creds)
         rows: list[xml_values.Meeting] = []
-        keys: dict[str, int] = {}
+        keys: dict[str, int] = {}  # rows taken into this page, by key
+        rows_of: dict[str, int] = {}  # rows Webex sent, by key
         position, total, more, reads = start_from, 0, True, 0
         while more and len(rows) < page_size and reads < READS_PER_PAGE:
             reads += 1
@@ -202,6 +203,9 @@ class XmlMeetingBackend:
             )
             total, more = page.total, page.has_more and bool(page.meetings)
             for row in page.meetings:
+                # A key on two rows of what Webex sent is a series, read ahead or not.
+                rows_of[row.meeting_key] = rows_of.get(row.meeting_key, 0) + 1
+            for row in page.meetings:
                 if len(rows) >= page_size and row.meeting_key not in keys:
                     more = True
                     break
@@ -212,12 +216,12 @@ class XmlMeetingBackend:
             else:
                 continue
             break
-        series = {key for key, seen in keys.items() if seen > 1}
+        series = {key for key, seen in rows_of.items() if seen > 1}
         meetings = [await self._with_rule(xml_creds, row, row.meeting_key in series) for row in rows]
-        collapsed = len(keys) != sum(keys.values()) or bool(shown)
+        collapsed = bool(series) or bool(shown)
         return MeetingPage(
             meetings=tuple(meetings),
-            next_cursor=_cursor(position, shown | series) if more else None,
+            next_cursor=_cursor(position, shown | (series & set(keys))) if more else None,
             total=None if collapsed else total,
         )
 

@@ -168,3 +168,20 @@ def test_a_meeting_number_is_its_id_without_a_call() -> None:
 def test_who_am_i_names_the_users_zone_by_its_iana_name() -> None:
     user = asyncio.run(backend(ScriptedXml()).who_am_i(CREDS))
     assert (user.user_id, user.email, user.time_zone) == ("alice", "alice@acme.example", "Europe/Berlin")
+
+
+def test_a_series_met_once_on_the_page_is_known_by_the_rows_read_ahead() -> None:
+    weekly = Recurrence(Frequency.WEEKLY)
+    rows = tuple(
+        Meeting(
+            meeting_key=key,
+            topic=key,
+            start=START + timedelta(days=day),
+            duration_minutes=30,
+            time_zone_id=20,
+        )
+        for key, day in (("111111111", 0), ("222222222", 1), ("111111111", 7))
+    )
+    xml = ScriptedXml(rows=rows, described={"111111111": replace(rows[0], recurrence=weekly)})
+    page = asyncio.run(backend(xml).list_meetings(CREDS, starts_after=START, starts_before=None, page_size=1))
+    assert [(m.topic, m.recurrence) for m in page.meetings] == [("111111111", weekly)]
