@@ -419,9 +419,11 @@ class Console:
         self.write(f"  The Webex emulator holds {len(meetings)} meeting(s):")
         for meeting in meetings:
             start = meeting.start.strftime("%Y-%m-%d %H:%M UTC")
+            # A series shows its rule as Webex keeps it (the emulator holds one meeting per series).
+            rule = f"  repeats {meeting.rest.recurrence}" if meeting.rest and meeting.rest.recurrence else ""
             self.write(
                 f"  · {meeting.key}  {meeting.conf_name!r}  {start}  {meeting.duration_minutes} min  "
-                f"host {meeting.host_webex_id}"
+                f"host {meeting.host_webex_id}{rule}"
             )
 
     def _expect(self, text: str) -> None:
