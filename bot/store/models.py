@@ -1,5 +1,5 @@
-"""SQLAlchemy tables: Webex links, OAuth connect attempts, idempotency records, the per-user throttle and
-Start as host presses."""
+"""SQLAlchemy tables: Webex links, OAuth connect attempts, idempotency records, the per-user throttle,
+Start as host presses and job leases."""
 
 from __future__ import annotations
 
@@ -142,3 +142,13 @@ class HostPressRow(Base):
     pressed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class JobLeaseRow(Base):
+    """A background job's lease: which process runs it now, and until when nobody else may."""
+
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
