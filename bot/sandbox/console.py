@@ -25,6 +25,7 @@ Type what a Slack user would type, for example:
   /webex help                           the bot's own help
   /webex connect                        link your Webex account (then :approve)
   /webex schedule Standup tomorrow 9am  schedule a meeting
+  /webex schedule Standup every weekday 9am until 31 March   a recurring series
   /webex list                           your upcoming meetings
 Console commands:
   3  or  :press 3 [choice]   press button 3 (a choice for menus: option value or label)
@@ -462,9 +463,11 @@ class Console:
         self.write(f"  The Webex emulator holds {len(meetings)} meeting(s):")
         for meeting in meetings:
             start = meeting.start.strftime("%Y-%m-%d %H:%M UTC")
+            # A series shows its rule as Webex keeps it (the emulator holds one meeting per series).
+            rule = f"  repeats {meeting.rest.recurrence}" if meeting.rest and meeting.rest.recurrence else ""
             self.write(
                 f"  · {meeting.key}  {meeting.conf_name!r}  {start}  {meeting.duration_minutes} min  "
-                f"host {meeting.host_webex_id}"
+                f"host {meeting.host_webex_id}{rule}"
             )
 
     def _expect(self, text: str) -> None:
