@@ -105,12 +105,27 @@ class Settings(BaseSettings):
         min_length=16,
         description="When set, GET /metrics needs the header Authorization: Bearer <this token>",
     )
+    reminder_default_minutes: int = Field(
+        default=10,
+        description="Minutes before each meeting a person hosts that the bot reminds them, until they choose "
+        "(5, 10 or 15; 0: off until they turn reminders on)",
+    )
+    reminder_check_seconds: float = Field(
+        default=30.0, ge=1, le=300, description="How often the bot looks for reminders that are due"
+    )
     shutdown_grace_seconds: float = Field(
         default=25.0,
         ge=0,
         le=300,
         description="On SIGTERM, how long commands in flight may take to finish before they are cut short",
     )
+
+    @field_validator("reminder_default_minutes")
+    @classmethod
+    def _a_lead_time(cls, value: int) -> int:
+        if value not in (0, 5, 10, 15):
+            raise ValueError("must be 5, 10, 15, or 0 for off")
+        return value
 
     @field_validator("email_mismatch_policy", mode="before")
     @classmethod
@@ -218,6 +233,7 @@ _HINTS = {
     "metrics_token": "at least 16 characters, or leave it unset",
     "user_rate_limit_per_minute": "a whole number, 0 for no limit",
     "user_max_in_flight": "a whole number, 0 for no limit",
+    "reminder_default_minutes": "5, 10, 15, or 0 for off",
 }
 
 

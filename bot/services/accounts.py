@@ -17,6 +17,7 @@ from bot.services.ports import AuthorizationFailed, AuthorizationServerUnavailab
 from bot.store.host_presses import HostPressStore
 from bot.store.links import LinkStore, NewTokens, RefreshBusy, RefreshTurn
 from bot.store.operations import OperationStore
+from bot.store.reminders import ReminderStore
 from bot.store.states import OAuthStateStore
 from bot.store.throttle import ThrottleStore
 
@@ -73,8 +74,12 @@ class TokenService:
         # Given or not, forgetting a user must reach every table that mentions them.
         self._states = states or OAuthStateStore(links.database, links.cipher, clock)
         self._operations = operations or OperationStore(links.database, clock)
-        # What a user's commands leave behind: throttle slots and Start as host presses.
-        self._activity = (ThrottleStore(links.database, clock), HostPressStore(links.database, clock))
+        # What a user's commands leave behind: throttle slots, Start as host presses and reminders.
+        self._activity = (
+            ThrottleStore(links.database, clock),
+            HostPressStore(links.database, clock),
+            ReminderStore(links.database, clock),
+        )
         self._margin = refresh_margin
         self._wait = refresh_wait
         # One flight per link, dropped once nobody waits on it.
@@ -116,6 +121,17 @@ class TokenService:
             return current.access_token == rejected_access_token
 
         return await self._refresh(team_id, user_id, still_rejected)
+
+    async def renew_if_lapsing(self, team_id: str, user_id: str, within: timedelta) -> Link:
+        """Renew the link now if its refresh token would lapse within `within`, so a person who does not
+        use the bot for a while keeps a working link. Raises LinkExpired when Webex refuses (the link is
+        then marked expired) and TokenRefreshUnavailable when Webex cannot be reached."""
+
+        def lapsing(current: Link) -> bool:
+            lapses = current.refresh_expires_at
+            return lapses is not None and lapses <= self._clock.now() + within
+
+        return await self._refresh(team_id, user_id, lapsing)
 
     async def _refresh(self, team_id: str, user_id: str, needs_refresh: Callable[[Link], bool]) -> Link:
         flight = self._flight(team_id, user_id)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from slack_bolt.async_app import AsyncApp
 
 from bot.services.linked_accounts import LinkedAccounts
-from bot.slack import accounts, events, meetings
+from bot.slack import accounts, events, meetings, reminders
 from bot.slack.after_ack import AfterAck
 from bot.slack.guard import Guard
 from bot.slack.home import HomeTab
@@ -59,11 +59,13 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
         "meeting_links": services.meeting_links,
         "meetings": services.meetings,
         "profiles": services.profiles,
+        "reminders": services.reminders,
         "replies": replies,
         "work": services.work,
     }
     # Registration order is the order `/webex help` lists the subcommands in.
     meetings.register(app, router, home, dependencies)
+    reminders.register(app, router, home, dependencies)
     accounts.register(app, router, dependencies)
     events.register(app, dependencies)
     router.register(app)

@@ -26,8 +26,12 @@ from bot.services.calendar_file import CalendarFile
 from bot.services.linking import ConnectProblem, Linked, OwnerNotice, SlackSignInNeeded
 from bot.services.meeting_links import MeetingLinkProblem
 from bot.slack.app import build_slack_app
+from bot.slack.lapsed_link import LapsedLinkNotice
+from bot.slack.reminders import ReminderPoster
 from bot.slack.router import CommandRouter
 from bot.store.database import DatabaseUnavailable, upgrade
+from bot.store.leases import JobLeases
+from bot.web.jobs import TimedJobs, owner_name
 from bot.web.pages import page
 
 logger = logging.getLogger(__name__)
@@ -70,11 +74,22 @@ def create_app(
             socket_handler = AsyncSocketModeHandler(slack_app, settings.slack_app_token.get_secret_value())
             await socket_handler.connect_async()  # type: ignore[no-untyped-call]
         housekeeping = asyncio.create_task(keep_tidy(services), name="housekeeping")
+        jobs = TimedJobs(
+            reminders=services.reminders,
+            send_reminder=ReminderPoster(services.slack, services.meeting_links),
+            keeper=services.keeper,
+            tell_refused=LapsedLinkNotice(services.slack, services.linking.connect_url),
+            leases=JobLeases(services.database, services.clock, owner=owner_name()),
+            reminder_every=timedelta(seconds=settings.reminder_check_seconds),
+        )
+        app.state.jobs = jobs
+        timed_jobs = asyncio.create_task(jobs.run_forever(), name="timed jobs")
         logger.info("webex-bot ready")
         try:
             yield
         finally:
             housekeeping.cancel()
+            timed_jobs.cancel()
             if socket_handler is not None:
                 await socket_handler.close_async()  # type: ignore[no-untyped-call]
             cut = await services.work.drain(settings.shutdown_grace_seconds)

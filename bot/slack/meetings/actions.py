@@ -45,6 +45,7 @@ async def share(click: Click, *, meetings: MeetingService, answers: Answers) -> 
     text, card = answers.shared_card(click.team_id, click.user_id, scheduled, tz)
     if click.response_url:
         await click.reply.send(text, card, public=True)
+        await answers.remind_channel(click.team_id, click.user_id, scheduled, click.channel_id)
     elif not_posted := await answers.post_in_channel(
         click.team_id, click.channel_id, scheduled, tz, click.user_id
     ):
