@@ -113,6 +113,12 @@ class Settings(BaseSettings):
     reminder_check_seconds: float = Field(
         default=30.0, ge=1, le=300, description="How often the bot looks for reminders that are due"
     )
+    max_request_bytes: int = Field(
+        default=1024 * 1024,
+        ge=16 * 1024,
+        le=64 * 1024 * 1024,
+        description="Largest request body accepted on any route; a larger one gets 413 before it is read",
+    )
     shutdown_grace_seconds: float = Field(
         default=25.0,
         ge=0,
@@ -234,6 +240,7 @@ _HINTS = {
     "user_rate_limit_per_minute": "a whole number, 0 for no limit",
     "user_max_in_flight": "a whole number, 0 for no limit",
     "reminder_default_minutes": "5, 10, 15, or 0 for off",
+    "max_request_bytes": "a number of bytes from 16384 to 67108864 (the default is 1048576, 1 MiB)",
 }
 
 

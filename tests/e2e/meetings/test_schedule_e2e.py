@@ -27,8 +27,13 @@ async def test_schedule_from_text_creates_the_meeting_and_answers_with_the_card(
     text = shown_text(card)
     assert str(meeting.key) in text and "45 min" in text
     assert f"<!date^{int(meeting.start.timestamp())}^" in text
+    team_id = linked.alice.driver.standin.workspace.team_id
     for action_id in (blocks.SHARE, blocks.EDIT, blocks.CANCEL):
-        assert button(card.blocks, action_id)["value"] == str(meeting.key)
+        # Each button carries the meeting number sealed for Alice and that button alone.
+        value = button(card.blocks, action_id)["value"]
+        assert str(meeting.key) not in value
+        opened = linked.bot.services.sealed.open(value, team_id=team_id, user_id="U_ALICE", used_by=action_id)
+        assert opened == str(meeting.key)
     # One call to Webex: the card is made from what it accepted; links are asked for at the click.
     assert [r.operation for r in linked.emulator.xml_requests()] == ["CreateMeeting"]
 
