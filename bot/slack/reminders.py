@@ -6,8 +6,10 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services.meeting_links import MeetingLinks
@@ -22,6 +24,7 @@ from bot.slack.dependencies import inject
 from bot.slack.formatting import escape_clipped, slack_date
 from bot.slack.home import HomeTab
 from bot.slack.meetings import blocks
+from bot.slack.profiles import ProfileNotFound, SlackProfiles
 from bot.slack.replies import Reply
 from bot.slack.router import CommandRouter, Invocation, Subcommand
 
@@ -110,13 +113,24 @@ def _link_button(label: str, action_id: str, url: str, due: DueReminder) -> dict
 class ReminderPoster:
     """Posts a due reminder: the host's DM with Join and Start as host, or the channel's with Join."""
 
-    def __init__(self, slack: AsyncWebClient, meeting_links: MeetingLinks) -> None:
+    def __init__(self, slack: AsyncWebClient, meeting_links: MeetingLinks, profiles: SlackProfiles) -> None:
         self._slack = slack
         self._links = meeting_links
+        self._profiles = profiles
 
-    def message(self, due: DueReminder, starts_at: datetime) -> tuple[str, list[dict[str, Any]]]:
+    async def _host_zone(self, team_id: str, user_id: str) -> ZoneInfo:
+        """The host's Slack time zone, for the time's fallback text (Slack shows each reader their own)."""
+        try:
+            return ZoneInfo((await self._profiles.get(team_id, user_id)).tz or "UTC")
+        except (ProfileNotFound, SlackApiError, ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def message(
+        self, due: DueReminder, starts_at: datetime, zone: ZoneInfo | None = None
+    ) -> tuple[str, list[dict[str, Any]]]:
         topic = escape_clipped(due.topic or "Webex meeting", TOPIC_LIMIT)
-        when = slack_date(starts_at, f"{starts_at:%H:%M} UTC", "{time}")
+        local = starts_at.astimezone(zone or ZoneInfo("UTC"))
+        when = slack_date(starts_at, f"{local:%H:%M %Z}", "{time}")
         minutes = due.starts_at_minutes
         if minutes > 0:
             lead = f"starts in {minutes} minute{'s' if minutes != 1 else ''} ({when})"
@@ -141,7 +155,8 @@ class ReminderPoster:
         return text, card
 
     async def __call__(self, due: DueReminder) -> None:
-        text, card = self.message(due, due.stored.starts_at)
+        zone = await self._host_zone(due.team_id, due.host_user_id)
+        text, card = self.message(due, due.stored.starts_at, zone)
         await self._slack.chat_postMessage(channel=due.recipient, text=text, blocks=card)
 
 

@@ -84,7 +84,7 @@ def create_app(
         housekeeping = asyncio.create_task(keep_tidy(services), name="housekeeping")
         jobs = TimedJobs(
             reminders=services.reminders,
-            send_reminder=ReminderPoster(services.slack, services.meeting_links),
+            send_reminder=ReminderPoster(services.slack, services.meeting_links, services.profiles),
             keeper=services.keeper,
             tell_refused=LapsedLinkNotice(services.slack, services.linking.connect_url),
             leases=JobLeases(services.database, services.clock, owner=owner_name()),
