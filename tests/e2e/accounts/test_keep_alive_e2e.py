@@ -23,7 +23,8 @@ IDLE = timedelta(days=54)  # Webex's refresh tokens live 60 days: within the 7 d
 
 @pytest.fixture
 async def bot(bot_factory: BotFactory, emulator: Emulator) -> BotServer:
-    return await bot_factory(clock=emulator.clock)
+    # The tests run the keep-alive job themselves (as the daily turn would): the loop's own turns wait.
+    return await bot_factory(clock=emulator.clock, reminder_check_seconds=300)
 
 
 @pytest.fixture

@@ -16,10 +16,12 @@ from bot.slack.meetings import blocks
 from bot.web.jobs import TimedJobs
 from tests.e2e.meetings.conftest import Person, Stage, button, iter_elements, on_both_databases, shown_text
 from tests.support.emulator import ALICE, BOB
-from tests.support.servers import BotFactory, BotServer
+from tests.support.servers import BotFactory, BotServer, stop_bot
 from tests.support.slack import DriverFactory
 
 ALARM = ":alarm_clock:"
+# The tests run the reminder job themselves (as each process's turn would): the loop's own turns wait.
+TIMED: dict[str, Any] = {"webex_timeout_seconds": 2, "reminder_check_seconds": 300}
 
 
 def jobs_of(bot: BotServer) -> TimedJobs:
@@ -29,7 +31,7 @@ def jobs_of(bot: BotServer) -> TimedJobs:
 
 async def make_stage(bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any) -> Stage:
     # The bot runs on the emulator's clock: moving it moves "now" for both.
-    bot = await bot_factory(webex_timeout_seconds=2, clock=emulator_server.emulator.clock)
+    bot = await bot_factory(**TIMED, clock=emulator_server.emulator.clock)
     stage = Stage(
         bot=bot,
         emulator=emulator_server.emulator,
@@ -111,7 +113,7 @@ async def test_two_processes_running_the_job_at_once_send_each_reminder_once(
     stage = await make_stage(bot_factory, slack_driver, emulator_server)
     # A second bot process on the same database (and the same clock).
     keys = [key.get_secret_value() for key in stage.bot.settings.token_keys]
-    other = await bot_factory(webex_timeout_seconds=2, clock=emulator_server.emulator.clock, token_keys=keys)
+    other = await bot_factory(**TIMED, clock=emulator_server.emulator.clock, token_keys=keys)
     for n in range(3):
         await schedule(stage, f"Sync {n} tomorrow {3 + n}pm for 3h")
     starts = sorted(m.start for m in stage.emulator.meetings())
@@ -232,3 +234,56 @@ async def test_a_meeting_shared_in_a_channel_reminds_the_channel_without_the_hos
     assert "Demo" in shown_text(post)
     assert {e["action_id"] for e in iter_elements(post.blocks)} == {blocks.JOIN}
     assert len(reminders_to(timed, timed.alice.user_id)) == 1
+
+
+async def test_a_reminder_survives_a_restart(
+    bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any
+) -> None:
+    stage = await make_stage(bot_factory, slack_driver, emulator_server)
+    _, start = await schedule(stage, "Board tomorrow 1pm")
+    await stop_bot(stage.bot)  # every process is down when the reminder falls due
+    set_clock(stage, start - timedelta(minutes=3))
+    keys = [key.get_secret_value() for key in stage.bot.settings.token_keys]
+    restarted = await bot_factory(**TIMED, clock=emulator_server.emulator.clock, token_keys=keys)
+    assert await jobs_of(restarted).send_reminders() == 1
+    [dm] = reminders_to(stage, stage.alice.user_id)
+    assert "Board" in shown_text(dm) and "starts in 3 minutes" in shown_text(dm)
+
+
+async def test_another_persons_choice_and_meetings_stay_their_own(timed: Stage) -> None:
+    await timed.link(timed.bob)
+    off = await timed.bob.driver.command("remind off", replies=1)
+    assert "off" in shown_text(off.replies[0])
+    _, start = await schedule(timed, "Alice's own tomorrow 10am")
+    # Bob forges a Home tab menu answer with a value the menu never offers: nothing changes for anyone.
+    forged = await timed.bob.driver.click(
+        [home_menu_block("7")], reminders.CHOOSE_ACTION, value="7", user_id=timed.bob.user_id
+    )
+    assert forged.status == 200
+    await settled(timed)
+    set_clock(timed, start - timedelta(minutes=10))
+    assert await run_reminders(timed) == 1
+    assert len(reminders_to(timed, timed.alice.user_id)) == 1
+    assert reminders_to(timed, timed.bob.user_id) == []
+    assert await timed.bot.services.reminders.choice("T_SANDBOX", timed.bob.user_id) is None
+    assert await timed.bot.services.reminders.choice("T_SANDBOX", timed.alice.user_id) == 10
+
+
+def home_menu_block(value: str) -> dict[str, Any]:
+    """A section carrying the reminder menu with one option of the sender's making."""
+    option = {"text": {"type": "plain_text", "text": value}, "value": value}
+    return {
+        "type": "section",
+        "block_id": "home_reminders",
+        "text": {"type": "mrkdwn", "text": "Reminders"},
+        "accessory": {"type": "static_select", "action_id": reminders.CHOOSE_ACTION, "options": [option]},
+    }
+
+
+async def test_a_person_who_leaves_slack_leaves_no_reminders(timed: Stage) -> None:
+    _, start = await schedule(timed, "Goodbye tomorrow 10am")
+    services = timed.bot.services
+    await services.tokens.forget_user("T_SANDBOX", timed.alice.user_id)
+    set_clock(timed, start - timedelta(minutes=10))
+    assert await run_reminders(timed) == 0
+    assert reminders_to(timed, timed.alice.user_id) == []
