@@ -230,7 +230,10 @@ async def test_posting_in_a_channel_the_bot_is_not_in(linked: Stage) -> None:
     )
     assert card.channel == "D_ALICE"
     assert "it is private, and I am not in it. Invite me there with `/invite @webex`" in shown_text(card)
-    assert button(card.blocks, blocks.SHARE)["value"] == str(linked.emulator.meetings()[-1].key)
+    share = button(card.blocks, blocks.SHARE)["value"]
+    team_id = linked.alice.driver.standin.workspace.team_id
+    opened = linked.bot.services.sealed.open(share, team_id=team_id, user_id="U_ALICE", used_by=blocks.SHARE)
+    assert opened == str(linked.emulator.meetings()[-1].key)
 
 
 async def test_without_chat_write_public_the_host_is_asked_to_invite_the_bot(linked: Stage) -> None:
