@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import secrets
-import socket
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -22,11 +19,6 @@ KEEP_ALIVE_JOB = "link_keep_alive"
 KEEP_ALIVE_EVERY = timedelta(days=1)
 # Reminders of meetings that ended this long ago are forgotten by the daily run.
 FORGET_REMINDERS_AFTER = timedelta(days=1)
-
-
-def owner_name() -> str:
-    """This process in the job lease: host, pid and a random part (two apps in one process differ)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 class Turns(Protocol):
