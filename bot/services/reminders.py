@@ -22,6 +22,11 @@ LEAD_TIMES = (5, 10, 15)  # the minutes a person can choose
 DEFAULT_LEAD_MINUTES = 10
 
 
+class ReminderUndeliverable(Exception):
+    """The recipient can never receive it (the bot left the channel, the channel is archived): trying
+    again on the next turn would fail the same way, so it is dropped."""
+
+
 class ReminderChoiceInvalid(ValueError):
     """What the person typed is not a lead time; the message says what is."""
 
@@ -150,6 +155,9 @@ class ReminderService:
             )
             try:
                 await send(due)
+            except ReminderUndeliverable as reason:
+                logger.info("reminder of meeting %s dropped: %s", stored.meeting_id, reason)
+                continue
             except Exception:
                 logger.warning(
                     "could not send the reminder of meeting %s; will try again",

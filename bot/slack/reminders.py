@@ -18,6 +18,7 @@ from bot.services.reminders import (
     DueReminder,
     ReminderChoiceInvalid,
     ReminderService,
+    ReminderUndeliverable,
     read_choice,
 )
 from bot.slack.dependencies import inject
@@ -31,6 +32,17 @@ from bot.slack.router import CommandRouter, Invocation, Subcommand
 logger = logging.getLogger(__name__)
 
 CHOOSE_ACTION = "reminders.choose"
+# Slack's answers that will not change by trying again on the next turn.
+NEVER_DELIVERABLE = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "user_not_found",
+        "account_inactive",
+        "user_disabled",
+    }
+)
 OFF = "off"
 TOPIC_LIMIT = 200
 
@@ -157,7 +169,13 @@ class ReminderPoster:
     async def __call__(self, due: DueReminder) -> None:
         zone = await self._host_zone(due.team_id, due.host_user_id)
         text, card = self.message(due, due.stored.starts_at, zone)
-        await self._slack.chat_postMessage(channel=due.recipient, text=text, blocks=card)
+        try:
+            await self._slack.chat_postMessage(channel=due.recipient, text=text, blocks=card)
+        except SlackApiError as error:
+            reason = str(error.response.get("error") or "")
+            if reason in NEVER_DELIVERABLE:
+                raise ReminderUndeliverable(f"Slack says {reason} for {due.recipient}") from error
+            raise
 
 
 def register(app: AsyncApp, router: CommandRouter, home: HomeTab, dependencies: Mapping[str, object]) -> None:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.sandbox.workspace import RecordedCall
+from bot.sandbox.workspace import RecordedCall, SlackChannel
 from bot.slack import reminders
 from bot.slack.meetings import blocks
 from bot.web.jobs import TimedJobs
@@ -287,3 +287,27 @@ async def test_a_person_who_leaves_slack_leaves_no_reminders(timed: Stage) -> No
     set_clock(timed, start - timedelta(minutes=10))
     assert await run_reminders(timed) == 0
     assert reminders_to(timed, timed.alice.user_id) == []
+
+
+async def test_a_channel_the_bot_can_no_longer_post_in_is_tried_once_and_the_host_still_hears(
+    timed: Stage,
+) -> None:
+    card, start = await schedule(timed, "Offsite tomorrow 4pm")
+    await timed.alice.driver.click(card, blocks.SHARE, replies=1)
+    await settled(timed)
+    # The bot was removed from the channel, and the workspace took back chat:write.public.
+    workspace = timed.alice.driver.standin.workspace
+    channel = timed.alice.driver.channel_id
+    workspace.add_channels([SlackChannel(id=channel, name="sandbox", bot_is_member=False)])
+    workspace.bot_scopes = workspace.bot_scopes - {"chat:write.public"}
+    set_clock(timed, start - timedelta(minutes=10))
+    assert await run_reminders(timed) == 1  # the host's DM
+    set_clock(timed, start - timedelta(minutes=9))
+    assert await run_reminders(timed) == 0  # the channel's is not tried again every turn
+    refused = [
+        c
+        for c in timed.alice.driver.standin.calls_to("chat.postMessage")
+        if c.body.get("channel") == channel and ALARM in (c.text or "")
+    ]
+    assert [c.answer.get("error") for c in refused] == ["not_in_channel"]
+    assert len(reminders_to(timed, timed.alice.user_id)) == 1
