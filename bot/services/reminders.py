@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 LEAD_TIMES = (5, 10, 15)  # the minutes a person can choose
 DEFAULT_LEAD_MINUTES = 10
+DUE_BATCH = 100
 
 
 class ReminderUndeliverable(Exception):
@@ -136,38 +137,53 @@ class ReminderService:
         One that fell due while no process ran is sent late, saying how long ago the meeting started,
         up to the meeting's end; after that it is dropped."""
         sent = 0
-        for stored in await self._store.due(self._clock.now()):
-            if not await self._store.claim(stored):
-                continue  # another process has it, or the meeting moved since it was read
-            now = self._clock.now()
-            if stored.ends_at <= now:
-                logger.info("reminder of meeting %s dropped: the meeting is over", stored.meeting_id)
-                continue
-            due = DueReminder(
-                team_id=stored.team_id,
-                meeting_id=stored.meeting_id,
-                recipient=stored.recipient,
-                kind=stored.kind,
-                host_user_id=stored.host_user_id,
-                topic=stored.topic,
-                starts_at_minutes=_whole_minutes(stored.starts_at - now),
-                stored=stored,
+        tried: set[tuple[str, str, str]] = set()
+        while True:
+            # In batches, so a burst (many meetings at 9:00) is all sent this turn, not one batch a turn;
+            # one that failed and was put back waits for the next turn.
+            batch = [
+                stored
+                for stored in await self._store.due(self._clock.now(), DUE_BATCH)
+                if (stored.team_id, stored.meeting_id, stored.recipient) not in tried
+            ]
+            if not batch:
+                return sent
+            for stored in batch:
+                tried.add((stored.team_id, stored.meeting_id, stored.recipient))
+                sent += await self._send_one(stored, send)
+
+    async def _send_one(self, stored: StoredReminder, send: SendReminder) -> int:
+        """1 if this process sent it; 0 if another did, or it was dropped, or Slack failed (put back)."""
+        if not await self._store.claim(stored):
+            return 0  # another process has it, or the meeting moved since it was read
+        now = self._clock.now()
+        if stored.ends_at <= now:
+            logger.info("reminder of meeting %s dropped: the meeting is over", stored.meeting_id)
+            return 0
+        due = DueReminder(
+            team_id=stored.team_id,
+            meeting_id=stored.meeting_id,
+            recipient=stored.recipient,
+            kind=stored.kind,
+            host_user_id=stored.host_user_id,
+            topic=stored.topic,
+            starts_at_minutes=_whole_minutes(stored.starts_at - now),
+            stored=stored,
+        )
+        try:
+            await send(due)
+        except ReminderUndeliverable as reason:
+            logger.info("reminder of meeting %s dropped: %s", stored.meeting_id, reason)
+            return 0
+        except Exception:
+            logger.warning(
+                "could not send the reminder of meeting %s; will try again",
+                stored.meeting_id,
+                exc_info=True,
             )
-            try:
-                await send(due)
-            except ReminderUndeliverable as reason:
-                logger.info("reminder of meeting %s dropped: %s", stored.meeting_id, reason)
-                continue
-            except Exception:
-                logger.warning(
-                    "could not send the reminder of meeting %s; will try again",
-                    stored.meeting_id,
-                    exc_info=True,
-                )
-                await self._store.unclaim(stored)
-                continue
-            sent += 1
-        return sent
+            await self._store.unclaim(stored)
+            return 0
+        return 1
 
     async def purge(self, older_than: timedelta) -> int:
         """Forget reminders of meetings that ended more than `older_than` ago."""

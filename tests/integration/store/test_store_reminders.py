@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.clock import FakeClock
+from bot.services.reminders import DUE_BATCH, DueReminder, ReminderService
 from bot.store.database import Database
 from bot.store.reminders import HOST, ReminderStore
 
@@ -66,3 +67,30 @@ async def test_a_choice_moves_reminders_not_yet_sent_and_off_stops_them(database
     await store.choose("T1", "U1", None)
     assert await store.choice("T1", "U1", 10) is None
     assert await store.due(START) == []
+
+
+async def test_a_burst_larger_than_a_batch_is_all_sent_in_one_turn_and_a_failure_waits(
+    database: Database,
+) -> None:
+    clock = FakeClock(START - timedelta(hours=1))
+    store = ReminderStore(database, clock)
+    for n in range(DUE_BATCH + 30):
+        await put(store, f"m{n}")
+    clock.set(START - timedelta(minutes=10))
+    sent: list[str] = []
+
+    async def send(due: DueReminder) -> None:
+        if due.meeting_id == "m7":
+            raise ConnectionError("Slack did not answer")
+        sent.append(due.meeting_id)
+
+    service = ReminderService(store, clock)
+    assert await service.send_due(send) == DUE_BATCH + 29
+    assert len(set(sent)) == len(sent) == DUE_BATCH + 29
+    # The one Slack failed is put back and goes out on the next turn.
+    assert [r.meeting_id for r in await store.due(clock.now())] == ["m7"]
+
+    async def send_again(due: DueReminder) -> None:
+        sent.append(due.meeting_id)
+
+    assert await service.send_due(send_again) == 1 and sent[-1] == "m7"
