@@ -75,10 +75,11 @@ class TokenService:
         self._states = states or OAuthStateStore(links.database, links.cipher, clock)
         self._operations = operations or OperationStore(links.database, clock)
         # What a user's commands leave behind: throttle slots, Start as host presses and reminders.
+        self._reminders = ReminderStore(links.database, clock)
         self._activity = (
             ThrottleStore(links.database, clock),
             HostPressStore(links.database, clock),
-            ReminderStore(links.database, clock),
+            self._reminders,
         )
         self._margin = refresh_margin
         self._wait = refresh_wait
@@ -222,10 +223,12 @@ class TokenService:
         return await self._oauth.refresh(prefixed)
 
     async def disconnect(self, team_id: str, user_id: str) -> Link | None:
-        """Delete the user's link and pending connect attempts; the link that was removed, if any."""
+        """Delete the user's link, pending connect attempts and the reminders of their meetings (whose Join
+        and Start buttons need the link); the link that was removed, if any."""
         link = await self._links.get(team_id, user_id)
         await self._links.delete(team_id, user_id)
         await self._states.delete_user(team_id, user_id)
+        await self._reminders.drop_host(team_id, user_id)
         return link
 
     async def forget_user(self, team_id: str, user_id: str) -> bool:

@@ -242,6 +242,16 @@ class ReminderStore:
             removed = await connection.execute(delete(_REMINDERS).where(_REMINDERS.c.ends_at < ended_before))
         return int(removed.rowcount)
 
+    async def drop_host(self, team_id: str, user_id: str) -> int:
+        """The reminders of this host's meetings (their choice is kept for when they link again)."""
+        async with self._db.transaction() as connection:
+            removed = await connection.execute(
+                delete(_REMINDERS).where(
+                    _REMINDERS.c.team_id == team_id, _REMINDERS.c.host_user_id == user_id
+                )
+            )
+        return int(removed.rowcount)
+
     async def delete_user(self, team_id: str, user_id: str) -> None:
         async with self._db.transaction() as connection:
             await connection.execute(

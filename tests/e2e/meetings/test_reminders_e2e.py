@@ -311,3 +311,12 @@ async def test_a_channel_the_bot_can_no_longer_post_in_is_tried_once_and_the_hos
     ]
     assert [c.answer.get("error") for c in refused] == ["not_in_channel"]
     assert len(reminders_to(timed, timed.alice.user_id)) == 1
+
+
+async def test_disconnecting_stops_the_reminders_of_ones_meetings(timed: Stage) -> None:
+    _, start = await schedule(timed, "Before I leave tomorrow 10am")
+    gone = await timed.alice.driver.command("disconnect", replies=1)
+    assert "deleted" in shown_text(gone.replies[0]).lower()
+    set_clock(timed, start - timedelta(minutes=10))
+    assert await run_reminders(timed) == 0
+    assert reminders_to(timed, timed.alice.user_id) == []
