@@ -225,7 +225,7 @@ async def test_a_meeting_shared_in_a_channel_reminds_the_channel_without_the_hos
 ) -> None:
     card, start = await schedule(timed, "Demo tomorrow 4pm")
     shared = await timed.alice.driver.click(card, blocks.SHARE, replies=1)
-    assert shared.replies[0].body.get("response_type") == "in_channel"
+    assert shared.replies[0].method == "chat.postMessage" and shared.replies[0].channel == "C_SANDBOX"
     await settled(timed)
     set_clock(timed, start - timedelta(minutes=10))
     assert await run_reminders(timed) == 2
