@@ -95,7 +95,8 @@ async def connect_prompt_after(driver: SlackDriver, exchange: Exchange) -> str:
 async def fill_every_table(stage: Stage) -> list[str]:
     """What people do in a day, leaving a row in every table; the secrets it involved.
 
-    Alice links, schedules with a meeting password and starts her meeting as host (pressing twice).
+    Alice links, schedules with a meeting password (a reminder is kept for it), starts her meeting as
+    host (pressing twice), shares its card in the channel and chooses reminders 5 minutes ahead.
     Bob's link expires while his form is open: he submits it with a password, is asked to connect again
     and stops at the Webex consent page, so his command waits in a connect attempt.
     """
@@ -110,6 +111,13 @@ async def fill_every_table(stage: Stage) -> list[str]:
     )
     for _ in range(2):
         await stage.alice.driver.click(card, blocks.START)
+    # Shared in the channel (a channel copy to keep true), reminders a little earlier than the default,
+    # and the process's housekeeping turn taken (a job lease).
+    shared = await stage.alice.driver.click(card.blocks, blocks.SHARE, replies=1)
+    assert [reply.method for reply in shared.replies] == ["chat.postMessage"]
+    await stage.alice.driver.command("remind 5", replies=1)
+    leases = JobLeases(stage.bot.services.database, stage.bot.services.clock, owner="data-at-rest test")
+    assert await leases.take_turn("housekeeping", timedelta(hours=1)) is not None
     opened = await stage.open_in_browser(button(card.blocks, blocks.START)["url"])
     assert opened.status_code == 302
     ticket = parse_qs(urlsplit(opened.headers["location"]).query)["TK"][0]
