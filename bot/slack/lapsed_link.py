@@ -6,6 +6,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.connect_prompt import connect_button
 from bot.slack.home import ConnectUrl
+from bot.slack.workspaces import speaking_for
 
 TEXT = (
     ":warning: Webex would not renew your link, so webex-bot can no longer act for you "
@@ -23,11 +24,13 @@ class LapsedLinkNotice:
 
     async def __call__(self, team_id: str, user_id: str) -> None:
         url = self._connect_url(team_id, user_id)
-        await self._slack.chat_postMessage(
-            channel=user_id,
-            text=TEXT,
-            blocks=[
-                {"type": "section", "text": {"type": "mrkdwn", "text": TEXT}},
-                {"type": "actions", "elements": [connect_button(url, "Reconnect")]},
-            ],
-        )
+        # Sent by a background job, not in a Slack request: as the bot of the person's workspace.
+        with speaking_for(team_id):
+            await self._slack.chat_postMessage(
+                channel=user_id,
+                text=TEXT,
+                blocks=[
+                    {"type": "section", "text": {"type": "mrkdwn", "text": TEXT}},
+                    {"type": "actions", "elements": [connect_button(url, "Reconnect")]},
+                ],
+            )

@@ -28,6 +28,7 @@ from bot.slack.meetings import blocks
 from bot.slack.profiles import ProfileNotFound, SlackProfiles
 from bot.slack.replies import Reply
 from bot.slack.router import CommandRouter, Invocation, Subcommand
+from bot.slack.workspaces import speaking_for
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +171,9 @@ class ReminderPoster:
         zone = await self._host_zone(due.team_id, due.host_user_id)
         text, card = self.message(due, due.stored.starts_at, zone)
         try:
-            await self._slack.chat_postMessage(channel=due.recipient, text=text, blocks=card)
+            # Sent by a background job, not in a Slack request: as the bot of the meeting's workspace.
+            with speaking_for(due.team_id):
+                await self._slack.chat_postMessage(channel=due.recipient, text=text, blocks=card)
         except SlackApiError as error:
             reason = str(error.response.get("error") or "")
             if reason in NEVER_DELIVERABLE:

@@ -182,6 +182,7 @@ class ReminderChoiceRow(Base):
 
     __tablename__ = "reminder_choices"
 
+    enterprise_id: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
     team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -197,9 +198,15 @@ class MeetingReminderRow(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('host', 'channel')", name="kind"),
         Index("ix_meeting_reminders_due_at", "due_at"),
-        Index("ix_meeting_reminders_team_id_host_user_id", "team_id", "host_user_id"),
+        Index(
+            "ix_meeting_reminders_enterprise_id_team_id_host_user_id",
+            "enterprise_id",
+            "team_id",
+            "host_user_id",
+        ),
     )
 
+    enterprise_id: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
     team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     meeting_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     recipient: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.domain.clock import Clock
 from bot.store.database import Database
 from bot.store.models import MeetingReminderRow, ReminderChoiceRow
+from bot.store.workspaces import columns, key_of, where
 
 _CHOICES = cast(Table, ReminderChoiceRow.__table__)
 _REMINDERS = cast(Table, MeetingReminderRow.__table__)
@@ -53,7 +54,7 @@ class ReminderStore:
             row = (
                 await connection.execute(
                     select(_CHOICES.c.minutes).where(
-                        _CHOICES.c.team_id == team_id, _CHOICES.c.user_id == user_id
+                        *where(_CHOICES.c, team_id), _CHOICES.c.user_id == user_id
                     )
                 )
             ).first()
@@ -65,7 +66,7 @@ class ReminderStore:
         async with self._db.transaction() as connection:
             changed = await connection.execute(
                 update(_CHOICES)
-                .where(_CHOICES.c.team_id == team_id, _CHOICES.c.user_id == user_id)
+                .where(*where(_CHOICES.c, team_id), _CHOICES.c.user_id == user_id)
                 .values(minutes=minutes, updated_at=now)
             )
             if changed.rowcount == 0:
@@ -73,19 +74,19 @@ class ReminderStore:
                     async with connection.begin_nested():
                         await connection.execute(
                             insert(_CHOICES).values(
-                                team_id=team_id, user_id=user_id, minutes=minutes, updated_at=now
+                                **columns(team_id), user_id=user_id, minutes=minutes, updated_at=now
                             )
                         )
                 except IntegrityError:  # the same person chose twice at once: the last one stands
                     await connection.execute(
                         update(_CHOICES)
-                        .where(_CHOICES.c.team_id == team_id, _CHOICES.c.user_id == user_id)
+                        .where(*where(_CHOICES.c, team_id), _CHOICES.c.user_id == user_id)
                         .values(minutes=minutes, updated_at=now)
                     )
             rows = (
                 await connection.execute(
                     select(_REMINDERS.c.meeting_id, _REMINDERS.c.recipient, _REMINDERS.c.starts_at).where(
-                        _REMINDERS.c.team_id == team_id,
+                        *where(_REMINDERS.c, team_id),
                         _REMINDERS.c.host_user_id == user_id,
                         _REMINDERS.c.sent_at.is_(None),
                     )
@@ -95,7 +96,7 @@ class ReminderStore:
                 await connection.execute(
                     update(_REMINDERS)
                     .where(
-                        _REMINDERS.c.team_id == team_id,
+                        *where(_REMINDERS.c, team_id),
                         _REMINDERS.c.meeting_id == row.meeting_id,
                         _REMINDERS.c.recipient == row.recipient,
                     )
@@ -128,7 +129,7 @@ class ReminderStore:
         async with self._db.transaction() as connection:
             exists = await connection.scalar(
                 select(_REMINDERS.c.meeting_id).where(
-                    _REMINDERS.c.team_id == team_id,
+                    *where(_REMINDERS.c, team_id),
                     _REMINDERS.c.meeting_id == meeting_id,
                     _REMINDERS.c.recipient == recipient,
                 )
@@ -139,7 +140,7 @@ class ReminderStore:
                 async with connection.begin_nested():
                     await connection.execute(
                         insert(_REMINDERS).values(
-                            team_id=team_id,
+                            **columns(team_id),
                             meeting_id=meeting_id,
                             recipient=recipient,
                             due_at=_due(starts_at, minutes),
@@ -165,7 +166,7 @@ class ReminderStore:
             await connection.execute(
                 update(_REMINDERS)
                 .where(
-                    _REMINDERS.c.team_id == team_id,
+                    *where(_REMINDERS.c, team_id),
                     _REMINDERS.c.meeting_id == meeting_id,
                     _REMINDERS.c.starts_at != starts_at,
                 )
@@ -173,7 +174,7 @@ class ReminderStore:
             )
             changed = await connection.execute(
                 update(_REMINDERS)
-                .where(_REMINDERS.c.team_id == team_id, _REMINDERS.c.meeting_id == meeting_id)
+                .where(*where(_REMINDERS.c, team_id), _REMINDERS.c.meeting_id == meeting_id)
                 .values(topic=topic, ends_at=ends_at)
             )
         return int(changed.rowcount)
@@ -182,9 +183,7 @@ class ReminderStore:
         """The meeting was cancelled: it has no reminders any more."""
         async with self._db.transaction() as connection:
             removed = await connection.execute(
-                delete(_REMINDERS).where(
-                    _REMINDERS.c.team_id == team_id, _REMINDERS.c.meeting_id == meeting_id
-                )
+                delete(_REMINDERS).where(*where(_REMINDERS.c, team_id), _REMINDERS.c.meeting_id == meeting_id)
             )
         return int(removed.rowcount)
 
@@ -203,7 +202,7 @@ class ReminderStore:
             ).all()
         return [
             StoredReminder(
-                team_id=row.team_id,
+                team_id=key_of(row),
                 meeting_id=row.meeting_id,
                 recipient=row.recipient,
                 kind=row.kind,
@@ -246,27 +245,23 @@ class ReminderStore:
         """The reminders of this host's meetings (their choice is kept for when they link again)."""
         async with self._db.transaction() as connection:
             removed = await connection.execute(
-                delete(_REMINDERS).where(
-                    _REMINDERS.c.team_id == team_id, _REMINDERS.c.host_user_id == user_id
-                )
+                delete(_REMINDERS).where(*where(_REMINDERS.c, team_id), _REMINDERS.c.host_user_id == user_id)
             )
         return int(removed.rowcount)
 
     async def delete_user(self, team_id: str, user_id: str) -> None:
         async with self._db.transaction() as connection:
             await connection.execute(
-                delete(_REMINDERS).where(
-                    _REMINDERS.c.team_id == team_id, _REMINDERS.c.host_user_id == user_id
-                )
+                delete(_REMINDERS).where(*where(_REMINDERS.c, team_id), _REMINDERS.c.host_user_id == user_id)
             )
             await connection.execute(
-                delete(_CHOICES).where(_CHOICES.c.team_id == team_id, _CHOICES.c.user_id == user_id)
+                delete(_CHOICES).where(*where(_CHOICES.c, team_id), _CHOICES.c.user_id == user_id)
             )
 
     async def delete_team(self, team_id: str) -> None:
         async with self._db.transaction() as connection:
-            await connection.execute(delete(_REMINDERS).where(_REMINDERS.c.team_id == team_id))
-            await connection.execute(delete(_CHOICES).where(_CHOICES.c.team_id == team_id))
+            await connection.execute(delete(_REMINDERS).where(*where(_REMINDERS.c, team_id)))
+            await connection.execute(delete(_CHOICES).where(*where(_CHOICES.c, team_id)))
 
 
 def _due(starts_at: datetime, minutes: int | None) -> datetime | None:
@@ -275,7 +270,7 @@ def _due(starts_at: datetime, minutes: int | None) -> datetime | None:
 
 def _same(reminder: StoredReminder) -> tuple[ColumnElement[bool], ...]:
     return (
-        _REMINDERS.c.team_id == reminder.team_id,
+        *where(_REMINDERS.c, reminder.team_id),
         _REMINDERS.c.meeting_id == reminder.meeting_id,
         _REMINDERS.c.recipient == reminder.recipient,
         _REMINDERS.c.starts_at == reminder.starts_at,

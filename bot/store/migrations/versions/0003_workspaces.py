@@ -8,21 +8,31 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_workspaces"
-down_revision: str | None = "0005_channel_cards"
+down_revision: str | None = "0006_reminders"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-
-# Team-scoped tables keyed by an index on (team, user, ...): the enterprise id joins the front of it.
-_INDEXED = {
+# Team-scoped tables whose primary key starts with the team: the enterprise id goes in front of it.
+_PRIMARY_KEYS = {
+    "webex_links": ["team_id", "user_id"],
+    "throttle_users": ["team_id", "user_id"],
+    "channel_cards": ["team_id", "meeting_id", "channel_id", "ts"],
+    "reminder_choices": ["team_id", "user_id"],
+    "meeting_reminders": ["team_id", "meeting_id", "recipient"],
+}
+# Team-scoped indexes: the enterprise id joins the front of each.
+_INDEXES = {
     "oauth_states": ["team_id", "user_id"],
     "operations": ["team_id", "user_id"],
     "throttle_slots": ["team_id", "user_id", "started_at"],
     "host_presses": ["team_id", "user_id", "meeting_key"],
+    "channel_cards": ["team_id", "shared_by"],
+    "meeting_reminders": ["team_id", "host_user_id"],
 }
 
 
-_CARD_KEY = ["team_id", "meeting_id", "channel_id", "ts"]
+def _index(table: str, columns: list[str]) -> str:
+    return f"ix_{table}_{'_'.join(columns)}"
 
 
 def _enterprise_id() -> sa.Column[str]:
@@ -31,29 +41,18 @@ def _enterprise_id() -> sa.Column[str]:
 
 
 def upgrade() -> None:
-    # SQLite cannot change a primary key in place: batch mode copies the table.
-    with op.batch_alter_table("webex_links", recreate="always") as batch:
-        batch.add_column(_enterprise_id())
-        batch.drop_constraint("pk_webex_links", type_="primary")
-        batch.create_primary_key("pk_webex_links", ["enterprise_id", "team_id", "user_id"])
-    with op.batch_alter_table("throttle_users", recreate="always") as batch:
-        batch.add_column(_enterprise_id())
-        batch.drop_constraint("pk_throttle_users", type_="primary")
-        batch.create_primary_key("pk_throttle_users", ["enterprise_id", "team_id", "user_id"])
-    op.drop_index("ix_channel_cards_team_id_shared_by", table_name="channel_cards")
-    with op.batch_alter_table("channel_cards", recreate="always") as batch:
-        batch.add_column(_enterprise_id())
-        batch.drop_constraint("pk_channel_cards", type_="primary")
-        batch.create_primary_key("pk_channel_cards", ["enterprise_id", *_CARD_KEY])
-    op.create_index(
-        "ix_channel_cards_enterprise_id_team_id_shared_by",
-        "channel_cards",
-        ["enterprise_id", "team_id", "shared_by"],
-    )
-    for table, columns in _INDEXED.items():
-        op.drop_index(f"ix_{table}_{'_'.join(columns)}", table_name=table)
+    for table, columns in _INDEXES.items():
+        op.drop_index(_index(table, columns), table_name=table)
+    for table, key in _PRIMARY_KEYS.items():
+        # SQLite cannot change a primary key in place: batch mode copies the table.
+        with op.batch_alter_table(table, recreate="always") as batch:
+            batch.add_column(_enterprise_id())
+            batch.drop_constraint(f"pk_{table}", type_="primary")
+            batch.create_primary_key(f"pk_{table}", ["enterprise_id", *key])
+    for table in _INDEXES.keys() - _PRIMARY_KEYS.keys():
         op.add_column(table, _enterprise_id())
-        op.create_index(f"ix_{table}_enterprise_id_{'_'.join(columns)}", table, ["enterprise_id", *columns])
+    for table, columns in _INDEXES.items():
+        op.create_index(_index(table, ["enterprise_id", *columns]), table, ["enterprise_id", *columns])
     op.create_table(
         "slack_installations",
         sa.Column("enterprise_id", sa.String(64), nullable=False),
@@ -83,28 +82,18 @@ def downgrade() -> None:
     op.drop_index("ix_slack_install_states_expires_at", table_name="slack_install_states")
     op.drop_table("slack_install_states")
     op.drop_table("slack_installations")
-    for table, columns in _INDEXED.items():
-        op.drop_index(f"ix_{table}_enterprise_id_{'_'.join(columns)}", table_name=table)
-        # Rows of other organizations than the first could collide on (team, user): they go with the column.
+    for table, columns in _INDEXES.items():
+        op.drop_index(_index(table, ["enterprise_id", *columns]), table_name=table)
+    for table in [*_INDEXES, *_PRIMARY_KEYS]:
+        # Rows of an organization would collide with another's on (team, user, ...): they go with the column.
         op.execute(f"DELETE FROM {table} WHERE enterprise_id <> ''")
+    for table in _INDEXES.keys() - _PRIMARY_KEYS.keys():
         with op.batch_alter_table(table) as batch:
             batch.drop_column("enterprise_id")
-        op.create_index(f"ix_{table}_{'_'.join(columns)}", table, columns)
-    op.drop_index("ix_channel_cards_enterprise_id_team_id_shared_by", table_name="channel_cards")
-    op.execute("DELETE FROM channel_cards WHERE enterprise_id <> ''")
-    with op.batch_alter_table("channel_cards", recreate="always") as batch:
-        batch.drop_constraint("pk_channel_cards", type_="primary")
-        batch.create_primary_key("pk_channel_cards", _CARD_KEY)
-        batch.drop_column("enterprise_id")
-    op.create_index("ix_channel_cards_team_id_shared_by", "channel_cards", ["team_id", "shared_by"])
-    op.execute("DELETE FROM throttle_users WHERE enterprise_id <> ''")
-    with op.batch_alter_table("throttle_users", recreate="always") as batch:
-        batch.drop_constraint("pk_throttle_users", type_="primary")
-        batch.create_primary_key("pk_throttle_users", ["team_id", "user_id"])
-        batch.drop_column("enterprise_id")
-    # Links of other organizations than the first would collide on (team, user): they go with the column.
-    op.execute("DELETE FROM webex_links WHERE enterprise_id <> ''")
-    with op.batch_alter_table("webex_links", recreate="always") as batch:
-        batch.drop_constraint("pk_webex_links", type_="primary")
-        batch.create_primary_key("pk_webex_links", ["team_id", "user_id"])
-        batch.drop_column("enterprise_id")
+    for table, key in _PRIMARY_KEYS.items():
+        with op.batch_alter_table(table, recreate="always") as batch:
+            batch.drop_constraint(f"pk_{table}", type_="primary")
+            batch.create_primary_key(f"pk_{table}", key)
+            batch.drop_column("enterprise_id")
+    for table, columns in _INDEXES.items():
+        op.create_index(_index(table, columns), table, columns)
