@@ -63,17 +63,24 @@ class Guard:
             logger.exception("%s failed for team=%s user=%s", what, team_id, user_id)
             await safe_send(reply, explain(error))
         finally:
-            context = current()
-            started = context.started if context is not None else None
-            self._metrics.command_finished(what, outcome, started)
-            # One line a command at INFO: what an operator follows a request id to.
-            seconds = time.perf_counter() - started if started is not None else None
-            logger.info(
-                "%s finished: %s",
-                what,
-                outcome,
-                extra={"outcome": outcome, "seconds": round(seconds, 4) if seconds is not None else None},
-            )
+            self._finished(what, outcome)
+
+    def answered_in_ack(self, what: str) -> None:
+        """Count and log a command whose whole answer went out in the ack (nothing ran after it)."""
+        self._finished(what, "ok")
+
+    def _finished(self, what: str, outcome: str) -> None:
+        context = current()
+        started = context.started if context is not None else None
+        self._metrics.command_finished(what, outcome, started)
+        # One line a command at INFO: what an operator follows a request id to.
+        seconds = time.perf_counter() - started if started is not None else None
+        logger.info(
+            "%s finished: %s",
+            what,
+            outcome,
+            extra={"outcome": outcome, "seconds": round(seconds, 4) if seconds is not None else None},
+        )
 
 
 async def safe_send(reply: Reply, text: str, blocks: list[dict[str, Any]] | None = None) -> None:

@@ -1,4 +1,4 @@
-"""The /webex command: the first word picks a subcommand, run after the ack; resumed once linked."""
+"""The /webex command: the first word picks a subcommand, answered in the ack or run after it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bot.observability import current
 from bot.slack import texts
 from bot.slack.after_ack import AfterAck
 from bot.slack.guard import Guard
-from bot.slack.replies import Replies, Reply
+from bot.slack.replies import Blocks, Replies, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,8 @@ class Invocation:
 Handler = Callable[[Invocation, Reply], Awaitable[None]]
 # Finishes a piece of pending work (pending, team_id, user_id, reply) once the person has linked.
 Resumer = Callable[[dict[str, Any], str, str, Reply], Awaitable[None]]
+# The whole answer when it needs no I/O (help, a usage error), or None when the subcommand must run.
+Instant = Callable[[Invocation], tuple[str, Blocks | None] | None]
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Subcommand:
     summary: str
     ack_text: str | None = None
     listed: bool = True
+    instant: Instant | None = None
 
 
 @dataclass
@@ -112,8 +115,15 @@ class CommandRouter:
         context = current()
         if context is not None:
             context.command = invocation.name
+        answer = subcommand.instant(invocation) if subcommand.instant is not None else None
+        if answer is not None:
+            # Known without any I/O: the ack carries it, which spares Slack a second round trip.
+            text, blocks = answer
+            await ack(text=text, blocks=blocks, response_type="ephemeral")
+            self.guard.answered_in_ack(invocation.name)
+            return
         if subcommand.ack_text:
-            await ack(text=subcommand.ack_text)
+            await ack(text=subcommand.ack_text, response_type="ephemeral")
         else:
             await ack()
         reply = self.replies.to(invocation.response_url, invocation.user_id, invocation.channel_id)
