@@ -36,7 +36,7 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
     replies = Replies(
         services.slack, session=services.slack_session, retry_handlers=services.slack_retry_handlers
     )
-    router = CommandRouter(after_ack=after_ack, guard=guard, replies=replies)
+    router = CommandRouter(after_ack=after_ack, guard=guard, replies=replies, journal=services.operations)
     accounts_ = LinkedAccounts(services.links, services.tokens)
     home = HomeTab(accounts_, services.linking.connect_url, services.slack)
     answers = Answers(

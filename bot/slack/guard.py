@@ -41,9 +41,9 @@ class Guard:
         reply: Reply,
         pending: dict[str, Any] | None,
         what: str,
-    ) -> None:
+    ) -> str:
         """`what` names the work in log lines and in the commands metric (a name from the code, never
-        user text). Its outcome is ok, needs_connect, failed or cut_short."""
+        user text). Returns its outcome: ok, needs_connect or failed (cut_short raises CancelledError)."""
         outcome = "ok"
         try:
             with self._tracing.span(what, **{"slack.team_id": team_id, "slack.user_id": user_id}):
@@ -64,6 +64,7 @@ class Guard:
             await safe_send(reply, explain(error))
         finally:
             self._finished(what, outcome)
+        return outcome
 
     def answered_in_ack(self, what: str) -> None:
         """Count and log a command whose whole answer went out in the ack (nothing ran after it)."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
@@ -44,6 +45,23 @@ class Invocation:
     def to_pending(self) -> dict[str, Any]:
         return {"kind": "command", "text": self.text, "channel_id": self.channel_id}
 
+    def to_record(self) -> dict[str, Any]:
+        """What another process needs to run this command again if this one dies before answering."""
+        return {
+            "text": self.text,
+            "channel_id": self.channel_id,
+            "response_url": self.response_url,
+            "trigger_id": self.trigger_id,
+        }
+
+
+class CommandJournal(Protocol):
+    """Where a command's work after the ack is recorded until answered (bot.store.operations)."""
+
+    async def accept(self, key: str, team_id: str, user_id: str, command: dict[str, Any]) -> bool: ...
+
+    async def answered(self, key: str, outcome: str) -> bool: ...
+
 
 # A subcommand gets the invocation and how to answer; whatever else it needs was injected by name.
 Handler = Callable[[Invocation, Reply], Awaitable[None]]
@@ -74,6 +92,7 @@ class CommandRouter:
     subcommands: list[Subcommand] = field(default_factory=list)
     resumers: dict[str, Resumer] = field(default_factory=dict)
     fallback: Subcommand | None = None
+    journal: CommandJournal | None = None
 
     def add(self, subcommand: Subcommand) -> None:
         self.subcommands.append(subcommand)
@@ -122,11 +141,22 @@ class CommandRouter:
             await ack(text=text, blocks=blocks, response_type="ephemeral")
             self.guard.answered_in_ack(invocation.name)
             return
+        # Recorded before the ack: once Slack has its ack it never sends the command again, so from
+        # then on only the record lets another process finish it if this one dies.
+        key, fresh = await self._accept(invocation)
         if subcommand.ack_text:
             await ack(text=subcommand.ack_text, response_type="ephemeral")
         else:
             await ack()
+        if not fresh:
+            return  # the same command delivered again: the first delivery answers it
         reply = self.replies.to(invocation.response_url, invocation.user_id, invocation.channel_id)
+        self.run_after_ack(subcommand, invocation, reply, key=key)
+
+    def run_after_ack(
+        self, subcommand: Subcommand, invocation: Invocation, reply: Reply, *, key: str | None
+    ) -> None:
+        """Run a subcommand after the ack; with a journal `key`, mark it answered once it has been."""
         self.after_ack.run(
             lambda: subcommand.run(invocation, reply),
             team_id=invocation.team_id,
@@ -134,7 +164,46 @@ class CommandRouter:
             reply=reply,
             pending=invocation.to_pending(),
             what=invocation.name,
+            then=(lambda outcome: self._answered(key, outcome)) if key is not None else None,
         )
+
+    async def _accept(self, invocation: Invocation) -> tuple[str | None, bool]:
+        """The command's journal key (None without a journal or a database), and False if the key was
+        recorded already."""
+        if self.journal is None:
+            return None, True
+        unique = invocation.trigger_id or secrets.token_hex(8)
+        key = f"command:{invocation.team_id}:{invocation.user_id}:{unique}"
+        try:
+            fresh = await self.journal.accept(
+                key, invocation.team_id, invocation.user_id, invocation.to_record()
+            )
+        except Exception:  # the database may be down: answer anyway, only the recovery is lost
+            logger.warning("could not record %s; it is not recovered if this process dies", invocation.name)
+            return None, True
+        return key, fresh
+
+    async def _answered(self, key: str, outcome: str) -> None:
+        if self.journal is None:
+            return
+        try:
+            await self.journal.answered(key, outcome)
+        except Exception:
+            logger.warning("could not mark command %s answered", key, exc_info=True)
+
+    def recover(self, key: str, team_id: str, user_id: str, command: dict[str, Any], reply: Reply) -> None:
+        """Run again a command another process accepted and never answered (it died), answering `reply`."""
+        subcommand, invocation = self.parse(
+            {
+                "text": command.get("text", ""),
+                "team_id": team_id,
+                "user_id": user_id,
+                "channel_id": command.get("channel_id"),
+                "response_url": command.get("response_url"),
+                "trigger_id": command.get("trigger_id"),
+            }
+        )
+        self.run_after_ack(subcommand, invocation, reply, key=key)
 
     async def resume(self, pending: dict[str, Any], team_id: str, user_id: str) -> None:
         """Finish what the user asked for before they linked their account."""

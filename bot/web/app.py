@@ -26,8 +26,10 @@ from bot.services.calendar_file import CalendarFile
 from bot.services.linking import ConnectProblem, Linked, OwnerNotice, SlackSignInNeeded
 from bot.services.meeting_links import MeetingLinkProblem
 from bot.slack.app import build_slack_app
+from bot.slack.recovery import CommandRecovery
 from bot.slack.router import CommandRouter
 from bot.store.database import DatabaseUnavailable, upgrade
+from bot.store.leases import JobLeases
 from bot.web.pages import page
 
 logger = logging.getLogger(__name__)
@@ -70,11 +72,21 @@ def create_app(
             socket_handler = AsyncSocketModeHandler(slack_app, settings.slack_app_token.get_secret_value())
             await socket_handler.connect_async()  # type: ignore[no-untyped-call]
         housekeeping = asyncio.create_task(keep_tidy(services), name="housekeeping")
+        recovery = CommandRecovery(
+            services.operations,
+            JobLeases(services.database, services.clock, owner=services.operations.owner),
+            router,
+            router.replies,
+            services.clock,
+            silent_for=timedelta(seconds=settings.command_recovery_seconds),
+        )
+        recovering = asyncio.create_task(recovery.run(), name="command recovery")
         logger.info("webex-bot ready")
         try:
             yield
         finally:
             housekeeping.cancel()
+            recovering.cancel()
             if socket_handler is not None:
                 await socket_handler.close_async()  # type: ignore[no-untyped-call]
             cut = await services.work.drain(settings.shutdown_grace_seconds)
