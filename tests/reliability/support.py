@@ -147,6 +147,7 @@ SETTING_PREFIXES = (
     "METRICS_",
     "OTEL_",
     "COMMAND_",
+    "MAX_REQUEST_",
 )
 
 
@@ -177,6 +178,7 @@ def bot_env(settings: Any, **extra: str) -> dict[str, str]:
         USER_RATE_LIMIT_PER_MINUTE=str(settings.user_rate_limit_per_minute),
         USER_MAX_IN_FLIGHT=str(settings.user_max_in_flight),
         COMMAND_RECOVERY_SECONDS=str(settings.command_recovery_seconds),
+        MAX_REQUEST_BYTES=str(settings.max_request_bytes),
     )
     env.update(extra)
     return env

@@ -85,7 +85,7 @@ async def test_the_week_heading_names_the_days_the_list_covers(linked: Stage) ->
 
 async def test_cancel_by_number_asks_first_then_deletes_and_updates_the_message(linked: Stage) -> None:
     made = await seed(linked, linked.alice, "Retro", DAY)
-    key = made.meeting.meeting_key
+    key = made.meeting.meeting_id
     asked = await linked.alice.driver.command(f"cancel {key}", replies=1)
     question = asked.replies[0]
     assert "Retro" in shown_text(question) and linked.emulator.meeting(key) is not None
@@ -99,10 +99,10 @@ async def test_cancel_by_number_asks_first_then_deletes_and_updates_the_message(
 
 async def test_keep_it_changes_nothing(linked: Stage) -> None:
     made = await seed(linked, linked.alice, "Keep me", DAY)
-    question = (await linked.alice.driver.command(f"cancel {made.meeting.meeting_key}", replies=1)).replies[0]
+    question = (await linked.alice.driver.command(f"cancel {made.meeting.meeting_id}", replies=1)).replies[0]
     kept = await linked.alice.driver.click(question, blocks.KEEP, replies=1)
     assert "nothing was cancelled" in shown_text(kept.replies[0])
-    assert linked.emulator.meeting(made.meeting.meeting_key) is not None
+    assert linked.emulator.meeting(made.meeting.meeting_id) is not None
 
 
 async def test_a_missing_or_wrong_meeting_number_is_answered_in_the_ack(linked: Stage) -> None:
@@ -220,7 +220,7 @@ async def test_now_keeps_the_topic_as_typed(linked: Stage) -> None:
 
 async def test_join_gives_the_join_link(linked: Stage) -> None:
     made = await seed(linked, linked.bob, "Bob's talk", DAY)
-    exchange = await linked.bob.driver.command(f"join {made.meeting.meeting_key}", replies=1)
+    exchange = await linked.bob.driver.command(f"join {made.meeting.meeting_id}", replies=1)
     assert button(exchange.replies[0].blocks, blocks.JOIN)["url"].startswith("http")
     unknown = await linked.bob.driver.command("join 999999999", replies=1)
     assert "no meeting with that number" in shown_text(unknown.replies[0])
@@ -243,7 +243,7 @@ async def test_cancel_from_the_home_tab_refreshes_it(linked: Stage) -> None:
     republished = await linked.alice.driver.standin.wait_for(
         lambda c: c.method == "views.publish" and c.seq >= clicked.first_seq
     )
-    assert linked.emulator.meeting(made.meeting.meeting_key) is None
+    assert linked.emulator.meeting(made.meeting.meeting_id) is None
     assert "Cancel me at home" not in shown_text(republished)
     told = [
         c
@@ -292,14 +292,14 @@ async def test_cancel_from_the_list_shows_the_list_again_without_it(linked: Stag
     gone = await seed(linked, linked.alice, "Goes away", DAY)
     await seed(linked, linked.alice, "Stays", DAY + timedelta(hours=1))
     listed = (await linked.alice.driver.command("list", replies=1)).replies[0]
-    row = next(b for b in listed.blocks if b.get("block_id") == f"list:{gone.meeting.meeting_key}")
+    row = next(b for b in listed.blocks if b.get("block_id") == f"list:{gone.meeting.meeting_id}")
     done = await linked.alice.driver.click([row], blocks.CANCEL, replies=1)
     after = done.replies[0]
     assert after.body.get("replace_original") is True
     text = shown_text(after)
     assert "Goes away" in text and "cancelled" in text and "Stays" in text
-    assert f"list:{gone.meeting.meeting_key}" not in {b.get("block_id") for b in after.blocks}
-    assert linked.emulator.meeting(gone.meeting.meeting_key) is None
+    assert f"list:{gone.meeting.meeting_id}" not in {b.get("block_id") for b in after.blocks}
+    assert linked.emulator.meeting(gone.meeting.meeting_id) is None
 
 
 async def test_link_buttons_are_acknowledged(linked: Stage) -> None:
@@ -328,4 +328,4 @@ async def test_edit_from_the_home_tab_publishes_it_again(linked: Stage) -> None:
         lambda c: c.method == "views.publish" and c.seq >= saved.first_seq
     )
     assert "Home edit renamed" in shown_text(republished)
-    assert linked.emulator.meeting(made.meeting.meeting_key).conf_name == "Home edit renamed"  # type: ignore[union-attr]
+    assert linked.emulator.meeting(made.meeting.meeting_id).conf_name == "Home edit renamed"  # type: ignore[union-attr]
