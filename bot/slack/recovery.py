@@ -13,12 +13,11 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.domain.clock import Clock
 from bot.slack import texts
-from bot.slack.replies import Blocks, Replies, Reply
-from bot.slack.router import CommandRouter
+from bot.slack.replies import Blocks, Reply
 from bot.store.operations import AcceptedCommand
 
 logger = logging.getLogger(__name__)
@@ -36,6 +35,25 @@ class Journal(Protocol):
     async def abandoned(self, silent_for: timedelta) -> Sequence[AcceptedCommand]: ...
 
     async def take_over(self, key: str, silent_for: timedelta) -> bool: ...
+
+
+class Rerun(Protocol):
+    """What runs a command again (bot.slack.router.CommandRouter)."""
+
+    @property
+    def accepting(self) -> bool: ...
+
+    def recover(
+        self, key: str, team_id: str, user_id: str, command: dict[str, Any], reply: Reply
+    ) -> None: ...
+
+
+class Answering(Protocol):
+    """How to answer a person (bot.slack.replies.Replies)."""
+
+    def to(self, response_url: str | None, user_id: str, channel_id: str | None) -> Reply: ...
+
+    def direct(self, user_id: str, channel_id: str | None) -> Reply: ...
 
 
 class Turns(Protocol):
@@ -69,8 +87,8 @@ class CommandRecovery:
         self,
         journal: Journal,
         turns: Turns,
-        router: CommandRouter,
-        replies: Replies,
+        router: Rerun,
+        replies: Answering,
         clock: Clock,
         *,
         silent_for: timedelta,
@@ -96,7 +114,7 @@ class CommandRecovery:
     async def beat_and_recover(self) -> int:
         """One round; how many abandoned commands this process took over."""
         await self._journal.heartbeat()
-        if not self._router.after_ack.accepting:
+        if not self._router.accepting:
             return 0
         if await self._turns.take_turn(RECOVERY_JOB, self.every) is None:
             return 0

@@ -94,6 +94,11 @@ class CommandRouter:
     fallback: Subcommand | None = None
     journal: CommandJournal | None = None
 
+    @property
+    def accepting(self) -> bool:
+        """False once the process is stopping: no new work starts."""
+        return self.after_ack.accepting
+
     def add(self, subcommand: Subcommand) -> None:
         self.subcommands.append(subcommand)
 
