@@ -32,9 +32,11 @@ from bot.services.linking import ConnectTokens, LinkingService
 from bot.services.meeting_links import MeetingLinks
 from bot.services.meetings import MeetingService
 from bot.services.ports import AuthorizationServer, MeetingBackend
+from bot.services.recordings import RecordingService
 from bot.slack.profiles import SlackProfiles
 from bot.slack.sealed import SealedValues
 from bot.slack.sign_in import SlackSignIn
+from bot.store.channel_cards import ChannelCardStore
 from bot.store.crypto import TokenCipher
 from bot.store.database import Database
 from bot.store.host_presses import HostPressStore
@@ -45,7 +47,7 @@ from bot.store.throttle import ThrottleLimits, ThrottleStore
 from bot.webex.client import WebexClient
 from bot.webex.http import new_webex_http_client
 from bot.webex.oauth import WebexOAuth
-from bot.webex.xml_backend import XmlAuthorizationServer, XmlMeetingBackend
+from bot.webex.xml_backend import RENAME_RECORDING_SCOPE, XmlAuthorizationServer, XmlMeetingBackend
 
 
 @dataclass
@@ -71,6 +73,8 @@ class Services:
     sealed: SealedValues
     work: BackgroundWork
     webex_http: httpx.AsyncClient
+    channel_cards: ChannelCardStore
+    recordings: RecordingService
     metrics: Metrics = field(default_factory=Metrics)
     tracing: Tracing = field(default_factory=Tracing)
 
@@ -213,6 +217,8 @@ async def build(
         sealed=SealedValues(keys, clock),
         work=work,
         webex_http=webex_http,
+        channel_cards=ChannelCardStore(database, clock),
+        recordings=RecordingService(tokens, webex, clock, rename_scope=RENAME_RECORDING_SCOPE),
         metrics=metrics,
         tracing=tracing,
     )
