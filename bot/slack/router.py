@@ -172,9 +172,9 @@ class CommandRouter:
             # here only the record lets another process finish it if this one dies. Not before the
             # ack: a database write there made every ack wait on the database (4-6x slower under load).
             if record and key is not None:
+                # False for the same command delivered again: it still runs (the idempotency record
+                # makes it answer "Already scheduled"), but the record stays its first delivery's.
                 fresh = await self._accept(key, invocation)
-                if not fresh:
-                    return  # the same command delivered again: its first delivery answers it
             await subcommand.run(invocation, reply)
 
         async def answered(outcome: str) -> None:
