@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_command_recovery"
-down_revision: str | None = "0005_channel_cards"
+revision: str = "0007_command_recovery"
+down_revision: str | None = "0006_reminders"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
