@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_workspaces"
-down_revision: str | None = "0006_reminders"
+down_revision: str | None = "0007_command_recovery"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
