@@ -223,7 +223,7 @@ class LinkingService:
             pending_command=payload.get("p"),
             ttl=self._state_ttl,
         )
-        return self._oauth.authorize_url(state=state, code_challenge=verifier, scopes=self._scopes)
+        return self._oauth.authorize_url(state=state, code_verifier=verifier, scopes=self._scopes)
 
     async def complete(self, params: dict[str, str]) -> Linked | SlackSignInNeeded:
         """Webex sent the browser back: check the state, exchange the code, check identity, store the link.
