@@ -9,6 +9,7 @@ import re
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
@@ -20,6 +21,7 @@ from lxml import etree
 from starlette.applications import Starlette
 
 from bot.emulator import AUTHORIZE_PATH, TOKEN_PATH, XML_SERVICE_PATH, Emulator, create_app
+from bot.emulator.requestlog import RequestRecord
 from bot.emulator.rest.routes import REST_AUTHORIZE_PATH, REST_TOKEN_PATH
 from bot.emulator.wire import SERV, XSI
 from tests.support.paths import XSD_DIR
@@ -373,3 +375,42 @@ async def link_account(
     response.raise_for_status()
     grant: dict[str, Any] = response.json()
     return grant
+
+
+# The same Webex call on each API, by the emulator's names (faults' `operation`, the request log).
+OPERATIONS: dict[str, dict[str, str]] = {
+    "xml": {
+        "token": "token",
+        "create": "CreateMeeting",
+        "get": "GetMeeting",
+        "change": "SetMeeting",
+        "cancel": "DelMeeting",
+        "list": "LstsummaryMeeting",
+        "join": "GetjoinurlMeeting",
+        "host": "GethosturlMeeting",
+    },
+    "rest": {
+        "token": "POST /v1/access_token",
+        "create": "POST /v1/meetings",
+        "get": "GET /v1/meetings/{meetingId}",
+        "change": "PATCH /v1/meetings/{meetingId}",
+        "cancel": "DELETE /v1/meetings/{meetingId}",
+        "list": "GET /v1/meetings",
+        "join": "POST /v1/meetings/join",
+        "host": "POST /v1/meetings/join",
+    },
+}
+# How long an access token lives on each API's side of the emulator.
+ACCESS_TOKEN_LIFETIME = {"xml": timedelta(hours=2), "rest": timedelta(days=14)}
+
+
+def webex_calls(emulator: Emulator, api: str, call: str | None = None) -> list[RequestRecord]:
+    """The meeting API calls the emulator answered on `api` (`call`: a key of OPERATIONS), tokens aside."""
+    if api == "xml":
+        return emulator.xml_requests(OPERATIONS["xml"][call] if call else None)
+    wanted = OPERATIONS["rest"][call] if call else None
+    return [
+        entry
+        for entry in emulator.rest.requests(wanted)
+        if entry.operation != OPERATIONS["rest"]["token"] and not entry.operation.endswith("/authorize")
+    ]

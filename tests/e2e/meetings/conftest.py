@@ -14,7 +14,7 @@ from bot.sandbox import SlackDriver
 from bot.sandbox.workspace import RecordedCall
 from tests.support.database import BACKENDS, POSTGRES_HINT, postgres_server_url
 from tests.support.emulator import ALICE, BOB, approve_consent, link_account, read_answer, xml_request
-from tests.support.servers import BotFactory, BotServer
+from tests.support.servers import APIS, BotFactory, BotServer, both_apis
 from tests.support.slack import DriverFactory
 
 
@@ -127,6 +127,12 @@ def database_backend(request: pytest.FixtureRequest) -> str:
     if backend == "postgresql" and postgres_server_url() is None:
         pytest.skip(POSTGRES_HINT)
     return backend
+
+
+@pytest.fixture(params=APIS)
+def webex_api(request: pytest.FixtureRequest) -> str:
+    """Every meetings test runs on both Webex APIs: the XML API and the REST API."""
+    return both_apis(request)
 
 
 @pytest.fixture
