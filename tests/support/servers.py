@@ -48,7 +48,13 @@ BotFactory = Callable[..., Awaitable[BotServer]]
 
 
 def bot_settings(
-    *, port: int, emulator_url: str, slack_url: str, database_url: str, webex_api: str = "xml", **overrides: Any
+    *,
+    port: int,
+    emulator_url: str,
+    slack_url: str,
+    database_url: str,
+    webex_api: str = "xml",
+    **overrides: Any,
 ) -> Settings:
     values: dict[str, Any] = {
         "slack_bot_token": "xoxb-sandbox-0000-token",
@@ -118,7 +124,7 @@ def both_apis(request: pytest.FixtureRequest) -> str:
 async def bot_factory(
     emulator_server: Any, slack_standin: Any, database_url: str, webex_api: str
 ) -> AsyncIterator[BotFactory]:
-    """`await bot_factory(**setting_overrides)` -> a running bot (on the `webex_api`); stopped after the test."""
+    """`await bot_factory(**setting_overrides)` -> a running bot on `webex_api`; stopped after the test."""
     started: list[BotServer] = []
 
     async def make(**overrides: Any) -> BotServer:

@@ -23,7 +23,9 @@ def webex_api() -> str:
 
 
 async def rest_token(client: httpx.AsyncClient, emulator_url: str, user: str) -> str:
-    answer = await client.post(f"{emulator_url}/_emulator/rest/tokens", json={"site": "sandbox", "user": user})
+    answer = await client.post(
+        f"{emulator_url}/_emulator/rest/tokens", json={"site": "sandbox", "user": user}
+    )
     assert answer.status_code == 200, answer.text
     return str(answer.json()["access_token"])
 
