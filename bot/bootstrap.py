@@ -1,4 +1,8 @@
-"""The composition root: builds every part from the settings; tests pass fakes or loopback servers."""
+"""The composition root: builds every part from the settings; tests pass fakes or loopback servers.
+
+The one place that picks the meeting backend (the Webex XML API adapter today) behind the ports of
+bot/services/ports.py; everything else is given the ports.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from bot.services.meeting_links import MeetingLinks
 from bot.services.meetings import MeetingService
 from bot.services.ports import AuthorizationServer, MeetingBackend
 from bot.slack.profiles import SlackProfiles
+from bot.slack.sealed import SealedValues
 from bot.slack.sign_in import SlackSignIn
 from bot.store.crypto import TokenCipher
 from bot.store.database import Database
@@ -61,6 +66,7 @@ class Services:
     slack_session: ClientSession
     slack_retry_handlers: list[AsyncRetryHandler]
     profiles: SlackProfiles
+    sealed: SealedValues
     work: BackgroundWork
     webex_http: httpx.AsyncClient
     metrics: Metrics = field(default_factory=Metrics)
@@ -216,6 +222,7 @@ async def build(
         slack_session=slack_session,
         slack_retry_handlers=retry_handlers,
         profiles=profiles,
+        sealed=SealedValues(keys, clock),
         work=work,
         webex_http=webex_http,
         metrics=metrics,

@@ -128,6 +128,12 @@ class Settings(BaseSettings):
         min_length=16,
         description="When set, GET /metrics needs the header Authorization: Bearer <this token>",
     )
+    max_request_bytes: int = Field(
+        default=1024 * 1024,
+        ge=16 * 1024,
+        le=64 * 1024 * 1024,
+        description="Largest request body accepted on any route; a larger one gets 413 before it is read",
+    )
     shutdown_grace_seconds: float = Field(
         default=25.0,
         ge=0,
@@ -260,6 +266,7 @@ _HINTS = {
     "metrics_token": "at least 16 characters, or leave it unset",
     "user_rate_limit_per_minute": "a whole number, 0 for no limit",
     "user_max_in_flight": "a whole number, 0 for no limit",
+    "max_request_bytes": "a number of bytes from 16384 to 67108864 (the default is 1048576, 1 MiB)",
 }
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.cli_help import HelpWithDefaults
 from bot.emulator.app import create_app
 from bot.emulator.emulator import (
     DEFAULT_CLIENT_ID,
@@ -26,6 +25,7 @@ from bot.emulator.emulator import (
     UserSeed,
 )
 from bot.emulator.faults import Fault
+from bot.emulator.help_format import HelpWithDefaults
 from bot.emulator.schema import SchemaUnavailable
 from bot.emulator.timezones import UnknownTimeZone, zone_by_id
 

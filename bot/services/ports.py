@@ -50,6 +50,7 @@ __all__ = [
     "PasswordRequired",
     "RateLimited",
     "RequestRejected",
+    "TimedOut",
     "TokenGrant",
 ]
 
@@ -188,6 +189,13 @@ class BackendUnavailable(BackendError):
         self.timed_out = timed_out
         self.outcome_unknown = outcome_unknown or timed_out
         self.retry_after = retry_after
+
+
+class TimedOut(BackendUnavailable):
+    """The backend did not answer in time; whether it acted on the request is unknown."""
+
+    def __init__(self, reason: str = "", *args: object, retry_after: float | None = None) -> None:
+        super().__init__(reason, *args, timed_out=True, retry_after=retry_after)
 
 
 class RateLimited(BackendUnavailable):

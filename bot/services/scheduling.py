@@ -110,11 +110,15 @@ class SlowDown(Exception):
 
 
 class CreateOutcomeUnknown(BackendUnavailable):
-    """Webex did not answer a create in time, and could not be asked afterwards whether it happened."""
+    """Webex gave no usable answer to a create, and could not be asked afterwards whether it happened.
+
+    `timed_out` says whether that was because Webex did not answer in time."""
 
 
 class MeetingNotCreated(BackendUnavailable):
-    """Webex did not answer a create in time, and the meeting did not appear in the list afterwards."""
+    """Webex gave no usable answer to a create, and the meeting did not appear in the list afterwards.
+
+    `timed_out` says whether that was because Webex did not answer in time."""
 
 
 @dataclass(frozen=True)
@@ -290,7 +294,9 @@ class Scheduling:
             # The request may have been carried out although its answer was lost, or may still be
             # carried out a little later: look for it a few times before giving up.
             log.warning(
-                "create meeting did not complete; looking for it", extra={"team": team_id, "user": user_id}
+                "create meeting did not complete (%s); looking for it",
+                exc,
+                extra={"team": team_id, "user": user_id},
             )
             for pause in self._recheck_pauses:
                 await asyncio.sleep(pause)
@@ -298,11 +304,14 @@ class Scheduling:
                     found = await self._find_created(team_id, user_id, draft, held)
                 except BackendUnavailable:
                     raise CreateOutcomeUnknown(
-                        "Webex did not answer and could not be asked whether the meeting was created"
+                        "Webex gave no usable answer and could not be asked whether the meeting was created",
+                        timed_out=exc.timed_out,
                     ) from exc
                 if found is not None:
                     return found, None
-            raise MeetingNotCreated("Webex did not answer in time and the meeting did not appear") from exc
+            raise MeetingNotCreated(
+                "Webex gave no usable answer and the meeting did not appear", timed_out=exc.timed_out
+            ) from exc
         meeting = created.meeting
         stored = _Stored(
             meeting_id=meeting.meeting_id, calendar_url=created.calendar_url, number=meeting.number

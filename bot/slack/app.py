@@ -20,6 +20,7 @@ from bot.slack.meetings.form_opener import FormOpener
 from bot.slack.replies import Replies
 from bot.slack.request_context import RequestContextMiddleware
 from bot.slack.router import CommandRouter
+from bot.slack.sealed import CheckSealedValues
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -34,9 +35,23 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
     guard = Guard(services.linking.connect_url, services.metrics, services.tracing)
     after_ack = AfterAck(services.work, guard)
     replies = Replies(
-        services.slack, session=services.slack_session, retry_handlers=services.slack_retry_handlers
+        services.slack,
+        slack_api_url=services.settings.slack_api_url,
+        session=services.slack_session,
+        retry_handlers=services.slack_retry_handlers,
     )
     router = CommandRouter(after_ack=after_ack, guard=guard, replies=replies)
+    # Button values and form metadata the bot wrote come back through Slack: opened (or refused) here,
+    # before any listener reads them.
+    app.use(
+        CheckSealedValues(
+            services.sealed,
+            replies,
+            services.work,
+            actions=meetings.SEALED_ACTIONS,
+            views=meetings.SEALED_VIEWS,
+        )
+    )
     accounts_ = LinkedAccounts(services.links, services.tokens)
     home = HomeTab(accounts_, services.linking.connect_url, services.slack)
     answers = Answers(
@@ -45,6 +60,7 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
         slack=services.slack,
         clock=services.clock,
         meetings=services.meetings,
+        sealed=services.sealed,
     )
     dependencies: dict[str, object] = {
         "accounts": accounts_,

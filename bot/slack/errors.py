@@ -1,11 +1,15 @@
-"""The one mapper from errors to what the user is told: what happened and what to do next."""
+"""The one mapper from errors to what the user is told (what happened, what to do next) and how
+each is logged: a person's mistake or a Webex refusal in one line, a bug with its traceback."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+from bot.domain.meeting_rules import MeetingRequestInvalid
 from bot.services import ports
 from bot.services.errors import TokenRefreshUnavailable
+from bot.services.scheduling import ScheduleInProgress
 from bot.slack import texts
 from bot.store.database import DatabaseUnavailable
 
@@ -33,8 +37,12 @@ _GENERAL: list[tuple[type[Exception], str]] = [
         "Webex is asking us to slow down. Nothing was changed; please try again in a minute.",
     ),
     (
+        ports.TimedOut,
+        "Webex did not answer in time. Please try again in a minute; `/webex list` shows what Webex has.",
+    ),
+    (
         ports.BackendUnavailable,
-        "Webex did not answer in time or answered with an error, so nothing was changed. "
+        "Webex could not be reached or answered with an error, so nothing was changed. "
         "Please try again in a minute.",
     ),
     (
@@ -52,6 +60,22 @@ _GENERAL: list[tuple[type[Exception], str]] = [
 
 _extra: list[Explainer] = []
 
+# What people and Webex do in the ordinary course of things, logged in one line without a traceback.
+# A mistake in the request, or Webex refusing it (no such meeting, another host's, a bad value):
+_REFUSALS: tuple[type[Exception], ...] = (
+    MeetingRequestInvalid,
+    ScheduleInProgress,
+    ports.BackendRefused,
+    ports.AuthorizationFailed,
+)
+# Something the bot depends on is down or slow (Webex, its sign-in service, the database):
+_OUTAGES: tuple[type[Exception], ...] = (
+    ports.BackendUnavailable,
+    ports.AuthorizationServerUnavailable,
+    TokenRefreshUnavailable,
+    DatabaseUnavailable,
+)
+
 
 def add_explainer(explainer: Explainer) -> None:
     """Let a feature explain its own errors first (e.g. meetings-specific wording)."""
@@ -68,3 +92,20 @@ def explain(error: Exception) -> str:
             reason = getattr(error, "reason", "") or str(error)
             return text.format(reason=reason.rstrip("."))
     return texts.SOMETHING_WENT_WRONG
+
+
+def log_failure(logger: logging.Logger, error: BaseException, what: str) -> None:
+    """How a failed piece of work is logged: a refusal at INFO and an outage at WARNING, each in one
+    line naming the error; anything else is a bug, at ERROR with its traceback. `what` says which
+    work for whom (`/webex cancel for team=T1 user=U1`)."""
+    if isinstance(error, _OUTAGES):
+        logger.warning("%s: %s", what, _one_line(error))
+    elif isinstance(error, _REFUSALS):
+        logger.info("%s: %s", what, _one_line(error))
+    else:
+        logger.error("%s failed", what, exc_info=error)
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -15,7 +15,7 @@ from bot.observability import Metrics, Tracing, current
 from bot.services.errors import NeedsConnect
 from bot.slack import texts
 from bot.slack.connect_prompt import connect_prompt
-from bot.slack.errors import explain
+from bot.slack.errors import explain, log_failure
 from bot.slack.replies import Reply
 
 logger = logging.getLogger("bot.slack.router")
@@ -60,7 +60,7 @@ class Guard:
             await safe_send(reply, text, blocks)
         except Exception as error:  # one place that logs with context and tells the user honestly
             outcome = "failed"
-            logger.exception("%s failed for team=%s user=%s", what, team_id, user_id)
+            log_failure(logger, error, f"{what} for team={team_id} user={user_id}")
             await safe_send(reply, explain(error))
         finally:
             context = current()

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services.linked_accounts import LinkedAccounts
 from bot.slack.connect_prompt import connect_button, disconnect_button
+from bot.slack.errors import log_failure
 
 logger = logging.getLogger("bot.slack.events")
 
@@ -60,8 +61,8 @@ class HomeTab:
             for section in self.sections:
                 try:
                     blocks += await section(team_id, user_id)
-                except Exception:
-                    logger.exception("a Home tab section failed for team=%s user=%s", team_id, user_id)
+                except Exception as error:
+                    log_failure(logger, error, f"a Home tab section for team={team_id} user={user_id}")
                     blocks.append(
                         {
                             "type": "context",

@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
+from yarl import URL
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +18,29 @@ Blocks = list[dict[str, Any]]
 
 # Slack's answers when the bot may not show anything in a channel.
 CHANNEL_UNREACHABLE = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+
+# Where Slack's response_urls point. The host of SLACK_API_URL is Slack's too (or, in tests and the
+# sandbox, the stand-in's, which hands out response_urls on its own host).
+SLACK_RESPONSE_URL_ORIGIN = ("https", "hooks.slack.com", 443)
+
+
+def is_slack_response_url(url: str, slack_api_url: str) -> bool:
+    """Whether the bot may post to `url`: https://hooks.slack.com/..., or the origin of SLACK_API_URL.
+
+    A response_url comes in the request body, so a forged or altered one must not make the bot send a
+    user's answer (a meeting card, a join link) to someone else's server. yarl is what aiohttp, and so
+    slack_sdk's webhook client, parses the URL with; anything it would read differently from a plain
+    reading (credentials, backslashes, spaces, non-ASCII) is refused outright."""
+    if not url.isascii() or any(character in url for character in "\\ \t\r\n@"):
+        return False
+    try:
+        parsed, api = URL(url), URL(slack_api_url)
+    except ValueError:
+        return False
+    if not parsed.is_absolute():
+        return False
+    origin = (parsed.scheme, parsed.host, parsed.port)
+    return origin in (SLACK_RESPONSE_URL_ORIGIN, (api.scheme, api.host, api.port))
 
 
 class Reply(Protocol):
@@ -88,14 +112,22 @@ class Replies:
         self,
         slack: AsyncWebClient,
         *,
+        slack_api_url: str,
         session: ClientSession | None = None,
         retry_handlers: list[AsyncRetryHandler] | None = None,
     ) -> None:
         self._slack = slack
+        self._slack_api_url = slack_api_url
         self._session = session
         self._retry_handlers = retry_handlers
 
     def to(self, response_url: str | None, user_id: str, channel_id: str | None) -> Reply:
+        """Through `response_url` when it is Slack's, else through the Web API."""
+        if response_url and not is_slack_response_url(response_url, self._slack_api_url):
+            # Slack never sends this: the request was forged or altered. The user is still answered,
+            # through the bot's own token, and nothing goes to that address.
+            logger.warning("ignored a response_url outside Slack for user=%s", user_id)
+            response_url = None
         if response_url:
             return ResponseUrlReply(response_url, session=self._session, retry_handlers=self._retry_handlers)
         return self.direct(user_id, channel_id)
@@ -103,7 +135,3 @@ class Replies:
     def direct(self, user_id: str, channel_id: str | None) -> Reply:
         """An ephemeral message in `channel_id`, or a DM without one."""
         return DirectReply(self._slack, user_id=user_id, channel_id=channel_id)
-
-    def through(self, response_url: str) -> Reply:
-        """Through a response_url kept from earlier (a form's), without the retry handlers."""
-        return ResponseUrlReply(response_url, session=self._session)

@@ -26,9 +26,12 @@ from bot.services.calendar_file import CalendarFile
 from bot.services.linking import ConnectProblem, Linked, OwnerNotice, SlackSignInNeeded
 from bot.services.meeting_links import MeetingLinkProblem
 from bot.slack.app import build_slack_app
+from bot.slack.meetings.submitted import FORM_STATES
 from bot.slack.router import CommandRouter
 from bot.store.database import DatabaseUnavailable, upgrade
+from bot.web.body_limit import BodyLimit
 from bot.web.pages import page
+from bot.web.slack_gate import SlackGate
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +64,12 @@ def create_app(
             await services.close()
             raise
         slack_app, router = build_slack_app(services)
-        state.update(services=services, router=router, slack=AsyncSlackRequestHandler(slack_app))
+        gate = SlackGate(
+            AsyncSlackRequestHandler(slack_app),
+            settings.slack_signing_secret.get_secret_value(),
+            forms=FORM_STATES,
+        )
+        state.update(services=services, router=router, slack=gate)
         app.state.services = services
         socket_handler = None
         if socket_mode and settings.slack_app_token is not None:
@@ -87,8 +95,8 @@ def create_app(
         return result
 
     async def slack_events(request: Request) -> Response:
-        handler: AsyncSlackRequestHandler = state["slack"]
-        return await handler.handle(request)
+        gate: SlackGate = state["slack"]
+        return await gate.handle(request)
 
     async def connect(request: Request) -> Response:
         try:
@@ -267,7 +275,11 @@ def create_app(
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
         ],
-        middleware=[Middleware(RequestTracking, metrics=current_metrics, tracing=current_tracing)],
+        # BodyLimit first in the list, so outermost: no handler (Bolt's included) reads a larger body.
+        middleware=[
+            Middleware(BodyLimit, max_bytes=settings.max_request_bytes),
+            Middleware(RequestTracking, metrics=current_metrics, tracing=current_tracing),
+        ],
         lifespan=lifespan,
     )
 

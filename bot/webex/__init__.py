@@ -1,4 +1,8 @@
-"""The Webex side of the bot: OAuth, XML API operations and their typed errors (no Slack here)."""
+"""The Webex XML API backend: OAuth, XML API operations and their typed errors (no Slack here).
+
+`xml_backend` adapts it to the ports the use cases speak (bot/services/ports.py); only
+bot/bootstrap.py imports from here.
+"""
 
 from bot.webex.client import WebexClient, WebexCredentials, normalize_meeting_key
 from bot.webex.errors import (

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import aiohttp
 import httpx
 
 from bot.webex import xml
@@ -22,6 +21,7 @@ from bot.webex.errors import (
     WebexTimeout,
     WebexUnavailable,
 )
+from bot.webex.http import NEW_CONNECTION, RESENDABLE, StaleConnection
 from bot.webex.timezones import (
     GMT_ZONE_ID,
     UnknownTimeZone,
@@ -111,8 +111,14 @@ class WebexClient:
             ),
         )
 
-    async def create_meeting(self, creds: WebexCredentials, draft: MeetingDraft) -> CreatedMeeting:
-        """CreateMeeting: topic, agenda, start in the draft's own zone, duration, invitees (emailed)."""
+    async def create_meeting(
+        self, creds: WebexCredentials, draft: MeetingDraft, *, new_connection: bool = False
+    ) -> CreatedMeeting:
+        """CreateMeeting: topic, agenda, start in the draft's own zone, duration, invitees (emailed).
+
+        Never sent twice by itself: when the connection it went out on turns out dead, the error says
+        so (`stale_connection`) and the caller looks for the meeting before sending it again with
+        `new_connection` (on a connection opened for it, not a pooled one)."""
         message, body = self._request("CreateMeeting", creds)
         _fill_meeting(
             body,
@@ -124,7 +130,9 @@ class WebexClient:
             time_zone_id=draft.time_zone_id,
             duration=draft.duration_minutes,
         )
-        content = await self._call("CreateMeeting", creds.site, message)
+        content = await self._call(
+            "CreateMeeting", creds.site, message, resendable=False, new_connection=new_connection
+        )
         key = xml.text(content, "meetingkey")
         if not key:
             raise WebexUnavailable(
@@ -323,7 +331,17 @@ class WebexClient:
             access_token=creds.access_token,
         )
 
-    async def _call(self, operation: str, site: str, message: xml.Element) -> xml.Element:
+    async def _call(
+        self,
+        operation: str,
+        site: str,
+        message: xml.Element,
+        *,
+        resendable: bool = True,
+        new_connection: bool = False,
+    ) -> xml.Element:
+        """Every operation but CreateMeeting is `resendable`: reads, and changes that set the same
+        values again (a delete sent twice answers "no such meeting", which the caller takes as done)."""
         url = self._xml_url.replace("{site}", xml.check_site(site))
         payload = xml.to_bytes(message)
         started = time.perf_counter()
@@ -336,6 +354,7 @@ class WebexClient:
                         url,
                         content=payload,
                         headers={"content-type": "application/xml; charset=utf-8"},
+                        extensions={RESENDABLE: resendable, NEW_CONNECTION: new_connection},
                     ) as response:
                         if response.status_code != 200:
                             raise _status_error(operation, response)
@@ -570,20 +589,17 @@ def _status_error(operation: str, response: httpx.Response) -> WebexUnavailable:
 
 
 def _transport_error(operation: str, exc: Exception) -> WebexUnavailable:
-    # httpx-aiohttp maps every aiohttp connection error (refused, reset, disconnected) to
-    # httpx.ConnectTimeout, so the cause decides what really happened.
-    cause = exc.__cause__
-    misreported = isinstance(cause, aiohttp.ClientError) and not isinstance(cause, TimeoutError)
-    if isinstance(exc, httpx.TimeoutException | TimeoutError) and not misreported:
+    if isinstance(exc, StaleConnection):
+        return WebexUnavailable(
+            f"Webex dropped the connection before answering {operation} "
+            "(a connection kept open from an earlier request).",
+            outcome_unknown=True,
+            stale_connection=True,
+        )
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
         return WebexTimeout(f"Webex did not answer {operation} in time.")
     # Only a connection that was never made guarantees the request was not carried out.
-    never_sent = isinstance(
-        cause if misreported else exc,
-        httpx.ConnectError
-        | httpx.UnsupportedProtocol
-        | ConnectionRefusedError
-        | aiohttp.ClientConnectorError,
-    )
+    never_sent = isinstance(exc, httpx.ConnectError | httpx.UnsupportedProtocol | ConnectionRefusedError)
     return WebexUnavailable(
         f"Webex could not be reached for {operation} ({type(exc).__name__}).", outcome_unknown=not never_sent
     )

@@ -65,6 +65,9 @@ class WebexUnavailable(WebexError, ports.BackendUnavailable):
     out although no usable answer came back (a timeout, a dropped connection after sending, a 5xx
     other than 503, an unreadable answer): a create may have happened, so look before creating
     again. A refused connection, a 503 or a 429 leave nothing done. `status_code` is the HTTP status.
+    `stale_connection`: the request went out on a connection kept open from an earlier one, which
+    was dropped before any answer; most likely Webex never saw it (a read is sent again on its own;
+    a create is not, so its caller looks for the meeting first).
     """
 
     def __init__(
@@ -75,15 +78,17 @@ class WebexUnavailable(WebexError, ports.BackendUnavailable):
         timed_out: bool = False,
         outcome_unknown: bool = False,
         status_code: int | None = None,
+        stale_connection: bool = False,
     ) -> None:
         super().__init__(reason, exception_id)
         self.timed_out = timed_out
-        self.outcome_unknown = outcome_unknown or timed_out
+        self.outcome_unknown = outcome_unknown or timed_out or stale_connection
         self.status_code = status_code
         self.retry_after: float | None = None
+        self.stale_connection = stale_connection
 
 
-class WebexTimeout(WebexUnavailable):
+class WebexTimeout(WebexUnavailable, ports.TimedOut):
     """Webex did not answer in time; whether it acted on the request is unknown."""
 
     def __init__(self, reason: str, *, status_code: int | None = None) -> None:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import logging
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any, Literal
 
+import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
@@ -12,30 +19,249 @@ TRANSPORTS: tuple[Transport, ...] = ("aiohttp", "httpx")
 
 USER_AGENT = "webex-bot"
 
+# How long an idle pooled connection is kept. Servers close idle connections after a few seconds
+# (uvicorn, Node.js and Apache after 5 s; load balancers after their own idle timeout): a connection
+# the bot drops first is never one the server is closing just as a request goes out on it.
+KEEPALIVE_SECONDS = 4.0
+
+# Request extensions the Webex side sets; httpx hands them to the transport untouched.
+# Sending the request twice does no harm (a read, or a change that sets the same values again):
+# when it dies on a reused connection before any answer, it is sent again once, on a new connection.
+RESENDABLE = "webex_bot.resendable"
+# Send the request on a connection opened for it, never on a pooled one.
+NEW_CONNECTION = "webex_bot.new_connection"
+
+logger = logging.getLogger("bot.webex")
+
+
+class StaleConnection(httpx.NetworkError):
+    """A pooled connection, reused for this request, was closed or reset before any answer came.
+
+    The usual cause is a connection the server (or a NAT, firewall or load balancer on the way) had
+    dropped while it was idle, so the request most likely never reached Webex; it cannot be proven,
+    since a server may also fail while handling it. Raised only for requests not marked `RESENDABLE`,
+    so that their caller decides how to try again (a create looks for the meeting first).
+    """
+
 
 def new_webex_http_client(
-    *, timeout: float, transport: Transport | str = "aiohttp", max_connections: int = 100
+    *,
+    timeout: float,
+    transport: Transport | str = "aiohttp",
+    max_connections: int = 100,
+    keepalive_seconds: float = KEEPALIVE_SECONDS,
 ) -> httpx.AsyncClient:
     """One client per process, closed at shutdown (`await client.aclose()`).
 
     `timeout` bounds each phase (connect, write, each read, waiting for a pooled connection).
     The aiohttp transport costs far less CPU per request than httpx's own under concurrency;
-    the httpx one is kept for comparison and as a fallback.
+    the httpx one is kept for comparison and as a fallback. Both behave the same towards the
+    caller: the same errors for the same failures, and the same retry on a new connection.
     """
     if timeout <= 0:
         raise ValueError("timeout must be positive")
     if max_connections < 1:
         raise ValueError("max_connections must be at least 1")
-    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    timeouts = httpx.Timeout(timeout)
-    headers = {"user-agent": USER_AGENT}
+    if keepalive_seconds <= 0:
+        raise ValueError("keepalive_seconds must be positive")
+    pooled: httpx.AsyncBaseTransport
+    fresh: httpx.AsyncBaseTransport
     if transport == "aiohttp":
-        return httpx.AsyncClient(
-            transport=AiohttpTransport(limits=limits),
-            timeout=timeouts,
-            headers=headers,
-            follow_redirects=False,
+        context = httpx.create_ssl_context()
+        pooled = _aiohttp_transport(context, limit=max_connections, keepalive_seconds=keepalive_seconds)
+        fresh = _aiohttp_transport(context, limit=max_connections, keepalive_seconds=None)
+    elif transport == "httpx":
+        pooled = httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(
+                max_connections=max_connections,
+                max_keepalive_connections=max_connections,
+                keepalive_expiry=keepalive_seconds,
+            )
         )
-    if transport == "httpx":
-        return httpx.AsyncClient(limits=limits, timeout=timeouts, headers=headers, follow_redirects=False)
-    raise ValueError(f"unknown transport {transport!r}; choose one of {', '.join(TRANSPORTS)}")
+        fresh = httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=0)
+        )
+    else:
+        raise ValueError(f"unknown transport {transport!r}; choose one of {', '.join(TRANSPORTS)}")
+    return httpx.AsyncClient(
+        transport=KeepAliveTransport(pooled, fresh),
+        timeout=httpx.Timeout(timeout),
+        headers={"user-agent": USER_AGENT},
+        follow_redirects=False,
+    )
+
+
+@dataclass
+class _Attempt:
+    """What the transport underneath did with one request: a new connection, or a pooled one."""
+
+    opened: bool = False
+    reused: bool = False
+
+
+# The attempt under way in this task; the transports' trace hooks run in the same task and mark it.
+_attempt: ContextVar[_Attempt | None] = ContextVar("webex_http_attempt", default=None)
+
+
+class KeepAliveTransport(httpx.AsyncBaseTransport):
+    """Pooled keep-alive connections, and a new connection when a reused one turns out dead.
+
+    `pooled` keeps connections for `KEEPALIVE_SECONDS`; `fresh` opens a connection per request.
+    Errors are the same httpx errors whichever transport is underneath (httpx-aiohttp reports a
+    connection the server dropped as `httpx.ConnectTimeout`; here it is what it is).
+    """
+
+    def __init__(self, pooled: httpx.AsyncBaseTransport, fresh: httpx.AsyncBaseTransport) -> None:
+        self._pooled = pooled
+        self._fresh = fresh
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.extensions.get(NEW_CONNECTION):
+            return await _send(self._fresh, request, _Attempt())
+        attempt = _Attempt()
+        try:
+            return await _send(self._pooled, request, attempt)
+        except httpx.TransportError as error:
+            if not (attempt.reused and is_dead_connection(error)):
+                raise
+            if not request.extensions.get(RESENDABLE):
+                raise StaleConnection(
+                    f"a reused connection to {request.url.host} was dropped before any answer ({error})"
+                ) from error
+            logger.info(
+                "a reused connection to %s was dropped before any answer (%s); sending again on a new one",
+                request.url.host,
+                type(error).__name__,
+            )
+        return await _send(self._fresh, request, _Attempt())
+
+    async def aclose(self) -> None:
+        try:
+            await self._pooled.aclose()
+        finally:
+            await self._fresh.aclose()
+
+
+def is_dead_connection(error: httpx.TransportError) -> bool:
+    """The connection was closed or reset under the request: no answer, and no timeout either."""
+    return isinstance(error, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError)
+
+
+def honest_error(error: httpx.TransportError) -> httpx.TransportError:
+    """The httpx error for what really happened. httpx-aiohttp maps every aiohttp connection error
+    (server disconnected, connection reset) to `httpx.ConnectTimeout`; its cause tells the truth."""
+    cause = error.__cause__
+    if not isinstance(cause, aiohttp.ClientError) or isinstance(cause, TimeoutError):
+        return error
+    honest: httpx.TransportError
+    if isinstance(cause, aiohttp.ClientConnectorError):
+        honest = httpx.ConnectError(str(error))  # httpx-aiohttp's message is the cause's own
+    elif isinstance(cause, aiohttp.ServerDisconnectedError):
+        honest = httpx.RemoteProtocolError("the server closed the connection without answering")
+    elif isinstance(cause, aiohttp.ClientOSError | aiohttp.ClientConnectionResetError):
+        honest = httpx.ReadError(str(error) or "the connection was reset")
+    else:
+        return error
+    honest.__cause__ = cause
+    return honest
+
+
+async def _send(inner: httpx.AsyncBaseTransport, request: httpx.Request, attempt: _Attempt) -> httpx.Response:
+    extensions = request.extensions
+    request.extensions = {**extensions, "trace": _traced(extensions.get("trace"))}
+    token = _attempt.set(attempt)
+    try:
+        response = await inner.handle_async_request(request)
+    except httpx.TransportError as error:
+        honest = honest_error(error)
+        if honest is error:
+            raise
+        raise honest from error.__cause__
+    finally:
+        _attempt.reset(token)
+        request.extensions = extensions
+    response.stream = _HonestStream(response.stream)
+    return response
+
+
+TraceHook = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+def _traced(previous: TraceHook | None) -> TraceHook:
+    """httpcore's trace extension (the httpx transport): which connection a request went out on."""
+
+    async def trace(name: str, info: dict[str, Any]) -> None:
+        attempt = _attempt.get()
+        if attempt is not None:
+            if name == "connection.connect_tcp.started":
+                attempt.opened = True
+            elif name == "http11.send_request_headers.started":
+                attempt.reused = not attempt.opened
+        if previous is not None:
+            await previous(name, info)
+
+    return trace
+
+
+class _HonestStream(httpx.AsyncByteStream):
+    """An answer's body, with the same honest errors as the request (aiohttp maps them the same way)."""
+
+    def __init__(self, stream: httpx.AsyncByteStream | httpx.SyncByteStream) -> None:
+        if not isinstance(stream, httpx.AsyncByteStream):
+            raise TypeError("an async transport answered with a sync stream")
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._stream:
+                yield chunk
+        except httpx.TransportError as error:
+            honest = honest_error(error)
+            if honest is error:
+                raise
+            raise honest from error.__cause__
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
+# -- aiohttp --------------------------------------------------------------------------------------
+
+
+def _aiohttp_transport(
+    context: ssl.SSLContext, *, limit: int, keepalive_seconds: float | None
+) -> AiohttpTransport:
+    """httpx-aiohttp over a session of our own: keep-alive as asked (None: a connection per request)
+    and trace hooks that tell a reused connection from a new one."""
+
+    def session() -> aiohttp.ClientSession:
+        # Made on first use, inside the running event loop, as aiohttp requires.
+        if keepalive_seconds is None:
+            connector = aiohttp.TCPConnector(limit=limit, ssl=context, force_close=True)
+        else:
+            connector = aiohttp.TCPConnector(limit=limit, ssl=context, keepalive_timeout=keepalive_seconds)
+        trace = aiohttp.TraceConfig()
+        trace.on_connection_create_start.append(_aiohttp_opened)
+        trace.on_connection_reuseconn.append(_aiohttp_reused)
+        # httpx keeps no cookies for Webex either; the XML API carries its credentials in the body.
+        return aiohttp.ClientSession(
+            connector=connector, trace_configs=[trace], cookie_jar=aiohttp.DummyCookieJar()
+        )
+
+    return AiohttpTransport(verify=context, client=session)
+
+
+async def _aiohttp_opened(
+    session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceConnectionCreateStartParams
+) -> None:
+    attempt = _attempt.get()
+    if attempt is not None:
+        attempt.opened, attempt.reused = True, False
+
+
+async def _aiohttp_reused(
+    session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceConnectionReuseconnParams
+) -> None:
+    attempt = _attempt.get()
+    if attempt is not None:
+        attempt.reused = True

@@ -20,6 +20,7 @@ import httpx
 
 from bot.domain.accounts import TokenGrant
 from bot.webex.errors import InvalidGrant, OAuthError, TokenEndpointUnavailable
+from bot.webex.http import RESENDABLE
 
 logger = logging.getLogger("bot.webex.oauth")
 
@@ -142,8 +143,14 @@ class WebexOAuth:
     ) -> TokenGrant:
         grant_type = form["grant_type"]
         try:
+            # Resendable: a request that died on a dropped keep-alive connection almost surely never
+            # reached the endpoint; if it did, its answer is lost either way and the next use of the
+            # same code or refresh token meets the same refusal, sent now or a minute later.
             response = await self._http.post(
-                self._token_endpoint, data=dict(form), headers={"accept": "application/json"}
+                self._token_endpoint,
+                data=dict(form),
+                headers={"accept": "application/json"},
+                extensions={RESENDABLE: True},
             )
         except httpx.TimeoutException:
             raise TokenEndpointUnavailable(

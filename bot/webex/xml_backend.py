@@ -8,8 +8,9 @@ subclass the port's.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.accounts import TokenGrant
 from bot.services.ports import (
@@ -23,7 +24,7 @@ from bot.services.ports import (
 )
 from bot.webex import values as xml_values
 from bot.webex.client import WebexClient, WebexCredentials, normalize_meeting_key
-from bot.webex.errors import InvalidRequest
+from bot.webex.errors import InvalidRequest, WebexError, WebexUnavailable
 from bot.webex.oauth import WebexOAuth, new_code_verifier
 from bot.webex.timezones import (
     GMT_ZONE_ID,
@@ -33,7 +34,10 @@ from bot.webex.timezones import (
     zone_by_id,
 )
 
+log = logging.getLogger(__name__)
+
 IN_PROGRESS = "INPROGRESS"  # LstsummaryMeeting/GetMeeting status of a running meeting
+FIND_PAGE_SIZE = 50
 
 
 def zone_id_for(time_zone: str, at: datetime, home_time_zone: str = "") -> int:
@@ -64,18 +68,33 @@ class XmlMeetingBackend:
 
     async def schedule(self, creds: Credentials, draft: MeetingDraft) -> CreatedMeeting:
         zone_id = zone_id_for(draft.time_zone, draft.start, draft.home_time_zone)
-        created = await self._client.create_meeting(
-            _xml_creds(creds),
-            xml_values.MeetingDraft(
-                topic=draft.topic,
-                start=draft.start,
-                duration_minutes=draft.duration_minutes,
-                time_zone_id=zone_id,
-                agenda=draft.agenda,
-                invitees=draft.invitees,
-                password=draft.password,
-            ),
+        xml_draft = xml_values.MeetingDraft(
+            topic=draft.topic,
+            start=draft.start,
+            duration_minutes=draft.duration_minutes,
+            time_zone_id=zone_id,
+            agenda=draft.agenda,
+            invitees=draft.invitees,
+            password=draft.password,
         )
+        try:
+            created = await self._client.create_meeting(_xml_creds(creds), xml_draft)
+        except WebexUnavailable as exc:
+            if not exc.stale_connection:
+                raise
+            # It went out on a kept-open connection that was dropped before any answer: most likely
+            # Webex never saw it. Look once; send it again, on a new connection, only if it is not there.
+            log.info(
+                "Webex dropped the connection before answering the create; looking for it, then resending",
+                extra={"user": creds.user_id},
+            )
+            try:
+                found = await self._find(creds, draft)
+            except WebexUnavailable:
+                raise exc from None  # the use case looks again, with pauses, before giving up
+            if found is not None:
+                return CreatedMeeting(meeting=found)
+            created = await self._client.create_meeting(_xml_creds(creds), xml_draft, new_connection=True)
         zone = zone_by_id(zone_id)
         # Webex stored what it accepted: the card needs no second round trip to describe it.
         meeting = Meeting(
@@ -92,6 +111,27 @@ class XmlMeetingBackend:
             password=created.password,
         )
         return CreatedMeeting(meeting=meeting, calendar_url=created.attendee_calendar_url)
+
+    async def _find(self, creds: Credentials, draft: MeetingDraft) -> Meeting | None:
+        """The meeting a create whose answer was lost made, as Webex describes it; None if not there."""
+        after, before = draft.start - timedelta(minutes=1), draft.start + timedelta(minutes=1)
+        cursor: str | None = None
+        while True:
+            page = await self.list_meetings(
+                creds, starts_after=after, starts_before=before, page_size=FIND_PAGE_SIZE, cursor=cursor
+            )
+            for row in page.meetings:
+                if row.topic == draft.topic and row.start == draft.start:
+                    try:
+                        return await self.meeting(creds, row.meeting_id)
+                    except WebexError as error:
+                        log.warning(
+                            "meeting %s exists but Webex did not describe it: %s", row.meeting_id, error
+                        )
+                        return row
+            if page.next_cursor is None:
+                return None
+            cursor = page.next_cursor
 
     async def meeting(self, creds: Credentials, meeting_id: str) -> Meeting:
         return _neutral(await self._client.get_meeting(_xml_creds(creds), meeting_id))

@@ -146,6 +146,7 @@ SETTING_PREFIXES = (
     "USER_",
     "METRICS_",
     "OTEL_",
+    "MAX_REQUEST_",
 )
 
 
@@ -175,6 +176,7 @@ def bot_env(settings: Any, **extra: str) -> dict[str, str]:
         SHUTDOWN_GRACE_SECONDS=str(settings.shutdown_grace_seconds),
         USER_RATE_LIMIT_PER_MINUTE=str(settings.user_rate_limit_per_minute),
         USER_MAX_IN_FLIGHT=str(settings.user_max_in_flight),
+        MAX_REQUEST_BYTES=str(settings.max_request_bytes),
     )
     env.update(extra)
     return env

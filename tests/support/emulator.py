@@ -24,7 +24,7 @@ from bot.emulator import AUTHORIZE_PATH, TOKEN_PATH, XML_SERVICE_PATH, Emulator,
 from bot.emulator.requestlog import RequestRecord
 from bot.emulator.rest.routes import REST_AUTHORIZE_PATH, REST_TOKEN_PATH
 from bot.emulator.wire import SERV, XSI
-from tests.support.paths import XSD_DIR
+from tests.support.paths import XSD_AVAILABLE, XSD_DIR
 
 ALICE = "alice@sandbox.example"
 BOB = "bob@sandbox.example"
@@ -39,7 +39,6 @@ REST_SCOPES = (
     "meeting:recordings_read",
 )
 REDIRECT_URI = "http://127.0.0.1:3000/webex/oauth/callback"
-XSD_AVAILABLE = (XSD_DIR / "service" / "service.xsd").is_file()
 
 _CONSENT_ID = re.compile(r'name="consent_id" value="([^"]*)"')
 _PACKAGES = {"GetUser": "user", "LstRecording": "ep", "GetAPIVersion": "ep"}

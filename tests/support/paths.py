@@ -10,12 +10,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED = REPO_ROOT.parent / "shared"
 XSD_DIR = SHARED / "webex-xsd"
 FIXTURES_DIR = SHARED / "webex-fixtures"
+XSD_AVAILABLE = (XSD_DIR / "service" / "service.xsd").is_file()
+SCHEMAS_MISSING = f"the official Webex schemas are not at {XSD_DIR} (shared/ is not beside the checkout)"
 
 
 @pytest.fixture(scope="session")
 def xsd_dir() -> Path:
-    if not (XSD_DIR / "service" / "service.xsd").is_file():
-        pytest.skip(f"the official Webex schemas are not at {XSD_DIR} (shared/ is not beside the checkout)")
+    if not XSD_AVAILABLE:
+        pytest.skip(SCHEMAS_MISSING)
     return XSD_DIR
 
 

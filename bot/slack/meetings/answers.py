@@ -23,6 +23,7 @@ from bot.services.meetings import (
 from bot.slack.meetings import blocks, texts
 from bot.slack.profiles import ProfileNotFound, SlackProfiles
 from bot.slack.replies import Reply
+from bot.slack.sealed import SealedValues
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,9 @@ class Answers:
         slack: AsyncWebClient,
         clock: Clock,
         meetings: MeetingService,
+        sealed: SealedValues,
     ) -> None:
+        self._sealed = sealed
         self._profiles = profiles
         self._meeting_links = meeting_links
         self._slack = slack
@@ -109,7 +112,7 @@ class Answers:
         """The host's own card: `user_id` is the host."""
         links = self.card_links(team_id, user_id, scheduled, for_host=True)
         card = blocks.meeting_card(scheduled.meeting, links, tz, blocks.CardOptions(for_host=True, note=note))
-        return blocks.card_fallback_text(scheduled.meeting, tz), card
+        return blocks.card_fallback_text(scheduled.meeting, tz), self.seal(card, team_id, user_id)
 
     def shared_card(
         self, team_id: str, shared_by: str, scheduled: ScheduledMeeting, tz: str
@@ -196,4 +199,13 @@ class Answers:
             next_cursor=page.next_cursor,
             continued=cursor is not None,
         )
-        return blocks.list_fallback_text(page.meetings, window.value, now, tz), list_blocks, page
+        sealed = self.seal(list_blocks, team_id, user_id)
+        return blocks.list_fallback_text(page.meetings, window.value, now, tz), sealed, page
+
+    def seal(self, message: list[dict[str, Any]], team_id: str, user_id: str) -> list[dict[str, Any]]:
+        """The message with every button value sealed for this person (bot/slack/sealed.py)."""
+        return self._sealed.buttons(message, team_id=team_id, user_id=user_id)
+
+    def seal_view(self, view: dict[str, Any], team_id: str, user_id: str) -> dict[str, Any]:
+        """A form with its private_metadata sealed for this person."""
+        return self._sealed.view(view, team_id=team_id, user_id=user_id)

@@ -17,7 +17,7 @@ from bot.services.linked_accounts import LinkedAccounts
 from bot.services.meetings import ListWindow, MeetingService, ScheduleRequest
 from bot.slack.dependencies import inject
 from bot.slack.formatting import typed_text
-from bot.slack.meetings import blocks, texts
+from bot.slack.meetings import blocks, form_blocks, texts
 from bot.slack.meetings.answers import Answers
 from bot.slack.meetings.form_opener import FormOpener
 from bot.slack.meetings.prefill import prefill_from_text
@@ -61,7 +61,7 @@ async def schedule(
             user_id=user_id,
             channel_id=invocation.channel_id,
             trigger_id=invocation.trigger_id,
-            prefill=blocks.FormPrefill(),
+            prefill=form_blocks.FormPrefill(),
         )
         return
     tz = await answers.user_tz(team_id, user_id)
@@ -117,7 +117,7 @@ async def schedule(
     )
 
 
-def _with_problem(prefill: blocks.FormPrefill, problem: str) -> blocks.FormPrefill:
+def _with_problem(prefill: form_blocks.FormPrefill, problem: str) -> form_blocks.FormPrefill:
     return dataclasses.replace(prefill, problem=problem)
 
 
@@ -142,7 +142,10 @@ async def cancel(invocation: Invocation, reply: Reply, *, meetings: MeetingServi
     meeting_id = await meetings.meeting_id_for(invocation.team_id, invocation.user_id, invocation.args)
     meeting = await meetings.get(invocation.team_id, invocation.user_id, meeting_id)
     tz = await answers.user_tz(invocation.team_id, invocation.user_id)
-    await reply.send(f"Cancel {meeting.topic}?", blocks.cancel_confirmation(meeting, tz))
+    question = blocks.cancel_confirmation(meeting, tz)
+    await reply.send(
+        f"Cancel {meeting.topic}?", answers.seal(question, invocation.team_id, invocation.user_id)
+    )
 
 
 async def join(invocation: Invocation, reply: Reply, *, meetings: MeetingService, answers: Answers) -> None:

@@ -12,7 +12,7 @@ from bot.domain.clock import Clock
 from bot.services.meetings import MeetingService
 from bot.slack.errors import explain
 from bot.slack.formatting import escape_clipped
-from bot.slack.meetings import blocks, texts
+from bot.slack.meetings import blocks, form_blocks, texts
 from bot.slack.meetings.answers import Answers
 from bot.slack.meetings.prefill import prefill_value
 from bot.slack.replies import Reply
@@ -62,13 +62,15 @@ class FormOpener:
         user_id: str,
         channel_id: str,
         trigger_id: str | None,
-        prefill: blocks.FormPrefill,
+        prefill: form_blocks.FormPrefill,
     ) -> None:
         """Open the schedule form; when the trigger is gone, answer with a button that opens it."""
         tz = await self._answers.user_tz(team_id, user_id)
         if trigger_id:
-            context = blocks.FormContext(channel_id=channel_id, user_tz=tz)
-            view = blocks.schedule_modal(prefill, context, self._clock.now())
+            context = form_blocks.FormContext(channel_id=channel_id, user_tz=tz)
+            view = self._answers.seal_view(
+                form_blocks.schedule_modal(prefill, context, self._clock.now()), team_id, user_id
+            )
             try:
                 await self._slack.views_open(trigger_id=trigger_id, view=view)
                 return
@@ -87,14 +89,12 @@ class FormOpener:
             if prefill.problem
             else texts.FORM_OPEN_FAILED
         )
-        await reply.send(
-            text,
-            [
-                {"type": "section", "text": blocks.mrkdwn(body)},
-                {"type": "actions", "block_id": "open_form", "elements": [button]},
-                {"type": "context", "elements": [blocks.mrkdwn(texts.SCHEDULE_EXAMPLES)]},
-            ],
-        )
+        message: list[dict[str, Any]] = [
+            {"type": "section", "text": blocks.mrkdwn(body)},
+            {"type": "actions", "block_id": "open_form", "elements": [button]},
+            {"type": "context", "elements": [blocks.mrkdwn(texts.SCHEDULE_EXAMPLES)]},
+        ]
+        await reply.send(text, self._answers.seal(message, team_id, user_id))
 
     async def open_edit_form(
         self,
@@ -132,7 +132,7 @@ class FormOpener:
             )
             raise
         tz = await self._answers.user_tz(team_id, user_id)
-        context = blocks.FormContext(
+        context = form_blocks.FormContext(
             channel_id=channel_id,
             user_tz=tz,
             meeting_id=meeting.meeting_id,
@@ -141,5 +141,8 @@ class FormOpener:
             from_home=from_home,
         )
         await self._slack.views_update(
-            view_id=view_id, view=blocks.edit_modal(meeting, context, self._clock.now())
+            view_id=view_id,
+            view=self._answers.seal_view(
+                form_blocks.edit_modal(meeting, context, self._clock.now()), team_id, user_id
+            ),
         )

@@ -39,7 +39,8 @@ async def home_section(
         )
         return section
     for meeting in page.meetings:
-        section.extend(blocks.meeting_row(meeting, links.get(meeting.meeting_id, ""), tz, now))
+        row = blocks.meeting_row(meeting, links.get(meeting.meeting_id, ""), tz, now)
+        section.extend(answers.seal(row, team_id, user_id))
     if page.next_cursor is not None:
         section.append(
             {

@@ -9,31 +9,36 @@ from typing import Any, TypeVar
 
 from bot.domain.meeting_rules import DEFAULT_DURATION_MINUTES, duration_allowed
 from bot.domain.schedule_text import ScheduleParse
-from bot.slack.meetings import blocks
+from bot.slack.meetings import form_blocks
+from bot.slack.sealed import fits_in_a_button
 
 _Value = TypeVar("_Value")
 
 
-def prefill_value(prefill: blocks.FormPrefill, channel_id: str) -> str:
-    """A form's prefill packed into the "Open the form" button (at most 2000 characters)."""
-    data: dict[str, Any] = {
-        "topic": prefill.topic[:300],
-        "start": int(prefill.start.timestamp()) if prefill.start else None,
-        "day": prefill.day.isoformat() if prefill.day else None,
-        "time": prefill.clock.strftime("%H:%M") if prefill.clock else None,
-        "tz": prefill.time_zone[:64],
-        "suggest": prefill.suggest_start,
-        "duration": prefill.duration_minutes,
-        "users": list(prefill.invitee_user_ids)[:20],
-        "emails": list(prefill.emails)[:20],
-        "channel": channel_id,
-        "problem": prefill.problem[:300],
-    }
-    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    return text if len(text) <= blocks.BUTTON_VALUE_LIMIT else json.dumps({"channel": channel_id})
+def prefill_value(prefill: form_blocks.FormPrefill, channel_id: str) -> str:
+    """A form's prefill packed into the "Open the form" button: cut down (topic, then people) until it
+    still fits once sealed; the day, time, zone, duration and channel always survive."""
+    for topic_length, people in ((300, 20), (100, 5), (40, 0)):
+        data: dict[str, Any] = {
+            "topic": prefill.topic[:topic_length],
+            "start": int(prefill.start.timestamp()) if prefill.start else None,
+            "day": prefill.day.isoformat() if prefill.day else None,
+            "time": prefill.clock.strftime("%H:%M") if prefill.clock else None,
+            "tz": prefill.time_zone[:64],
+            "suggest": prefill.suggest_start,
+            "duration": prefill.duration_minutes,
+            "users": list(prefill.invitee_user_ids)[:people],
+            "emails": list(prefill.emails)[:people],
+            "channel": channel_id,
+            "problem": prefill.problem[:200],
+        }
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        if fits_in_a_button(text):
+            return text
+    return json.dumps({"channel": channel_id})
 
 
-def read_prefill_value(value: str) -> tuple[blocks.FormPrefill, str]:
+def read_prefill_value(value: str) -> tuple[form_blocks.FormPrefill, str]:
     try:
         data = json.loads(value or "{}")
     except ValueError:
@@ -41,7 +46,7 @@ def read_prefill_value(value: str) -> tuple[blocks.FormPrefill, str]:
     if not isinstance(data, dict):
         data = {}
     start = data.get("start")
-    prefill = blocks.FormPrefill(
+    prefill = form_blocks.FormPrefill(
         topic=str(data.get("topic") or ""),
         start=datetime.fromtimestamp(int(start), UTC) if isinstance(start, int) else None,
         day=_read(date.fromisoformat, data.get("day")),
@@ -74,11 +79,11 @@ def _read(parse: Callable[[str], _Value], value: object) -> _Value | None:
         return None
 
 
-def prefill_from_text(parsed: ScheduleParse, topic: str, problem: str) -> blocks.FormPrefill:
+def prefill_from_text(parsed: ScheduleParse, topic: str, problem: str) -> form_blocks.FormPrefill:
     """The form for text that cannot be scheduled as is: every field the text settled, each on its own,
     so the form agrees with the text and with the warning above it; what the text left open stays empty."""
     unusable_length = parsed.duration_given and parsed.duration_minutes is None  # "for 25h": left to pick
-    return blocks.FormPrefill(
+    return form_blocks.FormPrefill(
         topic=topic,
         day=parsed.day,
         clock=parsed.clock,

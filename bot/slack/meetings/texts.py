@@ -122,8 +122,9 @@ def explain_meeting_error(error: Exception) -> str | None:
             "Check `/webex list` in a minute: if it is not there, schedule it again."
         )
     if isinstance(error, CreateOutcomeUnknown):
+        what = "did not answer in time" if error.timed_out else "did not give a usable answer"
         return (
-            "Webex did not answer in time, and I could not check whether the meeting was created. "
+            f"Webex {what}, and I could not check whether the meeting was created. "
             "Check `/webex list` in a minute: if it is not there, schedule it again."
         )
     if isinstance(error, CredentialsRejected):

@@ -23,7 +23,7 @@ from bot.services.meetings import (
 from bot.slack.after_ack import AfterAck
 from bot.slack.dependencies import inject
 from bot.slack.home import HomeTab
-from bot.slack.meetings import blocks, texts
+from bot.slack.meetings import blocks, form_blocks, texts
 from bot.slack.meetings.answers import Answers
 from bot.slack.meetings.forms import FormInput, form_errors, read_form
 from bot.slack.replies import Replies, Reply
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 RESUME_SCHEDULE = "meeting.schedule_form"
 
 
-def _pending_schedule(form: FormInput, context: blocks.FormContext, key: str) -> dict[str, Any]:
+def _pending_schedule(form: FormInput, context: form_blocks.FormContext, key: str) -> dict[str, Any]:
     return {
         "kind": RESUME_SCHEDULE,
         "channel_id": context.channel_id,
@@ -77,7 +77,7 @@ async def schedule_from_form(
     team_id: str,
     user_id: str,
     form: FormInput,
-    context: blocks.FormContext,
+    context: form_blocks.FormContext,
     key: str,
     meetings: MeetingService,
     answers: Answers,
@@ -131,7 +131,7 @@ async def on_schedule_submitted(
     after_ack: AfterAck,
     clock: Clock,
 ) -> None:
-    context = blocks.FormContext.loads(view.get("private_metadata") or "")
+    context = form_blocks.FormContext.loads(view.get("private_metadata") or "")
     form = read_form(view)
     errors = form_errors(form, context.user_tz, clock.now())
     if errors:
@@ -173,7 +173,7 @@ async def on_edit_submitted(
     clock: Clock,
     home: HomeTab,
 ) -> None:
-    context = blocks.FormContext.loads(view.get("private_metadata") or "")
+    context = form_blocks.FormContext.loads(view.get("private_metadata") or "")
     form = read_form(view)
     original = datetime.fromtimestamp(context.original_start, UTC) if context.original_start else None
     errors = form_errors(form, context.user_tz, clock.now(), original_start=original)
@@ -182,11 +182,7 @@ async def on_edit_submitted(
         return
     await ack()
     team_id, user_id = _who(body)
-    reply: Reply = (
-        replies.through(context.response_url)
-        if context.response_url
-        else replies.direct(user_id, context.channel_id or None)
-    )
+    reply = replies.to(context.response_url or None, user_id, context.channel_id or None)
 
     async def work() -> None:
         invitees = await answers.invitees_for(team_id, form.user_ids, form.emails)
@@ -222,7 +218,7 @@ async def resume_schedule(
     meetings: MeetingService,
     answers: Answers,
 ) -> None:
-    context = blocks.FormContext(
+    context = form_blocks.FormContext(
         channel_id=str(pending.get("channel_id") or ""), user_tz=str(pending.get("tz"))
     )
     await schedule_from_form(

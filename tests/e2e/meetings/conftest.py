@@ -47,6 +47,15 @@ class Stage:
         exchange = await person.driver.command("connect", replies=1)
         url = button(exchange.replies[0].blocks, "connect_webex")["url"]
         await self.follow_connect(url, person.webex_email)
+        # The bot then says so in a direct message; wait for it, or the next command could take it
+        # for its own reply.
+        await person.driver.standin.wait_for(
+            lambda c: (
+                c.seq > exchange.first_seq
+                and c.method == "chat.postMessage"
+                and "is linked" in (c.text or "")
+            )
+        )
 
     async def follow_connect(self, url: str, webex_email: str) -> None:
         async with httpx.AsyncClient(timeout=10) as browser:

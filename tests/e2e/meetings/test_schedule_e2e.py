@@ -27,8 +27,13 @@ async def test_schedule_from_text_creates_the_meeting_and_answers_with_the_card(
     text = shown_text(card)
     assert str(meeting.key) in text and "45 min" in text
     assert f"<!date^{int(meeting.start.timestamp())}^" in text
+    team_id = linked.alice.driver.standin.workspace.team_id
     for action_id in (blocks.SHARE, blocks.EDIT, blocks.CANCEL):
-        assert button(card.blocks, action_id)["value"] == str(meeting.key)
+        # Each button carries the meeting number sealed for Alice and that button alone.
+        value = button(card.blocks, action_id)["value"]
+        assert str(meeting.key) not in value
+        opened = linked.bot.services.sealed.open(value, team_id=team_id, user_id="U_ALICE", used_by=action_id)
+        assert opened == str(meeting.key)
     # One call to Webex: the card is made from what it accepted; links are asked for at the click.
     assert [r.operation for r in linked.emulator.xml_requests()] == ["CreateMeeting"]
 
@@ -225,7 +230,10 @@ async def test_posting_in_a_channel_the_bot_is_not_in(linked: Stage) -> None:
     )
     assert card.channel == "D_ALICE"
     assert "it is private, and I am not in it. Invite me there with `/invite @webex`" in shown_text(card)
-    assert button(card.blocks, blocks.SHARE)["value"] == str(linked.emulator.meetings()[-1].key)
+    shared = button(card.blocks, blocks.SHARE)["value"]  # sealed for Alice, as every card's buttons are
+    team_id = linked.alice.driver.standin.workspace.team_id
+    opened = linked.bot.services.sealed.open(shared, team_id=team_id, user_id="U_ALICE", used_by=blocks.SHARE)
+    assert opened == str(linked.emulator.meetings()[-1].key)
 
 
 async def test_without_chat_write_public_the_host_is_asked_to_invite_the_bot(linked: Stage) -> None:

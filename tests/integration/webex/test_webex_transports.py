@@ -1,8 +1,10 @@
-"""Both HTTP transports over loopback sockets: answers, hanging servers, refused and cut connections."""
+"""Both HTTP transports over loopback sockets: answers, hanging servers, refused, cut and idle-dropped
+connections."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -14,6 +16,7 @@ from aiohttp import web
 from bot.webex import TRANSPORTS, WebexClient, WebexCredentials, WebexOAuth, new_webex_http_client
 from bot.webex.errors import TokenEndpointUnavailable, WebexRateLimited, WebexTimeout, WebexUnavailable
 from bot.webex.values import MeetingDraft
+from tests.support.idle_connections import Drop, IdleDroppingProxy
 
 CREDS = WebexCredentials(site="acme", webex_id="alice", access_token="tok")
 DRAFT = MeetingDraft(topic="Sync", start=datetime(2030, 1, 7, 9, 0, tzinfo=UTC))
@@ -67,10 +70,17 @@ class LoopbackWebex:
 
 @pytest.fixture
 async def server() -> AsyncIterator[tuple[LoopbackWebex, str]]:
-    fake = LoopbackWebex()
+    async with serve(LoopbackWebex()) as served:
+        yield served
+
+
+@contextlib.asynccontextmanager
+async def serve(
+    fake: LoopbackWebex, *, keepalive_timeout: float = 75.0
+) -> AsyncIterator[tuple[LoopbackWebex, str]]:
     app = web.Application()
     app.router.add_post("/{tail:.*}", fake.handle)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    runner = web.AppRunner(app, shutdown_timeout=0.1, keepalive_timeout=keepalive_timeout)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -194,3 +204,107 @@ def test_unknown_transport_and_bad_limits_are_refused() -> None:
         new_webex_http_client(timeout=1, max_connections=0)
     with pytest.raises(ValueError, match="deadline"):
         WebexClient(httpx.AsyncClient(), xml_url="http://x", deadline=0)
+
+
+# ---- connections dropped while idle -------------------------------------------------------------
+
+IDLE = 0.2  # the server's or the network's idle timeout in these tests; the pauses are longer
+PAUSE = IDLE + 0.15
+
+
+@pytest.fixture(params=["close", "reset"])
+async def dropping(
+    request: pytest.FixtureRequest, server: tuple[LoopbackWebex, str]
+) -> AsyncIterator[tuple[LoopbackWebex, IdleDroppingProxy]]:
+    """The server behind a hop that drops a connection reused after a pause of `IDLE` seconds."""
+    fake, base = server
+    port = int(base.rsplit(":", 1)[1])
+    how: Drop = request.param
+    proxy = IdleDroppingProxy("127.0.0.1", port, idle_after=IDLE, how=how)
+    await proxy.start()
+    yield fake, proxy
+    await proxy.close()
+
+
+async def test_a_read_after_an_idle_pause_is_sent_again_on_a_new_connection(
+    dropping: tuple[LoopbackWebex, IdleDroppingProxy], http: httpx.AsyncClient
+) -> None:
+    fake, proxy = dropping
+    client = xml_client(http, proxy.url)
+    await client.get_user(CREDS)
+    await asyncio.sleep(PAUSE)
+    user = await client.get_user(CREDS)
+    assert user.webex_id == "alice"
+    assert proxy.dropped == 1 and proxy.connections == 2
+    assert len(fake.seen) == 2  # the dropped request never reached Webex; the second try did, once
+
+
+async def test_a_create_after_an_idle_pause_says_the_connection_was_dropped_not_that_it_timed_out(
+    dropping: tuple[LoopbackWebex, IdleDroppingProxy], http: httpx.AsyncClient
+) -> None:
+    fake, proxy = dropping
+    client = xml_client(http, proxy.url)
+    await client.create_meeting(CREDS, DRAFT)
+    await asyncio.sleep(PAUSE)
+    with pytest.raises(WebexUnavailable) as caught:
+        await client.create_meeting(CREDS, DRAFT)
+    assert type(caught.value) is WebexUnavailable
+    assert caught.value.stale_connection and caught.value.outcome_unknown and not caught.value.timed_out
+    assert "in time" not in str(caught.value) and "Timeout" not in str(caught.value)
+    assert len(fake.seen) == 1  # not sent again by itself: its caller looks for the meeting first
+    created = await client.create_meeting(CREDS, DRAFT, new_connection=True)
+    assert created.meeting_key == "424242" and len(fake.seen) == 2
+
+
+async def test_a_token_request_after_an_idle_pause_is_sent_again_on_a_new_connection(
+    dropping: tuple[LoopbackWebex, IdleDroppingProxy], http: httpx.AsyncClient
+) -> None:
+    fake, proxy = dropping
+    fake.mode = "token"
+    oauth = WebexOAuth(
+        http, oauth_url=proxy.url, client_id="c", client_secret="s", redirect_uri="http://localhost/cb"
+    )
+    await oauth.refresh("acme_refresh-1")
+    await asyncio.sleep(PAUSE)
+    grant = await oauth.refresh("acme_refresh-1")
+    assert grant.access_token == "A" and proxy.dropped == 1 and len(fake.seen) == 2
+
+
+async def test_an_idle_pooled_connection_is_let_go_before_the_server_would_drop_it(
+    server: tuple[LoopbackWebex, str], transport: str
+) -> None:
+    fake, base = server
+    proxy = IdleDroppingProxy("127.0.0.1", int(base.rsplit(":", 1)[1]), idle_after=0.5, how="reset")
+    await proxy.start()
+    http = new_webex_http_client(timeout=TIMEOUT, transport=transport, keepalive_seconds=0.2)
+    try:
+        client = xml_client(http, proxy.url)
+        await client.create_meeting(CREDS, DRAFT)
+        await client.create_meeting(CREDS, DRAFT)  # at once: the pooled connection is used again
+        await asyncio.sleep(0.35)  # longer than the client keeps it, shorter than the network does
+        await client.create_meeting(CREDS, DRAFT)
+    finally:
+        await http.aclose()
+        await proxy.close()
+    assert (proxy.connections, proxy.dropped, len(fake.seen)) == (2, 0, 3)
+
+
+async def test_a_server_that_closes_idle_connections_is_met_on_a_new_connection(transport: str) -> None:
+    """A real server whose own idle timer closes the connection (as uvicorn does after 5 s)."""
+    async with serve(LoopbackWebex(), keepalive_timeout=IDLE) as (fake, base):
+        http = new_webex_http_client(timeout=TIMEOUT, transport=transport)
+        try:
+            client = xml_client(http, base)
+            await client.create_meeting(CREDS, DRAFT)
+            await asyncio.sleep(PAUSE)
+            await client.create_meeting(CREDS, DRAFT)
+            await asyncio.sleep(PAUSE)
+            await client.get_user(CREDS)
+        finally:
+            await http.aclose()
+    assert len(fake.seen) == 3
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport(request: pytest.FixtureRequest) -> str:
+    return str(request.param)

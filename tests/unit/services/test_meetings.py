@@ -89,6 +89,8 @@ class FakeWebex:
     set_calls: list[MeetingChanges] = field(default_factory=list)
     next_key: int = 123456789
     created_password: str = ""
+    stale_after_create: bool = False  # the create reached Webex, then its connection was dropped
+    new_connections: list[bool] = field(default_factory=list)  # per create: sent on a new connection?
 
     def _enter(self, operation: str, creds: WebexCredentials) -> None:
         self.calls.append(operation)
@@ -98,7 +100,10 @@ class FakeWebex:
         if queued:
             raise queued.pop(0)
 
-    async def create_meeting(self, creds: WebexCredentials, draft: MeetingDraft) -> CreatedMeeting:
+    async def create_meeting(
+        self, creds: WebexCredentials, draft: MeetingDraft, *, new_connection: bool = False
+    ) -> CreatedMeeting:
+        self.new_connections.append(new_connection)
         self._enter("create", creds)
         await asyncio.sleep(0)  # Webex takes a while: let a duplicate delivery arrive meanwhile
         key = str(self.next_key)
@@ -117,6 +122,9 @@ class FakeWebex:
             self.create_lands_late = False
             self.late.append(self.meetings.pop(key))
             raise WebexTimeout("Webex did not answer in 15 s")
+        if self.stale_after_create:
+            self.stale_after_create = False
+            raise WebexUnavailable("connection dropped before any answer", stale_connection=True)
         if self.timeout_after_create:
             self.timeout_after_create = False
             if self.garble_instead_of_timeout:
@@ -382,6 +390,51 @@ async def test_a_timeout_and_webex_gone_says_the_outcome_is_unknown(world: World
     world.webex.faults["list"] = [WebexUnavailable("HTTP 503")]
     with pytest.raises(CreateOutcomeUnknown):
         await world.service.schedule("T1", "U1", request(), request_key="k1")
+
+
+def dropped_connection() -> WebexUnavailable:
+    """What the client raises when a create went out on a kept-open connection Webex had closed."""
+    return WebexUnavailable("Webex dropped the connection before answering", stale_connection=True)
+
+
+async def test_a_create_on_a_dropped_connection_looks_once_then_creates_on_a_new_connection(
+    world: World,
+) -> None:
+    world.webex.faults["create"] = [dropped_connection()]
+    result = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert list(world.webex.meetings) == [result.meeting.meeting_id]
+    assert world.webex.calls == ["create", "list", "create"]  # no pauses, no repeated looks
+    assert world.webex.new_connections == [False, True]
+    assert not result.repeated and world.operations.records["k1"][0] == "done"
+
+
+async def test_a_create_that_reached_webex_before_its_connection_dropped_is_found_not_made_again(
+    world: World,
+) -> None:
+    world.webex.stale_after_create = True
+    result = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert list(world.webex.meetings) == [result.meeting.meeting_id]
+    assert world.webex.calls.count("create") == 1 and world.webex.calls[-1] == "get"
+
+
+async def test_a_dropped_connection_and_webex_failing_the_second_create_is_not_called_a_timeout(
+    world: World,
+) -> None:
+    world.webex.faults["create"] = [dropped_connection(), WebexUnavailable("reset", outcome_unknown=True)]
+    with pytest.raises(MeetingNotCreated) as caught:
+        await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert caught.value.timed_out is False
+    assert world.webex.calls.count("create") == 2 and world.webex.meetings == {}
+
+
+async def test_a_dropped_connection_when_the_look_fails_falls_back_to_the_patient_looks(world: World) -> None:
+    world.webex.faults["create"] = [dropped_connection()]
+    world.webex.faults["list"] = [WebexUnavailable("HTTP 503")]
+    with pytest.raises(MeetingNotCreated) as caught:
+        await world.service.schedule("T1", "U1", request(), request_key="k1")
+    # Without a look that worked, the create is not sent again blindly; the patient looks found nothing.
+    assert world.webex.calls.count("create") == 1 and world.webex.calls.count("list") == 3
+    assert caught.value.timed_out is False and world.webex.meetings == {}
 
 
 async def test_an_unavailable_webex_fails_the_record_so_a_retry_looks_before_creating(world: World) -> None:

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-import aiohttp
 import httpx
 import pytest
 from lxml import etree
@@ -481,32 +480,6 @@ async def test_http_and_network_failures(
     assert type(caught.value) is error
     for name, value in checks.items():
         assert getattr(caught.value, name) == value, name
-
-
-async def test_connection_error_with_a_non_timeout_cause_is_not_a_timeout(
-    webex: ScriptedWebex, client: WebexClient
-) -> None:
-    """httpx-aiohttp reports a dropped connection as httpx.ConnectTimeout caused by aiohttp's error."""
-    mapped = httpx.ConnectTimeout("Cannot connect")
-    mapped.__cause__ = aiohttp.ServerDisconnectedError()
-    webex.reply(mapped)
-    with pytest.raises(WebexUnavailable) as caught:
-        await client.get_user(CREDS)
-    assert type(caught.value) is WebexUnavailable
-    assert caught.value.timed_out is False
-    assert caught.value.outcome_unknown is True  # dropped after connecting: Webex may have acted
-
-
-async def test_a_refused_connection_behind_a_connect_timeout_left_nothing_done(
-    webex: ScriptedWebex, client: WebexClient
-) -> None:
-    mapped = httpx.ConnectTimeout("Cannot connect")
-    # Built without __init__: its constructor arguments differ between aiohttp releases.
-    mapped.__cause__ = aiohttp.ClientConnectorError.__new__(aiohttp.ClientConnectorError)
-    webex.reply(mapped)
-    with pytest.raises(WebexUnavailable) as caught:
-        await client.get_user(CREDS)
-    assert (caught.value.timed_out, caught.value.outcome_unknown) == (False, False)
 
 
 async def test_oversized_answer_is_refused(webex: ScriptedWebex, client: WebexClient) -> None:

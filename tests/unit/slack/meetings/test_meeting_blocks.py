@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.domain.meetings import Invitee, Meeting
-from bot.slack.meetings import blocks
+from bot.slack.meetings import blocks, form_blocks
 from bot.slack.meetings.forms import form_errors, read_form
 
 START = datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
@@ -128,8 +128,8 @@ def test_an_empty_list_says_how_to_schedule() -> None:
 
 
 def test_schedule_modal_defaults_to_the_next_half_hour_in_the_users_zone() -> None:
-    view = blocks.schedule_modal(
-        blocks.FormPrefill(), blocks.FormContext(channel_id="C1", user_tz="Asia/Kolkata"), NOW
+    view = form_blocks.schedule_modal(
+        form_blocks.FormPrefill(), form_blocks.FormContext(channel_id="C1", user_tz="Asia/Kolkata"), NOW
     )
     assert len(view["title"]["text"]) <= blocks.MODAL_TITLE_LIMIT
     by_id = {b["block_id"]: b for b in view["blocks"]}
@@ -147,19 +147,23 @@ def test_schedule_modal_defaults_to_the_next_half_hour_in_the_users_zone() -> No
     assert by_id[blocks.TIME]["element"]["initial_time"] == "15:00"
     assert by_id[blocks.DATE]["element"]["initial_date"] == "2026-03-02"
     assert by_id[blocks.DURATION]["element"]["initial_option"]["value"] == "30"
-    assert blocks.FormContext.loads(view["private_metadata"]) == blocks.FormContext("C1", "Asia/Kolkata")
+    assert form_blocks.FormContext.loads(view["private_metadata"]) == form_blocks.FormContext(
+        "C1", "Asia/Kolkata"
+    )
 
 
 def test_edit_modal_is_prefilled_from_the_meeting() -> None:
-    context = blocks.FormContext(user_tz="Europe/Berlin", meeting_id="123456789", response_url="https://r")
-    view = blocks.edit_modal(meeting(duration_minutes=50), context, NOW)
+    context = form_blocks.FormContext(
+        user_tz="Europe/Berlin", meeting_id="123456789", response_url="https://r"
+    )
+    view = form_blocks.edit_modal(meeting(duration_minutes=50), context, NOW)
     by_id = {b["block_id"]: b for b in view["blocks"]}
     assert by_id[blocks.TOPIC]["element"]["initial_value"] == "Design <review> & Q&A 🚀"
     assert by_id[blocks.TIME]["element"]["initial_time"] == "15:00"
     assert by_id[blocks.DURATION]["element"]["initial_option"]["value"] == "50"
     assert by_id[blocks.EMAILS]["element"]["initial_value"] == "ana@example.com"
     assert blocks.POST not in by_id
-    assert blocks.FormContext.loads(view["private_metadata"]).meeting_id == "123456789"
+    assert form_blocks.FormContext.loads(view["private_metadata"]).meeting_id == "123456789"
 
 
 def test_button_values_over_the_limit_are_refused() -> None:
@@ -237,6 +241,6 @@ def test_a_password_webex_cannot_take_is_refused_in_the_form() -> None:
 
 
 def test_form_context_survives_private_metadata() -> None:
-    context = blocks.FormContext("C1", "Asia/Tokyo", "123456789", "https://hooks/x", 1780000000)
-    assert blocks.FormContext.loads(context.dumps()) == context
-    assert blocks.FormContext.loads("not json") == blocks.FormContext()
+    context = form_blocks.FormContext("C1", "Asia/Tokyo", "123456789", "https://hooks/x", 1780000000)
+    assert form_blocks.FormContext.loads(context.dumps()) == context
+    assert form_blocks.FormContext.loads("not json") == form_blocks.FormContext()

@@ -16,6 +16,7 @@ from bot.services.meeting_links import PATH, MeetingLinks
 from bot.services.meetings import ScheduledMeeting
 from bot.slack.meetings import blocks
 from bot.slack.meetings.answers import Answers
+from bot.slack.sealed import SealedValues
 
 BASE = "https://bot.example.com"
 MEETING = Meeting(
@@ -65,13 +66,18 @@ class Cards:
 
     meeting_links: MeetingLinks
     answers: Answers
+    sealed: SealedValues
 
 
 def services() -> Cards:
-    links = MeetingLinks([Fernet.generate_key().decode()], Webex(), FakeClock(), BASE, presses=Presses())
+    key = Fernet.generate_key().decode()
+    links = MeetingLinks([key], Webex(), FakeClock(), BASE, presses=Presses())
+    sealed = SealedValues([key], FakeClock())
     unused = cast(Any, None)
-    answers = Answers(profiles=unused, meeting_links=links, slack=unused, clock=FakeClock(), meetings=unused)
-    return Cards(links, answers)
+    answers = Answers(
+        profiles=unused, meeting_links=links, slack=unused, clock=FakeClock(), meetings=unused, sealed=sealed
+    )
+    return Cards(links, answers, sealed)
 
 
 def buttons(card: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -101,6 +107,10 @@ def test_the_hosts_card_buttons_open_the_hosts_join_and_start_links() -> None:
     assert opened(svc, found[blocks.START]["url"]) == "https://acme.webex.com/h/123456789?host=U_HOST"
     assert "SUMMARY:Design review" in calendar_event(svc, found[blocks.CALENDAR]["url"])
     assert "654321" in str(card)  # the host key, when Webex gave one
+    # The buttons the bot reads back carry the meeting number sealed for the host and that button.
+    for action_id in (blocks.SHARE, blocks.EDIT, blocks.CANCEL):
+        value = svc.sealed.open(found[action_id]["value"], team_id="T1", user_id="U_HOST", used_by=action_id)
+        assert value == "123456789"
 
 
 def test_the_channel_copy_has_a_join_button_and_no_way_to_start_as_host() -> None:

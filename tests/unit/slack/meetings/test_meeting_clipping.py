@@ -10,7 +10,7 @@ import pytest
 from bot.domain.meeting_rules import MAX_AGENDA_LENGTH, MAX_TOPIC_LENGTH
 from bot.domain.meetings import Invitee, Meeting
 from bot.slack.formatting import clip_mrkdwn, typed_text
-from bot.slack.meetings import blocks
+from bot.slack.meetings import blocks, form_blocks
 
 START = datetime(2026, 3, 3, 14, tzinfo=UTC)
 ENTITY_OR_TOKEN = re.compile(r"&(?:amp|lt|gt);|<![^<>]*>")
@@ -85,8 +85,8 @@ def test_the_notification_text_cannot_mention_anyone_and_is_cut_whole() -> None:
 
 
 def test_a_long_problem_on_the_form_is_cut_whole() -> None:
-    prefill = blocks.FormPrefill(problem="I could not read “" + "R&D " * 1000 + "”")
-    view = blocks.schedule_modal(prefill, blocks.FormContext(), START)
+    prefill = form_blocks.FormPrefill(problem="I could not read “" + "R&D " * 1000 + "”")
+    view = form_blocks.schedule_modal(prefill, form_blocks.FormContext(), START)
     text = section(view["blocks"], "problem")
     assert len(text) <= blocks.SECTION_TEXT_LIMIT and text.endswith("…") and not broken_entities(text)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from cryptography.fernet import Fernet
 
+from bot.domain.clock import FakeClock
 from bot.services.meetings import (
     CreateOutcomeUnknown,
     MeetingNotCreated,
@@ -14,9 +16,10 @@ from bot.services.meetings import (
     SlowDown,
 )
 from bot.slack.errors import explain
-from bot.slack.meetings import blocks
+from bot.slack.meetings import blocks, form_blocks
 from bot.slack.meetings.prefill import prefill_value, read_prefill_value
 from bot.slack.meetings.texts import changed_note, explain_meeting_error
+from bot.slack.sealed import SealedValues
 from bot.webex.errors import (
     AccessDenied,
     AccessTokenInvalid,
@@ -57,7 +60,7 @@ def test_changed_note_names_what_changed() -> None:
 
 
 def test_the_open_form_button_carries_the_prefill_within_slacks_limit() -> None:
-    prefill = blocks.FormPrefill(
+    prefill = form_blocks.FormPrefill(
         topic="Планирование 🚀 " * 40,
         start=datetime(2027, 1, 5, 9, 30, tzinfo=UTC),
         duration_minutes=90,
@@ -66,11 +69,19 @@ def test_the_open_form_button_carries_the_prefill_within_slacks_limit() -> None:
         problem="I could not tell when.",
     )
     value = prefill_value(prefill, "C1")
-    assert len(value) <= blocks.BUTTON_VALUE_LIMIT
+    sealed = SealedValues([Fernet.generate_key().decode()], FakeClock())
+    assert len(
+        sealed.seal(value, team_id="T0123456789", user_id="U0123456789", used_by=blocks.OPEN_FORM)
+    ) <= (blocks.BUTTON_VALUE_LIMIT)
     back, channel = read_prefill_value(value)
     assert channel == "C1" and back.start == prefill.start and back.duration_minutes == 90
-    assert back.topic == prefill.topic[:300] and back.problem == prefill.problem
-    assert read_prefill_value("garbage") == (blocks.FormPrefill(), "")
+    # What did not fit was cut from the end of the topic and the people, never the rest.
+    assert back.topic and prefill.topic.startswith(back.topic) and back.problem == prefill.problem
+    short = prefill_value(form_blocks.FormPrefill(topic="Sync", invitee_user_ids=("U1",)), "C1")
+    assert read_prefill_value(short)[0].topic == "Sync" and read_prefill_value(short)[0].invitee_user_ids == (
+        "U1",
+    )
+    assert read_prefill_value("garbage") == (form_blocks.FormPrefill(), "")
 
 
 @pytest.mark.parametrize(

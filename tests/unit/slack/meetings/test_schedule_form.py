@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.domain.meetings import Meeting
 from bot.domain.schedule_text import parse_schedule_text
-from bot.slack.meetings import blocks, texts
+from bot.slack.meetings import blocks, form_blocks, texts
 from bot.slack.meetings.forms import form_errors, read_form
 from bot.slack.meetings.prefill import prefill_from_text, prefill_value, read_prefill_value
 from bot.webex.xml_backend import shown_zone
@@ -20,8 +20,8 @@ NOW = datetime(2026, 12, 6, 18, 7, tzinfo=UTC)  # Sunday 13:07 in New York
 NEW_YORK = "America/New_York"
 
 
-def modal(prefill: blocks.FormPrefill, user_tz: str = NEW_YORK) -> dict[str, Any]:
-    view = blocks.schedule_modal(prefill, blocks.FormContext(channel_id="C1", user_tz=user_tz), NOW)
+def modal(prefill: form_blocks.FormPrefill, user_tz: str = NEW_YORK) -> dict[str, Any]:
+    view = form_blocks.schedule_modal(prefill, form_blocks.FormContext(channel_id="C1", user_tz=user_tz), NOW)
     return {b.get("block_id"): b for b in view["blocks"]}
 
 
@@ -34,7 +34,7 @@ def shown(by_id: dict[str, Any]) -> tuple[Any, Any, Any]:
 
 
 def test_a_day_and_time_from_text_are_shown_as_read_in_the_zone_read() -> None:
-    prefill = blocks.FormPrefill(
+    prefill = form_blocks.FormPrefill(
         topic="Review", day=date(2026, 12, 25), clock=time(10), time_zone="Europe/Berlin", suggest_start=False
     )
     assert shown(modal(prefill)) == ("2026-12-25", "10:00", "Europe/Berlin")
@@ -49,16 +49,16 @@ def test_a_day_and_time_from_text_are_shown_as_read_in_the_zone_read() -> None:
     ],
 )
 def test_what_the_text_left_open_stays_empty(day: date | None, clock: time | None, expected: Any) -> None:
-    prefill = blocks.FormPrefill(day=day, clock=clock, time_zone=NEW_YORK, suggest_start=False)
+    prefill = form_blocks.FormPrefill(day=day, clock=clock, time_zone=NEW_YORK, suggest_start=False)
     assert shown(modal(prefill))[:2] == expected
 
 
 def test_the_plain_form_still_offers_the_next_half_hour() -> None:
-    assert shown(modal(blocks.FormPrefill())) == ("2026-12-06", "13:30", NEW_YORK)
+    assert shown(modal(form_blocks.FormPrefill())) == ("2026-12-06", "13:30", NEW_YORK)
 
 
 def test_the_zone_field_offers_the_users_zone_the_texts_zone_and_webex_zones() -> None:
-    by_id = modal(blocks.FormPrefill(time_zone="UTC+05:45", suggest_start=False), user_tz="Asia/Kolkata")
+    by_id = modal(form_blocks.FormPrefill(time_zone="UTC+05:45", suggest_start=False), user_tz="Asia/Kolkata")
     element = by_id[blocks.TIME_ZONE]["element"]
     values = [option["value"] for option in element["options"]]
     assert values[:3] == ["Asia/Kolkata", "UTC+05:45", "UTC"]
@@ -71,11 +71,11 @@ def test_the_zone_field_offers_the_users_zone_the_texts_zone_and_webex_zones() -
 
 @pytest.mark.parametrize("zone", ["", "Not/AZone", "../etc/passwd", "UTC+99:00"])
 def test_a_zone_that_is_not_one_falls_back_to_the_users(zone: str) -> None:
-    assert shown(modal(blocks.FormPrefill(time_zone=zone)))[2] == NEW_YORK
+    assert shown(modal(form_blocks.FormPrefill(time_zone=zone)))[2] == NEW_YORK
 
 
 def test_a_user_without_a_known_zone_gets_utc() -> None:
-    assert shown(modal(blocks.FormPrefill(), user_tz="Nowhere/Land"))[2] == "UTC"
+    assert shown(modal(form_blocks.FormPrefill(), user_tz="Nowhere/Land"))[2] == "UTC"
 
 
 def test_the_edit_form_has_no_zone_field() -> None:
@@ -87,7 +87,7 @@ def test_the_edit_form_has_no_zone_field() -> None:
         duration_minutes=30,
         time_zone="America/New_York",
     )
-    view = blocks.edit_modal(meeting, blocks.FormContext(user_tz=NEW_YORK, meeting_id="123"), NOW)
+    view = form_blocks.edit_modal(meeting, form_blocks.FormContext(user_tz=NEW_YORK, meeting_id="123"), NOW)
     assert blocks.TIME_ZONE not in {b.get("block_id") for b in view["blocks"]}
 
 
@@ -131,7 +131,7 @@ def test_a_time_past_in_the_picked_zone_is_refused() -> None:
 
 
 def test_the_open_form_button_carries_the_settled_fields() -> None:
-    prefill = blocks.FormPrefill(
+    prefill = form_blocks.FormPrefill(
         topic="Review",
         day=date(2026, 12, 25),
         clock=time(10),
@@ -159,7 +159,7 @@ def test_a_tampered_button_leaves_fields_empty_rather_than_failing(value: str) -
 
 
 def test_a_length_the_text_gave_but_cannot_be_used_is_left_to_pick() -> None:
-    element = modal(blocks.FormPrefill(duration_minutes=None, suggest_start=False))[blocks.DURATION][
+    element = modal(form_blocks.FormPrefill(duration_minutes=None, suggest_start=False))[blocks.DURATION][
         "element"
     ]
     assert "initial_option" not in element and element["placeholder"]["text"] == "Pick a duration"
@@ -173,7 +173,7 @@ def test_a_length_the_text_gave_but_cannot_be_used_is_left_to_pick() -> None:
 
 
 def test_the_open_form_button_keeps_a_duration_left_to_pick() -> None:
-    prefill = blocks.FormPrefill(duration_minutes=None, suggest_start=False)
+    prefill = form_blocks.FormPrefill(duration_minutes=None, suggest_start=False)
     assert read_prefill_value(prefill_value(prefill, "C1"))[0].duration_minutes is None
     assert read_prefill_value('{"duration": -5}')[0].duration_minutes == 30
 
@@ -233,7 +233,9 @@ WORDS = [
 def test_the_form_from_any_text_shows_what_the_text_settled(words: list[str], now: datetime) -> None:
     parsed = parse_schedule_text(" ".join(words), now=now, user_tz=NEW_YORK)
     prefill = prefill_from_text(parsed, parsed.topic or "x", "\n".join(parsed.problems + parsed.ambiguities))
-    view = blocks.schedule_modal(prefill, blocks.FormContext(channel_id="C1", user_tz=NEW_YORK), now)
+    view = form_blocks.schedule_modal(
+        prefill, form_blocks.FormContext(channel_id="C1", user_tz=NEW_YORK), now
+    )
     by_id = {b.get("block_id"): b for b in view["blocks"]}
     day, clock, zone = shown(by_id)
     assert day == (parsed.day.isoformat() if parsed.day else None)

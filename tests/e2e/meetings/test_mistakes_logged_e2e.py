@@ -1,0 +1,127 @@
+"""What the logs say when a person makes a mistake or Webex refuses: one line at INFO or WARNING, never
+ERROR with a traceback (that is for bugs). The served bot, the emulator over HTTP, the Slack stand-in."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.emulator import (
+    ACCESS_DENIED_EXCEPTION_ID,
+    INVALID_REQUEST_EXCEPTION_ID,
+    PASSWORD_REQUIRED_EXCEPTION_ID,
+    Fault,
+)
+from tests.e2e.meetings.conftest import Stage, shown_text
+
+BOT_LOGGERS = "bot."  # the bot's own records; the emulator (bot.emulator) logs its side of each call
+
+
+def bot_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [
+        r for r in caplog.records if r.name.startswith(BOT_LOGGERS) and not r.name.startswith("bot.emulator")
+    ]
+
+
+def assert_logged_as_ordinary(caplog: pytest.LogCaptureFixture, level: int, *, handled: bool = False) -> None:
+    """No ERROR and no traceback; the failure logged once per command in one line at `level`, unless
+    the command `handled` the mistake itself (it answers without failing)."""
+    records = bot_records(caplog)
+    bad = [f"{r.levelname} {r.getMessage()}" for r in records if r.levelno >= logging.ERROR or r.exc_info]
+    assert bad == [], bad
+    assert not any("Traceback" in r.getMessage() for r in records)
+    # The failure line, not the "finished" line every command ends with (it may land before or after
+    # the reply is read, so it is left out rather than raced against).
+    failures = [r for r in records if r.name == "bot.slack.router" and not hasattr(r, "outcome")]
+    assert failures or handled, "the failure was not logged at all"
+    for record in failures:
+        assert record.levelno == level, f"{record.levelname} {record.getMessage()}"
+        assert "\n" not in record.getMessage()  # one line
+        assert "team=T_SANDBOX user=U_" in record.getMessage()  # says whose command it was
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("cancel 123456789", "no meeting with that number"),
+        ("cancel abc", "is not a meeting number"),
+        ("cancel 12", "is not a meeting number"),
+        ("join 123456789", "no meeting with that number"),
+        ("join abc", "is not a meeting number"),
+        ("edit abc", "is not a meeting number"),
+    ],
+)
+async def test_a_persons_mistake_is_one_line_at_info(
+    linked: Stage, caplog: pytest.LogCaptureFixture, command: str, expected: str
+) -> None:
+    caplog.set_level(logging.INFO)
+    exchange = await linked.alice.driver.command(command, replies=1)
+    answer = shown_text(exchange.replies[0])
+    assert expected in answer, answer
+    assert_logged_as_ordinary(caplog, logging.INFO)
+
+
+async def test_a_time_in_the_past_is_answered_without_an_error_in_the_log(
+    linked: Stage, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    exchange = await linked.alice.driver.command("schedule Retro yesterday 9am", replies=1)
+    assert "in the past" in shown_text(exchange.replies[0]) and linked.emulator.meetings() == []
+    assert_logged_as_ordinary(caplog, logging.INFO, handled=True)
+
+
+async def test_cancelling_someone_elses_meeting_is_a_refusal_at_info(
+    linked: Stage, caplog: pytest.LogCaptureFixture
+) -> None:
+    card = (await linked.alice.driver.command("schedule Alices tomorrow 5pm", replies=1)).replies[0]
+    [meeting] = linked.emulator.meetings()
+    assert str(meeting.key) in shown_text(card)
+    caplog.clear()
+    caplog.set_level(logging.INFO)
+    exchange = await linked.bob.driver.command(f"cancel {meeting.key}", replies=1)
+    assert "another host" in shown_text(exchange.replies[0]) or "no meeting" in shown_text(
+        exchange.replies[0]
+    )
+    assert [m.key for m in linked.emulator.meetings()] == [meeting.key]
+    assert_logged_as_ordinary(caplog, logging.INFO)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault.failure(ACCESS_DENIED_EXCEPTION_ID, operation="CreateMeeting"),
+        Fault.failure(PASSWORD_REQUIRED_EXCEPTION_ID, operation="CreateMeeting"),
+        Fault.failure(INVALID_REQUEST_EXCEPTION_ID, "Invalid start date", operation="CreateMeeting"),
+    ],
+    ids=["access-denied", "password-required", "invalid-request"],
+)
+async def test_a_webex_refusal_is_one_line_at_info(
+    linked: Stage, caplog: pytest.LogCaptureFixture, fault: Fault
+) -> None:
+    caplog.set_level(logging.INFO)
+    linked.emulator.add_fault(fault)
+    await linked.alice.driver.command("schedule Refused tomorrow 5pm", replies=1)
+    assert linked.emulator.meetings() == []
+    assert_logged_as_ordinary(caplog, logging.INFO)
+
+
+@pytest.mark.parametrize(
+    ("command", "fault"),
+    [
+        ("list", Fault.http_error(502, operation="LstsummaryMeeting")),
+        ("list", Fault.rate_limited(operation="LstsummaryMeeting")),
+        ("list", Fault.malformed(operation="LstsummaryMeeting")),
+        ("join 123456789", Fault.http_error(503, operation="GetjoinurlMeeting")),
+        ("schedule Unlucky tomorrow 5pm", Fault.http_error(503, operation="CreateMeeting")),
+    ],
+    ids=["list-502", "list-429", "list-bad-xml", "join-503", "schedule-503"],
+)
+async def test_webex_being_unavailable_is_one_line_at_warning(
+    linked: Stage, caplog: pytest.LogCaptureFixture, command: str, fault: Fault
+) -> None:
+    caplog.set_level(logging.INFO)
+    linked.emulator.add_fault(fault)
+    exchange = await linked.alice.driver.command(command, replies=1)
+    assert "try again" in shown_text(exchange.replies[0]) or "slow down" in shown_text(exchange.replies[0])
+    assert_logged_as_ordinary(caplog, logging.WARNING)

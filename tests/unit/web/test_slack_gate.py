@@ -1,0 +1,69 @@
+"""The door in front of Bolt: unsigned requests are refused before their body is parsed, signed malformed
+ones get 400, and only signed, well-formed requests reach Bolt."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.sandbox.signing import SlackSigner, sign
+from bot.slack.meetings.submitted import FORM_STATES
+from bot.web.slack_gate import SlackGate
+
+SECRET = "gate-secret"
+
+
+class Bolt:
+    """Stands in for Bolt's request handler: counts what reaches it."""
+
+    def __init__(self) -> None:
+        self.handled = 0
+
+    async def handle(self, request: Request) -> Response:
+        self.handled += 1
+        return PlainTextResponse("bolt")
+
+
+async def post(bolt: Bolt, body: bytes, content_type: str, *, signed: bool) -> httpx.Response:
+    gate = SlackGate(bolt, SECRET, forms=FORM_STATES)  # type: ignore[arg-type]
+    app = Starlette(routes=[Route("/slack/events", gate.handle, methods=["POST"])])
+    timestamp = str(int(time.time()))
+    headers = {"content-type": content_type, "x-slack-request-timestamp": timestamp}
+    if signed:
+        headers["x-slack-signature"] = sign(SECRET, timestamp, body)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot") as client:
+        return await client.post("/slack/events", content=body, headers=headers)
+
+
+async def test_a_signed_well_formed_request_reaches_bolt() -> None:
+    bolt = Bolt()
+    request = SlackSigner(SECRET).slash_command("list", user_id="U1")
+    answer = await post(bolt, request.body, request.content_type, signed=True)
+    assert answer.text == "bolt" and bolt.handled == 1
+
+
+async def test_an_unsigned_request_is_refused_whatever_its_body() -> None:
+    bolt = Bolt()
+    for body in (b"payload=%7Bnot+json", SlackSigner(SECRET).slash_command("list", user_id="U1").body):
+        answer = await post(bolt, body, "application/x-www-form-urlencoded", signed=False)
+        assert answer.status_code == 401 and answer.json() == {"error": "invalid request"}
+    assert bolt.handled == 0
+
+
+async def test_a_signed_malformed_request_gets_400_saying_why_and_never_reaches_bolt() -> None:
+    bolt = Bolt()
+    answer = await post(bolt, b"payload=%7Bnot+json", "application/x-www-form-urlencoded", signed=True)
+    assert answer.status_code == 400
+    assert answer.text == "Not a Slack request this app understands: payload= is not JSON.\n"
+    assert bolt.handled == 0
+
+
+async def test_a_body_that_is_not_utf8_gets_400_before_any_signature_check() -> None:
+    bolt = Bolt()
+    answer = await post(bolt, b"payload=\xff", "application/x-www-form-urlencoded", signed=False)
+    assert answer.status_code == 400 and "not UTF-8" in answer.text and bolt.handled == 0
