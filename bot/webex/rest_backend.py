@@ -40,6 +40,7 @@ from bot.services.ports import (
 )
 from bot.webex.client import _retry_after, _transport_error
 from bot.webex.errors import WebexRateLimited, WebexUnavailable
+from bot.webex.http import NEW_CONNECTION, RESENDABLE
 from bot.webex.oauth import WebexOAuth
 
 logger = logging.getLogger("bot.webex.rest")
@@ -112,16 +113,22 @@ class RestApi:
         *,
         params: Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
+        resendable: bool = True,
+        new_connection: bool = False,
     ) -> _Answer:
-        """One call; a short Retry-After is waited out once. Raises the port's errors."""
+        """One call; a short Retry-After is waited out once. Raises the port's errors.
+
+        Every call but a create is `resendable` (a read, or a change that sets the same values again):
+        one that dies on a dropped kept-open connection before any answer goes again on a new one."""
+        extensions = {RESENDABLE: resendable, NEW_CONNECTION: new_connection}
         try:
-            return await self._call_once(operation, method, path, token, params=params, body=body)
+            return await self._call_once(operation, method, path, token, params, body, extensions)
         except ports.RateLimited as limited:
             wait = limited.retry_after
             if wait is None or wait > WAIT_OUT_SECONDS:
                 raise
             await self._sleep(wait)
-            return await self._call_once(operation, method, path, token, params=params, body=body)
+            return await self._call_once(operation, method, path, token, params, body, extensions)
 
     async def _call_once(
         self,
@@ -129,9 +136,9 @@ class RestApi:
         method: str,
         path: str,
         token: str,
-        *,
         params: Mapping[str, str] | None,
         body: Mapping[str, Any] | None,
+        extensions: dict[str, bool],
     ) -> _Answer:
         started = time.perf_counter()
         outcome = "ok"
@@ -144,7 +151,12 @@ class RestApi:
             try:
                 async with asyncio.timeout(self._deadline):
                     async with self._http.stream(
-                        method, self.base_url + path, params=params, content=content, headers=headers
+                        method,
+                        self.base_url + path,
+                        params=params,
+                        content=content,
+                        headers=headers,
+                        extensions=extensions,
                     ) as response:
                         data = await _read_limited(response)
             except (httpx.HTTPError, OSError) as exc:
@@ -212,7 +224,31 @@ class RestMeetingBackend:
         if draft.invitees:
             body["invitees"] = [_invitee_json(invitee) for invitee in draft.invitees]
         # A lost or unreadable answer raises with outcome_unknown: the use case looks before trying again.
-        answer = await self._api.call("meetings.create", "POST", "/meetings", creds.access_token, body=body)
+        try:
+            answer = await self._api.call(
+                "meetings.create", "POST", "/meetings", creds.access_token, body=body, resendable=False
+            )
+        except WebexUnavailable as exc:
+            if not exc.stale_connection:
+                raise
+            # It went out on a kept-open connection dropped before any answer: most likely Webex never
+            # saw it. Look once; send it again, on a new connection, only if it is not there.
+            logger.info("Webex dropped the connection before answering the create; looking for it")
+            try:
+                found = await self._find(creds, draft)
+            except ports.BackendUnavailable:
+                raise exc from None  # the use case looks again, with pauses, before giving up
+            if found is not None:
+                return CreatedMeeting(meeting=replace(found, invitees=draft.invitees))
+            answer = await self._api.call(
+                "meetings.create",
+                "POST",
+                "/meetings",
+                creds.access_token,
+                body=body,
+                new_connection=True,
+                resendable=False,
+            )
         meeting = _meeting(_object(answer.body, "meetings.create"))
         # Webex's create answer has no invitees; it stored the ones it accepted.
         return CreatedMeeting(meeting=replace(meeting, invitees=draft.invitees))
@@ -320,6 +356,16 @@ class RestMeetingBackend:
         return await self._api.person(creds.access_token)
 
     # -- helpers ------------------------------------------------------------------------------
+
+    async def _find(self, creds: Credentials, draft: MeetingDraft) -> Meeting | None:
+        """The caller's meeting with the draft's title and start, if Webex has it."""
+        page = await self.list_meetings(
+            creds,
+            starts_after=draft.start - timedelta(minutes=1),
+            starts_before=draft.start + timedelta(minutes=1),
+            page_size=MAX_PAGE_SIZE,
+        )
+        return next((m for m in page.meetings if m.topic == draft.topic and m.start == draft.start), None)
 
     async def _links(self, creds: Credentials, body: Mapping[str, Any]) -> dict[str, Any]:
         answer = await self._api.call(
