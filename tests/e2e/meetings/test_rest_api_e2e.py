@@ -74,7 +74,12 @@ async def test_a_meeting_scheduled_over_rest_is_what_get_v1_meetings_shows(linke
     text = shown_text(card)
     assert meeting["meetingNumber"] in text and "45 min" in text
     assert f"<!date^{int(start.timestamp())}^" in text
-    assert button(card.blocks, "meeting.cancel")["value"] == meeting["id"]
+    sealed = button(card.blocks, "meeting.cancel")["value"]
+    team_id = linked.alice.driver.standin.workspace.team_id
+    opened = linked.bot.services.sealed.open(
+        sealed, team_id=team_id, user_id="U_ALICE", used_by="meeting.cancel"
+    )
+    assert opened == meeting["id"]
 
 
 async def test_cancel_by_number_over_rest_deletes_it_from_v1_meetings(linked: Stage) -> None:
