@@ -173,32 +173,24 @@ class RestApi:
 
     async def person(self, token: str) -> BackendUser:
         """GET /people/me: who the token belongs to."""
+        return (await self.person_and_site(token))[0]
+
+    async def person_and_site(self, token: str) -> tuple[BackendUser, str]:
+        """GET /people/me, once: who the token belongs to, and their Webex site name (`acme` for
+        `acme.webex.com#attendee`; "" when none is listed)."""
         answer = await self.call("people.me", "GET", "/people/me", token)
         body = _object(answer.body, "people/me")
         emails = body.get("emails")
         email = next((e for e in emails if isinstance(e, str) and e), "") if isinstance(emails, list) else ""
         # Webex's description names it `timezone`; a live answer once said `timeZone`.
         zone = _text(body.get("timezone")) or _text(body.get("timeZone"))
-        return BackendUser(
+        person = BackendUser(
             user_id=_text(body.get("id")),
             email=email,
             display_name=_text(body.get("displayName")),
             time_zone=zone if zone and _zone(zone) is not None else None,
         )
-
-    async def site_of(self, token: str) -> str:
-        """The person's Webex site name (`acme` for `acme.webex.com#attendee`), "" when none is listed."""
-        answer = await self.call("people.me", "GET", "/people/me", token)
-        body = _object(answer.body, "people/me")
-        urls = body.get("siteUrls")
-        for url in urls if isinstance(urls, list) else []:
-            if isinstance(url, str) and url:
-                host = url.split("#", 1)[0].strip().lower()
-                host = urlsplit(host if "//" in host else f"//{host}").hostname or ""
-                label = host.split(".", 1)[0]
-                if label:
-                    return label
-        return ""
+        return person, _site(body.get("siteUrls"))
 
 
 class RestMeetingBackend:
@@ -443,8 +435,7 @@ class RestAuthorizationServer:
     async def exchange_code(self, code: str, code_verifier: str) -> TokenGrant:
         grant = await self._oauth.exchange_code(code, code_verifier)
         try:
-            person = await self._api.person(grant.access_token)
-            site = await self._api.site_of(grant.access_token)
+            person, site = await self._api.person_and_site(grant.access_token)
         except ports.BackendError as exc:
             raise ports.AuthorizationServerUnavailable(f"GET /people/me failed: {exc.reason}") from None
         return replace(grant, user_name=person.user_id, email=person.email, site=site)
@@ -605,6 +596,17 @@ def _rest_zone(time_zone: str, home_time_zone: str = "") -> str:
         if _zone(name) is not None:
             return name
     return "UTC"
+
+
+def _site(urls: Any) -> str:
+    for url in urls if isinstance(urls, list) else []:
+        if isinstance(url, str) and url:
+            host = url.split("#", 1)[0].strip().lower()
+            host = urlsplit(host if "//" in host else f"//{host}").hostname or ""
+            label = host.split(".", 1)[0]
+            if label:
+                return label
+    return ""
 
 
 def _object(body: Any, operation: str) -> dict[str, Any]:

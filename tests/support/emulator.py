@@ -404,12 +404,14 @@ ACCESS_TOKEN_LIFETIME = {"xml": timedelta(hours=2), "rest": timedelta(days=14)}
 
 
 def webex_calls(emulator: Emulator, api: str, call: str | None = None) -> list[RequestRecord]:
-    """The meeting API calls the emulator answered on `api` (`call`: a key of OPERATIONS), tokens aside."""
+    """The meeting API calls the emulator answered on `api` (`call`: a key of OPERATIONS): the sign-in
+    (tokens, and REST's GET /people/me, which names who signed in as the XML token answer does) aside."""
     if api == "xml":
         return emulator.xml_requests(OPERATIONS["xml"][call] if call else None)
     wanted = OPERATIONS["rest"][call] if call else None
     return [
         entry
         for entry in emulator.rest.requests(wanted)
-        if entry.operation != OPERATIONS["rest"]["token"] and not entry.operation.endswith("/authorize")
+        if entry.operation not in (OPERATIONS["rest"]["token"], "GET /v1/people/me")
+        and not entry.operation.endswith("/authorize")
     ]

@@ -59,6 +59,14 @@ class Stage:
         """The meeting API calls the bot made on this API (`call`: create, get, list, ...), tokens aside."""
         return webex_calls(self.emulator, self.api, call)
 
+    def meeting_id(self, key: int | str) -> str:
+        """The id the bot knows a stored meeting by: its number on XML, the REST id on REST."""
+        if self.api == "xml":
+            return str(key)
+        ids = [m["id"] for m in self.emulator.rest.meetings("sandbox") if m.get("meetingNumber") == str(key)]
+        assert ids, f"no REST meeting numbered {key}"
+        return str(ids[0])
+
     def pick(self, xml: T, rest: T) -> T:
         """What a test sets up or expects on this API."""
         return xml if self.api == "xml" else rest
@@ -122,8 +130,6 @@ class Stage:
                 json={"site": "sandbox", "user": person.webex_email},
             )
             body: dict[str, Any] = {"meetingNumber": meeting_key, "joinDirectly": False}
-            if operation == "GetjoinurlMeeting":
-                body |= {"email": person.webex_email}
             answer = await client.post(
                 f"{self.emulator_url}/v1/meetings/join",
                 json=body,
