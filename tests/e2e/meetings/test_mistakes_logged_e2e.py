@@ -31,8 +31,7 @@ def assert_logged_as_ordinary(caplog: pytest.LogCaptureFixture, level: int, *, h
     bad = [f"{r.levelname} {r.getMessage()}" for r in records if r.levelno >= logging.ERROR or r.exc_info]
     assert bad == [], bad
     assert not any("Traceback" in r.getMessage() for r in records)
-    # The failure line, not the "finished" line every command ends with (it may land before or after
-    # the reply is read, so it is left out rather than raced against).
+    # The router's report of the failure; every command also ends with one `finished` line (outcome).
     failures = [r for r in records if r.name == "bot.slack.router" and not hasattr(r, "outcome")]
     assert failures or handled, "the failure was not logged at all"
     for record in failures:

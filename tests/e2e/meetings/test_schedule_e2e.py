@@ -229,9 +229,9 @@ async def test_posting_in_a_channel_the_bot_is_not_in(linked: Stage) -> None:
     )
     assert card.channel == "D_ALICE"
     assert "it is private, and I am not in it. Invite me there with `/invite @webex`" in shown_text(card)
-    shared = button(card.blocks, blocks.SHARE)["value"]  # sealed for Alice, as every card's buttons are
+    share = button(card.blocks, blocks.SHARE)["value"]
     team_id = linked.alice.driver.standin.workspace.team_id
-    opened = linked.bot.services.sealed.open(shared, team_id=team_id, user_id="U_ALICE", used_by=blocks.SHARE)
+    opened = linked.bot.services.sealed.open(share, team_id=team_id, user_id="U_ALICE", used_by=blocks.SHARE)
     assert opened == linked.meeting_id(linked.emulator.meetings()[-1].key)
 
 
