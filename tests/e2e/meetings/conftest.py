@@ -67,6 +67,11 @@ class Stage:
         assert ids, f"no REST meeting numbered {key}"
         return str(ids[0])
 
+    def signs_in_as_host(self, url: str) -> bool:
+        """Whether a Webex link starts the meeting as its host: the XML API's carries a sign-in ticket
+        (TK=), the REST API's start link opens the emulator's host page (m.php)."""
+        return "TK=" in url if self.api == "xml" else "/m.php?" in url
+
     def pick(self, xml: T, rest: T) -> T:
         """What a test sets up or expects on this API."""
         return xml if self.api == "xml" else rest
