@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.config import EmailPolicy, SettingsError, load_settings
+from bot.config import EmailPolicy, SettingsError, WebexApi, load_settings
 
 KEY = Fernet.generate_key().decode()
 GOOD = {
@@ -127,3 +127,26 @@ def test_socket_mode_without_an_app_token_says_so(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "SLACK_APP_TOKEN is missing" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_webex_api_rest_has_its_own_url_token_endpoint_and_scopes(env: pytest.MonkeyPatch) -> None:
+    assert load_settings().webex_api is WebexApi.XML
+    env.setenv("WEBEX_API", "REST")
+    settings = load_settings()
+    assert settings.webex_api is WebexApi.REST
+    assert settings.webex_rest_base == "https://webexapis.com/v1"
+    assert settings.webex_token_url == "https://webexapis.com/v1/access_token"
+    assert settings.scopes == (
+        "meeting:schedules_read",
+        "meeting:schedules_write",
+        "spark:people_read",
+        "meeting:recordings_read",
+    )
+    env.setenv("WEBEX_SCOPES", "meeting:schedules_read spark:people_read")
+    assert load_settings().scopes == ("meeting:schedules_read", "spark:people_read")
+
+
+def test_an_unknown_webex_api_is_named_with_what_to_use(env: pytest.MonkeyPatch) -> None:
+    env.setenv("WEBEX_API", "soap")
+    with pytest.raises(SettingsError, match="WEBEX_API is not valid.*expected xml or rest"):
+        load_settings()
