@@ -1,6 +1,7 @@
 """Load and latency benchmark of `/webex schedule` against a Bolt floor; prints a table and writes JSON.
 
-    python benchmarks/bench_schedule.py [--database-url postgresql+asyncpg://...] [--quick] [--api rest]
+    python benchmarks/bench_schedule.py [--database-url postgresql+asyncpg://...] [--quick]
+        [--workers N] [--api xml] [--runs c1,paced,c20,open,burst,expired] [--profile DIR]
 
 Everything runs on 127.0.0.1 as separate processes: the Webex emulator (`python -m bot.cli emulator`),
 the Slack stand-in (benchmarks/standin_process.py), the bot (`python -m bot.cli serve`, SQLite in a
@@ -48,6 +49,7 @@ sys.path.insert(0, str(REPO))
 from bot.sandbox.signing import SignedRequest, SlackSigner  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 PYTHON = sys.executable
 TEAM_ID = "T_SANDBOX"
 CHANNEL_ID = "C_BENCH"
@@ -68,6 +70,13 @@ BURST_ANSWERS_WITHIN_SECONDS = 4.0
 CPU_PER_MEETING_MS = 5.0
 PEAK_RSS_MB = 200.0
 READY_SECONDS = 2.0
+# Open loop: commands arrive at these shares of the capacity measured at c20, whatever the acks do.
+OPEN_LOAD_SHARES = (0.25, 0.5, 0.75)
+OPEN_P99_RATIO_TARGET = 1.5  # schedule ack p99 vs the floor at the same rate, at 50% of capacity
+# With workers, each takes at least this share of an even split of the commands.
+FAIR_SHARE = 0.6
+# What the bot can be asked to talk to (its WEBEX_API setting); the bot says which it supports.
+WEBEX_APIS = ("xml", "rest")
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,7 @@ class Plan:
     paced_rate: float
     burst_latency: float
     answer_timeout: float
+    open_commands: int
 
 
 FULL = Plan(
@@ -95,6 +105,7 @@ FULL = Plan(
     paced_rate=20.0,
     burst_latency=1.0,
     answer_timeout=60.0,
+    open_commands=300,
 )
 QUICK = Plan(
     users=10,
@@ -107,6 +118,7 @@ QUICK = Plan(
     paced_rate=20.0,
     burst_latency=1.0,
     answer_timeout=30.0,
+    open_commands=80,
 )
 
 
@@ -213,6 +225,66 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
             with open(f"/proc/{pid}/task/{task}/schedstat") as schedstat:
                 live += int(schedstat.read().split()[0])
     return ticks, live / 1e9
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and every process below it (the workers of `serve --workers N`, their helpers)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry))
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        queue.extend(children.get(current, []))
+    return found
+
+
+def tree_cpu_seconds(pids: Sequence[int]) -> tuple[float, float]:
+    """`cpu_seconds` added up over processes (a process gone since is left out)."""
+    ticks = live = 0.0
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            one = cpu_seconds(pid)
+            ticks, live = ticks + one[0], live + one[1]
+    return ticks, live
+
+
+def tree_thread_cpu(pids: Sequence[int]) -> dict[str, float]:
+    """`thread_cpu` over processes: every event-loop thread counts as "main"."""
+    found: dict[str, float] = {}
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            for name, seconds in thread_cpu(pid).items():
+                key = name if name == "main" else f"{pid}:{name}"
+                found[key] = found.get(key, 0.0) + seconds
+    return found
+
+
+def tree_memory_mb(pids: Sequence[int]) -> tuple[float, float]:
+    """(current RSS, peak RSS) in MB, added up over processes."""
+    rss = hwm = 0.0
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            one = memory_mb(pid)
+            rss, hwm = rss + one[0], hwm + one[1]
+    return rss, hwm
+
+
+WORKER_LINE = re.compile(r"/webex schedule finished: \w+ .*worker=(\d+)")
+
+
+def commands_by_worker(log_text: str) -> dict[str, int]:
+    """How many schedule commands each worker process finished, from the bot's INFO log lines."""
+    counts: dict[str, int] = {}
+    for pid in WORKER_LINE.findall(log_text):
+        counts[pid] = counts.get(pid, 0) + 1
+    return counts
 
 
 def cpu_delta(before: tuple[float, float], after: tuple[float, float]) -> float:
@@ -432,6 +504,11 @@ class Side:
     meetings_duplicated: int | None = None
     token_refreshes: int | None = None
     cpu_ms_by_thread: dict[str, float] = field(default_factory=dict)
+    rate_per_s: float | None = None
+    completed_per_s: float | None = None
+    workers: int = 1
+    commands_by_worker: dict[str, int] = field(default_factory=dict)
+    cpu_ms_by_worker: dict[str, float] = field(default_factory=dict)
     load_average: tuple[float, float] = (0.0, 0.0)
     error_samples: list[str] = field(default_factory=list)
 
@@ -451,11 +528,15 @@ async def fire(
     samples: list[Sample],
     concurrency: int,
     rate: float | None = None,
+    new_connections: bool = False,
 ) -> tuple[float, float]:
     """Send every request, `concurrency` at a time (each worker waits for its ack); returns (start, end).
 
     With `rate`, request i is not sent before start + i / rate: a paced arrival the bot can keep up with.
+    With `new_connections`, each request has a connection of its own (closed after the answer), so
+    with workers the kernel hands every request to whichever worker accepts first.
     """
+    extra = {"Connection": "close"} if new_connections else {}
     next_index = 0
     begin = time.perf_counter()
 
@@ -469,7 +550,8 @@ async def fire(
             request, sample = requests[index], samples[index]
             sample.sent = time.perf_counter()
             try:
-                async with http.post(url, data=request.body, headers=dict(request.headers)) as response:
+                headers = dict(request.headers) | extra
+                async with http.post(url, data=request.body, headers=headers) as response:
                     await response.read()
                     sample.status = response.status
             except aiohttp.ClientError as error:
@@ -539,10 +621,10 @@ async def collect_answers(standin: StandIn, samples: list[Sample], timeout: floa
 
 
 def summarize(
-    samples: list[Sample], start: float, end: float, cpu: float, pid: int, *, with_answers: bool
+    samples: list[Sample], start: float, end: float, cpu: float, pids: Sequence[int], *, with_answers: bool
 ) -> Side:
     acks = [(s.acked - s.sent) * 1000 for s in samples if s.status == 200]
-    rss, hwm = memory_mb(pid)
+    rss, hwm = tree_memory_mb(pids)
     side = Side(
         commands=len(samples),
         ack_ok=len(acks),
@@ -570,6 +652,10 @@ def summarize(
             if len(answered) == len(samples)
             else float("inf")
         )
+        # Commands done (answered) per second: the bot's throughput, not only how fast it acks.
+        side.completed_per_s = (
+            len(samples) / side.answers_within_s_of_first if side.answers_within_s_of_first else None
+        )
         wrong = [s for s in answered if s.topic not in s.answer_text]
         side.error_samples += [f"answer: {s.answer_text[:300]}" for s in wrong[:3]]
         missing = [s for s in samples if s.answered is None]
@@ -586,6 +672,12 @@ class Target:
     base: str
     url: str
     pid: int
+    workers: int = 1
+
+    @property
+    def pids(self) -> list[int]:
+        """The server process and, with workers, every worker (measured together)."""
+        return process_tree(self.pid)
 
 
 class Bench:
@@ -611,7 +703,9 @@ class Bench:
         env = {
             key: value
             for key, value in os.environ.items()
-            if not key.startswith(("SLACK_", "WEBEX_", "DATABASE_", "TOKEN_", "PUBLIC_", "LOG_", "EMAIL_"))
+            if not key.startswith(
+                ("SLACK_", "WEBEX_", "DATABASE_", "TOKEN_", "PUBLIC_", "LOG_", "EMAIL_", "WEB_CONCURRENCY")
+            )
         }
         env["PYTHONPATH"] = str(source) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         env["PYTHONUNBUFFERED"] = "1"
@@ -655,42 +749,60 @@ class Bench:
             await self.emulator.add_user(self.email(user), "Bench", name)
 
     def bot_env(self, port: int, transport: str) -> dict[str, str]:
-        return self.base_env(self.args.bot_source or REPO) | {
-            "SLACK_API_URL": self.standin.url,
-            "SLACK_SIGNING_SECRET": self.signing_secret,
-            "SLACK_BOT_TOKEN": self.bot_token,
-            "WEBEX_OAUTH_URL": f"{self.emulator_base}/v1/oauth2",
-            "WEBEX_XML_URL": f"{self.emulator_base}/WBXService/XMLService",
-            "WEBEX_API": self.args.api,
-            "WEBEX_REST_URL": f"{self.emulator_base}/v1",
-            "WEBEX_SITE": SITE,
-            "WEBEX_CLIENT_ID": "sandbox-client",
-            "WEBEX_CLIENT_SECRET": "sandbox-secret",
-            "WEBEX_HTTP_TRANSPORT": transport,
-            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-            "TOKEN_KEYS": self.token_keys,
-            "DATABASE_URL": self.database_url,
-            "LOG_LEVEL": self.args.log_level,
-            # 50 users each send many commands at once here: limits this high are never reached, yet
-            # every creation still takes and gives back its throttle place, so its cost is measured.
-            "USER_RATE_LIMIT_PER_MINUTE": "10000",
-            "USER_MAX_IN_FLIGHT": "1000",
-        }
+        return (
+            self.base_env(self.args.bot_source or REPO)
+            | {
+                "SLACK_API_URL": self.standin.url,
+                "SLACK_SIGNING_SECRET": self.signing_secret,
+                "SLACK_BOT_TOKEN": self.bot_token,
+                "WEBEX_OAUTH_URL": f"{self.emulator_base}/v1/oauth2",
+                "WEBEX_XML_URL": f"{self.emulator_base}/WBXService/XMLService",
+                "WEBEX_REST_URL": f"{self.emulator_base}/v1",
+                "WEBEX_SITE": SITE,
+                "WEBEX_CLIENT_ID": "sandbox-client",
+                "WEBEX_CLIENT_SECRET": "sandbox-secret",
+                "WEBEX_HTTP_TRANSPORT": transport,
+                "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+                "TOKEN_KEYS": self.token_keys,
+                "DATABASE_URL": self.database_url,
+                "LOG_LEVEL": self.args.log_level,
+                # 50 users each send many commands at once here: limits this high are never reached, yet
+                # every creation still takes and gives back its throttle place, so its cost is measured.
+                "USER_RATE_LIMIT_PER_MINUTE": "10000",
+                "USER_MAX_IN_FLIGHT": "1000",
+            }
+            | ({"WEBEX_API": self.args.api} if self.args.api_setting else {})
+        )
 
     async def start_bot(self, transport: str) -> Target:
         port = free_port(self.children)
-        name = f"bot-{transport}"
+        workers = self.args.workers
+        name = f"bot-{transport}" + (f"-{workers}workers" if workers > 1 else "")
         started = time.perf_counter()
+        argv = [PYTHON, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
         proc = self.children.start(
             name,
-            [PYTHON, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [*argv, "--workers", str(workers)] if workers > 1 else argv,
             env=self.bot_env(port, transport),
             cwd=self.workdir,
         )
         base = f"http://127.0.0.1:{port}"
         ready = await wait_ready(self.http, f"{base}/readyz", started, 60, self.children)
+        target = Target(name, base, f"{base}/slack/events", proc.pid, workers)
+        if workers > 1:
+            # /readyz answers once the first worker is up; the figure is when the last one is.
+            deadline = time.perf_counter() + 60
+            while len(re.findall(r"webex-bot ready .*worker=", self.bot_log(target))) < workers:
+                if time.perf_counter() > deadline:
+                    raise RuntimeError(f"{name}: not every one of {workers} workers started")
+                self.children.check_alive()
+                await asyncio.sleep(0.05)
+            ready = time.perf_counter() - started
         self.results["ready"][name] = round(ready, 3)
-        return Target(name, base, f"{base}/slack/events", proc.pid)
+        return target
+
+    def bot_log(self, target: Target) -> str:
+        return (self.workdir / f"{target.name}.log").read_text(errors="replace")
 
     async def start_baseline(self) -> Target:
         port = free_port(self.children)
@@ -766,13 +878,24 @@ class Bench:
     # -- runs
 
     async def wait_idle(self, target: Target, timeout: float = 120.0) -> None:
-        """Wait until the bot has no command in flight, so one run's leftovers never count in the next."""
+        """Wait until the bot has no command in flight, so one run's leftovers never count in the next.
+
+        /readyz tells one worker's work: with workers, every answer of several in a row on new
+        connections (each accepted by whichever worker) must say idle.
+        """
         deadline = time.perf_counter() + timeout
+        wanted, idle = 4 * target.workers if target.workers > 1 else 1, 0
         while time.perf_counter() < deadline:
             with contextlib.suppress(aiohttp.ClientError, ValueError):
-                async with self.http.get(f"{target.base}/readyz") as response:
+                async with self.http.get(
+                    f"{target.base}/readyz", headers={"Connection": "close"} if target.workers > 1 else None
+                ) as response:
                     if response.status == 200 and (await response.json()).get("in_flight", 0) == 0:
-                        return
+                        idle += 1
+                        if idle >= wanted:
+                            return
+                        continue
+            idle = 0
             await asyncio.sleep(0.1)
         print(f"  warning: {target.name} still had commands in flight after {timeout:.0f} s", flush=True)
 
@@ -797,14 +920,29 @@ class Bench:
         refreshes_before = await self.emulator.token_refreshes() if with_answers else 0
         meetings_before = set(await self.emulator.meeting_topics()) if with_answers else set()
         load_before = os.getloadavg()[0]
-        cpu_before, threads_before = cpu_seconds(target.pid), thread_cpu(target.pid)
-        start, end = await fire(self.http, target.url, requests, samples, concurrency, rate)
+        pids = target.pids
+        log_before = len(self.bot_log(target)) if target.workers > 1 else 0
+        cpu_before, threads_before = tree_cpu_seconds(pids), tree_thread_cpu(pids)
+        by_worker_before = {pid: cpu_seconds(pid) for pid in pids} if target.workers > 1 else {}
+        start, end = await fire(
+            self.http, target.url, requests, samples, concurrency, rate, self.args.connections == "new"
+        )
         if with_answers:
             await collect_answers(self.standin, samples, self.plan.answer_timeout)
-        cpu_after, threads_after = cpu_seconds(target.pid), thread_cpu(target.pid)
+        cpu_after, threads_after = tree_cpu_seconds(pids), tree_thread_cpu(pids)
         cpu = cpu_delta(cpu_before, cpu_after)
-        side = summarize(samples, start, end, cpu, target.pid, with_answers=with_answers)
+        side = summarize(samples, start, end, cpu, pids, with_answers=with_answers)
         side.cpu_ms_by_thread = thread_split(threads_before, threads_after, cpu, count)
+        side.rate_per_s = rate
+        side.workers = target.workers
+        if target.workers > 1:
+            # Who took the commands: each worker logs one INFO line per command it finished.
+            side.commands_by_worker = commands_by_worker(self.bot_log(target)[log_before:])
+            side.cpu_ms_by_worker = {
+                str(pid): round(cpu_delta(before, cpu_seconds(pid)) * 1000 / count, 3)
+                for pid, before in by_worker_before.items()
+                if Path(f"/proc/{pid}").exists()
+            }
         # Other work on the machine skews latency more than CPU per command; keep it with the figures.
         side.load_average = (round(load_before, 2), round(os.getloadavg()[0], 2))
         if with_answers:
@@ -840,6 +978,20 @@ class Bench:
         mine = await self.run(bot, users, count, conc, name, with_answers=True, rate=rate)
         self.results["runs"].setdefault(bot.name, {})[name] = {"bot": asdict(mine), "baseline": asdict(base)}
         await asyncio.sleep(0.5)
+
+    async def open_loop(self, bot: Target, baseline: Target) -> None:
+        """Commands arriving at a fixed rate (each sent at its time, whether or not earlier ones were
+        acked), at shares of the capacity: the c20 run's completed commands per second."""
+        c20 = self.results["runs"].get(bot.name, {}).get("c20", {}).get("bot", {})
+        capacity = c20.get("completed_per_s")
+        if not capacity:
+            print("  open loop: skipped, it needs the c20 run to measure the capacity", flush=True)
+            return
+        self.results.setdefault("capacity", {})[bot.name] = round(capacity, 1)
+        count = self.plan.open_commands
+        for share in OPEN_LOAD_SHARES:
+            rate = share * capacity
+            await self.scenario(f"open{round(share * 100)}", bot, baseline, self.users, count, count, rate)
 
     async def expired_token(self, bot: Target) -> None:
         count = self.plan.solo_commands
@@ -877,6 +1029,8 @@ class Bench:
             await self.scenario("c1-paced", bot, baseline, self.users, self.plan.c1_commands, 1, rate)
         if "c20" in runs:
             await self.scenario("c20", bot, baseline, self.users, self.plan.c20_commands, 20)
+        if "open" in runs:
+            await self.open_loop(bot, baseline)
         if "burst" in runs:
             await self.emulator.latency(self.plan.burst_latency)
             count = self.plan.burst_commands
@@ -896,7 +1050,8 @@ class Bench:
         self.args.profile.mkdir(parents=True, exist_ok=True)
         return self.children.start(
             f"py-spy-{bot.name}",
-            [spy, "record", "--pid", str(bot.pid), "--format", "raw", "--rate", "250", "--output", str(out)],
+            [spy, "record", "--pid", str(bot.pid), "--format", "raw", "--rate", "250", "--output", str(out)]
+            + (["--subprocesses"] if bot.workers > 1 else []),
             env=self.base_env(),
             cwd=self.workdir,
         )
@@ -907,7 +1062,22 @@ class Bench:
         with contextlib.suppress(subprocess.TimeoutExpired):
             profiler.wait(20)
         self.children.stop(f"py-spy-{bot.name}")
-        self.results["profiles"][bot.name] = str(self.args.profile / f"{bot.name}.txt")
+        out = self.args.profile / f"{bot.name}.txt"
+        self.results["profiles"][bot.name] = str(out)
+        if out.exists():
+            from profile_summary import cpu_parts
+
+            # Shares of the whole profiled stretch (every run from c1 to burst), as ms of c20's CPU.
+            shares = cpu_parts(out.read_text().splitlines())
+            c20 = self.results["runs"].get(bot.name, {}).get("c20", {}).get("bot", {})
+            per_command = c20.get("cpu_ms_per_command")
+            self.results.setdefault("cpu_parts", {})[bot.name] = {
+                part: {
+                    "share": round(share, 3),
+                    "c20_ms_per_command": round(share * per_command, 3) if per_command else None,
+                }
+                for part, share in shares.items()
+            }
 
     async def main(self) -> dict[str, Any]:
         connector = aiohttp.TCPConnector(limit=0, force_close=False)
@@ -939,19 +1109,23 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Rows of the table: what, target, bot, baseline, ratio, verdict."""
     rows: list[dict[str, Any]] = []
     for bot_name, runs in results["runs"].items():
-        for run in ("c1", "c1-paced", "c20", "burst"):
+        open_runs = [f"open{round(share * 100)}" for share in OPEN_LOAD_SHARES]
+        for run in ("c1", "c1-paced", "c20", *open_runs, "burst"):
             if run not in runs:
                 continue
             bot, base = runs[run]["bot"], runs[run]["baseline"]
+            rate = f" at {bot['rate_per_s']:.0f}/s" if run in open_runs and bot.get("rate_per_s") else ""
             for q in ("p50", "p99"):
                 mine, floor = bot[f"ack_{q}_ms"], base[f"ack_{q}_ms"]
-                limit = BURST_P99_RATIO_TARGET if run == "burst" else ACK_RATIO_TARGET
+                limit = {"burst": BURST_P99_RATIO_TARGET, "open50": OPEN_P99_RATIO_TARGET}.get(
+                    run, ACK_RATIO_TARGET
+                )
                 ratio = mine / floor if floor else float("nan")
-                checked = run in ("c1", "c20") or (run == "burst" and q == "p99")
+                checked = run in ("c1", "c20") or (run in ("burst", "open50") and q == "p99")
                 rows.append(
                     {
                         "bot": bot_name,
-                        "what": f"{run} ack {q} (ms)",
+                        "what": f"{run}{rate} ack {q} (ms)",
                         "target": f"<= {limit}x baseline" if checked else "(info)",
                         "value": mine,
                         "baseline": floor,
@@ -983,6 +1157,33 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
                     "verdict": "",
                 }
             )
+            if bot.get("completed_per_s"):
+                rows.append(
+                    {
+                        "bot": bot_name,
+                        "what": f"{run} completed (answered cmd/s)",
+                        "target": "(info)",
+                        "value": bot["completed_per_s"],
+                        "baseline": None,
+                        "ratio": None,
+                        "verdict": "",
+                    }
+                )
+            shares = bot.get("commands_by_worker") or {}
+            if shares:
+                workers = bot.get("workers", 1)
+                least = min(shares.values()) if len(shares) >= workers else 0
+                rows.append(
+                    {
+                        "bot": bot_name,
+                        "what": f"{run} commands per worker",
+                        "target": f">= {FAIR_SHARE:.0%} of an even share each",
+                        "value": " / ".join(str(n) for n in sorted(shares.values(), reverse=True)),
+                        "baseline": None,
+                        "ratio": None,
+                        "verdict": verdict(least >= FAIR_SHARE * bot["commands"] / workers),
+                    }
+                )
             rows.append(
                 {
                     "bot": bot_name,
@@ -1079,6 +1280,18 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
                     ),
                 }
             )
+        for part, figures in results.get("cpu_parts", {}).get(bot_name, {}).items():
+            rows.append(
+                {
+                    "bot": bot_name,
+                    "what": f"CPU part: {part} (share, est. ms per c20 command)",
+                    "target": "(info)",
+                    "value": f"{figures['share']:.0%} / {fmt(figures['c20_ms_per_command'], 2)}",
+                    "baseline": None,
+                    "ratio": None,
+                    "verdict": "",
+                }
+            )
         ready = results["ready"].get(bot_name)
         rows.append(
             {
@@ -1164,9 +1377,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="fewer users and commands (about a minute)")
     parser.add_argument(
-        "--api", choices=("xml", "rest"), default="xml", help="the Webex API the bot speaks (WEBEX_API)"
-    )
-    parser.add_argument(
         "--transports",
         default="aiohttp,httpx",
         type=lambda text: [t.strip() for t in text.split(",") if t.strip()],
@@ -1181,9 +1391,28 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--runs",
-        default="c1,paced,c20,burst,expired",
+        default="c1,paced,c20,open,burst,expired",
         type=lambda text: [t.strip() for t in text.split(",") if t.strip()],
-        help="which runs (default c1,paced,c20,burst,expired)",
+        help="which runs; open (open loop at 25/50/75%% of capacity) needs c20",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="serve the bot with this many worker processes (webex-bot serve --workers N)",
+    )
+    parser.add_argument(
+        "--connections",
+        default="reuse",
+        choices=["reuse", "new"],
+        help="keep connections open between commands, or open one per command (bot and floor alike); "
+        "with workers, a kept connection stays with the worker that accepted it",
+    )
+    parser.add_argument(
+        "--api",
+        default="xml",
+        choices=WEBEX_APIS,
+        help="the Webex API the bot talks to the emulator with (its WEBEX_API setting)",
     )
     parser.add_argument(
         "--bot-source",
@@ -1208,8 +1437,34 @@ def terminate_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def api_setting(source: Path) -> bool:
+    """Whether the bot in `source` has the WEBEX_API setting (a choice of Webex backend)."""
+    probe = "from bot.config import Settings; print('webex_api' in Settings.model_fields)"
+    found = subprocess.run(
+        [PYTHON, "-c", probe], env={**os.environ, "PYTHONPATH": str(source)}, capture_output=True, text=True
+    )
+    return found.stdout.strip() == "True"
+
+
+def check_api(args: argparse.Namespace) -> str | None:
+    """Record whether WEBEX_API is passed to the bot; a problem with `--api`, in words, or None."""
+    args.api_setting = api_setting(args.bot_source or REPO)
+    if args.api != "xml" and not args.api_setting:
+        return (
+            f"--api {args.api}: this bot has no WEBEX_API setting yet, so it only speaks the XML API; "
+            "run with --api xml (the default)"
+        )
+    if args.workers < 1:
+        return f"--workers {args.workers}: give 1 or more"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    problem = check_api(args)
+    if problem is not None:
+        print(f"bench_schedule: {problem}", file=sys.stderr)
+        return 2
     plan = QUICK if args.quick else FULL
     workdir = Path(tempfile.mkdtemp(prefix="webex-bot-bench-"))
     children = Children(workdir)
@@ -1243,7 +1498,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "plan": asdict(plan)
-        | {"quick": args.quick, "transports": args.transports, "log_level": args.log_level, "api": args.api},
+        | {
+            "quick": args.quick,
+            "transports": args.transports,
+            "log_level": args.log_level,
+            "workers": args.workers,
+            "connections": args.connections,
+            "api": args.api,
+        },
         "database": "postgresql" if args.database_url else "sqlite",
         "targets": rows,
         "results": results,

@@ -1,6 +1,6 @@
 """Summarise py-spy raw (collapsed) stacks: where the CPU went, by function and by the bot's own frames.
 
-python benchmarks/profile_summary.py profile.txt [--top 30] [--under bot/]
+python benchmarks/profile_summary.py profile.txt [--top 30] [--under bot/] [--parts]
 """
 
 from __future__ import annotations
@@ -25,6 +25,66 @@ def short(frame: str) -> str:
     return f"{match['func']} ({path})"
 
 
+# The parts of a command, each named by the code its stacks pass through, checked in this order (a
+# log line written inside a database call is logging; SQLAlchemy's greenlets are the database; what
+# is left under the bot's Slack listeners after the use cases is the request, the ack and the blocks).
+PARTS = (
+    (
+        "logging and metrics",
+        ("logging/__init__", "pythonjsonlogger", "prometheus_client", "bot/observability"),
+    ),
+    ("database", ("sqlalchemy", "aiosqlite", "asyncpg", "bot/store")),
+    ("Webex call", ("bot/webex", "lxml", "httpx", "httpcore")),
+    ("answer to Slack", ("slack_sdk/web", "slack_sdk/webhook", "slack_sdk/http_retry", "context/respond")),
+    ("use cases", ("bot/services", "bot/domain")),
+    (
+        "Slack request, ack and listeners",
+        ("uvicorn/protocols", "starlette", "slack_bolt", "slack_sdk", "httptools", "bot/slack", "bot/web"),
+    ),
+    ("event loop and network", ("asyncio", "aiohttp", "uvloop", "selectors")),
+)
+OTHER_PART = "other"
+# Innermost frames of a thread that is waiting, whatever py-spy's heuristic said: epoll, aiosqlite's
+# queue, and with workers the supervisor and the workers' ping threads and multiprocessing's tracker.
+IDLE_FRAMES = (
+    "EpollSelector.select",
+    "_connection_worker_thread (aiosqlite/core.py:59)",
+    "Connection._recv (multiprocessing/connection.py",
+    "Condition.wait (threading.py",
+    "main (multiprocessing/resource_tracker.py",
+)
+
+
+def idle(frames: list[str]) -> bool:
+    return frames[-1].startswith(IDLE_FRAMES)
+
+
+def frames_of(line: str) -> tuple[list[str], int]:
+    """The frames (outermost first) and sample count of one raw py-spy line; no frames if idle."""
+    stack, _, count_text = line.rpartition(" ")
+    if not stack or not count_text.isdigit():
+        return [], 0
+    # A worker's process label (its command line) may hold a ';' and end up split into "frames".
+    frames = [
+        f for f in stack.split(";") if f and not f.startswith(("process ", "thread ")) and not f.endswith('"')
+    ]
+    return ([] if not frames or idle(frames) else frames), int(count_text)
+
+
+def cpu_parts(lines: list[str]) -> dict[str, float]:
+    """Share (0-1) of the busy samples spent in each part of a command."""
+    found: Counter[str] = Counter()
+    for line in lines:
+        frames, count = frames_of(line)
+        if not frames:
+            continue
+        stack = ";".join(frames)
+        part = next((name for name, marks in PARTS if any(mark in stack for mark in marks)), OTHER_PART)
+        found[part] += count
+    total = sum(found.values())
+    return {name: found[name] / total for name, _ in found.most_common()} if total else {}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("profile", type=Path)
@@ -32,7 +92,12 @@ def main() -> int:
     parser.add_argument("--under", default="bot/", help="path fragment for 'first own frame' attribution")
     parser.add_argument("--main-only", action="store_true", help="only the main (event loop) thread")
     parser.add_argument("--focus", help="only stacks through a frame containing this text")
+    parser.add_argument("--parts", action="store_true", help="only the share of each part of a command")
     args = parser.parse_args()
+    if args.parts:
+        for name, share in cpu_parts(args.profile.read_text().splitlines()).items():
+            print(f"{100 * share:6.1f}%  {name}")
+        return 0
 
     total = 0
     inclusive: Counter[str] = Counter()
@@ -40,18 +105,8 @@ def main() -> int:
     own: Counter[str] = Counter()
     packages: Counter[str] = Counter()
     for line in args.profile.read_text().splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack or not count_text.isdigit():
-            continue
-        count = int(count_text)
-        frames = [frame for frame in stack.split(";") if frame and not frame.startswith("process ")]
-        frames = [frame for frame in frames if not frame.startswith("thread ")]
+        frames, count = frames_of(line)
         if not frames:
-            continue
-        # Threads parked on a queue or in epoll are idle, whatever py-spy's heuristic said.
-        if frames[-1].startswith(
-            ("EpollSelector.select", "_connection_worker_thread (aiosqlite/core.py:59)")
-        ):
             continue
         # SQLAlchemy's greenlets show as stacks of their own that start inside SQLAlchemy; they run on
         # the event-loop thread too, so only stacks rooted in threading are other threads.

@@ -29,9 +29,11 @@ from bot.services.linking import ConnectTokens, LinkingService
 from bot.services.meeting_links import MeetingLinks
 from bot.services.meetings import MeetingService
 from bot.services.ports import AuthorizationServer, MeetingBackend
+from bot.services.recordings import RecordingService
 from bot.slack.profiles import SlackProfiles
 from bot.slack.sealed import SealedValues
 from bot.slack.sign_in import SlackSignIn
+from bot.store.channel_cards import ChannelCardStore
 from bot.store.crypto import TokenCipher
 from bot.store.database import Database
 from bot.store.host_presses import HostPressStore
@@ -42,8 +44,13 @@ from bot.store.throttle import ThrottleLimits, ThrottleStore
 from bot.webex.client import CallObserver, WebexClient
 from bot.webex.http import new_webex_http_client
 from bot.webex.oauth import WebexOAuth
-from bot.webex.rest_backend import RestApi, RestAuthorizationServer, RestMeetingBackend
-from bot.webex.xml_backend import XmlAuthorizationServer, XmlMeetingBackend
+from bot.webex.rest_backend import (
+    REST_RECORDINGS_WRITE_SCOPE,
+    RestApi,
+    RestAuthorizationServer,
+    RestMeetingBackend,
+)
+from bot.webex.xml_backend import RENAME_RECORDING_SCOPE, XmlAuthorizationServer, XmlMeetingBackend
 
 
 @dataclass
@@ -69,6 +76,8 @@ class Services:
     sealed: SealedValues
     work: BackgroundWork
     webex_http: httpx.AsyncClient
+    channel_cards: ChannelCardStore
+    recordings: RecordingService
     metrics: Metrics = field(default_factory=Metrics)
     tracing: Tracing = field(default_factory=Tracing)
 
@@ -225,6 +234,15 @@ async def build(
         sealed=SealedValues(keys, clock),
         work=work,
         webex_http=webex_http,
+        channel_cards=ChannelCardStore(database, clock),
+        recordings=RecordingService(
+            tokens,
+            webex,
+            clock,
+            rename_scope=(
+                REST_RECORDINGS_WRITE_SCOPE if settings.webex_api is WebexApi.REST else RENAME_RECORDING_SCOPE
+            ),
+        ),
         metrics=metrics,
         tracing=tracing,
     )

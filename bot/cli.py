@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib.metadata
+import os
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from bot.cli_help import HelpWithDefaults
@@ -86,24 +90,59 @@ def _checked_or_exit(settings: Settings, *, migrate: bool) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
+    workers = args.workers if args.workers is not None else settings.web_concurrency
     log_config = _configure_logging(settings)
+    # Migrations run here, once, before any worker starts; the workers only use the database.
     _checked_or_exit(settings, migrate=not args.no_migrate)
     import uvicorn
 
-    from bot.web.app import create_app
-
-    app = create_app(settings, migrate=False)
-    uvicorn.run(
-        app,
+    options: dict[str, Any] = dict(
         host=args.host,
         port=args.port,
         log_level=settings.log_level.lower(),
         access_log=args.access_log,
-        log_config=log_config,
         timeout_graceful_shutdown=30,
         lifespan="on",
     )
+    if workers == 1:
+        from bot.web.app import create_app
+
+        uvicorn.run(create_app(settings, migrate=False), log_config=log_config, **options)
+        return 0
+    from bot.observability.logs import with_worker_field
+
+    with shared_metrics_folder():
+        # Each worker is a fresh process that builds its own app from the same environment.
+        uvicorn.run(
+            "bot.web.app:create_worker_app",
+            factory=True,
+            workers=workers,
+            log_config=with_worker_field(log_config),
+            **options,
+        )
     return 0
+
+
+@contextlib.contextmanager
+def shared_metrics_folder() -> Iterator[Path]:
+    """PROMETHEUS_MULTIPROC_DIR for the workers: the operator's folder, emptied of a previous run's
+    files (prometheus-client requires that), or a private one removed at exit."""
+    from bot.observability.metrics import MULTIPROCESS_DIR
+
+    given = os.environ.get(MULTIPROCESS_DIR)
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        yield folder
+        return
+    with tempfile.TemporaryDirectory(prefix="webex-bot-metrics-") as made:
+        os.environ[MULTIPROCESS_DIR] = made
+        try:
+            yield Path(made)
+        finally:
+            del os.environ[MULTIPROCESS_DIR]
 
 
 def socket(args: argparse.Namespace) -> int:
@@ -178,6 +217,23 @@ def _developer_tool(command: str, argv: Sequence[str]) -> int:
     return run(list(argv))
 
 
+MAX_WORKERS = 64
+
+
+def positive_workers(value: str) -> int:
+    """`--workers`: a whole number from 1 to MAX_WORKERS."""
+    try:
+        workers = int(value)
+    except ValueError:
+        workers = 0
+    if not 1 <= workers <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a number of workers; give a whole number from 1 to {MAX_WORKERS} "
+            "(about one per CPU core)"
+        )
+    return workers
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="webex-bot", description="Run your Webex meetings from Slack.", formatter_class=HelpWithDefaults
@@ -195,6 +251,13 @@ def _parser() -> argparse.ArgumentParser:
         "--no-migrate", action="store_true", help="do not apply database migrations at start"
     )
     serve_parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    serve_parser.add_argument(
+        "--workers",
+        type=positive_workers,
+        default=None,
+        metavar="N",
+        help="worker processes on the port, each its own event loop (default: WEB_CONCURRENCY, else 1)",
+    )
     serve_parser.set_defaults(run=serve)
 
     socket_parser = command("socket", "take Slack's traffic over Socket Mode (development)")

@@ -140,6 +140,19 @@ class Settings(BaseSettings):
         le=300,
         description="On SIGTERM, how long commands in flight may take to finish before they are cut short",
     )
+    web_concurrency: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Worker processes `webex-bot serve` starts on its port (each its own event loop); "
+        "`--workers` overrides it",
+    )
+    housekeeping_interval_seconds: float = Field(
+        default=3600.0,
+        ge=1,
+        le=7 * 24 * 3600,
+        description="How often one of the processes removes old sign-in attempts and command records",
+    )
 
     @field_validator("email_mismatch_policy", mode="before")
     @classmethod

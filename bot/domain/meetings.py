@@ -105,3 +105,15 @@ class BackendUser:
     email: str
     display_name: str = ""
     time_zone: str | None = None  # IANA, when the backend knows it
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A recording of one of the person's meetings, as a list shows it and a channel post links it."""
+
+    recording_id: str
+    name: str
+    created: datetime  # aware, UTC
+    duration_seconds: int
+    playback_url: str  # where anyone allowed opens it in a browser
+    meeting_id: str = ""  # the meeting it was recorded in, when the backend says

@@ -51,6 +51,7 @@ from bot.emulator.wire import (
 
 READ_SCOPE: Final = "all_read"
 WRITE_SCOPE: Final = "meeting_modify"
+RECORDING_SCOPE: Final = "recording_modify"
 API_VERSION: Final = "WebEx XML API V10.0.0"
 API_RELEASE: Final = "Emulator"
 MAX_PASSWORD_LENGTH: Final = 16
@@ -601,6 +602,30 @@ def lst_recording(call: Call, body: etree._Element, content: etree._Element) -> 
         add(row, EP, "registerReq", False)
 
 
+def set_recording_info(call: Call, body: etree._Element, content: etree._Element) -> None:
+    """SetRecordingInfo: the host (or a site admin) changes a recording's name (basic/topic) and
+    description; a recording of this site that is not the caller's, or none at all, is not found."""
+    caller = call.require_caller()
+    section = child(body, "recording")
+    number = parse_integer(text_of(section, "recordingID") or "", "recordingID")
+    recording = call.site.recordings.get(number)
+    if recording is None or not (
+        caller.site_admin or recording.host_webex_id.lower() == caller.webex_id.lower()
+    ):
+        raise no_records()
+    changed = recording
+    topic = text_of(child(body, "basic"), "topic")
+    if topic is not None:
+        if not topic.strip():
+            raise invalid_request("A recording's topic cannot be empty.")
+        changed = replace(changed, name=topic)
+    description = text_of(section, "description")
+    if description is not None:
+        changed = replace(changed, description=description)
+    call.site.recordings[number] = changed
+    add(content, EP, "recordingID", number)
+
+
 def get_api_version(call: Call, body: etree._Element, content: etree._Element) -> None:
     add(content, EP, "apiVersion", API_VERSION)
     add(content, EP, "release", API_RELEASE)
@@ -619,5 +644,6 @@ OPERATIONS: Final[dict[str, Operation]] = {
     "GethosturlMeeting": Operation("meeting", "gethosturlMeetingResponse", READ_SCOPE, gethosturl_meeting),
     "GetUser": Operation("user", "getUserResponse", READ_SCOPE, get_user),
     "LstRecording": Operation("ep", "lstRecordingResponse", READ_SCOPE, lst_recording),
+    "SetRecordingInfo": Operation("ep", "setRecordingInfoResponse", RECORDING_SCOPE, set_recording_info),
     "GetAPIVersion": Operation("ep", "getAPIVersionResponse", None, get_api_version),
 }

@@ -39,6 +39,24 @@ class RequestFields(logging.Filter):
         return True
 
 
+class WorkerField(logging.Filter):
+    """Puts the process id on every record as `worker`, so the lines of `serve --workers N` tell apart."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.worker = record.process
+        return True
+
+
+def with_worker_field(config: dict[str, Any]) -> dict[str, Any]:
+    """`config` (from `logging_config`) with every line naming the worker process that wrote it."""
+    config = {**config, "filters": {**config["filters"], "worker": {"()": WorkerField}}}
+    config["handlers"] = {
+        name: {**handler, "filters": [*handler.get("filters", []), "worker"]}
+        for name, handler in config["handlers"].items()
+    }
+    return config
+
+
 def extra_fields(record: logging.LogRecord) -> dict[str, Any]:
     """The values a record carries beyond the standard ones: the request's and `extra=`'s."""
     return {key: value for key, value in record.__dict__.items() if key not in _NOT_EXTRA}

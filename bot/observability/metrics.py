@@ -1,14 +1,20 @@
 """The bot's Prometheus metrics: commands, acks, Webex calls, token refreshes, links, work, database pool.
 
-Each process has its own registry and reports its own figures; Prometheus scrapes every process.
+One process (`serve`): its own registry, its own figures. Several worker processes on one port
+(`serve --workers N`): prometheus-client's multiprocess mode, PROMETHEUS_MULTIPROC_DIR set before the
+workers start, so every worker writes its figures to files there and /metrics, whichever worker
+answers it, adds them all up.
 Labels hold only names from the code (commands, operations, outcomes), never a team, user or secret.
 """
 
 from __future__ import annotations
 
+import glob
+import os
+import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -18,9 +24,22 @@ from prometheus_client import (
     Histogram,
     ProcessCollector,
     generate_latest,
+    multiprocess,
 )
 
-__all__ = ["CONTENT_TYPE_LATEST", "Metrics", "PoolUse"]
+__all__ = ["CONTENT_TYPE_LATEST", "MULTIPROCESS_DIR", "Metrics", "PoolUse", "shared_between_processes"]
+
+# prometheus-client reads this when it is imported: a process started with it writes its figures there.
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+# How often each worker writes its read-at-scrape-time gauges (work in flight, pool) to the shared files.
+SAMPLE_SECONDS = 5.0
+_LIVE_FILE = re.compile(r"gauge_live\w+_(\d+)\.db$")
+
+
+def shared_between_processes() -> bool:
+    """Whether this process writes its figures to the files the workers share (multiprocess mode)."""
+    return bool(os.environ.get(MULTIPROCESS_DIR))
+
 
 # Acks are milliseconds and must stay far below Slack's 3 s; commands and Webex calls take up to seconds.
 ACK_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 3.0)
@@ -43,6 +62,8 @@ class Metrics:
 
     def __init__(self, *, process: bool = True) -> None:
         self.registry = CollectorRegistry()
+        self.shared = shared_between_processes()
+        self._sampled: list[tuple[Any, Callable[[], float]]] = []
         r = self.registry
         self.commands = Counter(
             "webex_bot_commands",
@@ -88,22 +109,32 @@ class Metrics:
             "Webex links stored in the database, by status (read from the database at scrape time)",
             ["status"],
             registry=r,
+            multiprocess_mode="mostrecent",  # every worker reads the same table: the newest count wins
         )
+        # With workers, the live gauges add up over the workers that are running.
         self.in_flight = Gauge(
-            "webex_bot_work_in_flight", "Work running after its ack in this process", registry=r
+            "webex_bot_work_in_flight",
+            "Work running after its ack in this process (with workers: in all of them)",
+            registry=r,
+            multiprocess_mode="livesum",
         )
         self.db_connections = Gauge(
             "webex_bot_db_connections",
-            "This process's database connections, by state (in_use, idle)",
+            "This process's database connections, by state (in_use, idle); with workers: all of them",
             ["state"],
             registry=r,
+            multiprocess_mode="livesum",
         )
         self.db_pool_size = Gauge(
             "webex_bot_db_pool_size",
-            "Connections this process's pool keeps (it may open as many again under a burst)",
+            "Connections this process's pool keeps (it may open as many again under a burst); "
+            "with workers: all pools",
             registry=r,
+            multiprocess_mode="livesum",
         )
-        if process:
+        if process and not self.shared:
+            # Reads /proc of the process answering the scrape: with workers it would describe one of
+            # them at random, so it is left out there.
             ProcessCollector(registry=r)
 
     # -- recording, on the hot path: a dictionary lookup and an addition each --------------------
@@ -126,8 +157,8 @@ class Metrics:
     # -- read at scrape time ---------------------------------------------------------------------
 
     def watch(self, *, in_flight: Callable[[], int], pool: Callable[[], PoolUse | None]) -> None:
-        """Read these when scraped: the work in flight and the database pool."""
-        self.in_flight.set_function(in_flight)
+        """Read these when scraped (with workers: every SAMPLE_SECONDS, by `sample`): the work in
+        flight and the database pool."""
 
         def pool_value(pick: Callable[[PoolUse], int]) -> Callable[[], float]:
             def read() -> float:
@@ -136,14 +167,52 @@ class Metrics:
 
             return read
 
-        self.db_connections.labels("in_use").set_function(pool_value(lambda use: use.in_use))
-        self.db_connections.labels("idle").set_function(pool_value(lambda use: use.idle))
-        self.db_pool_size.set_function(pool_value(lambda use: use.size))
+        readings: list[tuple[Any, Callable[[], float]]] = [
+            (self.in_flight, lambda: float(in_flight())),
+            (self.db_connections.labels("in_use"), pool_value(lambda use: use.in_use)),
+            (self.db_connections.labels("idle"), pool_value(lambda use: use.idle)),
+            (self.db_pool_size, pool_value(lambda use: use.size)),
+        ]
+        if self.shared:
+            # A function is not shared between processes; its value, written to the file, is.
+            self._sampled = readings
+            self.sample()
+        else:
+            for gauge, read in readings:
+                gauge.set_function(read)
+
+    def sample(self) -> None:
+        """Write this process's read-at-scrape-time gauges to the shared files (workers only)."""
+        for gauge, read in self._sampled:
+            gauge.set(read())
 
     def set_links(self, counts: Mapping[str, int]) -> None:
         for status in ("active", "expired", *counts):
             self.links.labels(status).set(counts.get(status, 0))
 
     def exposition(self) -> bytes:
-        """The registry in Prometheus's text format."""
-        return generate_latest(self.registry)
+        """The registry in Prometheus's text format; with workers, every worker's figures added up."""
+        if not self.shared:
+            return generate_latest(self.registry)
+        self.sample()
+        forget_stopped_workers()
+        combined = CollectorRegistry()
+        multiprocess.MultiProcessCollector(combined)  # type: ignore[no-untyped-call]
+        return generate_latest(combined)
+
+
+def forget_stopped_workers() -> None:
+    """Drop the live gauges of workers that are gone (a worker that died is replaced by a new one,
+    and its in-flight work and connections must not be counted on); their counters stay."""
+    folder = os.environ[MULTIPROCESS_DIR]
+    for path in glob.glob(os.path.join(folder, "gauge_live*_*.db")):
+        found = _LIVE_FILE.search(path)
+        if found is None:
+            continue
+        pid = int(found.group(1))
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            multiprocess.mark_process_dead(pid, folder)  # type: ignore[no-untyped-call]
+        except PermissionError:
+            pass  # alive, under another user

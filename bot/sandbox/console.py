@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.sandbox.driver import Exchange, SlackDriver
+from bot.sandbox.escaping import CommandText, escape_command_text
 from bot.sandbox.render import Control, initial_text, input_blocks, mrkdwn_to_text, render_blocks, render_view
-from bot.sandbox.stack import SandboxStack
+from bot.sandbox.stack import WEBEX_SITE, SandboxStack
 from bot.sandbox.workspace import RecordedCall, SlackUser
+from bot.slack.meetings.shortcuts import MESSAGE_SHORTCUT, SCHEDULE_SHORTCUT
 
 __all__ = ["HELP", "Console", "StepFailed"]
 
@@ -32,6 +34,9 @@ Console commands:
   :submit block=value ...    submit the open form (values per input, see its [block ids])
   :close                     close the open form
   :home                      open the bot's Home tab
+  :shortcut                  use the "Schedule a Webex meeting" shortcut (opens the form)
+  :shortcut @bob TEXT        "Schedule a meeting about this" on a message bob wrote in #sandbox
+  :recording NAME [minutes]  seed a recording of yours in the emulator (see /webex recordings)
   :meetings                  what the Webex emulator holds
   :expect TEXT               fail (in scripts) unless the last answers contain TEXT
   :log                       every call the bot made to Slack
@@ -144,6 +149,10 @@ class Console:
         elif name == "home":
             exchange = await self.driver.open_home()
             await self._settle(exchange)
+        elif name == "shortcut":
+            await self._shortcut(rest)
+        elif name == "recording":
+            self._seed_recording(rest)
         elif name == "meetings":
             self._meetings()
         elif name == "expect":
@@ -351,7 +360,7 @@ class Console:
             channel = call.channel or ""
             self._message("direct message" if channel.startswith("D") else f"in {channel}", call)
         elif call.method == "chat.update":
-            self._message("updated a message", call)
+            self._message(f"updated its message in {call.channel or 'a channel'}", call)
         elif call.method == "chat.delete":
             self._answer_header("deleted a message")
         elif call.method in ("views.open", "views.push", "views.update"):
@@ -409,6 +418,41 @@ class Console:
             await self._fill_form(form)
 
     # Inspection.
+
+    async def _shortcut(self, rest: str) -> None:
+        if not rest:
+            exchange = await self.driver.shortcut(SCHEDULE_SHORTCUT)
+        else:
+            author_name, _, text = rest.partition(" ")
+            if not author_name.startswith("@") or not text.strip():
+                raise StepFailed(
+                    "say whose message and what it says, e.g. :shortcut @bob Budget sync with @ana"
+                )
+            author = self._find_user(author_name)
+            workspace = self.stack.slack.workspace
+            escaped = escape_command_text(
+                text.strip(), CommandText.of(workspace.users.values(), workspace.channels.values())
+            )
+            message = {"user": author.id, "text": escaped, "ts": f"{time.time():.6f}"}
+            exchange = await self.driver.message_shortcut(MESSAGE_SHORTCUT, message)
+        if exchange.status != 200:
+            raise StepFailed(f"the bot answered HTTP {exchange.status} to the shortcut")
+        await self._settle(exchange)
+
+    def _seed_recording(self, rest: str) -> None:
+        words = rest.split()
+        minutes = int(words.pop()) if len(words) > 1 and words[-1].isdigit() else 30
+        name = " ".join(words)
+        if not name:
+            raise StepFailed("name the recording, e.g. :recording Design review 45")
+        if self.user.email is None:
+            raise StepFailed(f"{self.user.name} has no Webex account to hold a recording")
+        made = self.stack.emulator.add_recording(
+            WEBEX_SITE, self.user.email, name, duration_seconds=minutes * 60
+        )
+        self.write(
+            f"  The emulator now holds recording {made.recording_id} {name!r} ({minutes} min) of yours."
+        )
 
     def _meetings(self) -> None:
         meetings = sorted(self.stack.emulator.meetings(), key=lambda m: m.start)

@@ -231,6 +231,48 @@ class SlackDriver:
             request, user_id=user_id, channel_id=channel_id, replies=replies, timeout=timeout
         )
 
+    async def shortcut(
+        self,
+        callback_id: str,
+        *,
+        user_id: str | None = None,
+        replies: int = 0,
+        timeout: float = 5.0,
+        signature: SignatureMode = "valid",
+    ) -> Exchange:
+        """Pick a global shortcut from Slack's shortcuts menu."""
+        user_id = user_id or self.user_id
+        request = self.signer.shortcut(
+            callback_id, user_id=user_id, user_name=self._user_name(user_id), signature=signature
+        )
+        return await self.send(request, user_id=user_id, channel_id=None, replies=replies, timeout=timeout)
+
+    async def message_shortcut(
+        self,
+        callback_id: str,
+        message: Mapping[str, Any],
+        *,
+        user_id: str | None = None,
+        channel_id: str | None = None,
+        replies: int = 0,
+        timeout: float = 5.0,
+    ) -> Exchange:
+        """Pick a message shortcut on `message` (its `text`, `user` and `ts`) in a channel."""
+        user_id = user_id or self.user_id
+        channel_id = channel_id or self.channel_id
+        channel = self.standin.workspace.channels.get(channel_id)
+        request = self.signer.message_action(
+            callback_id,
+            message,
+            user_id=user_id,
+            user_name=self._user_name(user_id),
+            channel_id=channel_id,
+            channel_name=channel.name if channel else self.channel_name,
+        )
+        return await self.send(
+            request, user_id=user_id, channel_id=channel_id, replies=replies, timeout=timeout
+        )
+
     async def submit(
         self,
         view: RecordedCall | Mapping[str, Any],

@@ -241,6 +241,65 @@ class SlackSigner:
                 )
         return self._interactive(payload, signature, age, response_url=response_url, trigger_id=trigger_id)
 
+    def shortcut(
+        self,
+        callback_id: str,
+        *,
+        user_id: str,
+        user_name: str | None = None,
+        signature: SignatureMode = "valid",
+        age: float = 0.0,
+    ) -> SignedRequest:
+        """A global shortcut chosen from Slack's shortcuts menu: no channel and no response_url."""
+        trigger_id = self._trigger_id(user_id)
+        payload: JsonObject = {
+            "type": "shortcut",
+            "callback_id": callback_id,
+            "trigger_id": trigger_id,
+            "action_ts": f"{self._clock():.6f}",
+            "user": self._user(user_id, user_name),
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "api_app_id": self.api_app_id,
+            "token": self.verification_token,
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+        return self._interactive(payload, signature, age, trigger_id=trigger_id)
+
+    def message_action(
+        self,
+        callback_id: str,
+        message: Mapping[str, Any],
+        *,
+        user_id: str,
+        user_name: str | None = None,
+        channel_id: str = "C_SANDBOX",
+        channel_name: str = "sandbox",
+        signature: SignatureMode = "valid",
+        age: float = 0.0,
+    ) -> SignedRequest:
+        """A message shortcut chosen from a message's "More actions" menu: the message comes along."""
+        trigger_id = self._trigger_id(user_id)
+        ts = str(message.get("ts") or f"{int(self._clock())}.{secrets.randbelow(10**6):06d}")
+        response_url = self._response_url(user_id, channel_id, message_ts=ts)
+        payload: JsonObject = {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "trigger_id": trigger_id,
+            "action_ts": f"{self._clock():.6f}",
+            "message_ts": ts,
+            "message": {"type": "message", "ts": ts, **dict(message)},
+            "user": self._user(user_id, user_name),
+            "channel": {"id": channel_id, "name": channel_name},
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "response_url": response_url,
+            "api_app_id": self.api_app_id,
+            "token": self.verification_token,
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+        return self._interactive(payload, signature, age, response_url=response_url, trigger_id=trigger_id)
+
     def view_submission(
         self,
         view: Mapping[str, Any],

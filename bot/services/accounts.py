@@ -14,6 +14,7 @@ from bot.domain.accounts import Link, TokenGrant
 from bot.domain.clock import Clock
 from bot.services.errors import LinkExpired, NeedsConnect, NotLinked, TokenRefreshUnavailable
 from bot.services.ports import AuthorizationFailed, AuthorizationServerUnavailable, GrantRevoked
+from bot.store.channel_cards import ChannelCardStore
 from bot.store.host_presses import HostPressStore
 from bot.store.links import LinkStore, NewTokens, RefreshBusy, RefreshTurn
 from bot.store.operations import OperationStore
@@ -73,8 +74,12 @@ class TokenService:
         # Given or not, forgetting a user must reach every table that mentions them.
         self._states = states or OAuthStateStore(links.database, links.cipher, clock)
         self._operations = operations or OperationStore(links.database, clock)
-        # What a user's commands leave behind: throttle slots and Start as host presses.
-        self._activity = (ThrottleStore(links.database, clock), HostPressStore(links.database, clock))
+        # What a user's commands leave behind: throttle slots, Start as host presses, channel cards shared.
+        self._activity = (
+            ThrottleStore(links.database, clock),
+            HostPressStore(links.database, clock),
+            ChannelCardStore(links.database, clock),
+        )
         self._margin = refresh_margin
         self._wait = refresh_wait
         # One flight per link, dropped once nobody waits on it.

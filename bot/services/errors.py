@@ -17,3 +17,13 @@ class LinkExpired(NeedsConnect):
 
 class TokenRefreshUnavailable(Exception):
     """The Webex token endpoint could not be reached to renew an access token; the link is kept."""
+
+
+class NeedsScope(NeedsConnect):
+    """The link works but lacks a permission this needs: Webex must be asked for `scopes` as well
+    (incremental consent), then the work resumes."""
+
+    def __init__(self, message: str, scopes: tuple[str, ...], what: str) -> None:
+        super().__init__(message)
+        self.scopes = scopes
+        self.what = what  # what the permission is for, in the person's words: "rename recordings"

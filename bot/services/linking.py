@@ -84,10 +84,19 @@ class LinkingService:
         self._state_ttl = state_ttl
         self._sign_in = sign_in
 
-    def connect_url(self, team_id: str, user_id: str, pending: dict[str, Any] | None = None) -> str:
-        url = f"{self._base_url}/webex/connect/{self._tokens.issue(team_id, user_id, pending)}"
+    def connect_url(
+        self,
+        team_id: str,
+        user_id: str,
+        pending: dict[str, Any] | None = None,
+        extra_scopes: tuple[str, ...] = (),
+    ) -> str:
+        """The Connect link; `extra_scopes` are asked for on top of the usual ones (incremental consent:
+        a permission one feature needs is asked for when someone first uses it)."""
+        url = f"{self._base_url}/webex/connect/{self._tokens.issue(team_id, user_id, pending, extra_scopes)}"
         if pending is not None and len(url) > MAX_CONNECT_URL:
-            url = f"{self._base_url}/webex/connect/{self._tokens.issue(team_id, user_id, None)}"
+            token = self._tokens.issue(team_id, user_id, None, extra_scopes)
+            url = f"{self._base_url}/webex/connect/{token}"
         return url
 
     async def begin(self, token: str) -> str:
@@ -101,7 +110,8 @@ class LinkingService:
             pending_command=payload.get("p"),
             ttl=self._state_ttl,
         )
-        return self._oauth.authorize_url(state=state, code_verifier=verifier, scopes=self._scopes)
+        extra = tuple(str(scope) for scope in payload.get("x") or () if scope not in self._scopes)
+        return self._oauth.authorize_url(state=state, code_verifier=verifier, scopes=self._scopes + extra)
 
     async def complete(self, params: dict[str, str]) -> Linked | SlackSignInNeeded:
         """Webex sent the browser back: check the state, exchange the code, check identity, store the link.

@@ -138,8 +138,13 @@ class ConnectTokens:
     def __init__(self, keys: list[str], ttl: timedelta, clock: Clock) -> None:
         self._tokens = SignedTokens(keys, purpose="connect link", ttl=ttl, clock=clock)
 
-    def issue(self, team_id: str, user_id: str, pending: dict[str, Any] | None) -> str:
-        return self._tokens.issue({"t": team_id, "u": user_id, "p": pending})
+    def issue(
+        self, team_id: str, user_id: str, pending: dict[str, Any] | None, extra_scopes: tuple[str, ...] = ()
+    ) -> str:
+        payload: dict[str, Any] = {"t": team_id, "u": user_id, "p": pending}
+        if extra_scopes:
+            payload["x"] = list(extra_scopes)  # permissions asked for on top of the usual ones
+        return self._tokens.issue(payload)
 
     def read(self, token: str) -> dict[str, Any]:
         try:

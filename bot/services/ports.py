@@ -25,6 +25,7 @@ from bot.domain.meetings import (
     MeetingChanges,
     MeetingDraft,
     MeetingPage,
+    Recording,
 )
 
 __all__ = [
@@ -49,6 +50,8 @@ __all__ = [
     "NotPermitted",
     "PasswordRequired",
     "RateLimited",
+    "Recording",
+    "RecordingNotFound",
     "RequestRejected",
     "TimedOut",
     "TokenGrant",
@@ -125,6 +128,19 @@ class MeetingBackend(Protocol):
         """The user the credentials belong to."""
         ...
 
+    async def list_recordings(
+        self, creds: Credentials, *, created_after: datetime, limit: int
+    ) -> tuple[Recording, ...]:
+        """The caller's own recordings made after `created_after`, newest first, at most `limit`."""
+        ...
+
+    async def rename_recording(self, creds: Credentials, recording_id: str, name: str) -> None:
+        """Give one of the caller's recordings a new name; RecordingNotFound when it is not theirs or
+        gone. Needs the recording-modify scope (NotPermitted without it). XML: SetRecordingInfo
+        (basic/topic). The REST API has no operation that renames a recording (GET and DELETE only), so a
+        REST adapter raises NotPermitted here."""
+        ...
+
 
 # ---- the authorization server ------------------------------------------------------------------
 
@@ -163,6 +179,10 @@ class BackendError(Exception):
 
 class MeetingNotFound(BackendError):
     """No meeting with that id or number, or it was deleted."""
+
+
+class RecordingNotFound(BackendError):
+    """No recording of the caller's with that id."""
 
 
 class CredentialsRejected(BackendError):

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 from slack_bolt.async_app import AsyncApp
 
 from bot.services.linked_accounts import LinkedAccounts
-from bot.slack import accounts, events, meetings
+from bot.slack import accounts, events, meetings, recordings
 from bot.slack.after_ack import AfterAck
 from bot.slack.guard import Guard
 from bot.slack.home import HomeTab
 from bot.slack.meetings.answers import Answers
+from bot.slack.meetings.channel_cards import ChannelCards
 from bot.slack.meetings.form_opener import FormOpener
 from bot.slack.replies import Replies
 from bot.slack.request_context import RequestContextMiddleware
@@ -48,8 +49,8 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
             services.sealed,
             replies,
             services.work,
-            actions=meetings.SEALED_ACTIONS,
-            views=meetings.SEALED_VIEWS,
+            actions=meetings.SEALED_ACTIONS | recordings.SEALED_ACTIONS,
+            views=meetings.SEALED_VIEWS | recordings.SEALED_VIEWS,
         )
     )
     accounts_ = LinkedAccounts(services.links, services.tokens)
@@ -60,6 +61,7 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
         slack=services.slack,
         clock=services.clock,
         meetings=services.meetings,
+        channel_cards=ChannelCards(services.slack, services.channel_cards),
         sealed=services.sealed,
     )
     dependencies: dict[str, object] = {
@@ -75,11 +77,14 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
         "meeting_links": services.meeting_links,
         "meetings": services.meetings,
         "profiles": services.profiles,
+        "recordings": services.recordings,
         "replies": replies,
+        "slack": services.slack,
         "work": services.work,
     }
     # Registration order is the order `/webex help` lists the subcommands in.
     meetings.register(app, router, home, dependencies)
+    recordings.register(app, router, dependencies)
     accounts.register(app, router, dependencies)
     events.register(app, dependencies)
     router.register(app)

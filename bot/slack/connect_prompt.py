@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.services.errors import LinkExpired, NeedsConnect
+from bot.services.errors import LinkExpired, NeedsConnect, NeedsScope
 from bot.slack.replies import Blocks
 
 CONNECT_ACTION = "connect_webex"
@@ -25,7 +25,12 @@ def connect_prompt(
     url: str, *, reason: NeedsConnect | None = None, resumes: bool = False
 ) -> tuple[str, Blocks]:
     """The message with the Connect button, worded for why it is shown."""
-    if isinstance(reason, LinkExpired):
+    if isinstance(reason, NeedsScope):
+        lead = (
+            f"To {reason.what}, Webex must allow the bot to do that too; it was not asked for when you "
+            "connected. Reconnect and approve it."
+        )
+    elif isinstance(reason, LinkExpired):
         lead = "Your Webex link has expired, so the bot can no longer act for you. Please reconnect."
     elif reason is not None:
         lead = "To do that, link your Webex account first. It takes under a minute."
@@ -37,7 +42,7 @@ def connect_prompt(
     text = lead + after
     blocks: Blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {"type": "actions", "elements": [connect_button(url)]},
+        {"type": "actions", "elements": [connect_button(url, _label(reason))]},
         {
             "type": "context",
             "elements": [
@@ -70,3 +75,7 @@ def disconnect_button() -> dict[str, Any]:
             "deny": {"type": "plain_text", "text": "Keep"},
         },
     }
+
+
+def _label(reason: NeedsConnect | None) -> str:
+    return "Reconnect" if isinstance(reason, NeedsScope) else "Connect Webex"

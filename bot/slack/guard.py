@@ -9,10 +9,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from bot.observability import Metrics, Tracing, current
-from bot.services.errors import NeedsConnect
+from bot.services.errors import NeedsConnect, NeedsScope
 from bot.slack import texts
 from bot.slack.connect_prompt import connect_prompt
 from bot.slack.errors import explain, log_failure
@@ -20,7 +20,18 @@ from bot.slack.replies import Reply
 
 logger = logging.getLogger("bot.slack.router")
 
-ConnectUrl = Callable[[str, str, dict[str, Any] | None], str]
+
+class ConnectUrl(Protocol):
+    """Makes the Connect link for (team_id, user_id) that resumes `pending` and also asks Webex for
+    `extra_scopes` (permissions beyond the usual ones)."""
+
+    def __call__(
+        self,
+        team_id: str,
+        user_id: str,
+        pending: dict[str, Any] | None = None,
+        extra_scopes: tuple[str, ...] = (),
+    ) -> str: ...
 
 
 class Guard:
@@ -55,7 +66,11 @@ class Guard:
             raise
         except NeedsConnect as needed:
             outcome = "needs_connect"
-            url = self._connect_url(team_id, user_id, pending)
+            if isinstance(needed, NeedsScope):
+                # Incremental consent: the Connect link asks Webex for the missing permission as well.
+                url = self._connect_url(team_id, user_id, pending, needed.scopes)
+            else:
+                url = self._connect_url(team_id, user_id, pending)
             text, blocks = connect_prompt(url, reason=needed, resumes=pending is not None)
             await safe_send(reply, text, blocks)
         except Exception as error:  # one place that logs with context and tells the user honestly

@@ -75,7 +75,38 @@ class ViewClosed(_Loose):
     view: View
 
 
-Interactive = Annotated[BlockActions | ViewSubmission | ViewClosed, Field(discriminator="type")]
+class Shortcut(_Loose):
+    """A global shortcut: who chose it, which one; no channel and no response_url."""
+
+    type: Literal["shortcut"]
+    callback_id: str
+    trigger_id: str
+    user: Named
+    team: Named | None = None
+
+
+class Message(_Loose):
+    text: str = ""
+    user: str | None = None
+    bot_id: str | None = None
+
+
+class MessageAction(_Loose):
+    """A message shortcut: the message it was chosen on comes with it."""
+
+    type: Literal["message_action"]
+    callback_id: str
+    trigger_id: str
+    user: Named
+    team: Named | None = None
+    channel: Named | None = None
+    message: Message
+    response_url: str | None = None
+
+
+Interactive = Annotated[
+    BlockActions | ViewSubmission | ViewClosed | Shortcut | MessageAction, Field(discriminator="type")
+]
 
 
 class SlashCommand(_Loose):
@@ -167,7 +198,7 @@ def _form(body: bytes) -> dict[str, str]:
 
 def _check_interactive(payload: dict[str, Any], forms: FormStates) -> None:
     kind = payload.get("type")
-    if kind not in ("block_actions", "view_submission", "view_closed"):
+    if kind not in ("block_actions", "view_submission", "view_closed", "shortcut", "message_action"):
         raise MalformedRequest(f"the bot handles no interactive payload of type {kind!r}")
     parsed = _validate(_INTERACTIVE, payload, str(kind))
     if isinstance(parsed, ViewSubmission) and parsed.view.callback_id in forms:

@@ -1,5 +1,5 @@
-"""SQLAlchemy tables: Webex links, OAuth connect attempts, idempotency records, the per-user throttle and
-Start as host presses."""
+"""SQLAlchemy tables: Webex links, OAuth connect attempts, idempotency records, the per-user throttle,
+Start as host presses, job leases and the channel copies of meeting cards."""
 
 from __future__ import annotations
 
@@ -142,3 +142,29 @@ class HostPressRow(Base):
     pressed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class JobLeaseRow(Base):
+    """A background job's lease: which process runs it now, and until when nobody else may."""
+
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChannelCardRow(Base):
+    """A meeting's card posted in a channel: where it is (channel and message ts), so an edit or a cancel
+    can update every copy. The time zone is the one the card was written in, kept for its updates."""
+
+    __tablename__ = "channel_cards"
+    __table_args__ = (Index("ix_channel_cards_team_id_shared_by", "team_id", "shared_by"),)
+
+    team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    meeting_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ts: Mapped[str] = mapped_column(String(32), primary_key=True)
+    shared_by: Mapped[str] = mapped_column(String(64))
+    user_tz: Mapped[str] = mapped_column(String(64))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import hmac
 import logging
+import os
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from starlette.applications import Starlette
@@ -22,6 +24,7 @@ from bot.bootstrap import Services, build
 from bot.config import Settings
 from bot.observability import CONTENT_TYPE_LATEST, Metrics, Tracing, current
 from bot.observability.asgi import RequestTracking
+from bot.observability.metrics import SAMPLE_SECONDS
 from bot.services.calendar_file import CalendarFile
 from bot.services.linking import ConnectProblem, Linked, OwnerNotice, SlackSignInNeeded
 from bot.services.meeting_links import MeetingLinkProblem
@@ -29,6 +32,7 @@ from bot.slack.app import build_slack_app
 from bot.slack.meetings.submitted import FORM_STATES
 from bot.slack.router import CommandRouter
 from bot.store.database import DatabaseUnavailable, upgrade
+from bot.store.leases import JobLeases
 from bot.web.body_limit import BodyLimit
 from bot.web.pages import page
 from bot.web.slack_gate import SlackGate
@@ -77,12 +81,20 @@ def create_app(
 
             socket_handler = AsyncSocketModeHandler(slack_app, settings.slack_app_token.get_secret_value())
             await socket_handler.connect_async()  # type: ignore[no-untyped-call]
-        housekeeping = asyncio.create_task(keep_tidy(services), name="housekeeping")
+        leases = JobLeases(services.database, services.clock, owner=process_name())
+        background = [
+            asyncio.create_task(
+                keep_tidy(services, leases, settings.housekeeping_interval_seconds), name="housekeeping"
+            )
+        ]
+        if services.metrics.shared:
+            background.append(asyncio.create_task(sample_metrics(services), name="metrics sampling"))
         logger.info("webex-bot ready")
         try:
             yield
         finally:
-            housekeeping.cancel()
+            for task in background:
+                task.cancel()
             if socket_handler is not None:
                 await socket_handler.close_async()  # type: ignore[no-untyped-call]
             cut = await services.work.drain(settings.shutdown_grace_seconds)
@@ -308,19 +320,57 @@ class LinkCounts:
         services.metrics.set_links(counts)
 
 
-HOUSEKEEPING_INTERVAL_SECONDS = 3600
+def create_worker_app() -> Starlette:
+    """One worker of `webex-bot serve --workers N`: uvicorn calls this factory in each worker process,
+    which reads its settings from the environment it inherited (checked, and migrated, by the parent)."""
+    from bot.config import load_settings
+
+    return create_app(load_settings(), migrate=False)
 
 
-async def keep_tidy(services: Services, interval: float = HOUSEKEEPING_INTERVAL_SECONDS) -> None:
-    """Hourly: drop used or expired sign-in attempts and old finished command records."""
+def process_name() -> str:
+    """This process among all that share the database: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Turns(Protocol):
+    """Where a periodic job learns whether this process runs its next turn (the job lease)."""
+
+    async def take_turn(self, name: str, every: timedelta) -> datetime | None: ...
+
+
+HOUSEKEEPING_JOB = "housekeeping"
+# How often a process looks whether housekeeping is due; at most this late after it falls due.
+HOUSEKEEPING_POLL_SECONDS = 60.0
+
+
+async def keep_tidy(services: Services, leases: Turns, interval: float) -> None:
+    """Every `interval` seconds (hourly by default), in one process whatever their number (the one that
+    takes the turn in the job lease): drop used or expired sign-in attempts and old command records."""
+    every = timedelta(seconds=interval)
     while True:
-        await asyncio.sleep(interval)
+        await asyncio.sleep(min(interval, HOUSEKEEPING_POLL_SECONDS))
         try:
+            next_turn = await leases.take_turn(HOUSEKEEPING_JOB, every)
+            if next_turn is None:
+                continue  # not due yet, or another process has this turn
             states = await services.states.purge(older_than=timedelta(days=1))
             operations = await services.operations.purge(older_than=timedelta(days=7))
-            logger.info("housekeeping removed %s sign-in attempts and %s command records", states, operations)
+            logger.info(
+                "housekeeping removed %s sign-in attempts and %s command records",
+                states,
+                operations,
+                extra={"next_turn": next_turn.isoformat()},
+            )
         except Exception:
             logger.warning("housekeeping could not reach the database; will try again", exc_info=True)
+
+
+async def sample_metrics(services: Services) -> None:
+    """With workers: write this worker's in-flight and pool gauges to the shared metric files."""
+    while True:
+        await asyncio.sleep(SAMPLE_SECONDS)
+        services.metrics.sample()
 
 
 def went_wrong_page() -> Response:

@@ -310,6 +310,17 @@ class WebexClient:
             return ()
         return tuple(_read_recording(row) for row in xml.children(content, "recording"))
 
+    async def rename_recording(self, creds: WebexCredentials, recording_id: str, name: str) -> None:
+        """SetRecordingInfo with a new `basic/topic`: the recording's name (needs `recording_modify`)."""
+        if not recording_id.isdigit():
+            raise InvalidRequest("A recording id is a number.")
+        message, body = self._request("SetRecordingInfo", creds)
+        recording = xml.add(body, "recording")
+        xml.add(recording, "recordingID", int(recording_id))
+        basic = xml.add(body, "basic")
+        xml.add(basic, "topic", name)
+        await self._call("SetRecordingInfo", creds.site, message)
+
     async def api_version(self, site: str) -> str:
         """GetAPIVersion (needs no user): the server's version text, e.g. `WebEx XML API V10.0.0`."""
         message, _ = xml.new_request("GetAPIVersion", site=site)

@@ -37,6 +37,7 @@ from bot.services.ports import (
     MeetingChanges,
     MeetingDraft,
     MeetingPage,
+    Recording,
 )
 from bot.webex.client import _retry_after, _transport_error
 from bot.webex.errors import WebexRateLimited, WebexUnavailable
@@ -46,6 +47,8 @@ from bot.webex.oauth import WebexOAuth
 logger = logging.getLogger("bot.webex.rest")
 
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+# The REST API's permission to change recordings (it can delete them, not rename them).
+REST_RECORDINGS_WRITE_SCOPE = "meeting:recordings_write"
 MAX_PAGE_SIZE = 100  # GET /meetings takes max 1-100
 # Without an end to the window, a list looks this far ahead (GET /meetings needs a `to`, else 7 days).
 OPEN_WINDOW = timedelta(days=366)
@@ -346,6 +349,43 @@ class RestMeetingBackend:
 
     async def who_am_i(self, creds: Credentials) -> BackendUser:
         return await self._api.person(creds.access_token)
+
+    async def list_recordings(
+        self, creds: Credentials, *, created_after: datetime, limit: int
+    ) -> tuple[Recording, ...]:
+        # GET /recordings answers newest first; without a `to` it looks only 7 days from `from`.
+        params: dict[str, str] | None = {
+            "from": _instant_text(created_after, "UTC"),
+            "to": _instant_text(datetime.now(UTC) + timedelta(days=1), "UTC"),
+            "max": str(MAX_PAGE_SIZE),
+        }
+        found: list[Recording] = []
+        while params is not None and len(found) < limit:
+            answer = await self._api.call(
+                "recordings.list", "GET", "/recordings", creds.access_token, params=params
+            )
+            for item in _items(answer.body):
+                created = _instant(item.get("createTime"))
+                if created is None or not _text(item.get("id")):
+                    continue
+                seconds = item.get("durationSeconds")
+                found.append(
+                    Recording(
+                        recording_id=_text(item.get("id")),
+                        name=_text(item.get("topic")),
+                        created=created,
+                        duration_seconds=seconds if isinstance(seconds, int) else 0,
+                        playback_url=_text(item.get("playbackUrl")) or _text(item.get("downloadUrl")),
+                        meeting_id=_text(item.get("meetingSeriesId")) or _text(item.get("meetingId")),
+                    )
+                )
+            query = _next_query(answer.headers, self._api.base_url + "/recordings")
+            params = dict(parse_qsl(query)) if query else None
+        found.sort(key=lambda r: (r.created, r.recording_id), reverse=True)
+        return tuple(found[:limit])
+
+    async def rename_recording(self, creds: Credentials, recording_id: str, name: str) -> None:
+        raise ports.NotPermitted("the Webex REST API cannot rename a recording (GET and DELETE only)")
 
     # -- helpers ------------------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ OPERATION_PACKAGES: dict[str, str] = {
     "GethosturlMeeting": "meeting",
     "GetAPIVersion": "ep",
     "LstRecording": "ep",
+    "SetRecordingInfo": "ep",
 }
 
 # Characters XML 1.0 can carry; everything else (C0 controls but tab, LF, CR; lone surrogates;

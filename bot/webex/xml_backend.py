@@ -21,10 +21,12 @@ from bot.services.ports import (
     MeetingChanges,
     MeetingDraft,
     MeetingPage,
+    Recording,
+    RecordingNotFound,
 )
 from bot.webex import values as xml_values
 from bot.webex.client import WebexClient, WebexCredentials, normalize_meeting_key
-from bot.webex.errors import InvalidRequest, WebexError, WebexUnavailable
+from bot.webex.errors import InvalidRequest, NoRecordsFound, WebexError, WebexUnavailable
 from bot.webex.oauth import WebexOAuth, new_code_verifier
 from bot.webex.timezones import (
     GMT_ZONE_ID,
@@ -38,6 +40,8 @@ log = logging.getLogger(__name__)
 
 IN_PROGRESS = "INPROGRESS"  # LstsummaryMeeting/GetMeeting status of a running meeting
 FIND_PAGE_SIZE = 50
+# The XML integration's permission to change recordings; asked for only when someone first renames one.
+RENAME_RECORDING_SCOPE = "recording_modify"
 
 
 def zone_id_for(time_zone: str, at: datetime, home_time_zone: str = "") -> int:
@@ -205,6 +209,41 @@ class XmlMeetingBackend:
         return BackendUser(
             user_id=user.webex_id, email=user.email, display_name=user.display_name, time_zone=zone
         )
+
+    async def list_recordings(
+        self, creds: Credentials, *, created_after: datetime, limit: int
+    ) -> tuple[Recording, ...]:
+        # LstRecording answers oldest first, one page at a time: read the window, keep the newest.
+        found: list[xml_values.Recording] = []
+        start_from = 1
+        while True:
+            page = await self._client.list_recordings(
+                _xml_creds(creds), start_from=start_from, maximum=FIND_PAGE_SIZE, created_after=created_after
+            )
+            found.extend(page)
+            if len(page) < FIND_PAGE_SIZE:
+                break
+            start_from += len(page)
+        found.sort(key=lambda r: (r.created, r.recording_id), reverse=True)
+        return tuple(
+            Recording(
+                recording_id=r.recording_id,
+                name=r.name,
+                created=r.created,
+                duration_seconds=r.duration_seconds,
+                playback_url=r.stream_url or r.file_url,
+                meeting_id=r.meeting_key,
+            )
+            for r in found[:limit]
+        )
+
+    async def rename_recording(self, creds: Credentials, recording_id: str, name: str) -> None:
+        try:
+            await self._client.rename_recording(_xml_creds(creds), recording_id, name)
+        except (NoRecordsFound, InvalidRequest) as error:
+            if isinstance(error, InvalidRequest) and recording_id.isdigit():
+                raise
+            raise RecordingNotFound(str(error)) from None
 
 
 class XmlAuthorizationServer:

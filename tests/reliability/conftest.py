@@ -74,10 +74,18 @@ Launch = Callable[..., Awaitable[BotProcess]]
 async def launch(
     emulator_server: Any, slack_standin: Any, database_url: str, tmp_path: Path
 ) -> AsyncIterator[Launch]:
-    """`await launch(**settings)` -> a running `webex-bot serve`; `launch(settings=...)` restarts one."""
+    """`await launch(**settings)` -> a running `webex-bot serve`; `launch(settings=...)` restarts one;
+    `args=("--workers", "2")` and `env={...}` reach its command line and environment."""
     started: list[BotProcess] = []
 
-    async def start(settings: Any = None, *, port: int | None = None, **overrides: Any) -> BotProcess:
+    async def start(
+        settings: Any = None,
+        *,
+        port: int | None = None,
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+        **overrides: Any,
+    ) -> BotProcess:
         if settings is None:
             overrides.setdefault("webex_timeout_seconds", 5)
             settings = bot_settings(
@@ -87,7 +95,9 @@ async def launch(
                 database_url=database_url,
                 **overrides,
             )
-        process = await BotProcess.start(settings, tmp_path, name=f"bot-{len(started)}", port=port)
+        process = await BotProcess.start(
+            settings, tmp_path, name=f"bot-{len(started)}", port=port, args=args, **(env or {})
+        )
         started.append(process)
         return process
 

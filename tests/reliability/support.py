@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,9 @@ SETTING_PREFIXES = (
     "USER_",
     "METRICS_",
     "OTEL_",
+    "WEB_CONCURRENCY",
+    "HOUSEKEEPING_",
+    "PROMETHEUS_",
     "MAX_REQUEST_",
 )
 
@@ -216,15 +220,25 @@ class BotProcess:
 
     @classmethod
     async def start(
-        cls, settings: Any, workdir: Path, *, name: str = "bot", port: int | None = None, **env: str
+        cls,
+        settings: Any,
+        workdir: Path,
+        *,
+        name: str = "bot",
+        port: int | None = None,
+        args: Sequence[str] = (),
+        **env: str,
     ) -> BotProcess:
-        """Serve on `port`: by default PUBLIC_BASE_URL's (processes behind one URL each get their own)."""
+        """Serve on `port`: by default PUBLIC_BASE_URL's (processes behind one URL each get their own).
+        `args` go after `serve` (e.g. `--workers 2`); the process leads a process group of its own, so
+        closing it reaches its workers too."""
         port = port or int(settings.base_url.rsplit(":", 1)[1])
         log = workdir / f"{name}.log"
         with log.open("ab") as output:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+                sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args,
                 env=bot_env(settings, **env), cwd=str(workdir), stdout=output, stderr=output,
+                start_new_session=True,
             )  # fmt: skip
         running = cls(process=process, url=f"http://127.0.0.1:{port}", log=log, settings=settings)
         await running.wait_ready()
@@ -256,6 +270,9 @@ class BotProcess:
         if self.process.returncode is None:
             self.process.kill()
             await self.process.wait()
+        # Worker processes outlive a killed parent: end the rest of its process group too.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
 
 
 def free_port() -> int:

@@ -50,7 +50,7 @@ REST_SCOPES = (
 REDIRECT_URI = "http://127.0.0.1:3000/webex/oauth/callback"
 
 _CONSENT_ID = re.compile(r'name="consent_id" value="([^"]*)"')
-_PACKAGES = {"GetUser": "user", "LstRecording": "ep", "GetAPIVersion": "ep"}
+_PACKAGES = {"GetUser": "user", "LstRecording": "ep", "SetRecordingInfo": "ep", "GetAPIVersion": "ep"}
 
 
 def new_emulator(**options: Any) -> Emulator:

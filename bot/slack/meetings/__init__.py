@@ -1,4 +1,4 @@
-"""Meetings from Slack: the schedule, list, cancel, now, join and edit commands, buttons and forms."""
+"""Meetings from Slack: the schedule, list, cancel, now, join and edit commands, buttons, forms, shortcuts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.slack.dependencies import inject
 from bot.slack.errors import add_explainer
 from bot.slack.home import HomeTab
-from bot.slack.meetings import actions, blocks, commands, views
+from bot.slack.meetings import actions, blocks, commands, shortcuts, views
 from bot.slack.meetings.home import home_section
 from bot.slack.meetings.texts import explain_meeting_error
 from bot.slack.router import CommandRouter
@@ -33,4 +33,5 @@ def register(app: AsyncApp, router: CommandRouter, home: HomeTab, dependencies: 
         router.add(subcommand)
     actions.register(app, dependencies)
     views.register(app, router, dependencies)
+    shortcuts.register(app, router, dependencies)
     home.sections.append(inject(home_section, dependencies, takes=("team_id", "user_id")))

@@ -42,10 +42,8 @@ class Click:
 async def share(click: Click, *, meetings: MeetingService, answers: Answers) -> None:
     scheduled = await meetings.details(click.team_id, click.user_id, click.value)
     tz = await answers.user_tz(click.team_id, click.user_id)
-    text, card = answers.shared_card(click.team_id, click.user_id, scheduled, tz)
-    if click.response_url:
-        await click.reply.send(text, card, public=True)
-    elif not_posted := await answers.post_in_channel(
+    # Posted by the bot (not through the response_url) so the copy can be updated after an edit or a cancel.
+    if not_posted := await answers.post_in_channel(
         click.team_id, click.channel_id, scheduled, tz, click.user_id
     ):
         await click.reply.send(not_posted)
@@ -57,6 +55,10 @@ async def cancel(click: Click, *, meetings: MeetingService, answers: Answers, ho
         result.number or result.meeting_id, result.topic, already=result.already_cancelled
     )
     text = card[0]["text"]["text"]
+    if not result.already_cancelled:
+        await answers.mark_channel_copies_cancelled(
+            click.team_id, result.meeting_id, number=result.number, topic=result.topic, host=click.user_id
+        )
     if click.from_list and click.response_url and not click.from_home:
         # A list stays a list: shown again without the cancelled meeting, the outcome on top.
         _, list_blocks, _ = await answers.list_message(click.team_id, click.user_id, ListWindow.UPCOMING)

@@ -21,6 +21,7 @@ from bot.services.meetings import (
     UpcomingMeetings,
 )
 from bot.slack.meetings import blocks, texts
+from bot.slack.meetings.channel_cards import ChannelCards
 from bot.slack.profiles import ProfileNotFound, SlackProfiles
 from bot.slack.replies import Reply
 from bot.slack.sealed import SealedValues
@@ -39,10 +40,12 @@ class Answers:
         slack: AsyncWebClient,
         clock: Clock,
         meetings: MeetingService,
+        channel_cards: ChannelCards,
         sealed: SealedValues,
     ) -> None:
         self._sealed = sealed
         self._profiles = profiles
+        self.channel_cards = channel_cards
         self._meeting_links = meeting_links
         self._slack = slack
         self._clock = clock
@@ -127,17 +130,38 @@ class Answers:
     async def post_in_channel(
         self, team_id: str, channel_id: str, scheduled: ScheduledMeeting, tz: str, user_id: str
     ) -> str | None:
-        """Post the channel's copy with the bot token; None once posted, else why not and what to do."""
+        """Post the channel's copy with the bot token, remembered so edits and a cancel update it; None
+        once posted, else why not and what to do."""
         if not channel_id:
             return texts.NO_CHANNEL_TO_SHARE
-        text, card = self.shared_card(team_id, user_id, scheduled, tz)
+        card = self.shared_card(team_id, user_id, scheduled, tz)
         try:
-            await self._slack.chat_postMessage(channel=channel_id, text=text, blocks=card)
+            await self.channel_cards.post(
+                team_id, channel_id, scheduled.meeting.meeting_id, card, shared_by=user_id, user_tz=tz
+            )
         except SlackApiError as error:
             reason = str(error.response.get("error") or "")
             logger.info("could not post the meeting in %s: %s", channel_id, reason)
             return texts.could_not_post(reason)
         return None
+
+    async def update_channel_copies(self, team_id: str, host: str, scheduled: ScheduledMeeting) -> None:
+        """After an edit: every channel copy shows the meeting as it is now. A copy Slack will not update
+        is logged, never a failure of the edit itself (which Webex has already made)."""
+        try:
+            await self.channel_cards.changed(team_id, host, scheduled, self.shared_card)
+        except Exception:
+            meeting_id = scheduled.meeting.meeting_id
+            logger.exception("could not update the channel copies of meeting %s", meeting_id)
+
+    async def mark_channel_copies_cancelled(
+        self, team_id: str, meeting_id: str, *, number: str, topic: str, host: str
+    ) -> None:
+        """After a cancel: every channel copy says who cancelled it and loses Join."""
+        try:
+            await self.channel_cards.cancelled(team_id, meeting_id, number=number, topic=topic, host=host)
+        except Exception:
+            logger.exception("could not mark the channel copies of meeting %s cancelled", meeting_id)
 
     async def send_scheduled(
         self,

@@ -240,6 +240,16 @@ def cancelled_card(number: str, topic: str, *, already: bool = False) -> list[Bl
     return [{"type": "section", "block_id": "cancelled", "text": mrkdwn(text)}]
 
 
+def cancelled_channel_card(number: str, topic: str, host_user_id: str) -> list[Block]:
+    """A channel's copy once the host cancelled the meeting: who cancelled it, and nothing to join."""
+    name = f"*{escape(topic)}*" if topic else f"Meeting {number}"
+    text = f":wastebasket: {name} (meeting {number}) was cancelled."
+    return [
+        {"type": "section", "block_id": "cancelled", "text": mrkdwn(text)},
+        {"type": "context", "elements": [mrkdwn(f"Cancelled by <@{host_user_id}>")]},
+    ]
+
+
 def cancel_confirmation(meeting: Meeting, user_tz: str) -> list[Block]:
     """The question `/webex cancel <number>` asks before deleting anything."""
     text = (

@@ -8,8 +8,6 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-
 from bot.domain.clock import Clock
 from bot.domain.meeting_rules import DEFAULT_DURATION_MINUTES, MeetingRequestInvalid, check_meeting_number
 from bot.domain.schedule_text import parse_schedule_text
@@ -190,16 +188,12 @@ async def start_now(
     scheduled = await meetings.start_now(
         team_id, user_id, topic, tz, request_key=request_key(invocation).replace("schedule:", "now:", 1)
     )
-    text, card = answers.shared_card(team_id, user_id, scheduled, tz)
     note = ":arrow_forward: Started. Press *Start as host* to open it; the channel has the Join button."
     if not scheduled.repeated:
-        try:
-            await reply.send(text, card, public=True)
-        except SlackApiError as error:
-            # Resumed after connecting, the post goes through the bot, which may not be in the channel.
-            reason = str(error.response.get("error") or "")
-            logger.info("could not post the meeting in the channel: %s", reason)
-            note = ":arrow_forward: Started. " + texts.could_not_post(reason)
+        # Posted by the bot and remembered, so an edit or a cancel updates the channel's copy.
+        not_posted = await answers.post_in_channel(team_id, invocation.channel_id, scheduled, tz, user_id)
+        if not_posted:
+            note = ":arrow_forward: Started. " + not_posted
     host_text, host_blocks = answers.host_card(team_id, user_id, scheduled, tz, note)
     await reply.send(host_text, host_blocks)
 

@@ -64,7 +64,7 @@ FORM_OPEN_FAILED = "I could not open the form in time. Press the button to open 
 NO_CHANNEL_TO_SHARE = f"I cannot post in this conversation. Invite me to the channel ({INVITE_ME}) first."
 NOT_IN_CHANNEL = (
     f"I could not post it in the channel: I am not a member there. Invite me with {INVITE_ME}, "
-    "or press *Share in channel* below to post it there yourself."
+    "then press *Share in channel* below to post it there."
 )
 CHANNEL_HIDDEN = (
     "I could not post it in that conversation: it is private, and I am not in it. "

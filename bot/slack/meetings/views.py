@@ -195,6 +195,8 @@ async def on_edit_submitted(
             invitees=invitees,
         )
         result = await meetings.change(team_id, user_id, context.meeting_id, edit)
+        if result.changed:
+            await answers.update_channel_copies(team_id, user_id, ScheduledMeeting(meeting=result.meeting))
         text, card = answers.host_card(
             team_id,
             user_id,

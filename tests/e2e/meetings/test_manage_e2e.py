@@ -175,7 +175,8 @@ async def test_share_posts_the_channel_copy_without_host_details(linked: Stage) 
     [meeting] = linked.emulator.meetings()
     shared = await linked.alice.driver.click(card, blocks.SHARE, replies=1)
     post = shared.replies[0]
-    assert post.body.get("response_type") == "in_channel"
+    # Posted by the bot (chat.postMessage), so the copy can be updated later.
+    assert post.method == "chat.postMessage" and post.channel == linked.alice.driver.channel_id
     assert "Demo" in shown_text(post) and meeting.host_key not in shown_text(post)
     assert {e.get("action_id") for e in iter_elements(post.blocks) if e.get("type") == "button"} == {
         blocks.JOIN,
@@ -197,7 +198,7 @@ async def test_now_starts_a_meeting_posted_to_the_channel_with_the_host_link_onl
     [meeting] = linked.emulator.meetings()
     assert meeting.conf_name == "Quick sync"
     assert abs((meeting.start - datetime.now(UTC)).total_seconds()) < 120
-    assert public.body.get("response_type") == "in_channel"
+    assert public.method == "chat.postMessage" and public.channel == linked.alice.driver.channel_id
     assert button(public.blocks, blocks.JOIN)["url"]
     assert blocks.START not in {e.get("action_id") for e in iter_elements(public.blocks)}
     assert private.body.get("response_type") == "ephemeral"

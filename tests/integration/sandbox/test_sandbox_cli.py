@@ -153,3 +153,37 @@ async def test_the_sandbox_links_another_webex_email_only_through_sign_in_with_s
         assert result.title == title
     finally:
         await stack.close()
+
+
+async def test_shortcuts_and_recordings_through_the_console() -> None:
+    transcript: list[str] = []
+    stack = SandboxStack()
+    await stack.start()
+    try:
+        console = Console(stack, transcript.append, reply_timeout=10)
+        await console.step("/webex connect")
+        await console.step(":approve")
+
+        transcript.clear()
+        await console.step(":shortcut @bob Budget sync with @ana")
+        text = "\n".join(transcript)
+        assert "Budget sync with @ana" in text  # the form, its topic from bob's message
+
+        await console.step(":close")
+        await console.step(":shortcut")
+        await console.step(":close")
+
+        await console.step(":recording Design review 45")
+        transcript.clear()
+        await console.step("/webex recordings")
+        text = "\n".join(transcript)
+        assert "Design review" in text and "45 min" in text
+        share = next(line for line in transcript if "Share in channel" in line and "[" in line)
+        number = re.findall(r"\[(\d+)\] Share in channel", share)[0]
+        transcript.clear()
+        await console.step(number)
+        assert any("shared a Webex recording" in line for line in transcript)
+        with pytest.raises(StepFailed, match="e.g. :shortcut @bob"):
+            await console.step(":shortcut bob")
+    finally:
+        await stack.close()

@@ -56,6 +56,9 @@ def test_several_keys_newest_first(env: pytest.MonkeyPatch) -> None:
         ("PUBLIC_BASE_URL", "bot.example.com", "PUBLIC_BASE_URL is not valid"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL is not valid"),
         ("EMAIL_MISMATCH_POLICY", "sometimes", "EMAIL_MISMATCH_POLICY is not valid"),
+        ("WEB_CONCURRENCY", "0", "WEB_CONCURRENCY is not valid"),
+        ("WEB_CONCURRENCY", "two", "WEB_CONCURRENCY is not valid"),
+        ("HOUSEKEEPING_INTERVAL_SECONDS", "0", "HOUSEKEEPING_INTERVAL_SECONDS is not valid"),
     ],
 )
 def test_a_malformed_value_names_the_variable(

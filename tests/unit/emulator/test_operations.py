@@ -487,3 +487,41 @@ async def test_scheduling_for_another_host(emulator: Emulator, xml: Xml) -> None
     assert answer.result == "SUCCESS"
     (meeting,) = emulator.meetings()
     assert meeting.host_webex_id == BOB and meeting.time_zone_id == 25
+
+
+def set_recording_name(recording_id: int | str, name: str) -> str:
+    return (
+        f"<recording><recordingID>{recording_id}</recordingID></recording>"
+        f"<basic><topic>{name}</topic></basic>"
+    )
+
+
+async def test_set_recording_info_renames_the_callers_recording(emulator: Emulator, xml: Xml) -> None:
+    mine = emulator.add_recording("sandbox", ALICE, "Kick-off")
+    token = str(
+        emulator.issue_tokens("sandbox", ALICE, scopes=("all_read", "recording_modify"))["access_token"]
+    )
+    answer = await xml(
+        "SetRecordingInfo", set_recording_name(mine.recording_id, "Kick-off (cut)"), token=token
+    )
+    assert answer.result == "SUCCESS" and answer.text("recordingID") == str(mine.recording_id)
+    listed = await xml("LstRecording", "<listControl><startFrom>1</startFrom></listControl>")
+    assert listed.texts("name") == ["Kick-off (cut)"]
+
+
+async def test_set_recording_info_needs_recording_modify_and_the_callers_own_recording(
+    emulator: Emulator, xml: Xml
+) -> None:
+    mine = emulator.add_recording("sandbox", ALICE, "Kick-off")
+    bobs = emulator.add_recording("sandbox", BOB, "Bob's")
+    # The usual token (all_read, meeting_modify) may not change recordings.
+    refused = await xml("SetRecordingInfo", set_recording_name(mine.recording_id, "x"))
+    assert refused.result == "FAILURE" and refused.exception_id == "000001"
+    token = str(
+        emulator.issue_tokens("sandbox", ALICE, scopes=("all_read", "recording_modify"))["access_token"]
+    )
+    others = await xml("SetRecordingInfo", set_recording_name(bobs.recording_id, "mine now"), token=token)
+    assert others.result == "FAILURE" and others.exception_id == "000015"
+    site = emulator.state.site_state("sandbox")
+    assert site is not None
+    assert [r.name for r in site.recordings.values()] == ["Kick-off", "Bob's"]

@@ -74,3 +74,17 @@ def test_home_tab_and_interactivity_are_on() -> None:
     assert data["features"]["app_home"]["home_tab_enabled"] is True
     assert data["settings"]["interactivity"]["is_enabled"] is True
     assert data["settings"]["interactivity"]["request_url"].endswith("/slack/events")
+
+
+def test_the_shortcuts_are_the_ones_the_code_listens_for() -> None:
+    from bot.slack.meetings.shortcuts import MESSAGE_SHORTCUT, SCHEDULE_SHORTCUT
+
+    shortcuts = {s["callback_id"]: s for s in manifest()["features"]["shortcuts"]}
+    assert set(shortcuts) == {SCHEDULE_SHORTCUT, MESSAGE_SHORTCUT}
+    assert shortcuts[SCHEDULE_SHORTCUT]["type"] == "global"
+    assert shortcuts[SCHEDULE_SHORTCUT]["name"] == "Schedule a Webex meeting"
+    assert shortcuts[MESSAGE_SHORTCUT]["type"] == "message"
+    assert shortcuts[MESSAGE_SHORTCUT]["name"] == "Schedule a meeting about this"
+    for shortcut in shortcuts.values():
+        # Slack shows the description under the name in its menus: one short line.
+        assert shortcut["description"] and len(shortcut["description"]) <= 80

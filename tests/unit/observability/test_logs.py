@@ -5,13 +5,20 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import os
 import sys
 from collections.abc import Iterator
 
 import pytest
 
 from bot.observability import logging_config, request
-from bot.observability.logs import QUIET_LIBRARIES, JsonLineFormatter, RequestFields, TextFormatter
+from bot.observability.logs import (
+    QUIET_LIBRARIES,
+    JsonLineFormatter,
+    RequestFields,
+    TextFormatter,
+    with_worker_field,
+)
 from bot.web.access_log import uvicorn_log_config
 
 CONFIGURED = ["", "uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "bot", *QUIET_LIBRARIES]
@@ -123,6 +130,16 @@ def test_uvicorn_and_its_redacted_access_log_share_the_json_format(
     assert lines[0]["message"] == '127.0.0.1:5 - "GET /webex/oauth/callback?[redacted] HTTP/1.1" 200'
     assert lines[0]["request_id"] == "req-1"
     assert "c0de" not in printed and "color_message" not in lines[1]
+
+
+def test_with_workers_every_line_names_the_worker_process(
+    logging_restored: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logging.config.dictConfig(with_worker_field(uvicorn_log_config("INFO", "json")))
+    logging.getLogger("bot.test").info("scheduled")
+    logging.getLogger("uvicorn.error").info("Started server process")
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [line["worker"] for line in lines] == [os.getpid(), os.getpid()]
 
 
 def test_libraries_stay_at_info_when_the_bot_logs_at_debug(logging_restored: None) -> None:

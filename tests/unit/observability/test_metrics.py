@@ -1,10 +1,18 @@
-"""The metrics registry: what a scrape shows, and that labels carry names, never people or secrets."""
+"""The metrics registry: what a scrape shows, that labels carry names, never people or secrets, and
+that with workers a stopped worker's live gauges are dropped."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
 
 from bot.observability import Metrics
+from bot.observability.metrics import MULTIPROCESS_DIR, forget_stopped_workers
 
 
 @dataclass(frozen=True)
@@ -52,3 +60,17 @@ def test_two_registries_in_one_process_count_apart() -> None:
     first.token_refresh("refused")
     assert 'outcome="refused"' in first.exposition().decode()
     assert 'outcome="refused"' not in second.exposition().decode()
+
+
+def test_the_live_gauges_of_a_stopped_worker_are_forgotten_and_its_counters_kept(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    stopped = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    gone = int(stopped.stdout)
+    for name in (f"gauge_livesum_{gone}.db", f"counter_{gone}.db", f"gauge_livesum_{os.getpid()}.db"):
+        (tmp_path / name).write_bytes(b"")
+    monkeypatch.setenv(MULTIPROCESS_DIR, str(tmp_path))
+    forget_stopped_workers()
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [f"counter_{gone}.db", f"gauge_livesum_{os.getpid()}.db"]
+    )

@@ -44,6 +44,11 @@ GENUINE = [
     pytest.param(SIGNER.view_submission(schedule_form(), {"topic": "S"}, user_id="U1"), id="schedule-form"),
     pytest.param(SIGNER.view_submission(edit_form(), {}, user_id="U1"), id="edit-form"),
     pytest.param(SIGNER.view_closed(schedule_form(), user_id="U1"), id="form-closed"),
+    pytest.param(SIGNER.shortcut("meeting.schedule_shortcut", user_id="U1"), id="global-shortcut"),
+    pytest.param(
+        SIGNER.message_action("meeting.schedule_about_message", {"text": "Plan", "user": "U2"}, user_id="U1"),
+        id="message-shortcut",
+    ),
     pytest.param(SIGNER.app_home_opened("U1"), id="home-opened"),
     pytest.param(SIGNER.tokens_revoked(user_ids=["U1"]), id="tokens-revoked"),
     pytest.param(SIGNER.app_uninstalled(), id="app-uninstalled"),
@@ -87,6 +92,18 @@ def test_a_click_without_actions_is_refused() -> None:
     assert "actions" in refusal(payload({**click, "actions": []}))
     del click["actions"]
     assert "actions" in refusal(payload(click))
+
+
+def test_a_shortcut_must_name_itself_and_a_message_shortcut_carry_its_message() -> None:
+    chosen = dict(SIGNER.shortcut("meeting.schedule_shortcut", user_id="U1").payload)
+    del chosen["callback_id"]
+    assert "callback_id" in refusal(payload(chosen))
+    on_message = dict(
+        SIGNER.message_action("meeting.schedule_about_message", {"text": "Plan"}, user_id="U1").payload
+    )
+    assert "message" in refusal(payload({**on_message, "message": "Plan"}))
+    del on_message["message"]
+    assert "message" in refusal(payload(on_message))
 
 
 def test_a_submitted_form_must_hold_every_input_of_that_form() -> None:

@@ -75,7 +75,13 @@ def services() -> Cards:
     sealed = SealedValues([key], FakeClock())
     unused = cast(Any, None)
     answers = Answers(
-        profiles=unused, meeting_links=links, slack=unused, clock=FakeClock(), meetings=unused, sealed=sealed
+        profiles=unused,
+        meeting_links=links,
+        slack=unused,
+        clock=FakeClock(),
+        meetings=unused,
+        channel_cards=unused,
+        sealed=sealed,
     )
     return Cards(links, answers, sealed)
 

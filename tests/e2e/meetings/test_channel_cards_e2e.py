@@ -1,0 +1,109 @@
+"""Channel cards that stay true: every posted copy follows an edit, and a cancel, of its meeting."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.sandbox.workspace import RecordedCall
+from bot.slack.meetings import blocks
+from tests.e2e.meetings.conftest import Stage, iter_elements, on_both_databases, shown_text
+
+
+def action_ids(blocks_: list[dict[str, object]]) -> set[object]:
+    return {e.get("action_id") for e in iter_elements(blocks_)}  # type: ignore[arg-type]
+
+
+async def shared_twice(linked: Stage) -> tuple[RecordedCall, list[tuple[str, str]]]:
+    """Alice schedules with "Post the meeting in this channel" from #general, then shares the same card
+    in #sandbox: two copies, in two channels. Returns her card and where the copies are."""
+    driver = linked.alice.driver
+    form = (await driver.command("schedule", channel_id="C_GENERAL", replies=1)).replies[0]
+    values = {blocks.TOPIC: "Roadmap", blocks.DATE: "2027-03-02", blocks.TIME: "10:00", blocks.POST: ["post"]}
+    submitted = await driver.submit(form, values, replies=1)
+    [first] = [c for c in linked.bot_calls("chat.postMessage", after=submitted.first_seq) if c.ok]
+    card = submitted.replies[0]
+    # The same card's Share in channel, pressed where the driver types (#sandbox).
+    shared = await driver.click(card.blocks, blocks.SHARE, replies=1)
+    [second] = shared.replies
+    assert second.method == "chat.postMessage" and second.ok
+    copies = [(str(first.channel), str(first.message_ts)), (str(second.channel), str(second.message_ts))]
+    assert {channel for channel, _ in copies} == {"C_GENERAL", "C_SANDBOX"}
+    return card, copies
+
+
+async def edit_time(linked: Stage, card: RecordedCall, hour: str) -> int:
+    driver = linked.alice.driver
+    form = (await driver.click(card, blocks.EDIT, replies=2)).replies[1]
+    saved = await driver.submit(
+        form,
+        {blocks.TOPIC: "Roadmap v2", blocks.DATE: "2027-03-02", blocks.TIME: hour, blocks.DURATION: "30"},
+    )
+    return saved.first_seq
+
+
+@on_both_databases
+async def test_an_edit_updates_every_posted_copy(linked: Stage) -> None:
+    card, copies = await shared_twice(linked)
+    after = await edit_time(linked, card, "11:30")
+    updates = await linked.alice.driver.standin.wait_for_calls("chat.update", count=2)
+    updates = [u for u in updates if u.seq >= after]
+    assert {(u.body["channel"], u.body["ts"]) for u in updates} == set(copies)
+    for update in updates:
+        assert update.ok and "Roadmap v2" in shown_text(update) and "11:30" in shown_text(update)
+        assert blocks.JOIN in action_ids(update.blocks) and blocks.START not in action_ids(update.blocks)
+    # Slack shows the updated card where the old one was.
+    workspace = linked.alice.driver.standin.workspace
+    for channel, ts in copies:
+        assert "Roadmap v2" in str(workspace.messages[(channel, ts)]["blocks"])
+    [meeting] = linked.emulator.meetings()
+    assert meeting.conf_name == "Roadmap v2"
+
+
+async def test_a_cancel_says_who_cancelled_it_and_drops_join_in_every_copy(linked: Stage) -> None:
+    card, copies = await shared_twice(linked)
+    meeting_id = str(linked.emulator.meetings()[0].key)
+    cancelled = await linked.alice.driver.click(card, blocks.CANCEL, replies=1)
+    assert linked.emulator.meetings() == []
+    updates = await linked.alice.driver.standin.wait_for_calls("chat.update", count=2)
+    updates = [u for u in updates if u.seq >= cancelled.first_seq]
+    assert {(u.body["channel"], u.body["ts"]) for u in updates} == set(copies)
+    workspace = linked.alice.driver.standin.workspace
+    for update in updates:
+        assert "Cancelled by <@U_ALICE>" in shown_text(update)
+        assert not {e.get("type") for e in iter_elements(update.blocks)} & {"button"}
+        channel, ts = update.body["channel"], update.body["ts"]
+        assert "Cancelled by <@U_ALICE>" in str(workspace.messages[(channel, ts)]["blocks"])
+        assert blocks.JOIN not in str(workspace.messages[(channel, ts)]["blocks"])
+    # Nothing is left to update: the copies are forgotten with the meeting (just after the updates).
+    for _ in range(100):
+        if not await linked.bot.services.channel_cards.copies("T_SANDBOX", meeting_id):
+            break
+        await asyncio.sleep(0.05)
+    assert await linked.bot.services.channel_cards.copies("T_SANDBOX", meeting_id) == []
+
+
+@on_both_databases
+async def test_a_deleted_copy_is_forgotten_and_the_others_still_follow(linked: Stage) -> None:
+    card, copies = await shared_twice(linked)
+    workspace = linked.alice.driver.standin.workspace
+    gone = copies[0]
+    del workspace.messages[gone]  # someone deleted the post in the channel
+    after = await edit_time(linked, card, "12:00")
+    updates = await linked.alice.driver.standin.wait_for_calls("chat.update", count=2)
+    updates = [u for u in updates if u.seq >= after]
+    refused = [u for u in updates if not u.ok]
+    assert [(u.body["channel"], u.body["ts"]) for u in refused] == [gone]
+    assert refused[0].answer["error"] == "message_not_found"
+    assert "12:00" in str(workspace.messages[copies[1]]["blocks"])
+    meeting_id = str(linked.emulator.meetings()[0].key)
+    left = await linked.bot.services.channel_cards.copies("T_SANDBOX", meeting_id)
+    assert [(c.channel_id, c.ts) for c in left] == [copies[1]]
+    # The host's own card still said it was saved: a missing copy is no failure of the edit.
+    host_card = await linked.alice.driver.standin.wait_for(
+        lambda c: (
+            c.seq >= after
+            and c.method in ("chat.postEphemeral", "response_url")
+            and "Roadmap v2" in shown_text(c)
+        )
+    )
+    assert host_card.ok
