@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 
 from bot.slack import recordings
 from tests.e2e.meetings.conftest import Stage, button, iter_elements, shown_text
@@ -38,7 +39,10 @@ async def test_recordings_lists_the_recent_ones_newest_first_with_their_buttons(
     assert "Old all-hands" not in text and "Bob's demo" not in text
     kinds = [e.get("action_id") for e in iter_elements(exchange.replies[0].blocks)]
     assert kinds.count(recordings.SHARE_RECORDING) == 2 and kinds.count(recordings.RENAME_RECORDING) == 2
-    assert linked.emulator.xml_requests("LstRecording")
+    asked = linked.pick(
+        linked.emulator.xml_requests("LstRecording"), linked.emulator.rest.requests("GET /v1/recordings")
+    )
+    assert asked
 
 
 async def test_no_recordings_says_so(linked: Stage) -> None:
@@ -60,6 +64,8 @@ async def test_share_posts_the_playback_link_in_the_channel(linked: Stage) -> No
 
 
 async def test_rename_asks_for_the_permission_once_then_finishes_by_itself(linked: Stage) -> None:
+    if linked.api == "rest":
+        pytest.skip("the Webex REST API has no operation that renames a recording (GET and DELETE only)")
     recording_id = seed(linked, "Design review", days_ago=2, minutes=30)
     driver = linked.alice.driver
     listed = (await driver.command("recordings", replies=1)).replies[0]
