@@ -25,11 +25,13 @@ from bot.domain.clock import Clock, SystemClock
 from bot.observability import Metrics, Tracing
 from bot.runtime import BackgroundWork
 from bot.services.accounts import TokenService
+from bot.services.keep_alive import LinkKeeper
 from bot.services.linking import ConnectTokens, LinkingService
 from bot.services.meeting_links import MeetingLinks
 from bot.services.meetings import MeetingService
 from bot.services.ports import AuthorizationServer, MeetingBackend
 from bot.services.recordings import RecordingService
+from bot.services.reminders import ReminderService
 from bot.slack.profiles import SlackProfiles
 from bot.slack.sealed import SealedValues
 from bot.slack.sign_in import SlackSignIn
@@ -39,6 +41,7 @@ from bot.store.database import Database
 from bot.store.host_presses import HostPressStore
 from bot.store.links import LinkStore
 from bot.store.operations import OperationStore
+from bot.store.reminders import ReminderStore
 from bot.store.states import OAuthStateStore
 from bot.store.throttle import ThrottleLimits, ThrottleStore
 from bot.webex.client import CallObserver, WebexClient
@@ -69,6 +72,8 @@ class Services:
     linking: LinkingService
     meetings: MeetingService
     meeting_links: MeetingLinks
+    reminders: ReminderService
+    keeper: LinkKeeper
     slack: AsyncWebClient
     slack_session: ClientSession
     slack_retry_handlers: list[AsyncRetryHandler]
@@ -209,7 +214,12 @@ async def build(
         slot_lifetime=stale_after,
     )
     throttle = ThrottleStore(database, clock, limits)
-    meetings = MeetingService(tokens, webex, operations, clock, stale_after=stale_after, throttle=throttle)
+    reminders = ReminderService(
+        ReminderStore(database, clock), clock, default_minutes=settings.reminder_default_minutes or None
+    )
+    meetings = MeetingService(
+        tokens, webex, operations, clock, stale_after=stale_after, throttle=throttle, reminders=reminders
+    )
     work = BackgroundWork()
     metrics.watch(in_flight=lambda: work.in_flight, pool=database.pool_use)
     return Services(
@@ -227,6 +237,8 @@ async def build(
         meeting_links=MeetingLinks(
             keys, meetings, clock, settings.base_url, presses=HostPressStore(database, clock)
         ),
+        reminders=reminders,
+        keeper=LinkKeeper(links, tokens, clock),
         slack=slack,
         slack_session=slack_session,
         slack_retry_handlers=retry_handlers,

@@ -128,6 +128,14 @@ class Settings(BaseSettings):
         min_length=16,
         description="When set, GET /metrics needs the header Authorization: Bearer <this token>",
     )
+    reminder_default_minutes: int = Field(
+        default=10,
+        description="Minutes before each meeting a person hosts that the bot reminds them, until they choose "
+        "(5, 10 or 15; 0: off until they turn reminders on)",
+    )
+    reminder_check_seconds: float = Field(
+        default=30.0, ge=1, le=300, description="How often the bot looks for reminders that are due"
+    )
     max_request_bytes: int = Field(
         default=1024 * 1024,
         ge=16 * 1024,
@@ -153,6 +161,13 @@ class Settings(BaseSettings):
         le=7 * 24 * 3600,
         description="How often one of the processes removes old sign-in attempts and command records",
     )
+
+    @field_validator("reminder_default_minutes")
+    @classmethod
+    def _a_lead_time(cls, value: int) -> int:
+        if value not in (0, 5, 10, 15):
+            raise ValueError("must be 5, 10, 15, or 0 for off")
+        return value
 
     @field_validator("email_mismatch_policy", mode="before")
     @classmethod
@@ -279,6 +294,7 @@ _HINTS = {
     "metrics_token": "at least 16 characters, or leave it unset",
     "user_rate_limit_per_minute": "a whole number, 0 for no limit",
     "user_max_in_flight": "a whole number, 0 for no limit",
+    "reminder_default_minutes": "5, 10, 15, or 0 for off",
     "max_request_bytes": "a number of bytes from 16384 to 67108864 (the default is 1048576, 1 MiB)",
 }
 

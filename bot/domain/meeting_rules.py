@@ -8,9 +8,10 @@ it cannot send with a `RequestRejected` naming the field.
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from bot.domain.meetings import Invitee
+from bot.domain.recurrence import MAX_YEARS, Recurrence
 
 DEFAULT_DURATION_MINUTES = 30
 MIN_DURATION_MINUTES = 1
@@ -149,3 +150,31 @@ def check_meeting_number(text: str) -> str:
             f"“{text.strip()}” is not a meeting number. It is the 9 to 11 digits on the meeting card.",
         )
     return digits
+
+
+def check_recurrence(recurrence: Recurrence | None, first_day: date) -> Recurrence | None:
+    """A series that meets on its first meeting's (local) day, and ends on or after it and within
+    Webex's five years."""
+    if recurrence is None:
+        return None
+    if not recurrence.meets_on(first_day):
+        raise MeetingRequestInvalid(
+            "repeats",
+            f"The first meeting, {first_day:%a} {first_day.day} {first_day:%b}, is not a day the series "
+            f"meets on ({recurrence.rule_words()}). Pick a date it meets on.",
+        )
+    if recurrence.until is None:
+        return recurrence
+    if recurrence.until < first_day:
+        raise MeetingRequestInvalid(
+            "repeat_until", "The series ends before its first meeting. Pick a later end date."
+        )
+    try:
+        latest = first_day.replace(year=first_day.year + MAX_YEARS)
+    except ValueError:  # 29 February
+        latest = first_day.replace(year=first_day.year + MAX_YEARS, day=28)
+    if recurrence.until > latest:
+        raise MeetingRequestInvalid(
+            "repeat_until", f"A series may end at most {MAX_YEARS} years after its first meeting."
+        )
+    return recurrence

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.recurrence import Recurrence
+
 
 @dataclass(frozen=True)
 class Invitee:
@@ -31,6 +33,8 @@ class MeetingDraft:
     # The person's own zone (IANA), for a backend with no zone of `time_zone`'s clock on that date:
     # it shows the meeting there instead ("" for UTC). The start instant is the same either way.
     home_time_zone: str = ""
+    # A series: the start is its first meeting, the rule runs on `time_zone`'s wall clock.
+    recurrence: Recurrence | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class MeetingChanges:
     duration_minutes: int | None = None
     agenda: str | None = None
     invitees: tuple[Invitee, ...] | None = None  # the whole new list
+    recurrence: Recurrence | None = None  # a new rule for the whole series
 
     def is_empty(self) -> bool:
         return all(getattr(self, name) is None for name in self.__dataclass_fields__)
@@ -70,6 +75,9 @@ class Meeting:
     invitees: tuple[Invitee, ...] = ()
     password: str = ""
     host_key: str = ""
+    # The series this meeting is, with `start` its next (or first) meeting; None for a single meeting.
+    # Changing or cancelling the meeting acts on the whole series.
+    recurrence: Recurrence | None = None
 
     @property
     def end(self) -> datetime:

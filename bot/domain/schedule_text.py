@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import zone_names
 from bot.domain.meeting_rules import MAX_DURATION_MINUTES, MAX_TOPIC_LENGTH
+from bot.domain.recurrence import MAX_YEARS, Frequency, Recurrence, RecurrenceInvalid
 from bot.domain.timezones import offset_zone_name, zone_info, zone_place
 
 __all__ = [
@@ -43,6 +44,7 @@ class ScheduleParse:
     clock: time | None = None  # the wall-clock time read in `time_zone`, even when the day is missing
     time_zone: str = "UTC"  # the zone times were read in: one the text named, else the user's
     zone_said: str = ""  # how the text named `time_zone` ("ET", "Berlin time"); "" when it named none
+    recurrence: Recurrence | None = None  # the series the text asks for; None for one meeting
 
     @property
     def is_clear(self) -> bool:
@@ -284,22 +286,51 @@ _WD_LIST = rf"(?:{_WD})s?(?:\s*(?:,|and|&|\+|/)\s*(?:{_WD})s?)*"
 # "Daily standup" and "Weekly sync" are names; "standup daily 9am" and "sync weekly on monday" are rules.
 _ADVERB_FOLLOWERS = rf"on|at|from|starting|beginning|for|with|in|tomorrow|today|next|this|{_WD}"
 _ADVERB = rf"(?=\s*(?:$|[^\w\s]|[0-9]|(?:{_ADVERB_FOLLOWERS})(?![\w])))"
-# Words that make a meeting repeat. Until repeating meetings exist, only the first one is made, and it
-# follows the rule: "every weekday 9am" on a Sunday is Monday at 09:00.
+_ORDINAL_WEEKS = {
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": -1,
+}  # fmt: skip
+_ORD = "|".join(sorted(_ORDINAL_WEEKS, key=len, reverse=True))
+_EVERY = r"(?:every|each)\s+"
+
+
+def _every_n(tag: str) -> str:
+    """ "every", "every other", "every 3": the count is group `n_<tag>`, "other" group `other_<tag>`."""
+    return (
+        rf"(?:every|each)\s+(?:(?P<other_{tag}>other|second|2nd)\s+"
+        rf"|(?P<n_{tag}>[0-9]{{1,2}}|two|three|four|five|six)\s+)?"
+    )
+
+
+# Words that make a meeting repeat: the first meeting follows the rule ("every weekday 9am" on a
+# Sunday starts on Monday at 09:00), and the series is made with it.
 _RE_REPEAT = re.compile(
     rf"""(?<![\w])(?:
-        (?P<daily>daily{_ADVERB}|(?:every|each)\s+(?:single\s+)?day)
-      | (?P<workdays>(?:every|each)\s+(?:week\s*day|work\s*day|working\s+day|business\s+day)
+        (?P<monthly_nth>(?:monthly|{_every_n("m")}months?)\s+on\s+the\s+(?P<ord>{_ORD})\s+(?P<ord_wd>{_WD})
+          |(?:on\s+)?(?:the\s+)?(?P<ord2>{_ORD})\s+(?P<ord_wd2>{_WD})\s+of\s+(?:every|each|the)\s+month)
+      | (?P<daily>daily{_ADVERB}|{_EVERY}(?:single\s+)?day|{_every_n("d")}days)
+      | (?P<workdays>{_EVERY}(?:week\s*day|work\s*day|working\s+day|business\s+day)
           |(?:on\s+)?(?:week\s*days|work\s*days|business\s+days)
           |(?:every\s+|each\s+|on\s+)?mon(?:day)?\s*(?:-|\u2013|to|through|thru)\s*fri(?:day)?)
-      | (?P<part>(?:every|each)\s+(?P<pod>morning|afternoon|evening|night))
-      | (?:(?:every|each)\s+(?:other\s+|second\s+|2nd\s+)?(?:week\s+on\s+)?
-          |(?:bi)?weekly\s+on\s+|fortnightly\s+on\s+)
+      | (?P<part>{_EVERY}(?P<pod>morning|afternoon|evening|night))
+      | (?:{_every_n("w")}(?:weeks?\s+on\s+)?
+          |(?:(?P<bi>bi-?weekly|fortnightly)|weekly)\s+on\s+)
           (?P<listed>{_WD_LIST})
       | (?:on\s+)?(?P<plural>(?:{_WD_FULL})s(?:\s*(?:,|and|&|\+|/)\s*(?:{_WD})s?)*)
-      | (?P<vague>(?:weekly|bi-?weekly|fortnightly|monthly|quarterly|yearly|annually){_ADVERB}
-          |(?:every|each)\s+(?:other\s+|second\s+|[0-9]+\s+)?(?:weeks?|months?|years?|quarters?))
+      | (?P<vague>(?P<adverb>weekly|bi-?weekly|fortnightly|monthly|quarterly|yearly|annually){_ADVERB}
+          |{_every_n("v")}(?P<unit>weeks?|months?|years?|quarters?))
     )(?![\w])""",
+    _FLAGS,
+)
+# How a series ends: "until 31 March", "till Friday", "ending 2027-03-31"; the date is read as any date is.
+_RE_UNTIL = re.compile(
+    r"""(?<![\w])(?:until|till|til|ending(?:\s+on)?|ends\s+on|through)\s+
+        (?P<when>(?:the\s+)?[a-z0-9]+\.?(?:(?:\s*[/.,-]\s*|\s+(?:of\s+)?)[a-z0-9]+){0,2})""",
+    _FLAGS,
+)
+# "for 10 times", "10 times", "for 10 meetings"; "two meetings" without "for" stays in the topic.
+_RE_TIMES = re.compile(
+    r"""(?<![\w])(?:for\s+(?P<n>[0-9]{1,4}|[a-z]+(?:-[a-z]+)?)\s+(?:times|occurrences|meetings|sessions)
+      |(?P<n2>[0-9]{1,4}|[a-z]+(?:-[a-z]+)?)\s+(?:times|occurrences))(?![\w])""",
     _FLAGS,
 )
 _RE_SPACES = re.compile(r"\s+")
@@ -357,7 +388,11 @@ class _Reader:
         self.date_unreadable = False  # a date was written but is not one ("31 Feb") or is refused
         self.time_unreadable = False  # a time was written but is not one ("25:00")
         self.zones: list[tuple[str, str]] = []  # (what the text said, the zone it names)
-        self.repeat: tuple[str, frozenset[int] | None] | None = None  # (text, weekdays; None: no day)
+        self.repeat: _Repeat | None = None
+        self.until: tuple[str, date] | None = None  # how a series ends, as said
+        self.count: tuple[str, int] | None = None
+        self.recurrence: Recurrence | None = None
+        self.repeat_refused = False  # the text's rule or its end cannot be used (a problem says why)
         self.quoted_topic: str | None = None
 
         self.pieces: dict[int, _Piece] = {}
@@ -376,8 +411,10 @@ class _Reader:
         self._each(_RE_FROM_NOW, self._offset)
         self._each(_RE_NOW, self._right_now)
         self._each(_RE_IN_DAYS, self._in_days)
+        self._each(_RE_TIMES, self._times)
         self._each(_RE_FOR, self._duration)
         self._each(_RE_REPEAT, self._repeat)
+        self._read_until()
         for pattern, reader in (
             (_RE_RELATIVE_DAY, self._relative_day),
             (_RE_WEEKDAY, self._weekday),
@@ -432,6 +469,7 @@ class _Reader:
             clock=clock,
             time_zone=zone_name,
             zone_said=zone_said,
+            recurrence=self.recurrence,
         )
 
     def _split_out_slack(self, raw: str) -> str:
@@ -941,46 +979,131 @@ class _Reader:
 
     def _repeat(self, m: re.Match[str]) -> str:
         said = _said(m)
-        days: frozenset[int] | None
-        if m["daily"] or m["part"]:
-            days = frozenset(range(7))
+        if self.repeat is not None:
+            self.problems.append(f'I read more than one repeating rule: "{self.repeat.said}" and "{said}"')
+            self.repeat_refused = True
+            return _DATE
+        every = _every_count(m)
+        if m["monthly_nth"]:
+            day = _WEEKDAYS[(m["ord_wd"] or m["ord_wd2"]).lower()]
+            week = _ORDINAL_WEEKS[(m["ord"] or m["ord2"]).lower()]
+            self.repeat = _Repeat(said, Frequency.MONTHLY, every, frozenset({day}), week)
+        elif m["daily"] or m["part"]:
+            self.repeat = _Repeat(said, Frequency.DAILY, every, frozenset(range(7)))
             if m["pod"]:
                 self._set_part_of_day(said, m["pod"].lower())
         elif m["workdays"]:
-            days = frozenset(range(5))
+            self.repeat = _Repeat(said, Frequency.WEEKLY, 1, frozenset(range(5)))
         elif m["listed"] or m["plural"]:
             names = re.findall(rf"({_WD})s?(?![\w])", m["listed"] or m["plural"], _FLAGS)
             days = frozenset(_WEEKDAYS[name.lower()] for name in names)
+            self.repeat = _Repeat(said, Frequency.WEEKLY, 2 if m["bi"] else every, days)
         else:
-            days = None
-        if self.repeat is None:
-            self.repeat = (said, days)
+            word = (m["adverb"] or m["unit"] or "").lower().rstrip("s")
+            if word in ("bi-weekly", "biweekly", "fortnightly"):
+                frequency, every = Frequency.WEEKLY, 2
+            elif word in ("weekly", "week"):
+                frequency = Frequency.WEEKLY
+            elif word in ("quarterly", "quarter"):
+                frequency, every = Frequency.MONTHLY, 3 * every
+            elif word in ("yearly", "annually", "year"):
+                frequency, every = Frequency.MONTHLY, 12 * every
+            else:
+                frequency = Frequency.MONTHLY
+            self.repeat = _Repeat(said, frequency, every, None)
         return _DATE
+
+    def _times(self, m: re.Match[str]) -> str | None:
+        count = _number(m["n"] or m["n2"])
+        if count is None:
+            return None
+        if self.count is None:
+            self.count = (_said(m), count)
+        return _GONE
+
+    def _read_until(self) -> None:
+        """ "until <date>": the longest run of words after it that reads as a date alone."""
+        for m in list(_RE_UNTIL.finditer(self.work)):
+            when = m["when"]
+            ends = [token.end() for token in re.finditer(r"[a-z0-9]+\.?", when, re.IGNORECASE)]
+            for end in reversed(ends):
+                reader = _Reader(when[:end], self.now, self.zone if self.zone_known else None, self.zone_name)
+                read = reader.read()
+                if read.clock is not None or read.topic or reader.repeat or reader.time_unreadable:
+                    continue
+                stop = m.start("when") + end
+                said = _RE_SPACES.sub(" ", self.work[m.start() : stop])
+                if reader.date_unreadable:
+                    # "until 1 Dec" already past, "until 31 Feb": said, not dropped into the topic.
+                    dated = [p for p in read.problems if not p.startswith("I couldn't read a time")]
+                    self.problems.extend(f'"{said}": {problem}' for problem in dated)
+                    self.repeat_refused = True
+                elif len(reader.days) != 1 or read.day is None:
+                    continue
+                elif self.until is None:
+                    self.until = (said, read.day)
+                self._mask(m.start(), stop, _DATE, gone=True)
+                break
 
     def _repeat_day(self) -> _Day | None:
         """The first day a repeating rule allows from today, with the next ones to try if its time passed."""
-        if self.repeat is None:
+        if self.repeat is None or self.repeat.weekdays is None:
             return None
-        said, weekdays = self.repeat
-        if weekdays is None:
-            return None
-        allowed = [self.today + timedelta(days=n) for n in range(15)]
-        allowed = [d for d in allowed if d.weekday() in weekdays]
+        said, weekdays, week = self.repeat.said, self.repeat.weekdays, self.repeat.month_week
+        ahead = 15 if week is None else 400
+        allowed = [self.today + timedelta(days=n) for n in range(ahead)]
+        allowed = [d for d in allowed if d.weekday() in weekdays and (week is None or _in_week(d, week))]
         return _Day(said, allowed[0], following=tuple(allowed[1:8]))
 
     def _say_repeat(self, day: date | None, clock: time | None) -> None:
+        """The series the text asks for, once the first meeting's day is known; or what to fix."""
+        end = self.until[0] if self.until is not None else self.count[0] if self.count is not None else ""
         if self.repeat is None:
+            if end:
+                self.problems.append(
+                    f'"{end}": say how often the meeting repeats, like "every monday" or "daily"'
+                )
             return
-        said = self.repeat[0]
-        if day is None:
-            self.ambiguities.append(
-                f'"{said}": I can\'t make repeating meetings yet, so only one meeting is made; pick its day'
+        said = self.repeat.said
+        if self.repeat_refused:
+            return
+        if self.until is not None and self.count is not None:
+            self.problems.append(
+                f'"{self.until[0]}" and "{self.count[0]}": a series ends on a date or after a number '
+                "of meetings; keep one"
             )
             return
-        when = _day(day) + (f" at {clock:%H:%M}" if clock is not None else "")
-        self.ambiguities.append(
-            f'"{said}": I can\'t make repeating meetings yet, so only the first one is made, {when}'
-        )
+        if day is None or (self.repeat.weekdays is None and not self.days):
+            if not self.problems:
+                self.ambiguities.append(f'"{said}": which day is the first meeting? Pick it here')
+            return
+        repeat = self.repeat
+        off_rule = repeat.weekdays is not None and day.weekday() not in repeat.weekdays
+        if off_rule or (repeat.month_week is not None and not _in_week(day, repeat.month_week)):
+            self.problems.append(
+                f'"{said}": the first meeting, {_day(day)}, is not a day the series meets on; '
+                "pick one that is"
+            )
+            return
+        until = self.until[1] if self.until is not None else None
+        if until is not None and until < day:
+            self.problems.append(f'"{end}" is before the first meeting, {_day(day)}')
+            return
+        if until is not None and until > _years_after(day, MAX_YEARS):
+            self.problems.append(f"A series may end at most {MAX_YEARS} years after its first meeting")
+            return
+        weekdays = frozenset() if repeat.frequency is Frequency.DAILY else repeat.weekdays or frozenset()
+        try:
+            self.recurrence = Recurrence(
+                frequency=repeat.frequency,
+                interval=repeat.interval,
+                weekdays=weekdays,
+                month_week=repeat.month_week,
+                until=until,
+                count=self.count[1] if self.count is not None else None,
+            )
+        except RecurrenceInvalid as invalid:
+            self.problems.append(f'"{said}": {invalid}')
 
     def _resolve_zone(self) -> tuple[str, str]:
         """(how the text named its zone, the zone times are read in): the user's when it names none."""
@@ -1308,3 +1431,40 @@ def _twelve_hour(hour: int, minute: int) -> str:
     shown = hour % 12 or 12
     suffix = "AM" if hour < 12 else "PM"
     return f"{shown} {suffix}" if minute == 0 else f"{shown}:{minute:02d} {suffix}"
+
+
+@dataclass(frozen=True)
+class _Repeat:
+    """A repeating rule as read: `weekdays` the first meeting may fall on (None: the text must say)."""
+
+    said: str
+    frequency: Frequency
+    interval: int
+    weekdays: frozenset[int] | None
+    month_week: int | None = None
+
+
+def _every_count(m: re.Match[str]) -> int:
+    """2 for "every other week", N for "every N days", else 1."""
+    for tag in ("m", "d", "w", "v"):
+        if m.groupdict().get(f"other_{tag}"):
+            return 2
+        number = m.groupdict().get(f"n_{tag}")
+        if number:
+            every = _number(number)
+            return every if every is not None else 1  # "every 0 days" is refused with the limits
+    return 1
+
+
+def _in_week(day: date, week: int) -> bool:
+    """Whether `day` is its month's `week`-th such weekday (1 to 4), or its last one (-1)."""
+    if week == -1:
+        return (day + timedelta(days=7)).month != day.month
+    return (day.day - 1) // 7 + 1 == week
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)

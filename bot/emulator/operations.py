@@ -23,6 +23,10 @@ from bot.emulator.errors import (
     meeting_not_found,
     no_records,
 )
+from bot.emulator.repeat import rule_from_repeat, write_repeat
+from bot.emulator.rest.recurrence import HORIZON, RecurrenceError, normalise
+from bot.emulator.rest.views import details, meeting_zone, occurrences
+from bot.emulator.rest.zones import iana_for, zone_info
 from bot.emulator.state import Attendee, EmulatorState, SiteState, StoredMeeting, User
 from bot.emulator.timezones import (
     GMT_ZONE_ID,
@@ -210,6 +214,26 @@ _ENABLE_OPTIONS: Final = (
 )  # fmt: skip
 
 
+def _with_rule(meeting: StoredMeeting, rule: str | None) -> StoredMeeting:
+    """The meeting with its series rule, kept where the REST API keeps it (one store for both APIs).
+
+    A new rule or a moved series forgets occurrences changed or deleted one by one, as Webex does."""
+    if rule is None or (not rule and meeting.rest is None):
+        return meeting
+    info = details(meeting)
+    return replace(
+        meeting,
+        rest=replace(
+            info,
+            timezone=meeting_zone(meeting),
+            time_zone_id=meeting.time_zone_id,
+            recurrence=rule,
+            cancelled=(),
+            changes=(),
+        ),
+    )
+
+
 def _write_meeting(content: etree._Element, meeting: StoredMeeting) -> None:
     """GetMeeting's body in the captured order, limited to what the official schema knows."""
     access = add(content, MEET, "accessControl")
@@ -258,7 +282,7 @@ def _write_meeting(content: etree._Element, meeting: StoredMeeting) -> None:
     add(telephony, MEET, "intlLocalCallIn", False)
     add(telephony, MEET, "isMPAudio", True)
     add(content, MEET, "tracking")
-    add(add(content, MEET, "repeat"), MEET, "repeatType", "NO_REPEAT")
+    write_repeat(content, details(meeting).recurrence, zone_info(meeting_zone(meeting)))
     add(content, MEET, "remind")
     attendee_options = add(content, MEET, "attendeeOptions")
     for name in ("request", "registration", "auto"):
@@ -327,6 +351,8 @@ def create_meeting(call: Call, body: etree._Element, content: etree._Element) ->
         created_at=call.now,
         updated_at=call.now,
     )
+    rule = rule_from_repeat(child(body, "repeat"), start, zone_info(iana_for(zone.id)))
+    meeting = _with_rule(meeting, rule)
     call.site.meetings[key] = meeting
     add(content, MEET, "meetingkey", key)
     _calendar_urls(call, content, meeting)
@@ -361,6 +387,17 @@ def set_meeting(call: Call, body: etree._Element, content: etree._Element) -> No
     if attendees is not None:
         changes["attendees"] = attendees
     updated = replace(meeting, updated_at=call.now, **changes)  # type: ignore[arg-type]
+    repeat = child(body, "repeat")
+    if repeat is not None or "start" in changes or updated.time_zone_id != meeting.time_zone_id:
+        # A new rule, or the old one checked again from the series' new first meeting.
+        rule_zone = zone_info(iana_for(updated.time_zone_id))
+        rule = rule_from_repeat(repeat, updated.start, rule_zone)
+        if rule is None and details(meeting).recurrence:
+            try:
+                rule = normalise(details(meeting).recurrence, updated.start, rule_zone)
+            except RecurrenceError as error:
+                raise invalid_request(f"repeat: {error}") from None
+        updated = _with_rule(updated, rule)
     call.site.meetings[meeting.key] = updated
     _calendar_urls(call, content, updated)
 
@@ -421,6 +458,25 @@ def _visible(call: Call, meeting: StoredMeeting, host_id: str) -> bool:
     return any(attendee.email.lower() == caller.email.lower() for attendee in meeting.attendees)
 
 
+def _occurrences(meeting: StoredMeeting, low: datetime | None, high: datetime | None) -> list[StoredMeeting]:
+    """A series as one row per occurrence starting in [low, high] (its own start each), as Webex lists
+    them; a single meeting as itself. Occurrences deleted one by one are left out, moved ones moved."""
+    if not details(meeting).recurrence:
+        return [meeting]
+    tick = timedelta(microseconds=1)
+    # A series with no end is listed up to five years on, where Webex stops one.
+    horizon = meeting.start + HORIZON
+    high = horizon if high is None else min(high, horizon)
+    return [
+        replace(meeting, start=o.start, duration_minutes=max(1, int((o.end - o.start).total_seconds() // 60)))
+        for o in occurrences(
+            meeting,
+            after=low - tick if low is not None else meeting.start - tick,
+            before=high + tick,
+        )
+    ]
+
+
 def lstsummary_meeting(call: Call, body: etree._Element, content: etree._Element) -> None:
     caller = call.require_caller()
     start_from, maximum = _paging(child(body, "listControl"))
@@ -439,10 +495,10 @@ def lstsummary_meeting(call: Call, body: etree._Element, content: etree._Element
     key_filter = parse_integer(key_text, "meetingKey") if key_text else None
     selected = [
         meeting
-        for meeting in call.site.meetings.values()
-        if _visible(call, meeting, host_id)
-        and (key_filter is None or meeting.key == key_filter)
-        and _in_scope(meeting.start, bounds["startDateStart"], bounds["startDateEnd"])
+        for stored in call.site.meetings.values()
+        if _visible(call, stored, host_id) and (key_filter is None or stored.key == key_filter)
+        for meeting in _occurrences(stored, bounds["startDateStart"], bounds["startDateEnd"])
+        if _in_scope(meeting.start, bounds["startDateStart"], bounds["startDateEnd"])
         and _in_scope(
             meeting.start + timedelta(minutes=meeting.duration_minutes),
             bounds["endDateStart"],

@@ -7,6 +7,7 @@ import shlex
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from bot.sandbox.driver import Exchange, SlackDriver
@@ -25,6 +26,7 @@ Type what a Slack user would type, for example:
   /webex help                           the bot's own help
   /webex connect                        link your Webex account (then :approve)
   /webex schedule Standup tomorrow 9am  schedule a meeting
+  /webex schedule Standup every weekday 9am until 31 March   a recurring series
   /webex list                           your upcoming meetings
 Console commands:
   3  or  :press 3 [choice]   press button 3 (a choice for menus: option value or label)
@@ -40,6 +42,8 @@ Console commands:
   :meetings                  what the Webex emulator holds
   :expect TEXT               fail (in scripts) unless the last answers contain TEXT
   :log                       every call the bot made to Slack
+  :wait 50m                  move the bot's and Webex's clocks on (m, h or d) and run what fell due:
+                             reminders (/webex schedule ... in 15 minutes, then :wait 5m), link renewal
   :help  :quit"""
 
 # How long the bot may stay silent and idle before a command counts as answered.
@@ -159,10 +163,24 @@ class Console:
             self._expect(rest)
         elif name == "log":
             self._log()
+        elif name in ("wait", "clock"):
+            await self._wait(rest)
         elif name in ("quit", "exit", "q"):
             raise EOFError
         else:
             raise StepFailed(f"unknown console command :{name}; try :help")
+
+    async def _wait(self, text: str) -> None:
+        delta = _duration(text)
+        first_seq = self.stack.slack.call_count
+        sent, renewed = await self.stack.wait(delta)
+        now = self.stack.emulator.now()
+        self.write(
+            f"  The clocks moved on {text.strip().lstrip('+')}: now {now:%Y-%m-%d %H:%M} UTC; "
+            f"{_count(sent, 'reminder')} sent, {_count(renewed, 'link')} renewed."
+        )
+        await self._wait_idle(first_seq)
+        self._show_new()
 
     async def _command(self, line: str) -> None:
         command, _, text = line.partition(" ")
@@ -462,9 +480,11 @@ class Console:
         self.write(f"  The Webex emulator holds {len(meetings)} meeting(s):")
         for meeting in meetings:
             start = meeting.start.strftime("%Y-%m-%d %H:%M UTC")
+            # A series shows its rule as Webex keeps it (the emulator holds one meeting per series).
+            rule = f"  repeats {meeting.rest.recurrence}" if meeting.rest and meeting.rest.recurrence else ""
             self.write(
                 f"  · {meeting.key}  {meeting.conf_name!r}  {start}  {meeting.duration_minutes} min  "
-                f"host {meeting.host_webex_id}"
+                f"host {meeting.host_webex_id}{rule}"
             )
 
     def _expect(self, text: str) -> None:
@@ -480,6 +500,22 @@ class Console:
             status = "ok" if call.ok else (call.answer.get("error") or call.status)
             who = f" → {self._name_of(call.audience)}" if call.audience else ""
             self.write(f"  #{call.seq} {call.method}{who} ({status})")
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'' if number == 1 else 's'}"
+
+
+_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+
+
+def _duration(text: str) -> timedelta:
+    """`50m`, `+2h`, `55d`: how far `:wait` moves the clocks (forward only)."""
+    word = text.strip().lstrip("+").lower()
+    number, unit = word[:-1], word[-1:]
+    if not number.isdigit() or unit not in _UNITS or int(number) == 0:
+        raise StepFailed(":wait needs how long, e.g. :wait 50m, :wait 2h or :wait 55d")
+    return int(number) * _UNITS[unit]
 
 
 def _parse_values(text: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import socket
 import tempfile
 from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -165,10 +166,24 @@ class SandboxStack:
             log_level=self.options.log_level,
         )
         # Imported here: building the bot pulls in the whole product, which `--help` does not need.
+        from bot.bootstrap import build
         from bot.web.app import create_app as create_bot_app
 
-        self._bot_app = create_bot_app(self.settings)
+        # One clock for the emulator and the bot, so `:wait` moves both (and Webex's token lifetimes).
+        clock = self.emulator.clock
+        self._bot_app = create_bot_app(self.settings, services_factory=lambda s: build(s, clock=clock))
         await self._serve("bot", self._bot_app, bot_sock, self.bot_url)
+
+    async def wait(self, delta: timedelta) -> tuple[int, int]:
+        """Move both clocks forward by `delta` and run the jobs that fell due (as the bot's timed jobs
+        would on their next turn): (reminders sent, links renewed)."""
+        if self._bot_app is None:
+            raise RuntimeError("the bot is not running")
+        self.emulator.advance(delta)
+        jobs = self._bot_app.state.jobs
+        sent = await jobs.send_reminders()
+        kept = await jobs.keep_links_alive()
+        return int(sent), int(kept.renewed)
 
     def bot_in_flight(self) -> int:
         """Commands the bot is still working on after acking them (0 before it is up)."""

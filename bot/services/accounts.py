@@ -18,6 +18,7 @@ from bot.store.channel_cards import ChannelCardStore
 from bot.store.host_presses import HostPressStore
 from bot.store.links import LinkStore, NewTokens, RefreshBusy, RefreshTurn
 from bot.store.operations import OperationStore
+from bot.store.reminders import ReminderStore
 from bot.store.states import OAuthStateStore
 from bot.store.throttle import ThrottleStore
 
@@ -74,11 +75,14 @@ class TokenService:
         # Given or not, forgetting a user must reach every table that mentions them.
         self._states = states or OAuthStateStore(links.database, links.cipher, clock)
         self._operations = operations or OperationStore(links.database, clock)
-        # What a user's commands leave behind: throttle slots, Start as host presses, channel cards shared.
+        # What a user's commands leave behind: throttle slots, Start as host presses, channel cards shared
+        # and reminders.
+        self._reminders = ReminderStore(links.database, clock)
         self._activity = (
             ThrottleStore(links.database, clock),
             HostPressStore(links.database, clock),
             ChannelCardStore(links.database, clock),
+            self._reminders,
         )
         self._margin = refresh_margin
         self._wait = refresh_wait
@@ -121,6 +125,17 @@ class TokenService:
             return current.access_token == rejected_access_token
 
         return await self._refresh(team_id, user_id, still_rejected)
+
+    async def renew_if_lapsing(self, team_id: str, user_id: str, within: timedelta) -> Link:
+        """Renew the link now if its refresh token would lapse within `within`, so a person who does not
+        use the bot for a while keeps a working link. Raises LinkExpired when Webex refuses (the link is
+        then marked expired) and TokenRefreshUnavailable when Webex cannot be reached."""
+
+        def lapsing(current: Link) -> bool:
+            lapses = current.refresh_expires_at
+            return lapses is not None and lapses <= self._clock.now() + within
+
+        return await self._refresh(team_id, user_id, lapsing)
 
     async def _refresh(self, team_id: str, user_id: str, needs_refresh: Callable[[Link], bool]) -> Link:
         flight = self._flight(team_id, user_id)
@@ -211,10 +226,12 @@ class TokenService:
         return await self._oauth.refresh(prefixed)
 
     async def disconnect(self, team_id: str, user_id: str) -> Link | None:
-        """Delete the user's link and pending connect attempts; the link that was removed, if any."""
+        """Delete the user's link, pending connect attempts and the reminders of their meetings (whose Join
+        and Start buttons need the link); the link that was removed, if any."""
         link = await self._links.get(team_id, user_id)
         await self._links.delete(team_id, user_id)
         await self._states.delete_user(team_id, user_id)
+        await self._reminders.drop_host(team_id, user_id)
         return link
 
     async def forget_user(self, team_id: str, user_id: str) -> bool:

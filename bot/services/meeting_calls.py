@@ -127,4 +127,5 @@ def from_draft(meeting_id: str, draft: MeetingDraft, *, number: str = "") -> Mee
         agenda=draft.agenda,
         invitees=draft.invitees,
         password=draft.password or "",
+        recurrence=draft.recurrence,
     )

@@ -30,6 +30,7 @@ class CancelResult:
     topic: str
     already_cancelled: bool = False
     number: str = ""  # as people know it; "" when the meeting could not be read
+    series: bool = False  # a recurring meeting: the whole series was cancelled
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,18 @@ class MeetingChanger:
             await self._calls.call(team_id, user_id, lambda creds: self._backend.cancel(creds, meeting_id))
         except MeetingNotFound:
             return CancelResult(
-                meeting_id=meeting_id, topic=current.topic, already_cancelled=True, number=current.number
+                meeting_id=meeting_id,
+                topic=current.topic,
+                already_cancelled=True,
+                number=current.number,
+                series=current.recurrence is not None,
             )
-        return CancelResult(meeting_id=meeting_id, topic=current.topic, number=current.number)
+        return CancelResult(
+            meeting_id=meeting_id,
+            topic=current.topic,
+            number=current.number,
+            series=current.recurrence is not None,
+        )
 
     async def _get(self, team_id: str, user_id: str, meeting_id: str) -> Meeting:
         return await self._calls.call(

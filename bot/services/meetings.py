@@ -6,6 +6,8 @@ backend through bot.services.ports.MeetingBackend only; this module wires them t
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable
 from datetime import timedelta
 
 from bot.domain.clock import Clock
@@ -24,6 +26,7 @@ from bot.services.meeting_reading import (
     window_bounds,
 )
 from bot.services.ports import MeetingBackend
+from bot.services.reminders import ReminderService
 from bot.services.scheduling import (
     RECHECK_PAUSES,
     STALE_AFTER,
@@ -56,6 +59,8 @@ __all__ = [
     "window_bounds",
 ]
 
+logger = logging.getLogger(__name__)
+
 
 class MeetingService:
     """Schedules and manages a person's meetings with their own linked account, on one backend."""
@@ -70,7 +75,9 @@ class MeetingService:
         recheck_pauses: tuple[float, ...] = RECHECK_PAUSES,
         stale_after: timedelta = STALE_AFTER,
         throttle: Throttle | None = None,
+        reminders: ReminderService | None = None,
     ) -> None:
+        self.reminders = reminders
         self._calls = BackendCalls(tokens, backend)
         self.scheduling = Scheduling(
             self._calls,
@@ -84,7 +91,6 @@ class MeetingService:
         self.changing = MeetingChanger(self._calls, clock)
         # The use cases, by the names the entry points call them.
         self.draft_for = self.scheduling.draft_for
-        self.schedule = self.scheduling.schedule
         self.start_now = self.scheduling.start_now
         self.get = self.reading.get
         self.details = self.reading.details
@@ -92,10 +98,43 @@ class MeetingService:
         self.join_url = self.reading.join_url
         self.host_url = self.reading.host_url
         self.changes_for = self.changing.changes_for
-        self.change = self.changing.change
-        self.cancel = self.changing.cancel
+
+    async def schedule(
+        self, team_id: str, user_id: str, request: ScheduleRequest, *, request_key: str
+    ) -> ScheduledMeeting:
+        """Create the meeting once per `request_key`; the host's reminder is kept beside it."""
+        scheduled = await self.scheduling.schedule(team_id, user_id, request, request_key=request_key)
+        if self.reminders is not None:
+            await _quietly(
+                self.reminders.meeting_made(team_id, user_id, scheduled.meeting), "keep a reminder"
+            )
+        return scheduled
+
+    async def change(self, team_id: str, user_id: str, meeting_id: str, edit: MeetingEdit) -> ChangeResult:
+        """Send only what changed; the meeting's reminders follow its new time."""
+        result = await self.changing.change(team_id, user_id, meeting_id, edit)
+        if self.reminders is not None and result.changed:
+            await _quietly(
+                self.reminders.meeting_changed(team_id, user_id, result.meeting), "move a reminder"
+            )
+        return result
+
+    async def cancel(self, team_id: str, user_id: str, meeting_id: str) -> CancelResult:
+        """Delete the meeting, and its reminders with it."""
+        result = await self.changing.cancel(team_id, user_id, meeting_id)
+        if self.reminders is not None:
+            await _quietly(self.reminders.meeting_cancelled(team_id, meeting_id), "drop a reminder")
+        return result
 
     async def meeting_id_for(self, team_id: str, user_id: str, typed_number: str) -> str:
         """The id of the meeting a person named by its number (raises MeetingRequestInvalid)."""
         number = check_meeting_number(typed_number)
         return await self._calls.meeting_id_for(team_id, user_id, number)
+
+
+async def _quietly(work: Awaitable[None], what: str) -> None:
+    """A reminder is worth less than the meeting: the database failing here must not hide the outcome."""
+    try:
+        await work
+    except Exception:
+        logger.warning("could not %s; the meeting itself is done", what, exc_info=True)

@@ -27,6 +27,7 @@ from bot.domain.meetings import (
     MeetingPage,
     Recording,
 )
+from bot.domain.recurrence import Frequency, Recurrence
 
 __all__ = [
     "AuthorizationFailed",
@@ -36,6 +37,7 @@ __all__ = [
     "BackendRefused",
     "BackendUnavailable",
     "BackendUser",
+    "Frequency",
     "CreatedMeeting",
     "Credentials",
     "CredentialsRejected",
@@ -49,6 +51,7 @@ __all__ = [
     "MeetingPage",
     "NotPermitted",
     "PasswordRequired",
+    "Recurrence",
     "RateLimited",
     "Recording",
     "RecordingNotFound",

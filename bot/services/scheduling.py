@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.domain.clock import Clock
@@ -20,11 +20,14 @@ from bot.domain.meeting_rules import (
     check_duration,
     check_invitees,
     check_password,
+    check_recurrence,
     check_start,
     clean_agenda,
     clean_topic,
 )
 from bot.domain.meetings import CreatedMeeting, Invitee, MeetingDraft
+from bot.domain.recurrence import Recurrence
+from bot.domain.timezones import zone_info
 from bot.services.meeting_calls import BackendCalls, HeldLink, ScheduledMeeting
 from bot.services.ports import BackendUnavailable
 from bot.store.throttle import ThrottleFull
@@ -94,6 +97,7 @@ class ScheduleRequest:
     invitees: tuple[Invitee, ...] = ()
     password: str = ""  # only where the Webex site requires one
     time_zone: str = ""  # the zone the start was asked in ("3pm Berlin time"); "" for the user's own
+    recurrence: Recurrence | None = None  # a series whose first meeting is `start`
 
 
 class ScheduleInProgress(RuntimeError):
@@ -179,6 +183,9 @@ class Scheduling:
             agenda=clean_agenda(request.agenda),
             invitees=check_invitees(request.invitees),
             password=check_password(request.password),
+            recurrence=check_recurrence(
+                request.recurrence, _local_day(start, request.time_zone or request.user_tz)
+            ),
         )
 
     async def schedule(
@@ -359,3 +366,8 @@ class Scheduling:
             draft=draft,
             held=held,
         )
+
+
+def _local_day(start: datetime, zone_name: str) -> date:
+    """The day `start` falls on in the zone the meeting is shown in (UTC for a zone not known here)."""
+    return start.astimezone(zone_info(zone_name) or UTC).date()

@@ -74,6 +74,7 @@ async def status(
         f"*Site:* {link.site}",
         f"*Permissions:* {', '.join(_scope_words(scope) for scope in link.scopes) or 'none'}",
         f"*Linked since:* {_date(link.created_at, '{date_short}')}",
+        f"*Last renewed:* {_date(link.updated_at, '{date_short}')}",
         f"*Status:* {state}",
     ]
     text = "\n".join(lines)

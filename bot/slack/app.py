@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from slack_bolt.async_app import AsyncApp
 
 from bot.services.linked_accounts import LinkedAccounts
-from bot.slack import accounts, events, meetings, recordings
+from bot.slack import accounts, events, meetings, recordings, reminders
 from bot.slack.after_ack import AfterAck
 from bot.slack.guard import Guard
 from bot.slack.home import HomeTab
@@ -78,12 +78,14 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
         "meetings": services.meetings,
         "profiles": services.profiles,
         "recordings": services.recordings,
+        "reminders": services.reminders,
         "replies": replies,
         "slack": services.slack,
         "work": services.work,
     }
     # Registration order is the order `/webex help` lists the subcommands in.
     meetings.register(app, router, home, dependencies)
+    reminders.register(app, router, home, dependencies)
     recordings.register(app, router, dependencies)
     accounts.register(app, router, dependencies)
     events.register(app, dependencies)

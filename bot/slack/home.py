@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -11,12 +12,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.services.linked_accounts import LinkedAccounts
 from bot.slack.connect_prompt import connect_button, disconnect_button
 from bot.slack.errors import log_failure
+from bot.slack.formatting import slack_date
 
 logger = logging.getLogger("bot.slack.events")
 
 # A feature's part of the Home tab for (team_id, user_id); shown only to linked people.
 HomeSection = Callable[[str, str], Awaitable[list[dict[str, Any]]]]
 ConnectUrl = Callable[[str, str], str]
+
+
+def renewed(instant: datetime) -> str:
+    """When the link's tokens were last replaced (linked, or renewed by use or by the keep-alive job)."""
+    return slack_date(instant, f"{instant:%Y-%m-%d}", "{date_short}")
 
 
 class HomeTab:
@@ -53,7 +60,8 @@ class HomeTab:
                     "type": "section",
                     "text": {
                         "type": "mrkdwn",
-                        "text": f"Linked as *{link.email or link.webex_id}* on site *{link.site}*.",
+                        "text": f"Linked as *{link.email or link.webex_id}* on site *{link.site}*. "
+                        f"Last renewed {renewed(link.updated_at)}.",
                     },
                 },
                 {"type": "actions", "elements": [connect_button(url, "Reconnect"), disconnect_button()]},

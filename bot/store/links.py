@@ -224,6 +224,18 @@ class LinkStore:
             await session.commit()
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    async def lapsing(self, before: datetime) -> list[tuple[str, str]]:
+        """(team, user) of every active link whose refresh token lapses before `before`."""
+        async with self._db.reading() as connection:
+            rows = await connection.execute(
+                select(WebexLinkRow.team_id, WebexLinkRow.user_id).where(
+                    WebexLinkRow.status == "active",
+                    WebexLinkRow.refresh_expires_at.is_not(None),
+                    WebexLinkRow.refresh_expires_at <= before,
+                )
+            )
+            return [(str(team), str(user)) for team, user in rows]
+
     async def count_by_status(self) -> dict[str, int]:
         """How many links are active and how many expired (one grouped count, for the metrics)."""
         async with self._db.reading() as connection:

@@ -154,6 +154,42 @@ class JobLeaseRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ReminderChoiceRow(Base):
+    """A Slack user's reminder lead time: minutes before each meeting they host, or NULL for off. A user
+    without a row has the default."""
+
+    __tablename__ = "reminder_choices"
+
+    team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MeetingReminderRow(Base):
+    """One reminder of a meeting the bot made: to its host (recipient = the host's user id) or to a
+    channel it was shared in (recipient = the channel id). `due_at` is NULL while the host has reminders
+    off; `sent_at` is set by the one process that sends it."""
+
+    __tablename__ = "meeting_reminders"
+    __table_args__ = (
+        CheckConstraint("kind IN ('host', 'channel')", name="kind"),
+        Index("ix_meeting_reminders_due_at", "due_at"),
+        Index("ix_meeting_reminders_team_id_host_user_id", "team_id", "host_user_id"),
+    )
+
+    team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    meeting_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    host_user_id: Mapped[str] = mapped_column(String(64))
+    topic: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class ChannelCardRow(Base):
     """A meeting's card posted in a channel: where it is (channel and message ts), so an edit or a cancel
     can update every copy. The time zone is the one the card was written in, kept for its updates."""

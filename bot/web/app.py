@@ -29,11 +29,14 @@ from bot.services.calendar_file import CalendarFile
 from bot.services.linking import ConnectProblem, Linked, OwnerNotice, SlackSignInNeeded
 from bot.services.meeting_links import MeetingLinkProblem
 from bot.slack.app import build_slack_app
+from bot.slack.lapsed_link import LapsedLinkNotice
 from bot.slack.meetings.submitted import FORM_STATES
+from bot.slack.reminders import ReminderPoster
 from bot.slack.router import CommandRouter
 from bot.store.database import DatabaseUnavailable, upgrade
 from bot.store.leases import JobLeases
 from bot.web.body_limit import BodyLimit
+from bot.web.jobs import TimedJobs
 from bot.web.pages import page
 from bot.web.slack_gate import SlackGate
 
@@ -82,10 +85,20 @@ def create_app(
             socket_handler = AsyncSocketModeHandler(slack_app, settings.slack_app_token.get_secret_value())
             await socket_handler.connect_async()  # type: ignore[no-untyped-call]
         leases = JobLeases(services.database, services.clock, owner=process_name())
+        jobs = TimedJobs(
+            reminders=services.reminders,
+            send_reminder=ReminderPoster(services.slack, services.meeting_links, services.profiles),
+            keeper=services.keeper,
+            tell_refused=LapsedLinkNotice(services.slack, services.linking.connect_url),
+            leases=leases,
+            reminder_every=timedelta(seconds=settings.reminder_check_seconds),
+        )
+        app.state.jobs = jobs
         background = [
             asyncio.create_task(
                 keep_tidy(services, leases, settings.housekeeping_interval_seconds), name="housekeeping"
-            )
+            ),
+            asyncio.create_task(jobs.run_forever(), name="timed jobs"),
         ]
         if services.metrics.shared:
             background.append(asyncio.create_task(sample_metrics(services), name="metrics sampling"))

@@ -9,10 +9,11 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import httpx
 
+from bot.domain.recurrence import Recurrence
 from bot.webex import xml
 from bot.webex.errors import (
     InvalidRequest,
@@ -22,6 +23,7 @@ from bot.webex.errors import (
     WebexUnavailable,
 )
 from bot.webex.http import NEW_CONNECTION, RESENDABLE, StaleConnection
+from bot.webex.repeat import add_repeat, read_repeat
 from bot.webex.timezones import (
     GMT_ZONE_ID,
     UnknownTimeZone,
@@ -129,6 +131,8 @@ class WebexClient:
             start=draft.start,
             time_zone_id=draft.time_zone_id,
             duration=draft.duration_minutes,
+            recurrence=draft.recurrence,
+            first_day=_local_day(draft.start, draft.time_zone_id),
         )
         content = await self._call(
             "CreateMeeting", creds.site, message, resendable=False, new_connection=new_connection
@@ -152,8 +156,17 @@ class WebexClient:
         if changes.is_empty():
             return
         zone_id = changes.time_zone_id
-        if changes.start is not None and zone_id is None:
-            zone_id = (await self.get_meeting(creds, meeting_key)).time_zone_id
+        first_day = None
+        # A new start needs the meeting's zone when none is given; a new rule alone, its first day.
+        needs_zone = changes.start is not None and zone_id is None
+        if needs_zone or (changes.recurrence is not None and changes.start is None):
+            current = await self.get_meeting(creds, meeting_key)
+            if needs_zone:
+                zone_id = current.time_zone_id
+            else:
+                first_day = _local_day(current.start, current.time_zone_id)
+        if changes.start is not None:
+            first_day = _local_day(changes.start, zone_id if zone_id is not None else GMT_ZONE_ID)
         message, body = self._request("SetMeeting", creds)
         _fill_meeting(
             body,
@@ -164,6 +177,8 @@ class WebexClient:
             start=changes.start,
             time_zone_id=zone_id,
             duration=changes.duration_minutes,
+            recurrence=changes.recurrence,
+            first_day=first_day,
         )
         # meetingInstanceType puts the key after every meetingType section.
         xml.add(body, "meetingkey", meeting_key)
@@ -190,6 +205,7 @@ class WebexClient:
             ),
             password=xml.text(content, "accessControl", "meetingPassword") or "",
             host_key=xml.text(content, "hostKey") or "",
+            recurrence=read_repeat(content),
         )
 
     async def delete_meeting(self, creds: WebexCredentials, key: str) -> None:
@@ -405,6 +421,8 @@ def _fill_meeting(
     start: datetime | None,
     time_zone_id: int | None,
     duration: int | None,
+    recurrence: Recurrence | None = None,
+    first_day: date | None = None,
 ) -> None:
     """The meetingType sections that carry something, in the schema's order."""
     if password:
@@ -454,8 +472,18 @@ def _fill_meeting(
                     f"A meeting lasts 1 to {MAX_DURATION_MINUTES} minutes, not {duration}.", field="duration"
                 )
             xml.add(schedule, "duration", duration)
+    if recurrence is not None and first_day is not None:
+        add_repeat(body, recurrence, first_day)
     if invitees:
         xml.add(xml.add(body, "attendeeOptions"), "emailInvitations", True)
+
+
+def _local_day(instant: datetime, zone_id: int) -> date:
+    """The day `instant` falls on in Webex zone `zone_id` (GMT for an unknown one)."""
+    try:
+        return instant.astimezone(zone_by_id(zone_id).tzinfo).date()
+    except UnknownTimeZone:
+        return instant.astimezone(UTC).date()
 
 
 def _check_zone(zone_id: int) -> None:

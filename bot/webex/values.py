@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.meeting_rules import DEFAULT_DURATION_MINUTES
 from bot.domain.meetings import Invitee
+from bot.domain.recurrence import Recurrence
 from bot.webex.timezones import GMT_ZONE_ID
 
 __all__ = [
@@ -32,6 +33,7 @@ class MeetingDraft:
     agenda: str = ""
     invitees: tuple[Invitee, ...] = ()
     password: str | None = None
+    recurrence: Recurrence | None = None  # the `repeat` element; the rule runs in `time_zone_id`
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class MeetingChanges:
     time_zone_id: int | None = None
     agenda: str | None = None
     invitees: tuple[Invitee, ...] | None = None
+    recurrence: Recurrence | None = None
 
     def is_empty(self) -> bool:
         return all(getattr(self, name) is None for name in self.__dataclass_fields__)
@@ -73,6 +76,7 @@ class Meeting:
     invitees: tuple[Invitee, ...] = ()
     password: str = ""
     host_key: str = ""
+    recurrence: Recurrence | None = None  # GetMeeting's `repeat`; a list row never carries it
 
     @property
     def end(self) -> datetime:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.domain.accounts import TokenGrant
@@ -20,6 +21,7 @@ from bot.services.ports import (
     Meeting,
     MeetingChanges,
     MeetingDraft,
+    MeetingNotFound,
     MeetingPage,
     Recording,
     RecordingNotFound,
@@ -39,6 +41,13 @@ from bot.webex.timezones import (
 log = logging.getLogger(__name__)
 
 IN_PROGRESS = "INPROGRESS"  # LstsummaryMeeting/GetMeeting status of a running meeting
+# A series comes as one row per occurrence: the first read asks for this many rows per meeting
+# wanted; when series fill them, the next reads ask for Webex's largest page, at most READS_PER_PAGE
+# reads in all (five years of a weekday series is about 1,300 rows; "More" goes on past that).
+ROWS_PER_MEETING = 5
+MAX_ROWS_PER_CALL = 500
+READS_PER_PAGE = 4
+MAX_SHOWN_SERIES = 60
 FIND_PAGE_SIZE = 50
 # The XML integration's permission to change recordings; asked for only when someone first renames one.
 RENAME_RECORDING_SCOPE = "recording_modify"
@@ -80,6 +89,7 @@ class XmlMeetingBackend:
             agenda=draft.agenda,
             invitees=draft.invitees,
             password=draft.password,
+            recurrence=draft.recurrence,
         )
         try:
             created = await self._client.create_meeting(_xml_creds(creds), xml_draft)
@@ -113,6 +123,7 @@ class XmlMeetingBackend:
             agenda=draft.agenda,
             invitees=draft.invitees,
             password=created.password,
+            recurrence=draft.recurrence,
         )
         return CreatedMeeting(meeting=meeting, calendar_url=created.attendee_calendar_url)
 
@@ -158,6 +169,7 @@ class XmlMeetingBackend:
                 time_zone_id=zone_id,
                 agenda=changes.agenda,
                 invitees=changes.invitees,
+                recurrence=changes.recurrence,
             ),
         )
 
@@ -173,20 +185,60 @@ class XmlMeetingBackend:
         page_size: int,
         cursor: str | None = None,
     ) -> MeetingPage:
-        start_from = _offset(cursor)
-        page = await self._client.list_meetings(
-            _xml_creds(creds),
-            start_from=start_from,
-            maximum=page_size,
-            starts_after=starts_after,
-            starts_before=starts_before,
-        )
-        more = page.has_more and bool(page.meetings)
+        """Webex lists a series as one row per occurrence: each series is shown once, at its next
+        occurrence, with its rule (one GetMeeting per series). Rows are read ahead until the page holds
+        `page_size` meetings; the cursor carries the next row and the series already shown."""
+        start_from, shown = _offset(cursor)
+        xml_creds = _xml_creds(creds)
+        rows: list[xml_values.Meeting] = []
+        keys: dict[str, int] = {}  # rows taken into this page, by key
+        rows_of: dict[str, int] = {}  # rows Webex sent, by key
+        position, total, more, reads = start_from, 0, True, 0
+        while more and len(rows) < page_size and reads < READS_PER_PAGE:
+            reads += 1
+            page = await self._client.list_meetings(
+                xml_creds,
+                start_from=position,
+                maximum=min(
+                    MAX_ROWS_PER_CALL, page_size * ROWS_PER_MEETING if reads == 1 else MAX_ROWS_PER_CALL
+                ),
+                starts_after=starts_after,
+                starts_before=starts_before,
+            )
+            total, more = page.total, page.has_more and bool(page.meetings)
+            for row in page.meetings:
+                # A key on two rows of what Webex sent is a series, read ahead or not.
+                rows_of[row.meeting_key] = rows_of.get(row.meeting_key, 0) + 1
+            for row in page.meetings:
+                if len(rows) >= page_size and row.meeting_key not in keys:
+                    more = True
+                    break
+                position += 1
+                keys[row.meeting_key] = keys.get(row.meeting_key, 0) + 1
+                if keys[row.meeting_key] == 1 and row.meeting_key not in shown:
+                    rows.append(row)
+            else:
+                continue
+            break
+        series = {key for key, seen in rows_of.items() if seen > 1}
+        meetings = [await self._with_rule(xml_creds, row, row.meeting_key in series) for row in rows]
+        collapsed = bool(series) or bool(shown)
         return MeetingPage(
-            meetings=tuple(_neutral(m) for m in page.meetings),
-            next_cursor=str(page.start_from + len(page.meetings)) if more else None,
-            total=page.total,
+            meetings=tuple(meetings),
+            next_cursor=_cursor(position, shown | (series & set(keys))) if more else None,
+            total=None if collapsed else total,
         )
+
+    async def _with_rule(self, creds: WebexCredentials, row: xml_values.Meeting, series: bool) -> Meeting:
+        """A list row, with its series' rule when the row is one occurrence of several."""
+        meeting = _neutral(row)
+        if not series:
+            return meeting
+        try:
+            described = await self._client.get_meeting(creds, row.meeting_key)
+        except MeetingNotFound:
+            return meeting
+        return replace(meeting, recurrence=described.recurrence)
 
     async def join_link(
         self, creds: Credentials, meeting_id: str, *, name: str | None = None, email: str | None = None
@@ -272,13 +324,23 @@ def _xml_creds(creds: Credentials) -> WebexCredentials:
     )
 
 
-def _offset(cursor: str | None) -> int:
-    """The 1-based offset a cursor carries; a cursor this adapter did not make is refused."""
+def _offset(cursor: str | None) -> tuple[int, frozenset[str]]:
+    """The 1-based offset a cursor carries and the series already shown; a cursor this adapter did
+    not make is refused."""
     if cursor is None or cursor == "":
-        return 1
-    if not cursor.isdigit() or int(cursor) < 1:
+        return 1, frozenset()
+    offset, _, keys = cursor.partition(":")
+    shown = frozenset(key for key in keys.split(",") if key)
+    if not offset.isdigit() or int(offset) < 1 or not all(key.isdigit() for key in shown):
         raise InvalidRequest(f"{cursor!r} is not a place in a Webex meeting list.", field="cursor")
-    return int(cursor)
+    return int(offset), shown
+
+
+def _cursor(offset: int, shown: frozenset[str] | set[str]) -> str:
+    """The next row and the series already shown, at most MAX_SHOWN_SERIES of them so the cursor fits
+    in a button (past that, a series may be shown again on a later page)."""
+    keys = sorted(shown)[:MAX_SHOWN_SERIES]
+    return f"{offset}:{','.join(keys)}" if keys else str(offset)
 
 
 def _neutral(meeting: xml_values.Meeting) -> Meeting:
@@ -297,4 +359,5 @@ def _neutral(meeting: xml_values.Meeting) -> Meeting:
         invitees=meeting.invitees,
         password=meeting.password,
         host_key=meeting.host_key,
+        recurrence=meeting.recurrence,
     )

@@ -151,6 +151,7 @@ SETTING_PREFIXES = (
     "HOUSEKEEPING_",
     "PROMETHEUS_",
     "MAX_REQUEST_",
+    "REMINDER_",
 )
 
 
@@ -183,6 +184,8 @@ def bot_env(settings: Any, **extra: str) -> dict[str, str]:
         USER_RATE_LIMIT_PER_MINUTE=str(settings.user_rate_limit_per_minute),
         USER_MAX_IN_FLIGHT=str(settings.user_max_in_flight),
         MAX_REQUEST_BYTES=str(settings.max_request_bytes),
+        REMINDER_DEFAULT_MINUTES=str(settings.reminder_default_minutes),
+        REMINDER_CHECK_SECONDS=str(settings.reminder_check_seconds),
     )
     env.update(extra)
     return env

@@ -4,6 +4,7 @@ clear one-line start-up error (exit status 2), never links silently lost or brok
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -18,6 +19,7 @@ from bot.sandbox import Exchange, RecordedCall, SlackDriver
 from bot.slack.meetings import blocks
 from bot.store.crypto import TokenCipher, UndecryptableToken
 from bot.store.database import Database
+from bot.store.leases import JobLeases
 from bot.store.models import Base
 from bot.web.app import create_app
 from tests.e2e.accounts.test_connect import connect_button
@@ -92,7 +94,8 @@ async def connect_prompt_after(driver: SlackDriver, exchange: Exchange) -> str:
 async def fill_every_table(stage: Stage) -> list[str]:
     """What people do in a day, leaving a row in every table; the secrets it involved.
 
-    Alice links, schedules with a meeting password and starts her meeting as host (pressing twice).
+    Alice links, schedules with a meeting password (a reminder is kept for it), starts her meeting as
+    host (pressing twice), shares its card in the channel and chooses reminders 5 minutes ahead.
     Bob's link expires while his form is open: he submits it with a password, is asked to connect again
     and stops at the Webex consent page, so his command waits in a connect attempt.
     """
@@ -107,6 +110,13 @@ async def fill_every_table(stage: Stage) -> list[str]:
     )
     for _ in range(2):
         await stage.alice.driver.click(card, blocks.START)
+    # Shared in the channel (a channel copy to keep true), reminders a little earlier than the default,
+    # and the process's housekeeping turn taken (a job lease).
+    shared = await stage.alice.driver.click(card.blocks, blocks.SHARE, replies=1)
+    assert [reply.method for reply in shared.replies] == ["chat.postMessage"]
+    await stage.alice.driver.command("remind 5", replies=1)
+    leases = JobLeases(stage.bot.services.database, stage.bot.services.clock, owner="data-at-rest test")
+    assert await leases.take_turn("housekeeping", timedelta(hours=1)) is not None
     opened = await stage.open_in_browser(button(card.blocks, blocks.START)["url"])
     assert opened.status_code == 302
     ticket = parse_qs(urlsplit(opened.headers["location"]).query)["TK"][0]

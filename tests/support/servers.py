@@ -18,6 +18,7 @@ from bot.sandbox.openid import SANDBOX_SLACK_CLIENT_ID, SANDBOX_SLACK_CLIENT_SEC
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
+    from bot.domain.clock import Clock
 
 
 @dataclass
@@ -78,10 +79,12 @@ def bot_settings(
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-async def start_bot(settings: Settings, sock: socket.socket) -> BotServer:
+async def start_bot(settings: Settings, sock: socket.socket, *, clock: Clock | None = None) -> BotServer:
+    from bot.bootstrap import build
     from bot.web.app import create_app
 
-    app = create_app(settings)
+    # With a clock (the emulator's), tests move the bot's time and Webex's together.
+    app = create_app(settings, services_factory=(lambda s: build(s, clock=clock)) if clock else None)
     server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
@@ -127,7 +130,7 @@ async def bot_factory(
     """`await bot_factory(**setting_overrides)` -> a running bot on `webex_api`; stopped after the test."""
     started: list[BotServer] = []
 
-    async def make(**overrides: Any) -> BotServer:
+    async def make(*, clock: Clock | None = None, **overrides: Any) -> BotServer:
         sock = loopback_socket()
         settings = bot_settings(
             port=sock.getsockname()[1],
@@ -136,7 +139,7 @@ async def bot_factory(
             database_url=database_url,
             **{"webex_api": webex_api, **overrides},
         )
-        bot = await start_bot(settings, sock)
+        bot = await start_bot(settings, sock, clock=clock)
         started.append(bot)
         return bot
 

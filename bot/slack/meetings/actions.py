@@ -52,7 +52,10 @@ async def share(click: Click, *, meetings: MeetingService, answers: Answers) -> 
 async def cancel(click: Click, *, meetings: MeetingService, answers: Answers, home: HomeTab) -> None:
     result = await meetings.cancel(click.team_id, click.user_id, click.value)
     card = blocks.cancelled_card(
-        result.number or result.meeting_id, result.topic, already=result.already_cancelled
+        result.number or result.meeting_id,
+        result.topic,
+        already=result.already_cancelled,
+        series=result.series,
     )
     text = card[0]["text"]["text"]
     if not result.already_cancelled:

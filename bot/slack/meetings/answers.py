@@ -143,7 +143,22 @@ class Answers:
             reason = str(error.response.get("error") or "")
             logger.info("could not post the meeting in %s: %s", channel_id, reason)
             return texts.could_not_post(reason)
+        await self.remind_channel(team_id, user_id, scheduled, channel_id)
         return None
+
+    async def remind_channel(
+        self, team_id: str, user_id: str, scheduled: ScheduledMeeting, channel_id: str
+    ) -> None:
+        """A channel the meeting was posted in is reminded of it too (a failure here loses only that)."""
+        reminders = self._meetings.reminders
+        if reminders is None or not channel_id:
+            return
+        try:
+            await reminders.meeting_shared(team_id, user_id, scheduled.meeting, channel_id)
+        except Exception:
+            logger.warning(
+                "could not keep the channel's reminder of meeting %s", scheduled.meeting.meeting_id
+            )
 
     async def update_channel_copies(self, team_id: str, host: str, scheduled: ScheduledMeeting) -> None:
         """After an edit: every channel copy shows the meeting as it is now. A copy Slack will not update

@@ -14,6 +14,7 @@ from bot.services.meeting_reading import ListWindow, user_zone, window_bounds
 # `escape` stays importable from here too (blocks.escape), as cards and their callers share it.
 from bot.slack.formatting import clip_mrkdwn, escape_clipped, slack_date
 from bot.slack.formatting import escape as escape
+from bot.slack.meetings.series import cancel_dialog_rest, cancel_question, cancelled_text, repeats_text
 
 Block = dict[str, Any]
 
@@ -52,6 +53,9 @@ EMAILS = "emails"
 AGENDA = "agenda"
 POST = "post"
 PASSWORD = "password"
+REPEATS = "repeats"
+REPEAT_UNTIL = "repeat_until"
+REPEAT_COUNT = "repeat_count"
 TIME_ZONE = "time_zone"
 VALUE = "value"  # the action id of the single element in each input block
 
@@ -128,15 +132,13 @@ def _button(
 
 def cancel_button(meeting: Meeting, user_tz: str, *, with_dialog: bool = True) -> dict[str, Any]:
     # The date must survive Slack's limit on dialog text, so a long topic is what gets shortened.
-    rest = (
-        f"* on {slack_date(meeting.start, local_time_text(meeting.start, user_tz))} "
-        "will be deleted from Webex. This cannot be undone."
-    )
+    series = meeting.recurrence is not None
+    rest = cancel_dialog_rest(meeting, slack_date(meeting.start, local_time_text(meeting.start, user_tz)))
     topic = escape_clipped(meeting.topic, CONFIRM_TEXT_LIMIT - len(rest) - 1)
     dialog = {
-        "title": plain("Cancel this meeting?", 100),
+        "title": plain("Cancel the whole series?" if series else "Cancel this meeting?", 100),
         "text": mrkdwn(f"*{topic}{rest}", CONFIRM_TEXT_LIMIT),
-        "confirm": plain("Cancel meeting", 30),
+        "confirm": plain("Cancel the series" if series else "Cancel meeting", 30),
         "deny": plain("Keep it", 30),
         "style": "danger",
     }
@@ -168,8 +170,9 @@ class CardOptions:
 def card_fallback_text(meeting: Meeting, user_tz: str) -> str:
     """The notification text (and what screen readers read) for a meeting card."""
     # Slack reads this text as mrkdwn too: a topic such as "<!here>" must not notify anyone.
+    repeats = f" · repeats {repeats_text(meeting)}" if meeting.recurrence is not None else ""
     rest = (
-        f" · {escape(local_time_text(meeting.start, user_tz))} · "
+        f" · {escape(local_time_text(meeting.start, user_tz))}{repeats} · "
         f"{duration_text(meeting.duration_minutes)} · meeting {meeting.number}"
     )
     return escape_clipped(meeting.topic, SECTION_TEXT_LIMIT - len(rest)) + rest
@@ -197,6 +200,9 @@ def meeting_card(
     if meeting.host_key and opts.for_host:
         fields.append(mrkdwn(f"*Host key* (only you see this)\n{escape(meeting.host_key)}", FIELD_TEXT_LIMIT))
     blocks.append({"type": "section", "block_id": "details", "fields": fields})
+    if meeting.recurrence is not None:
+        repeats = f":repeat: Repeats {repeats_text(meeting)}."
+        blocks.append({"type": "section", "block_id": "repeats", "text": mrkdwn(repeats)})
     if meeting.invitees:
         heading = "*Invitees*\n"
         names = escape_clipped(
@@ -230,13 +236,10 @@ def meeting_card(
     return blocks
 
 
-def cancelled_card(number: str, topic: str, *, already: bool = False) -> list[Block]:
+def cancelled_card(number: str, topic: str, *, already: bool = False, series: bool = False) -> list[Block]:
     """What the card becomes once the meeting is gone: no buttons left to press."""
     name = f"*{escape(topic)}*" if topic else f"Meeting {number}"
-    if already:
-        text = f":wastebasket: {name} was already cancelled; Webex no longer has it. Nothing else to do."
-    else:
-        text = f":wastebasket: {name} (meeting {number}) is cancelled and deleted from Webex."
+    text = cancelled_text(name, number, already=already, series=series)
     return [{"type": "section", "block_id": "cancelled", "text": mrkdwn(text)}]
 
 
@@ -252,11 +255,7 @@ def cancelled_channel_card(number: str, topic: str, host_user_id: str) -> list[B
 
 def cancel_confirmation(meeting: Meeting, user_tz: str) -> list[Block]:
     """The question `/webex cancel <number>` asks before deleting anything."""
-    text = (
-        f"Cancel *{escape(meeting.topic)}* on {when_text(meeting, user_tz)} "
-        f"(meeting {meeting.number})?\n"
-        "It will be deleted from Webex. This cannot be undone."
-    )
+    text = cancel_question(meeting, when_text(meeting, user_tz))
     return [
         {"type": "section", "block_id": "confirm", "text": mrkdwn(text)},
         {
@@ -327,6 +326,8 @@ def meeting_row(meeting: Meeting, join_url: str, user_tz: str, now: datetime) ->
         f"*{when_text(meeting, user_tz)}*{state}\n{escape(meeting.topic)}\n"
         f"{duration_text(meeting.duration_minutes)} · meeting {meeting.number}"
     )
+    if meeting.recurrence is not None:
+        text += f"\n:repeat: Repeats {escape(repeats_text(meeting))}"
     buttons: list[dict[str, Any]] = []
     if join_url and meeting.end > now:
         buttons.append(_button("Join", JOIN, url=join_url, style="primary", value=meeting.meeting_id))

@@ -97,6 +97,7 @@ async def schedule(
             duration_minutes=duration,
             invitees=invitees,
             time_zone=parsed.time_zone,
+            recurrence=parsed.recurrence,
         )
         meetings.draft_for(request)
     except MeetingRequestInvalid as invalid:

@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.meeting_rules import DEFAULT_DURATION_MINUTES, MAX_AGENDA_LENGTH, MAX_TOPIC_LENGTH
 from bot.domain.meetings import Meeting
+from bot.domain.recurrence import Recurrence
 from bot.domain.timezones import OFFERED_ZONES, zone_info
 from bot.slack.formatting import escape, escape_clipped
+from bot.slack.meetings import repeat_field
 from bot.slack.meetings.blocks import (
     AGENDA,
     DATE,
@@ -24,6 +26,9 @@ from bot.slack.meetings.blocks import (
     PASSWORD,
     POST,
     PRIVATE_METADATA_LIMIT,
+    REPEAT_COUNT,
+    REPEAT_UNTIL,
+    REPEATS,
     SCHEDULE_VIEW,
     SECTION_TEXT_LIMIT,
     TIME,
@@ -58,6 +63,7 @@ class FormPrefill:
     agenda: str = ""
     post_in_channel: bool = False
     problem: str = ""  # why the form opened instead of scheduling at once
+    recurrence: Recurrence | None = None  # the series the text asked for
 
 
 @dataclass(frozen=True)
@@ -182,6 +188,8 @@ def _form_blocks(prefill: FormPrefill, user_tz: str, now: datetime, *, editing: 
     else:
         duration["initial_option"] = _duration_option(prefill.duration_minutes)
     blocks.append(_input(DURATION, "Duration", duration))
+    if not editing:
+        blocks.extend(_repeat_blocks(prefill.recurrence))
     users: dict[str, Any] = {"type": "multi_users_select", "placeholder": plain("Pick people", 150)}
     if prefill.invitee_user_ids:
         users["initial_users"] = list(prefill.invitee_user_ids)
@@ -224,6 +232,29 @@ def _form_blocks(prefill: FormPrefill, user_tz: str, now: datetime, *, editing: 
     return blocks
 
 
+def _repeat_blocks(recurrence: Recurrence | None) -> list[Block]:
+    """Repeats, then when the series ends: on a day, or after a number of meetings (neither: never)."""
+    choices, chosen = repeat_field.options(recurrence)
+    repeats = {"type": "static_select", "options": choices, "initial_option": chosen}
+    until: dict[str, Any] = {"type": "datepicker"}
+    if recurrence is not None and recurrence.until is not None:
+        until["initial_date"] = recurrence.until.isoformat()
+    count: dict[str, Any] = {"type": "number_input", "is_decimal_allowed": False, "min_value": "1"}
+    if recurrence is not None and recurrence.count is not None:
+        count["initial_value"] = str(recurrence.count)
+    return [
+        _input(REPEATS, "Repeats", repeats, hint="A series keeps its time of day across clock changes."),
+        _input(REPEAT_UNTIL, "Repeats until", until, optional=True, hint="The last day of the series."),
+        _input(
+            REPEAT_COUNT,
+            "Or ends after this many meetings",
+            count,
+            optional=True,
+            hint="Leave both empty for a series with no end (Webex stops it after five years).",
+        ),
+    ]
+
+
 def schedule_modal(prefill: FormPrefill, context: FormContext, now: datetime) -> dict[str, Any]:
     return {
         "type": "modal",
@@ -245,6 +276,13 @@ def edit_modal(meeting: Meeting, context: FormContext, now: datetime) -> dict[st
         agenda=meeting.agenda,
     )
     form = _form_blocks(prefill, context.user_tz, now, editing=True)
+    if meeting.recurrence is not None:
+        first = meeting.start.astimezone(zone_info(meeting.time_zone) or ZoneInfo("UTC")).date()
+        series = (
+            f":repeat: This meeting repeats {escape(meeting.recurrence.describe(first))}. "
+            "Changes apply to the whole series."
+        )
+        form.insert(0, {"type": "context", "block_id": "series", "elements": [mrkdwn(series)]})
     if meeting.host_key:
         # The schedule card is made from what was asked for; Webex's host key is shown here instead.
         host_key = f"*Host key* (only you see this): {escape(meeting.host_key)}"

@@ -12,12 +12,15 @@ from bot.domain.meeting_rules import (
     MeetingRequestInvalid,
     check_duration,
     check_password,
+    check_recurrence,
     check_start,
     clean_agenda,
     clean_topic,
 )
+from bot.domain.recurrence import Recurrence
 from bot.domain.timezones import zone_info
 from bot.slack.meetings import blocks
+from bot.slack.meetings.repeat_field import recurrence_from_form
 
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -31,6 +34,9 @@ FIELD_BLOCKS = {
     "invitees": blocks.INVITEES,
     "emails": blocks.EMAILS,
     "password": blocks.PASSWORD,
+    "repeats": blocks.REPEATS,
+    "repeat_until": blocks.REPEAT_UNTIL,
+    "repeat_count": blocks.REPEAT_COUNT,
 }
 
 
@@ -48,6 +54,13 @@ class FormInput:
     post_in_channel: bool
     password: str = ""
     time_zone: str = ""  # the zone picked in the form; "" (an edit form, an older form) for the user's
+    repeats: str = ""  # the Repeats choice's value; "" in a form without the field
+    repeat_until: str = ""  # YYYY-MM-DD or ""
+    repeat_count: str = ""
+
+    def recurrence(self) -> Recurrence | None:
+        """The series picked (raises MeetingRequestInvalid naming the field at fault)."""
+        return recurrence_from_form(self.repeats, self.repeat_until, self.repeat_count)
 
     def zone(self, user_tz: str) -> str:
         """The zone the date and time are in: the one picked, else the person's own, else UTC."""
@@ -88,6 +101,9 @@ def read_form(view: dict[str, Any]) -> FormInput:
         post_in_channel=bool(_element(values, blocks.POST).get("selected_options")),
         password=_element(values, blocks.PASSWORD).get("value") or "",
         time_zone=str((_element(values, blocks.TIME_ZONE).get("selected_option") or {}).get("value") or ""),
+        repeats=str((_element(values, blocks.REPEATS).get("selected_option") or {}).get("value") or ""),
+        repeat_until=str(_element(values, blocks.REPEAT_UNTIL).get("selected_date") or ""),
+        repeat_count=str(_element(values, blocks.REPEAT_COUNT).get("value") or ""),
     )
 
 
@@ -117,6 +133,13 @@ def form_errors(
         start = form.start(user_tz)
         if start is not None and start != original_start:
             check("start", lambda: check_start(start, now))
+    start = form.start(user_tz) if form.day and form.clock_time else None
+    if start is not None:
+        first_day = start.date()  # in the form's zone: the day the person picked
+        try:
+            check_recurrence(form.recurrence(), first_day)
+        except MeetingRequestInvalid as problem:
+            errors.setdefault(FIELD_BLOCKS.get(problem.field, blocks.REPEATS), problem.message)
     if form.time_zone and zone_info(form.time_zone) is None:
         errors[blocks.TIME_ZONE] = "Pick a time zone from the list."
     bad = [email for email in form.emails if not _EMAIL.match(email)]

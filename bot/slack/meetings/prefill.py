@@ -7,9 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
 
-from bot.domain.meeting_rules import DEFAULT_DURATION_MINUTES, duration_allowed
+from bot.domain.meeting_rules import DEFAULT_DURATION_MINUTES, MeetingRequestInvalid, duration_allowed
+from bot.domain.recurrence import Recurrence
 from bot.domain.schedule_text import ScheduleParse
-from bot.slack.meetings import form_blocks
+from bot.slack.meetings import form_blocks, repeat_field
 from bot.slack.sealed import fits_in_a_button
 
 _Value = TypeVar("_Value")
@@ -31,6 +32,11 @@ def prefill_value(prefill: form_blocks.FormPrefill, channel_id: str) -> str:
             "emails": list(prefill.emails)[:people],
             "channel": channel_id,
             "problem": prefill.problem[:200],
+            "repeat": repeat_field.rule_value(prefill.recurrence) if prefill.recurrence else None,
+            "until": prefill.recurrence.until.isoformat()
+            if prefill.recurrence and prefill.recurrence.until
+            else None,
+            "count": prefill.recurrence.count if prefill.recurrence else None,
         }
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         if fits_in_a_button(text):
@@ -57,8 +63,22 @@ def read_prefill_value(value: str) -> tuple[form_blocks.FormPrefill, str]:
         invitee_user_ids=tuple(str(u) for u in data.get("users") or ()),
         emails=tuple(str(e) for e in data.get("emails") or ()),
         problem=str(data.get("problem") or ""),
+        recurrence=_read_recurrence(data),
     )
     return prefill, str(data.get("channel") or "")
+
+
+def _read_recurrence(data: dict[str, Any]) -> Recurrence | None:
+    """The series a button carries; None when it carries none or one not made here."""
+    until, count = data.get("until"), data.get("count")
+    try:
+        return repeat_field.recurrence_from_form(
+            str(data.get("repeat") or ""),
+            str(until) if isinstance(until, str) else "",
+            str(count) if isinstance(count, int) else "",
+        )
+    except MeetingRequestInvalid:
+        return None
 
 
 def _read_duration(data: dict[str, Any]) -> int | None:
@@ -93,4 +113,5 @@ def prefill_from_text(parsed: ScheduleParse, topic: str, problem: str) -> form_b
         invitee_user_ids=tuple(parsed.mention_user_ids),
         emails=tuple(parsed.emails),
         problem=problem,
+        recurrence=parsed.recurrence,
     )

@@ -28,8 +28,8 @@ JOINING = "Getting the join link…"
 
 SCHEDULE_USAGE = "/webex schedule [topic] [when] [for <duration>] [with @people or emails]"
 SCHEDULE_SUMMARY = (
-    "Schedule a meeting: `/webex schedule Design review tomorrow 3pm for 45m with @ana`. "
-    "With no text, a form opens."
+    "Schedule a meeting: `/webex schedule Design review tomorrow 3pm for 45m with @ana`; "
+    "a series: `/webex schedule Standup every weekday 9am until 31 March`. With no text, a form opens."
 )
 LIST_USAGE = "/webex list | today | week"
 LIST_SUMMARY = "Your upcoming meetings (`today`, `week` for a shorter view), each with Join, Edit and Cancel."
@@ -92,10 +92,10 @@ def scheduled_note(repeated: bool, shared: bool) -> str:
     return ":white_check_mark: Scheduled. Only you see this card; *Share in channel* posts it for everyone."
 
 
-def changed_note(changed: tuple[str, ...]) -> str:
+def changed_note(changed: tuple[str, ...], *, series: bool = False) -> str:
     if not changed:
         return NOTHING_CHANGED
-    return ":pencil2: Updated the " + ", ".join(changed) + "."
+    return ":pencil2: Updated the " + ", ".join(changed) + (" of the whole series." if series else ".")
 
 
 def slow_down(error: SlowDown) -> str:

@@ -51,6 +51,9 @@ def _pending_schedule(form: FormInput, context: form_blocks.FormContext, key: st
             "post": form.post_in_channel,
             "password": form.password,
             "zone": form.time_zone,
+            "repeats": form.repeats,
+            "repeat_until": form.repeat_until,
+            "repeat_count": form.repeat_count,
         },
     }
 
@@ -68,6 +71,9 @@ def _form_from_pending(pending: dict[str, Any]) -> FormInput:
         post_in_channel=bool(data.get("post")),
         password=str(data.get("password") or ""),
         time_zone=str(data.get("zone") or ""),
+        repeats=str(data.get("repeats") or ""),
+        repeat_until=str(data.get("repeat_until") or ""),
+        repeat_count=str(data.get("repeat_count") or ""),
     )
 
 
@@ -96,6 +102,7 @@ async def schedule_from_form(
         invitees=invitees,
         password=form.password,
         time_zone=form.zone(context.user_tz),
+        recurrence=form.recurrence(),
     )
     try:
         scheduled = await meetings.schedule(team_id, user_id, request, request_key=key)
@@ -202,7 +209,7 @@ async def on_edit_submitted(
             user_id,
             ScheduledMeeting(meeting=result.meeting),
             context.user_tz,
-            texts.changed_note(result.changed),
+            texts.changed_note(result.changed, series=result.meeting.recurrence is not None),
         )
         await reply.send(text, card, replace=bool(context.response_url))
         if context.from_home:

@@ -155,17 +155,55 @@ async def test_a_zone_that_cannot_be_read_is_asked_not_put_in_the_topic(linked: 
     assert meeting.time_zone_name.endswith("(San Jose)")
 
 
-async def test_a_repeating_rule_fills_its_first_occurrence(linked: Stage) -> None:
+async def test_a_repeating_rule_the_form_is_opened_for_keeps_its_series(linked: Stage) -> None:
     now = datetime.now(UTC).astimezone(NEW_YORK)
-    first = now.date() if now.time() < time(9, 0) else now.date() + timedelta(days=1)
+    first = now.date() + timedelta(days=1)
     while first.weekday() >= 5:
         first += timedelta(days=1)
-    form = await open_form(linked.alice, "Standup every weekday 9am")
+    # "at 9" could be morning or evening: the form asks, with the rule already picked under Repeats.
+    form = await open_form(linked.alice, "Standup every weekday at 9 for 10 times")
     shown = fields(form)
-    assert (shown["date"], shown["time"]) == (first.isoformat(), "09:00")
-    assert "only the first one is made" in shown["warning"]
-    await submit(linked.alice, form, {})
-    assert only_meeting(linked).start == datetime.combine(first, time(9, 0), NEW_YORK).astimezone(UTC)
+    assert shown["date"] is not None and shown["time"] == "09:00"
+    repeats = next(b for b in form.view["blocks"] if b.get("block_id") == blocks.REPEATS)["element"]
+    assert repeats["initial_option"]["text"]["text"] == "Every weekday (Monday to Friday)"
+    count = next(b for b in form.view["blocks"] if b.get("block_id") == blocks.REPEAT_COUNT)["element"]
+    assert count["initial_value"] == "10"
+    await submit(linked.alice, form, {blocks.DATE: first.isoformat()})
+    meeting = only_meeting(linked)
+    assert meeting.start == datetime.combine(first, time(9, 0), NEW_YORK).astimezone(UTC)
+    assert meeting.rest is not None
+    assert meeting.rest.recurrence == "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR;COUNT=10"
+
+
+async def test_the_plain_form_makes_a_series_and_refuses_a_first_day_off_the_rule(linked: Stage) -> None:
+    saturday = today_in(BERLIN) + timedelta(days=1)
+    while saturday.weekday() != 5:
+        saturday += timedelta(days=1)
+    form = (await linked.bob.driver.command("schedule", replies=1)).replies[0]
+    weekdays = next(
+        o["value"]
+        for b in form.view["blocks"]
+        if b.get("block_id") == blocks.REPEATS
+        for o in b["element"]["options"]
+        if o["text"]["text"].startswith("Every weekday")
+    )
+    values = {blocks.TOPIC: "Standup", blocks.TIME: "09:00", blocks.REPEATS: weekdays}
+    refused = await linked.bob.driver.submit(form, {**values, blocks.DATE: saturday.isoformat()}, replies=0)
+    assert b"is not a day the series meets on" in refused.body
+    assert linked.emulator.meetings() == []
+    monday = saturday + timedelta(days=2)
+    until = monday + timedelta(days=11)
+    await submit(
+        linked.bob,
+        form,
+        {**values, blocks.DATE: monday.isoformat(), blocks.REPEAT_UNTIL: until.isoformat()},
+    )
+    meeting = only_meeting(linked)
+    assert meeting.start == datetime.combine(monday, time(9, 0), BERLIN).astimezone(UTC)
+    assert meeting.rest is not None
+    assert (
+        meeting.rest.recurrence == f"FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR;UNTIL={until:%Y%m%d}T235959"
+    )
 
 
 async def test_the_zone_field_of_the_plain_form_decides_the_instant(linked: Stage) -> None:

@@ -88,6 +88,25 @@ def test_scripted_run_prints_the_transcript_and_exits_zero(api: str) -> None:
     assert re.search(r"holds 1 meeting\(s\):\n  · \d+  'Standup'", transcript), transcript
 
 
+def test_the_sandbox_shows_a_recurring_series_as_one_meeting_with_its_rule() -> None:
+    out = io.StringIO()
+    script = [
+        "/webex connect",
+        "--approve",
+        "/webex schedule Standup every weekday 9am for 10 times",
+        ":meetings",
+    ]
+    args = [item for step in script for item in ((step,) if step.startswith("--") else ("--run", step))]
+    status = run([*args, "--run", ":expect Repeats every weekday, 10 times"], out=out)
+    transcript = out.getvalue()
+    assert status == 0, transcript
+    assert re.search(
+        r"holds 1 meeting\(s\):\n  · \d+  'Standup' .* "
+        r"repeats FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR;COUNT=10",
+        transcript,
+    ), transcript
+
+
 def test_a_failing_step_exits_non_zero_with_the_reason() -> None:
     out = io.StringIO()
     status = run(["--run", "/webex help", "--run", "42"], out=out)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.domain.recurrence import Frequency, Recurrence
 from bot.domain.schedule_text import ScheduleParse, parse_schedule_text
 
 # Thursday 26 November 2026, 14:00 in Paris (13:00 UTC).
@@ -560,13 +561,11 @@ def test_ist_is_read_as_india_and_flagged() -> None:
     assert result.ambiguities == ('"noon IST": IST could be India, Ireland or Israel; I read India',)
 
 
-def test_repeating_meetings_are_flagged_not_silently_dropped() -> None:
+def test_repeating_words_make_a_series_from_the_first_meeting() -> None:
     result = parse("Standup every monday 10am")
     assert (result.topic, local(result)) == ("Standup", "2026-11-30 10:00")
-    assert result.ambiguities == (
-        '"every monday": I can\'t make repeating meetings yet, so only the first one is made, '
-        "Mon 30 Nov at 10:00",
-    )
+    assert result.recurrence == Recurrence(Frequency.WEEKLY, weekdays=frozenset({0}))
+    assert result.is_clear
 
 
 def test_a_naive_now_is_taken_as_utc() -> None:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.recurrence import Frequency, Recurrence
 from bot.domain.schedule_text import ScheduleParse, parse_schedule_text
 
 NEW_YORK = "America/New_York"
@@ -122,8 +123,6 @@ def test_the_year_boundary() -> None:
 
 # -- repeating words: the first occurrence follows the rule ----------------------------------------
 
-FIRST = '"{said}": I can\'t make repeating meetings yet, so only the first one is made, {when}'
-
 
 @pytest.mark.parametrize(
     ("text", "said", "first"),
@@ -152,9 +151,10 @@ def test_the_first_occurrence_follows_the_rule(text: str, said: str, first: date
     assert result.topic == "Standup"
     assert result.start is not None and result.start.astimezone(ZoneInfo(NEW_YORK)).date() == first
     assert result.day == first
-    when = f"{first:%a} {first.day} {first:%b} at {result.clock:%H:%M}"
-    assert FIRST.format(said=said, when=when) in result.ambiguities
-    assert not result.problems and not result.is_clear
+    assert result.recurrence is not None and not result.problems
+    # The series meets on the first meeting's day.
+    if result.recurrence.weekdays:
+        assert first.weekday() in result.recurrence.weekdays
 
 
 @pytest.mark.parametrize("typed_on", range(7))
@@ -179,10 +179,12 @@ def test_names_that_look_like_rules_are_topics() -> None:
     assert parse("Weekly sync monday 10am").is_clear
 
 
-def test_a_rule_with_no_day_says_only_one_is_made() -> None:
+def test_a_monthly_rule_takes_its_day_from_the_date() -> None:
     result = parse("Sync monthly on the 10th 10am")
     assert result.day == date(2026, 12, 10)
-    assert FIRST.format(said="monthly", when="Thu 10 Dec at 10:00") in result.ambiguities
+    assert result.recurrence == Recurrence(Frequency.MONTHLY)
+    assert result.recurrence.describe(result.day) == "monthly on day 10"
+    assert result.is_clear
 
 
 # -- "next <weekday>": the day of next week (weeks run Monday to Sunday), asked when in doubt ---------

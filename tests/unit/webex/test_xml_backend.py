@@ -4,11 +4,12 @@ offsets, a meeting's id and number both its key, and errors the use cases know b
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.domain.recurrence import Frequency, Recurrence
 from bot.services import ports
 from bot.services.ports import Credentials, MeetingChanges, MeetingDraft
 from bot.webex import errors
@@ -31,6 +32,7 @@ class ScriptedXml:
     changes: list[XmlChanges] = field(default_factory=list)
     pages: list[tuple[int, int]] = field(default_factory=list)
     rows: tuple[Meeting, ...] = ()
+    described: dict[str, Meeting] = field(default_factory=dict)  # what GetMeeting answers, by key
 
     async def create_meeting(
         self, creds: WebexCredentials, draft: XmlDraft, *, new_connection: bool = False
@@ -43,6 +45,8 @@ class ScriptedXml:
         self.changes.append(changes)
 
     async def get_meeting(self, creds: WebexCredentials, key: str) -> Meeting:
+        if key in self.described:
+            return self.described[key]
         raise errors.MeetingNotFound("Corresponding Meeting not found", "060001")
 
     async def list_meetings(self, creds: WebexCredentials, **query: object) -> MeetingPage:
@@ -104,8 +108,37 @@ def test_the_cursor_walks_the_one_based_pages_and_ends_with_none() -> None:
         if page.next_cursor is None:
             break
         cursor = page.next_cursor
-    assert seen == ["m0", "m1", "m2", "m3", "m4"] and xml.pages == [(1, 2), (3, 2), (5, 2)]
+    # Rows are read ahead (a series takes one row per occurrence); the cursor goes on from the next.
+    assert seen == ["m0", "m1", "m2", "m3", "m4"] and xml.pages == [(1, 10), (3, 10), (5, 10)]
     assert page.total == 5
+
+
+def test_a_series_is_listed_once_at_its_next_meeting_with_its_rule() -> None:
+    weekly = Recurrence(Frequency.WEEKLY, weekdays=frozenset({2}))
+
+    def row(key: str, topic: str, days: int) -> Meeting:
+        start = START + timedelta(days=days)
+        return Meeting(meeting_key=key, topic=topic, start=start, duration_minutes=30, time_zone_id=20)
+
+    rows = (
+        row("111111111", "Standup", 0), row("222222222", "One-off", 1), row("111111111", "Standup", 7),
+        row("333333333", "Other", 8), row("111111111", "Standup", 14), row("111111111", "Standup", 21),
+    )  # fmt: skip
+    series = replace(rows[0], recurrence=weekly)
+    xml = ScriptedXml(rows=rows, described={"111111111": series})
+    first = asyncio.run(
+        backend(xml).list_meetings(CREDS, starts_after=START, starts_before=None, page_size=2)
+    )
+    assert [(m.topic, m.recurrence) for m in first.meetings] == [("Standup", weekly), ("One-off", None)]
+    assert first.total is None  # Webex's count is of occurrences, not of meetings
+    assert first.next_cursor is not None
+    rest = asyncio.run(
+        backend(xml).list_meetings(
+            CREDS, starts_after=START, starts_before=None, page_size=2, cursor=first.next_cursor
+        )
+    )
+    # The next page does not show the series again.
+    assert [m.topic for m in rest.meetings] == ["Other"] and rest.next_cursor is None
 
 
 def test_a_cursor_the_adapter_did_not_make_is_refused() -> None:
@@ -135,3 +168,20 @@ def test_a_meeting_number_is_its_id_without_a_call() -> None:
 def test_who_am_i_names_the_users_zone_by_its_iana_name() -> None:
     user = asyncio.run(backend(ScriptedXml()).who_am_i(CREDS))
     assert (user.user_id, user.email, user.time_zone) == ("alice", "alice@acme.example", "Europe/Berlin")
+
+
+def test_a_series_met_once_on_the_page_is_known_by_the_rows_read_ahead() -> None:
+    weekly = Recurrence(Frequency.WEEKLY)
+    rows = tuple(
+        Meeting(
+            meeting_key=key,
+            topic=key,
+            start=START + timedelta(days=day),
+            duration_minutes=30,
+            time_zone_id=20,
+        )
+        for key, day in (("111111111", 0), ("222222222", 1), ("111111111", 7))
+    )
+    xml = ScriptedXml(rows=rows, described={"111111111": replace(rows[0], recurrence=weekly)})
+    page = asyncio.run(backend(xml).list_meetings(CREDS, starts_after=START, starts_before=None, page_size=1))
+    assert [(m.topic, m.recurrence) for m in page.meetings] == [("111111111", weekly)]

@@ -1,0 +1,196 @@
+"""Reminders before meetings the bot made: each user's lead time, the rows that follow edits and
+cancellations, and sending the due ones exactly once however many processes run.
+
+Only meetings made through the bot have reminders (it writes a row when it schedules one); a meeting made
+in Webex itself is not known to the bot and gets none.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.domain.clock import Clock
+from bot.domain.meetings import Meeting
+from bot.store.reminders import CHANNEL, HOST, ReminderStore, StoredReminder
+
+logger = logging.getLogger(__name__)
+
+LEAD_TIMES = (5, 10, 15)  # the minutes a person can choose
+DEFAULT_LEAD_MINUTES = 10
+DUE_BATCH = 100
+
+
+class ReminderUndeliverable(Exception):
+    """The recipient can never receive it (the bot left the channel, the channel is archived): trying
+    again on the next turn would fail the same way, so it is dropped."""
+
+
+class ReminderChoiceInvalid(ValueError):
+    """What the person typed is not a lead time; the message says what is."""
+
+
+def read_choice(text: str) -> int | None:
+    """`5`, `10`, `15` (optionally `10m`, `10 min`) or `off`; raises ReminderChoiceInvalid otherwise."""
+    word = text.strip().lower()
+    if word in ("off", "none", "no", "never", "0"):
+        return None
+    for suffix in ("minutes", "minute", "mins", "min", "m"):
+        if word.endswith(suffix):
+            word = word[: -len(suffix)].strip()
+            break
+    if word.isdigit() and int(word) in LEAD_TIMES:
+        return int(word)
+    raise ReminderChoiceInvalid(
+        f"Reminders come {', '.join(str(m) for m in LEAD_TIMES[:-1])} or {LEAD_TIMES[-1]} minutes before "
+        "a meeting, or not at all: try `/webex remind 10` or `/webex remind off`."
+    )
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """A reminder to send now: to the host (`kind` "host") or to a channel."""
+
+    team_id: str
+    meeting_id: str
+    recipient: str
+    kind: str
+    host_user_id: str
+    topic: str
+    starts_at_minutes: int  # minutes from now to the start; negative once it has started
+    stored: StoredReminder
+
+    @property
+    def to_host(self) -> bool:
+        return self.kind == HOST
+
+
+SendReminder = Callable[[DueReminder], Awaitable[None]]
+
+
+class ReminderService:
+    """Keeps a reminder row beside each meeting the bot made, and sends the due ones."""
+
+    def __init__(
+        self, store: ReminderStore, clock: Clock, default_minutes: int | None = DEFAULT_LEAD_MINUTES
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self.default_minutes = default_minutes
+
+    async def choice(self, team_id: str, user_id: str) -> int | None:
+        """Minutes before each meeting, or None when the person turned reminders off."""
+        return await self._store.choice(team_id, user_id, self.default_minutes)
+
+    async def choose(self, team_id: str, user_id: str, minutes: int | None) -> None:
+        if minutes is not None and minutes not in LEAD_TIMES:
+            raise ReminderChoiceInvalid(f"{minutes} minutes is not one of {LEAD_TIMES}")
+        await self._store.choose(team_id, user_id, minutes)
+
+    async def meeting_made(self, team_id: str, host_user_id: str, meeting: Meeting) -> None:
+        """The host's own reminder of a meeting the bot just made."""
+        await self._put(team_id, host_user_id, meeting, recipient=host_user_id, kind=HOST)
+
+    async def meeting_shared(
+        self, team_id: str, host_user_id: str, meeting: Meeting, channel_id: str
+    ) -> None:
+        """The meeting's card was posted in a channel: the channel is reminded too."""
+        await self._put(team_id, host_user_id, meeting, recipient=channel_id, kind=CHANNEL)
+
+    async def meeting_changed(self, team_id: str, host_user_id: str, meeting: Meeting) -> None:
+        """An edit: the reminders move with the meeting's time (a moved meeting is reminded anew)."""
+        minutes = await self.choice(team_id, host_user_id)
+        await self._store.move(
+            team_id,
+            meeting.meeting_id,
+            topic=meeting.topic,
+            starts_at=meeting.start,
+            ends_at=meeting.end,
+            minutes=minutes,
+        )
+
+    async def meeting_cancelled(self, team_id: str, meeting_id: str) -> None:
+        await self._store.drop_meeting(team_id, meeting_id)
+
+    async def _put(
+        self, team_id: str, host_user_id: str, meeting: Meeting, *, recipient: str, kind: str
+    ) -> None:
+        if meeting.end <= self._clock.now():
+            return
+        await self._store.put(
+            team_id,
+            meeting.meeting_id,
+            recipient=recipient,
+            kind=kind,
+            host_user_id=host_user_id,
+            topic=meeting.topic,
+            starts_at=meeting.start,
+            ends_at=meeting.end,
+            minutes=await self.choice(team_id, host_user_id),
+        )
+
+    async def send_due(self, send: SendReminder) -> int:
+        """Send every reminder whose time has come, each once across processes; how many were sent.
+
+        One that fell due while no process ran is sent late, saying how long ago the meeting started,
+        up to the meeting's end; after that it is dropped."""
+        sent = 0
+        tried: set[tuple[str, str, str]] = set()
+        while True:
+            # In batches, so a burst (many meetings at 9:00) is all sent this turn, not one batch a turn;
+            # one that failed and was put back waits for the next turn.
+            batch = [
+                stored
+                for stored in await self._store.due(self._clock.now(), DUE_BATCH)
+                if (stored.team_id, stored.meeting_id, stored.recipient) not in tried
+            ]
+            if not batch:
+                return sent
+            for stored in batch:
+                tried.add((stored.team_id, stored.meeting_id, stored.recipient))
+                sent += await self._send_one(stored, send)
+
+    async def _send_one(self, stored: StoredReminder, send: SendReminder) -> int:
+        """1 if this process sent it; 0 if another did, or it was dropped, or Slack failed (put back)."""
+        if not await self._store.claim(stored):
+            return 0  # another process has it, or the meeting moved since it was read
+        now = self._clock.now()
+        if stored.ends_at <= now:
+            logger.info("reminder of meeting %s dropped: the meeting is over", stored.meeting_id)
+            return 0
+        due = DueReminder(
+            team_id=stored.team_id,
+            meeting_id=stored.meeting_id,
+            recipient=stored.recipient,
+            kind=stored.kind,
+            host_user_id=stored.host_user_id,
+            topic=stored.topic,
+            starts_at_minutes=_whole_minutes(stored.starts_at - now),
+            stored=stored,
+        )
+        try:
+            await send(due)
+        except ReminderUndeliverable as reason:
+            logger.info("reminder of meeting %s dropped: %s", stored.meeting_id, reason)
+            return 0
+        except Exception:
+            logger.warning(
+                "could not send the reminder of meeting %s; will try again",
+                stored.meeting_id,
+                exc_info=True,
+            )
+            await self._store.unclaim(stored)
+            return 0
+        return 1
+
+    async def purge(self, older_than: timedelta) -> int:
+        """Forget reminders of meetings that ended more than `older_than` ago."""
+        return await self._store.purge(self._clock.now() - older_than)
+
+
+def _whole_minutes(delta: timedelta) -> int:
+    """Minutes, rounded to the nearest (a reminder read a few seconds late still says "10 minutes")."""
+    seconds = delta.total_seconds()
+    return int(round(seconds / 60))

@@ -1,0 +1,282 @@
+"""Reminders in the database: each user's lead time and one row per reminder of a meeting the bot made.
+
+A reminder is sent by whichever process claims it first: the claim is one UPDATE that only matches a
+row not yet sent, so of any number of processes exactly one gets it (PostgreSQL re-checks the row after
+the other's commit; SQLite writes one at a time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy import ColumnElement, Table, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.domain.clock import Clock
+from bot.store.database import Database
+from bot.store.models import MeetingReminderRow, ReminderChoiceRow
+
+_CHOICES = cast(Table, ReminderChoiceRow.__table__)
+_REMINDERS = cast(Table, MeetingReminderRow.__table__)
+
+HOST, CHANNEL = "host", "channel"
+
+
+@dataclass(frozen=True)
+class StoredReminder:
+    team_id: str
+    meeting_id: str
+    recipient: str  # the host's user id (kind "host") or a channel id (kind "channel")
+    kind: str
+    host_user_id: str
+    topic: str
+    starts_at: datetime
+    ends_at: datetime
+    due_at: datetime | None
+    sent_at: datetime | None
+
+
+class ReminderStore:
+    """The `reminder_choices` and `meeting_reminders` tables."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    # ---- each user's choice ------------------------------------------------------------------------
+
+    async def choice(self, team_id: str, user_id: str, default: int | None) -> int | None:
+        """The user's lead time in minutes (None: off); `default` when they never chose."""
+        async with self._db.reading() as connection:
+            row = (
+                await connection.execute(
+                    select(_CHOICES.c.minutes).where(
+                        _CHOICES.c.team_id == team_id, _CHOICES.c.user_id == user_id
+                    )
+                )
+            ).first()
+        return default if row is None else row.minutes
+
+    async def choose(self, team_id: str, user_id: str, minutes: int | None) -> None:
+        """Keep the user's choice and move the due time of every reminder of theirs not yet sent."""
+        now = self._clock.now()
+        async with self._db.transaction() as connection:
+            changed = await connection.execute(
+                update(_CHOICES)
+                .where(_CHOICES.c.team_id == team_id, _CHOICES.c.user_id == user_id)
+                .values(minutes=minutes, updated_at=now)
+            )
+            if changed.rowcount == 0:
+                try:
+                    async with connection.begin_nested():
+                        await connection.execute(
+                            insert(_CHOICES).values(
+                                team_id=team_id, user_id=user_id, minutes=minutes, updated_at=now
+                            )
+                        )
+                except IntegrityError:  # the same person chose twice at once: the last one stands
+                    await connection.execute(
+                        update(_CHOICES)
+                        .where(_CHOICES.c.team_id == team_id, _CHOICES.c.user_id == user_id)
+                        .values(minutes=minutes, updated_at=now)
+                    )
+            rows = (
+                await connection.execute(
+                    select(_REMINDERS.c.meeting_id, _REMINDERS.c.recipient, _REMINDERS.c.starts_at).where(
+                        _REMINDERS.c.team_id == team_id,
+                        _REMINDERS.c.host_user_id == user_id,
+                        _REMINDERS.c.sent_at.is_(None),
+                    )
+                )
+            ).all()
+            for row in rows:
+                await connection.execute(
+                    update(_REMINDERS)
+                    .where(
+                        _REMINDERS.c.team_id == team_id,
+                        _REMINDERS.c.meeting_id == row.meeting_id,
+                        _REMINDERS.c.recipient == row.recipient,
+                    )
+                    .values(due_at=_due(row.starts_at, minutes))
+                )
+
+    # ---- the reminders of one meeting --------------------------------------------------------------
+
+    async def put(
+        self,
+        team_id: str,
+        meeting_id: str,
+        *,
+        recipient: str,
+        kind: str,
+        host_user_id: str,
+        topic: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        minutes: int | None,
+    ) -> None:
+        """Add a reminder; one already there keeps whether it was sent."""
+        values = {
+            "kind": kind,
+            "host_user_id": host_user_id,
+            "topic": topic,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+        }
+        async with self._db.transaction() as connection:
+            exists = await connection.scalar(
+                select(_REMINDERS.c.meeting_id).where(
+                    _REMINDERS.c.team_id == team_id,
+                    _REMINDERS.c.meeting_id == meeting_id,
+                    _REMINDERS.c.recipient == recipient,
+                )
+            )
+            if exists is not None:
+                return
+            try:
+                async with connection.begin_nested():
+                    await connection.execute(
+                        insert(_REMINDERS).values(
+                            team_id=team_id,
+                            meeting_id=meeting_id,
+                            recipient=recipient,
+                            due_at=_due(starts_at, minutes),
+                            **values,
+                        )
+                    )
+            except IntegrityError:
+                return  # another delivery of the same request added it
+
+    async def move(
+        self,
+        team_id: str,
+        meeting_id: str,
+        *,
+        topic: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        minutes: int | None,
+    ) -> int:
+        """The meeting was edited: every reminder of it follows, and one whose time moved is sent again
+        at the new time (the old one spoke of a time that no longer holds). How many rows there were."""
+        async with self._db.transaction() as connection:
+            await connection.execute(
+                update(_REMINDERS)
+                .where(
+                    _REMINDERS.c.team_id == team_id,
+                    _REMINDERS.c.meeting_id == meeting_id,
+                    _REMINDERS.c.starts_at != starts_at,
+                )
+                .values(starts_at=starts_at, due_at=_due(starts_at, minutes), sent_at=None)
+            )
+            changed = await connection.execute(
+                update(_REMINDERS)
+                .where(_REMINDERS.c.team_id == team_id, _REMINDERS.c.meeting_id == meeting_id)
+                .values(topic=topic, ends_at=ends_at)
+            )
+        return int(changed.rowcount)
+
+    async def drop_meeting(self, team_id: str, meeting_id: str) -> int:
+        """The meeting was cancelled: it has no reminders any more."""
+        async with self._db.transaction() as connection:
+            removed = await connection.execute(
+                delete(_REMINDERS).where(
+                    _REMINDERS.c.team_id == team_id, _REMINDERS.c.meeting_id == meeting_id
+                )
+            )
+        return int(removed.rowcount)
+
+    # ---- sending -----------------------------------------------------------------------------------
+
+    async def due(self, now: datetime, limit: int = 100) -> list[StoredReminder]:
+        """Reminders not yet sent whose time has come, oldest first."""
+        async with self._db.reading() as connection:
+            rows = (
+                await connection.execute(
+                    select(_REMINDERS)
+                    .where(_REMINDERS.c.sent_at.is_(None), _REMINDERS.c.due_at <= now)
+                    .order_by(_REMINDERS.c.due_at)
+                    .limit(limit)
+                )
+            ).all()
+        return [
+            StoredReminder(
+                team_id=row.team_id,
+                meeting_id=row.meeting_id,
+                recipient=row.recipient,
+                kind=row.kind,
+                host_user_id=row.host_user_id,
+                topic=row.topic,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                due_at=row.due_at,
+                sent_at=row.sent_at,
+            )
+            for row in rows
+        ]
+
+    async def claim(self, reminder: StoredReminder) -> bool:
+        """Take this reminder to send it: True for exactly one caller, and only while the meeting is
+        still as it was read (an edit in between makes the claim fail; the moved reminder comes later)."""
+        now = self._clock.now()
+        async with self._db.transaction() as connection:
+            taken = await connection.execute(
+                update(_REMINDERS).where(*_same(reminder), _REMINDERS.c.sent_at.is_(None)).values(sent_at=now)
+            )
+        return bool(taken.rowcount == 1)
+
+    async def unclaim(self, reminder: StoredReminder) -> None:
+        """Slack did not take the message: let the next run try again."""
+        async with self._db.transaction() as connection:
+            await connection.execute(
+                update(_REMINDERS)
+                .where(*_same(reminder), _REMINDERS.c.sent_at.is_not(None))
+                .values(sent_at=None)
+            )
+
+    async def purge(self, ended_before: datetime) -> int:
+        """Forget reminders of meetings that ended before `ended_before`."""
+        async with self._db.transaction() as connection:
+            removed = await connection.execute(delete(_REMINDERS).where(_REMINDERS.c.ends_at < ended_before))
+        return int(removed.rowcount)
+
+    async def drop_host(self, team_id: str, user_id: str) -> int:
+        """The reminders of this host's meetings (their choice is kept for when they link again)."""
+        async with self._db.transaction() as connection:
+            removed = await connection.execute(
+                delete(_REMINDERS).where(
+                    _REMINDERS.c.team_id == team_id, _REMINDERS.c.host_user_id == user_id
+                )
+            )
+        return int(removed.rowcount)
+
+    async def delete_user(self, team_id: str, user_id: str) -> None:
+        async with self._db.transaction() as connection:
+            await connection.execute(
+                delete(_REMINDERS).where(
+                    _REMINDERS.c.team_id == team_id, _REMINDERS.c.host_user_id == user_id
+                )
+            )
+            await connection.execute(
+                delete(_CHOICES).where(_CHOICES.c.team_id == team_id, _CHOICES.c.user_id == user_id)
+            )
+
+    async def delete_team(self, team_id: str) -> None:
+        async with self._db.transaction() as connection:
+            await connection.execute(delete(_REMINDERS).where(_REMINDERS.c.team_id == team_id))
+            await connection.execute(delete(_CHOICES).where(_CHOICES.c.team_id == team_id))
+
+
+def _due(starts_at: datetime, minutes: int | None) -> datetime | None:
+    return None if minutes is None else starts_at - timedelta(minutes=minutes)
+
+
+def _same(reminder: StoredReminder) -> tuple[ColumnElement[bool], ...]:
+    return (
+        _REMINDERS.c.team_id == reminder.team_id,
+        _REMINDERS.c.meeting_id == reminder.meeting_id,
+        _REMINDERS.c.recipient == reminder.recipient,
+        _REMINDERS.c.starts_at == reminder.starts_at,
+    )

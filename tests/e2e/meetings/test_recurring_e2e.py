@@ -1,0 +1,199 @@
+"""Recurring meetings end to end: typed in Slack, kept by the emulated Webex as one series, listed once,
+cancelled whole, and at nine o'clock local on both sides of a clock change."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+from lxml import etree
+
+from bot.emulator import XML_SERVICE_PATH
+from bot.slack.meetings import blocks
+from tests.e2e.meetings.conftest import Stage, button, on_both_databases, shown_text
+from tests.support.emulator import ALICE, link_account, read_answer, xml_request
+
+NEW_YORK = ZoneInfo("America/New_York")  # Alice's zone
+EVERY_WEEKDAY = "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR"
+
+
+def next_weekday_at_nine() -> date:
+    now = datetime.now(UTC).astimezone(NEW_YORK)
+    first = now.date() if now.time() < time(9) else now.date() + timedelta(days=1)
+    while first.weekday() >= 5:
+        first += timedelta(days=1)
+    return first
+
+
+async def schedule_standup(stage: Stage, text: str = "Standup every weekday 9am") -> tuple[str, str]:
+    """Alice types it; the card she gets, and the key of the one meeting Webex now holds."""
+    exchange = await stage.alice.driver.command(f"schedule {text}", replies=1)
+    [meeting] = stage.emulator.meetings()
+    return shown_text(exchange.replies[0]), str(meeting.key)
+
+
+async def listed_starts(stage: Stage, key: str, low: datetime, high: datetime) -> list[datetime]:
+    """The series' starts Webex itself lists between two instants (LstsummaryMeeting, asked directly)."""
+    gmt = "%m/%d/%Y %H:%M:%S"
+    async with httpx.AsyncClient(timeout=10) as client:
+        grant = await link_account(client, stage.emulator_url, user=stage.alice.webex_email)
+        response = await client.post(
+            stage.emulator_url + XML_SERVICE_PATH,
+            content=xml_request(
+                "LstsummaryMeeting",
+                "<listControl><startFrom>1</startFrom><maximumNum>100</maximumNum></listControl>"
+                f"<dateScope><startDateStart>{low:{gmt}}</startDateStart>"
+                f"<startDateEnd>{high:{gmt}}</startDateEnd><timeZoneID>20</timeZoneID></dateScope>",
+                token=grant["access_token"],
+                webex_id=stage.alice.webex_email,
+            ),
+        )
+    answer = read_answer(response)
+    assert answer.result == "SUCCESS", answer.reason
+    rows = zip(answer.texts("meetingKey"), answer.texts("startDate"), strict=True)
+    # Rows show the meeting's own zone (New York here).
+    return [datetime.strptime(start, gmt).replace(tzinfo=NEW_YORK) for k, start in rows if k == key]
+
+
+async def test_every_weekday_is_one_series_in_webex_and_the_card_says_how_it_repeats(linked: Stage) -> None:
+    card, key = await schedule_standup(linked)
+    assert "Repeats every weekday" in card
+    stored = linked.emulator.meeting(key)
+    assert stored is not None and stored.rest is not None
+    assert stored.rest.recurrence == EVERY_WEEKDAY
+    first = next_weekday_at_nine()
+    assert stored.start == datetime.combine(first, time(9), NEW_YORK).astimezone(UTC)
+    # What went over the wire: CreateMeeting with its repeat element (the emulator checks it against
+    # the XSD in strict mode).
+    [create] = linked.emulator.xml_requests("CreateMeeting")
+    sent = etree.fromstring(create.body)
+    days = sent.xpath("//*[local-name()='repeat']/*[local-name()='dayInWeek']/*[local-name()='day']/text()")
+    assert days == ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"]
+    starts = await listed_starts(
+        linked, key, stored.start - timedelta(minutes=1), stored.start + timedelta(days=13)
+    )
+    assert len(starts) == 10 and all(s.weekday() < 5 and s.time() == time(9) for s in starts)
+
+
+async def test_until_and_count_show_on_the_card_and_in_webex(linked: Stage) -> None:
+    until = next_weekday_at_nine() + timedelta(days=30)
+    card, key = await schedule_standup(linked, f"Standup every weekday 9am until {until:%Y-%m-%d}")
+    assert f"Repeats every weekday until {until:%a} {until.day} {until:%b}" in card
+    stored = linked.emulator.meeting(key)
+    assert stored is not None and stored.rest is not None
+    assert stored.rest.recurrence == f"{EVERY_WEEKDAY};UNTIL={until:%Y%m%d}T235959"
+
+
+async def test_the_list_shows_the_series_once_at_its_next_meeting_with_its_rule(linked: Stage) -> None:
+    await schedule_standup(linked)
+    await linked.alice.driver.command("schedule Planning monthly on the first monday 10am", replies=1)
+    listed = (await linked.alice.driver.command("list", replies=1)).replies[0]
+    text = shown_text(listed)
+    rows = [b for b in listed.blocks if str(b.get("block_id", "")).startswith("row:")]
+    assert [("Standup" in str(row), "Planning" in str(row)) for row in rows] == [(True, False), (False, True)]
+    assert "Repeats every weekday" in str(rows[0]) and "Repeats monthly on the first Monday" in str(rows[1])
+    # Every other row Webex gave is another meeting of the same two series: nothing more to show.
+    assert blocks.MORE not in str(listed.blocks)
+    first = next_weekday_at_nine()
+    assert f"{first:%a} {first.day} {first:%b}" in text
+    # Each series is asked about once (GetMeeting) for its rule.
+    assert len(linked.emulator.xml_requests("GetMeeting")) <= 2
+
+
+async def test_cancel_cancels_the_whole_series_and_says_so(linked: Stage) -> None:
+    _, key = await schedule_standup(linked)
+    asked = (await linked.alice.driver.command(f"cancel {key}", replies=1)).replies[0]
+    assert "the whole series" in shown_text(asked)
+    done = await linked.alice.driver.click(asked, blocks.CANCEL, replies=1)
+    assert "the whole series" in shown_text(done.replies[0])
+    assert linked.emulator.meeting(key) is None and linked.emulator.meetings() == []
+    listed = (await linked.alice.driver.command("list", replies=1)).replies[0]
+    assert "Standup" not in shown_text(listed)
+
+
+async def test_a_nine_oclock_series_stays_at_nine_across_the_clock_change(linked: Stage) -> None:
+    # The next change of New York's clocks (March or November), whichever comes first from today.
+    today = datetime.now(UTC).astimezone(NEW_YORK).date()
+    change = next(
+        today + timedelta(days=n)
+        for n in range(1, 370)
+        if datetime.combine(today + timedelta(days=n), time(12), NEW_YORK).utcoffset()
+        != datetime.combine(today + timedelta(days=n - 1), time(12), NEW_YORK).utcoffset()
+    )
+    start = change - timedelta(days=10)
+    if start <= today:
+        start = today + timedelta(days=1)
+    while start.weekday() >= 5:
+        start += timedelta(days=1)
+    until = change + timedelta(days=10)
+    _, key = await schedule_standup(
+        linked, f"Standup every weekday 9am from {start:%Y-%m-%d} until {until:%Y-%m-%d}"
+    )
+    low = datetime.combine(start, time(0), NEW_YORK).astimezone(UTC)
+    high = datetime.combine(until + timedelta(days=1), time(0), NEW_YORK).astimezone(UTC)
+    starts = await listed_starts(linked, key, low, high)
+    before = [s for s in starts if s.date() < change]
+    after = [s for s in starts if s.date() > change]
+    assert before and after
+    assert {s.time() for s in starts} == {time(9)}
+    # Nine local is a different UTC hour on each side of the change.
+    assert {s.utcoffset() for s in before} != {s.utcoffset() for s in after}
+
+
+async def test_edit_moves_the_whole_series_and_says_so(linked: Stage) -> None:
+    exchange = await linked.alice.driver.command("schedule Standup every weekday 9am", replies=1)
+    card = exchange.replies[0]
+    [before] = linked.emulator.meetings()
+    clicked = await linked.alice.driver.click(card, blocks.EDIT, replies=2)
+    form = clicked.replies[1]
+    assert "Changes apply to the whole series" in shown_text(form)
+    local = before.start.astimezone(NEW_YORK)
+    saved = await linked.alice.driver.submit(
+        form,
+        {blocks.DATE: local.strftime("%Y-%m-%d"), blocks.TIME: "09:30"},
+    )
+    assert saved.status == 200
+    updated = await linked.alice.driver.standin.wait_for(
+        lambda c: c.method == "response_url" and c.seq >= saved.first_seq
+    )
+    assert "Updated the time of the whole series" in shown_text(updated)
+    assert "Repeats every weekday" in shown_text(updated)
+    [after] = linked.emulator.meetings()
+    assert after.start == before.start + timedelta(minutes=30)
+    assert after.rest is not None and after.rest.recurrence == EVERY_WEEKDAY
+    starts = await listed_starts(linked, str(after.key), after.start, after.start + timedelta(days=7))
+    assert starts and {s.time() for s in starts} == {time(9, 30)}
+
+
+@on_both_databases
+async def test_a_series_from_the_form_waits_through_a_reconnect_and_is_made_once(linked: Stage) -> None:
+    linked.emulator.revoke_tokens(user=ALICE)
+    form = (await linked.alice.driver.command("schedule", replies=1)).replies[0]
+    weekly = next(
+        o["value"]
+        for b in (form.view or {})["blocks"]
+        if b.get("block_id") == blocks.REPEATS
+        for o in b["element"]["options"]
+        if o["text"]["text"].startswith("Every weekday")
+    )
+    first = next_weekday_at_nine() + timedelta(days=7)
+    while first.weekday() >= 5:
+        first += timedelta(days=1)
+    values = {
+        blocks.TOPIC: "Standup",
+        blocks.DATE: first.isoformat(),
+        blocks.TIME: "09:00",
+        blocks.REPEATS: weekly,
+        blocks.REPEAT_COUNT: "20",
+    }
+    submitted = await linked.alice.driver.submit(form, values, replies=1)
+    prompt = submitted.replies[0]
+    assert "expired" in shown_text(prompt) and linked.emulator.meetings() == []
+    await linked.follow_connect(button(prompt.blocks, "connect_webex")["url"], ALICE)
+    card = await linked.alice.driver.standin.wait_for(
+        lambda c: c.seq > prompt.seq and "Repeats every weekday, 20 times" in shown_text(c)
+    )
+    assert card is not None
+    [meeting] = linked.emulator.meetings()
+    assert meeting.rest is not None and meeting.rest.recurrence == f"{EVERY_WEEKDAY};COUNT=20"

@@ -1,0 +1,253 @@
+"""Repeating meetings in the schedule text: the rule, how it ends, and the first meeting it starts on."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.domain.recurrence import LAST_WEEK, WEEKDAYS, Frequency, Recurrence
+from bot.domain.schedule_text import ScheduleParse, parse_schedule_text
+
+BERLIN = "Europe/Berlin"
+NOW = datetime(2026, 12, 6, 11, 0, tzinfo=UTC)  # Sunday 6 December 2026, 12:00 in Berlin
+MON, TUE, WED, THU, FRI = range(5)
+
+
+def parse(text: str, now: datetime = NOW, tz: str = BERLIN) -> ScheduleParse:
+    return parse_schedule_text(text, now=now, user_tz=tz)
+
+
+def first_local(result: ScheduleParse, tz: str = BERLIN) -> tuple[date, time]:
+    assert result.start is not None, (result.problems, result.ambiguities)
+    local = result.start.astimezone(ZoneInfo(tz))
+    return local.date(), local.time()
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "first"),
+    [
+        ("Standup every weekday 9am", Recurrence(Frequency.WEEKLY, weekdays=WEEKDAYS), date(2026, 12, 7)),
+        ("Standup weekdays at 9:00", Recurrence(Frequency.WEEKLY, weekdays=WEEKDAYS), date(2026, 12, 7)),
+        ("Standup Mon-Fri 9am", Recurrence(Frequency.WEEKLY, weekdays=WEEKDAYS), date(2026, 12, 7)),
+        ("Standup daily 9am", Recurrence(Frequency.DAILY), date(2026, 12, 7)),
+        ("Standup daily 3pm", Recurrence(Frequency.DAILY), date(2026, 12, 6)),
+        ("Standup every day at 9am", Recurrence(Frequency.DAILY), date(2026, 12, 7)),
+        ("Check-in every 3 days 9am", Recurrence(Frequency.DAILY, interval=3), date(2026, 12, 7)),
+        (
+            "Sync every monday and thursday at 16:00",
+            Recurrence(Frequency.WEEKLY, weekdays=frozenset({MON, THU})),
+            date(2026, 12, 7),
+        ),
+        (
+            "Sync every tue, thu 10am",
+            Recurrence(Frequency.WEEKLY, weekdays=frozenset({TUE, THU})),
+            date(2026, 12, 8),
+        ),
+        (
+            "Review weekly on tue 10am",
+            Recurrence(Frequency.WEEKLY, weekdays=frozenset({TUE})),
+            date(2026, 12, 8),
+        ),
+        ("Review tuesdays 10am", Recurrence(Frequency.WEEKLY, weekdays=frozenset({TUE})), date(2026, 12, 8)),
+        (
+            "Retro every 2 weeks on friday 3pm",
+            Recurrence(Frequency.WEEKLY, interval=2, weekdays=frozenset({FRI})),
+            date(2026, 12, 11),
+        ),
+        (
+            "Retro every other friday 3pm",
+            Recurrence(Frequency.WEEKLY, interval=2, weekdays=frozenset({FRI})),
+            date(2026, 12, 11),
+        ),
+        (
+            "Retro biweekly on friday 3pm",
+            Recurrence(Frequency.WEEKLY, interval=2, weekdays=frozenset({FRI})),
+            date(2026, 12, 11),
+        ),
+        ("Retro every 2 weeks from friday 3pm", Recurrence(Frequency.WEEKLY, interval=2), date(2026, 12, 11)),
+        (
+            "Planning monthly on the first monday 10am",
+            Recurrence(Frequency.MONTHLY, weekdays=frozenset({MON}), month_week=1),
+            date(2026, 12, 7),
+        ),
+        (
+            "Planning every month on the 2nd wednesday 10am",
+            Recurrence(Frequency.MONTHLY, weekdays=frozenset({WED}), month_week=2),
+            date(2026, 12, 9),
+        ),
+        (
+            "Ops review the last friday of every month 4pm",
+            Recurrence(Frequency.MONTHLY, weekdays=frozenset({FRI}), month_week=LAST_WEEK),
+            date(2026, 12, 25),
+        ),
+        (
+            "Planning the first monday of each month 10am",
+            Recurrence(Frequency.MONTHLY, weekdays=frozenset({MON}), month_week=1),
+            date(2026, 12, 7),
+        ),
+        ("Board monthly on 15 December 10am", Recurrence(Frequency.MONTHLY), date(2026, 12, 15)),
+        ("Board quarterly on 15 Dec 10am", Recurrence(Frequency.MONTHLY, interval=3), date(2026, 12, 15)),
+        ("Offsite yearly on 1 March 10am", Recurrence(Frequency.MONTHLY, interval=12), date(2027, 3, 1)),
+    ],
+)
+def test_each_phrasing_reads_as_its_rule(text: str, rule: Recurrence, first: date) -> None:
+    result = parse(text)
+    assert result.recurrence == rule, (result.problems, result.ambiguities)
+    assert first_local(result)[0] == first
+    assert not result.problems and not result.ambiguities
+    assert result.topic.split()[0] == text.split()[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "until"),
+    [
+        ("Standup every weekday 9am until 31 March", date(2027, 3, 31)),
+        ("Standup every weekday 9am until March 31", date(2027, 3, 31)),
+        ("Standup every weekday 9am until March 31, 2027", date(2027, 3, 31)),
+        ("Standup every weekday 9am till 2027-03-31", date(2027, 3, 31)),
+        ("Standup every weekday 9am ending on 31/03/2027", date(2027, 3, 31)),
+        ("Standup every weekday 9am until friday", date(2026, 12, 11)),
+        ("Standup until 31 March every weekday 9am", date(2027, 3, 31)),
+    ],
+)
+def test_until_a_date_ends_the_series_on_that_day(text: str, until: date) -> None:
+    result = parse(text)
+    assert result.recurrence is not None and result.recurrence.until == until
+    assert result.topic == "Standup" and result.is_clear
+    assert first_local(result) == (date(2026, 12, 7), time(9))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Standup every weekday 9am for 10 times",
+        "Standup every weekday 9am 10 times",
+        "Standup every weekday 9am for ten meetings",
+        "Standup for 10 times every weekday 9am",
+    ],
+)
+def test_a_number_of_times_ends_the_series_after_that_many(text: str) -> None:
+    result = parse(text)
+    assert result.recurrence == Recurrence(Frequency.WEEKLY, weekdays=WEEKDAYS, count=10)
+    assert result.topic == "Standup" and result.is_clear
+
+
+def test_a_length_and_a_count_are_both_read() -> None:
+    result = parse("Standup every weekday 9am for 15 minutes for 10 times")
+    assert result.duration_minutes == 15
+    assert result.recurrence is not None and result.recurrence.count == 10
+
+
+def test_a_time_range_with_until_is_a_length_not_an_end() -> None:
+    result = parse("Standup every weekday from 9am until 9:15am")
+    assert result.duration_minutes == 15
+    assert result.recurrence == Recurrence(Frequency.WEEKLY, weekdays=WEEKDAYS)
+
+
+def test_the_card_words_for_the_rule() -> None:
+    result = parse("Standup every weekday 9am until 31 March")
+    assert result.recurrence is not None
+    assert result.recurrence.describe(date(2026, 12, 7)) == "every weekday until Wed 31 Mar 2027"
+    assert result.recurrence.describe(date(2027, 1, 4)) == "every weekday until Wed 31 Mar"
+    counted = parse("Sync every monday and thursday 16:00 10 times").recurrence
+    assert counted is not None and counted.describe() == "every Monday and Thursday, 10 times"
+    monthly = parse("Planning monthly on the first monday 10am").recurrence
+    assert monthly is not None and monthly.describe() == "monthly on the first Monday"
+
+
+def test_names_that_look_like_rules_stay_names() -> None:
+    for text, topic in (
+        ("Daily standup tomorrow 9am", "Daily standup"),
+        ("Weekly sync monday 10am", "Weekly sync"),
+    ):
+        result = parse(text)
+        assert (result.topic, result.recurrence) == (topic, None)
+
+
+# -- what the text cannot say, and what it says next ------------------------------------------------
+
+
+def test_an_end_without_a_rule_says_how_to_repeat() -> None:
+    result = parse("Standup tomorrow 9am for 10 times")
+    assert result.recurrence is None
+    assert result.problems == (
+        '"for 10 times": say how often the meeting repeats, like "every monday" or "daily"',
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("Standup every weekday 9am until 2026-12-01", '"until 2026-12-01": That date is in the past'),
+        ("Standup every weekday 9am until 31 Feb", '"until 31 Feb": I couldn\'t read "31 Feb" as a date'),
+        (
+            "Standup every friday 9am until tomorrow",
+            '"until tomorrow" is before the first meeting, Fri 11 Dec',
+        ),
+    ],
+)
+def test_an_end_that_cannot_be_used_is_said_not_dropped(text: str, problem: str) -> None:
+    result = parse(text)
+    assert result.recurrence is None and result.topic == "Standup"
+    assert any(p.startswith(problem) for p in result.problems), result.problems
+
+
+def test_a_date_and_a_count_are_one_end_too_many() -> None:
+    result = parse("Standup every weekday 9am until 31 March 10 times")
+    assert result.recurrence is None
+    assert any("keep one" in problem for problem in result.problems)
+
+
+def test_two_rules_are_refused() -> None:
+    result = parse("Standup every weekday 9am monthly on the first monday")
+    assert result.recurrence is None
+    assert any("more than one repeating rule" in problem for problem in result.problems)
+
+
+def test_too_many_meetings_are_refused_with_the_limit() -> None:
+    result = parse("Standup every weekday 9am 500 times")
+    assert result.recurrence is None
+    assert any("1 to 261 meetings" in problem for problem in result.problems)
+
+
+def test_an_end_more_than_five_years_ahead_is_refused() -> None:
+    result = parse("Standup every weekday 9am until 2032-12-31")
+    assert result.recurrence is None
+    assert any("5 years" in problem for problem in result.problems)
+
+
+def test_a_rule_with_no_day_asks_for_the_first_day() -> None:
+    result = parse("Retro every 2 weeks 3pm")
+    assert result.recurrence is None and not result.is_clear
+
+
+# -- the first meeting is on the local wall clock, whatever the season ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tz", "now"),
+    [
+        ("Europe/Berlin", datetime(2027, 3, 26, 12, 0, tzinfo=UTC)),  # Friday before Berlin's March change
+        ("Europe/Berlin", datetime(2027, 10, 29, 12, 0, tzinfo=UTC)),  # Friday before its October change
+        ("America/New_York", datetime(2027, 3, 12, 18, 0, tzinfo=UTC)),  # Friday before New York's March one
+        ("America/New_York", datetime(2027, 11, 5, 18, 0, tzinfo=UTC)),  # Friday before its November one
+    ],
+)
+def test_a_series_typed_before_a_clock_change_starts_at_nine_local(tz: str, now: datetime) -> None:
+    result = parse("Standup every weekday 9am", now=now, tz=tz)
+    day, clock = first_local(result, tz)
+    assert clock == time(9) and day.weekday() == MON
+    assert result.recurrence == Recurrence(Frequency.WEEKLY, weekdays=WEEKDAYS)
+
+
+def test_meetings_in_a_topic_are_not_a_count() -> None:
+    result = parse("Review two meetings tomorrow 3pm")
+    assert (result.topic, result.recurrence, result.problems) == ("Review two meetings", None, ())
+
+
+def test_every_zero_days_is_refused_with_the_limits() -> None:
+    result = parse("Standup every 0 days 9am")
+    assert result.recurrence is None
+    assert result.problems == ('"every 0 days": A meeting can repeat every 1 to 99 days',)
