@@ -38,11 +38,13 @@ from bot.services.ports import (
     MeetingDraft,
     MeetingPage,
     Recording,
+    Recurrence,
 )
 from bot.webex.client import _retry_after, _transport_error
 from bot.webex.errors import WebexRateLimited, WebexUnavailable
 from bot.webex.http import NEW_CONNECTION, RESENDABLE
 from bot.webex.oauth import WebexOAuth
+from bot.webex.rrule import RRuleUnreadable, recurrence_to_rrule, rrule_to_recurrence
 
 logger = logging.getLogger("bot.webex.rest")
 
@@ -218,6 +220,8 @@ class RestMeetingBackend:
             body["password"] = draft.password
         if draft.invitees:
             body["invitees"] = [_invitee_json(invitee) for invitee in draft.invitees]
+        if draft.recurrence is not None:
+            body["recurrence"] = _rule(draft.recurrence)
         # A lost or unreadable answer raises with outcome_unknown: the use case looks before trying again.
         try:
             answer = await self._api.call(
@@ -278,6 +282,8 @@ class RestMeetingBackend:
             body["title"] = changes.topic
         if changes.agenda is not None:
             body["agenda"] = changes.agenda
+        if changes.recurrence is not None:
+            body["recurrence"] = _rule(changes.recurrence)
         if changes.start is not None or changes.duration_minutes is not None:
             # Webex takes a start and an end together: what is not changing comes from the meeting.
             current = _meeting(
@@ -321,9 +327,14 @@ class RestMeetingBackend:
         params = _cursor_params(cursor, first) if cursor else first
         answer = await self._api.call("meetings.list", "GET", "/meetings", creds.access_token, params=params)
         meetings = [_meeting(item) for item in _items(answer.body)]
-        # A recurring series overlapping the window is listed although its first start is earlier.
+        # Webex lists a recurring series overlapping the window although its first start is earlier:
+        # it is kept (shown at its first start, as the XML API shows a series); single meetings outside
+        # the window are not.
         shown = tuple(
-            m for m in meetings if m.start >= starts_after and (starts_before is None or m.start <= until)
+            m
+            for m in meetings
+            if m.recurrence is not None
+            or (m.start >= starts_after and (starts_before is None or m.start <= until))
         )
         return MeetingPage(
             meetings=tuple(sorted(shown, key=lambda m: m.start)),
@@ -578,6 +589,13 @@ def _meeting(item: Mapping[str, Any]) -> Meeting:
     if not meeting_id or start is None or end is None:
         raise WebexUnavailable("Webex's meeting has no id, start or end.", outcome_unknown=True)
     zone = _text(item.get("timezone"))
+    recurrence = None
+    rule = _text(item.get("recurrence"))
+    if rule:
+        try:
+            recurrence = rrule_to_recurrence(rule, _zone(zone) or UTC)
+        except (RRuleUnreadable, ValueError):
+            logger.info("a Webex recurrence this product cannot show: %s", rule[:120])
     return Meeting(
         meeting_id=meeting_id,
         number=_digits(item.get("meetingNumber")),
@@ -590,7 +608,17 @@ def _meeting(item: Mapping[str, Any]) -> Meeting:
         in_progress=item.get("state") == "inProgress",
         password=_text(item.get("password")),
         host_key=_text(item.get("hostKey")),
+        recurrence=recurrence,
     )
+
+
+def _rule(recurrence: Recurrence) -> str:
+    """The RRULE as Webex keeps it, INTERVAL always said (`FREQ=WEEKLY;INTERVAL=1;BYDAY=...`)."""
+    rule = recurrence_to_rrule(recurrence)
+    if "INTERVAL=" in rule:
+        return rule
+    frequency, _, rest = rule.partition(";")
+    return f"{frequency};INTERVAL=1" + (f";{rest}" if rest else "")
 
 
 def _invitee_json(invitee: Invitee) -> dict[str, str]:
