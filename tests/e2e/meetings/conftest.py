@@ -134,7 +134,8 @@ class Stage:
                 f"{self.emulator_url}/_emulator/rest/tokens",
                 json={"site": "sandbox", "user": person.webex_email},
             )
-            body: dict[str, Any] = {"meetingNumber": meeting_key, "joinDirectly": False}
+            which = "meetingNumber" if meeting_key.isdigit() else "meetingId"
+            body: dict[str, Any] = {which: meeting_key, "joinDirectly": False}
             answer = await client.post(
                 f"{self.emulator_url}/v1/meetings/join",
                 json=body,
