@@ -7,6 +7,9 @@ bot/services/ports.py; everything else is given the ports.
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
+import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -158,7 +161,9 @@ async def build(
     cipher = TokenCipher(keys)
     links = LinkStore(database, cipher, clock)
     states = OAuthStateStore(database, cipher, clock)
-    operations = OperationStore(database, clock)
+    # Records this process owns carry its name; the random part tells a restart apart (same host and pid).
+    owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    operations = OperationStore(database, clock, owner=owner, cipher=cipher)
     webex_http = webex_http or new_webex_http_client(
         timeout=settings.webex_timeout_seconds,
         transport=settings.webex_http_transport,

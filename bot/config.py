@@ -148,6 +148,12 @@ class Settings(BaseSettings):
         le=300,
         description="On SIGTERM, how long commands in flight may take to finish before they are cut short",
     )
+    command_recovery_seconds: int = Field(
+        default=30,
+        ge=3,
+        le=3600,
+        description="Seconds without a heartbeat before a process counts as dead and others finish its work",
+    )
     web_concurrency: int = Field(
         default=1,
         ge=1,

@@ -188,7 +188,14 @@ class Console:
         if exchange.status != 200:
             raise StepFailed(f"the bot answered HTTP {exchange.status} to {line}: {exchange.text[:200]}")
         ack = exchange.ack_text
-        if ack:
+        if exchange.ack_blocks:
+            # An answer given in the ack itself (help, a usage error): shown like any message.
+            self._answer_header("only visible to you")
+            lines, _ = render_blocks(
+                exchange.ack_blocks, first_number=self._next_number, fallback_text=ack, name_of=self._name_of
+            )
+            self._write_lines(lines)
+        elif ack:
             self._answer_header("only visible to you")
             self._write_lines(mrkdwn_to_text(ack, self._name_of).splitlines())
         self._last_answers = [ack] if ack else []

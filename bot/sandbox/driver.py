@@ -54,6 +54,13 @@ class Exchange:
         return self.text
 
     @property
+    def ack_blocks(self) -> list[dict[str, Any]]:
+        """The blocks of a JSON ack: an answer the bot gave in the ack itself (help, a usage error)."""
+        parsed = self.json()
+        blocks = parsed.get("blocks") if isinstance(parsed, Mapping) else None
+        return list(blocks) if isinstance(blocks, list) else []
+
+    @property
     def ack_seconds(self) -> float:
         return self.acked_at - self.sent_at
 

@@ -125,8 +125,11 @@ async def disconnect_user(
 
 
 def help_subcommand(router: CommandRouter) -> Subcommand:
+    def help_for(invocation: Invocation) -> tuple[str, Blocks]:
+        return help_message(router, unknown=invocation.args if not invocation.subcommand else "")
+
     async def show_help(invocation: Invocation, reply: Reply) -> None:
-        text, blocks = help_message(router, unknown=invocation.args if not invocation.subcommand else "")
+        text, blocks = help_for(invocation)
         await reply.send(text, blocks)
 
     return Subcommand(
@@ -134,6 +137,7 @@ def help_subcommand(router: CommandRouter) -> Subcommand:
         run=show_help,
         usage="/webex help",
         summary="this list",
+        instant=help_for,  # the help needs no I/O: it goes out in the ack itself
     )
 
 

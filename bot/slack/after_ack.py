@@ -36,11 +36,21 @@ class AfterAck:
         reply: Reply,
         what: str,
         pending: dict[str, Any] | None = None,
+        then: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
-        """Run `work` in the background; `pending` is what a Connect prompt would resume afterwards."""
+        """Run `work` in the background; `pending` is what a Connect prompt would resume afterwards;
+        `then(outcome)` runs once it has answered, whatever the outcome ("cut_short" when cancelled)."""
         context = current()
         request_id = context.request_id if context is not None else ""
-        self._work.spawn(
-            self._guard.run(work, team_id=team_id, user_id=user_id, reply=reply, pending=pending, what=what),
-            name=f"{what} {request_id}".strip(),
-        )
+
+        async def guarded() -> None:
+            outcome = "cut_short"
+            try:
+                outcome = await self._guard.run(
+                    work, team_id=team_id, user_id=user_id, reply=reply, pending=pending, what=what
+                )
+            finally:
+                if then is not None:
+                    await then(outcome)
+
+        self._work.spawn(guarded(), name=f"{what} {request_id}".strip())

@@ -41,7 +41,7 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
         session=services.slack_session,
         retry_handlers=services.slack_retry_handlers,
     )
-    router = CommandRouter(after_ack=after_ack, guard=guard, replies=replies)
+    router = CommandRouter(after_ack=after_ack, guard=guard, replies=replies, journal=services.operations)
     # Button values and form metadata the bot wrote come back through Slack: opened (or refused) here,
     # before any listener reads them.
     app.use(

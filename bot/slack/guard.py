@@ -52,9 +52,9 @@ class Guard:
         reply: Reply,
         pending: dict[str, Any] | None,
         what: str,
-    ) -> None:
+    ) -> str:
         """`what` names the work in log lines and in the commands metric (a name from the code, never
-        user text). Its outcome is ok, needs_connect, failed or cut_short."""
+        user text). Returns its outcome: ok, needs_connect or failed (cut_short raises CancelledError)."""
         outcome = "ok"
         try:
             with self._tracing.span(what, **{"slack.team_id": team_id, "slack.user_id": user_id}):
@@ -78,17 +78,25 @@ class Guard:
             log_failure(logger, error, f"{what} for team={team_id} user={user_id}")
             await safe_send(reply, explain(error))
         finally:
-            context = current()
-            started = context.started if context is not None else None
-            self._metrics.command_finished(what, outcome, started)
-            # One line a command at INFO: what an operator follows a request id to.
-            seconds = time.perf_counter() - started if started is not None else None
-            logger.info(
-                "%s finished: %s",
-                what,
-                outcome,
-                extra={"outcome": outcome, "seconds": round(seconds, 4) if seconds is not None else None},
-            )
+            self._finished(what, outcome)
+        return outcome
+
+    def answered_in_ack(self, what: str) -> None:
+        """Count and log a command whose whole answer went out in the ack (nothing ran after it)."""
+        self._finished(what, "ok")
+
+    def _finished(self, what: str, outcome: str) -> None:
+        context = current()
+        started = context.started if context is not None else None
+        self._metrics.command_finished(what, outcome, started)
+        # One line a command at INFO: what an operator follows a request id to.
+        seconds = time.perf_counter() - started if started is not None else None
+        logger.info(
+            "%s finished: %s",
+            what,
+            outcome,
+            extra={"outcome": outcome, "seconds": round(seconds, 4) if seconds is not None else None},
+        )
 
 
 async def safe_send(reply: Reply, text: str, blocks: list[dict[str, Any]] | None = None) -> None:

@@ -1,11 +1,12 @@
-"""The /webex command: the first word picks a subcommand, run after the ack; resumed once linked."""
+"""The /webex command: the first word picks a subcommand, answered in the ack or run after it."""
 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
@@ -13,7 +14,7 @@ from bot.observability import current
 from bot.slack import texts
 from bot.slack.after_ack import AfterAck
 from bot.slack.guard import Guard
-from bot.slack.replies import Replies, Reply
+from bot.slack.replies import Blocks, Replies, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +45,30 @@ class Invocation:
     def to_pending(self) -> dict[str, Any]:
         return {"kind": "command", "text": self.text, "channel_id": self.channel_id}
 
+    def to_record(self) -> dict[str, Any]:
+        """What another process needs to run this command again if this one dies before answering."""
+        return {
+            "text": self.text,
+            "channel_id": self.channel_id,
+            "response_url": self.response_url,
+            "trigger_id": self.trigger_id,
+        }
+
+
+class CommandJournal(Protocol):
+    """Where a command's work after the ack is recorded until answered (bot.store.operations)."""
+
+    async def accept(self, key: str, team_id: str, user_id: str, command: dict[str, Any]) -> bool: ...
+
+    async def answered(self, key: str, outcome: str) -> bool: ...
+
 
 # A subcommand gets the invocation and how to answer; whatever else it needs was injected by name.
 Handler = Callable[[Invocation, Reply], Awaitable[None]]
 # Finishes a piece of pending work (pending, team_id, user_id, reply) once the person has linked.
 Resumer = Callable[[dict[str, Any], str, str, Reply], Awaitable[None]]
+# The whole answer when it needs no I/O (help, a usage error), or None when the subcommand must run.
+Instant = Callable[[Invocation], tuple[str, Blocks | None] | None]
 
 
 @dataclass(frozen=True)
@@ -59,6 +79,7 @@ class Subcommand:
     summary: str
     ack_text: str | None = None
     listed: bool = True
+    instant: Instant | None = None
 
 
 @dataclass
@@ -71,6 +92,12 @@ class CommandRouter:
     subcommands: list[Subcommand] = field(default_factory=list)
     resumers: dict[str, Resumer] = field(default_factory=dict)
     fallback: Subcommand | None = None
+    journal: CommandJournal | None = None
+
+    @property
+    def accepting(self) -> bool:
+        """False once the process is stopping: no new work starts."""
+        return self.after_ack.accepting
 
     def add(self, subcommand: Subcommand) -> None:
         self.subcommands.append(subcommand)
@@ -112,19 +139,98 @@ class CommandRouter:
         context = current()
         if context is not None:
             context.command = invocation.name
+        answer = subcommand.instant(invocation) if subcommand.instant is not None else None
+        if answer is not None:
+            # Known without any I/O: the ack carries it, which spares Slack a second round trip.
+            text, blocks = answer
+            await ack(text=text, blocks=blocks, response_type="ephemeral")
+            self.guard.answered_in_ack(invocation.name)
+            return
         if subcommand.ack_text:
-            await ack(text=subcommand.ack_text)
+            await ack(text=subcommand.ack_text, response_type="ephemeral")
         else:
             await ack()
         reply = self.replies.to(invocation.response_url, invocation.user_id, invocation.channel_id)
+        self.run_after_ack(subcommand, invocation, reply, key=self._key(invocation), record=True)
+
+    def run_after_ack(
+        self,
+        subcommand: Subcommand,
+        invocation: Invocation,
+        reply: Reply,
+        *,
+        key: str | None,
+        record: bool = False,
+    ) -> None:
+        """Run a subcommand after the ack; with a journal `key`, first record it as accepted (`record`)
+        and mark it answered once it has been."""
+        fresh = True
+
+        async def work() -> None:
+            nonlocal fresh
+            # Recorded first thing after the ack: Slack never sends an acked command again, so from
+            # here only the record lets another process finish it if this one dies. Not before the
+            # ack: a database write there made every ack wait on the database (4-6x slower under load).
+            if record and key is not None:
+                # False for the same command delivered again: it still runs (the idempotency record
+                # makes it answer "Already scheduled"), but the record stays its first delivery's.
+                fresh = await self._accept(key, invocation)
+            await subcommand.run(invocation, reply)
+
+        async def answered(outcome: str) -> None:
+            if key is not None and fresh:
+                await self._answered(key, outcome)
+
         self.after_ack.run(
-            lambda: subcommand.run(invocation, reply),
+            work,
             team_id=invocation.team_id,
             user_id=invocation.user_id,
             reply=reply,
             pending=invocation.to_pending(),
             what=invocation.name,
+            then=answered,
         )
+
+    def _key(self, invocation: Invocation) -> str | None:
+        """The command's journal key; None without a journal."""
+        if self.journal is None:
+            return None
+        unique = invocation.trigger_id or secrets.token_hex(8)
+        return f"command:{invocation.team_id}:{invocation.user_id}:{unique}"
+
+    async def _accept(self, key: str, invocation: Invocation) -> bool:
+        """Record the command as accepted; False if its key was recorded already."""
+        if self.journal is None:
+            return True
+        try:
+            return await self.journal.accept(
+                key, invocation.team_id, invocation.user_id, invocation.to_record()
+            )
+        except Exception:  # the database may be down: answer anyway, only the recovery is lost
+            logger.warning("could not record %s; it is not recovered if this process dies", invocation.name)
+            return True
+
+    async def _answered(self, key: str, outcome: str) -> None:
+        if self.journal is None:
+            return
+        try:
+            await self.journal.answered(key, outcome)
+        except Exception:
+            logger.warning("could not mark command %s answered", key, exc_info=True)
+
+    def recover(self, key: str, team_id: str, user_id: str, command: dict[str, Any], reply: Reply) -> None:
+        """Run again a command another process accepted and never answered (it died), answering `reply`."""
+        subcommand, invocation = self.parse(
+            {
+                "text": command.get("text", ""),
+                "team_id": team_id,
+                "user_id": user_id,
+                "channel_id": command.get("channel_id"),
+                "response_url": command.get("response_url"),
+                "trigger_id": command.get("trigger_id"),
+            }
+        )
+        self.run_after_ack(subcommand, invocation, reply, key=key)
 
     async def resume(self, pending: dict[str, Any], team_id: str, user_id: str) -> None:
         """Finish what the user asked for before they linked their account."""

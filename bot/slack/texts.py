@@ -12,6 +12,9 @@ SOMETHING_WENT_WRONG = (
     "Something went wrong on our side and nothing was changed. Please try again; "
     "if it keeps happening, tell the person who runs webex-bot."
 )
+DELAYED = (
+    ":hourglass: Sorry for the wait: webex-bot restarted while working on this, so the answer comes late."
+)
 CUT_SHORT = (
     "webex-bot was restarted before it could finish this, so it may or may not have happened. "
     "Check with `/webex list` before trying again."

@@ -80,9 +80,10 @@ class OperationRow(Base):
 
     __tablename__ = "operations"
     __table_args__ = (
-        CheckConstraint("status IN ('started', 'done', 'failed')", name="status"),
+        CheckConstraint("status IN ('accepted', 'started', 'done', 'failed')", name="status"),
         Index("ix_operations_team_id_user_id", "team_id", "user_id"),
         Index("ix_operations_updated_at", "updated_at"),
+        Index("ix_operations_status_heartbeat_at", "status", "heartbeat_at"),
     )
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
@@ -95,6 +96,10 @@ class OperationRow(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The process carrying the work out, and when it last said it was alive: a record whose owner has
+    # stopped heartbeating is finished by another process (a command "accepted" but never "done").
+    owner: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ThrottleUserRow(Base):

@@ -31,6 +31,7 @@ from bot.services.meeting_links import MeetingLinkProblem
 from bot.slack.app import build_slack_app
 from bot.slack.lapsed_link import LapsedLinkNotice
 from bot.slack.meetings.submitted import FORM_STATES
+from bot.slack.recovery import CommandRecovery
 from bot.slack.reminders import ReminderPoster
 from bot.slack.router import CommandRouter
 from bot.store.database import DatabaseUnavailable, upgrade
@@ -85,6 +86,14 @@ def create_app(
             socket_handler = AsyncSocketModeHandler(slack_app, settings.slack_app_token.get_secret_value())
             await socket_handler.connect_async()  # type: ignore[no-untyped-call]
         leases = JobLeases(services.database, services.clock, owner=process_name())
+        recovery = CommandRecovery(
+            services.operations,
+            leases,
+            router,
+            router.replies,
+            services.clock,
+            silent_for=timedelta(seconds=settings.command_recovery_seconds),
+        )
         jobs = TimedJobs(
             reminders=services.reminders,
             send_reminder=ReminderPoster(services.slack, services.meeting_links, services.profiles),
@@ -98,6 +107,7 @@ def create_app(
             asyncio.create_task(
                 keep_tidy(services, leases, settings.housekeeping_interval_seconds), name="housekeeping"
             ),
+            asyncio.create_task(recovery.run(), name="command recovery"),
             asyncio.create_task(jobs.run_forever(), name="timed jobs"),
         ]
         if services.metrics.shared:

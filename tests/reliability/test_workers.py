@@ -148,7 +148,9 @@ async def test_housekeeping_takes_each_turn_in_one_worker_only(launch: Launch, d
     database = Database(database_url)
     try:
         async with database.reading() as connection:
-            owner = (await connection.execute(text("SELECT owner FROM job_leases"))).scalar_one()
+            owner = (
+                await connection.execute(text("SELECT owner FROM job_leases WHERE name = 'housekeeping'"))
+            ).scalar_one()
     finally:
         await database.dispose()
     assert int(owner.rsplit(":", 1)[1]) in pids

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.domain.clock import Clock
@@ -121,6 +121,23 @@ def _with_problem(prefill: form_blocks.FormPrefill, problem: str) -> form_blocks
 
 
 # ---- list, cancel, join, now, edit -------------------------------------------------------------
+
+
+def needs_number(missing: str) -> Callable[[Invocation], tuple[str, None] | None]:
+    """The usage error of a subcommand that takes a meeting number, when the number is missing or is
+    not one: known without any I/O, so it is answered in the ack (None when the number looks right)."""
+
+    def usage_error(invocation: Invocation) -> tuple[str, None] | None:
+        if not invocation.args.strip():
+            return missing, None
+        try:
+            check_meeting_number(invocation.args)
+        except MeetingRequestInvalid as invalid:
+            return invalid.message, None
+        return None
+
+    return usage_error
+
 
 WINDOWS = {"list": ListWindow.UPCOMING, "today": ListWindow.TODAY, "week": ListWindow.WEEK}
 
@@ -243,6 +260,7 @@ def subcommands(dependencies: Mapping[str, object]) -> list[Subcommand]:
             run=inject(join, dependencies, takes=TAKES),
             usage=texts.JOIN_USAGE,
             summary=texts.JOIN_SUMMARY,
+            instant=needs_number(texts.JOIN_NEEDS_NUMBER),
             ack_text=texts.JOINING,
         ),
         Subcommand(
@@ -250,6 +268,7 @@ def subcommands(dependencies: Mapping[str, object]) -> list[Subcommand]:
             run=inject(edit, dependencies, takes=TAKES),
             usage=texts.EDIT_USAGE,
             summary=texts.EDIT_SUMMARY,
+            instant=needs_number(texts.EDIT_NEEDS_NUMBER),
             ack_text=None,
         ),
         Subcommand(
@@ -257,6 +276,7 @@ def subcommands(dependencies: Mapping[str, object]) -> list[Subcommand]:
             run=inject(cancel, dependencies, takes=TAKES),
             usage=texts.CANCEL_USAGE,
             summary=texts.CANCEL_SUMMARY,
+            instant=needs_number(texts.CANCEL_NEEDS_NUMBER),
             ack_text=texts.CANCELLING,
         ),
     ]

@@ -30,6 +30,11 @@ def connect_url(reply: RecordedCall) -> str:
 
 
 def everything_shown(calls: Sequence[RecordedCall]) -> str:
+    return "\n".join(everything_shown_in(dict(call.body)) for call in calls)
+
+
+def everything_shown_in(body: Any) -> str:
+    """Every string in an ack body (its text and its blocks)."""
     parts: list[str] = []
 
     def walk(node: Any) -> None:
@@ -42,8 +47,7 @@ def everything_shown(calls: Sequence[RecordedCall]) -> str:
         elif isinstance(node, str):
             parts.append(node)
 
-    for call in calls:
-        walk(dict(call.body))
+    walk(body)
     return "\n".join(parts)
 
 
@@ -265,8 +269,17 @@ async def test_unsigned_and_stale_slack_requests_are_refused(bot: BotServer, ali
 
 
 async def test_help_for_nothing_and_for_unknown_words(bot: BotServer, alice: SlackDriver) -> None:
+    helped = []
     for text_typed in ("", "help", "frobnicate now"):
-        exchange = await answered(alice, text_typed)
-        shown = everything_shown(exchange.replies)
+        exchange = await alice.command(text_typed)
+        # The help is the ack itself, shown to the person alone: no second round trip to Slack.
+        ack = exchange.json()
+        assert exchange.status == 200 and ack["response_type"] == "ephemeral"
+        shown = everything_shown_in(ack)
         assert "/webex connect" in shown and "/webex disconnect" in shown
+        helped.append(exchange)
     assert "I don't know `frobnicate`" in shown
+    # A later command is answered after its ack; nothing was ever sent for the three helps.
+    later = await answered(alice, "status")
+    assert all(call.seq >= later.first_seq for call in alice.standin.calls if call.is_reply)
+    assert [call for exchange in helped for call in alice.replies_so_far(exchange)] == []

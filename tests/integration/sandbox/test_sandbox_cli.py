@@ -111,6 +111,7 @@ def test_a_failing_step_exits_non_zero_with_the_reason() -> None:
     out = io.StringIO()
     status = run(["--run", "/webex help", "--run", "42"], out=out)
     assert status == 1
+    assert "/webex schedule [topic]" in out.getvalue()  # the help, printed from the ack's blocks
     assert "sandbox: step 2 (42) failed: there is no button 42 on screen" in out.getvalue()
     out = io.StringIO()
     assert run(["--approve"], out=out) == 1

@@ -60,6 +60,9 @@ def tiny_bot(standin: SlackStandIn) -> AsyncApp:
             await ack()
             await client.views_open(trigger_id=command["trigger_id"], view=MODAL)
             return
+        if text == "help":
+            await ack(text="Try list", blocks=MEETING_BLOCKS, response_type="ephemeral")
+            return
         await ack(f"Working on {text}…")
         user = (await client.users_info(user=command["user_id"]))["user"]
         await respond(text=f"{text} for {user['profile']['email']}", blocks=MEETING_BLOCKS)
@@ -121,6 +124,14 @@ async def test_command_is_acked_then_answered_through_its_response_url(
     assert reply.response_target.text == "list"
     assert reply.response_target.url == exchange.request.response_url
     assert slack_standin.calls_to("users.info")[0].body["user"] == "U_ALICE"
+
+
+async def test_an_answer_in_the_ack_is_read_from_its_body(alice: SlackDriver) -> None:
+    exchange = await alice.command("help")
+    assert exchange.ack_text == "Try list"
+    assert exchange.ack_blocks == MEETING_BLOCKS
+    assert exchange.json()["response_type"] == "ephemeral"
+    assert alice.replies_so_far(exchange) == []
 
 
 async def test_replies_are_told_apart_between_users(
