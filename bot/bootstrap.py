@@ -51,7 +51,6 @@ from bot.webex.client import CallObserver, WebexClient
 from bot.webex.http import new_webex_http_client
 from bot.webex.oauth import WebexOAuth
 from bot.webex.rest_backend import (
-    REST_RECORDINGS_WRITE_SCOPE,
     RestApi,
     RestAuthorizationServer,
     RestMeetingBackend,
@@ -256,9 +255,8 @@ async def build(
             tokens,
             webex,
             clock,
-            rename_scope=(
-                REST_RECORDINGS_WRITE_SCOPE if settings.webex_api is WebexApi.REST else RENAME_RECORDING_SCOPE
-            ),
+            # The REST API has no way to rename a recording: the list then offers Share only.
+            rename_scope=None if settings.webex_api is WebexApi.REST else RENAME_RECORDING_SCOPE,
         ),
         metrics=metrics,
         tracing=tracing,

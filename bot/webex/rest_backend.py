@@ -49,8 +49,6 @@ from bot.webex.rrule import RRuleUnreadable, recurrence_to_rrule, rrule_to_recur
 logger = logging.getLogger("bot.webex.rest")
 
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
-# The REST API's permission to change recordings (it can delete them, not rename them).
-REST_RECORDINGS_WRITE_SCOPE = "meeting:recordings_write"
 MAX_PAGE_SIZE = 100  # GET /meetings takes max 1-100
 # Without an end to the window, a list looks this far ahead (GET /meetings needs a `to`, else 7 days).
 OPEN_WINDOW = timedelta(days=366)
