@@ -35,7 +35,7 @@ import time
 import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -56,7 +56,9 @@ CHANNEL_ID = "C_BENCH"
 SITE = "sandbox"
 USER_TZ = "America/New_York"
 WEBEX_TZ_ID = 11  # Eastern, matching USER_TZ
-ACCESS_TOKEN_LIFETIME_SECONDS = 2 * 3600
+# How long the emulator's access tokens live: XML API 2 hours, REST API 14 days.
+ACCESS_TOKEN_LIFETIME_SECONDS = {"xml": 2 * 3600, "rest": 14 * 86400}
+REST_TOKEN_OPERATION = "POST /v1/access_token"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PR_SET_PDEATHSIG = 1
 
@@ -381,9 +383,10 @@ class StandIn:
 class Emulator:
     """The emulator's HTTP control surface (/_emulator/...)."""
 
-    def __init__(self, http: aiohttp.ClientSession, base: str) -> None:
+    def __init__(self, http: aiohttp.ClientSession, base: str, api: str = "xml") -> None:
         self.http = http
         self.base = base
+        self.api = api  # the Webex API the bot speaks: faults and the token log are that API's
 
     async def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         async with self.http.request(method, f"{self.base}/_emulator{path}", json=body) as response:
@@ -408,7 +411,10 @@ class Emulator:
     async def latency(self, seconds: float) -> None:
         await self._call("DELETE", "/faults")
         if seconds > 0:
-            await self._call("POST", "/faults", {"kind": "latency", "seconds": seconds})
+            fault: dict[str, Any] = {"kind": "latency", "seconds": seconds}
+            if self.api == "rest":
+                fault["operation"] = "rest"  # every REST route but the token endpoint
+            await self._call("POST", "/faults", fault)
 
     async def advance(self, seconds: float) -> None:
         await self._call("POST", "/clock", {"advance_seconds": seconds})
@@ -423,6 +429,14 @@ class Emulator:
     async def refreshes_for(self, user: str) -> int:
         """Successful refresh_token grants for `user` in the request log (cleared at the start of a run)."""
         data = await self._call("GET", "/requests")
+        if self.api == "rest":
+            return sum(
+                1
+                for entry in data["requests"]
+                if entry["operation"] == REST_TOKEN_OPERATION
+                and entry["outcome"] == "ok refresh_token"
+                and entry["user"].lower() == user.lower()
+            )
         return sum(
             1
             for entry in data["requests"]
@@ -557,6 +571,7 @@ def build_requests(
     count: int,
     label: str,
     text: str | None = None,
+    when: str = "tomorrow 10am",
 ) -> tuple[list[SignedRequest], list[Sample]]:
     """`count` signed `/webex schedule` commands, round-robin over `users`, each with its own topic;
     with `text`, that command instead (`help`: answered in the ack itself)."""
@@ -571,7 +586,7 @@ def build_requests(
         topic = f"Bench {label} {index:04d} {secrets.token_hex(3)}"
         requests.append(
             signer.slash_command(
-                text or f"schedule {topic} tomorrow 10am",
+                text or f"schedule {topic} {when}",
                 user_id=user,
                 channel_id=CHANNEL_ID,
                 response_url=response_url,
@@ -730,7 +745,7 @@ class Bench:
         self.children.start("emulator", argv, env=self.base_env(), cwd=self.workdir)
         self.emulator_base = f"http://127.0.0.1:{port}"
         await wait_ready(self.http, f"{self.emulator_base}/healthz", time.perf_counter(), 20, self.children)
-        self.emulator = Emulator(self.http, self.emulator_base)
+        self.emulator = Emulator(self.http, self.emulator_base, self.args.api)
         for user in [*self.users, self.solo]:
             name = user.lower().replace("u_", "")
             await self.emulator.add_user(self.email(user), "Bench", name)
@@ -744,6 +759,7 @@ class Bench:
                 "SLACK_BOT_TOKEN": self.bot_token,
                 "WEBEX_OAUTH_URL": f"{self.emulator_base}/v1/oauth2",
                 "WEBEX_XML_URL": f"{self.emulator_base}/WBXService/XMLService",
+                "WEBEX_REST_URL": f"{self.emulator_base}/v1",
                 "WEBEX_SITE": SITE,
                 "WEBEX_CLIENT_ID": "sandbox-client",
                 "WEBEX_CLIENT_SECRET": "sandbox-secret",
@@ -896,11 +912,12 @@ class Bench:
         with_answers: bool,
         rate: float | None = None,
         text: str | None = None,
+        when: str = "tomorrow 10am",
     ) -> Side:
         if with_answers:
             await self.wait_idle(target)
         requests, samples = await asyncio.to_thread(
-            build_requests, self.signer, self.standin, users, count, f"{label}-{target.name}", text
+            build_requests, self.signer, self.standin, users, count, f"{label}-{target.name}", text, when
         )
         await asyncio.to_thread(self.standin.new_calls)
         refreshes_before = await self.emulator.token_refreshes() if with_answers else 0
@@ -985,11 +1002,15 @@ class Bench:
         count = self.plan.solo_commands
         print(f"  expired token: {count} commands at once by one user ...", flush=True)
         await self.emulator.latency(self.plan.steady_latency)
-        # Every access token the emulator issued so far is now past its two hours; refresh tokens live on.
+        # Every access token the emulator issued so far is now past its lifetime; refresh tokens live on.
         await self.wait_idle(bot)
-        await self.emulator.advance(ACCESS_TOKEN_LIFETIME_SECONDS + 120)
+        await self.emulator.advance(ACCESS_TOKEN_LIFETIME_SECONDS[self.args.api] + 120)
         await self.emulator.clear_requests()
-        side = await self.run(bot, [self.solo], count, count, "expired", with_answers=True)
+        # The emulator's clock is now ahead of the bot's by the token lifetime (14 days on REST): the
+        # meetings go far enough out that the emulator does not take them for the past.
+        later = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+        when = f"{later} 10am" if self.args.api == "rest" else "tomorrow 10am"
+        side = await self.run(bot, [self.solo], count, count, "expired", with_answers=True, when=when)
         # Only this user's grants: another user's command still in flight could refresh too.
         side.token_refreshes = await self.emulator.refreshes_for(self.email(self.solo))
         self.results["runs"].setdefault(bot.name, {})["expired_token"] = {"bot": asdict(side)}

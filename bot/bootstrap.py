@@ -23,7 +23,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Settings
+from bot.config import Settings, WebexApi
 from bot.domain.clock import Clock, SystemClock
 from bot.observability import Metrics, Tracing
 from bot.runtime import BackgroundWork
@@ -49,9 +49,14 @@ from bot.store.operations import OperationStore
 from bot.store.reminders import ReminderStore
 from bot.store.states import OAuthStateStore
 from bot.store.throttle import ThrottleLimits, ThrottleStore
-from bot.webex.client import WebexClient
+from bot.webex.client import CallObserver, WebexClient
 from bot.webex.http import new_webex_http_client
 from bot.webex.oauth import WebexOAuth
+from bot.webex.rest_backend import (
+    RestApi,
+    RestAuthorizationServer,
+    RestMeetingBackend,
+)
 from bot.webex.xml_backend import RENAME_RECORDING_SCOPE, XmlAuthorizationServer, XmlMeetingBackend
 
 
@@ -98,6 +103,39 @@ class Services:
             await asyncio.to_thread(self.tracing.shutdown)
 
 
+def pick_backend(
+    settings: Settings, webex_http: httpx.AsyncClient, observe: CallObserver
+) -> tuple[AuthorizationServer, MeetingBackend]:
+    """The Webex API the settings name (WEBEX_API), as the two ports, over the one pooled client."""
+    if settings.webex_api is WebexApi.REST:
+        base = settings.webex_rest_base
+        api = RestApi(webex_http, base_url=base, deadline=settings.webex_timeout_seconds, observe=observe)
+        rest_oauth = WebexOAuth(
+            webex_http,
+            oauth_url=base,
+            client_id=settings.webex_client_id,
+            client_secret=settings.webex_client_secret.get_secret_value(),
+            redirect_uri=settings.callback_url,
+            observe=observe,
+            token_path="/access_token",
+            pkce_method="S256",
+            scope_separator=" ",
+        )
+        return RestAuthorizationServer(rest_oauth, api), RestMeetingBackend(api)
+    xml_oauth = WebexOAuth(
+        webex_http,
+        oauth_url=str(settings.webex_oauth_url).rstrip("/"),
+        client_id=settings.webex_client_id,
+        client_secret=settings.webex_client_secret.get_secret_value(),
+        redirect_uri=settings.callback_url,
+        observe=observe,
+    )
+    client = WebexClient(
+        webex_http, xml_url=settings.webex_xml_url, deadline=settings.webex_timeout_seconds, observe=observe
+    )
+    return XmlAuthorizationServer(xml_oauth), XmlMeetingBackend(client)
+
+
 def slack_retry_handlers() -> list[AsyncRetryHandler]:
     """Slack 429s are retried after Retry-After, 5xx and dropped connections a couple of times."""
     return [
@@ -137,24 +175,7 @@ async def build(
         max_connections=settings.webex_max_connections,
     )
     # The one place that picks the meeting backend and its authorization server.
-    oauth: AuthorizationServer = XmlAuthorizationServer(
-        WebexOAuth(
-            webex_http,
-            oauth_url=str(settings.webex_oauth_url).rstrip("/"),
-            client_id=settings.webex_client_id,
-            client_secret=settings.webex_client_secret.get_secret_value(),
-            redirect_uri=settings.callback_url,
-            observe=webex_call,
-        )
-    )
-    webex: MeetingBackend = XmlMeetingBackend(
-        WebexClient(
-            webex_http,
-            xml_url=settings.webex_xml_url,
-            deadline=settings.webex_timeout_seconds,
-            observe=webex_call,
-        )
-    )
+    oauth, webex = pick_backend(settings, webex_http, webex_call)
     tokens = TokenService(
         links, oauth, clock, states=states, operations=operations, on_refresh=metrics.token_refresh
     )
@@ -256,7 +277,13 @@ async def build(
         work=work,
         webex_http=webex_http,
         channel_cards=ChannelCardStore(database, clock),
-        recordings=RecordingService(tokens, webex, clock, rename_scope=RENAME_RECORDING_SCOPE),
+        recordings=RecordingService(
+            tokens,
+            webex,
+            clock,
+            # The REST API has no way to rename a recording: the list then offers Share only.
+            rename_scope=None if settings.webex_api is WebexApi.REST else RENAME_RECORDING_SCOPE,
+        ),
         metrics=metrics,
         tracing=tracing,
         installations=installations,

@@ -18,6 +18,20 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_XML_URL = "https://{site}.webex.com/WBXService/XMLService"
+DEFAULT_REST_URL = "https://webexapis.com/v1"
+# What each API asks for when WEBEX_SCOPES is unset. REST: read and write the person's meetings,
+# read who they are (GET /people/me, for the email check), and read their recordings.
+DEFAULT_SCOPES = {
+    "xml": "all_read meeting_modify",
+    "rest": "meeting:schedules_read meeting:schedules_write spark:people_read meeting:recordings_read",
+}
+
+
+class WebexApi(StrEnum):
+    """Which Webex API the bot speaks."""
+
+    XML = "xml"  # the Meetings XML API, as the product was specified (sites that keep it)
+    REST = "rest"  # the Meetings REST API at webexapis.com: what Webex's cloud answers today
 
 
 class EmailPolicy(StrEnum):
@@ -61,7 +75,16 @@ class Settings(BaseSettings):
     webex_site: str | None = Field(
         default=None, description="Default Webex site name, e.g. acme for acme.webex.com"
     )
-    webex_scopes: str = Field(default="all_read meeting_modify", description="Webex scopes, space separated")
+    webex_api: WebexApi = Field(
+        default=WebexApi.XML, description="Which Webex API: xml (the specified one) or rest (webexapis.com)"
+    )
+    webex_rest_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl(DEFAULT_REST_URL),
+        description="Webex REST API base URL (WEBEX_API=rest); OAuth is at its /authorize and /access_token",
+    )
+    webex_scopes: str | None = Field(
+        default=None, description="Webex scopes, space separated; unset: the chosen API's default"
+    )
     webex_oauth_url: AnyHttpUrl = Field(
         default=AnyHttpUrl("https://api.webex.com/v1/oauth2"), description="Webex OAuth base URL"
     )
@@ -250,6 +273,16 @@ class Settings(BaseSettings):
         # slack_sdk joins the base URL with method names, so it must end with a slash.
         return url if url.endswith("/") else url + "/"
 
+    @field_validator("webex_api", mode="before")
+    @classmethod
+    def _api_in_any_case(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("webex_scopes", mode="before")
+    @classmethod
+    def _blank_scopes_are_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.replace("+", " ").strip() else value
+
     @property
     def installs_to_any_workspace(self) -> bool:
         """No bot token of its own: every workspace installs the app through Slack's OAuth flow."""
@@ -267,7 +300,12 @@ class Settings(BaseSettings):
 
     @property
     def scopes(self) -> tuple[str, ...]:
-        return tuple(scope for scope in self.webex_scopes.replace("+", " ").split() if scope)
+        chosen = self.webex_scopes if self.webex_scopes is not None else DEFAULT_SCOPES[self.webex_api]
+        return tuple(scope for scope in chosen.replace("+", " ").split() if scope)
+
+    @property
+    def webex_rest_base(self) -> str:
+        return str(self.webex_rest_url).rstrip("/")
 
     @property
     def base_url(self) -> str:
@@ -288,6 +326,8 @@ class Settings(BaseSettings):
 
     @property
     def webex_token_url(self) -> str:
+        if self.webex_api is WebexApi.REST:
+            return self.webex_rest_base + "/access_token"
         return str(self.webex_oauth_url).rstrip("/") + "/token"
 
 
@@ -304,6 +344,8 @@ _HINTS = {
     "slack_client_id": "the Slack app's client ID (Basic Information page)",
     "slack_client_secret": "the Slack app's client secret (Basic Information page)",
     "log_format": "text or json",
+    "webex_api": "xml or rest",
+    "webex_rest_url": "the REST API's base URL, e.g. https://webexapis.com/v1",
     "otel_exporter_otlp_endpoint": "the collector's OTLP/HTTP base URL, e.g. http://127.0.0.1:4318",
     "metrics_token": "at least 16 characters, or leave it unset",
     "slack_state_secret": 'at least 32 random characters, e.g. python -c "import secrets; '

@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
         "--latency", type=float, default=0.0, help="seconds the emulator waits before answering"
     )
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for the bot's answers")
+    parser.add_argument(
+        "--api",
+        choices=("xml", "rest"),
+        default="xml",
+        help="the Webex API the bot speaks to the emulator (WEBEX_API): xml, or rest (webexapis.com's)",
+    )
     parser.add_argument("--verbose", action="store_true", help="show the bot's log (INFO)")
     return parser
 
@@ -115,7 +121,8 @@ def _banner(stack: SandboxStack, write: Callable[[str], None]) -> None:
     users = ", ".join(f"{u.name} ({u.email or 'no Webex account'})" for u in stack.users)
     write("webex-bot sandbox: everything runs on this machine, nothing reaches Slack or Webex.")
     write(f"  bot            {stack.bot_url}")
-    write(f"  Webex emulator {stack.emulator_url} (site 'sandbox')")
+    api = "REST API at /v1" if stack.options.api == "rest" else "XML API"
+    write(f"  Webex emulator {stack.emulator_url} (site 'sandbox', the bot uses its {api})")
     write(f"  Slack stand-in {stack.slack.base_url}")
     write(f"  users          {users}")
 
@@ -173,6 +180,7 @@ async def _main(args: argparse.Namespace, out: TextIO) -> int:
         database_url=args.database_url,
         emulator_latency=args.latency,
         log_level="INFO" if args.verbose else "WARNING",
+        api=args.api,
     )
     stack = SandboxStack(options)
     try:

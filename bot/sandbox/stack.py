@@ -58,6 +58,7 @@ class SandboxOptions:
     database_url: str | None = None
     emulator_latency: float = 0.0
     log_level: str = "WARNING"
+    api: str = "xml"  # which Webex API the bot speaks to the emulator: xml or rest
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,8 @@ class SandboxStack:
             webex_site=WEBEX_SITE,
             webex_oauth_url=f"{self.emulator_url}/v1/oauth2",
             webex_xml_url=f"{self.emulator_url}/WBXService/XMLService",
+            webex_api=self.options.api,
+            webex_rest_url=f"{self.emulator_url}/v1",
             database_url=database_url,
             token_keys=[Fernet.generate_key().decode()],
             log_level=self.options.log_level,

@@ -111,7 +111,7 @@ class LinkingService:
             ttl=self._state_ttl,
         )
         extra = tuple(str(scope) for scope in payload.get("x") or () if scope not in self._scopes)
-        return self._oauth.authorize_url(state=state, code_challenge=verifier, scopes=self._scopes + extra)
+        return self._oauth.authorize_url(state=state, code_verifier=verifier, scopes=self._scopes + extra)
 
     async def complete(self, params: dict[str, str]) -> Linked | SlackSignInNeeded:
         """Webex sent the browser back: check the state, exchange the code, check identity, store the link.

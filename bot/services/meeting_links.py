@@ -95,18 +95,23 @@ class MeetingLinks:
         self._meetings = meetings
         self._base_url = base_url.rstrip("/")
 
-    def join(self, team_id: str, host_user_id: str, meeting_key: str) -> str:
-        return self._url(Role.JOIN, team_id, host_user_id, meeting_key)
+    # `number` is the meeting number people see, when it is not the id itself (the REST API): the
+    # pages a link opens name the meeting by it.
+    def join(self, team_id: str, host_user_id: str, meeting_key: str, number: str = "") -> str:
+        return self._url(Role.JOIN, team_id, host_user_id, meeting_key, number)
 
-    def host(self, team_id: str, host_user_id: str, meeting_key: str) -> str:
-        return self._url(Role.HOST, team_id, host_user_id, meeting_key)
+    def host(self, team_id: str, host_user_id: str, meeting_key: str, number: str = "") -> str:
+        return self._url(Role.HOST, team_id, host_user_id, meeting_key, number)
 
-    def calendar(self, team_id: str, host_user_id: str, meeting_key: str) -> str:
+    def calendar(self, team_id: str, host_user_id: str, meeting_key: str, number: str = "") -> str:
         """Add to calendar: a file made at the click, with the meeting as it is then (edits included)."""
-        return self._url(Role.CALENDAR, team_id, host_user_id, meeting_key)
+        return self._url(Role.CALENDAR, team_id, host_user_id, meeting_key, number)
 
-    def _url(self, role: Role, team_id: str, host_user_id: str, meeting_key: str) -> str:
-        token = self._tokens[role].issue({"t": team_id, "u": host_user_id, "k": meeting_key})
+    def _url(self, role: Role, team_id: str, host_user_id: str, meeting_key: str, number: str) -> str:
+        payload = {"t": team_id, "u": host_user_id, "k": meeting_key}
+        if number and number != meeting_key:
+            payload["n"] = number
+        token = self._tokens[role].issue(payload)
         return f"{self._base_url}{PATH}{token}"
 
     async def host_pressed(self, team_id: str, user_id: str, meeting_key: str) -> None:
@@ -116,22 +121,22 @@ class MeetingLinks:
     async def open(self, token: str) -> str | CalendarFile:
         """What the button that made `token` opens: Webex's own link, or the meeting's calendar file
         (raises MeetingLinkProblem)."""
-        role, team_id, user_id, key = self._read(token)
+        role, team_id, user_id, key, number = self._read(token)
         if role is Role.CALENDAR:
-            meeting = await self._ask(role, key, lambda: self._meetings.get(team_id, user_id, key))
-            join_url = self.join(team_id, user_id, key)
+            meeting = await self._ask(role, number, lambda: self._meetings.get(team_id, user_id, key))
+            join_url = self.join(team_id, user_id, key, number)
             return meeting_calendar_file(meeting, join_url, now=self._clock.now())
         if role is Role.HOST:
             await self._spend_press(team_id, user_id, key)
-            url = await self._ask(role, key, lambda: self._meetings.host_url(team_id, user_id, key))
+            url = await self._ask(role, number, lambda: self._meetings.host_url(team_id, user_id, key))
         else:
-            url = await self._ask(role, key, lambda: self._meetings.join_url(team_id, user_id, key))
+            url = await self._ask(role, number, lambda: self._meetings.join_url(team_id, user_id, key))
         if not url.startswith(("https://", "http://")):
-            log.warning("Webex gave a %s link for meeting %s that is not a web address", role.value, key)
+            log.warning("Webex gave a %s link for meeting %s that is not a web address", role.value, number)
             raise MeetingLinkProblem(
                 "Webex did not give a usable link",
-                f"Webex answered for meeting {key}, but not with a web address.",
-                next_step=f"Open Webex and join with the meeting number {key}.",
+                f"Webex answered for meeting {number}, but not with a web address.",
+                next_step=f"Open Webex and join with the meeting number {number}.",
                 status_code=502,
             )
         return url
@@ -193,7 +198,8 @@ class MeetingLinks:
             status_code=403,
         )
 
-    def _read(self, token: str) -> tuple[Role, str, str, str]:
+    def _read(self, token: str) -> tuple[Role, str, str, str, str]:
+        """The role, workspace, host, meeting id and the meeting number people see."""
         expired: tuple[Role, dict[str, object]] | None = None
         for role, tokens in self._tokens.items():
             try:
@@ -205,10 +211,11 @@ class MeetingLinks:
                 continue
             team_id, user_id, key = payload.get("t"), payload.get("u"), payload.get("k")
             if isinstance(team_id, str) and isinstance(user_id, str) and isinstance(key, str) and key:
-                return role, team_id, user_id, key
+                number = payload.get("n")
+                return role, team_id, user_id, key, number if isinstance(number, str) and number else key
         if expired is not None:
             role, payload = expired
-            raise _expired(role, str(payload.get("k") or ""))
+            raise _expired(role, str(payload.get("n") or payload.get("k") or ""))
         raise MeetingLinkProblem(
             "This meeting link is not valid",
             "It may have been cut short or changed when it was copied.",

@@ -3,7 +3,7 @@
 The values a backend takes and returns are the domain's (bot.domain.meetings), re-exported here so
 an adapter imports everything it implements from this one module.
 
-A backend (the Webex XML API today, the REST API next) is one adapter module that implements
+A backend (the Webex XML API or the REST API) is one adapter module that implements
 `MeetingBackend` and `AuthorizationServer` over the neutral values and raises (subclasses of) the
 neutral errors below; `bot/bootstrap.py` picks it. Nothing here knows XML, JSON, timeZoneIDs, 1-based
 offsets or operation names: those stay inside the adapter.
@@ -155,8 +155,9 @@ class AuthorizationServer(Protocol):
         """A fresh PKCE verifier in the form this server accepts."""
         ...
 
-    def authorize_url(self, *, state: str, code_challenge: str, scopes: Sequence[str]) -> str:
-        """Where to send the browser; the server sends it back to the redirect URI with a code."""
+    def authorize_url(self, *, state: str, code_verifier: str, scopes: Sequence[str]) -> str:
+        """Where to send the browser; the server sends it back to the redirect URI with a code.
+        The adapter derives the PKCE challenge from `code_verifier` in the method its server takes."""
         ...
 
     async def exchange_code(self, code: str, code_verifier: str) -> TokenGrant:

@@ -14,7 +14,7 @@ from bot.domain.meeting_rules import MeetingRequestInvalid
 from bot.domain.meetings import Recording
 from bot.services.errors import NeedsScope
 from bot.services.meeting_calls import BackendCalls, Tokens
-from bot.services.ports import MeetingBackend, RecordingNotFound
+from bot.services.ports import MeetingBackend, NotPermitted, RecordingNotFound
 
 RECENT = timedelta(days=30)  # what `/webex recordings` lists
 SHARE_WINDOW = timedelta(days=365)  # how far back a Share button still finds its recording
@@ -37,13 +37,21 @@ def clean_recording_name(name: str) -> str:
 class RecordingService:
     """A person's recordings, through their own linked account."""
 
-    def __init__(self, tokens: Tokens, backend: MeetingBackend, clock: Clock, *, rename_scope: str) -> None:
-        """`rename_scope` is the backend's name for permission to change recordings."""
+    def __init__(
+        self, tokens: Tokens, backend: MeetingBackend, clock: Clock, *, rename_scope: str | None
+    ) -> None:
+        """`rename_scope` is the backend's name for permission to change recordings; None when the
+        backend cannot rename a recording at all (the REST API has no such operation)."""
         self._tokens = tokens
         self._calls = BackendCalls(tokens, backend)
         self._backend = backend
         self._clock = clock
         self._rename_scope = rename_scope
+
+    @property
+    def can_rename(self) -> bool:
+        """Whether recordings can be renamed through this backend (so whether to offer it)."""
+        return self._rename_scope is not None
 
     async def recent(self, team_id: str, user_id: str) -> tuple[Recording, ...]:
         """The person's recordings of the last 30 days, newest first (at most 10)."""
@@ -70,6 +78,8 @@ class RecordingService:
     async def rename(self, team_id: str, user_id: str, recording_id: str, name: str) -> str:
         """Rename the recording; the name as stored. Raises NeedsScope until the person has allowed the
         bot to change recordings."""
+        if self._rename_scope is None:
+            raise NotPermitted("this Webex API cannot rename recordings")
         cleaned = clean_recording_name(name)
         link = await self._tokens.link_with_fresh_token(team_id, user_id)
         if self._rename_scope not in link.scopes:

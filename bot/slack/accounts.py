@@ -88,6 +88,11 @@ _SCOPES = {
     "user_modify": "change your Webex profile",
     "recording_modify": "manage your recordings",
     "setting_modify": "change site settings",
+    # The REST API's names for the same permissions.
+    "meeting:schedules_read": "read your meetings",
+    "meeting:schedules_write": "create, change and cancel your meetings",
+    "spark:people_read": "read your profile",
+    "meeting:recordings_read": "read your recordings",
 }
 
 

@@ -65,7 +65,9 @@ def length_text(seconds: int) -> str:
     return blocks.duration_text(round(seconds / 60))
 
 
-def recording_list(recordings: tuple[Recording, ...], tz: str) -> list[dict[str, Any]]:
+def recording_list(
+    recordings: tuple[Recording, ...], tz: str, *, can_rename: bool = True
+) -> list[dict[str, Any]]:
     if not recordings:
         return [{"type": "section", "text": blocks.mrkdwn(NONE_RECENT)}]
     out: list[dict[str, Any]] = [
@@ -81,25 +83,31 @@ def recording_list(recordings: tuple[Recording, ...], tz: str) -> list[dict[str,
                 "text": blocks.mrkdwn(f"*{heading}*\n{when} · {length_text(recording.duration_seconds)}"),
             }
         )
-        rename_value = json.dumps({"id": recording.recording_id, "name": recording.name[:MAX_NAME_LENGTH]})
+        elements: list[dict[str, Any]] = [
+            {
+                "type": "button",
+                "action_id": SHARE_RECORDING,
+                "text": blocks.plain("Share in channel", blocks.BUTTON_TEXT_LIMIT),
+                "value": recording.recording_id,
+            }
+        ]
+        if can_rename:
+            rename_value = json.dumps(
+                {"id": recording.recording_id, "name": recording.name[:MAX_NAME_LENGTH]}
+            )
+            elements.append(
+                {
+                    "type": "button",
+                    "action_id": RENAME_RECORDING,
+                    "text": blocks.plain("Rename", blocks.BUTTON_TEXT_LIMIT),
+                    "value": rename_value,
+                }
+            )
         out.append(
             {
                 "type": "actions",
                 "block_id": f"recording_actions:{recording.recording_id}",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": SHARE_RECORDING,
-                        "text": blocks.plain("Share in channel", blocks.BUTTON_TEXT_LIMIT),
-                        "value": recording.recording_id,
-                    },
-                    {
-                        "type": "button",
-                        "action_id": RENAME_RECORDING,
-                        "text": blocks.plain("Rename", blocks.BUTTON_TEXT_LIMIT),
-                        "value": rename_value,
-                    },
-                ],
+                "elements": elements,
             }
         )
     return out[: blocks.MESSAGE_BLOCK_LIMIT]
@@ -167,7 +175,8 @@ async def list_recordings(
     found = await recordings.recent(team_id, user_id)
     tz = await answers.user_tz(team_id, user_id)
     text = f"{len(found)} recordings from the last 30 days" if found else NONE_RECENT
-    await reply.send(text, answers.seal(recording_list(found, tz), team_id, user_id))
+    listed = recording_list(found, tz, can_rename=recordings.can_rename)
+    await reply.send(text, answers.seal(listed, team_id, user_id))
 
 
 async def share(

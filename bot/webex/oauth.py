@@ -1,4 +1,8 @@
-"""The Webex Meetings OAuth integration: authorize URL, code exchange and refresh (client_secret_post)."""
+"""A Webex OAuth integration: authorize URL, code exchange and refresh (client_secret_post).
+
+The XML API's server (`{oauth_url}/authorize`, `/token`, PKCE plain, scopes joined by `+`) by default;
+the REST API's (`/authorize`, `/access_token`, PKCE S256, scopes joined by spaces) with its options.
+"""
 
 from __future__ import annotations
 
@@ -44,12 +48,20 @@ class WebexOAuth:
         client_secret: str,
         redirect_uri: str,
         observe: Callable[[str, str, float], None] | None = None,
+        token_path: str = "/token",
+        pkce_method: str = "plain",
+        scope_separator: str = "+",
     ) -> None:
-        """`observe` is told of every token request: `token <grant_type>`, its outcome, its seconds."""
+        """`observe` is told of every token request: `token <grant_type>`, its outcome, its seconds.
+        `pkce_method` names how `authorize_url`'s challenge was made (`plain` or `S256`)."""
+        if pkce_method not in ("plain", "S256") or scope_separator not in ("+", " "):
+            raise ValueError("pkce_method is plain or S256; scope_separator is '+' or ' '")
         self._http = http
         self._observe = observe
         self._authorize_endpoint = oauth_url.rstrip("/") + "/authorize"
-        self._token_endpoint = oauth_url.rstrip("/") + "/token"
+        self._token_endpoint = oauth_url.rstrip("/") + token_path
+        self._pkce_method = pkce_method
+        self._scope_separator = scope_separator
         self._client_id = client_id
         self._client_secret = client_secret
         self._redirect_uri = redirect_uri
@@ -61,10 +73,13 @@ class WebexOAuth:
         """The URL that asks the user for consent.
 
         Scopes are joined by `+` and the `+` is percent-encoded, so a server that decodes the query
-        as a form (where a bare `+` means a space) still reads `all_read+meeting_modify`.
+        as a form (where a bare `+` means a space) still reads `all_read+meeting_modify`. Joined by
+        spaces (REST), they are sent as `%20`, never `+`, as Webex's authorize page expects.
         """
-        if not 1 <= len(code_challenge) <= MAX_CODE_CHALLENGE_LENGTH:
+        if self._pkce_method == "plain" and not 1 <= len(code_challenge) <= MAX_CODE_CHALLENGE_LENGTH:
             raise ValueError(f"code_challenge must be 1 to {MAX_CODE_CHALLENGE_LENGTH} characters")
+        if self._pkce_method == "S256" and len(code_challenge) != 43:
+            raise ValueError("an S256 code_challenge is 43 characters")
         if not scopes or any(not scope or "+" in scope or " " in scope for scope in scopes):
             raise ValueError(f"scopes must be non-empty names without '+' or spaces, got {list(scopes)!r}")
         query = urlencode(
@@ -72,10 +87,10 @@ class WebexOAuth:
                 ("response_type", "code"),
                 ("client_id", self._client_id),
                 ("redirect_uri", self._redirect_uri),
-                ("scope", "+".join(scopes)),
+                ("scope", self._scope_separator.join(scopes)),
                 ("state", state),
                 ("code_challenge", code_challenge),
-                ("code_challenge_method", "plain"),
+                ("code_challenge_method", self._pkce_method),
             ],
             quote_via=quote,
             safe="",

@@ -307,8 +307,9 @@ class XmlAuthorizationServer:
     def new_code_verifier(self) -> str:
         return new_code_verifier()
 
-    def authorize_url(self, *, state: str, code_challenge: str, scopes: Sequence[str]) -> str:
-        return self._oauth.authorize_url(state=state, code_challenge=code_challenge, scopes=scopes)
+    def authorize_url(self, *, state: str, code_verifier: str, scopes: Sequence[str]) -> str:
+        # The plain method: the challenge is the verifier itself.
+        return self._oauth.authorize_url(state=state, code_challenge=code_verifier, scopes=scopes)
 
     async def exchange_code(self, code: str, code_verifier: str) -> TokenGrant:
         return await self._oauth.exchange_code(code, code_verifier)

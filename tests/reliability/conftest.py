@@ -38,12 +38,15 @@ async def make_stage(
         emulator=emulator_server.emulator,
         alice=Person(slack_driver(bot.events_url, user_id="U_ALICE"), ALICE),
         bob=Person(slack_driver(bot.events_url, user_id="U_BOB"), BOB),
+        emulator_url=emulator_server.url,
+        api=str(bot.settings.webex_api),
     )
 
 
 @pytest.fixture
 async def stage(bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any) -> Stage:
-    """The bot (Webex timeout 1 s), the emulator over HTTP, the Slack stand-in; nobody linked yet."""
+    """The bot (Webex timeout 1 s), the emulator over HTTP, the Slack stand-in; nobody linked yet.
+    On the XML API unless the test module runs on both (its own `webex_api` fixture over APIS)."""
     return await make_stage(bot_factory, slack_driver, emulator_server)
 
 

@@ -177,6 +177,8 @@ def bot_env(settings: Any, **extra: str) -> dict[str, str]:
         WEBEX_SITE=settings.webex_site or "",
         WEBEX_OAUTH_URL=str(settings.webex_oauth_url),
         WEBEX_XML_URL=settings.webex_xml_url,
+        WEBEX_API=str(settings.webex_api),
+        WEBEX_REST_URL=settings.webex_rest_base,
         WEBEX_TIMEOUT_SECONDS=str(settings.webex_timeout_seconds),
         DATABASE_URL=settings.database_url,
         TOKEN_KEYS=",".join(key.get_secret_value() for key in settings.token_keys),

@@ -13,10 +13,16 @@ from bot.sandbox import SlackUser
 from tests.e2e.accounts.test_connect import connect_button, sign_in
 from tests.e2e.meetings.conftest import shown_text
 from tests.support.emulator import ALICE, BOB, approve_consent
-from tests.support.servers import BotFactory
+from tests.support.servers import APIS, BotFactory, both_apis
 from tests.support.slack import DriverFactory, sign_in_with_slack
 
 POLICIES = ["refuse", "sign-in-with-slack"]
+
+
+@pytest.fixture(params=APIS)
+def webex_api(request: pytest.FixtureRequest) -> str:
+    """Every row runs on both Webex APIs: the XML API and the REST API (its OAuth and GET /people/me)."""
+    return both_apis(request)
 
 
 def openid_calls(standin: Any) -> int:

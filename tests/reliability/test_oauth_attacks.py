@@ -18,13 +18,19 @@ from bot.web.pages import page
 from tests.e2e.accounts.test_connect import connect_button
 from tests.e2e.meetings.conftest import Stage, button, iter_elements, shown_text
 from tests.reliability.conftest import linked_message, make_stage
-from tests.support.emulator import ALICE, BOB, approve_consent, authorize_url
-from tests.support.servers import BotFactory, BotServer
+from tests.support.emulator import ALICE, BOB, approve_consent, authorize_url, rest_authorize_url
+from tests.support.servers import APIS, BotFactory, BotServer, both_apis
 from tests.support.slack import DriverFactory, sign_in_with_slack
 
 SCRIPT = '<script>alert("owned")</script>'
 IMAGE = '"><img src=x onerror=alert(1)>'
 EVIL = "https://evil.example/phish"
+
+
+@pytest.fixture(params=APIS)
+def webex_api(request: pytest.FixtureRequest) -> str:
+    """Every row runs on both Webex APIs: the XML API and the REST API (its OAuth and GET /people/me)."""
+    return both_apis(request)
 
 
 async def click(browser: httpx.AsyncClient, url: str) -> str:
@@ -317,10 +323,14 @@ async def test_a_code_minted_for_another_client_is_refused(stage: Stage, emulato
         authorize = await click(browser, await connect_button(stage.alice.driver))
         verifier = parse_qs(urlsplit(authorize).query)["code_challenge"][0]
         # The attacker's own app gets Alice's consent, then feeds that code to our callback.
+        emulator_base = (
+            stage.bot.settings.webex_oauth_url.unicode_string().rstrip("/").removesuffix("/v1/oauth2")
+        )
+        make_url = authorize_url if stage.api == "xml" else rest_authorize_url
         foreign = await approve_consent(
             browser,
-            authorize_url(
-                stage.bot.settings.webex_oauth_url.unicode_string().rstrip("/").removesuffix("/v1/oauth2"),
+            make_url(
+                emulator_base,
                 client_id="other-client",
                 redirect_uri=stage.bot.settings.callback_url,
                 code_challenge=verifier,
@@ -359,8 +369,20 @@ async def test_a_real_connect_link_redirects_only_to_the_configured_authorize_ur
         start = await browser.get(url + extra, follow_redirects=False)
     assert start.status_code == 302
     location = urlsplit(start.headers["location"])
-    oauth = urlsplit(str(stage.bot.settings.webex_oauth_url))
-    assert (location.scheme, location.netloc, location.path) == (oauth.scheme, oauth.netloc, AUTHORIZE_PATH)
+    if stage.api == "xml":
+        oauth = urlsplit(str(stage.bot.settings.webex_oauth_url))
+        assert (location.scheme, location.netloc, location.path) == (
+            oauth.scheme,
+            oauth.netloc,
+            AUTHORIZE_PATH,
+        )
+    else:
+        rest = urlsplit(stage.bot.settings.webex_rest_base)
+        assert (location.scheme, location.netloc, location.path) == (
+            rest.scheme,
+            rest.netloc,
+            "/v1/authorize",
+        )
     params = parse_qs(location.query)
     assert params["redirect_uri"] == [stage.bot.settings.callback_url]
     assert "evil.example" not in start.headers["location"]
@@ -461,6 +483,7 @@ async def test_a_card_shared_in_the_channel_never_carries_the_host_sign_in(stage
             location = opened.headers.get("location") or opened.text
             # The emulator's host links sign in with a ticket (p.php?AT=LI&TK=...); join links do not.
             assert "TK=" not in location and "AT=LI" not in location, location
+            assert not stage.signs_in_as_host(location), location
         # The control: the host's own card does carry the host sign-in, so the check above can fail.
         await stage.alice.driver.click(card, blocks.START)
         private = [
@@ -471,4 +494,4 @@ async def test_a_card_shared_in_the_channel_never_carries_the_host_sign_in(stage
         locations = [
             (await browser.get(url, follow_redirects=False)).headers.get("location", "") for url in private
         ]
-        assert any("TK=" in location for location in locations), locations
+        assert any(stage.signs_in_as_host(location) for location in locations), locations

@@ -15,10 +15,17 @@ from bot.slack.meetings import blocks
 from tests.e2e.meetings.conftest import Stage, shown_text
 from tests.reliability.conftest import make_stage
 from tests.reliability.support import GarblingProxy, served
-from tests.support.servers import BotFactory
+from tests.support.emulator import on_api
+from tests.support.servers import APIS, BotFactory, both_apis
 from tests.support.slack import DriverFactory
 
 SLACK_ACK_LIMIT = 3.0  # seconds Slack waits for the HTTP answer to a command
+
+
+@pytest.fixture(params=APIS)
+def webex_api(request: pytest.FixtureRequest) -> str:
+    """Every row runs on both Webex APIs, the faults named as each API names its calls."""
+    return both_apis(request)
 
 
 def rejected_token(operation: str, count: int = 1) -> Fault:
@@ -39,6 +46,7 @@ async def alice_meets_faults_while_bob_is_served(
     stage: Stage, faults: list[Fault], alice_types: str
 ) -> tuple[Exchange, str]:
     """Alice's command meets the faults; while it is in trouble Bob schedules a meeting and gets his card."""
+    faults = [on_api(fault, stage.api) for fault in faults]
     for fault in faults:
         stage.emulator.add_fault(fault)
     alice = await stage.alice.driver.command(alice_types)
@@ -159,13 +167,13 @@ async def test_an_access_token_rejected_in_the_middle_of_a_command_is_renewed_on
 async def test_a_cancel_that_fails_leaves_the_meeting_and_a_retry_cancels_it_once(linked: Stage) -> None:
     card = (await linked.alice.driver.command("schedule Keep or cancel tomorrow 9am", replies=1)).replies[0]
     [meeting] = linked.emulator.meetings()
-    linked.emulator.add_fault(Fault.http_error(503, operation="DelMeeting", count=1))
+    linked.emulator.add_fault(on_api(Fault.http_error(503, operation="DelMeeting", count=1), linked.api))
     failed = await linked.alice.driver.click(card, blocks.CANCEL, replies=1)
     assert "try again" in shown_text(failed.replies[0]) and linked.emulator.meeting(meeting.key) is not None
-    linked.emulator.add_fault(rejected_token("DelMeeting"))
+    linked.emulator.add_fault(on_api(rejected_token("DelMeeting"), linked.api))
     done = await linked.alice.driver.click(card, blocks.CANCEL, replies=1)
     assert "cancelled" in shown_text(done.replies[0]) and linked.emulator.meetings() == []
-    assert len(linked.emulator.xml_requests("DelMeeting")) == 3  # failed, rejected, done: never more
+    assert len(linked.calls("cancel")) == 3  # failed, rejected, done: never more
 
 
 async def test_an_edit_that_fails_leaves_the_meeting_as_it_was(linked: Stage) -> None:
@@ -174,7 +182,7 @@ async def test_an_edit_that_fails_leaves_the_meeting_as_it_was(linked: Stage) ->
     clicked = await linked.alice.driver.click(card, blocks.EDIT, replies=2)
     form = clicked.replies[1]
     by_id = {b["block_id"]: b for b in (form.view or {}).get("blocks", [])}
-    linked.emulator.add_fault(Fault.hang(operation="SetMeeting", count=1, seconds=4))
+    linked.emulator.add_fault(on_api(Fault.hang(operation="SetMeeting", count=1, seconds=4), linked.api))
     saved = await linked.alice.driver.submit(
         form,
         {
@@ -198,8 +206,13 @@ async def test_an_edit_that_fails_leaves_the_meeting_as_it_was(linked: Stage) ->
 
 
 async def test_a_create_whose_answer_is_garbled_after_webex_acted_is_found_not_reported_lost(
-    bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any
+    bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any, webex_api: str
 ) -> None:
+    if webex_api == "rest":
+        pytest.skip(
+            "the garbling proxy rewrites XML API answers; on REST a create Webex carried out without a "
+            "usable answer is the slower-than-the-timeout row"
+        )
     proxy = GarblingProxy(emulator_server.xml_url, operation="CreateMeeting")
     async with served(proxy.app()) as proxy_url:
         stage = await make_stage(
@@ -223,7 +236,7 @@ async def test_many_commands_stuck_on_webex_do_not_hold_up_anyone_else(
     stage = await make_stage(bot_factory, slack_driver, emulator_server, webex_timeout_seconds=4)
     await stage.link(stage.alice)
     await stage.link(stage.bob)
-    stage.emulator.add_fault(Fault.hang(operation="LstsummaryMeeting", seconds=10))
+    stage.emulator.add_fault(on_api(Fault.hang(operation="LstsummaryMeeting", seconds=10), stage.api))
     waiting = [await stage.alice.driver.command("list") for _ in range(25)]
     assert all(exchange.ack_seconds < SLACK_ACK_LIMIT for exchange in waiting)
     started = time.monotonic()

@@ -8,7 +8,8 @@ import hashlib
 import re
 import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
@@ -19,7 +20,17 @@ import uvicorn
 from lxml import etree
 from starlette.applications import Starlette
 
-from bot.emulator import AUTHORIZE_PATH, TOKEN_PATH, XML_SERVICE_PATH, Emulator, create_app
+from bot.emulator import (
+    AUTHORIZE_PATH,
+    INVALID_ACCESS_TOKEN_EXCEPTION_ID,
+    TOKEN_PATH,
+    XML_SERVICE_PATH,
+    Emulator,
+    create_app,
+)
+from bot.emulator.faults import Fault, FaultKind
+from bot.emulator.requestlog import RequestRecord
+from bot.emulator.rest.contract import rest_contract
 from bot.emulator.rest.routes import REST_AUTHORIZE_PATH, REST_TOKEN_PATH
 from bot.emulator.wire import SERV, XSI
 from tests.support.paths import XSD_AVAILABLE, XSD_DIR
@@ -133,6 +144,9 @@ class _ThreadedServer:
 
 @pytest.fixture(scope="session")
 def _shared_emulator_server() -> Iterator[EmulatorServer]:
+    # Cisco's description is read once per process on the first strict REST check (about a second):
+    # read it now, so that the first REST call of a test with a short Webex timeout is not the one.
+    rest_contract()
     app = create_app(new_emulator())
     served = _ThreadedServer(app)
     url = served.start()
@@ -372,3 +386,60 @@ async def link_account(
     response.raise_for_status()
     grant: dict[str, Any] = response.json()
     return grant
+
+
+# The same Webex call on each API, by the emulator's names (faults' `operation`, the request log).
+OPERATIONS: dict[str, dict[str, str]] = {
+    "xml": {
+        "token": "token",
+        "create": "CreateMeeting",
+        "get": "GetMeeting",
+        "change": "SetMeeting",
+        "cancel": "DelMeeting",
+        "list": "LstsummaryMeeting",
+        "join": "GetjoinurlMeeting",
+        "host": "GethosturlMeeting",
+    },
+    "rest": {
+        "token": "POST /v1/access_token",
+        "create": "POST /v1/meetings",
+        "get": "GET /v1/meetings/{meetingId}",
+        "change": "PATCH /v1/meetings/{meetingId}",
+        "cancel": "DELETE /v1/meetings/{meetingId}",
+        "list": "GET /v1/meetings",
+        "join": "POST /v1/meetings/join",
+        "host": "POST /v1/meetings/join",
+    },
+}
+# How long an access token lives on each API's side of the emulator.
+ACCESS_TOKEN_LIFETIME = {"xml": timedelta(hours=2), "rest": timedelta(days=14)}
+
+
+def webex_calls(emulator: Emulator, api: str, call: str | None = None) -> list[RequestRecord]:
+    """The meeting API calls the emulator answered on `api` (`call`: a key of OPERATIONS): the sign-in
+    (tokens, and REST's GET /people/me, which names who signed in as the XML token answer does) aside."""
+    if api == "xml":
+        return emulator.xml_requests(OPERATIONS["xml"][call] if call else None)
+    wanted = OPERATIONS["rest"][call] if call else None
+    return [
+        entry
+        for entry in emulator.rest.requests(wanted)
+        if entry.operation not in (OPERATIONS["rest"]["token"], "GET /v1/people/me")
+        and not entry.operation.endswith("/authorize")
+    ]
+
+
+def on_api(fault: Fault, api: str) -> Fault:
+    """The same fault for a bot on `api`: an XML operation's name becomes its REST route, an invalid-token
+    FAILURE a 401, and a rate limit asks to wait long enough for the REST adapter to report it (it
+    waits out a few seconds itself)."""
+    if api == "xml":
+        return fault
+    call = {name: call for call, name in OPERATIONS["xml"].items()}.get(fault.operation or "")
+    operation = OPERATIONS["rest"][call] if call else fault.operation
+    if fault.kind is FaultKind.FAILURE and fault.exception_id == INVALID_ACCESS_TOKEN_EXCEPTION_ID:
+        return Fault.http_error(401, operation=operation, count=fault.count)
+    changed = replace(fault, operation=operation)
+    if fault.kind is FaultKind.RATE_LIMITED and call != "token":
+        changed = replace(changed, retry_after=max(fault.retry_after, 60))
+    return changed

@@ -49,7 +49,13 @@ BotFactory = Callable[..., Awaitable[BotServer]]
 
 
 def bot_settings(
-    *, port: int, emulator_url: str, slack_url: str, database_url: str, **overrides: Any
+    *,
+    port: int,
+    emulator_url: str,
+    slack_url: str,
+    database_url: str,
+    webex_api: str = "xml",
+    **overrides: Any,
 ) -> Settings:
     values: dict[str, Any] = {
         "slack_bot_token": "xoxb-sandbox-0000-token",
@@ -63,6 +69,8 @@ def bot_settings(
         "webex_site": "sandbox",
         "webex_oauth_url": f"{emulator_url.rstrip('/')}/v1/oauth2",
         "webex_xml_url": f"{emulator_url.rstrip('/')}/WBXService/XMLService",
+        "webex_api": webex_api,
+        "webex_rest_url": f"{emulator_url.rstrip('/')}/v1",
         "webex_timeout_seconds": 5,
         "database_url": database_url,
         "token_keys": [Fernet.generate_key().decode()],
@@ -100,11 +108,26 @@ def loopback_socket() -> socket.socket:
     return sock
 
 
+# The Webex APIs the bot speaks; a suite that runs on both overrides `webex_api` with `api_params`.
+APIS = ("xml", "rest")
+
+
+@pytest.fixture
+def webex_api() -> str:
+    """The Webex API the bot under test speaks (WEBEX_API): xml unless a suite asks for both."""
+    return "xml"
+
+
+def both_apis(request: pytest.FixtureRequest) -> str:
+    """For a suite's own `webex_api` fixture with `params=APIS`: the API this run of the test uses."""
+    return str(request.param)
+
+
 @pytest.fixture
 async def bot_factory(
-    emulator_server: Any, slack_standin: Any, database_url: str
+    emulator_server: Any, slack_standin: Any, database_url: str, webex_api: str
 ) -> AsyncIterator[BotFactory]:
-    """`await bot_factory(**setting_overrides)` -> a running bot; stopped after the test."""
+    """`await bot_factory(**setting_overrides)` -> a running bot on `webex_api`; stopped after the test."""
     started: list[BotServer] = []
 
     async def make(*, clock: Clock | None = None, **overrides: Any) -> BotServer:
@@ -114,7 +137,7 @@ async def bot_factory(
             emulator_url=emulator_server.url,
             slack_url=slack_standin.url,
             database_url=database_url,
-            **overrides,
+            **{"webex_api": webex_api, **overrides},
         )
         bot = await start_bot(settings, sock, clock=clock)
         started.append(bot)

@@ -102,11 +102,11 @@ class Answers:
         """Join, Start as host and Add to calendar open the bot, which asks Webex at the click (the host's
         link signs the host in, so only the host's own card carries it). Every copy of the card, shared or
         edited, has the same buttons, since none depends on what Webex said when the meeting was made."""
-        key = scheduled.meeting.meeting_id
+        key, number = scheduled.meeting.meeting_id, scheduled.meeting.number
         return blocks.CardLinks(
-            join_url=self._meeting_links.join(team_id, host_user_id, key),
-            host_url=self._meeting_links.host(team_id, host_user_id, key) if for_host else "",
-            calendar_url=self._meeting_links.calendar(team_id, host_user_id, key),
+            join_url=self._meeting_links.join(team_id, host_user_id, key, number),
+            host_url=self._meeting_links.host(team_id, host_user_id, key, number) if for_host else "",
+            calendar_url=self._meeting_links.calendar(team_id, host_user_id, key, number),
         )
 
     def host_card(
@@ -209,7 +209,7 @@ class Answers:
         meetings); Webex's link is asked for only when someone clicks."""
         now = self._clock.now()
         return {
-            m.meeting_id: self._meeting_links.join(team_id, user_id, m.meeting_id)
+            m.meeting_id: self._meeting_links.join(team_id, user_id, m.meeting_id, m.number)
             for m in meetings
             if m.end > now
         }

@@ -16,7 +16,7 @@ from bot.emulator.faults import Fault
 from bot.sandbox import SlackDriver
 from bot.sandbox.driver import Exchange
 from bot.sandbox.workspace import RecordedCall
-from tests.support.emulator import ALICE, BOB, approve_consent
+from tests.support.emulator import ALICE, BOB, OPERATIONS, approve_consent
 from tests.support.servers import BotFactory, BotServer
 from tests.support.slack import DriverFactory, sign_in_with_slack
 
@@ -94,7 +94,7 @@ def alice(bot: BotServer, slack_driver: DriverFactory) -> SlackDriver:
 
 
 async def test_connect_links_the_account_and_status_shows_it(
-    bot: BotServer, alice: SlackDriver, emulator: Emulator
+    bot: BotServer, alice: SlackDriver, emulator: Emulator, webex_api: str
 ) -> None:
     url = await connect_button(alice)
     assert url.startswith(bot.url + "/webex/connect/")
@@ -112,10 +112,20 @@ async def test_connect_links_the_account_and_status_shows_it(
         "code_challenge",
         "code_challenge_method",
     }
-    assert params["response_type"] == ["code"] and params["code_challenge_method"] == ["plain"]
+    assert params["response_type"] == ["code"]
     assert params["redirect_uri"] == [bot.url + "/webex/oauth/callback"]
-    assert params["scope"] == ["all_read+meeting_modify"]
-    assert 1 <= len(params["code_challenge"][0]) <= 10
+    if webex_api == "xml":
+        assert authorize.path.endswith("/v1/oauth2/authorize")
+        assert params["code_challenge_method"] == ["plain"]
+        assert params["scope"] == ["all_read+meeting_modify"]
+        assert 1 <= len(params["code_challenge"][0]) <= 10
+    else:
+        # webexapis.com/v1/authorize: S256 (a 43-character challenge), scopes joined by %20.
+        assert authorize.path.endswith("/v1/authorize")
+        assert params["code_challenge_method"] == ["S256"] and len(params["code_challenge"][0]) == 43
+        assert "scope=meeting%3Aschedules_read%20meeting%3Aschedules_write%20spark%3Apeople_read" in (
+            authorize.query
+        )
 
     done = await sign_in(url)
     assert done.status_code == 200
@@ -242,10 +252,10 @@ async def test_email_mismatch_links_once_sign_in_with_slack_confirms_the_user(
 
 
 async def test_token_endpoint_failing_shows_a_clear_page_and_links_nothing(
-    bot: BotServer, alice: SlackDriver, emulator: Emulator
+    bot: BotServer, alice: SlackDriver, emulator: Emulator, webex_api: str
 ) -> None:
     url = await connect_button(alice)
-    emulator.add_fault(Fault.http_error(503, operation="token", count=1))
+    emulator.add_fault(Fault.http_error(503, operation=OPERATIONS[webex_api]["token"], count=1))
     page = await sign_in(url)
     assert page.status_code == 400 and "Webex did not accept this sign-in" in page.text
     assert await bot.services.links.get(alice.standin.workspace.team_id, "U_ALICE") is None

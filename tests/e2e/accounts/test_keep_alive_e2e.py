@@ -18,7 +18,13 @@ from tests.support.emulator import ALICE, BOB
 from tests.support.servers import BotFactory, BotServer
 from tests.support.slack import DriverFactory
 
-IDLE = timedelta(days=54)  # Webex's refresh tokens live 60 days: within the 7 days the job looks ahead
+# How long the emulator's refresh tokens live on each API (XML 60 days, REST 90 days).
+REFRESH_LIFETIME = {"xml": timedelta(days=60), "rest": timedelta(days=90)}
+
+
+def idle(api: str) -> timedelta:
+    """Unused this long, a link's refresh token is within the 7 days the job looks ahead."""
+    return REFRESH_LIFETIME[api] - timedelta(days=6)
 
 
 @pytest.fixture
@@ -46,7 +52,7 @@ def lapse_notices(driver: SlackDriver) -> list[Any]:
 
 
 async def test_a_link_near_its_end_is_renewed_once_and_status_says_when(
-    bot: BotServer, alice: SlackDriver, slack_driver: DriverFactory, emulator: Emulator
+    bot: BotServer, alice: SlackDriver, slack_driver: DriverFactory, emulator: Emulator, webex_api: str
 ) -> None:
     await link(alice, ALICE)
     bob = slack_driver(bot.events_url, user_id="U_BOB")
@@ -59,14 +65,14 @@ async def test_a_link_near_its_end_is_renewed_once_and_status_says_when(
     assert (await jobs_of(bot).keep_links_alive()).renewed == 0
     assert emulator.token_refreshes == 0
     # Nobody uses the bot for weeks: both links come within a week of their end.
-    emulator.advance(IDLE - timedelta(days=7))
+    emulator.advance(idle(webex_api) - timedelta(days=7))
     refreshes = emulator.token_refreshes
     run = await jobs_of(bot).keep_links_alive()
     assert run.renewed == 2 and run.refused == []
     assert emulator.token_refreshes == refreshes + 2
     after = await bot.services.links.get(team, "U_ALICE")
     assert after is not None and after.refresh_expires_at is not None
-    assert after.refresh_expires_at >= emulator.now() + timedelta(days=59)
+    assert after.refresh_expires_at >= emulator.now() + REFRESH_LIFETIME[webex_api] - timedelta(days=1)
     # The next day's run finds nothing near its end again: no second renewal.
     emulator.advance(KEEP_ALIVE_EVERY)
     assert (await jobs_of(bot).keep_links_alive()).renewed == 0
@@ -85,11 +91,11 @@ async def test_a_link_near_its_end_is_renewed_once_and_status_says_when(
 
 
 async def test_a_refused_renewal_sends_one_dm_with_reconnect(
-    bot: BotServer, alice: SlackDriver, emulator: Emulator
+    bot: BotServer, alice: SlackDriver, emulator: Emulator, webex_api: str
 ) -> None:
     await link(alice, ALICE)
     emulator.revoke_tokens(site="sandbox", user=ALICE)  # withdrawn in Webex: the refresh will be refused
-    emulator.advance(IDLE)
+    emulator.advance(idle(webex_api))
     run = await jobs_of(bot).keep_links_alive()
     assert run.refused == [(alice.standin.workspace.team_id, "U_ALICE")]
     [notice] = lapse_notices(alice)

@@ -11,7 +11,7 @@ from bot.emulator import Emulator
 from bot.sandbox import SlackDriver
 from bot.sandbox.workspace import RecordedCall
 from tests.e2e.accounts.test_connect import answered, connect_button, everything_shown, sign_in
-from tests.support.emulator import ALICE, BOB
+from tests.support.emulator import ACCESS_TOKEN_LIFETIME, ALICE, BOB
 from tests.support.servers import BotServer
 from tests.support.slack import DriverFactory
 
@@ -74,10 +74,11 @@ async def test_a_rejected_refresh_token_asks_to_reconnect_and_the_command_resume
 
 
 async def test_an_expired_access_token_is_renewed_without_the_user_noticing(
-    bot_server: BotServer, alice: SlackDriver, emulator: Emulator
+    bot_server: BotServer, alice: SlackDriver, emulator: Emulator, webex_api: str
 ) -> None:
     await link(alice, ALICE)
-    emulator.advance(timedelta(hours=3))  # Webex now considers the 2-hour access token expired
+    # Webex now considers the access token expired (2 hours on the XML side, 14 days on REST).
+    emulator.advance(ACCESS_TOKEN_LIFETIME[webex_api] + timedelta(hours=1))
     refreshes = emulator.token_refreshes
     answer = await answered(alice, "list", timeout=10)
     assert "expired" not in everything_shown(answer.replies)

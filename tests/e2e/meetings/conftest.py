@@ -4,18 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 
 from bot.emulator import XML_SERVICE_PATH, Emulator
+from bot.emulator.requestlog import RequestRecord
 from bot.sandbox import SlackDriver
 from bot.sandbox.workspace import RecordedCall
 from tests.support.database import BACKENDS, POSTGRES_HINT, postgres_server_url
-from tests.support.emulator import ALICE, BOB, approve_consent, link_account, read_answer, xml_request
-from tests.support.servers import BotFactory, BotServer
+from tests.support.emulator import (
+    ALICE,
+    BOB,
+    OPERATIONS,
+    approve_consent,
+    link_account,
+    read_answer,
+    webex_calls,
+    xml_request,
+)
+from tests.support.servers import APIS, BotFactory, BotServer, both_apis
 from tests.support.slack import DriverFactory
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -37,6 +49,32 @@ class Stage:
     alice: Person
     bob: Person
     emulator_url: str = ""  # where a test asks Webex directly (webex_link)
+    api: str = "xml"  # the Webex API the bot speaks (WEBEX_API)
+
+    def operation(self, call: str) -> str:
+        """The emulator's name for a call on this API (`create`, `get`, `list`, ...): for faults."""
+        return OPERATIONS[self.api][call]
+
+    def calls(self, call: str | None = None) -> list[RequestRecord]:
+        """The meeting API calls the bot made on this API (`call`: create, get, list, ...), tokens aside."""
+        return webex_calls(self.emulator, self.api, call)
+
+    def meeting_id(self, key: int | str) -> str:
+        """The id the bot knows a stored meeting by: its number on XML, the REST id on REST."""
+        if self.api == "xml":
+            return str(key)
+        ids = [m["id"] for m in self.emulator.rest.meetings("sandbox") if m.get("meetingNumber") == str(key)]
+        assert ids, f"no REST meeting numbered {key}"
+        return str(ids[0])
+
+    def signs_in_as_host(self, url: str) -> bool:
+        """Whether a Webex link starts the meeting as its host: the XML API's carries a sign-in ticket
+        (TK=), the REST API's start link opens the emulator's host page (m.php)."""
+        return "TK=" in url if self.api == "xml" else "/m.php?" in url
+
+    def pick(self, xml: T, rest: T) -> T:
+        """What a test sets up or expects on this API."""
+        return xml if self.api == "xml" else rest
 
     def bot_calls(self, method: str, *, after: int = 0) -> list[RecordedCall]:
         """What the bot asked Slack to do with `method`, since sequence number `after`."""
@@ -72,6 +110,8 @@ class Stage:
 
     async def webex_link(self, operation: str, meeting_key: str, person: Person) -> str:
         """The link Webex itself gives `person` (GetjoinurlMeeting or GethosturlMeeting), asked directly."""
+        if self.api == "rest":
+            return await self._rest_link(operation, meeting_key, person)
         async with httpx.AsyncClient(timeout=10) as client:
             grant = await link_account(client, self.emulator_url, user=person.webex_email)
             response = await client.post(
@@ -86,6 +126,23 @@ class Stage:
         answer = read_answer(response)
         assert answer.result == "SUCCESS", answer.reason
         return answer.text("joinMeetingURL" if operation == "GetjoinurlMeeting" else "hostMeetingURL")
+
+    async def _rest_link(self, operation: str, meeting_key: str, person: Person) -> str:
+        """POST /v1/meetings/join by meeting number, with a REST token for `person`."""
+        async with httpx.AsyncClient(timeout=10) as client:
+            grant = await client.post(
+                f"{self.emulator_url}/_emulator/rest/tokens",
+                json={"site": "sandbox", "user": person.webex_email},
+            )
+            which = "meetingNumber" if meeting_key.isdigit() else "meetingId"
+            body: dict[str, Any] = {which: meeting_key, "joinDirectly": False}
+            answer = await client.post(
+                f"{self.emulator_url}/v1/meetings/join",
+                json=body,
+                headers={"authorization": f"Bearer {grant.json()['access_token']}"},
+            )
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["joinLink" if operation == "GetjoinurlMeeting" else "startLink"])
 
 
 def iter_elements(blocks: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -138,8 +195,16 @@ def database_backend(request: pytest.FixtureRequest) -> str:
     return backend
 
 
+@pytest.fixture(params=APIS)
+def webex_api(request: pytest.FixtureRequest) -> str:
+    """Every meetings test runs on both Webex APIs: the XML API and the REST API."""
+    return both_apis(request)
+
+
 @pytest.fixture
-async def stage(bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any) -> Stage:
+async def stage(
+    bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any, webex_api: str
+) -> Stage:
     bot = await bot_factory(webex_timeout_seconds=2)
     events = bot.url + "/slack/events"
     return Stage(
@@ -148,6 +213,7 @@ async def stage(bot_factory: BotFactory, slack_driver: DriverFactory, emulator_s
         alice=Person(slack_driver(events, user_id="U_ALICE"), ALICE),
         bob=Person(slack_driver(events, user_id="U_BOB"), BOB),
         emulator_url=emulator_server.url,
+        api=webex_api,
     )
 
 

@@ -95,7 +95,7 @@ async def test_a_deleted_copy_is_forgotten_and_the_others_still_follow(linked: S
     assert [(u.body["channel"], u.body["ts"]) for u in refused] == [gone]
     assert refused[0].answer["error"] == "message_not_found"
     assert "12:00" in str(workspace.messages[copies[1]]["blocks"])
-    meeting_id = str(linked.emulator.meetings()[0].key)
+    meeting_id = linked.meeting_id(linked.emulator.meetings()[0].key)
     left = await linked.bot.services.channel_cards.copies("T_SANDBOX", meeting_id)
     assert [(c.channel_id, c.ts) for c in left] == [copies[1]]
     # The host's own card still said it was saved: a missing copy is no failure of the edit.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -34,10 +35,10 @@ async def test_list_shows_upcoming_meetings_with_buttons_and_pages(linked: Stage
     joins = [e for e in iter_elements(page.blocks) if e.get("action_id") == blocks.JOIN]
     assert len(joins) == 10
     # Listing asks Webex for nothing per meeting: a Join link is fetched when it is clicked.
-    assert not linked.emulator.xml_requests("GetjoinurlMeeting")
+    assert not linked.calls("join")
     opened = await linked.open_in_browser(joins[0]["url"])
     assert opened.status_code == 302
-    assert len(linked.emulator.xml_requests("GetjoinurlMeeting")) == 1
+    assert len(linked.calls("join")) == 1
     more = await linked.alice.driver.click(page, blocks.MORE, replies=1)
     rest = shown_text(more.replies[0])
     assert "Meeting 10" in rest and "Meeting 11" in rest and "Meeting 09" not in rest
@@ -85,7 +86,7 @@ async def test_the_week_heading_names_the_days_the_list_covers(linked: Stage) ->
 
 async def test_cancel_by_number_asks_first_then_deletes_and_updates_the_message(linked: Stage) -> None:
     made = await seed(linked, linked.alice, "Retro", DAY)
-    key = made.meeting.meeting_id
+    key = made.meeting.number
     asked = await linked.alice.driver.command(f"cancel {key}", replies=1)
     question = asked.replies[0]
     assert "Retro" in shown_text(question) and linked.emulator.meeting(key) is not None
@@ -99,10 +100,10 @@ async def test_cancel_by_number_asks_first_then_deletes_and_updates_the_message(
 
 async def test_keep_it_changes_nothing(linked: Stage) -> None:
     made = await seed(linked, linked.alice, "Keep me", DAY)
-    question = (await linked.alice.driver.command(f"cancel {made.meeting.meeting_id}", replies=1)).replies[0]
+    question = (await linked.alice.driver.command(f"cancel {made.meeting.number}", replies=1)).replies[0]
     kept = await linked.alice.driver.click(question, blocks.KEEP, replies=1)
     assert "nothing was cancelled" in shown_text(kept.replies[0])
-    assert linked.emulator.meeting(made.meeting.meeting_id) is not None
+    assert linked.emulator.meeting(made.meeting.number) is not None
 
 
 async def test_a_missing_or_wrong_meeting_number_is_answered_in_the_ack(linked: Stage) -> None:
@@ -166,9 +167,13 @@ async def test_edit_opens_a_prefilled_form_and_changes_only_what_changed(linked:
     assert f"DTEND:{(before.start + timedelta(minutes=60)):%Y%m%dT%H%M%SZ}" in calendar.text
     [after] = linked.emulator.meetings()
     assert after.duration_minutes == 60 and after.start == before.start and after.conf_name == "Planning"
-    [sent] = linked.emulator.xml_requests("SetMeeting")
+    [sent] = linked.calls("change")
     body = sent.body.decode() if isinstance(sent.body, bytes) else str(sent.body)
-    assert "<duration>60</duration>" in body and "confName" not in body and "startDate" not in body
+    if linked.api == "xml":
+        assert "<duration>60</duration>" in body and "confName" not in body and "startDate" not in body
+    else:
+        # REST takes a new end with the start it belongs to, and nothing else was sent.
+        assert set(json.loads(body)) == {"start", "end", "timezone"}
 
 
 async def test_edit_by_command_for_an_unknown_meeting_explains(linked: Stage) -> None:
@@ -221,7 +226,7 @@ async def test_now_keeps_the_topic_as_typed(linked: Stage) -> None:
 
 async def test_join_gives_the_join_link(linked: Stage) -> None:
     made = await seed(linked, linked.bob, "Bob's talk", DAY)
-    exchange = await linked.bob.driver.command(f"join {made.meeting.meeting_id}", replies=1)
+    exchange = await linked.bob.driver.command(f"join {made.meeting.number}", replies=1)
     assert button(exchange.replies[0].blocks, blocks.JOIN)["url"].startswith("http")
     unknown = await linked.bob.driver.command("join 999999999", replies=1)
     assert "no meeting with that number" in shown_text(unknown.replies[0])
@@ -244,7 +249,7 @@ async def test_cancel_from_the_home_tab_refreshes_it(linked: Stage) -> None:
     republished = await linked.alice.driver.standin.wait_for(
         lambda c: c.method == "views.publish" and c.seq >= clicked.first_seq
     )
-    assert linked.emulator.meeting(made.meeting.meeting_id) is None
+    assert linked.emulator.meeting(made.meeting.number) is None
     assert "Cancel me at home" not in shown_text(republished)
     told = [
         c
@@ -300,7 +305,7 @@ async def test_cancel_from_the_list_shows_the_list_again_without_it(linked: Stag
     text = shown_text(after)
     assert "Goes away" in text and "cancelled" in text and "Stays" in text
     assert f"list:{gone.meeting.meeting_id}" not in {b.get("block_id") for b in after.blocks}
-    assert linked.emulator.meeting(gone.meeting.meeting_id) is None
+    assert linked.emulator.meeting(gone.meeting.number) is None
 
 
 async def test_link_buttons_are_acknowledged(linked: Stage) -> None:
@@ -329,4 +334,4 @@ async def test_edit_from_the_home_tab_publishes_it_again(linked: Stage) -> None:
         lambda c: c.method == "views.publish" and c.seq >= saved.first_seq
     )
     assert "Home edit renamed" in shown_text(republished)
-    assert linked.emulator.meeting(made.meeting.meeting_id).conf_name == "Home edit renamed"  # type: ignore[union-attr]
+    assert linked.emulator.meeting(made.meeting.number).conf_name == "Home edit renamed"  # type: ignore[union-attr]

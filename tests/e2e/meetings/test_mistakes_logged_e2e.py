@@ -4,6 +4,7 @@ ERROR with a traceback (that is for bugs). The served bot, the emulator over HTT
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import pytest
 
@@ -87,41 +88,56 @@ async def test_cancelling_someone_elses_meeting_is_a_refusal_at_info(
     assert_logged_as_ordinary(caplog, logging.INFO)
 
 
+CREATE = "POST /v1/meetings"
+
+
 @pytest.mark.parametrize(
-    "fault",
+    "faults",
     [
-        Fault.failure(ACCESS_DENIED_EXCEPTION_ID, operation="CreateMeeting"),
-        Fault.failure(PASSWORD_REQUIRED_EXCEPTION_ID, operation="CreateMeeting"),
-        Fault.failure(INVALID_REQUEST_EXCEPTION_ID, "Invalid start date", operation="CreateMeeting"),
+        (
+            Fault.failure(ACCESS_DENIED_EXCEPTION_ID, operation="CreateMeeting"),
+            Fault.http_error(403, operation=CREATE),
+        ),
+        (
+            Fault.failure(PASSWORD_REQUIRED_EXCEPTION_ID, operation="CreateMeeting"),
+            Fault.failure("", "Meeting password validation failed.", operation=CREATE),
+        ),
+        (
+            Fault.failure(INVALID_REQUEST_EXCEPTION_ID, "Invalid start date", operation="CreateMeeting"),
+            Fault.failure("", "Invalid start date", operation=CREATE),
+        ),
     ],
     ids=["access-denied", "password-required", "invalid-request"],
 )
 async def test_a_webex_refusal_is_one_line_at_info(
-    linked: Stage, caplog: pytest.LogCaptureFixture, fault: Fault
+    linked: Stage, caplog: pytest.LogCaptureFixture, faults: tuple[Fault, Fault]
 ) -> None:
     caplog.set_level(logging.INFO)
-    linked.emulator.add_fault(fault)
+    linked.emulator.add_fault(linked.pick(*faults))
     await linked.alice.driver.command("schedule Refused tomorrow 5pm", replies=1)
     assert linked.emulator.meetings() == []
     assert_logged_as_ordinary(caplog, logging.INFO)
 
 
 @pytest.mark.parametrize(
-    ("command", "fault"),
+    ("command", "call", "fault"),
     [
-        ("list", Fault.http_error(502, operation="LstsummaryMeeting")),
-        ("list", Fault.rate_limited(operation="LstsummaryMeeting")),
-        ("list", Fault.malformed(operation="LstsummaryMeeting")),
-        ("join 123456789", Fault.http_error(503, operation="GetjoinurlMeeting")),
-        ("schedule Unlucky tomorrow 5pm", Fault.http_error(503, operation="CreateMeeting")),
+        ("list", "list", Fault.http_error(502)),
+        ("list", "list", Fault.rate_limited(retry_after=60)),
+        ("list", "list", Fault.malformed()),
+        # On REST the number is looked up first (GET /v1/meetings?meetingNumber=...): that call fails.
+        ("join 123456789", "join", Fault.http_error(503)),
+        ("schedule Unlucky tomorrow 5pm", "create", Fault.http_error(503)),
     ],
-    ids=["list-502", "list-429", "list-bad-xml", "join-503", "schedule-503"],
+    ids=["list-502", "list-429", "list-bad-answer", "join-503", "schedule-503"],
 )
 async def test_webex_being_unavailable_is_one_line_at_warning(
-    linked: Stage, caplog: pytest.LogCaptureFixture, command: str, fault: Fault
+    linked: Stage, caplog: pytest.LogCaptureFixture, command: str, call: str, fault: Fault
 ) -> None:
     caplog.set_level(logging.INFO)
-    linked.emulator.add_fault(fault)
+    if linked.api == "rest" and call == "join":
+        call = "list"
+    linked.emulator.add_fault(replace(fault, operation=linked.operation(call)))
     exchange = await linked.alice.driver.command(command, replies=1)
     assert "try again" in shown_text(exchange.replies[0]) or "slow down" in shown_text(exchange.replies[0])
     assert_logged_as_ordinary(caplog, logging.WARNING)

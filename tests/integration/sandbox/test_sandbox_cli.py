@@ -14,14 +14,15 @@ import pytest
 
 from bot.sandbox.cli import run
 from bot.sandbox.console import Console, StepFailed
-from bot.sandbox.stack import SandboxStack
+from bot.sandbox.stack import SandboxOptions, SandboxStack
 
 REPO = Path(__file__).resolve().parents[3]
 
 
-async def test_connect_schedule_list_cancel_through_the_console() -> None:
+@pytest.mark.parametrize("api", ["xml", "rest"])
+async def test_connect_schedule_list_cancel_through_the_console(api: str) -> None:
     transcript: list[str] = []
-    stack = SandboxStack()
+    stack = SandboxStack(SandboxOptions(api=api))
     await stack.start()
     try:
         console = Console(stack, transcript.append, reply_timeout=10)
@@ -53,16 +54,22 @@ async def test_connect_schedule_list_cancel_through_the_console() -> None:
         await console.step(number)
         assert any("cancelled" in line.lower() for line in transcript)
         assert stack.emulator.meetings() == []
+        # The bot spoke only the API it was set to.
+        assert bool(stack.emulator.xml_requests()) is (api == "xml")
+        assert bool(stack.emulator.rest.requests("POST /v1/meetings")) is (api == "rest")
     finally:
         await stack.close()
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", int(stack.bot_url.rsplit(":", 1)[1]))) != 0
 
 
-def test_scripted_run_prints_the_transcript_and_exits_zero() -> None:
+@pytest.mark.parametrize("api", ["xml", "rest"])
+def test_scripted_run_prints_the_transcript_and_exits_zero(api: str) -> None:
     out = io.StringIO()
     status = run(
         [
+            "--api",
+            api,
             "--run",
             "/webex connect",
             "--approve",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.config import EmailPolicy, SettingsError, load_settings
+from bot.config import EmailPolicy, SettingsError, WebexApi, load_settings
 
 KEY = Fernet.generate_key().decode()
 GOOD = {
@@ -156,3 +156,26 @@ def test_without_a_bot_token_the_app_installs_to_any_number_of_workspaces(env: p
     assert settings.slack_install_callback_url == "https://bot.example.com/slack/oauth_redirect"
     assert settings.slack_install_authorize_url == "http://127.0.0.1:9/oauth/v2/authorize"
     assert "s" * 40 not in repr(settings)
+
+
+def test_webex_api_rest_has_its_own_url_token_endpoint_and_scopes(env: pytest.MonkeyPatch) -> None:
+    assert load_settings().webex_api is WebexApi.XML
+    env.setenv("WEBEX_API", "REST")
+    settings = load_settings()
+    assert settings.webex_api is WebexApi.REST
+    assert settings.webex_rest_base == "https://webexapis.com/v1"
+    assert settings.webex_token_url == "https://webexapis.com/v1/access_token"
+    assert settings.scopes == (
+        "meeting:schedules_read",
+        "meeting:schedules_write",
+        "spark:people_read",
+        "meeting:recordings_read",
+    )
+    env.setenv("WEBEX_SCOPES", "meeting:schedules_read spark:people_read")
+    assert load_settings().scopes == ("meeting:schedules_read", "spark:people_read")
+
+
+def test_an_unknown_webex_api_is_named_with_what_to_use(env: pytest.MonkeyPatch) -> None:
+    env.setenv("WEBEX_API", "soap")
+    with pytest.raises(SettingsError, match="WEBEX_API is not valid.*expected xml or rest"):
+        load_settings()

@@ -59,7 +59,7 @@ class FakeLinks:
 
 
 class FakeOAuth:
-    def authorize_url(self, *, state: str, code_challenge: str, scopes: Any) -> str:
+    def authorize_url(self, *, state: str, code_verifier: str, scopes: Any) -> str:
         return f"https://webex.test/authorize?state={state}"
 
     async def exchange_code(self, code: str, code_verifier: str) -> TokenGrant:
