@@ -28,7 +28,7 @@ from bot.slack.meetings import blocks
 from bot.slack.profiles import ProfileNotFound, SlackProfiles
 from bot.slack.replies import Reply
 from bot.slack.router import CommandRouter, Invocation, Subcommand
-from bot.slack.workspaces import speaking_for
+from bot.slack.workspaces import speaking_for, workspace_key
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ async def on_choose(
 ) -> None:
     await ack()
     user = body.get("user") or {}
-    team_id = (body.get("team") or {}).get("id") or user.get("team_id") or ""
+    team_id = workspace_key(body)
     user_id = user.get("id") or ""
     action = (body.get("actions") or [{}])[0]
     value = str((action.get("selected_option") or {}).get("value") or "")
