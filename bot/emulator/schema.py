@@ -163,13 +163,21 @@ class ResponseSchema:
             return _errors(self._schema)
 
 
-@cache
 def request_schema(xsd_dir: Path) -> RequestSchema:
-    """The shared RequestSchema for a folder (built once per process)."""
-    return RequestSchema(Path(xsd_dir).resolve())
+    """The shared RequestSchema for a folder (built once per process, however the folder is named)."""
+    return _request_schema(Path(xsd_dir).resolve())
+
+
+def response_schema(xsd_dir: Path) -> ResponseSchema:
+    """The shared ResponseSchema for a folder (built once per process, however the folder is named)."""
+    return _response_schema(Path(xsd_dir).resolve())
 
 
 @cache
-def response_schema(xsd_dir: Path) -> ResponseSchema:
-    """The shared ResponseSchema for a folder (built once per process)."""
-    return ResponseSchema(Path(xsd_dir).resolve())
+def _request_schema(xsd_dir: Path) -> RequestSchema:
+    return RequestSchema(xsd_dir)
+
+
+@cache
+def _response_schema(xsd_dir: Path) -> ResponseSchema:
+    return ResponseSchema(xsd_dir)
