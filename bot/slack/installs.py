@@ -87,7 +87,12 @@ class OneWorkspace(AsyncInstallationStore):
         )
 
     async def async_save(self, installation: Installation) -> None:
-        raise NotImplementedError("a bot with SLACK_BOT_TOKEN serves one workspace and takes no installs")
+        # Deliberately refused, not unfinished: installing needs the multi-workspace mode (no bot token).
+        raise SingleWorkspaceOnly("a bot with SLACK_BOT_TOKEN serves one workspace and takes no installs")
+
+
+class SingleWorkspaceOnly(RuntimeError):
+    """An install reached a bot set up for one workspace (SLACK_BOT_TOKEN): it is refused."""
 
 
 class InstalledBot(AsyncAuthorize):
