@@ -67,7 +67,7 @@ ACK_RATIO_TARGET = 1.25
 BURST_P99_RATIO_TARGET = 1.5
 BURST_MAX_ACK_SECONDS = 2.0  # "well inside Slack's 3 s"
 BURST_ANSWERS_WITHIN_SECONDS = 4.0
-CPU_PER_MEETING_MS = 5.0
+CPU_PER_MEETING_MS = 2.5
 PEAK_RSS_MB = 200.0
 READY_SECONDS = 2.0
 # Open loop: commands arrive at these shares of the capacity measured at c20, whatever the acks do.
