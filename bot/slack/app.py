@@ -35,14 +35,14 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
     # Slack calls made for the request, now or in its background work, go out as its workspace's bot.
     app.use(WorkspaceMiddleware())
     guard = Guard(services.linking.connect_url, services.metrics, services.tracing)
-    after_ack = AfterAck(services.work, guard)
+    after_ack = AfterAck(services.work, guard, journal=services.operations)
     replies = Replies(
         services.slack,
         slack_api_url=services.settings.slack_api_url,
         session=services.slack_session,
         retry_handlers=services.slack_retry_handlers,
     )
-    router = CommandRouter(after_ack=after_ack, guard=guard, replies=replies, journal=services.operations)
+    router = CommandRouter(after_ack=after_ack, guard=guard, replies=replies)
     # Button values and form metadata the bot wrote come back through Slack: opened (or refused) here,
     # before any listener reads them.
     app.use(

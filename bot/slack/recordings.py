@@ -16,7 +16,7 @@ from bot.domain.meeting_rules import MeetingRequestInvalid
 from bot.domain.meetings import Recording
 from bot.services.ports import RecordingNotFound
 from bot.services.recordings import MAX_NAME_LENGTH, RecordingService, clean_recording_name
-from bot.slack.after_ack import AfterAck
+from bot.slack.after_ack import AfterAck, Answer, Recoverable
 from bot.slack.dependencies import inject
 from bot.slack.errors import add_explainer
 from bot.slack.formatting import escape, escape_clipped
@@ -35,6 +35,7 @@ RENAME_RECORDING = "recording.rename"
 RENAME_VIEW = "recording.rename"
 NAME = "name"
 RESUME_RENAME = "recording.rename"
+RENAME_FORM = "form:recording.rename"
 
 SEALED_ACTIONS = frozenset({SHARE_RECORDING, RENAME_RECORDING})
 SEALED_VIEWS = frozenset({RENAME_VIEW})
@@ -244,15 +245,16 @@ async def on_rename_submitted(
     user = body.get("user") or {}
     team_id = workspace_key(body)
     user_id = user.get("id") or ""
-    reply = replies.direct(user_id, channel_id or None)
-    after_ack.run(
-        lambda: rename(reply, team_id, user_id, recording_id, name, recordings=recordings),
+    # Run from its record, which is what a Connect prompt resumes it with once the person has approved
+    # the permission to change recordings, and what another process runs again if this one dies.
+    after_ack.start(
+        RENAME_FORM,
+        {"kind": RESUME_RENAME, "id": recording_id, "name": name, "channel_id": channel_id},
         team_id=team_id,
         user_id=user_id,
-        reply=reply,
-        # Resumed once the person has approved the permission to change recordings.
-        pending={"kind": RESUME_RENAME, "id": recording_id, "name": name, "channel_id": channel_id},
-        what="rename recording",
+        reply=replies.direct(user_id, channel_id or None),
+        answer=Answer(channel_id=channel_id or None),
+        unique=str(view.get("id") or "") or None,
     )
 
 
@@ -279,15 +281,19 @@ def register(app: AsyncApp, router: CommandRouter, dependencies: Mapping[str, ob
             ack_text=LOOKING,
         )
     )
-    listen = inject(on_click, dependencies, takes=("what", "work"))
-    app.action(SHARE_RECORDING)(listen("share recording", inject(share, dependencies, takes=("click",))))
+    listen = inject(on_click, dependencies, takes=("action_id", "what", "work"))
+    app.action(SHARE_RECORDING)(
+        listen(SHARE_RECORDING, "share recording", inject(share, dependencies, takes=("click",)))
+    )
     app.action(RENAME_RECORDING)(
-        listen("rename recording", inject(open_rename, dependencies, takes=("click",)))
+        listen(RENAME_RECORDING, "rename recording", inject(open_rename, dependencies, takes=("click",)))
     )
     app.action("recording.play")(_ack_only)
     app.view(RENAME_VIEW)(inject(on_rename_submitted, dependencies, takes=("ack", "body", "view")))
-    router.resumer(
-        RESUME_RENAME, inject(resume_rename, dependencies, takes=("pending", "team_id", "user_id", "reply"))
+    rename_again = inject(resume_rename, dependencies, takes=("pending", "team_id", "user_id", "reply"))
+    router.resumer(RESUME_RENAME, rename_again)
+    router.after_ack.recoverable(
+        Recoverable(RENAME_FORM, "rename recording", rename_again, pending=lambda record: record)
     )
 
 

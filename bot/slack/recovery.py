@@ -133,7 +133,8 @@ class CommandRecovery:
         if response_url and self._clock.now() - command.accepted_at < RESPONSE_URL_LIFETIME:
             reply = self._replies.to(response_url, command.user_id, command.command.get("channel_id"))
         else:
-            reply = self._replies.direct(command.user_id, None)  # a DM
+            # A DM, or the channel a form would have answered in (a form has no response_url).
+            reply = self._replies.direct(command.user_id, command.command.get("reply_channel") or None)
         # Taken over by a background job, not in a Slack request: the work it starts speaks to Slack as
         # the bot of the command's workspace.
         with speaking_for(command.team_id):

@@ -6,7 +6,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
@@ -56,14 +56,6 @@ class Invocation:
         }
 
 
-class CommandJournal(Protocol):
-    """Where a command's work after the ack is recorded until answered (bot.store.operations)."""
-
-    async def accept(self, key: str, team_id: str, user_id: str, command: dict[str, Any]) -> bool: ...
-
-    async def answered(self, key: str, outcome: str) -> bool: ...
-
-
 # A subcommand gets the invocation and how to answer; whatever else it needs was injected by name.
 Handler = Callable[[Invocation, Reply], Awaitable[None]]
 # Finishes a piece of pending work (pending, team_id, user_id, reply) once the person has linked.
@@ -93,7 +85,6 @@ class CommandRouter:
     subcommands: list[Subcommand] = field(default_factory=list)
     resumers: dict[str, Resumer] = field(default_factory=dict)
     fallback: Subcommand | None = None
-    journal: CommandJournal | None = None
 
     @property
     def accepting(self) -> bool:
@@ -163,64 +154,32 @@ class CommandRouter:
         key: str | None,
         record: bool = False,
     ) -> None:
-        """Run a subcommand after the ack; with a journal `key`, first record it as accepted (`record`)
-        and mark it answered once it has been."""
-        fresh = True
-
-        async def work() -> None:
-            nonlocal fresh
-            # Recorded first thing after the ack: Slack never sends an acked command again, so from
-            # here only the record lets another process finish it if this one dies. Not before the
-            # ack: a database write there made every ack wait on the database (4-6x slower under load).
-            if record and key is not None:
-                # False for the same command delivered again: it still runs (the idempotency record
-                # makes it answer "Already scheduled"), but the record stays its first delivery's.
-                fresh = await self._accept(key, invocation)
-            await subcommand.run(invocation, reply)
-
-        async def answered(outcome: str) -> None:
-            if key is not None and fresh:
-                await self._answered(key, outcome)
-
+        """Run a subcommand after the ack; with a journal `key`, first journal it as accepted (`record`)
+        and mark it answered once it has been (bot.slack.after_ack)."""
         self.after_ack.run(
-            work,
+            lambda: subcommand.run(invocation, reply),
             team_id=invocation.team_id,
             user_id=invocation.user_id,
             reply=reply,
             pending=invocation.to_pending(),
             what=invocation.name,
-            then=answered,
+            key=key,
+            record=invocation.to_record() if record else None,
         )
 
     def _key(self, invocation: Invocation) -> str | None:
         """The command's journal key; None without a journal."""
-        if self.journal is None:
+        if not self.after_ack.journaling:
             return None
         unique = invocation.trigger_id or secrets.token_hex(8)
         return f"command:{invocation.team_id}:{invocation.user_id}:{unique}"
 
-    async def _accept(self, key: str, invocation: Invocation) -> bool:
-        """Record the command as accepted; False if its key was recorded already."""
-        if self.journal is None:
-            return True
-        try:
-            return await self.journal.accept(
-                key, invocation.team_id, invocation.user_id, invocation.to_record()
-            )
-        except Exception:  # the database may be down: answer anyway, only the recovery is lost
-            logger.warning("could not record %s; it is not recovered if this process dies", invocation.name)
-            return True
-
-    async def _answered(self, key: str, outcome: str) -> None:
-        if self.journal is None:
-            return
-        try:
-            await self.journal.answered(key, outcome)
-        except Exception:
-            logger.warning("could not mark command %s answered", key, exc_info=True)
-
     def recover(self, key: str, team_id: str, user_id: str, command: dict[str, Any], reply: Reply) -> None:
-        """Run again a command another process accepted and never answered (it died), answering `reply`."""
+        """Run again what another process accepted and never answered (it died), answering `reply`: a
+        command, or a recoverable form or button (those name their kind)."""
+        if "kind" in command:
+            self.after_ack.recover(key, team_id, user_id, command, reply)
+            return
         subcommand, invocation = self.parse(
             {
                 "text": command.get("text", ""),

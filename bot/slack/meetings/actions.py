@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.services.meeting_links import MeetingLinks
 from bot.services.meetings import ListWindow, MeetingService
-from bot.slack.after_ack import AfterAck
+from bot.slack.after_ack import AfterAck, Answer, Recoverable
 from bot.slack.dependencies import inject
 from bot.slack.home import HomeTab
 from bot.slack.meetings import blocks, texts
@@ -23,21 +24,70 @@ from bot.slack.workspaces import workspace_key
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
 class Click:
     """One button press: who pressed it, where, and how to answer."""
 
-    def __init__(self, body: dict[str, Any], replies: Replies) -> None:
+    team_id: str
+    user_id: str
+    channel_id: str
+    response_url: str
+    trigger_id: str | None
+    from_home: bool
+    value: str  # the button's value, as the bot wrote it (opened by bot/slack/sealed.py)
+    from_list: bool
+    reply: Reply
+
+    @classmethod
+    def of(cls, body: dict[str, Any], replies: Replies) -> Click:
         user = body.get("user") or {}
-        self.team_id: str = workspace_key(body)
-        self.user_id: str = user.get("id") or ""
-        self.channel_id: str = (body.get("channel") or {}).get("id") or ""
-        self.response_url: str = body.get("response_url") or ""
-        self.trigger_id: str | None = body.get("trigger_id")
-        self.from_home = (body.get("view") or {}).get("type") == "home"
+        channel_id = (body.get("channel") or {}).get("id") or ""
+        response_url = body.get("response_url") or ""
+        user_id = user.get("id") or ""
         action = (body.get("actions") or [{}])[0]
-        self.value: str = action.get("value") or ""
-        self.from_list = str(action.get("block_id") or "").startswith(blocks.LIST_ROW)
-        self.reply: Reply = replies.to(self.response_url or None, self.user_id, self.channel_id or None)
+        return cls(
+            team_id=workspace_key(body),
+            user_id=user_id,
+            channel_id=channel_id,
+            response_url=response_url,
+            trigger_id=body.get("trigger_id"),
+            from_home=(body.get("view") or {}).get("type") == "home",
+            value=action.get("value") or "",
+            from_list=str(action.get("block_id") or "").startswith(blocks.LIST_ROW),
+            reply=replies.to(response_url or None, user_id, channel_id or None),
+        )
+
+    def to_record(self) -> dict[str, Any]:
+        """What another process needs to carry out the press again."""
+        return {
+            "value": self.value,
+            "channel_id": self.channel_id,
+            "response_url": self.response_url,
+            "trigger_id": self.trigger_id,
+            "home": self.from_home,
+            "list": self.from_list,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any], team_id: str, user_id: str, reply: Reply) -> Click:
+        return cls(
+            team_id=team_id,
+            user_id=user_id,
+            channel_id=str(record.get("channel_id") or ""),
+            response_url=str(record.get("response_url") or ""),
+            trigger_id=record.get("trigger_id") or None,
+            from_home=bool(record.get("home")),
+            value=str(record.get("value") or ""),
+            from_list=bool(record.get("list")),
+            reply=reply,
+        )
+
+    @property
+    def answer(self) -> Answer:
+        """Where a late answer goes: the response_url while valid; else where this one would have gone."""
+        if self.response_url:
+            return Answer(self.response_url)
+        return Answer(channel_id=self.channel_id or None)
 
 
 async def share(click: Click, *, meetings: MeetingService, answers: Answers) -> None:
@@ -121,7 +171,7 @@ async def start_as_host(
     # The browser is opening the Start as host link now; Slack's signed word that this person
     # pressed the button is what lets that link through, once (a copy of the link alone does not).
     await ack()
-    click = Click(body, replies)
+    click = Click.of(body, replies)
     if not (click.team_id and click.user_id and click.value):
         return
     try:
@@ -131,15 +181,33 @@ async def start_as_host(
 
 
 def on_click(
-    what: str, work: Callable[[Click], Awaitable[None]], *, after_ack: AfterAck, replies: Replies
+    action_id: str,
+    what: str,
+    work: Callable[[Click], Awaitable[None]],
+    *,
+    after_ack: AfterAck,
+    replies: Replies,
 ) -> Callable[[AsyncAck, dict[str, Any]], Awaitable[None]]:
-    """A button's listener: ack, then the work after the ack, under the guard."""
+    """A button's listener: ack, then the work after the ack, under the guard, journaled so another
+    process carries the press out if this one dies (the button's kind is registered here)."""
+    kind = f"button:{action_id}"
+
+    async def rerun(record: dict[str, Any], team_id: str, user_id: str, reply: Reply) -> None:
+        await work(Click.from_record(record, team_id, user_id, reply))
+
+    after_ack.recoverable(Recoverable(kind, what, rerun))
 
     async def listener(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        click = Click(body, replies)
-        after_ack.run(
-            lambda: work(click), team_id=click.team_id, user_id=click.user_id, reply=click.reply, what=what
+        click = Click.of(body, replies)
+        after_ack.start(
+            kind,
+            click.to_record(),
+            team_id=click.team_id,
+            user_id=click.user_id,
+            reply=click.reply,
+            answer=click.answer,
+            unique=click.trigger_id,
         )
 
     return listener
@@ -156,9 +224,9 @@ BUTTONS: tuple[tuple[str, str, Callable[..., Awaitable[None]]], ...] = (
 
 
 def register(app: AsyncApp, dependencies: Mapping[str, object]) -> None:
-    listen = inject(on_click, dependencies, takes=("what", "work"))
+    listen = inject(on_click, dependencies, takes=("action_id", "what", "work"))
     for action_id, what, work in BUTTONS:
-        app.action(action_id)(listen(what, inject(work, dependencies, takes=("click",))))
+        app.action(action_id)(listen(action_id, what, inject(work, dependencies, takes=("click",))))
     app.action(blocks.START)(inject(start_as_host, dependencies, takes=("ack", "body")))
     for action_id in blocks.URL_BUTTONS:
         if action_id != blocks.START:

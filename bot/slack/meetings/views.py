@@ -20,7 +20,7 @@ from bot.services.meetings import (
     ScheduleInProgress,
     ScheduleRequest,
 )
-from bot.slack.after_ack import AfterAck
+from bot.slack.after_ack import AfterAck, Answer, Recoverable
 from bot.slack.dependencies import inject
 from bot.slack.home import HomeTab
 from bot.slack.meetings import blocks, form_blocks, texts
@@ -35,27 +35,36 @@ logger = logging.getLogger(__name__)
 RESUME_SCHEDULE = "meeting.schedule_form"
 
 
+SCHEDULE_FORM = "form:meeting.schedule"
+EDIT_FORM = "form:meeting.edit"
+
+
+def _form_record(form: FormInput) -> dict[str, Any]:
+    return {
+        "topic": form.topic,
+        "day": form.day,
+        "time": form.clock_time,
+        "duration": form.duration_minutes,
+        "users": list(form.user_ids),
+        "emails": list(form.emails),
+        "agenda": form.agenda,
+        "post": form.post_in_channel,
+        "password": form.password,
+        "zone": form.time_zone,
+        "repeats": form.repeats,
+        "repeat_until": form.repeat_until,
+        "repeat_count": form.repeat_count,
+    }
+
+
 def _pending_schedule(form: FormInput, context: form_blocks.FormContext, key: str) -> dict[str, Any]:
+    """The submitted form as a Connect prompt resumes it, and as another process runs it again."""
     return {
         "kind": RESUME_SCHEDULE,
         "channel_id": context.channel_id,
         "tz": context.user_tz,
         "key": key,
-        "form": {
-            "topic": form.topic,
-            "day": form.day,
-            "time": form.clock_time,
-            "duration": form.duration_minutes,
-            "users": list(form.user_ids),
-            "emails": list(form.emails),
-            "agenda": form.agenda,
-            "post": form.post_in_channel,
-            "password": form.password,
-            "zone": form.time_zone,
-            "repeats": form.repeats,
-            "repeat_until": form.repeat_until,
-            "repeat_count": form.repeat_count,
-        },
+        "form": _form_record(form),
     }
 
 
@@ -133,8 +142,6 @@ async def on_schedule_submitted(
     body: dict[str, Any],
     view: dict[str, Any],
     *,
-    meetings: MeetingService,
-    answers: Answers,
     replies: Replies,
     after_ack: AfterAck,
     clock: Clock,
@@ -149,23 +156,16 @@ async def on_schedule_submitted(
     team_id, user_id = _who(body)
     # The same view submitted twice (a double click, a retried delivery) is one request.
     key = f"schedule:{team_id}:{user_id}:view:{view.get('id', '')}"
-    reply = replies.direct(user_id, context.channel_id or None)
-    after_ack.run(
-        lambda: schedule_from_form(
-            reply,
-            team_id=team_id,
-            user_id=user_id,
-            form=form,
-            context=context,
-            key=key,
-            meetings=meetings,
-            answers=answers,
-        ),
+    # Run from the record of the form, as another process would run it if this one died: the same
+    # idempotency key makes sure the meeting is made once either way.
+    after_ack.start(
+        SCHEDULE_FORM,
+        _pending_schedule(form, context, key),
         team_id=team_id,
         user_id=user_id,
-        reply=reply,
-        pending=_pending_schedule(form, context, key),
-        what="schedule form",
+        reply=replies.direct(user_id, context.channel_id or None),
+        answer=Answer(channel_id=context.channel_id or None),
+        unique=str(view.get("id") or "") or None,
     )
 
 
@@ -174,12 +174,9 @@ async def on_edit_submitted(
     body: dict[str, Any],
     view: dict[str, Any],
     *,
-    meetings: MeetingService,
-    answers: Answers,
     replies: Replies,
     after_ack: AfterAck,
     clock: Clock,
-    home: HomeTab,
 ) -> None:
     context = form_blocks.FormContext.loads(view.get("private_metadata") or "")
     form = read_form(view)
@@ -190,33 +187,52 @@ async def on_edit_submitted(
         return
     await ack()
     team_id, user_id = _who(body)
-    reply = replies.to(context.response_url or None, user_id, context.channel_id or None)
+    after_ack.start(
+        EDIT_FORM,
+        {"form": _form_record(form), "context": context.dumps()},
+        team_id=team_id,
+        user_id=user_id,
+        reply=replies.to(context.response_url or None, user_id, context.channel_id or None),
+        answer=Answer(context.response_url or None, context.channel_id or None),
+        unique=str(view.get("id") or "") or None,
+    )
 
-    async def work() -> None:
-        invitees = await answers.invitees_for(team_id, form.user_ids, form.emails)
-        edit = MeetingEdit(
-            user_tz=context.user_tz,
-            topic=form.topic,
-            start=form.start(context.user_tz),
-            duration_minutes=form.duration_minutes,
-            agenda=form.agenda,
-            invitees=invitees,
-        )
-        result = await meetings.change(team_id, user_id, context.meeting_id, edit)
-        if result.changed:
-            await answers.update_channel_copies(team_id, user_id, ScheduledMeeting(meeting=result.meeting))
-        text, card = answers.host_card(
-            team_id,
-            user_id,
-            ScheduledMeeting(meeting=result.meeting),
-            context.user_tz,
-            texts.changed_note(result.changed, series=result.meeting.recurrence is not None),
-        )
-        await reply.send(text, card, replace=bool(context.response_url))
-        if context.from_home:
-            await home.publish(team_id, user_id)
 
-    after_ack.run(work, team_id=team_id, user_id=user_id, reply=reply, what="edit form")
+async def save_edit(
+    record: dict[str, Any],
+    team_id: str,
+    user_id: str,
+    reply: Reply,
+    *,
+    meetings: MeetingService,
+    answers: Answers,
+    home: HomeTab,
+) -> None:
+    """Carry out a submitted edit form (from its record)."""
+    context = form_blocks.FormContext.loads(str(record.get("context") or ""))
+    form = _form_from_pending(record)
+    invitees = await answers.invitees_for(team_id, form.user_ids, form.emails)
+    edit = MeetingEdit(
+        user_tz=context.user_tz,
+        topic=form.topic,
+        start=form.start(context.user_tz),
+        duration_minutes=form.duration_minutes,
+        agenda=form.agenda,
+        invitees=invitees,
+    )
+    result = await meetings.change(team_id, user_id, context.meeting_id, edit)
+    if result.changed:
+        await answers.update_channel_copies(team_id, user_id, ScheduledMeeting(meeting=result.meeting))
+    text, card = answers.host_card(
+        team_id,
+        user_id,
+        ScheduledMeeting(meeting=result.meeting),
+        context.user_tz,
+        texts.changed_note(result.changed, series=result.meeting.recurrence is not None),
+    )
+    await reply.send(text, card, replace=bool(context.response_url))
+    if context.from_home:
+        await home.publish(team_id, user_id)
 
 
 async def resume_schedule(
@@ -247,7 +263,17 @@ def register(app: AsyncApp, router: CommandRouter, dependencies: Mapping[str, ob
     form_arguments = ("ack", "body", "view")  # what Bolt passes a view listener
     app.view(blocks.SCHEDULE_VIEW)(inject(on_schedule_submitted, dependencies, takes=form_arguments))
     app.view(blocks.EDIT_VIEW)(inject(on_edit_submitted, dependencies, takes=form_arguments))
-    router.resumer(
-        RESUME_SCHEDULE,
-        inject(resume_schedule, dependencies, takes=("pending", "team_id", "user_id", "reply")),
+    record_arguments = ("pending", "team_id", "user_id", "reply")
+    schedule = inject(resume_schedule, dependencies, takes=record_arguments)
+    router.resumer(RESUME_SCHEDULE, schedule)
+    after_ack = dependencies["after_ack"]
+    assert isinstance(after_ack, AfterAck)
+    # A submitted form runs from its record, which is also what a Connect prompt resumes it with.
+    after_ack.recoverable(
+        Recoverable(SCHEDULE_FORM, "schedule form", schedule, pending=lambda record: record)
+    )
+    after_ack.recoverable(
+        Recoverable(
+            EDIT_FORM, "edit form", inject(save_edit, dependencies, takes=("record", *record_arguments[1:]))
+        )
     )
