@@ -168,3 +168,47 @@ async def test_a_stopping_process_takes_over_nothing(
         silent_for=SILENT,
     )
     assert await recovery.beat_and_recover() == 0 and rerun.runs == []
+
+
+async def test_a_form_taken_over_answers_in_the_channel_it_was_opened_from(
+    database: Database, clock: FakeClock, cipher: TokenCipher
+) -> None:
+    dead = process(database, clock, cipher, "host:1:dead")
+    form = {
+        "kind": "form:meeting.schedule",
+        "record": {"key": "k"},
+        "response_url": None,
+        "reply_channel": "C9",
+    }
+    await dead.accept("form:meeting.schedule:T1:U1:V1", "T1", "U1", form)
+    clock.advance(SILENT + timedelta(seconds=1))
+    alive = process(database, clock, cipher, "host:2:alive")
+    rerun, replies = Rerun(), Replies()
+    recovery = CommandRecovery(
+        alive, JobLeases(database, clock, alive.owner), rerun, replies, clock, silent_for=SILENT
+    )
+    assert await recovery.beat_and_recover() == 1
+    assert [(key, command) for key, command, _ in rerun.runs] == [("form:meeting.schedule:T1:U1:V1", form)]
+    # A form has no response_url: the ephemeral message it would have answered with, in its channel.
+    assert [sent.how for sent in replies.made] == ["ephemeral C9"]
+
+
+async def test_a_record_sealed_with_a_key_no_longer_held_is_skipped_with_a_warning(
+    database: Database, clock: FakeClock, cipher: TokenCipher, caplog: pytest.LogCaptureFixture
+) -> None:
+    retired = TokenCipher([Fernet.generate_key().decode()])
+    await process(database, clock, retired, "host:1:dead").accept("command:T1:U1:old", "T1", "U1", COMMAND)
+    await process(database, clock, cipher, "host:2:dead").accept("command:T1:U2:new", "T1", "U2", COMMAND)
+    clock.advance(SILENT + timedelta(seconds=1))
+    alive = process(database, clock, cipher, "host:3:alive")
+    rerun = Rerun()
+    recovery = CommandRecovery(
+        alive, JobLeases(database, clock, alive.owner), rerun, Replies(), clock, silent_for=SILENT
+    )
+    with caplog.at_level("WARNING"):
+        assert await recovery.beat_and_recover() == 1
+    # The readable one is run again; the other cannot be, and says so instead of failing the round.
+    assert [key for key, _, _ in rerun.runs] == ["command:T1:U2:new"]
+    assert any(
+        "command:T1:U1:old" in r.getMessage() and "cannot be read" in r.getMessage() for r in caplog.records
+    )
