@@ -21,18 +21,20 @@ from bot.services.reminders import (
     ReminderUndeliverable,
     read_choice,
 )
+from bot.slack.after_ack import AfterAck, Answer, Recoverable
 from bot.slack.dependencies import inject
 from bot.slack.formatting import escape_clipped, slack_date
 from bot.slack.home import HomeTab
 from bot.slack.meetings import blocks
 from bot.slack.profiles import ProfileNotFound, SlackProfiles
-from bot.slack.replies import Reply
+from bot.slack.replies import Replies, Reply
 from bot.slack.router import CommandRouter, Invocation, Subcommand
 from bot.slack.workspaces import speaking_for, workspace_key
 
 logger = logging.getLogger(__name__)
 
 CHOOSE_ACTION = "reminders.choose"
+CHOOSE_KIND = f"menu:{CHOOSE_ACTION}"
 # Slack's answers that will not change by trying again on the next turn.
 NEVER_DELIVERABLE = frozenset(
     {
@@ -95,9 +97,7 @@ async def home_section(team_id: str, user_id: str, *, reminders: ReminderService
     ]
 
 
-async def on_choose(
-    ack: AsyncAck, body: dict[str, Any], *, reminders: ReminderService, home: HomeTab
-) -> None:
+async def on_choose(ack: AsyncAck, body: dict[str, Any], *, after_ack: AfterAck, replies: Replies) -> None:
     await ack()
     user = body.get("user") or {}
     team_id = workspace_key(body)
@@ -109,7 +109,30 @@ async def on_choose(
     except ReminderChoiceInvalid:
         logger.warning("a reminder menu sent %r, which is not a choice", value)
         return
-    await reminders.choose(team_id, user_id, minutes)
+    # Journaled as the choice it was read as (never the raw menu value), so another process can make it
+    # if this one dies; the Home tab, published again, is the answer.
+    after_ack.start(
+        CHOOSE_KIND,
+        {"minutes": minutes},
+        team_id=team_id,
+        user_id=user_id,
+        reply=replies.direct(user_id, None),
+        answer=Answer(),
+        unique=body.get("trigger_id"),
+    )
+
+
+async def choose(
+    record: dict[str, Any],
+    team_id: str,
+    user_id: str,
+    reply: Reply,
+    *,
+    reminders: ReminderService,
+    home: HomeTab,
+) -> None:
+    minutes = record.get("minutes")
+    await reminders.choose(team_id, user_id, int(minutes) if minutes is not None else None)
     await home.publish(team_id, user_id)
 
 
@@ -192,3 +215,10 @@ def register(app: AsyncApp, router: CommandRouter, home: HomeTab, dependencies: 
     )
     home.sections.append(inject(home_section, dependencies, takes=("team_id", "user_id")))
     app.action(CHOOSE_ACTION)(inject(on_choose, dependencies, takes=("ack", "body")))
+    router.after_ack.recoverable(
+        Recoverable(
+            CHOOSE_KIND,
+            "choose reminders",
+            inject(choose, dependencies, takes=("record", "team_id", "user_id", "reply")),
+        )
+    )
