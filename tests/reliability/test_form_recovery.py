@@ -117,3 +117,47 @@ async def test_every_cancel_pressed_when_the_process_is_killed_is_done_and_answe
         assert answer.response_target.url == click.request.response_url
         assert answer.body.get("replace_original") is True
     assert emulator.meetings() == []
+
+
+async def test_every_edit_saved_when_the_process_is_killed_is_made_and_answered_once_on_its_card(
+    launch: Launch, slack_driver: DriverFactory, emulator: Emulator
+) -> None:
+    bot = await launch(
+        command_recovery_seconds=RECOVERY_SECONDS, user_max_in_flight=0, user_rate_limit_per_minute=0
+    )
+    alice = slack_driver(bot.events_url, user_id="U_ALICE")
+    await link(alice, ALICE)
+    edits = []
+    for n in range(BUTTONS):
+        card = (await alice.command(f"schedule Draft {n} tomorrow {n + 1}pm", replies=1)).replies[0]
+        pressed = await alice.click(card, blocks.EDIT, replies=2)
+        assert [call.method for call in pressed.replies] == ["views.open", "views.update"]
+        edits.append((pressed, pressed.replies[1]))
+    slow = emulator.add_fault(Fault.latency(2.0, operation="SetMeeting", count=BUTTONS))
+    first_seq = alice.standin.next_seq()
+    saved = await asyncio.gather(
+        *(alice.submit(form, {blocks.TOPIC: f"Final {n}"}) for n, (_, form) in enumerate(edits))
+    )
+    assert all(exchange.status == 200 for exchange in saved)
+    await spent(emulator, slow, timeout=15)
+    bot.signal(signal.SIGKILL)
+    assert await bot.wait(10) == -signal.SIGKILL
+    assert answers_about(alice.standin.calls, "Final", after=first_seq) == []
+
+    await launch(settings=bot.settings)
+    for n in range(BUTTONS):
+        await alice.standin.wait_for(
+            lambda call, n=n: call.seq >= first_seq and call.is_reply and f"Final {n}" in shown_text(call),
+            timeout=30,
+        )
+    await asyncio.sleep(RECOVERY_SECONDS * 2)
+    for n, (pressed, _) in enumerate(edits):
+        [answer] = answers_about(alice.standin.calls, f"Final {n}", after=first_seq)
+        assert texts.DELAYED in shown_text(answer), shown_text(answer)
+        # The card whose Edit was pressed is replaced, through that press's response_url.
+        assert answer.method == "response_url" and answer.response_target is not None
+        assert answer.response_target.url == pressed.request.response_url
+        assert answer.body.get("replace_original") is True
+    assert sorted(meeting.conf_name for meeting in emulator.meetings()) == [
+        f"Final {n}" for n in range(BUTTONS)
+    ]
