@@ -136,6 +136,9 @@ async def more(click: Click, *, answers: Answers) -> None:
 
 
 async def edit(click: Click, *, forms: FormOpener) -> None:
+    if not click.trigger_id:  # carried out late, by another process: Slack's 3-second trigger is gone
+        await click.reply.send("I could not open the form in time. Press Edit again.")
+        return
     await forms.open_edit_form(
         click.reply,
         team_id=click.team_id,
