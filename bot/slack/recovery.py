@@ -1,5 +1,8 @@
-"""Commands left by a dead process: found through their owner's missing heartbeat, finished here, and
-answered with a word that they were delayed.
+"""Commands, forms and button presses left by a dead process: found through their owner's missing
+heartbeat, finished here, and answered with a word that they were delayed.
+
+A slash command is run again from what was typed; a form or a button press from the record its work
+runs from, by its kind (bot/slack/after_ack.py `Recoverable`).
 
 Every process heartbeats the records it owns; one process at a time (the job lease) looks for accepted
 commands whose owner has been silent for `silent_for`, takes each over with a compare-and-set (so two
