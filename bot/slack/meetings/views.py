@@ -33,8 +33,7 @@ from bot.slack.workspaces import workspace_key
 logger = logging.getLogger(__name__)
 
 RESUME_SCHEDULE = "meeting.schedule_form"
-
-
+# Kinds of work a process that dies leaves to another (bot/slack/after_ack.py `Recoverable`).
 SCHEDULE_FORM = "form:meeting.schedule"
 EDIT_FORM = "form:meeting.edit"
 
