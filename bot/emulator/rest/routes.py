@@ -37,12 +37,12 @@ from bot.emulator.rest.oauth import (
     TokenError,
     check_authorize,
     grant,
-    lookup,
     new_consent,
     split_scopes,
 )
 from bot.emulator.rest.times import zone_or_error
 from bot.emulator.rest.views import person_view
+from bot.emulator.tokens import lookup
 
 if TYPE_CHECKING:
     from bot.emulator.emulator import Emulator
