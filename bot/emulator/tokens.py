@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.emulator.state import (
     ACCESS_TOKEN_LIFETIME,
@@ -22,6 +22,65 @@ class TokenOptions:
     minimal_response: bool = False  # only access_token, refresh_token and expires_in, as some servers do
 
 
+@dataclass(frozen=True)
+class TokenKinds:
+    """What one API's tokens are called in the token table, and how long they last."""
+
+    access: str
+    refresh: str
+    access_lifetime: timedelta
+    refresh_lifetime: timedelta
+
+
+XML_TOKENS = TokenKinds("access", "refresh", ACCESS_TOKEN_LIFETIME, REFRESH_TOKEN_LIFETIME)
+
+
+def issue_pair(
+    state: EmulatorState,
+    kinds: TokenKinds,
+    *,
+    now: datetime,
+    client: Client,
+    user: User,
+    scopes: tuple[str, ...],
+    rotate: bool,
+    code: str = "",
+    refresh: IssuedToken | None = None,
+    refresh_prefix: str = "",
+) -> tuple[IssuedToken, IssuedToken]:
+    """A new access token, and a new refresh token unless `refresh` is kept (rotation off; a rotated
+    one is revoked). Both remember the code they descend from, so reusing that code revokes them."""
+    with state.lock:
+        access = IssuedToken(
+            token=state.new_secret(),
+            kind=kinds.access,
+            client_id=client.client_id,
+            site=user.site,
+            webex_id=user.webex_id,
+            scopes=scopes,
+            issued_at=now,
+            expires_at=now + kinds.access_lifetime,
+            code=code or (refresh.code if refresh is not None else ""),
+        )
+        state.tokens[access.token] = access
+        if refresh is None or rotate:
+            if refresh is not None:
+                refresh.revoked = True
+            refresh = IssuedToken(
+                token=refresh_prefix + state.new_secret(),
+                kind=kinds.refresh,
+                client_id=client.client_id,
+                site=user.site,
+                webex_id=user.webex_id,
+                scopes=scopes,
+                issued_at=now,
+                expires_at=now + kinds.refresh_lifetime,
+                code=access.code,
+            )
+            state.tokens[refresh.token] = refresh
+    return access, refresh
+
+
 def mint(
     state: EmulatorState,
     *,
@@ -33,38 +92,19 @@ def mint(
     code: str = "",
     refresh_token: IssuedToken | None = None,
 ) -> dict[str, object]:
-    """A new access token (and a new refresh token unless one is kept); returns the token JSON."""
-    with state.lock:
-        access = IssuedToken(
-            token=state.new_secret(),
-            kind="access",
-            client_id=client.client_id,
-            site=user.site,
-            webex_id=user.webex_id,
-            scopes=scopes,
-            issued_at=now,
-            expires_at=now + ACCESS_TOKEN_LIFETIME,
-            code=code,
-        )
-        state.tokens[access.token] = access
-        if refresh_token is None or options.rotate_refresh_tokens:
-            if refresh_token is not None:
-                refresh_token.revoked = True
-            value = state.new_secret()
-            if options.refresh_token_site_prefix:
-                value = f"{user.site}_{value}"
-            refresh_token = IssuedToken(
-                token=value,
-                kind="refresh",
-                client_id=client.client_id,
-                site=user.site,
-                webex_id=user.webex_id,
-                scopes=scopes,
-                issued_at=now,
-                expires_at=now + REFRESH_TOKEN_LIFETIME,
-                code=code or (refresh_token.code if refresh_token is not None else ""),
-            )
-            state.tokens[refresh_token.token] = refresh_token
+    """The XML API's token JSON for a new access token (and a new refresh token unless one is kept)."""
+    access, refresh_token = issue_pair(
+        state,
+        XML_TOKENS,
+        now=now,
+        client=client,
+        user=user,
+        scopes=scopes,
+        rotate=options.rotate_refresh_tokens,
+        code=code,
+        refresh=refresh_token,
+        refresh_prefix=f"{user.site}_" if options.refresh_token_site_prefix else "",
+    )
     body: dict[str, object] = {
         "access_token": access.token,
         "expires_in": int(ACCESS_TOKEN_LIFETIME.total_seconds()),

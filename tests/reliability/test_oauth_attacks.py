@@ -417,7 +417,15 @@ async def meeting_buttons(stage: Stage) -> dict[str, str]:
     }
 
 
-async def test_meeting_buttons_redirect_only_to_the_webex_site(stage: Stage) -> None:
+@pytest.fixture
+async def patient_stage(bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any) -> Stage:
+    """The stage with a Webex timeout no busy machine reaches: these tests are about where links lead,
+    and a join link fetched after the 1 s timeout would fail them for the wrong reason."""
+    return await make_stage(bot_factory, slack_driver, emulator_server, webex_timeout_seconds=15)
+
+
+async def test_meeting_buttons_redirect_only_to_the_webex_site(patient_stage: Stage) -> None:
+    stage = patient_stage
     buttons = await meeting_buttons(stage)
     assert buttons, "the card has no Join button pointing at the bot"
     async with httpx.AsyncClient(timeout=10) as browser:
@@ -447,7 +455,8 @@ async def test_the_meeting_route_never_redirects_to_a_place_it_was_given(stage: 
     assert "location" not in page.headers and "evil.example" not in page.text
 
 
-async def test_a_tampered_meeting_button_is_refused(stage: Stage) -> None:
+async def test_a_tampered_meeting_button_is_refused(patient_stage: Stage) -> None:
+    stage = patient_stage
     buttons = await meeting_buttons(stage)
     for url in buttons.values():
         token = url.rsplit("/", 1)[1]

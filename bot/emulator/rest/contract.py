@@ -78,13 +78,27 @@ def _messages(error: BaseException) -> list[str]:
     return found or [str(error)]
 
 
+def _typed_defaults(spec: dict[str, Any]) -> dict[str, Any]:
+    """The description with boolean parameters' string defaults ("true") as booleans.
+
+    Some parameters (DELETE /meetingInvitees/{id}'s sendEmail) declare `default: "true"`; openapi-core
+    fills an absent parameter with that string and then refuses it as not a boolean."""
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                schema = parameter.get("schema", {})
+                if schema.get("type") == "boolean" and schema.get("default") in ("true", "false"):
+                    schema["default"] = schema["default"] == "true"
+    return spec
+
+
 class RestContract:
     """Cisco's OpenAPI description, ready to check calls."""
 
     def __init__(self, spec_path: Path = SPEC_PATH) -> None:
         from openapi_core import Config, OpenAPI
 
-        spec = json.loads(spec_path.read_bytes())
+        spec = _typed_defaults(json.loads(spec_path.read_bytes()))
         # The description is Cisco's published file: checking it on every start would cost seconds.
         config = Config(
             spec_validator_cls=None,

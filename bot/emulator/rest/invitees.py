@@ -1,4 +1,5 @@
-"""`/v1/meetingInvitees`: who a meeting invites (the XML API's attendees), listed or added one by one."""
+"""`/v1/meetingInvitees`: who a meeting invites (the XML API's attendees), listed, added, read or removed
+one by one."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Final
 
-from bot.emulator.rest.errors import RestError, forbidden, invalid, malformed
+from bot.emulator.rest.errors import RestError, forbidden, invalid, malformed, not_found
 from bot.emulator.rest.listing import Page, page
 from bot.emulator.rest.meetings import MAX_DISPLAY_NAME, MAX_INVITEES, READ_SCOPE, WRITE_SCOPE, RestCall, find
 from bot.emulator.rest.views import details
@@ -16,11 +17,15 @@ from bot.emulator.state import Attendee, StoredMeeting
 ALREADY_INVITED: Final = "User is already a meeting invitee"
 
 
+def _invitee_id(meeting: StoredMeeting, attendee: Attendee) -> str:
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"{meeting.uuid}/{attendee.email.lower()}").hex
+
+
 def _invitee_view(meeting: StoredMeeting, meeting_id: str, attendee: Attendee) -> dict[str, object]:
     info = details(meeting)
     key = attendee.email.lower()
     return {
-        "id": uuid.uuid5(uuid.NAMESPACE_URL, f"{meeting.uuid}/{key}").hex,
+        "id": _invitee_id(meeting, attendee),
         "email": attendee.email,
         "displayName": attendee.name or attendee.email,
         "coHost": key in info.cohosts,
@@ -76,3 +81,37 @@ def add_invitee(call: RestCall, body: dict[str, Any]) -> dict[str, object]:
     updated = replace(meeting, attendees=(*meeting.attendees, attendee), updated_at=call.now, rest=rest)
     call.site.meetings[meeting.key] = updated
     return _invitee_view(updated, meeting_id, attendee)
+
+
+def _find_invitee(call: RestCall, invitee_id: str) -> tuple[StoredMeeting, Attendee]:
+    """The invitee with this id on a meeting the caller sees; 404 for any other id."""
+    for meeting in call.site.meetings.values():
+        if not call.sees(meeting):
+            continue
+        for attendee in meeting.attendees:
+            if _invitee_id(meeting, attendee) == invitee_id:
+                return meeting, attendee
+    raise not_found()
+
+
+def get_invitee(call: RestCall, invitee_id: str) -> dict[str, object]:
+    call.require(READ_SCOPE)
+    meeting, attendee = _find_invitee(call, invitee_id)
+    return _invitee_view(meeting, meeting.uuid, attendee)
+
+
+def remove_invitee(call: RestCall, invitee_id: str) -> None:
+    """DELETE: the person is no longer invited (hosts and cohosts only); 404 for an unknown id."""
+    call.require(WRITE_SCOPE)
+    meeting, attendee = _find_invitee(call, invitee_id)
+    if not call.hosts(meeting) and not call.is_cohost(meeting):
+        raise forbidden()
+    key = attendee.email.lower()
+    info = details(meeting)
+    rest = replace(
+        info,
+        cohosts=tuple(c for c in info.cohosts if c != key),
+        panelists=tuple(p for p in info.panelists if p != key),
+    )
+    kept = tuple(a for a in meeting.attendees if a.email.lower() != key)
+    call.site.meetings[meeting.key] = replace(meeting, attendees=kept, updated_at=call.now, rest=rest)

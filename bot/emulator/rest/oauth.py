@@ -25,7 +25,7 @@ from bot.emulator.state import (
     PendingConsent,
     User,
 )
-from bot.emulator.tokens import TokenOptions, revoke_from_code
+from bot.emulator.tokens import TokenKinds, TokenOptions, issue_pair, lookup, revoke_from_code
 
 ACCESS_KIND: Final = "rest_access"
 REFRESH_KIND: Final = "rest_refresh"
@@ -170,6 +170,9 @@ def _verifier_matches(code: AuthorizationCode, verifier: str) -> bool:
     return hmac.compare_digest(verifier.encode(), code.code_challenge.encode())
 
 
+REST_TOKENS: Final = TokenKinds(ACCESS_KIND, REFRESH_KIND, ACCESS_TOKEN_LIFETIME, REFRESH_TOKEN_LIFETIME)
+
+
 def mint(
     state: EmulatorState,
     *,
@@ -181,35 +184,18 @@ def mint(
     code: str = "",
     refresh: IssuedToken | None = None,
 ) -> dict[str, object]:
-    """A new access token, and a new refresh token unless one is kept (rotation off); the token JSON."""
-    with state.lock:
-        access = IssuedToken(
-            token=state.new_secret(),
-            kind=ACCESS_KIND,
-            client_id=client.client_id,
-            site=user.site,
-            webex_id=user.webex_id,
-            scopes=scopes,
-            issued_at=now,
-            expires_at=now + ACCESS_TOKEN_LIFETIME,
-            code=code or (refresh.code if refresh is not None else ""),
-        )
-        state.tokens[access.token] = access
-        if refresh is None or options.rotate_refresh_tokens:
-            if refresh is not None:
-                refresh.revoked = True
-            refresh = IssuedToken(
-                token=state.new_secret(),
-                kind=REFRESH_KIND,
-                client_id=client.client_id,
-                site=user.site,
-                webex_id=user.webex_id,
-                scopes=scopes,
-                issued_at=now,
-                expires_at=now + REFRESH_TOKEN_LIFETIME,
-                code=access.code,
-            )
-            state.tokens[refresh.token] = refresh
+    """The REST token JSON for a new access token, and a new refresh token unless one is kept."""
+    access, refresh = issue_pair(
+        state,
+        REST_TOKENS,
+        now=now,
+        client=client,
+        user=user,
+        scopes=scopes,
+        rotate=options.rotate_refresh_tokens,
+        code=code,
+        refresh=refresh,
+    )
     return {
         "access_token": access.token,
         "expires_in": int(ACCESS_TOKEN_LIFETIME.total_seconds()),
@@ -218,13 +204,6 @@ def mint(
         "token_type": "Bearer",
         "scope": " ".join(scopes),
     }
-
-
-def lookup(state: EmulatorState, token: str, kind: str, now: datetime) -> IssuedToken | None:
-    issued = state.tokens.get(token)
-    if issued is None or issued.kind != kind or not issued.usable(now):
-        return None
-    return issued
 
 
 def grant(

@@ -21,7 +21,7 @@ from bot.emulator.requestlog import log_request
 from bot.emulator.rest import errors
 from bot.emulator.rest.contract import Answer, ContractViolation, Exchange
 from bot.emulator.rest.errors import RestError, malformed, new_tracking_id, unauthorized
-from bot.emulator.rest.invitees import add_invitee, list_invitees
+from bot.emulator.rest.invitees import add_invitee, get_invitee, list_invitees, remove_invitee
 from bot.emulator.rest.join import join_links
 from bot.emulator.rest.listing import Page, list_meetings, list_recordings
 from bot.emulator.rest.meetings import (
@@ -37,12 +37,12 @@ from bot.emulator.rest.oauth import (
     TokenError,
     check_authorize,
     grant,
-    lookup,
     new_consent,
     split_scopes,
 )
 from bot.emulator.rest.times import zone_or_error
 from bot.emulator.rest.views import person_view
+from bot.emulator.tokens import lookup
 
 if TYPE_CHECKING:
     from bot.emulator.emulator import Emulator
@@ -141,6 +141,15 @@ def _invitees(call: RestCall, incoming: Incoming) -> Outgoing:
 
 def _invite(call: RestCall, incoming: Incoming) -> Outgoing:
     return Outgoing(200, add_invitee(call, incoming.body))
+
+
+def _invitee(call: RestCall, incoming: Incoming) -> Outgoing:
+    return Outgoing(200, get_invitee(call, incoming.path_params["meetingInviteeId"]))
+
+
+def _uninvite(call: RestCall, incoming: Incoming) -> Outgoing:
+    remove_invitee(call, incoming.path_params["meetingInviteeId"])
+    return Outgoing(204)
 
 
 # plumbing ------------------------------------------------------------------------------------------
@@ -395,6 +404,7 @@ async def _access_token(request: Request) -> Response:
 def rest_routes() -> list[Route]:
     """Every `/v1/...` REST route; mount them before the catch-all meeting-link route."""
     meeting = f"{API_PREFIX}/meetings/{{meetingId}}"
+    invitee = f"{API_PREFIX}/meetingInvitees/{{meetingInviteeId}}"
     return [
         Route(REST_AUTHORIZE_PATH, _authorize, methods=["GET"]),
         # The consent form posts to the XML flow's address; this one answers the same form.
@@ -410,6 +420,8 @@ def rest_routes() -> list[Route]:
         Route(meeting, _api("DELETE /v1/meetings/{meetingId}", _delete), methods=["DELETE"]),
         Route(f"{API_PREFIX}/meetingInvitees", _api("GET /v1/meetingInvitees", _invitees), methods=["GET"]),
         Route(f"{API_PREFIX}/meetingInvitees", _api("POST /v1/meetingInvitees", _invite), methods=["POST"]),
+        Route(invitee, _api("GET /v1/meetingInvitees/{meetingInviteeId}", _invitee), methods=["GET"]),
+        Route(invitee, _api("DELETE /v1/meetingInvitees/{meetingInviteeId}", _uninvite), methods=["DELETE"]),
         Route(f"{API_PREFIX}/recordings", _api("GET /v1/recordings", _recordings), methods=["GET"]),
     ]
 

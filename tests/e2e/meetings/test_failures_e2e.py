@@ -42,8 +42,10 @@ async def test_a_form_submitted_after_disconnecting_is_scheduled_after_linking_a
     prompt = submitted.replies[0]
     assert "link your Webex account" in shown_text(prompt)
     await stage.follow_connect(button(prompt.blocks, "connect_webex")["url"], ALICE)
+    # Linking, the announcement, then the resumed creation: a chain that can take a while on a busy machine.
     await stage.alice.driver.standin.wait_for(
-        lambda c: c.seq > prompt.seq and "From the form" in shown_text(c) and c.method.startswith("chat.")
+        lambda c: c.seq > prompt.seq and "From the form" in shown_text(c) and c.method.startswith("chat."),
+        timeout=20,
     )
     [meeting] = stage.emulator.meetings()
     assert meeting.conf_name == "From the form"

@@ -335,3 +335,48 @@ async def test_edit_from_the_home_tab_publishes_it_again(linked: Stage) -> None:
     )
     assert "Home edit renamed" in shown_text(republished)
     assert linked.emulator.meeting(made.meeting.number).conf_name == "Home edit renamed"  # type: ignore[union-attr]
+
+
+async def test_edit_removes_an_invitee_on_either_api(linked: Stage) -> None:
+    exchange = await linked.alice.driver.command("schedule", replies=1)
+    scheduled = await linked.alice.driver.submit(
+        exchange.replies[0],
+        {
+            blocks.TOPIC: "Invitee review",
+            blocks.DATE: "2027-01-12",
+            blocks.TIME: "09:30",
+            blocks.DURATION: "30",
+            blocks.INVITEES: ["U_BOB"],
+            blocks.EMAILS: "ops@example.com",
+        },
+        replies=1,
+    )
+    card = scheduled.replies[0]
+    [before] = linked.emulator.meetings()
+    assert {a.email for a in before.attendees} == {"bob@sandbox.example", "ops@example.com"}
+    clicked = await linked.alice.driver.click(card, blocks.EDIT, replies=2)
+    form = clicked.replies[1]
+    by_id = {b["block_id"]: b for b in (form.view or {}).get("blocks", [])}
+    # The edit form lists every invitee by address; the person deletes one.
+    assert by_id[blocks.EMAILS]["element"]["initial_value"] == "bob@sandbox.example, ops@example.com"
+    saved = await linked.alice.driver.submit(
+        form,
+        {
+            blocks.TOPIC: "Invitee review",
+            blocks.DATE: "2027-01-12",
+            blocks.TIME: "09:30",
+            blocks.DURATION: "30",
+            blocks.EMAILS: "bob@sandbox.example",
+        },
+    )
+    assert saved.status == 200
+    updated = await linked.alice.driver.standin.wait_for(
+        lambda c: c.method in ("response_url", "chat.postEphemeral") and c.seq >= saved.first_seq
+    )
+    assert "Updated" in shown_text(updated)
+    [after] = linked.emulator.meetings()
+    assert [a.email for a in after.attendees] == ["bob@sandbox.example"]
+    if linked.api == "rest":
+        # REST keeps invitees apart from the meeting: the one left out is removed by its own id.
+        removed = linked.emulator.rest.requests("DELETE /v1/meetingInvitees/{meetingInviteeId}")
+        assert [entry.status for entry in removed] == [204]

@@ -99,6 +99,19 @@ async def test_adding_an_invitee_through_a_change(backend: RestMeetingBackend, e
     ]
 
 
+async def test_removing_an_invitee_through_a_change(backend: RestMeetingBackend, emulator: Emulator) -> None:
+    creds = creds_for(emulator)
+    invited = (Invitee("a@example.com"), Invitee("b@example.com", "Bea"), Invitee("c@example.com"))
+    made = (await backend.schedule(creds, draft(invitees=invited))).meeting
+    await backend.change(creds, made.meeting_id, MeetingChanges(invitees=(invited[0], invited[2])))
+    assert [i.email for i in (await backend.meeting(creds, made.meeting_id)).invitees] == [
+        "a@example.com",
+        "c@example.com",
+    ]
+    (stored,) = emulator.meetings()
+    assert [a.email for a in stored.attendees] == ["a@example.com", "c@example.com"]
+
+
 async def test_the_list_follows_the_next_link_in_start_order(
     backend: RestMeetingBackend, emulator: Emulator
 ) -> None:

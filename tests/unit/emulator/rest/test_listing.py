@@ -245,3 +245,32 @@ async def test_adding_an_invitee_twice_is_409_and_the_xml_api_sees_the_new_one(
     assert again.status_code == 409 and again.json()["message"] == "User is already a meeting invitee"
     (stored,) = emulator.meetings()
     assert [(a.email, a.name) for a in stored.attendees] == [("bob@sandbox.example", "Bob")]
+
+
+async def test_removing_an_invitee_by_its_id_uninvites_them_for_both_apis(
+    rest: Rest, emulator: Emulator
+) -> None:
+    meeting = await rest.create(
+        invitees=[
+            {"email": "bob@sandbox.example", "displayName": "Bob"},
+            {"email": "carol@example.com", "displayName": "Carol", "panelist": True},
+        ]
+    )
+    listed = (await rest.get("/v1/meetingInvitees", params={"meetingId": meeting["id"]})).json()["items"]
+    bob = next(item for item in listed if item["email"] == "bob@sandbox.example")
+    read = await rest.get(f"/v1/meetingInvitees/{bob['id']}")
+    assert read.status_code == 200 and read.json() == bob
+    # Bob, invited but not a co-host, sees the meeting and may not change who is invited.
+    bobs_token = emulator.rest.issue_tokens("sandbox", "bob@sandbox.example")["access_token"]
+    carol = next(item for item in listed if item["email"] == "carol@example.com")
+    refused = await rest.delete(f"/v1/meetingInvitees/{carol['id']}", token=bobs_token)
+    assert refused.status_code == 403
+
+    removed = await rest.delete(f"/v1/meetingInvitees/{bob['id']}")
+    assert removed.status_code == 204
+    left = (await rest.get("/v1/meetingInvitees", params={"meetingId": meeting["id"]})).json()["items"]
+    assert [item["email"] for item in left] == ["carol@example.com"]
+    (stored,) = emulator.meetings()  # the XML API's attendees lose him too
+    assert [a.email for a in stored.attendees] == ["carol@example.com"]
+    assert (await rest.delete(f"/v1/meetingInvitees/{bob['id']}")).status_code == 404
+    assert (await rest.get(f"/v1/meetingInvitees/{'0' * 32}")).status_code == 404
