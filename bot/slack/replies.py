@@ -52,6 +52,29 @@ class Reply(Protocol):
         ...
 
 
+def webhook_logger() -> logging.Logger:
+    """The logger for slack_sdk's webhook client: its own, when DEBUG is on for it.
+
+    The client builds its debug lines (the whole request body, the answer's headers) whenever its logger's
+    *own* level is DEBUG or unset, whatever the effective level, so with its usual unset level every answer
+    paid for text that was then thrown away. Otherwise it gets a logger of the same name whose own level
+    is the effective one: nothing is built, and what it does log goes to the same handlers."""
+    source = logging.getLogger(_WEBHOOK_LOGGER)
+    level = source.getEffectiveLevel()
+    if level <= logging.DEBUG:
+        return source
+    quiet = _quiet_loggers.get(level)
+    if quiet is None:
+        quiet = logging.Logger(_WEBHOOK_LOGGER, level)
+        quiet.parent = source  # records go up through slack_sdk's and the root's handlers
+        _quiet_loggers[level] = quiet
+    return quiet
+
+
+_WEBHOOK_LOGGER = "slack_sdk.webhook.async_client"
+_quiet_loggers: dict[int, logging.Logger] = {}
+
+
 class ResponseUrlReply:
     """Answers through the response_url Slack gave with a command or a button click."""
 
@@ -62,7 +85,9 @@ class ResponseUrlReply:
         session: ClientSession | None = None,
         retry_handlers: list[AsyncRetryHandler] | None = None,
     ) -> None:
-        self._webhook = AsyncWebhookClient(response_url, session=session, retry_handlers=retry_handlers)
+        self._webhook = AsyncWebhookClient(
+            response_url, session=session, retry_handlers=retry_handlers, logger=webhook_logger()
+        )
 
     async def send(
         self, text: str, blocks: Blocks | None = None, *, replace: bool = False, public: bool = False

@@ -22,7 +22,7 @@ from bot.webex.errors import (
     WebexTimeout,
     WebexUnavailable,
 )
-from bot.webex.http import NEW_CONNECTION, RESENDABLE, StaleConnection
+from bot.webex.http import NEW_CONNECTION, RESENDABLE, StaleConnection, exchange
 from bot.webex.repeat import add_repeat, read_repeat
 from bot.webex.timezones import (
     GMT_ZONE_ID,
@@ -57,6 +57,7 @@ MAX_PAGE_SIZE = 500
 # Told of every call: its operation, its outcome ("ok" or the error's class name) and its seconds.
 CallObserver = Callable[[str, str, float], None]
 
+_XML_HEADERS = {"content-type": "application/xml; charset=utf-8"}
 _MEETING_KEY = re.compile(r"^\d{1,19}$")
 _KEY_SEPARATORS = re.compile(r"[\s-]")
 
@@ -376,11 +377,12 @@ class WebexClient:
         try:
             try:
                 async with asyncio.timeout(self._deadline):
-                    async with self._http.stream(
+                    async with exchange(
+                        self._http,
                         "POST",
                         url,
                         content=payload,
-                        headers={"content-type": "application/xml; charset=utf-8"},
+                        headers=_XML_HEADERS,
                         extensions={RESENDABLE: resendable, NEW_CONNECTION: new_connection},
                     ) as response:
                         if response.status_code != 200:

@@ -42,7 +42,7 @@ from bot.services.ports import (
 )
 from bot.webex.client import _retry_after, _transport_error
 from bot.webex.errors import WebexRateLimited, WebexUnavailable
-from bot.webex.http import NEW_CONNECTION, RESENDABLE
+from bot.webex.http import NEW_CONNECTION, RESENDABLE, exchange
 from bot.webex.oauth import WebexOAuth
 from bot.webex.rrule import RRuleUnreadable, recurrence_to_rrule, rrule_to_recurrence
 
@@ -153,7 +153,8 @@ class RestApi:
         try:
             try:
                 async with asyncio.timeout(self._deadline):
-                    async with self._http.stream(
+                    async with exchange(
+                        self._http,
                         method,
                         self.base_url + path,
                         params=params,
