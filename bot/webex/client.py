@@ -22,7 +22,7 @@ from bot.webex.errors import (
     WebexTimeout,
     WebexUnavailable,
 )
-from bot.webex.http import NEW_CONNECTION, RESENDABLE, StaleConnection, exchange
+from bot.webex.http import Answer, StaleConnection, exchange
 from bot.webex.repeat import add_repeat, read_repeat
 from bot.webex.timezones import (
     GMT_ZONE_ID,
@@ -383,7 +383,8 @@ class WebexClient:
                         url,
                         content=payload,
                         headers=_XML_HEADERS,
-                        extensions={RESENDABLE: resendable, NEW_CONNECTION: new_connection},
+                        resendable=resendable,
+                        new_connection=new_connection,
                     ) as response:
                         if response.status_code != 200:
                             raise _status_error(operation, response)
@@ -581,7 +582,7 @@ def _read_recording(row: xml.Element) -> Recording:
 # -- HTTP -------------------------------------------------------------------------------------
 
 
-async def _read_limited(response: httpx.Response) -> bytes:
+async def _read_limited(response: Answer) -> bytes:
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():
@@ -610,7 +611,7 @@ def _retry_after(value: str | None, now: Callable[[], float] = time.time) -> flo
     return max(0.0, when.timestamp() - now())
 
 
-def _status_error(operation: str, response: httpx.Response) -> WebexUnavailable:
+def _status_error(operation: str, response: Answer) -> WebexUnavailable:
     status = response.status_code
     if status == 429:
         return WebexRateLimited(
