@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Protocol
 
 from aiohttp import ClientSession
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import async_default_handlers
+from slack_sdk.http_retry.request import HttpRequest as RetryHttpRequest
+from slack_sdk.http_retry.response import HttpResponse as RetryHttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.proxy_env_variable_loader import load_http_proxy_from_env
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.internal_utils import get_user_agent
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from yarl import URL
 
@@ -52,31 +59,13 @@ class Reply(Protocol):
         ...
 
 
-def webhook_logger() -> logging.Logger:
-    """The logger for slack_sdk's webhook client: its own, when DEBUG is on for it.
-
-    The client builds its debug lines (the whole request body, the answer's headers) whenever its logger's
-    *own* level is DEBUG or unset, whatever the effective level, so with its usual unset level every answer
-    paid for text that was then thrown away. Otherwise it gets a logger of the same name whose own level
-    is the effective one: nothing is built, and what it does log goes to the same handlers."""
-    source = logging.getLogger(_WEBHOOK_LOGGER)
-    level = source.getEffectiveLevel()
-    if level <= logging.DEBUG:
-        return source
-    quiet = _quiet_loggers.get(level)
-    if quiet is None:
-        quiet = logging.Logger(_WEBHOOK_LOGGER, level)
-        quiet.parent = source  # records go up through slack_sdk's and the root's handlers
-        _quiet_loggers[level] = quiet
-    return quiet
-
-
-_WEBHOOK_LOGGER = "slack_sdk.webhook.async_client"
-_quiet_loggers: dict[int, logging.Logger] = {}
-
-
 class ResponseUrlReply:
-    """Answers through the response_url Slack gave with a command or a button click."""
+    """Answers through the response_url Slack gave with a command or a button click.
+
+    Posted as slack_sdk's webhook client posts it (the same JSON body, headers and proxy, and the same
+    retry handlers deciding on each failure), with the bot's shared aiohttp session; the client itself
+    cost a third of the answer's CPU (built per answer, reading the proxy settings each time, and
+    formatting its debug lines, the whole body, even with DEBUG off)."""
 
     def __init__(
         self,
@@ -84,22 +73,70 @@ class ResponseUrlReply:
         *,
         session: ClientSession | None = None,
         retry_handlers: list[AsyncRetryHandler] | None = None,
+        proxy: str | None = None,
     ) -> None:
-        self._webhook = AsyncWebhookClient(
-            response_url, session=session, retry_handlers=retry_handlers, logger=webhook_logger()
-        )
+        self._url = response_url
+        self._session = session
+        self._retry_handlers = retry_handlers if retry_handlers is not None else async_default_handlers()
+        self._proxy = proxy
 
     async def send(
         self, text: str, blocks: Blocks | None = None, *, replace: bool = False, public: bool = False
     ) -> None:
-        response = await self._webhook.send(
-            text=text,
-            blocks=blocks,
-            response_type="in_channel" if public else "ephemeral",
-            replace_original=replace,
-        )
-        if response.status_code >= 300:
-            logger.warning("response_url answered %s", response.status_code)
+        body: dict[str, Any] = {"text": text}
+        if blocks is not None:
+            body["blocks"] = blocks
+        body["response_type"] = "in_channel" if public else "ephemeral"
+        body["replace_original"] = replace
+        if self._session is None or self._session.closed:
+            webhook = AsyncWebhookClient(self._url, retry_handlers=self._retry_handlers, proxy=self._proxy)
+            status = (await webhook.send_dict(body)).status_code
+        else:
+            status = await self._post(self._session, body)
+        if status >= 300:
+            logger.warning("response_url answered %s", status)
+
+    async def _post(self, session: ClientSession, body: dict[str, Any]) -> int:
+        """The status Slack answered, after the retry handlers' retries; an error none retries is raised."""
+        data = json.dumps(body)
+        request = RetryHttpRequest(method="POST", url=self._url, headers=_WEBHOOK_HEADERS, body_params=body)
+        state = RetryState()
+        while True:
+            state.next_attempt_requested = False
+            answer: RetryHttpResponse | None = None
+            try:
+                async with session.post(
+                    self._url, data=data, headers=_WEBHOOK_HEADERS, proxy=self._proxy
+                ) as response:
+                    data_back = await response.read()
+                    if response.status < 400:
+                        return response.status
+                    headers: dict[str, str | list[str]] = dict(response.headers)
+                    answer = RetryHttpResponse(status_code=response.status, headers=headers, data=data_back)
+                    if not await self._retry(state, request, answer, None):
+                        return response.status
+            except Exception as error:
+                if not await self._retry(state, request, answer, error):
+                    raise
+
+    async def _retry(
+        self,
+        state: RetryState,
+        request: RetryHttpRequest,
+        answer: RetryHttpResponse | None,
+        error: Exception | None,
+    ) -> bool:
+        for handler in self._retry_handlers:
+            if await handler.can_retry_async(state=state, request=request, response=answer, error=error):
+                await handler.prepare_for_next_attempt_async(
+                    state=state, request=request, response=answer, error=error
+                )
+                return True
+        return False
+
+
+# What slack_sdk's webhook client sends with every post.
+_WEBHOOK_HEADERS = {"User-Agent": get_user_agent(), "Content-Type": "application/json;charset=utf-8"}
 
 
 class DirectReply:
@@ -145,6 +182,8 @@ class Replies:
         self._slack_api_url = slack_api_url
         self._session = session
         self._retry_handlers = retry_handlers
+        # Read once, as slack_sdk's webhook client read it on every answer (HTTPS_PROXY and the like).
+        self._proxy = load_http_proxy_from_env(logger)
 
     def to(self, response_url: str | None, user_id: str, channel_id: str | None) -> Reply:
         """Through `response_url` when it is Slack's, else through the Web API."""
@@ -154,7 +193,9 @@ class Replies:
             logger.warning("ignored a response_url outside Slack for user=%s", user_id)
             response_url = None
         if response_url:
-            return ResponseUrlReply(response_url, session=self._session, retry_handlers=self._retry_handlers)
+            return ResponseUrlReply(
+                response_url, session=self._session, retry_handlers=self._retry_handlers, proxy=self._proxy
+            )
         return self.direct(user_id, channel_id)
 
     def direct(self, user_id: str, channel_id: str | None) -> Reply:
