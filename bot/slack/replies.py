@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import lru_cache
 from typing import Any, Protocol
 
 from aiohttp import ClientSession
@@ -41,13 +42,20 @@ def is_slack_response_url(url: str, slack_api_url: str) -> bool:
     if not url.isascii() or any(character in url for character in "\\ \t\r\n@"):
         return False
     try:
-        parsed, api = URL(url), URL(slack_api_url)
+        parsed, api = URL(url), _api_origin(slack_api_url)
     except ValueError:
         return False
     if not parsed.is_absolute():
         return False
     origin = (parsed.scheme, parsed.host, parsed.port)
-    return origin in (SLACK_RESPONSE_URL_ORIGIN, (api.scheme, api.host, api.port))
+    return origin in (SLACK_RESPONSE_URL_ORIGIN, api)
+
+
+@lru_cache(maxsize=8)
+def _api_origin(slack_api_url: str) -> tuple[str, str | None, int | None]:
+    # One SLACK_API_URL per process: parsed once, not once per answer.
+    api = URL(slack_api_url)
+    return api.scheme, api.host, api.port
 
 
 class Reply(Protocol):
