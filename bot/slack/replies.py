@@ -36,8 +36,8 @@ def is_slack_response_url(url: str, slack_api_url: str) -> bool:
     """Whether the bot may post to `url`: https://hooks.slack.com/..., or the origin of SLACK_API_URL.
 
     A response_url comes in the request body, so a forged or altered one must not make the bot send a
-    user's answer (a meeting card, a join link) to someone else's server. yarl is what aiohttp, and so
-    slack_sdk's webhook client, parses the URL with; anything it would read differently from a plain
+    user's answer (a meeting card, a join link) to someone else's server. yarl is what aiohttp, which
+    posts the answer, parses the URL with; anything it would read differently from a plain
     reading (credentials, backslashes, spaces, non-ASCII) is refused outright."""
     if not url.isascii() or any(character in url for character in "\\ \t\r\n@"):
         return False
