@@ -11,12 +11,11 @@ refused with a clear message, and nothing else happens. Listeners only ever see 
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -101,16 +100,31 @@ class SealedValues:
 
         Link buttons (those with a `url`) keep their value: the browser follows the link, and the bot
         never reads what Slack reports about the click."""
-        sealed = copy.deepcopy(blocks)
-        for element in _buttons(sealed):
-            if element.get("url") or not isinstance(element.get("value"), str):
-                continue
-            action_id = str(element.get("action_id") or "")
-            value = self.seal(element["value"], team_id=team_id, user_id=user_id, used_by=action_id)
-            if len(value) > BUTTON_VALUE_LIMIT:
-                raise ValueError(f"the sealed value of {action_id} is over Slack's 2000 characters")
-            element["value"] = value
+        sealed: list[Block] = []
+        for block in blocks:
+            elements, accessory = block.get("elements"), block.get("accessory")
+            if _sealable(accessory) or (
+                isinstance(elements, list) and any(_sealable(element) for element in elements)
+            ):
+                # Only the path to a sealed value is copied: the caller's blocks are never changed,
+                # and the rest (texts, fields, link buttons) is shared, as nothing writes to it.
+                block = dict(block)
+                if _sealable(accessory):
+                    block["accessory"] = self._sealed_button(accessory, team_id, user_id)
+                if isinstance(elements, list):
+                    block["elements"] = [
+                        self._sealed_button(element, team_id, user_id) if _sealable(element) else element
+                        for element in elements
+                    ]
+            sealed.append(block)
         return sealed
+
+    def _sealed_button(self, button: dict[str, Any], team_id: str, user_id: str) -> dict[str, Any]:
+        action_id = str(button.get("action_id") or "")
+        value = self.seal(button["value"], team_id=team_id, user_id=user_id, used_by=action_id)
+        if len(value) > BUTTON_VALUE_LIMIT:
+            raise ValueError(f"the sealed value of {action_id} is over Slack's 2000 characters")
+        return {**button, "value": value}
 
     def view(self, view: dict[str, Any], *, team_id: str, user_id: str) -> dict[str, Any]:
         """A copy of a form whose private_metadata is sealed for this person and this form."""
@@ -132,14 +146,15 @@ def fits_in_a_button(value: str) -> bool:
     return len(json.dumps(value)) <= ESCAPED_BUTTON_VALUE_ROOM
 
 
-def _buttons(blocks: list[Block]) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    for block in blocks:
-        candidates = list(block.get("elements") or [])
-        if isinstance(block.get("accessory"), dict):
-            candidates.append(block["accessory"])
-        found.extend(e for e in candidates if isinstance(e, dict) and e.get("type") == "button")
-    return found
+def _sealable(element: Any) -> TypeGuard[dict[str, Any]]:
+    """A button whose value the bot reads back. Link buttons (with a `url`) keep theirs: the browser
+    follows the link, and the bot never reads what Slack reports about the click."""
+    return (
+        isinstance(element, dict)
+        and element.get("type") == "button"
+        and not element.get("url")
+        and isinstance(element.get("value"), str)
+    )
 
 
 class CheckSealedValues(AsyncMiddleware):

@@ -22,7 +22,7 @@ from bot.webex.errors import (
     WebexTimeout,
     WebexUnavailable,
 )
-from bot.webex.http import NEW_CONNECTION, RESENDABLE, StaleConnection
+from bot.webex.http import Answer, StaleConnection, exchange
 from bot.webex.repeat import add_repeat, read_repeat
 from bot.webex.timezones import (
     GMT_ZONE_ID,
@@ -57,6 +57,7 @@ MAX_PAGE_SIZE = 500
 # Told of every call: its operation, its outcome ("ok" or the error's class name) and its seconds.
 CallObserver = Callable[[str, str, float], None]
 
+_XML_HEADERS = {"content-type": "application/xml; charset=utf-8"}
 _MEETING_KEY = re.compile(r"^\d{1,19}$")
 _KEY_SEPARATORS = re.compile(r"[\s-]")
 
@@ -376,12 +377,14 @@ class WebexClient:
         try:
             try:
                 async with asyncio.timeout(self._deadline):
-                    async with self._http.stream(
+                    async with exchange(
+                        self._http,
                         "POST",
                         url,
                         content=payload,
-                        headers={"content-type": "application/xml; charset=utf-8"},
-                        extensions={RESENDABLE: resendable, NEW_CONNECTION: new_connection},
+                        headers=_XML_HEADERS,
+                        resendable=resendable,
+                        new_connection=new_connection,
                     ) as response:
                         if response.status_code != 200:
                             raise _status_error(operation, response)
@@ -579,7 +582,7 @@ def _read_recording(row: xml.Element) -> Recording:
 # -- HTTP -------------------------------------------------------------------------------------
 
 
-async def _read_limited(response: httpx.Response) -> bytes:
+async def _read_limited(response: Answer) -> bytes:
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():
@@ -608,7 +611,7 @@ def _retry_after(value: str | None, now: Callable[[], float] = time.time) -> flo
     return max(0.0, when.timestamp() - now())
 
 
-def _status_error(operation: str, response: httpx.Response) -> WebexUnavailable:
+def _status_error(operation: str, response: Answer) -> WebexUnavailable:
     status = response.status_code
     if status == 429:
         return WebexRateLimited(

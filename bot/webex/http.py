@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from types import SimpleNamespace
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 import aiohttp
 import httpx
+import yarl
 from httpx_aiohttp import AiohttpTransport
+from httpx_aiohttp.transport import map_aiohttp_exceptions
 
 Transport = Literal["aiohttp", "httpx"]
 TRANSPORTS: tuple[Transport, ...] = ("aiohttp", "httpx")
@@ -91,6 +95,105 @@ def new_webex_http_client(
     )
 
 
+class Answer(Protocol):
+    """An answer whose body is still to be read: what the Webex clients use of `httpx.Response`."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> httpx.Headers: ...
+
+    def aiter_bytes(self) -> AsyncIterator[bytes]: ...
+
+
+@asynccontextmanager
+async def exchange(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    content: bytes | None = None,
+    params: Mapping[str, str] | None = None,
+    resendable: bool = True,
+    new_connection: bool = False,
+) -> AsyncIterator[Answer]:
+    """One Webex request through `client`, its answer streamed (closed on leaving).
+
+    What `client.stream` adds around the transport, Webex calls never use, and it cost about as much
+    CPU as the transport itself: a cookie jar (every answer copied into urllib objects to look for
+    Set-Cookie), the auth flow, redirects (never followed), the base-URL merge and a fresh parse of the
+    same address on every call. On the aiohttp transport (`new_webex_http_client`'s default) the request
+    goes to aiohttp's session directly, without an httpx request and response around it; on any other
+    transport, to the transport itself. Either way it is the same request: the client's own headers
+    (user-agent, accept-encoding), its timeout, the same errors and the same resend on a new connection
+    (`RESENDABLE`, `NEW_CONNECTION`); a closed client refuses as `send` does.
+    """
+    if client.is_closed:
+        raise RuntimeError("Cannot send a request, as the client has been closed.")
+    merged = _headers(client.headers, headers)
+    pair = _aiohttp_pair(client)
+    if pair is not None:
+        target = _aiohttp_url(url) if not params else yarl.URL(str(httpx.URL(url, params=params)))
+        limits = client.timeout
+        timeout = aiohttp.ClientTimeout(
+            sock_connect=limits.connect, sock_read=limits.read, connect=limits.pool
+        )
+
+        async def send(transport: AiohttpTransport, attempt: _Attempt) -> aiohttp.ClientResponse:
+            return await _aiohttp_send(transport, method, target, merged, content, timeout, attempt)
+
+        response = await _resending(
+            pair, send, host=target.host or "", resendable=resendable, new_connection=new_connection
+        )
+        try:
+            yield _AiohttpAnswer(response)
+        finally:
+            response.release()
+        return
+    request = httpx.Request(
+        method,
+        _url(url),
+        params=params,
+        headers=merged,
+        content=content,
+        extensions={
+            "timeout": client.timeout.as_dict(),
+            RESENDABLE: resendable,
+            NEW_CONNECTION: new_connection,
+        },
+    )
+    # httpx's own lookup (mounts, then the client's transport); the client keeps no other per-request state.
+    transport = client._transport_for_url(request.url)
+    answer = await transport.handle_async_request(request)
+    answer.request = request
+    try:
+        yield answer
+    finally:
+        await answer.aclose()
+
+
+@lru_cache(maxsize=1024)
+def _url(text: str) -> httpx.URL:
+    """Webex addresses repeat (one per site and operation): each is parsed once. httpx.URL is immutable."""
+    return httpx.URL(text)
+
+
+@lru_cache(maxsize=1024)
+def _aiohttp_url(text: str) -> yarl.URL:
+    # The text httpx would have handed aiohttp (httpx_aiohttp sends str(request.url)), parsed once.
+    return yarl.URL(str(_url(text)))
+
+
+def _headers(defaults: httpx.Headers, headers: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The client's headers, each replaced by the request's own of the same name, as httpx merges them."""
+    own = {name.lower(): value for name, value in headers.items()}
+    merged = [(name, value) for name, value in defaults.items() if name not in own]
+    merged.extend(own.items())
+    return merged
+
+
 @dataclass
 class _Attempt:
     """What the transport underneath did with one request: a new connection, or a pooled one."""
@@ -116,30 +219,58 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
         self._fresh = fresh
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.extensions.get(NEW_CONNECTION):
-            return await _send(self._fresh, request, _Attempt())
-        attempt = _Attempt()
-        try:
-            return await _send(self._pooled, request, attempt)
-        except httpx.TransportError as error:
-            if not (attempt.reused and is_dead_connection(error)):
-                raise
-            if not request.extensions.get(RESENDABLE):
-                raise StaleConnection(
-                    f"a reused connection to {request.url.host} was dropped before any answer ({error})"
-                ) from error
-            logger.info(
-                "a reused connection to %s was dropped before any answer (%s); sending again on a new one",
-                request.url.host,
-                type(error).__name__,
-            )
-        return await _send(self._fresh, request, _Attempt())
+        async def send(transport: httpx.AsyncBaseTransport, attempt: _Attempt) -> httpx.Response:
+            return await _send(transport, request, attempt)
+
+        return await _resending(
+            (self._pooled, self._fresh),
+            send,
+            host=request.url.host,
+            resendable=bool(request.extensions.get(RESENDABLE)),
+            new_connection=bool(request.extensions.get(NEW_CONNECTION)),
+        )
 
     async def aclose(self) -> None:
         try:
             await self._pooled.aclose()
         finally:
             await self._fresh.aclose()
+
+
+_T = TypeVar("_T")
+_Sent = TypeVar("_Sent")
+
+
+async def _resending(
+    transports: tuple[_T, _T],
+    send: Callable[[_T, _Attempt], Awaitable[_Sent]],
+    *,
+    host: str,
+    resendable: bool,
+    new_connection: bool,
+) -> _Sent:
+    """`send` on the pooled transport (the first), or on the fresh one (the second) for a `new_connection`;
+    a request that dies on a reused connection before any answer goes again on a new one if `resendable`,
+    else is a StaleConnection for its caller to decide."""
+    pooled, fresh = transports
+    if new_connection:
+        return await send(fresh, _Attempt())
+    attempt = _Attempt()
+    try:
+        return await send(pooled, attempt)
+    except httpx.TransportError as error:
+        if not (attempt.reused and is_dead_connection(error)):
+            raise
+        if not resendable:
+            raise StaleConnection(
+                f"a reused connection to {host} was dropped before any answer ({error})"
+            ) from error
+        logger.info(
+            "a reused connection to %s was dropped before any answer (%s); sending again on a new one",
+            host,
+            type(error).__name__,
+        )
+    return await send(fresh, _Attempt())
 
 
 def is_dead_connection(error: httpx.TransportError) -> bool:
@@ -166,17 +297,25 @@ def honest_error(error: httpx.TransportError) -> httpx.TransportError:
     return honest
 
 
-async def _send(inner: httpx.AsyncBaseTransport, request: httpx.Request, attempt: _Attempt) -> httpx.Response:
-    extensions = request.extensions
-    request.extensions = {**extensions, "trace": _traced(extensions.get("trace"))}
-    token = _attempt.set(attempt)
+@contextmanager
+def _honest_errors() -> Iterator[None]:
+    """httpx errors raised inside, replaced by what really happened (`honest_error`)."""
     try:
-        response = await inner.handle_async_request(request)
+        yield
     except httpx.TransportError as error:
         honest = honest_error(error)
         if honest is error:
             raise
         raise honest from error.__cause__
+
+
+async def _send(inner: httpx.AsyncBaseTransport, request: httpx.Request, attempt: _Attempt) -> httpx.Response:
+    extensions = request.extensions
+    request.extensions = {**extensions, "trace": _traced(extensions.get("trace"))}
+    token = _attempt.set(attempt)
+    try:
+        with _honest_errors():
+            response = await inner.handle_async_request(request)
     finally:
         _attempt.reset(token)
         request.extensions = extensions
@@ -212,20 +351,83 @@ class _HonestStream(httpx.AsyncByteStream):
         self._stream = stream
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
+        with _honest_errors():
             async for chunk in self._stream:
                 yield chunk
-        except httpx.TransportError as error:
-            honest = honest_error(error)
-            if honest is error:
-                raise
-            raise honest from error.__cause__
 
     async def aclose(self) -> None:
         await self._stream.aclose()
 
 
 # -- aiohttp --------------------------------------------------------------------------------------
+
+
+def _aiohttp_pair(client: httpx.AsyncClient) -> tuple[AiohttpTransport, AiohttpTransport] | None:
+    """The pooled and fresh aiohttp transports under `client`, when every request goes to them
+    (no proxy mounted), so that `exchange` may use their sessions directly."""
+    transport = client._transport
+    if client._mounts or not isinstance(transport, KeepAliveTransport):
+        return None
+    pooled, fresh = transport._pooled, transport._fresh
+    if isinstance(pooled, AiohttpTransport) and isinstance(fresh, AiohttpTransport):
+        return pooled, fresh
+    return None
+
+
+async def _aiohttp_send(
+    transport: AiohttpTransport,
+    method: str,
+    url: yarl.URL,
+    headers: list[tuple[str, str]],
+    content: bytes | None,
+    timeout: aiohttp.ClientTimeout,
+    attempt: _Attempt,
+) -> aiohttp.ClientResponse:
+    """One attempt on `transport`'s session, as httpx-aiohttp sends it, with the same (honest) errors."""
+    session = transport.client
+    if not isinstance(session, aiohttp.ClientSession):
+        session = transport.client = transport.get_client()
+    token = _attempt.set(attempt)
+    try:
+        with _aiohttp_errors():
+            return await session.request(
+                method,
+                url,
+                headers=headers,
+                data=content or None,
+                allow_redirects=False,
+                compress=False,
+                timeout=timeout,
+            )
+    finally:
+        _attempt.reset(token)
+
+
+class _AiohttpAnswer:
+    """An aiohttp answer as an `Answer`: its body read with the same errors as httpx-aiohttp's stream."""
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+        self.status_code = response.status
+        self._headers: httpx.Headers | None = None
+
+    @property
+    def headers(self) -> httpx.Headers:
+        if self._headers is None:
+            self._headers = httpx.Headers(list(self._response.raw_headers))
+        return self._headers
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        with _aiohttp_errors():
+            async for chunk in self._response.content.iter_any():
+                yield chunk
+
+
+@contextmanager
+def _aiohttp_errors() -> Iterator[None]:
+    """aiohttp's errors as the httpx errors httpx-aiohttp maps them to, made honest."""
+    with _honest_errors(), map_aiohttp_exceptions():
+        yield
 
 
 def _aiohttp_transport(

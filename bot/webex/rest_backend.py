@@ -40,15 +40,14 @@ from bot.services.ports import (
     Recording,
     Recurrence,
 )
-from bot.webex.client import _retry_after, _transport_error
+from bot.webex.client import _read_limited, _retry_after, _transport_error
 from bot.webex.errors import WebexRateLimited, WebexUnavailable
-from bot.webex.http import NEW_CONNECTION, RESENDABLE
+from bot.webex.http import exchange
 from bot.webex.oauth import WebexOAuth
 from bot.webex.rrule import RRuleUnreadable, recurrence_to_rrule, rrule_to_recurrence
 
 logger = logging.getLogger("bot.webex.rest")
 
-MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 MAX_PAGE_SIZE = 100  # GET /meetings takes max 1-100
 # Without an end to the window, a list looks this far ahead (GET /meetings needs a `to`, else 7 days).
 OPEN_WINDOW = timedelta(days=366)
@@ -123,15 +122,15 @@ class RestApi:
 
         Every call but a create is `resendable` (a read, or a change that sets the same values again):
         one that dies on a dropped kept-open connection before any answer goes again on a new one."""
-        extensions = {RESENDABLE: resendable, NEW_CONNECTION: new_connection}
+        connection = {"resendable": resendable, "new_connection": new_connection}
         try:
-            return await self._call_once(operation, method, path, token, params, body, extensions)
+            return await self._call_once(operation, method, path, token, params, body, connection)
         except ports.RateLimited as limited:
             wait = limited.retry_after
             if wait is None or wait > WAIT_OUT_SECONDS:
                 raise
             await self._sleep(wait)
-            return await self._call_once(operation, method, path, token, params, body, extensions)
+            return await self._call_once(operation, method, path, token, params, body, connection)
 
     async def _call_once(
         self,
@@ -141,7 +140,7 @@ class RestApi:
         token: str,
         params: Mapping[str, str] | None,
         body: Mapping[str, Any] | None,
-        extensions: dict[str, bool],
+        connection: dict[str, bool],
     ) -> _Answer:
         started = time.perf_counter()
         outcome = "ok"
@@ -153,13 +152,14 @@ class RestApi:
         try:
             try:
                 async with asyncio.timeout(self._deadline):
-                    async with self._http.stream(
+                    async with exchange(
+                        self._http,
                         method,
                         self.base_url + path,
                         params=params,
                         content=content,
                         headers=headers,
-                        extensions=extensions,
+                        **connection,
                     ) as response:
                         data = await _read_limited(response)
             except (httpx.HTTPError, OSError) as exc:
@@ -732,16 +732,3 @@ def _cursor_params(cursor: str, first: Mapping[str, str]) -> dict[str, str]:
             f"{cursor[:80]!r} is not a place in a Webex meeting list.", field="cursor"
         )
     return {**first, **params}
-
-
-async def _read_limited(response: httpx.Response) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > MAX_RESPONSE_BYTES:
-            raise WebexUnavailable(
-                f"Webex's answer is larger than {MAX_RESPONSE_BYTES} bytes; refused.", outcome_unknown=True
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -15,6 +17,7 @@ from aiohttp import web
 
 from bot.webex import TRANSPORTS, WebexClient, WebexCredentials, WebexOAuth, new_webex_http_client
 from bot.webex.errors import TokenEndpointUnavailable, WebexRateLimited, WebexTimeout, WebexUnavailable
+from bot.webex.http import exchange
 from bot.webex.values import MeetingDraft
 from tests.support.idle_connections import Drop, IdleDroppingProxy
 
@@ -35,10 +38,15 @@ class LoopbackWebex:
     def __init__(self) -> None:
         self.mode = "ok"
         self.seen: list[bytes] = []
+        self.requests: list[tuple[str, dict[str, str]]] = []  # the path with its query, the headers
         self.release = asyncio.Event()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         self.seen.append(await request.read())
+        self.requests.append((request.path_qs, {k.lower(): v for k, v in request.headers.items()}))
+        if self.mode == "gzip":
+            body = gzip.compress(CREATED)
+            return web.Response(body=body, headers={"Content-Encoding": "gzip", "Content-Type": "text/xml"})
         if self.mode == "hang":
             await self.release.wait()
         if self.mode == "429":
@@ -108,6 +116,41 @@ async def test_a_meeting_is_created_over_http(
     created = await xml_client(http, base).create_meeting(CREDS, DRAFT)
     assert created.meeting_key == "424242"
     assert b"<confName>Sync</confName>" in fake.seen[0]
+
+
+async def test_both_transports_send_the_same_request_and_read_a_compressed_answer(
+    server: tuple[LoopbackWebex, str], http: httpx.AsyncClient
+) -> None:
+    fake, base = server
+    fake.mode = "gzip"
+    created = await xml_client(http, base).create_meeting(CREDS, DRAFT)
+    assert created.meeting_key == "424242"
+    path, headers = fake.requests[0]
+    assert path == "/acme/WBXService/XMLService"
+    assert headers["user-agent"] == "webex-bot"
+    assert headers["content-type"] == "application/xml; charset=utf-8"
+    assert headers["content-length"] == str(len(fake.seen[0]))
+    assert "gzip" in headers["accept-encoding"]
+    # The query reads back as the same values whichever transport carries it.
+    params = {"from": "2030-01-07T09:00:00Z", "title": "a b&c/é"}
+    fake.mode = "ok"
+    async with exchange(http, "POST", f"{base}/v1/meetings", headers={}, params=params) as answer:
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].startswith("text/xml")
+    path, _ = fake.requests[1]
+    assert path.startswith("/v1/meetings?")
+    assert parse_qs(path.partition("?")[2]) == {name: [value] for name, value in params.items()}
+
+
+async def test_a_closed_client_sends_nothing(server: tuple[LoopbackWebex, str]) -> None:
+    fake, base = server
+    for transport in TRANSPORTS:
+        client = new_webex_http_client(timeout=TIMEOUT, transport=transport)
+        await client.aclose()
+        with pytest.raises(RuntimeError, match="closed"):
+            async with exchange(client, "POST", base, headers={}):
+                pass
+    assert fake.seen == []
 
 
 async def test_many_requests_share_the_pool(

@@ -71,7 +71,7 @@ def test_buttons_seals_the_values_read_back_and_leaves_links_alone() -> None:
     ]
     values = sealer()
     sealed = values.buttons(card, **WHO)
-    assert card[0]["elements"][1]["value"] == "123"  # the original is left as it was
+    assert card[0]["elements"][1]["value"] == card[1]["accessory"]["value"] == "123"  # originals unchanged
     assert sealed[0]["elements"][0]["value"] == "123"
     assert values.open(sealed[0]["elements"][1]["value"], used_by=blocks.CANCEL, **WHO) == "123"
     assert values.open(sealed[1]["accessory"]["value"], used_by=blocks.EDIT, **WHO) == "123"
