@@ -6,21 +6,26 @@ owns it; each process heartbeats what it owns, so work left by a process that di
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, delete, select, update
+from sqlalchemy import BigInteger, Row, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.clock import Clock
+from bot.domain.reminders import HostReminder
 from bot.store.crypto import TokenCipher, UndecryptableToken
 from bot.store.database import Database
 from bot.store.models import OperationRow
+from bot.store.reminders import add_host_reminder
+from bot.store.throttle import CREATIONS, ThrottleLimits, admit
 from bot.store.workspaces import columns, key_of, where
 
 log = logging.getLogger(__name__)
@@ -64,6 +69,53 @@ class AcceptedCommand:
 _TABLE = cast(Table, OperationRow.__table__)
 _COLUMNS = tuple(_TABLE.c)
 
+# The statements of every command, built once (each execution then skips building and keying them).
+_CLAIM = {
+    dialect: insert_into(_TABLE).on_conflict_do_nothing(index_elements=["key"]).returning(*_COLUMNS)
+    for dialect, insert_into in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+# PostgreSQL: a creation's claim first takes a lock on its user, held until commit, so processes admitting
+# the same user take turns; the count after it (a later statement, so a later snapshot) sees every
+# creation the others admitted. SQLite needs none: the INSERT takes its single write lock.
+_CLAIM_IN_TURN = (
+    pg_insert(_TABLE)
+    .from_select(
+        [column.name for column in _COLUMNS],
+        select(*(bindparam(column.name, type_=column.type) for column in _COLUMNS)).select_from(
+            select(func.pg_advisory_xact_lock(bindparam("turn", type_=BigInteger))).cte("turn")
+        ),
+    )
+    .on_conflict_do_nothing(index_elements=["key"])
+    .returning(*_COLUMNS)
+)
+_GET = select(*_COLUMNS).where(_TABLE.c.key == bindparam("k"))
+_CREATIONS_SINCE = select(_TABLE.c.created_at, _TABLE.c.status).where(
+    _TABLE.c.enterprise_id == bindparam("enterprise_id"),
+    _TABLE.c.team_id == bindparam("team_id"),
+    _TABLE.c.user_id == bindparam("user_id"),
+    _TABLE.c.created_at > bindparam("since"),
+    _TABLE.c.kind.in_(CREATIONS),
+    _TABLE.c.key != bindparam("k"),
+)
+_CLOSE = (
+    update(_TABLE)
+    .where(_TABLE.c.key == bindparam("k"), _TABLE.c.status == bindparam("was"))
+    .values(
+        status=bindparam("new_status", type_=_TABLE.c.status.type),
+        result=bindparam("new_result", type_=_TABLE.c.result.type),
+        error=bindparam("new_error", type_=_TABLE.c.error.type),
+        updated_at=bindparam("now", type_=_TABLE.c.updated_at.type),
+    )
+)
+_ANSWERED = _CLOSE.where(_TABLE.c.owner == bindparam("me"))
+_ACCEPT = _TABLE.insert()
+
+
+def _turn(team_id: str, user_id: str) -> int:
+    """The advisory lock of one user's creations: a signed 64-bit number from their ids."""
+    digest = hashlib.blake2b(f"throttle\x1f{team_id}\x1f{user_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
 
 def _operation(row: Row[Any], *, owned: bool) -> Operation:
     return Operation(
@@ -84,70 +136,120 @@ def _operation(row: Row[Any], *, owned: bool) -> Operation:
 
 
 class OperationStore:
-    """The `operations` table, seen by one process (`owner`); `cipher` seals accepted commands."""
+    """The `operations` table, seen by one process (`owner`); `cipher` seals accepted commands; `limits`
+    throttle each user's creations of meetings (none by default)."""
 
     def __init__(
-        self, db: Database, clock: Clock, *, owner: str = "", cipher: TokenCipher | None = None
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        owner: str = "",
+        cipher: TokenCipher | None = None,
+        limits: ThrottleLimits | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
         self.owner = owner
         self._cipher = cipher
+        self.limits = limits or ThrottleLimits(per_minute=0, in_flight=0)
 
     async def begin(
         self, key: str, team_id: str, user_id: str, kind: str, request: dict[str, Any] | None = None
     ) -> Operation:
-        """Claim the key: a new "started" record you own, or the one someone else already made."""
+        """Claim the key: a new "started" record you own, or the one someone else already made.
+
+        Claiming a creation of a meeting (kind "schedule" or "now") raises ThrottleFull instead, writing
+        nothing, when the user is over a limit of `limits`."""
         now = self._clock.now()
-        insert = pg_insert if self._db.dialect == "postgresql" else sqlite_insert
-        statement = (
-            insert(OperationRow)
-            .values(
-                key=key,
-                **columns(team_id),
-                user_id=user_id,
-                kind=kind,
-                status=STARTED,
-                request=request,
-                created_at=now,
-                updated_at=now,
-                owner=self.owner or None,
-                heartbeat_at=now if self.owner else None,
-            )
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
+        values: dict[str, Any] = {
+            "key": key,
+            **columns(team_id),
+            "user_id": user_id,
+            "kind": kind,
+            "status": STARTED,
+            "request": request,
+            "result": None,
+            "error": None,
+            "created_at": now,
+            "updated_at": now,
+            "owner": self.owner or None,
+            "heartbeat_at": now if self.owner else None,
+        }
+        throttled = kind in CREATIONS and not self.limits.off
+        claim = _CLAIM[self._db.dialect]
+        if throttled and self._db.dialect == "postgresql":
+            claim, values["turn"] = _CLAIM_IN_TURN, _turn(team_id, user_id)
         async with self._db.transaction() as connection:
-            row = (await connection.execute(statement.returning(*_COLUMNS))).one_or_none()
+            row = (await connection.execute(claim, values)).one_or_none()
             if row is not None:
+                if throttled:
+                    # Raising rolls the claim back: nothing of this attempt is kept.
+                    await self._admit(connection, values, now)
                 return _operation(row, owned=True)
-            existing = (await connection.execute(select(*_COLUMNS).where(_TABLE.c.key == key))).one_or_none()
+            existing = (await connection.execute(_GET, {"k": key})).one_or_none()
         if existing is None:
             # Purged between our insert attempt and the read: extremely unlikely; claim it again.
             return await self.begin(key, team_id, user_id, kind, request)
         return _operation(existing, owned=False)
 
+    async def _admit(self, connection: AsyncConnection, claimed: dict[str, Any], now: datetime) -> None:
+        """Raise ThrottleFull if the user's other creations leave no room for the one just claimed."""
+        others = await connection.execute(
+            _CREATIONS_SINCE,
+            {
+                "enterprise_id": claimed["enterprise_id"],
+                "team_id": claimed["team_id"],
+                "user_id": claimed["user_id"],
+                "since": self.limits.looks_back(now),
+                "k": claimed["key"],
+            },
+        )
+        admit(self.limits, now, ((began, status == STARTED) for began, status in others))
+
     async def get(self, key: str) -> Operation | None:
         async with self._db.reading() as connection:
-            row = (await connection.execute(select(*_COLUMNS).where(_TABLE.c.key == key))).one_or_none()
+            row = (await connection.execute(_GET, {"k": key})).one_or_none()
         return None if row is None else _operation(row, owned=False)
 
-    async def finish(self, key: str, result: dict[str, Any] | None = None) -> bool:
-        """Record the outcome of started work; False if it was not (or no longer) started."""
-        return await self._close(key, status=DONE, result=result, error=None)
+    async def finish(
+        self, key: str, result: dict[str, Any] | None = None, *, reminder: HostReminder | None = None
+    ) -> bool:
+        """Record the outcome of started work; False if it was not (or no longer) started.
+
+        `reminder`, of the meeting the work made, is written in the same transaction (only if the record
+        was closed here): one write for the outcome and what goes with it."""
+        async with self._db.transaction() as connection:
+            closed = await self._close(connection, key, status=DONE, result=result, error=None)
+            if closed and reminder is not None:
+                await add_host_reminder(connection, reminder)
+        return closed
 
     async def fail(self, key: str, error: str, result: dict[str, Any] | None = None) -> bool:
         """Record that started work failed, with a message fit to show the user."""
-        return await self._close(key, status=FAILED, result=result, error=error)
+        async with self._db.transaction() as connection:
+            return await self._close(connection, key, status=FAILED, result=result, error=error)
 
     async def _close(
-        self, key: str, *, status: str, result: dict[str, Any] | None, error: str | None
+        self,
+        connection: AsyncConnection,
+        key: str,
+        *,
+        status: str,
+        result: dict[str, Any] | None,
+        error: str | None,
     ) -> bool:
-        async with self._db.transaction() as connection:
-            outcome = await connection.execute(
-                update(_TABLE)
-                .where(_TABLE.c.key == key, _TABLE.c.status == STARTED)
-                .values(status=status, result=result, error=error, updated_at=self._clock.now())
-            )
+        outcome = await connection.execute(
+            _CLOSE,
+            {
+                "k": key,
+                "was": STARTED,
+                "new_status": status,
+                "new_result": result,
+                "new_error": error,
+                "now": self._clock.now(),
+            },
+        )
         return bool(outcome.rowcount)
 
     # ---- commands acked, not yet answered -----------------------------------------------------------
@@ -163,18 +265,19 @@ class OperationStore:
         try:
             async with self._db.transaction() as connection:
                 await connection.execute(
-                    _TABLE.insert().values(
-                        key=key,
+                    _ACCEPT,
+                    {
+                        "key": key,
                         **columns(team_id),
-                        user_id=user_id,
-                        kind="command",
-                        status=ACCEPTED,
-                        request={"sealed": sealed},
-                        created_at=now,
-                        updated_at=now,
-                        owner=self.owner,
-                        heartbeat_at=now,
-                    )
+                        "user_id": user_id,
+                        "kind": "command",
+                        "status": ACCEPTED,
+                        "request": {"sealed": sealed},
+                        "created_at": now,
+                        "updated_at": now,
+                        "owner": self.owner,
+                        "heartbeat_at": now,
+                    },
                 )
         except IntegrityError:
             return False
@@ -184,9 +287,16 @@ class OperationStore:
         """The accepted command was answered (`outcome`: ok, failed...); False if another process took it."""
         async with self._db.transaction() as connection:
             done = await connection.execute(
-                update(_TABLE)
-                .where(_TABLE.c.key == key, _TABLE.c.status == ACCEPTED, _TABLE.c.owner == self.owner)
-                .values(status=DONE, result={"outcome": outcome}, updated_at=self._clock.now())
+                _ANSWERED,
+                {
+                    "k": key,
+                    "was": ACCEPTED,
+                    "me": self.owner,
+                    "new_status": DONE,
+                    "new_result": {"outcome": outcome},
+                    "new_error": None,
+                    "now": self._clock.now(),
+                },
             )
         return bool(done.rowcount)
 
