@@ -219,15 +219,18 @@ class OperationStore:
 
         `reminder`, of the meeting the work made, is written in the same transaction (only if the record
         was closed here): one write for the outcome and what goes with it."""
+        if reminder is None:
+            async with self._db.writing_once() as connection:
+                return await self._close(connection, key, status=DONE, result=result, error=None)
         async with self._db.transaction() as connection:
             closed = await self._close(connection, key, status=DONE, result=result, error=None)
-            if closed and reminder is not None:
+            if closed:
                 await add_host_reminder(connection, reminder)
         return closed
 
     async def fail(self, key: str, error: str, result: dict[str, Any] | None = None) -> bool:
         """Record that started work failed, with a message fit to show the user."""
-        async with self._db.transaction() as connection:
+        async with self._db.writing_once() as connection:
             return await self._close(connection, key, status=FAILED, result=result, error=error)
 
     async def _close(
@@ -263,7 +266,7 @@ class OperationStore:
         now = self._clock.now()
         sealed = self._cipher.encrypt(json.dumps(command, separators=(",", ":")))
         try:
-            async with self._db.transaction() as connection:
+            async with self._db.writing_once() as connection:
                 await connection.execute(
                     _ACCEPT,
                     {
@@ -285,7 +288,7 @@ class OperationStore:
 
     async def answered(self, key: str, outcome: str) -> bool:
         """The accepted command was answered (`outcome`: ok, failed...); False if another process took it."""
-        async with self._db.transaction() as connection:
+        async with self._db.writing_once() as connection:
             done = await connection.execute(
                 _ANSWERED,
                 {
