@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Row, Table, bindparam, delete, func, select, update
+from sqlalchemy import BigInteger, Integer, Row, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +25,7 @@ from bot.store.crypto import TokenCipher, UndecryptableToken
 from bot.store.database import Database
 from bot.store.models import OperationRow
 from bot.store.reminders import add_host_reminder
-from bot.store.throttle import CREATIONS, ThrottleLimits, admit
+from bot.store.throttle import CREATIONS, RATE_WINDOW, Creations, ThrottleLimits, admit
 from bot.store.workspaces import columns, key_of, where
 
 log = logging.getLogger(__name__)
@@ -74,9 +74,42 @@ _CLAIM = {
     dialect: insert_into(_TABLE).on_conflict_do_nothing(index_elements=["key"]).returning(*_COLUMNS)
     for dialect, insert_into in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
-# PostgreSQL: a creation's claim first takes a lock on its user, held until commit, so processes admitting
-# the same user take turns; the count after it (a later statement, so a later snapshot) sees every
-# creation the others admitted. SQLite needs none: the INSERT takes its single write lock.
+# The throttle's count of the user's other creations, as the columns of one row.
+# (Its parameters are not named after columns: in the claim's RETURNING those names are the VALUES'.)
+_OTHER_CREATIONS = (
+    _TABLE.c.enterprise_id == bindparam("creator_enterprise_id"),
+    _TABLE.c.team_id == bindparam("creator_team_id"),
+    _TABLE.c.user_id == bindparam("creator_user_id"),
+    _TABLE.c.kind.in_(CREATIONS),
+    _TABLE.c.key != bindparam("claimed_key"),
+)
+_IN_THE_MINUTE = _TABLE.c.created_at > bindparam("minute_began", type_=_TABLE.c.created_at.type)
+_CREATIONS = (
+    select(func.count()).where(*_OTHER_CREATIONS, _IN_THE_MINUTE).scalar_subquery().label("in_the_minute"),
+    select(func.count())
+    .where(
+        *_OTHER_CREATIONS,
+        _TABLE.c.status == STARTED,
+        _TABLE.c.created_at > bindparam("lapsed_before", type_=_TABLE.c.created_at.type),
+    )
+    .scalar_subquery()
+    .label("running"),
+    select(_TABLE.c.created_at)
+    .where(*_OTHER_CREATIONS, _IN_THE_MINUTE)
+    .order_by(_TABLE.c.created_at.desc())
+    .limit(1)
+    .offset(bindparam("nth", type_=Integer))
+    .scalar_subquery()
+    .label("nth_newest"),
+)
+# SQLite: the INSERT takes the database's single write lock, so the counts in its RETURNING see every
+# creation another process admitted, and the claim and the count are one statement.
+_CLAIM_COUNTING = (
+    sqlite_insert(_TABLE).on_conflict_do_nothing(index_elements=["key"]).returning(*_COLUMNS, *_CREATIONS)
+)
+# PostgreSQL: the claim first takes a lock on its user, held until commit, so processes admitting the same
+# user take turns; the count comes after it (a later statement, so a later snapshot) to see every
+# creation the others admitted.
 _CLAIM_IN_TURN = (
     pg_insert(_TABLE)
     .from_select(
@@ -88,15 +121,8 @@ _CLAIM_IN_TURN = (
     .on_conflict_do_nothing(index_elements=["key"])
     .returning(*_COLUMNS)
 )
+_COUNT_CREATIONS = select(*_CREATIONS)
 _GET = select(*_COLUMNS).where(_TABLE.c.key == bindparam("k"))
-_CREATIONS_SINCE = select(_TABLE.c.created_at, _TABLE.c.status).where(
-    _TABLE.c.enterprise_id == bindparam("enterprise_id"),
-    _TABLE.c.team_id == bindparam("team_id"),
-    _TABLE.c.user_id == bindparam("user_id"),
-    _TABLE.c.created_at > bindparam("since"),
-    _TABLE.c.kind.in_(CREATIONS),
-    _TABLE.c.key != bindparam("k"),
-)
 _CLOSE = (
     update(_TABLE)
     .where(_TABLE.c.key == bindparam("k"), _TABLE.c.status == bindparam("was"))
@@ -109,6 +135,14 @@ _CLOSE = (
 )
 _ANSWERED = _CLOSE.where(_TABLE.c.owner == bindparam("me"))
 _ACCEPT = _TABLE.insert()
+
+
+async def _count(connection: AsyncConnection, values: dict[str, Any]) -> Row[Any]:
+    return cast(Row[Any], (await connection.execute(_COUNT_CREATIONS, values)).one())
+
+
+def _creations(counted: Row[Any]) -> Creations:
+    return Creations(counted.in_the_minute, counted.running, counted.nth_newest)
 
 
 def _turn(team_id: str, user_id: str) -> int:
@@ -178,34 +212,33 @@ class OperationStore:
         }
         throttled = kind in CREATIONS and not self.limits.off
         claim = _CLAIM[self._db.dialect]
-        if throttled and self._db.dialect == "postgresql":
-            claim, values["turn"] = _CLAIM_IN_TURN, _turn(team_id, user_id)
+        if throttled:
+            values |= {
+                "creator_enterprise_id": values["enterprise_id"],
+                "creator_team_id": values["team_id"],
+                "creator_user_id": user_id,
+                "claimed_key": key,
+                "minute_began": now - RATE_WINDOW,
+                "lapsed_before": now - self.limits.slot_lifetime,
+                "nth": self.limits.nth_in_the_minute,
+            }
+            if self._db.dialect == "postgresql":
+                claim, values["turn"] = _CLAIM_IN_TURN, _turn(team_id, user_id)
+            else:
+                claim = _CLAIM_COUNTING
         async with self._db.transaction() as connection:
             row = (await connection.execute(claim, values)).one_or_none()
             if row is not None:
                 if throttled:
+                    counted = row if claim is _CLAIM_COUNTING else await _count(connection, values)
                     # Raising rolls the claim back: nothing of this attempt is kept.
-                    await self._admit(connection, values, now)
+                    admit(self.limits, now, _creations(counted))
                 return _operation(row, owned=True)
             existing = (await connection.execute(_GET, {"k": key})).one_or_none()
         if existing is None:
             # Purged between our insert attempt and the read: extremely unlikely; claim it again.
             return await self.begin(key, team_id, user_id, kind, request)
         return _operation(existing, owned=False)
-
-    async def _admit(self, connection: AsyncConnection, claimed: dict[str, Any], now: datetime) -> None:
-        """Raise ThrottleFull if the user's other creations leave no room for the one just claimed."""
-        others = await connection.execute(
-            _CREATIONS_SINCE,
-            {
-                "enterprise_id": claimed["enterprise_id"],
-                "team_id": claimed["team_id"],
-                "user_id": claimed["user_id"],
-                "since": self.limits.looks_back(now),
-                "k": claimed["key"],
-            },
-        )
-        admit(self.limits, now, ((began, status == STARTED) for began, status in others))
 
     async def get(self, key: str) -> Operation | None:
         async with self._db.reading() as connection:

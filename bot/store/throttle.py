@@ -10,7 +10,6 @@ counts toward the minute's rate whatever became of it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,12 +36,10 @@ class ThrottleLimits:
     def off(self) -> bool:
         return self.per_minute <= 0 and self.in_flight <= 0
 
-    def looks_back(self, now: datetime) -> datetime:
-        """The oldest creation that can still count against either limit."""
-        spans = [RATE_WINDOW] if self.per_minute > 0 else []
-        if self.in_flight > 0:
-            spans.append(self.slot_lifetime)
-        return now - max(spans, default=timedelta(0))
+    @property
+    def nth_in_the_minute(self) -> int:
+        """Which of the minute's creations, newest first from 0, has to leave it before one more fits."""
+        return max(0, self.per_minute - 1)
 
 
 class ThrottleFull(Exception):
@@ -54,21 +51,20 @@ class ThrottleFull(Exception):
         self.limit = limit  # "per minute" or "in flight"
 
 
-def admit(limits: ThrottleLimits, now: datetime, others: Iterable[tuple[datetime, bool]]) -> None:
-    """Raise ThrottleFull if one more creation is over a limit, given the user's other creations since
-    `limits.looks_back(now)`: when each began and whether it is still running."""
-    recent: list[datetime] = []
-    running = 0
-    lapsed = now - limits.slot_lifetime
-    for began, still_running in others:
-        if began > now - RATE_WINDOW:
-            recent.append(began)
-        if still_running and began > lapsed:
-            running += 1
-    if limits.per_minute > 0 and len(recent) >= limits.per_minute:
+@dataclass(frozen=True)
+class Creations:
+    """A user's other creations as the throttle counts them at `now`."""
+
+    in_the_minute: int  # begun within RATE_WINDOW, however they ended
+    running: int  # still running, begun within the slot lifetime
+    nth_newest: datetime | None  # when the limits.nth_in_the_minute newest of the minute's began
+
+
+def admit(limits: ThrottleLimits, now: datetime, others: Creations) -> None:
+    """Raise ThrottleFull if one more creation is over a limit, given the user's other creations."""
+    if limits.per_minute > 0 and others.in_the_minute >= limits.per_minute:
         # One more fits once enough of the minute's creations have left the window.
-        recent.sort()
-        frees_at = recent[len(recent) - limits.per_minute] + RATE_WINDOW
+        frees_at = (others.nth_newest or now) + RATE_WINDOW
         raise ThrottleFull(max(1, math.ceil((frees_at - now).total_seconds())), limit="per minute")
-    if limits.in_flight > 0 and running >= limits.in_flight:
+    if limits.in_flight > 0 and others.running >= limits.in_flight:
         raise ThrottleFull(IN_FLIGHT_RETRY_SECONDS, limit="in flight")
