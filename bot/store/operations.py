@@ -2,6 +2,9 @@
 
 A slash command's work after the ack is recorded too ("accepted" until "done"), with the process that
 owns it; each process heartbeats what it owns, so work left by a process that died is found and finished.
+
+The records of meeting creations are also what the per-user throttle counts (bot.store.throttle), in the
+transaction that claims a creation; the hot statements are built once, at import.
 """
 
 from __future__ import annotations
