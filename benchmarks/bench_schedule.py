@@ -1078,9 +1078,12 @@ class Bench:
         if out.exists():
             from profile_summary import cpu_parts
 
-            # Shares of the whole profiled stretch (every run from c1 to burst), as ms of c20's CPU.
-            shares = cpu_parts(out.read_text().splitlines())
+            # Shares of the whole profiled stretch (every run from c1 to burst), as ms of c20's CPU; the
+            # event-loop thread and the others weighed by the CPU c20 measured for each.
             c20 = self.results["runs"].get(bot.name, {}).get("c20", {}).get("bot", {})
+            split = c20.get("cpu_ms_by_thread") or {}
+            measured = (split["main_thread"], split["other_threads"]) if split else None
+            shares = cpu_parts(out.read_text().splitlines(), measured)
             per_command = c20.get("cpu_ms_per_command")
             self.results.setdefault("cpu_parts", {})[bot.name] = {
                 part: {

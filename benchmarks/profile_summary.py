@@ -1,6 +1,6 @@
 """Summarise py-spy raw (collapsed) stacks: where the CPU went, by function and by the bot's own frames.
 
-python benchmarks/profile_summary.py profile.txt [--top 30] [--under bot/] [--parts]
+python benchmarks/profile_summary.py profile.txt [--top 30] [--under bot/] [--parts [--thread-cpu M,O]]
 """
 
 from __future__ import annotations
@@ -71,18 +71,43 @@ def frames_of(line: str) -> tuple[list[str], int]:
     return ([] if not frames or idle(frames) else frames), int(count_text)
 
 
-def cpu_parts(lines: list[str]) -> dict[str, float]:
-    """Share (0-1) of the busy samples spent in each part of a command."""
-    found: Counter[str] = Counter()
+def in_thread(frames: list[str]) -> bool:
+    """Whether a stack is of a thread other than the event loop's. SQLAlchemy's greenlets show as stacks of
+    their own that start inside SQLAlchemy; they run on the event-loop thread, so only stacks rooted in
+    threading are other threads."""
+    return frames[0].startswith("Thread._bootstrap")
+
+
+def cpu_parts(lines: list[str], thread_cpu: tuple[float, float] | None = None) -> dict[str, float]:
+    """Share (0-1) of the busy samples spent in each part of a command.
+
+    `thread_cpu`, when known, is the CPU measured for the event-loop thread and for all other threads
+    together: each side's samples then weigh what its CPU weighed. py-spy takes a thread blocked in C code
+    for a busy one (aiosqlite's worker waiting for the disk or for the GIL inside a statement), so by
+    samples alone the database would seem to take far more than it does."""
+    found: dict[bool, Counter[str]] = {False: Counter(), True: Counter()}
     for line in lines:
         frames, count = frames_of(line)
         if not frames:
             continue
         stack = ";".join(frames)
         part = next((name for name, marks in PARTS if any(mark in stack for mark in marks)), OTHER_PART)
-        found[part] += count
-    total = sum(found.values())
-    return {name: found[name] / total for name, _ in found.most_common()} if total else {}
+        found[in_thread(frames)][part] += count
+    sides = {side: sum(parts.values()) for side, parts in found.items()}
+    if thread_cpu is None:
+        weights = {side: float(samples) for side, samples in sides.items()}
+    else:
+        weights = {False: thread_cpu[0], True: thread_cpu[1] if sides[True] else 0.0}
+        if not sides[False]:
+            weights[False] = 0.0
+    total = sum(weights.values())
+    if not total:
+        return {}
+    shares: Counter[str] = Counter()
+    for side, parts in found.items():
+        for name, count in parts.items():
+            shares[name] += weights[side] * count / sides[side] / total
+    return dict(shares.most_common())
 
 
 def main() -> int:
@@ -93,9 +118,15 @@ def main() -> int:
     parser.add_argument("--main-only", action="store_true", help="only the main (event loop) thread")
     parser.add_argument("--focus", help="only stacks through a frame containing this text")
     parser.add_argument("--parts", action="store_true", help="only the share of each part of a command")
+    parser.add_argument(
+        "--thread-cpu",
+        type=lambda text: tuple(float(part) for part in text.split(",")),
+        help="with --parts: measured CPU of the event-loop thread and of the other threads (MAIN,OTHER, any "
+        "unit, e.g. the benchmark's ms per command), to weigh each side's samples by",
+    )
     args = parser.parse_args()
     if args.parts:
-        for name, share in cpu_parts(args.profile.read_text().splitlines()).items():
+        for name, share in cpu_parts(args.profile.read_text().splitlines(), args.thread_cpu).items():
             print(f"{100 * share:6.1f}%  {name}")
         return 0
 
@@ -108,9 +139,7 @@ def main() -> int:
         frames, count = frames_of(line)
         if not frames:
             continue
-        # SQLAlchemy's greenlets show as stacks of their own that start inside SQLAlchemy; they run on
-        # the event-loop thread too, so only stacks rooted in threading are other threads.
-        if args.main_only and frames[0].startswith("Thread._bootstrap"):
+        if args.main_only and in_thread(frames):
             continue
         if args.focus and not any(args.focus in frame for frame in frames):
             continue

@@ -48,7 +48,7 @@ from bot.store.links import LinkStore
 from bot.store.operations import OperationStore
 from bot.store.reminders import ReminderStore
 from bot.store.states import OAuthStateStore
-from bot.store.throttle import ThrottleLimits, ThrottleStore
+from bot.store.throttle import ThrottleLimits
 from bot.webex.client import CallObserver, WebexClient
 from bot.webex.http import new_webex_http_client
 from bot.webex.oauth import WebexOAuth
@@ -168,7 +168,17 @@ async def build(
     states = OAuthStateStore(database, cipher, clock)
     # Records this process owns carry its name; the random part tells a restart apart (same host and pid).
     owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-    operations = OperationStore(database, clock, owner=owner, cipher=cipher)
+    # A request left "started" by a killed process is taken over only after the longest a live one can
+    # take (a refresh, the create, up to four looks and the description, each bounded by the timeout).
+    stale_after = timedelta(seconds=8 * settings.webex_timeout_seconds + 5)
+    # The per-user throttle counts the records; a creation's place left by a killed process lapses after
+    # the same time.
+    limits = ThrottleLimits(
+        per_minute=settings.user_rate_limit_per_minute,
+        in_flight=settings.user_max_in_flight,
+        slot_lifetime=stale_after,
+    )
+    operations = OperationStore(database, clock, owner=owner, cipher=cipher, limits=limits)
     webex_http = webex_http or new_webex_http_client(
         timeout=settings.webex_timeout_seconds,
         transport=settings.webex_http_transport,
@@ -234,22 +244,10 @@ async def build(
         state_ttl=timedelta(seconds=settings.oauth_state_ttl_seconds),
         sign_in=sign_in,
     )
-    # A request left "started" by a killed process is taken over only after the longest a live one can
-    # take (a refresh, the create, up to four looks and the description, each bounded by the timeout).
-    stale_after = timedelta(seconds=8 * settings.webex_timeout_seconds + 5)
-    # A creation's throttle place left by a killed process lapses after the same time.
-    limits = ThrottleLimits(
-        per_minute=settings.user_rate_limit_per_minute,
-        in_flight=settings.user_max_in_flight,
-        slot_lifetime=stale_after,
-    )
-    throttle = ThrottleStore(database, clock, limits)
     reminders = ReminderService(
         ReminderStore(database, clock), clock, default_minutes=settings.reminder_default_minutes or None
     )
-    meetings = MeetingService(
-        tokens, webex, operations, clock, stale_after=stale_after, throttle=throttle, reminders=reminders
-    )
+    meetings = MeetingService(tokens, webex, operations, clock, stale_after=stale_after, reminders=reminders)
     work = BackgroundWork()
     metrics.watch(in_flight=lambda: work.in_flight, pool=database.pool_use)
     return Services(

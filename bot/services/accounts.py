@@ -20,7 +20,6 @@ from bot.store.links import LinkStore, NewTokens, RefreshBusy, RefreshTurn
 from bot.store.operations import OperationStore
 from bot.store.reminders import ReminderStore
 from bot.store.states import OAuthStateStore
-from bot.store.throttle import ThrottleStore
 
 __all__ = [
     "LinkExpired",
@@ -75,11 +74,10 @@ class TokenService:
         # Given or not, forgetting a user must reach every table that mentions them.
         self._states = states or OAuthStateStore(links.database, links.cipher, clock)
         self._operations = operations or OperationStore(links.database, clock)
-        # What a user's commands leave behind: throttle slots, Start as host presses, channel cards shared
-        # and reminders.
+        # What a user's commands leave behind besides their records: Start as host presses, channel cards
+        # shared and reminders.
         self._reminders = ReminderStore(links.database, clock)
         self._activity = (
-            ThrottleStore(links.database, clock),
             HostPressStore(links.database, clock),
             ChannelCardStore(links.database, clock),
             self._reminders,

@@ -41,6 +41,7 @@ class ScheduledMeeting:
     calendar_url: str = ""
     repeated: bool = False  # this request had already created it (double click, retried delivery)
     answered_elsewhere: bool = False  # another delivery of the request made it and is showing it
+    reminder_kept: bool = False  # the host's reminder was written with the meeting's record
 
 
 class BackendCalls:

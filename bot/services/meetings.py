@@ -37,7 +37,6 @@ from bot.services.scheduling import (
     ScheduleRequest,
     Scheduling,
     SlowDown,
-    Throttle,
 )
 
 __all__ = [
@@ -74,7 +73,6 @@ class MeetingService:
         *,
         recheck_pauses: tuple[float, ...] = RECHECK_PAUSES,
         stale_after: timedelta = STALE_AFTER,
-        throttle: Throttle | None = None,
         reminders: ReminderService | None = None,
     ) -> None:
         self.reminders = reminders
@@ -85,7 +83,7 @@ class MeetingService:
             clock,
             recheck_pauses=recheck_pauses,
             stale_after=stale_after,
-            throttle=throttle,
+            host_reminder=None if reminders is None else reminders.host_reminder,
         )
         self.reading = MeetingReader(self._calls, clock)
         self.changing = MeetingChanger(self._calls, clock)
@@ -104,7 +102,8 @@ class MeetingService:
     ) -> ScheduledMeeting:
         """Create the meeting once per `request_key`; the host's reminder is kept beside it."""
         scheduled = await self.scheduling.schedule(team_id, user_id, request, request_key=request_key)
-        if self.reminders is not None:
+        if self.reminders is not None and not scheduled.reminder_kept:
+            # Found after a lost answer, made by another delivery, or its record could not be written.
             await _quietly(
                 self.reminders.meeting_made(team_id, user_id, scheduled.meeting), "keep a reminder"
             )

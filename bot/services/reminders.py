@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from bot.domain.clock import Clock
 from bot.domain.meetings import Meeting
+from bot.domain.reminders import HostReminder
 from bot.store.reminders import CHANNEL, HOST, ReminderStore, StoredReminder
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,21 @@ class ReminderService:
     async def meeting_made(self, team_id: str, host_user_id: str, meeting: Meeting) -> None:
         """The host's own reminder of a meeting the bot just made."""
         await self._put(team_id, host_user_id, meeting, recipient=host_user_id, kind=HOST)
+
+    def host_reminder(self, team_id: str, host_user_id: str, meeting: Meeting) -> HostReminder | None:
+        """The host's reminder of a meeting the bot just made, to write with its record (None for a
+        meeting already over); the host's own lead time is read as it is written."""
+        if meeting.end <= self._clock.now():
+            return None
+        return HostReminder(
+            team_id=team_id,
+            host_user_id=host_user_id,
+            meeting_id=meeting.meeting_id,
+            topic=meeting.topic,
+            starts_at=meeting.start,
+            ends_at=meeting.end,
+            default_minutes=self.default_minutes,
+        )
 
     async def meeting_shared(
         self, team_id: str, host_user_id: str, meeting: Meeting, channel_id: str

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
@@ -25,8 +24,9 @@ from bot.domain.meeting_rules import (
     clean_agenda,
     clean_topic,
 )
-from bot.domain.meetings import CreatedMeeting, Invitee, MeetingDraft
+from bot.domain.meetings import CreatedMeeting, Invitee, Meeting, MeetingDraft
 from bot.domain.recurrence import Recurrence
+from bot.domain.reminders import HostReminder
 from bot.domain.timezones import zone_info
 from bot.services.meeting_calls import BackendCalls, HeldLink, ScheduledMeeting
 from bot.services.ports import BackendUnavailable
@@ -63,16 +63,12 @@ class OperationRecord(Protocol):
     def updated_at(self) -> datetime: ...
 
 
-class Throttle(Protocol):
-    """The per-user limit on meeting creation (bot.store.throttle.ThrottleStore), shared by every process."""
-
-    def slot(self, team_id: str, user_id: str) -> AbstractAsyncContextManager[None]:
-        """Hold one of the user's places while a meeting is created; raises ThrottleFull when none is free."""
-        ...
-
-
 class Operations(Protocol):
-    """Idempotency records (bot.store.operations.OperationStore): a keyed request runs once."""
+    """Idempotency records (bot.store.operations.OperationStore): a keyed request runs once.
+
+    `begin` of a creation raises ThrottleFull, recording nothing, when the person is over the per-user
+    limits (counted from these records, across processes); `finish` writes the host's reminder of the
+    meeting made in the same transaction as the outcome."""
 
     async def begin(
         self, key: str, team_id: str, user_id: str, kind: str, request: dict[str, Any] | None = None
@@ -80,7 +76,9 @@ class Operations(Protocol):
 
     async def get(self, key: str) -> OperationRecord | None: ...
 
-    async def finish(self, key: str, result: dict[str, Any] | None = None) -> bool: ...
+    async def finish(
+        self, key: str, result: dict[str, Any] | None = None, *, reminder: HostReminder | None = None
+    ) -> bool: ...
 
     async def fail(self, key: str, error: str, result: dict[str, Any] | None = None) -> bool: ...
 
@@ -161,9 +159,11 @@ class Scheduling:
         *,
         recheck_pauses: tuple[float, ...] = RECHECK_PAUSES,
         stale_after: timedelta = STALE_AFTER,
-        throttle: Throttle | None = None,
+        host_reminder: Callable[[str, str, Meeting], HostReminder | None] | None = None,
     ) -> None:
-        self._throttle = throttle
+        """`host_reminder(team_id, host_user_id, meeting)`: the reminder to keep of a meeting scheduled
+        (None for none), written with its record."""
+        self._host_reminder = host_reminder
         self._calls = calls
         self._backend = calls.backend
         self._operations = operations
@@ -193,7 +193,9 @@ class Scheduling:
     ) -> ScheduledMeeting:
         """Create the meeting once per `request_key`, however many times the request arrives."""
         draft = self.draft_for(request)
-        return await self._create_once(team_id, user_id, draft, request_key=request_key, kind="schedule")
+        return await self._create_once(
+            team_id, user_id, draft, request_key=request_key, kind="schedule", remind=True
+        )
 
     async def start_now(
         self, team_id: str, user_id: str, topic: str, user_tz: str, *, request_key: str
@@ -208,10 +210,12 @@ class Scheduling:
             time_zone=user_tz,
             home_time_zone=user_tz,
         )
-        return await self._create_once(team_id, user_id, draft, request_key=request_key, kind="now")
+        return await self._create_once(
+            team_id, user_id, draft, request_key=request_key, kind="now", remind=False
+        )
 
     async def _create_once(
-        self, team_id: str, user_id: str, draft: MeetingDraft, *, request_key: str, kind: str
+        self, team_id: str, user_id: str, draft: MeetingDraft, *, request_key: str, kind: str, remind: bool
     ) -> ScheduledMeeting:
         # A failed attempt closes its record for good; a retry of the same request takes the next
         # attempt's key and, since the failed one may have reached Webex, looks before creating. An
@@ -219,9 +223,15 @@ class Scheduling:
         # over the same way.
         for attempt in range(MAX_ATTEMPTS):
             key = request_key if attempt == 0 else f"{request_key}#{attempt}"
-            record = await self._operations.begin(key, team_id, user_id, kind, {"topic": draft.topic})
+            try:
+                record = await self._operations.begin(key, team_id, user_id, kind, {"topic": draft.topic})
+            except ThrottleFull as full:  # nothing was recorded, nothing created
+                log.info("creation throttled (%s)", full.limit, extra={"team": team_id, "user": user_id})
+                raise SlowDown(full.retry_after, limit=full.limit) from None
             if record.owned:
-                return await self._create_owned(team_id, user_id, draft, key=key, look_first=attempt > 0)
+                return await self._create_owned(
+                    team_id, user_id, draft, key=key, look_first=attempt > 0, remind=remind
+                )
             waited = record.status == STARTED
             if waited:
                 record = await self._wait_while_running(key, record)
@@ -247,45 +257,44 @@ class Scheduling:
         return record
 
     async def _create_owned(
-        self, team_id: str, user_id: str, draft: MeetingDraft, *, key: str, look_first: bool
+        self, team_id: str, user_id: str, draft: MeetingDraft, *, key: str, look_first: bool, remind: bool
     ) -> ScheduledMeeting:
         held = HeldLink()
         created: CreatedMeeting | None = None
         try:
-            async with self._creating(team_id, user_id):
-                held = await self._calls.held_link(team_id, user_id)
-                stored = await self._find_created(team_id, user_id, draft, held) if look_first else None
-                repeated = stored is not None
-                if stored is None:
-                    stored, created = await self._create(team_id, user_id, draft, held)
+            held = await self._calls.held_link(team_id, user_id)
+            stored = await self._find_created(team_id, user_id, draft, held) if look_first else None
+            repeated = stored is not None
+            if stored is None:
+                stored, created = await self._create(team_id, user_id, draft, held)
         except BaseException as exc:
+            # Closing the record also ends the creation's place in the throttle's in-flight count.
             await self._record(self._operations.fail(key, type(exc).__name__), key)
             raise
+        if created is None:
+            # Found after a lost answer: it is described first, and its reminder kept by the caller.
+            await self._record(self._operations.finish(key, stored.as_result()), key)
+            return await self._describe(team_id, user_id, stored, repeated=repeated, draft=draft, held=held)
+        reminder = None
+        if remind and self._host_reminder is not None:
+            reminder = self._host_reminder(team_id, user_id, created.meeting)
         # The meeting exists now: a record that cannot be written must not hide it from the person.
-        await self._record(self._operations.finish(key, stored.as_result()), key)
-        if created is not None:
-            # The backend stored what it accepted: the card needs no second round trip.
-            return ScheduledMeeting(meeting=created.meeting, calendar_url=stored.calendar_url)
-        return await self._describe(team_id, user_id, stored, repeated=repeated, draft=draft, held=held)
+        finishing = self._operations.finish(key, stored.as_result(), reminder=reminder)
+        recorded = await self._record(finishing, key)
+        # The backend stored what it accepted: the card needs no second round trip.
+        return ScheduledMeeting(
+            meeting=created.meeting,
+            calendar_url=stored.calendar_url,
+            reminder_kept=recorded and remind and self._host_reminder is not None,
+        )
 
-    @asynccontextmanager
-    async def _creating(self, team_id: str, user_id: str) -> AsyncIterator[None]:
-        """One of the user's throttle places for the creation (raises SlowDown when none is free)."""
-        if self._throttle is None:
-            yield
-            return
+    async def _record(self, write: Awaitable[bool], key: str) -> bool:
+        """Whether the record was closed by this write."""
         try:
-            async with self._throttle.slot(team_id, user_id):
-                yield
-        except ThrottleFull as full:  # only taking the place raises it; nothing was created
-            log.info("creation throttled (%s)", full.limit, extra={"team": team_id, "user": user_id})
-            raise SlowDown(full.retry_after, limit=full.limit) from None
-
-    async def _record(self, write: Awaitable[bool], key: str) -> None:
-        try:
-            await write
+            return await write
         except Exception:  # the database may be gone; what Webex did still has to reach the person
             log.exception("could not record the outcome of request %s", key)
+            return False
 
     async def _create(
         self, team_id: str, user_id: str, draft: MeetingDraft, held: HeldLink

@@ -268,6 +268,20 @@ class Database:
             async with self._reads.connect() as connection:
                 yield connection
 
+    @asynccontextmanager
+    async def writing_once(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection for a single write, committed when it is made or on leaving.
+
+        One statement is atomic by itself: on PostgreSQL it runs without BEGIN and COMMIT, saving their two
+        round trips; on SQLite it is a transaction like any other."""
+        with unavailable_as_error():
+            if self.dialect == "postgresql":
+                async with self._reads.connect() as connection:
+                    yield connection
+            else:
+                async with self.engine.begin() as connection:
+                    yield connection
+
     def pool_use(self) -> PoolUse | None:
         """Connections checked out and idle in this process's pool; None for pools that keep no count
         (an in-memory SQLite database shares one connection)."""

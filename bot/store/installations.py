@@ -14,12 +14,13 @@ import logging
 import secrets
 from datetime import timedelta
 from logging import Logger
+from typing import Any, cast
 
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, Table, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -32,6 +33,12 @@ from bot.store.workspaces import where
 
 logger = logging.getLogger(__name__)
 _KEY_COLUMNS = ("enterprise_id", "team_id")
+_INSTALLATIONS = cast(Table, SlackInstallationRow.__table__)
+# Every request in a bot serving many workspaces reads its installation: built once, a Core query.
+_FIND = select(*_INSTALLATIONS.c).where(
+    _INSTALLATIONS.c.enterprise_id == bindparam("enterprise_id"),
+    _INSTALLATIONS.c.team_id == bindparam("team_id"),
+)
 
 
 def _workspace(enterprise_id: str | None, team_id: str | None, org_wide: bool | None) -> Workspace:
@@ -187,13 +194,12 @@ class InstallationStore(AsyncInstallationStore):
             await session.commit()
         return changed
 
-    async def _row(self, workspace: Workspace) -> SlackInstallationRow | None:
-        async with self._db.session() as session:
-            return (
-                await session.scalars(
-                    select(SlackInstallationRow).where(*where(SlackInstallationRow, workspace.key))
-                )
-            ).one_or_none()
+    async def _row(self, workspace: Workspace) -> Row[Any] | None:
+        async with self._db.reading() as connection:
+            found = await connection.execute(
+                _FIND, {"enterprise_id": workspace.enterprise_id, "team_id": workspace.team_id}
+            )
+            return found.one_or_none()
 
 
 class InstallStateStore(AsyncOAuthStateStore):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, delete, func, or_, select, text, tuple_, update
+from sqlalchemy import Row, Table, bindparam, delete, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -30,6 +30,12 @@ _HOST = socket.gethostname()[:32]
 _TABLE = cast(Table, WebexLinkRow.__table__)
 _COLUMNS = tuple(_TABLE.c)
 _KEY = tuple_(WebexLinkRow.enterprise_id, WebexLinkRow.team_id, WebexLinkRow.user_id)
+# Every command reads its link: built once, a Core query that skips the ORM's unit-of-work bookkeeping.
+_GET = select(*_COLUMNS).where(
+    _TABLE.c.enterprise_id == bindparam("enterprise_id"),
+    _TABLE.c.team_id == bindparam("team_id"),
+    _TABLE.c.user_id == bindparam("user_id"),
+)
 logger = logging.getLogger(__name__)
 
 
@@ -104,13 +110,8 @@ class LinkStore:
 
     async def get(self, team_id: str, user_id: str) -> Link | None:
         """The link with its tokens decrypted; raises UndecryptableToken rather than pretend it is absent."""
-        # Every command reads its link: a Core query skips the ORM's unit-of-work bookkeeping.
         async with self._db.reading() as connection:
-            row = (
-                await connection.execute(
-                    select(*_COLUMNS).where(*where(_TABLE.c, team_id), _TABLE.c.user_id == user_id)
-                )
-            ).one_or_none()
+            row = (await connection.execute(_GET, {**columns(team_id), "user_id": user_id})).one_or_none()
         return None if row is None else self._link(row)
 
     async def save(self, link: Link) -> Link:

@@ -1,5 +1,5 @@
-"""SQLAlchemy tables: Webex links, OAuth connect attempts, idempotency records, the per-user throttle,
-Start as host presses, job leases, the channel copies of meeting cards and Slack installations.
+"""SQLAlchemy tables: Webex links, OAuth connect attempts, idempotency records (which the per-user throttle
+counts), Start as host presses, job leases, the channel copies of meeting cards and Slack installations.
 
 Every row that belongs to a workspace is keyed by `enterprise_id` (empty outside Enterprise Grid) and
 `team_id` (empty for an org-wide install); bot.store.workspaces maps a workspace key onto the two.
@@ -87,7 +87,14 @@ class OperationRow(Base):
     __tablename__ = "operations"
     __table_args__ = (
         CheckConstraint("status IN ('accepted', 'started', 'done', 'failed')", name="status"),
-        Index("ix_operations_enterprise_id_team_id_user_id", "enterprise_id", "team_id", "user_id"),
+        # A user's records by age: the throttle counts their creations of the last minutes.
+        Index(
+            "ix_operations_enterprise_id_team_id_user_id_created_at",
+            "enterprise_id",
+            "team_id",
+            "user_id",
+            "created_at",
+        ),
         Index("ix_operations_updated_at", "updated_at"),
         Index("ix_operations_status_heartbeat_at", "status", "heartbeat_at"),
     )
@@ -107,42 +114,6 @@ class OperationRow(Base):
     # stopped heartbeating is finished by another process (a command "accepted" but never "done").
     owner: Mapped[str | None] = mapped_column(String(128), nullable=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-
-
-class ThrottleUserRow(Base):
-    """One row per Slack user who has created a meeting: locked while their throttle is checked, so two
-    processes admitting the same user's commands take turns."""
-
-    __tablename__ = "throttle_users"
-
-    enterprise_id: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
-    team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class ThrottleSlotRow(Base):
-    """One meeting creation admitted by the throttle: counts toward the minute's rate, and is in flight
-    until released (or until `expires_at`, when the process that held it died)."""
-
-    __tablename__ = "throttle_slots"
-    __table_args__ = (
-        Index(
-            "ix_throttle_slots_enterprise_id_team_id_user_id_started_at",
-            "enterprise_id",
-            "team_id",
-            "user_id",
-            "started_at",
-        ),
-    )
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    enterprise_id: Mapped[str] = mapped_column(String(64), default="")
-    team_id: Mapped[str] = mapped_column(String(64))
-    user_id: Mapped[str] = mapped_column(String(64))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class HostPressRow(Base):

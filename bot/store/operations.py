@@ -2,25 +2,33 @@
 
 A slash command's work after the ack is recorded too ("accepted" until "done"), with the process that
 owns it; each process heartbeats what it owns, so work left by a process that died is found and finished.
+
+The records of meeting creations are also what the per-user throttle counts (bot.store.throttle), in the
+transaction that claims a creation; the hot statements are built once, at import.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, delete, select, update
+from sqlalchemy import BigInteger, Integer, Row, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.clock import Clock
+from bot.domain.reminders import HostReminder
 from bot.store.crypto import TokenCipher, UndecryptableToken
 from bot.store.database import Database
 from bot.store.models import OperationRow
+from bot.store.reminders import add_host_reminder
+from bot.store.throttle import CREATIONS, RATE_WINDOW, Creations, ThrottleLimits, admit
 from bot.store.workspaces import columns, key_of, where
 
 log = logging.getLogger(__name__)
@@ -64,6 +72,87 @@ class AcceptedCommand:
 _TABLE = cast(Table, OperationRow.__table__)
 _COLUMNS = tuple(_TABLE.c)
 
+# The statements of every command, built once (each execution then skips building and keying them).
+_CLAIM = {
+    dialect: insert_into(_TABLE).on_conflict_do_nothing(index_elements=["key"]).returning(*_COLUMNS)
+    for dialect, insert_into in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+# The throttle's count of the user's other creations, as the columns of one row.
+# (Its parameters are not named after columns: in the claim's RETURNING those names are the VALUES'.)
+_OTHER_CREATIONS = (
+    _TABLE.c.enterprise_id == bindparam("creator_enterprise_id"),
+    _TABLE.c.team_id == bindparam("creator_team_id"),
+    _TABLE.c.user_id == bindparam("creator_user_id"),
+    _TABLE.c.kind.in_(CREATIONS),
+    _TABLE.c.key != bindparam("claimed_key"),
+)
+_IN_THE_MINUTE = _TABLE.c.created_at > bindparam("minute_began", type_=_TABLE.c.created_at.type)
+_CREATIONS = (
+    select(func.count()).where(*_OTHER_CREATIONS, _IN_THE_MINUTE).scalar_subquery().label("in_the_minute"),
+    select(func.count())
+    .where(
+        *_OTHER_CREATIONS,
+        _TABLE.c.status == STARTED,
+        _TABLE.c.created_at > bindparam("lapsed_before", type_=_TABLE.c.created_at.type),
+    )
+    .scalar_subquery()
+    .label("running"),
+    select(_TABLE.c.created_at)
+    .where(*_OTHER_CREATIONS, _IN_THE_MINUTE)
+    .order_by(_TABLE.c.created_at.desc())
+    .limit(1)
+    .offset(bindparam("nth", type_=Integer))
+    .scalar_subquery()
+    .label("nth_newest"),
+)
+# SQLite: the INSERT takes the database's single write lock, so the counts in its RETURNING see every
+# creation another process admitted, and the claim and the count are one statement.
+_CLAIM_COUNTING = (
+    sqlite_insert(_TABLE).on_conflict_do_nothing(index_elements=["key"]).returning(*_COLUMNS, *_CREATIONS)
+)
+# PostgreSQL: the claim first takes a lock on its user, held until commit, so processes admitting the same
+# user take turns; the count comes after it (a later statement, so a later snapshot) to see every
+# creation the others admitted.
+_CLAIM_IN_TURN = (
+    pg_insert(_TABLE)
+    .from_select(
+        [column.name for column in _COLUMNS],
+        select(*(bindparam(column.name, type_=column.type) for column in _COLUMNS)).select_from(
+            select(func.pg_advisory_xact_lock(bindparam("turn", type_=BigInteger))).cte("turn")
+        ),
+    )
+    .on_conflict_do_nothing(index_elements=["key"])
+    .returning(*_COLUMNS)
+)
+_COUNT_CREATIONS = select(*_CREATIONS)
+_GET = select(*_COLUMNS).where(_TABLE.c.key == bindparam("k"))
+_CLOSE = (
+    update(_TABLE)
+    .where(_TABLE.c.key == bindparam("k"), _TABLE.c.status == bindparam("was"))
+    .values(
+        status=bindparam("new_status", type_=_TABLE.c.status.type),
+        result=bindparam("new_result", type_=_TABLE.c.result.type),
+        error=bindparam("new_error", type_=_TABLE.c.error.type),
+        updated_at=bindparam("now", type_=_TABLE.c.updated_at.type),
+    )
+)
+_ANSWERED = _CLOSE.where(_TABLE.c.owner == bindparam("me"))
+_ACCEPT = _TABLE.insert()
+
+
+async def _count(connection: AsyncConnection, values: dict[str, Any]) -> Row[Any]:
+    return cast(Row[Any], (await connection.execute(_COUNT_CREATIONS, values)).one())
+
+
+def _creations(counted: Row[Any]) -> Creations:
+    return Creations(counted.in_the_minute, counted.running, counted.nth_newest)
+
+
+def _turn(team_id: str, user_id: str) -> int:
+    """The advisory lock of one user's creations: a signed 64-bit number from their ids."""
+    digest = hashlib.blake2b(f"throttle\x1f{team_id}\x1f{user_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
 
 def _operation(row: Row[Any], *, owned: bool) -> Operation:
     return Operation(
@@ -84,43 +173,71 @@ def _operation(row: Row[Any], *, owned: bool) -> Operation:
 
 
 class OperationStore:
-    """The `operations` table, seen by one process (`owner`); `cipher` seals accepted commands."""
+    """The `operations` table, seen by one process (`owner`); `cipher` seals accepted commands; `limits`
+    throttle each user's creations of meetings (none by default)."""
 
     def __init__(
-        self, db: Database, clock: Clock, *, owner: str = "", cipher: TokenCipher | None = None
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        owner: str = "",
+        cipher: TokenCipher | None = None,
+        limits: ThrottleLimits | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
         self.owner = owner
         self._cipher = cipher
+        self.limits = limits or ThrottleLimits(per_minute=0, in_flight=0)
 
     async def begin(
         self, key: str, team_id: str, user_id: str, kind: str, request: dict[str, Any] | None = None
     ) -> Operation:
-        """Claim the key: a new "started" record you own, or the one someone else already made."""
+        """Claim the key: a new "started" record you own, or the one someone else already made.
+
+        Claiming a creation of a meeting (kind "schedule" or "now") raises ThrottleFull instead, writing
+        nothing, when the user is over a limit of `limits`."""
         now = self._clock.now()
-        insert = pg_insert if self._db.dialect == "postgresql" else sqlite_insert
-        statement = (
-            insert(OperationRow)
-            .values(
-                key=key,
-                **columns(team_id),
-                user_id=user_id,
-                kind=kind,
-                status=STARTED,
-                request=request,
-                created_at=now,
-                updated_at=now,
-                owner=self.owner or None,
-                heartbeat_at=now if self.owner else None,
-            )
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
+        values: dict[str, Any] = {
+            "key": key,
+            **columns(team_id),
+            "user_id": user_id,
+            "kind": kind,
+            "status": STARTED,
+            "request": request,
+            "result": None,
+            "error": None,
+            "created_at": now,
+            "updated_at": now,
+            "owner": self.owner or None,
+            "heartbeat_at": now if self.owner else None,
+        }
+        throttled = kind in CREATIONS and not self.limits.off
+        claim = _CLAIM[self._db.dialect]
+        if throttled:
+            values |= {
+                "creator_enterprise_id": values["enterprise_id"],
+                "creator_team_id": values["team_id"],
+                "creator_user_id": user_id,
+                "claimed_key": key,
+                "minute_began": now - RATE_WINDOW,
+                "lapsed_before": now - self.limits.slot_lifetime,
+                "nth": self.limits.nth_in_the_minute,
+            }
+            if self._db.dialect == "postgresql":
+                claim, values["turn"] = _CLAIM_IN_TURN, _turn(team_id, user_id)
+            else:
+                claim = _CLAIM_COUNTING
         async with self._db.transaction() as connection:
-            row = (await connection.execute(statement.returning(*_COLUMNS))).one_or_none()
+            row = (await connection.execute(claim, values)).one_or_none()
             if row is not None:
+                if throttled:
+                    counted = row if claim is _CLAIM_COUNTING else await _count(connection, values)
+                    # Raising rolls the claim back: nothing of this attempt is kept.
+                    admit(self.limits, now, _creations(counted))
                 return _operation(row, owned=True)
-            existing = (await connection.execute(select(*_COLUMNS).where(_TABLE.c.key == key))).one_or_none()
+            existing = (await connection.execute(_GET, {"k": key})).one_or_none()
         if existing is None:
             # Purged between our insert attempt and the read: extremely unlikely; claim it again.
             return await self.begin(key, team_id, user_id, kind, request)
@@ -128,26 +245,50 @@ class OperationStore:
 
     async def get(self, key: str) -> Operation | None:
         async with self._db.reading() as connection:
-            row = (await connection.execute(select(*_COLUMNS).where(_TABLE.c.key == key))).one_or_none()
+            row = (await connection.execute(_GET, {"k": key})).one_or_none()
         return None if row is None else _operation(row, owned=False)
 
-    async def finish(self, key: str, result: dict[str, Any] | None = None) -> bool:
-        """Record the outcome of started work; False if it was not (or no longer) started."""
-        return await self._close(key, status=DONE, result=result, error=None)
+    async def finish(
+        self, key: str, result: dict[str, Any] | None = None, *, reminder: HostReminder | None = None
+    ) -> bool:
+        """Record the outcome of started work; False if it was not (or no longer) started.
+
+        `reminder`, of the meeting the work made, is written in the same transaction (only if the record
+        was closed here): one write for the outcome and what goes with it."""
+        if reminder is None:
+            async with self._db.writing_once() as connection:
+                return await self._close(connection, key, status=DONE, result=result, error=None)
+        async with self._db.transaction() as connection:
+            closed = await self._close(connection, key, status=DONE, result=result, error=None)
+            if closed:
+                await add_host_reminder(connection, reminder)
+        return closed
 
     async def fail(self, key: str, error: str, result: dict[str, Any] | None = None) -> bool:
         """Record that started work failed, with a message fit to show the user."""
-        return await self._close(key, status=FAILED, result=result, error=error)
+        async with self._db.writing_once() as connection:
+            return await self._close(connection, key, status=FAILED, result=result, error=error)
 
     async def _close(
-        self, key: str, *, status: str, result: dict[str, Any] | None, error: str | None
+        self,
+        connection: AsyncConnection,
+        key: str,
+        *,
+        status: str,
+        result: dict[str, Any] | None,
+        error: str | None,
     ) -> bool:
-        async with self._db.transaction() as connection:
-            outcome = await connection.execute(
-                update(_TABLE)
-                .where(_TABLE.c.key == key, _TABLE.c.status == STARTED)
-                .values(status=status, result=result, error=error, updated_at=self._clock.now())
-            )
+        outcome = await connection.execute(
+            _CLOSE,
+            {
+                "k": key,
+                "was": STARTED,
+                "new_status": status,
+                "new_result": result,
+                "new_error": error,
+                "now": self._clock.now(),
+            },
+        )
         return bool(outcome.rowcount)
 
     # ---- commands acked, not yet answered -----------------------------------------------------------
@@ -161,20 +302,21 @@ class OperationStore:
         now = self._clock.now()
         sealed = self._cipher.encrypt(json.dumps(command, separators=(",", ":")))
         try:
-            async with self._db.transaction() as connection:
+            async with self._db.writing_once() as connection:
                 await connection.execute(
-                    _TABLE.insert().values(
-                        key=key,
+                    _ACCEPT,
+                    {
+                        "key": key,
                         **columns(team_id),
-                        user_id=user_id,
-                        kind="command",
-                        status=ACCEPTED,
-                        request={"sealed": sealed},
-                        created_at=now,
-                        updated_at=now,
-                        owner=self.owner,
-                        heartbeat_at=now,
-                    )
+                        "user_id": user_id,
+                        "kind": "command",
+                        "status": ACCEPTED,
+                        "request": {"sealed": sealed},
+                        "created_at": now,
+                        "updated_at": now,
+                        "owner": self.owner,
+                        "heartbeat_at": now,
+                    },
                 )
         except IntegrityError:
             return False
@@ -182,11 +324,18 @@ class OperationStore:
 
     async def answered(self, key: str, outcome: str) -> bool:
         """The accepted command was answered (`outcome`: ok, failed...); False if another process took it."""
-        async with self._db.transaction() as connection:
+        async with self._db.writing_once() as connection:
             done = await connection.execute(
-                update(_TABLE)
-                .where(_TABLE.c.key == key, _TABLE.c.status == ACCEPTED, _TABLE.c.owner == self.owner)
-                .values(status=DONE, result={"outcome": outcome}, updated_at=self._clock.now())
+                _ANSWERED,
+                {
+                    "k": key,
+                    "was": ACCEPTED,
+                    "me": self.owner,
+                    "new_status": DONE,
+                    "new_result": {"outcome": outcome},
+                    "new_error": None,
+                    "now": self._clock.now(),
+                },
             )
         return bool(done.rowcount)
 

@@ -11,10 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, delete, insert, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.clock import Clock
+from bot.domain.reminders import HostReminder
 from bot.store.database import Database
 from bot.store.models import MeetingReminderRow, ReminderChoiceRow
 from bot.store.workspaces import columns, key_of, where
@@ -23,6 +27,42 @@ _CHOICES = cast(Table, ReminderChoiceRow.__table__)
 _REMINDERS = cast(Table, MeetingReminderRow.__table__)
 
 HOST, CHANNEL = "host", "channel"
+
+# Built once: a meeting made is one reminder written, on the busiest path there is.
+_CHOICE = select(_CHOICES.c.minutes).where(
+    _CHOICES.c.enterprise_id == bindparam("enterprise_id"),
+    _CHOICES.c.team_id == bindparam("team_id"),
+    _CHOICES.c.user_id == bindparam("user_id"),
+)
+_ADD = {
+    # One already there (another delivery of the same request added it) keeps whether it was sent.
+    dialect: insert_into(_REMINDERS).on_conflict_do_nothing(
+        index_elements=["enterprise_id", "team_id", "meeting_id", "recipient"]
+    )
+    for dialect, insert_into in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
+async def add_host_reminder(connection: AsyncConnection, reminder: HostReminder) -> None:
+    """Write the host's reminder of a meeting just made, on a connection in the caller's transaction, at
+    the lead time the host chose (the reminder's default when they never chose)."""
+    workspace = columns(reminder.team_id)
+    choice = (await connection.execute(_CHOICE, {**workspace, "user_id": reminder.host_user_id})).first()
+    minutes = reminder.default_minutes if choice is None else choice.minutes
+    await connection.execute(
+        _ADD[connection.dialect.name],
+        {
+            **workspace,
+            "meeting_id": reminder.meeting_id,
+            "recipient": reminder.host_user_id,
+            "kind": HOST,
+            "host_user_id": reminder.host_user_id,
+            "topic": reminder.topic,
+            "starts_at": reminder.starts_at,
+            "ends_at": reminder.ends_at,
+            "due_at": _due(reminder.starts_at, minutes),
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -51,13 +91,7 @@ class ReminderStore:
     async def choice(self, team_id: str, user_id: str, default: int | None) -> int | None:
         """The user's lead time in minutes (None: off); `default` when they never chose."""
         async with self._db.reading() as connection:
-            row = (
-                await connection.execute(
-                    select(_CHOICES.c.minutes).where(
-                        *where(_CHOICES.c, team_id), _CHOICES.c.user_id == user_id
-                    )
-                )
-            ).first()
+            row = (await connection.execute(_CHOICE, {**columns(team_id), "user_id": user_id})).first()
         return default if row is None else row.minutes
 
     async def choose(self, team_id: str, user_id: str, minutes: int | None) -> None:
@@ -119,36 +153,21 @@ class ReminderStore:
         minutes: int | None,
     ) -> None:
         """Add a reminder; one already there keeps whether it was sent."""
-        values = {
-            "kind": kind,
-            "host_user_id": host_user_id,
-            "topic": topic,
-            "starts_at": starts_at,
-            "ends_at": ends_at,
-        }
         async with self._db.transaction() as connection:
-            exists = await connection.scalar(
-                select(_REMINDERS.c.meeting_id).where(
-                    *where(_REMINDERS.c, team_id),
-                    _REMINDERS.c.meeting_id == meeting_id,
-                    _REMINDERS.c.recipient == recipient,
-                )
+            await connection.execute(
+                _ADD[connection.dialect.name],
+                {
+                    **columns(team_id),
+                    "meeting_id": meeting_id,
+                    "recipient": recipient,
+                    "kind": kind,
+                    "host_user_id": host_user_id,
+                    "topic": topic,
+                    "starts_at": starts_at,
+                    "ends_at": ends_at,
+                    "due_at": _due(starts_at, minutes),
+                },
             )
-            if exists is not None:
-                return
-            try:
-                async with connection.begin_nested():
-                    await connection.execute(
-                        insert(_REMINDERS).values(
-                            **columns(team_id),
-                            meeting_id=meeting_id,
-                            recipient=recipient,
-                            due_at=_due(starts_at, minutes),
-                            **values,
-                        )
-                    )
-            except IntegrityError:
-                return  # another delivery of the same request added it
 
     async def move(
         self,

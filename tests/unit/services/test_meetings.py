@@ -4,8 +4,6 @@ idempotency records."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +14,7 @@ from bot.domain.accounts import Link
 from bot.domain.clock import FakeClock
 from bot.domain.meeting_rules import check_meeting_number
 from bot.domain.meetings import Meeting as ShownMeeting
+from bot.domain.reminders import HostReminder
 from bot.services.errors import NotLinked
 from bot.services.meetings import (
     CreateOutcomeUnknown,
@@ -30,6 +29,7 @@ from bot.services.meetings import (
     clean_topic,
     window_bounds,
 )
+from bot.services.reminders import ReminderService
 from bot.store.throttle import ThrottleFull
 from bot.webex.client import WebexCredentials
 from bot.webex.errors import AccessTokenInvalid, MeetingNotFound, WebexTimeout, WebexUnavailable
@@ -222,6 +222,8 @@ class FakeOperations:
     def __init__(self) -> None:
         self.records: dict[str, tuple[str, dict[str, Any] | None]] = {}
         self.writable = True  # False: closing a record fails, as when the database has just gone away
+        self.full: ThrottleFull | None = None  # the person is over the throttle: a new creation is refused
+        self.reminders: list[HostReminder] = []  # written with the records
 
     async def begin(
         self, key: str, team_id: str, user_id: str, kind: str, request: dict[str, Any] | None = None
@@ -229,6 +231,8 @@ class FakeOperations:
         if key in self.records:
             status, result = self.records[key]
             return Record(status, False, result)
+        if self.full is not None:
+            raise self.full
         self.records[key] = ("started", None)
         return Record("started", True, None)
 
@@ -238,10 +242,14 @@ class FakeOperations:
         status, result = self.records[key]
         return Record(status, False, result)
 
-    async def finish(self, key: str, result: dict[str, Any] | None = None) -> bool:
+    async def finish(
+        self, key: str, result: dict[str, Any] | None = None, *, reminder: HostReminder | None = None
+    ) -> bool:
         if not self.writable:
             raise ConnectionError("database gone")
         self.records[key] = ("done", result)
+        if reminder is not None:
+            self.reminders.append(reminder)
         return True
 
     async def fail(self, key: str, error: str, result: dict[str, Any] | None = None) -> bool:
@@ -679,51 +687,94 @@ def test_meeting_numbers_as_people_type_them() -> None:
 # ---- the per-user throttle ---------------------------------------------------------------------
 
 
-class FakeThrottle:
-    """Places per user: a set number free, taken while a creation runs and given back when it ends."""
-
-    def __init__(self, free: int) -> None:
-        self.free = free
-        self.taken = 0
-
-    @asynccontextmanager
-    async def slot(self, team_id: str, user_id: str) -> AsyncIterator[None]:
-        if self.taken >= self.free:
-            raise ThrottleFull(12, limit="per minute")
-        self.taken += 1
-        try:
-            yield
-        finally:
-            self.taken -= 1
+async def test_over_the_throttle_nothing_is_created_or_recorded_and_the_person_is_told_when_to_retry(
+    world: World,
+) -> None:
+    world.operations.full = ThrottleFull(12, limit="per minute")
+    with pytest.raises(SlowDown) as slow:
+        await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert (slow.value.retry_after, slow.value.limit) == (12, "per minute")
+    assert world.webex.meetings == {} and world.webex.calls == []
+    assert world.operations.records == {}  # a retry of the same request starts afresh
 
 
-def throttled(world: World, throttle: FakeThrottle) -> MeetingService:
+async def test_a_creation_ends_its_record_whether_it_worked_or_failed(world: World) -> None:
+    # The throttle counts a creation in flight while its record is "started".
+    world.webex.faults["create"] = [WebexUnavailable("Webex answered 503")]
+    with pytest.raises(WebexUnavailable):
+        await world.service.schedule("T1", "U1", request(), request_key="k1")
+    await world.service.schedule("T1", "U1", request(), request_key="k2")
+    assert [status for status, _ in world.operations.records.values()] == ["failed", "done"]
+    assert len(world.webex.meetings) == 1
+
+
+async def test_a_creation_cut_short_at_shutdown_ends_its_record(world: World) -> None:
+    creating = asyncio.create_task(world.service.schedule("T1", "U1", request(), request_key="k1"))
+    while "create" not in world.webex.calls:
+        await asyncio.sleep(0)
+    creating.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await creating
+    assert world.operations.records["k1"][0] == "failed"
+
+
+# ---- the host's reminder ------------------------------------------------------------------------
+
+
+class FakeReminderStore:
+    """The reminder rows written on their own (not with a meeting's record)."""
+
+    def __init__(self) -> None:
+        self.put_meetings: list[str] = []
+
+    async def choice(self, team_id: str, user_id: str, default: int | None) -> int | None:
+        return default
+
+    async def put(self, team_id: str, meeting_id: str, **values: Any) -> None:
+        self.put_meetings.append(meeting_id)
+
+
+def reminding(world: World, store: FakeReminderStore) -> MeetingService:
     return MeetingService(
         world.tokens,
         XmlMeetingBackend(world.webex),  # type: ignore[arg-type]
         world.operations,
         world.clock,
-        throttle=throttle,
+        reminders=ReminderService(store, world.clock, default_minutes=10),  # type: ignore[arg-type]
     )
 
 
-async def test_over_the_throttle_nothing_is_created_and_the_person_is_told_when_to_retry(
+async def test_the_hosts_reminder_is_written_with_the_meetings_record(world: World) -> None:
+    store = FakeReminderStore()
+    scheduled = await reminding(world, store).schedule("T1", "U1", request(), request_key="k1")
+    [reminder] = world.operations.reminders
+    assert reminder == HostReminder(
+        team_id="T1",
+        host_user_id="U1",
+        meeting_id=scheduled.meeting.meeting_id,
+        topic="Design review",
+        starts_at=datetime(2026, 3, 3, 14, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 3, 3, 14, 45, tzinfo=UTC),
+        default_minutes=10,
+    )
+    assert store.put_meetings == []  # no second write
+
+
+async def test_the_reminder_is_kept_on_its_own_when_the_record_cannot_be_written_or_was_not_ours(
     world: World,
 ) -> None:
-    service = throttled(world, FakeThrottle(free=0))
-    with pytest.raises(SlowDown) as slow:
-        await service.schedule("T1", "U1", request(), request_key="k1")
-    assert (slow.value.retry_after, slow.value.limit) == (12, "per minute")
-    assert world.webex.meetings == {} and world.webex.calls == []
-    assert world.operations.records["k1"][0] == "failed"
-
-
-async def test_the_throttle_place_is_given_back_whether_the_creation_worked_or_failed(world: World) -> None:
-    throttle = FakeThrottle(free=1)
-    service = throttled(world, throttle)
-    world.webex.faults["create"] = [WebexUnavailable("Webex answered 503")]
-    with pytest.raises(WebexUnavailable):
-        await service.schedule("T1", "U1", request(), request_key="k1")
-    assert throttle.taken == 0
+    store = FakeReminderStore()
+    service = reminding(world, store)
+    world.operations.writable = False
+    first = await service.schedule("T1", "U1", request(), request_key="k1")
+    world.operations.writable = True
+    world.operations.records["k2"] = ("done", {"meeting_key": first.meeting.meeting_id})  # made before
     await service.schedule("T1", "U1", request(), request_key="k2")
-    assert throttle.taken == 0 and len(world.webex.meetings) == 1
+    assert world.operations.reminders == []
+    assert store.put_meetings == [first.meeting.meeting_id] * 2  # the store keeps one row per meeting
+
+
+async def test_a_meeting_started_now_has_no_reminder(world: World) -> None:
+    store = FakeReminderStore()
+    await reminding(world, store).start_now("T1", "U1", "Quick sync", "Europe/Berlin", request_key="k1")
+    assert world.operations.reminders == [] and store.put_meetings == []
