@@ -368,13 +368,22 @@ class OperationStore:
                 .order_by(_TABLE.c.created_at)
             )
             found = list(rows)
-        commands = []
+        commands, unreadable = [], []
         for row in found:
             try:
                 commands.append(self._accepted(row))
             except (UndecryptableToken, ValueError, KeyError, TypeError):
                 # Sealed with a key no longer in TOKEN_KEYS, or not a command: nothing can run it again.
                 log.warning("accepted command %s cannot be read; it is not run again", row.key)
+                unreadable.append(row.key)
+        if unreadable:
+            # Closed, so the next look does not find it (and warn about it) again.
+            async with self._db.transaction() as connection:
+                await connection.execute(
+                    update(_TABLE)
+                    .where(_TABLE.c.key.in_(unreadable), _TABLE.c.status == ACCEPTED)
+                    .values(status=FAILED, error="Unreadable", updated_at=self._clock.now())
+                )
         return commands
 
     async def take_over(self, key: str, silent_for: timedelta) -> bool:

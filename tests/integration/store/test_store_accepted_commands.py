@@ -212,3 +212,10 @@ async def test_a_record_sealed_with_a_key_no_longer_held_is_skipped_with_a_warni
     assert any(
         "command:T1:U1:old" in r.getMessage() and "cannot be read" in r.getMessage() for r in caplog.records
     )
+    # Closed for good: the next round neither finds it nor warns about it again.
+    caplog.clear()
+    clock.advance(SILENT + timedelta(seconds=1))
+    with caplog.at_level("WARNING"):
+        await recovery.beat_and_recover()
+    assert not any("cannot be read" in r.getMessage() for r in caplog.records)
+    assert (await alive.get("command:T1:U1:old")).status == "failed"  # type: ignore[union-attr]
