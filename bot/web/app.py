@@ -74,7 +74,8 @@ def create_app(
             raise
         slack_app, router = build_slack_app(services)
         bolt = AsyncSlackRequestHandler(slack_app)
-        gate = SlackGate(bolt, settings.slack_signing_secret.get_secret_value(), forms=FORM_STATES)
+        secret = settings.slack_signing_secret.get_secret_value()
+        gate = SlackGate(slack_app.async_dispatch, secret, forms=FORM_STATES)
         state.update(services=services, router=router, slack=gate, bolt=bolt)
         app.state.services = services
         socket_handler = None
