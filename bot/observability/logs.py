@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -80,9 +81,13 @@ class TextFormatter(logging.Formatter):
         return f"{line} [{' '.join(pairs)}]" if pairs else line
 
 
+# A value with any of these is quoted, so the line still splits into key=value pairs.
+_QUOTED = re.compile(r'[\s"=\[\]]')
+
+
 def _text(value: Any) -> str:
     text = value if isinstance(value, str) else repr(value)
-    if not text or any(char.isspace() or char in '"=[]' for char in text):
+    if not text or _QUOTED.search(text):
         return json.dumps(text, ensure_ascii=False)
     return text
 
