@@ -8,7 +8,8 @@ mistakes, not the bot's.
 
 The signature is checked here, once, over the raw body (Bolt's own check is off: see bot.slack.app), and
 the body is parsed here, once: Bolt is handed the payload the shape check read, so what was checked is
-exactly what the listeners see.
+exactly what the listeners see. A command whose whole answer needs no I/O (bot.slack.instant) is
+answered here, without Bolt's dispatch, none of which applies to it.
 """
 
 from __future__ import annotations
@@ -23,24 +24,35 @@ from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from bot.slack.instant import InstantAnswers
 from bot.slack.payloads import FormStates, MalformedRequest, check_request
 
 logger = logging.getLogger(__name__)
 
 # Bolt's AsyncApp.async_dispatch: runs its middleware and the listener that matches.
 Dispatch = Callable[[AsyncBoltRequest], Awaitable[BoltResponse]]
+ACK_MEDIA_TYPE = "application/json;charset=utf-8"  # Bolt's, for an ack with a body
 
 
 class SlackGate:
     """Lets Bolt see only signed requests that are shaped as Slack sends them."""
 
-    def __init__(self, dispatch: Dispatch, signing_secret: str, *, forms: FormStates) -> None:
+    def __init__(
+        self,
+        dispatch: Dispatch,
+        signing_secret: str,
+        *,
+        forms: FormStates,
+        instant: InstantAnswers | None = None,
+    ) -> None:
         self._dispatch = dispatch
         self._verifier = SignatureVerifier(signing_secret)
         self._forms = forms
+        self._instant = instant
 
     async def handle(self, request: Request) -> Response:
         body = await request.body()  # bounded by BodyLimit
@@ -61,6 +73,12 @@ class SlackGate:
         except MalformedRequest as problem:
             logger.info("refused a malformed Slack request: %s", problem)
             return PlainTextResponse(f"Not a Slack request this app understands: {problem}.\n", 400)
+        if self._instant is not None and "command" in payload:
+            instant = self._instant.answer(payload)
+            if instant is not None:
+                # Counted and logged once the answer has gone out, as a listener does after its ack.
+                done = BackgroundTask(self._instant.answered, instant)
+                return Response(instant.body, media_type=ACK_MEDIA_TYPE, background=done)
         answer = await self._dispatch(checked_request(text, payload, headers, request.query_params))
         return to_starlette_response(answer)
 

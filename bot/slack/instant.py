@@ -1,0 +1,56 @@
+"""Answers a `/webex ...` needs no I/O for (help, an unknown word, a usage error), straight from the checked
+request: the whole answer is known from the text alone, so none of Bolt's dispatch applies to it.
+
+Bolt would run its middleware (authorization, SSL check, URL verification, self events: none of which
+changes a help text) and try its listeners, only to reach `CommandRouter.on_command`, which acks with
+the same answer. Everything else, and every command in Socket Mode, still goes through Bolt.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bot.observability import current
+from bot.slack.request_context import describe
+from bot.slack.router import COMMAND, CommandRouter
+
+
+@dataclass(frozen=True)
+class InstantAnswer:
+    """The ack's JSON body, and the command it answered (for the guard's count and log line)."""
+
+    body: bytes
+    command: str
+
+
+class InstantAnswers:
+    """Finds the answer to a slash command that needs no I/O, and counts it once it has gone out."""
+
+    def __init__(self, router: CommandRouter) -> None:
+        self._router = router
+
+    def answer(self, payload: dict[str, Any]) -> InstantAnswer | None:
+        """The ack for `payload` (a checked slash command), or None when it must go through Bolt."""
+        if payload.get("command") != COMMAND or not self._router.accepting:
+            return None
+        subcommand, invocation = self._router.parse(payload)
+        answer = subcommand.instant(invocation) if subcommand.instant is not None else None
+        if answer is None:
+            return None
+        context = current()
+        if context is not None:
+            describe(context, payload, team=payload.get("team_id"), user=payload.get("user_id"))
+            context.command = invocation.name
+        text, blocks = answer
+        # As Bolt's ack(text=..., blocks=..., response_type="ephemeral") writes it.
+        body: dict[str, Any] = {"text": text, "response_type": "ephemeral"}
+        if blocks:
+            body["blocks"] = blocks
+        return InstantAnswer(json.dumps(body).encode(), invocation.name)
+
+    async def answered(self, answer: InstantAnswer) -> None:
+        """After the ack went out: count it and write its `finished` line (a coroutine, so Starlette
+        runs it as the response's background task on the event loop, not in a thread)."""
+        self._router.guard.answered_in_ack(answer.command)
