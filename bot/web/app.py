@@ -25,6 +25,7 @@ from bot.bootstrap import Services, build
 from bot.config import Settings
 from bot.observability import CONTENT_TYPE_LATEST, Metrics, Tracing, current
 from bot.observability.asgi import RequestTracking
+from bot.observability.logs import lean_log_records
 from bot.observability.metrics import SAMPLE_SECONDS
 from bot.services.calendar_file import CalendarFile
 from bot.services.linking import ConnectProblem, Linked, OwnerNotice, SlackSignInNeeded
@@ -114,6 +115,7 @@ def create_app(
         if services.metrics.shared:
             background.append(asyncio.create_task(sample_metrics(services), name="metrics sampling"))
         settle_heap()
+        lean_log_records()
         logger.info("webex-bot ready")
         try:
             yield
