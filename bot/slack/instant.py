@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.observability import current
-from bot.slack.request_context import describe
+from bot.observability import Tracing, current
+from bot.slack.request_context import describe, name_span
 from bot.slack.router import COMMAND, CommandRouter
 
 
@@ -28,8 +28,9 @@ class InstantAnswer:
 class InstantAnswers:
     """Finds the answer to a slash command that needs no I/O, and counts it once it has gone out."""
 
-    def __init__(self, router: CommandRouter) -> None:
+    def __init__(self, router: CommandRouter, tracing: Tracing | None = None) -> None:
         self._router = router
+        self._tracing = tracing or Tracing()
 
     def answer(self, payload: dict[str, Any]) -> InstantAnswer | None:
         """The ack for `payload` (a checked slash command), or None when it must go through Bolt."""
@@ -42,6 +43,7 @@ class InstantAnswers:
         context = current()
         if context is not None:
             describe(context, payload, team=payload.get("team_id"), user=payload.get("user_id"))
+            name_span(self._tracing, context)
             context.command = invocation.name
         text, blocks = answer
         # As Bolt's ack(text=..., blocks=..., response_type="ephemeral") writes it.

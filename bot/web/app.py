@@ -78,7 +78,8 @@ def create_app(
         slack_app, router = build_slack_app(services)
         bolt = AsyncSlackRequestHandler(slack_app)
         secret = settings.slack_signing_secret.get_secret_value()
-        gate = SlackGate(slack_app.async_dispatch, secret, forms=FORM_STATES, instant=InstantAnswers(router))
+        instant = InstantAnswers(router, services.tracing)
+        gate = SlackGate(slack_app.async_dispatch, secret, forms=FORM_STATES, instant=instant)
         state.update(services=services, router=router, slack=gate, bolt=bolt)
         app.state.services = services
         socket_handler = None
@@ -128,6 +129,7 @@ def create_app(
             if cut:
                 logger.warning("shut down with %s commands cut short; their users were told", cut)
             await services.close()
+            gc.unfreeze()  # what start-up made may be collected again (an app built again in one process)
 
     def services() -> Services:
         result: Services = state["services"]

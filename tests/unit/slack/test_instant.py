@@ -54,8 +54,9 @@ class Anything(dict[str, object]):
 
 
 class Stage:
-    def __init__(self) -> None:
+    def __init__(self, tracing: Tracing | None = None) -> None:
         self.metrics = Metrics(process=False)
+        self.tracing = tracing or Tracing()
         self.work = BackgroundWork()
         guard = Guard(lambda *args, **kwargs: "", self.metrics, Tracing())
         self.router = CommandRouter(after_ack=AfterAck(self.work, guard), guard=guard, replies=None)  # type: ignore[arg-type]
@@ -63,11 +64,16 @@ class Stage:
         accounts.register(AsyncApp(token="xoxb-0", signing_secret=SECRET), self.router, Anything())
         self.bolt = Bolt()
         gate = SlackGate(
-            self.bolt.async_dispatch, SECRET, forms=FORM_STATES, instant=InstantAnswers(self.router)
+            self.bolt.async_dispatch,
+            SECRET,
+            forms=FORM_STATES,
+            instant=InstantAnswers(self.router, self.tracing),
         )
         self.app = Starlette(
             routes=[Route("/slack/events", gate.handle, methods=["POST"])],
-            middleware=[Middleware(RequestTracking, metrics=lambda: self.metrics)],
+            middleware=[
+                Middleware(RequestTracking, metrics=lambda: self.metrics, tracing=lambda: self.tracing)
+            ],
         )
 
     async def command(self, text: str) -> httpx.Response:
@@ -115,3 +121,19 @@ async def test_while_stopping_even_help_goes_through_bolt_which_says_so() -> Non
     await stage.work.drain(0)
     answer = await stage.command("help")
     assert answer.text == "through bolt" and len(stage.bolt.seen) == 1
+
+
+async def test_with_tracing_on_the_request_span_is_named_as_through_bolt() -> None:
+    pytest.importorskip("opentelemetry.sdk.trace", reason="the otel extra is not installed")
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    stage = Stage(Tracing(provider))
+    await stage.command("help")
+    [span] = exporter.get_finished_spans()
+    assert span.name == "slack command"
+    assert span.attributes is not None and span.attributes["slack.user_id"] == "U1"
