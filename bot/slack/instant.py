@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.observability import Tracing, current
+from bot.slack.replies import Blocks
 from bot.slack.request_context import describe, name_span
 from bot.slack.router import COMMAND, CommandRouter
 
@@ -31,6 +32,9 @@ class InstantAnswers:
     def __init__(self, router: CommandRouter, tracing: Tracing | None = None) -> None:
         self._router = router
         self._tracing = tracing or Tracing()
+        self._last_text: str | None = None
+        self._last_blocks: Blocks | None = None
+        self._last_body = b""
 
     def answer(self, payload: dict[str, Any]) -> InstantAnswer | None:
         """The ack for `payload` (a checked slash command), or None when it must go through Bolt."""
@@ -46,11 +50,15 @@ class InstantAnswers:
             name_span(self._tracing, context)
             context.command = invocation.name
         text, blocks = answer
-        # As Bolt's ack(text=..., blocks=..., response_type="ephemeral") writes it.
-        body: dict[str, Any] = {"text": text, "response_type": "ephemeral"}
-        if blocks:
-            body["blocks"] = blocks
-        return InstantAnswer(json.dumps(body).encode(), invocation.name)
+        if text != self._last_text or blocks is not self._last_blocks:
+            # As Bolt's ack(text=..., blocks=..., response_type="ephemeral") writes it. The last one is
+            # kept: the help, written once (bot.slack.accounts), is the answer most often asked again.
+            body: dict[str, Any] = {"text": text, "response_type": "ephemeral"}
+            if blocks:
+                body["blocks"] = blocks
+            self._last_text, self._last_blocks = text, blocks
+            self._last_body = json.dumps(body).encode()
+        return InstantAnswer(self._last_body, invocation.name)
 
     async def answered(self, answer: InstantAnswer) -> None:
         """After the ack went out: count it and write its `finished` line (a coroutine, so Starlette
