@@ -46,9 +46,10 @@ class RequestTracking:
                         metrics.acked(context.kind, time.perf_counter() - context.started)
                 await send(message)
 
-            # The span covers the whole request, listener included; the Bolt middleware names it.
-            with (self._tracing() or _OFF).span("slack request"):
+            tracing = self._tracing()
+            if tracing is None or not tracing.enabled:
                 await self.app(scope, receive, timed_send)
-
-
-_OFF = Tracing()
+                return
+            # The span covers the whole request, listener included; the Bolt middleware names it.
+            with tracing.span("slack request"):
+                await self.app(scope, receive, timed_send)

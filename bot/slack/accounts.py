@@ -126,8 +126,10 @@ async def disconnect_user(
 
 
 def help_subcommand(router: CommandRouter) -> Subcommand:
+    help_ = HelpMessages(router)
+
     def help_for(invocation: Invocation) -> tuple[str, Blocks]:
-        return help_message(router, unknown=invocation.args if not invocation.subcommand else "")
+        return help_.answer(unknown=invocation.args if not invocation.subcommand else "")
 
     async def show_help(invocation: Invocation, reply: Reply) -> None:
         text, blocks = help_for(invocation)
@@ -145,13 +147,39 @@ def help_subcommand(router: CommandRouter) -> Subcommand:
 UNKNOWN_WORD_LIMIT = 40
 
 
-def help_message(router: CommandRouter, *, unknown: str = "") -> tuple[str, Blocks]:
-    word = unknown.split(maxsplit=1)[0] if unknown.strip() else ""
-    # The word is echoed as typed: cut, then escaped, so any word keeps the help within Slack's limits.
-    echoed = escape_clipped(unescape(word), UNKNOWN_WORD_LIMIT)
-    intro = f"I don't know `{echoed}`. Here is what I can do:" if word else "Here is what `/webex` can do:"
-    lines = [f"• `{sub.usage}`: {sub.summary}{_aliases(sub)}" for sub in router.subcommands if sub.listed]
-    text = intro + "\n" + "\n".join(lines)
+class HelpMessages:
+    """The help, its list of subcommands written once (again only if a subcommand is added later)."""
+
+    def __init__(self, router: CommandRouter) -> None:
+        self._router = router
+        self._listed = -1
+        self._listing = ""
+        self._plain: tuple[str, Blocks] = ("", [])
+
+    def answer(self, *, unknown: str = "") -> tuple[str, Blocks]:
+        if len(self._router.subcommands) != self._listed:
+            self._listed = len(self._router.subcommands)
+            self._listing = _listing(self._router)
+            self._plain = _message(INTRO, self._listing)
+        word = unknown.split(maxsplit=1)[0] if unknown.strip() else ""
+        if not word:
+            return self._plain
+        # The word is echoed as typed: cut, then escaped, so any word keeps the help within Slack's limits.
+        echoed = escape_clipped(unescape(word), UNKNOWN_WORD_LIMIT)
+        return _message(f"I don't know `{echoed}`. Here is what I can do:", self._listing)
+
+
+INTRO = "Here is what `/webex` can do:"
+
+
+def _listing(router: CommandRouter) -> str:
+    return "\n".join(
+        f"• `{sub.usage}`: {sub.summary}{_aliases(sub)}" for sub in router.subcommands if sub.listed
+    )
+
+
+def _message(intro: str, listing: str) -> tuple[str, Blocks]:
+    text = intro + "\n" + listing
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -109,16 +109,6 @@ Interactive = Annotated[
 ]
 
 
-class SlashCommand(_Loose):
-    command: str
-    team_id: str
-    user_id: str
-    channel_id: str = ""
-    text: str = ""
-    response_url: str | None = None
-    trigger_id: str | None = None
-
-
 class Event(_Loose):
     type: str
 
@@ -160,21 +150,26 @@ _EVENTS_API: TypeAdapter[Any] = TypeAdapter(EventsApi)
 FormStates = Mapping[str, type[BaseModel]]
 
 
-def check_request(body: bytes, content_type: str, *, forms: FormStates | None = None) -> None:
-    """Raise MalformedRequest unless `body` is a Slack request the bot's listeners can read safely."""
+def check_request(body: bytes, content_type: str, *, forms: FormStates | None = None) -> dict[str, Any]:
+    """The request's payload as the bot's listeners read it (a command's fields, an interactive payload,
+    an Events API envelope); MalformedRequest unless it is a Slack request they can read safely."""
     media_type = content_type.split(";", 1)[0].strip().lower()
     if media_type == JSON:
-        _check_events_api(_json_object(body, "the body"))
-    elif media_type == FORM:
-        fields = _form(body)
-        if "payload" in fields:
-            _check_interactive(_json_object(fields["payload"].encode(), "payload="), forms or {})
-        elif "command" in fields:
-            _validate(SlashCommand, fields, "slash command")
-        elif "ssl_check" not in fields:
-            raise MalformedRequest("a form with neither payload= nor command= is not a Slack request")
-    else:
+        envelope = _json_object(body, "the body")
+        _check_events_api(envelope)
+        return envelope
+    if media_type != FORM:
         raise MalformedRequest(f"Slack sends {FORM} or {JSON}, not {media_type or 'no content type'}")
+    fields = _form(body)
+    if "payload" in fields:
+        payload = _json_object(fields["payload"].encode(), "payload=")
+        _check_interactive(payload, forms or {})
+        return payload
+    if "command" in fields:
+        _check_command(fields)
+    elif "ssl_check" not in fields:
+        raise MalformedRequest("a form with neither payload= nor command= is not a Slack request")
+    return dict(fields)
 
 
 def _json_object(raw: bytes, what: str) -> dict[str, Any]:
@@ -190,10 +185,25 @@ def _json_object(raw: bytes, what: str) -> dict[str, Any]:
 def _form(body: bytes) -> dict[str, str]:
     try:
         text = body.decode("utf-8")
-        pairs = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")
     except (UnicodeDecodeError, ValueError):
         raise MalformedRequest("the form is not valid URL-encoded UTF-8") from None
-    return {name: values[0] for name, values in pairs.items()}
+    fields = dict(pairs)
+    if len(fields) != len(pairs):
+        # Slack sends each field once; which of two copies a reader took would be anyone's guess.
+        repeated = next(name for index, (name, _) in enumerate(pairs) if name in dict(pairs[:index]))
+        raise MalformedRequest(f"the form sends {repeated} more than once")
+    return fields
+
+
+# A slash command's fields the listeners read, all text (a form has nothing else): a plain check does.
+_COMMAND_FIELDS = ("command", "team_id", "user_id")
+
+
+def _check_command(fields: Mapping[str, str]) -> None:
+    for name in _COMMAND_FIELDS:
+        if name not in fields:
+            raise MalformedRequest(f"slash command: {name} field required")
 
 
 def _check_interactive(payload: dict[str, Any], forms: FormStates) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hmac
 import logging
 import os
@@ -24,11 +25,13 @@ from bot.bootstrap import Services, build
 from bot.config import Settings
 from bot.observability import CONTENT_TYPE_LATEST, Metrics, Tracing, current
 from bot.observability.asgi import RequestTracking
+from bot.observability.logs import lean_log_records
 from bot.observability.metrics import SAMPLE_SECONDS
 from bot.services.calendar_file import CalendarFile
 from bot.services.linking import ConnectProblem, Linked, OwnerNotice, SlackSignInNeeded
 from bot.services.meeting_links import MeetingLinkProblem
 from bot.slack.app import build_slack_app
+from bot.slack.instant import InstantAnswers
 from bot.slack.lapsed_link import LapsedLinkNotice
 from bot.slack.meetings.submitted import FORM_STATES
 from bot.slack.recovery import CommandRecovery
@@ -74,7 +77,9 @@ def create_app(
             raise
         slack_app, router = build_slack_app(services)
         bolt = AsyncSlackRequestHandler(slack_app)
-        gate = SlackGate(bolt, settings.slack_signing_secret.get_secret_value(), forms=FORM_STATES)
+        secret = settings.slack_signing_secret.get_secret_value()
+        instant = InstantAnswers(router, services.tracing)
+        gate = SlackGate(slack_app.async_dispatch, secret, forms=FORM_STATES, instant=instant)
         state.update(services=services, router=router, slack=gate, bolt=bolt)
         app.state.services = services
         socket_handler = None
@@ -110,6 +115,8 @@ def create_app(
         ]
         if services.metrics.shared:
             background.append(asyncio.create_task(sample_metrics(services), name="metrics sampling"))
+        settle_heap()
+        lean_log_records()
         logger.info("webex-bot ready")
         try:
             yield
@@ -122,6 +129,7 @@ def create_app(
             if cut:
                 logger.warning("shut down with %s commands cut short; their users were told", cut)
             await services.close()
+            gc.unfreeze()  # what start-up made may be collected again (an app built again in one process)
 
     def services() -> Services:
         result: Services = state["services"]
@@ -408,6 +416,14 @@ async def sample_metrics(services: Services) -> None:
     while True:
         await asyncio.sleep(SAMPLE_SECONDS)
         services.metrics.sample()
+
+
+def settle_heap() -> None:
+    """Once started: what start-up left (modules, the app, its services) lives as long as the process, so
+    it leaves the garbage collector's generations. A full collection would otherwise walk all of it, some
+    50 ms with the event loop stopped, and that is what an unlucky ack waited for."""
+    gc.collect()
+    gc.freeze()
 
 
 def went_wrong_page() -> Response:
