@@ -107,7 +107,7 @@ def serve(args: argparse.Namespace) -> int:
     if workers == 1:
         from bot.web.app import create_app
 
-        uvicorn.run(create_app(settings, migrate=False), log_config=log_config, **options)
+        uvicorn.run(create_app(settings, migrate=False, whole_process=True), log_config=log_config, **options)
         return 0
     from bot.observability.logs import with_worker_field
 
@@ -156,7 +156,7 @@ def socket(args: argparse.Namespace) -> int:
 
     from bot.web.app import create_app
 
-    app = create_app(settings, migrate=False, socket_mode=True)
+    app = create_app(settings, migrate=False, socket_mode=True, whole_process=True)
     uvicorn.run(
         app,
         host=args.host,

@@ -60,8 +60,13 @@ def create_app(
     migrate: bool = True,
     socket_mode: bool = False,
     services_factory: ServicesFactory | None = None,
+    whole_process: bool = False,
 ) -> Starlette:
-    """The whole bot as one ASGI app; the services are built at start-up, in the server's event loop."""
+    """The whole bot as one ASGI app; the services are built at start-up, in the server's event loop.
+
+    `whole_process`: the app is all the process serves (`webex-bot serve`), so what start-up made leaves
+    the garbage collector once ready (`settle_heap`); an app built inside another program (tests) leaves
+    that program's heap alone."""
     state: dict[str, Any] = {}
 
     @contextlib.asynccontextmanager
@@ -115,7 +120,8 @@ def create_app(
         ]
         if services.metrics.shared:
             background.append(asyncio.create_task(sample_metrics(services), name="metrics sampling"))
-        settle_heap()
+        if whole_process:
+            settle_heap()
         lean_log_records()
         logger.info("webex-bot ready")
         try:
@@ -129,7 +135,8 @@ def create_app(
             if cut:
                 logger.warning("shut down with %s commands cut short; their users were told", cut)
             await services.close()
-            gc.unfreeze()  # what start-up made may be collected again (an app built again in one process)
+            if whole_process:
+                gc.unfreeze()
 
     def services() -> Services:
         result: Services = state["services"]
@@ -370,7 +377,7 @@ def create_worker_app() -> Starlette:
     which reads its settings from the environment it inherited (checked, and migrated, by the parent)."""
     from bot.config import load_settings
 
-    return create_app(load_settings(), migrate=False)
+    return create_app(load_settings(), migrate=False, whole_process=True)
 
 
 def process_name() -> str:
