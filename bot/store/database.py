@@ -35,9 +35,10 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 DEFAULT_PING_AFTER_IDLE = 5.0  # seconds
 DEFAULT_POOL_SIZE = 10
 SQLITE_POOL_SIZE = 5
-# Threads running units of work on a SQLite file (`Database.run`): SQLite writes one at a time, so a few
-# only let reads and a write waiting on another process's lock not hold everything up.
-SQLITE_WORK_THREADS = 4
+# Threads running units of work on a SQLite file (`Database.run`). SQLite writes one at a time, so more
+# threads in one process only make its writes wait on each other's locks (busy-timeout sleeps); measured,
+# one costs the least CPU. Work there is short; other reads and writes go through the async engine.
+SQLITE_WORK_THREADS = 1
 
 T = TypeVar("T")
 
