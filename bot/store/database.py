@@ -1,4 +1,5 @@
-"""The database: one async engine per process, Alembic migrations applied from inside the package."""
+"""The database: one async engine per process (and, on a SQLite file, a sync one for units of work run
+whole in a thread), Alembic migrations applied from inside the package."""
 
 from __future__ import annotations
 
