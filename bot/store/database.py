@@ -1,20 +1,22 @@
-"""The database: one async engine per process, Alembic migrations applied from inside the package."""
+"""The database: one async engine per process (and, on a SQLite file, a sync one for units of work run
+whole in a thread), Alembic migrations applied from inside the package."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -34,6 +36,12 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 DEFAULT_PING_AFTER_IDLE = 5.0  # seconds
 DEFAULT_POOL_SIZE = 10
 SQLITE_POOL_SIZE = 5
+# Threads running units of work on a SQLite file (`Database.run`). SQLite writes one at a time, so more
+# threads in one process only make its writes wait on each other's locks (busy-timeout sleeps); measured,
+# one costs the least CPU. Work there is short; other reads and writes go through the async engine.
+SQLITE_WORK_THREADS = 1
+
+T = TypeVar("T")
 
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -82,10 +90,10 @@ def _is_memory_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _tune_sqlite(engine: Engine) -> None:
     # WAL lets readers run beside one writer, and the busy timeout makes writers from other
     # processes wait for the lock instead of failing at once.
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
@@ -138,9 +146,22 @@ def create_engine_for(
         options["max_overflow"] = options["pool_size"]
     engine = create_async_engine(parsed, **options)
     if parsed.get_backend_name() == "sqlite":
-        _tune_sqlite(engine)
+        _tune_sqlite(engine.sync_engine)
     elif not single_connection:
         _ping_idle_connections(engine, ping_after_idle)
+    return engine
+
+
+def _sqlite_work_engine(url: URL, threads: int) -> Engine:
+    """A sync engine on the same SQLite file, for units of work run whole in a thread: one thread hop
+    per transaction instead of aiosqlite's one per driver call. Same pragmas as the async engine."""
+    engine = create_engine(
+        url.set(drivername="sqlite+pysqlite"),
+        pool_size=threads,
+        max_overflow=0,
+        connect_args={"check_same_thread": False},
+    )
+    _tune_sqlite(engine)
     return engine
 
 
@@ -241,6 +262,11 @@ class Database:
             if self.engine.dialect.name == "postgresql"
             else self.engine
         )
+        # SQLite files: units of work (`run`) go whole to a few threads of their own, made on first use
+        # (so in the process that uses them).
+        self._in_threads = self.dialect == "sqlite" and not _is_memory_sqlite(self.url)
+        self._work_engine: Engine | None = None
+        self._work_threads: ThreadPoolExecutor | None = None
 
     @property
     def dialect(self) -> str:
@@ -282,6 +308,36 @@ class Database:
                 async with self.engine.begin() as connection:
                     yield connection
 
+    async def run(self, work: Callable[[Connection], T], *, one_statement: bool = False) -> T:
+        """Run `work` on a sync Core connection in one transaction, committed when it returns (rolled back
+        if it raises); what it returns. Connection failures surface as DatabaseUnavailable.
+
+        On a SQLite file the whole of `work` runs in a thread of this database's own, against a sync engine
+        on the same file: one hand-off for the transaction. Elsewhere it runs on the async engine's
+        connection (`run_sync`). `one_statement`: `work` makes a single statement, atomic by itself; on
+        PostgreSQL it then runs without BEGIN and COMMIT.
+
+        Once started, `work` finishes even if the caller is cancelled (as a thread cannot be interrupted)."""
+        if self._in_threads:
+            return await asyncio.get_running_loop().run_in_executor(self._threads(), self._run_here, work)
+        with unavailable_as_error():
+            if one_statement and self.dialect == "postgresql":
+                async with self._reads.connect() as connection:
+                    return await connection.run_sync(work)
+            async with self.engine.begin() as connection:
+                return await connection.run_sync(work)
+
+    def _threads(self) -> ThreadPoolExecutor:
+        if self._work_threads is None:
+            self._work_engine = _sqlite_work_engine(self.url, SQLITE_WORK_THREADS)
+            self._work_threads = ThreadPoolExecutor(SQLITE_WORK_THREADS, thread_name_prefix="sqlite-work")
+        return self._work_threads
+
+    def _run_here(self, work: Callable[[Connection], T]) -> T:
+        assert self._work_engine is not None
+        with unavailable_as_error(), self._work_engine.begin() as connection:
+            return work(connection)
+
     def pool_use(self) -> PoolUse | None:
         """Connections checked out and idle in this process's pool; None for pools that keep no count
         (an in-memory SQLite database shares one connection)."""
@@ -309,4 +365,11 @@ class Database:
         return current == migration_heads()
 
     async def dispose(self) -> None:
+        """Close every connection; units of work already running in threads finish first."""
+        threads, self._work_threads = self._work_threads, None
+        if threads is not None:
+            await asyncio.to_thread(threads.shutdown, wait=True)
+        if self._work_engine is not None:
+            self._work_engine.dispose()
+            self._work_engine = None
         await self.engine.dispose()

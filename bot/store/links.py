@@ -110,8 +110,10 @@ class LinkStore:
 
     async def get(self, team_id: str, user_id: str) -> Link | None:
         """The link with its tokens decrypted; raises UndecryptableToken rather than pretend it is absent."""
-        async with self._db.reading() as connection:
-            row = (await connection.execute(_GET, {**columns(team_id), "user_id": user_id})).one_or_none()
+        values = {**columns(team_id), "user_id": user_id}
+        row = await self._db.run(
+            lambda connection: connection.execute(_GET, values).one_or_none(), one_statement=True
+        )
         return None if row is None else self._link(row)
 
     async def save(self, link: Link) -> Link:

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Integer, Row, Table, bindparam, delete, func, select, update
+from sqlalchemy import BigInteger, Connection, Integer, Row, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.clock import Clock
 from bot.domain.reminders import HostReminder
@@ -124,7 +123,7 @@ _CLAIM_IN_TURN = (
     .on_conflict_do_nothing(index_elements=["key"])
     .returning(*_COLUMNS)
 )
-_COUNT_CREATIONS = select(*_CREATIONS)
+_COUNT = select(*_CREATIONS)
 _GET = select(*_COLUMNS).where(_TABLE.c.key == bindparam("k"))
 _CLOSE = (
     update(_TABLE)
@@ -138,10 +137,6 @@ _CLOSE = (
 )
 _ANSWERED = _CLOSE.where(_TABLE.c.owner == bindparam("me"))
 _ACCEPT = _TABLE.insert()
-
-
-async def _count(connection: AsyncConnection, values: dict[str, Any]) -> Row[Any]:
-    return cast(Row[Any], (await connection.execute(_COUNT_CREATIONS, values)).one())
 
 
 def _creations(counted: Row[Any]) -> Creations:
@@ -229,15 +224,22 @@ class OperationStore:
                 claim, values["turn"] = _CLAIM_IN_TURN, _turn(team_id, user_id)
             else:
                 claim = _CLAIM_COUNTING
-        async with self._db.transaction() as connection:
-            row = (await connection.execute(claim, values)).one_or_none()
-            if row is not None:
-                if throttled:
-                    counted = row if claim is _CLAIM_COUNTING else await _count(connection, values)
-                    # Raising rolls the claim back: nothing of this attempt is kept.
-                    admit(self.limits, now, _creations(counted))
-                return _operation(row, owned=True)
-            existing = (await connection.execute(_GET, {"k": key})).one_or_none()
+        limits = self.limits
+
+        def claim_it(connection: Connection) -> tuple[Row[Any] | None, bool]:
+            row = connection.execute(claim, values).one_or_none()
+            if row is None:
+                return connection.execute(_GET, {"k": key}).one_or_none(), False
+            if throttled:
+                counted = row if claim is _CLAIM_COUNTING else connection.execute(_COUNT, values).one()
+                # Raising rolls the claim back: nothing of this attempt is kept.
+                admit(limits, now, _creations(counted))
+            return row, True
+
+        existing, owned = await self._db.run(claim_it)
+        if owned:
+            assert existing is not None
+            return _operation(existing, owned=True)
         if existing is None:
             # Purged between our insert attempt and the read: extremely unlikely; claim it again.
             return await self.begin(key, team_id, user_id, kind, request)
@@ -255,41 +257,35 @@ class OperationStore:
 
         `reminder`, of the meeting the work made, is written in the same transaction (only if the record
         was closed here): one write for the outcome and what goes with it."""
-        if reminder is None:
-            async with self._db.writing_once() as connection:
-                return await self._close(connection, key, status=DONE, result=result, error=None)
-        async with self._db.transaction() as connection:
-            closed = await self._close(connection, key, status=DONE, result=result, error=None)
-            if closed:
-                await add_host_reminder(connection, reminder)
-        return closed
+        closing = self._closing(key, status=DONE, result=result, error=None)
+
+        def close(connection: Connection) -> bool:
+            closed = bool(connection.execute(_CLOSE, closing).rowcount)
+            if closed and reminder is not None:
+                add_host_reminder(connection, reminder)
+            return closed
+
+        return await self._db.run(close, one_statement=reminder is None)
 
     async def fail(self, key: str, error: str, result: dict[str, Any] | None = None) -> bool:
         """Record that started work failed, with a message fit to show the user."""
-        async with self._db.writing_once() as connection:
-            return await self._close(connection, key, status=FAILED, result=result, error=error)
-
-    async def _close(
-        self,
-        connection: AsyncConnection,
-        key: str,
-        *,
-        status: str,
-        result: dict[str, Any] | None,
-        error: str | None,
-    ) -> bool:
-        outcome = await connection.execute(
-            _CLOSE,
-            {
-                "k": key,
-                "was": STARTED,
-                "new_status": status,
-                "new_result": result,
-                "new_error": error,
-                "now": self._clock.now(),
-            },
+        closing = self._closing(key, status=FAILED, result=result, error=error)
+        return await self._db.run(
+            lambda connection: bool(connection.execute(_CLOSE, closing).rowcount), one_statement=True
         )
-        return bool(outcome.rowcount)
+
+    def _closing(
+        self, key: str, *, status: str, result: dict[str, Any] | None, error: str | None
+    ) -> dict[str, Any]:
+        """The values of _CLOSE that end started work with `status`."""
+        return {
+            "k": key,
+            "was": STARTED,
+            "new_status": status,
+            "new_result": result,
+            "new_error": error,
+            "now": self._clock.now(),
+        }
 
     # ---- commands acked, not yet answered -----------------------------------------------------------
 
@@ -301,43 +297,38 @@ class OperationStore:
             raise RuntimeError("accepted commands need the token cipher to seal them")
         now = self._clock.now()
         sealed = self._cipher.encrypt(json.dumps(command, separators=(",", ":")))
+        values = {
+            "key": key,
+            **columns(team_id),
+            "user_id": user_id,
+            "kind": "command",
+            "status": ACCEPTED,
+            "request": {"sealed": sealed},
+            "created_at": now,
+            "updated_at": now,
+            "owner": self.owner,
+            "heartbeat_at": now,
+        }
         try:
-            async with self._db.writing_once() as connection:
-                await connection.execute(
-                    _ACCEPT,
-                    {
-                        "key": key,
-                        **columns(team_id),
-                        "user_id": user_id,
-                        "kind": "command",
-                        "status": ACCEPTED,
-                        "request": {"sealed": sealed},
-                        "created_at": now,
-                        "updated_at": now,
-                        "owner": self.owner,
-                        "heartbeat_at": now,
-                    },
-                )
+            await self._db.run(lambda connection: connection.execute(_ACCEPT, values), one_statement=True)
         except IntegrityError:
             return False
         return True
 
     async def answered(self, key: str, outcome: str) -> bool:
         """The accepted command was answered (`outcome`: ok, failed...); False if another process took it."""
-        async with self._db.writing_once() as connection:
-            done = await connection.execute(
-                _ANSWERED,
-                {
-                    "k": key,
-                    "was": ACCEPTED,
-                    "me": self.owner,
-                    "new_status": DONE,
-                    "new_result": {"outcome": outcome},
-                    "new_error": None,
-                    "now": self._clock.now(),
-                },
-            )
-        return bool(done.rowcount)
+        values = {
+            "k": key,
+            "was": ACCEPTED,
+            "me": self.owner,
+            "new_status": DONE,
+            "new_result": {"outcome": outcome},
+            "new_error": None,
+            "now": self._clock.now(),
+        }
+        return await self._db.run(
+            lambda connection: bool(connection.execute(_ANSWERED, values).rowcount), one_statement=True
+        )
 
     async def heartbeat(self) -> int:
         """Say this process is alive for everything it owns that is not finished; how many records."""

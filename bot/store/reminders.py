@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.clock import Clock
 from bot.domain.reminders import HostReminder
@@ -43,13 +42,13 @@ _ADD = {
 }
 
 
-async def add_host_reminder(connection: AsyncConnection, reminder: HostReminder) -> None:
+def add_host_reminder(connection: Connection, reminder: HostReminder) -> None:
     """Write the host's reminder of a meeting just made, on a connection in the caller's transaction, at
     the lead time the host chose (the reminder's default when they never chose)."""
     workspace = columns(reminder.team_id)
-    choice = (await connection.execute(_CHOICE, {**workspace, "user_id": reminder.host_user_id})).first()
+    choice = (connection.execute(_CHOICE, {**workspace, "user_id": reminder.host_user_id})).first()
     minutes = reminder.default_minutes if choice is None else choice.minutes
-    await connection.execute(
+    connection.execute(
         _ADD[connection.dialect.name],
         {
             **workspace,

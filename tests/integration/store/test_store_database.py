@@ -118,6 +118,47 @@ async def test_sqlite_runs_in_wal_with_a_busy_timeout_and_foreign_keys(database:
         assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
 
 
+async def test_a_unit_of_work_keeps_what_returns_and_nothing_of_what_raises(database: Database) -> None:
+    insert = text(
+        "INSERT INTO reminder_choices (enterprise_id, team_id, user_id, minutes, updated_at) "
+        "VALUES ('', 'T1', :user, 10, :at)"
+    )
+    at = datetime(2026, 1, 1, 12, 0) if database.dialect == "sqlite" else datetime(2026, 1, 1, tzinfo=UTC)
+
+    def kept(connection: Connection) -> str:
+        connection.execute(insert, {"user": "U1", "at": at})
+        return "done"
+
+    def undone(connection: Connection) -> None:
+        connection.execute(insert, {"user": "U2", "at": at})
+        raise LookupError("changed its mind")
+
+    assert await database.run(kept) == "done"
+    with pytest.raises(LookupError):
+        await database.run(undone)
+    # Read back on the async engine's connections: the same database whichever ran the work.
+    async with database.reading() as connection:
+        users = (await connection.execute(text("SELECT user_id FROM reminder_choices"))).scalars().all()
+    assert users == ["U1"]
+    await database.dispose()  # the process's shutdown; a Database used again opens what it needs again
+    assert await database.run(lambda connection: connection.execute(text("SELECT 1")).scalar()) == 1
+
+
+async def test_sqlite_units_of_work_run_with_the_same_settings(database: Database) -> None:
+    if database.dialect != "sqlite":
+        pytest.skip("SQLite settings")
+
+    def settings(connection: Connection) -> tuple[object, ...]:
+        return tuple(
+            connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")
+        )
+
+    journal, busy, foreign_keys, synchronous = await database.run(settings)
+    assert (journal, foreign_keys, synchronous) == ("wal", 1, 1)  # synchronous 1 is NORMAL
+    assert isinstance(busy, int) and busy >= 5000
+
+
 def test_urls_get_their_async_driver() -> None:
     assert async_url("sqlite:///./x.db").drivername == "sqlite+aiosqlite"
     assert async_url("postgresql://u@h/db").drivername == "postgresql+asyncpg"
