@@ -7,10 +7,15 @@ element, the REST API's RRULE in bot/webex/rrule.py).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Final
+
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule, weekday
+
+from bot.domain.timezones import zone_info
 
 __all__ = [
     "LAST_WEEK",
@@ -20,6 +25,7 @@ __all__ = [
     "Frequency",
     "Recurrence",
     "RecurrenceInvalid",
+    "recurrence_from_text",
 ]
 
 # Monday is 0, as date.weekday() counts.
@@ -141,6 +147,72 @@ class Recurrence:
         if self.count is not None:
             return f", {self.count} times"
         return ""
+
+    def to_text(self) -> str:
+        """The rule as a short text to keep (read back by `recurrence_from_text`)."""
+        fields: dict[str, object] = {"frequency": self.frequency.value, "interval": self.interval}
+        if self.weekdays:
+            fields["weekdays"] = sorted(self.weekdays)
+        if self.month_week is not None:
+            fields["month_week"] = self.month_week
+        if self.month_day is not None:
+            fields["month_day"] = self.month_day
+        if self.until is not None:
+            fields["until"] = self.until.isoformat()
+        if self.count is not None:
+            fields["count"] = self.count
+        return json.dumps(fields, separators=(",", ":"))
+
+    def next_start(self, first_start: datetime, zone: str, after: datetime) -> datetime | None:
+        """The start (UTC) of the series' first meeting that starts after `after`; None once it has ended.
+
+        The series starts at `first_start` and runs on `zone`'s wall clock, so a 09:00 meeting stays at
+        09:00 local across a daylight-saving change; the end (`until`, `count`) counts from the first."""
+        clock = zone_info(zone) or UTC
+        local_first = first_start.astimezone(clock).replace(tzinfo=None)
+        local_after = after.astimezone(clock).replace(tzinfo=None)
+        # A wall-clock time repeated by a change back is taken at its first instant, the one the
+        # rule names; comparing on UTC below keeps a meeting from being found twice.
+        for local in self._rule(local_first).xafter(local_after - timedelta(hours=3), inc=False):
+            start = local.replace(tzinfo=clock).astimezone(UTC)
+            if start > after:
+                return start
+        return None
+
+    def _rule(self, local_first: datetime) -> rrule:
+        days: list[weekday] | None = None
+        if self.weekdays:
+            week = self.month_week  # None: every week; else the n-th (or last) of the month
+            days = [weekday(day, week) for day in sorted(self.weekdays)]
+        until = None if self.until is None else datetime.combine(self.until, time.max)
+        return rrule(
+            DAILY
+            if self.frequency is Frequency.DAILY
+            else WEEKLY
+            if self.frequency is Frequency.WEEKLY
+            else MONTHLY,
+            dtstart=local_first,
+            interval=self.interval,
+            byweekday=days,
+            bymonthday=self.month_day,
+            until=until,
+            count=self.count,
+        )
+
+
+def recurrence_from_text(text: str) -> Recurrence:
+    """The rule `Recurrence.to_text` wrote."""
+    fields = json.loads(text)
+    until = fields.get("until")
+    return Recurrence(
+        frequency=Frequency(fields["frequency"]),
+        interval=int(fields.get("interval", 1)),
+        weekdays=frozenset(int(day) for day in fields.get("weekdays", ())),
+        month_week=fields.get("month_week"),
+        month_day=fields.get("month_day"),
+        until=None if until is None else date.fromisoformat(until),
+        count=fields.get("count"),
+    )
 
 
 def _day_list(days: frozenset[int]) -> str:

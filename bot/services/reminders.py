@@ -2,7 +2,8 @@
 cancellations, and sending the due ones exactly once however many processes run.
 
 Only meetings made through the bot have reminders (it writes a row when it schedules one); a meeting made
-in Webex itself is not known to the bot and gets none.
+in Webex itself is not known to the bot and gets none. A series is reminded before each of its meetings:
+its row is at its next meeting, and moves on once that one is reminded.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import timedelta
 
 from bot.domain.clock import Clock
 from bot.domain.meetings import Meeting
-from bot.domain.reminders import HostReminder
+from bot.domain.reminders import HostReminder, Occurrence, upcoming
 from bot.store.reminders import CHANNEL, HOST, ReminderStore, StoredReminder
 
 logger = logging.getLogger(__name__)
@@ -96,17 +97,19 @@ class ReminderService:
 
     def host_reminder(self, team_id: str, host_user_id: str, meeting: Meeting) -> HostReminder | None:
         """The host's reminder of a meeting the bot just made, to write with its record (None for a
-        meeting already over); the host's own lead time is read as it is written."""
-        if meeting.end <= self._clock.now():
+        meeting already over, a series already ended); the host's own lead time is read as it is written."""
+        occurrence = upcoming(meeting, self._clock.now())
+        if occurrence is None:
             return None
         return HostReminder(
             team_id=team_id,
             host_user_id=host_user_id,
             meeting_id=meeting.meeting_id,
             topic=meeting.topic,
-            starts_at=meeting.start,
-            ends_at=meeting.end,
+            starts_at=occurrence.starts_at,
+            ends_at=occurrence.ends_at,
             default_minutes=self.default_minutes,
+            series=occurrence.series,
         )
 
     async def meeting_shared(
@@ -116,15 +119,18 @@ class ReminderService:
         await self._put(team_id, host_user_id, meeting, recipient=channel_id, kind=CHANNEL)
 
     async def meeting_changed(self, team_id: str, host_user_id: str, meeting: Meeting) -> None:
-        """An edit: the reminders move with the meeting's time (a moved meeting is reminded anew)."""
+        """An edit: the reminders move with the meeting's time (a moved meeting is reminded anew); a
+        series' go to its next meeting and keep following its rule."""
+        occurrence = upcoming(meeting, self._clock.now()) or Occurrence(meeting.start, meeting.end)
         minutes = await self.choice(team_id, host_user_id)
         await self._store.move(
             team_id,
             meeting.meeting_id,
             topic=meeting.topic,
-            starts_at=meeting.start,
-            ends_at=meeting.end,
+            starts_at=occurrence.starts_at,
+            ends_at=occurrence.ends_at,
             minutes=minutes,
+            series=occurrence.series,
         )
 
     async def meeting_cancelled(self, team_id: str, meeting_id: str) -> None:
@@ -133,7 +139,8 @@ class ReminderService:
     async def _put(
         self, team_id: str, host_user_id: str, meeting: Meeting, *, recipient: str, kind: str
     ) -> None:
-        if meeting.end <= self._clock.now():
+        occurrence = upcoming(meeting, self._clock.now())
+        if occurrence is None:
             return
         await self._store.put(
             team_id,
@@ -142,16 +149,18 @@ class ReminderService:
             kind=kind,
             host_user_id=host_user_id,
             topic=meeting.topic,
-            starts_at=meeting.start,
-            ends_at=meeting.end,
+            starts_at=occurrence.starts_at,
+            ends_at=occurrence.ends_at,
             minutes=await self.choice(team_id, host_user_id),
+            series=occurrence.series,
         )
 
     async def send_due(self, send: SendReminder) -> int:
         """Send every reminder whose time has come, each once across processes; how many were sent.
 
         One that fell due while no process ran is sent late, saying how long ago the meeting started,
-        up to the meeting's end; after that it is dropped."""
+        up to the meeting's end; after that it is dropped. A series' reminder then moves to its next
+        meeting, by the process that sent (or dropped) it."""
         sent = 0
         tried: set[tuple[str, str, str]] = set()
         while True:
@@ -175,6 +184,7 @@ class ReminderService:
         now = self._clock.now()
         if stored.ends_at <= now:
             logger.info("reminder of meeting %s dropped: the meeting is over", stored.meeting_id)
+            await self._advance(stored)
             return 0
         due = DueReminder(
             team_id=stored.team_id,
@@ -199,7 +209,14 @@ class ReminderService:
             )
             await self._store.unclaim(stored)
             return 0
+        await self._advance(stored)
         return 1
+
+    async def _advance(self, stored: StoredReminder) -> None:
+        """A series' reminder moves to its next meeting not over yet (a series that has ended stays sent)."""
+        following = Occurrence(stored.starts_at, stored.ends_at, stored.series).following(self._clock.now())
+        if following is not None:
+            await self._store.advance(stored, following.starts_at, following.ends_at)
 
     async def purge(self, older_than: timedelta) -> int:
         """Forget reminders of meetings that ended more than `older_than` ago."""

@@ -168,7 +168,7 @@ class ReminderChoiceRow(Base):
 class MeetingReminderRow(Base):
     """One reminder of a meeting the bot made: to its host (recipient = the host's user id) or to a
     channel it was shared in (recipient = the channel id). `due_at` is NULL while the host has reminders
-    off; `sent_at` is set by the one process that sends it."""
+    off; `sent_at` is set by the one process that sends it. A series keeps one row, at its next meeting."""
 
     __tablename__ = "meeting_reminders"
     __table_args__ = (
@@ -193,6 +193,11 @@ class MeetingReminderRow(Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A series (NULL for one meeting): its rule, the zone it runs in and its first meeting's start; the
+    # row is moved to the next meeting once this one is reminded.
+    series_rule: Mapped[str | None] = mapped_column(Text, nullable=True)
+    series_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    series_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ChannelCardRow(Base):

@@ -2,22 +2,24 @@
 
 A reminder is sent by whichever process claims it first: the claim is one UPDATE that only matches a
 row not yet sent, so of any number of processes exactly one gets it (PostgreSQL re-checks the row after
-the other's commit; SQLite writes one at a time).
+the other's commit; SQLite writes one at a time). A series keeps one row: the process that sent the
+reminder of one meeting moves it to the next (`advance`), matching the meeting it sent, so it moves once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, Table, bindparam, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.clock import Clock
-from bot.domain.reminders import HostReminder
+from bot.domain.recurrence import recurrence_from_text
+from bot.domain.reminders import HostReminder, Series
 from bot.store.database import Database
 from bot.store.models import MeetingReminderRow, ReminderChoiceRow
 from bot.store.workspaces import columns, key_of, where
@@ -60,6 +62,7 @@ def add_host_reminder(connection: Connection, reminder: HostReminder) -> None:
             "starts_at": reminder.starts_at,
             "ends_at": reminder.ends_at,
             "due_at": _due(reminder.starts_at, minutes),
+            **_series_columns(reminder.series),
         },
     )
 
@@ -76,6 +79,7 @@ class StoredReminder:
     ends_at: datetime
     due_at: datetime | None
     sent_at: datetime | None
+    series: Series | None = None  # the series this meeting is one of
 
 
 class ReminderStore:
@@ -150,6 +154,7 @@ class ReminderStore:
         starts_at: datetime,
         ends_at: datetime,
         minutes: int | None,
+        series: Series | None = None,
     ) -> None:
         """Add a reminder; one already there keeps whether it was sent."""
         async with self._db.transaction() as connection:
@@ -165,6 +170,7 @@ class ReminderStore:
                     "starts_at": starts_at,
                     "ends_at": ends_at,
                     "due_at": _due(starts_at, minutes),
+                    **_series_columns(series),
                 },
             )
 
@@ -177,9 +183,11 @@ class ReminderStore:
         starts_at: datetime,
         ends_at: datetime,
         minutes: int | None,
+        series: Series | None = None,
     ) -> int:
         """The meeting was edited: every reminder of it follows, and one whose time moved is sent again
-        at the new time (the old one spoke of a time that no longer holds). How many rows there were."""
+        at the new time (the old one spoke of a time that no longer holds). How many rows there were.
+        A series' reminders go to `starts_at`, its next meeting, and keep moving by its (new) rule."""
         async with self._db.transaction() as connection:
             await connection.execute(
                 update(_REMINDERS)
@@ -193,7 +201,7 @@ class ReminderStore:
             changed = await connection.execute(
                 update(_REMINDERS)
                 .where(*where(_REMINDERS.c, team_id), _REMINDERS.c.meeting_id == meeting_id)
-                .values(topic=topic, ends_at=ends_at)
+                .values(topic=topic, ends_at=ends_at, **_series_columns(series))
             )
         return int(changed.rowcount)
 
@@ -218,21 +226,7 @@ class ReminderStore:
                     .limit(limit)
                 )
             ).all()
-        return [
-            StoredReminder(
-                team_id=key_of(row),
-                meeting_id=row.meeting_id,
-                recipient=row.recipient,
-                kind=row.kind,
-                host_user_id=row.host_user_id,
-                topic=row.topic,
-                starts_at=row.starts_at,
-                ends_at=row.ends_at,
-                due_at=row.due_at,
-                sent_at=row.sent_at,
-            )
-            for row in rows
-        ]
+        return [_stored(row) for row in rows]
 
     async def claim(self, reminder: StoredReminder) -> bool:
         """Take this reminder to send it: True for exactly one caller, and only while the meeting is
@@ -243,6 +237,24 @@ class ReminderStore:
                 update(_REMINDERS).where(*_same(reminder), _REMINDERS.c.sent_at.is_(None)).values(sent_at=now)
             )
         return bool(taken.rowcount == 1)
+
+    async def advance(self, reminder: StoredReminder, starts_at: datetime, ends_at: datetime) -> bool:
+        """The claimed reminder of one meeting of a series was sent (or its meeting is over): the row moves
+        to the series' meeting at `starts_at`, at the same lead time, to be sent again. True for the one
+        caller that moved it (the row must still be at the meeting claimed, and claimed)."""
+        lead = None if reminder.due_at is None else reminder.starts_at - reminder.due_at
+        async with self._db.transaction() as connection:
+            moved = await connection.execute(
+                update(_REMINDERS)
+                .where(*_same(reminder), _REMINDERS.c.sent_at.is_not(None))
+                .values(
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    due_at=None if lead is None else starts_at - lead,
+                    sent_at=None,
+                )
+            )
+        return bool(moved.rowcount == 1)
 
     async def unclaim(self, reminder: StoredReminder) -> None:
         """Slack did not take the message: let the next run try again."""
@@ -284,6 +296,40 @@ class ReminderStore:
 
 def _due(starts_at: datetime, minutes: int | None) -> datetime | None:
     return None if minutes is None else starts_at - timedelta(minutes=minutes)
+
+
+def _series_columns(series: Series | None) -> dict[str, object]:
+    if series is None:
+        return {"series_rule": None, "series_zone": None, "series_starts_at": None}
+    return {
+        "series_rule": series.rule.to_text(),
+        "series_zone": series.zone,
+        "series_starts_at": series.first_start,
+    }
+
+
+def _stored(row: Row[Any]) -> StoredReminder:
+    series = None
+    if row.series_rule is not None and row.series_starts_at is not None:
+        try:
+            rule = recurrence_from_text(row.series_rule)
+        except (ValueError, KeyError, TypeError):  # a rule this version cannot read: its meeting still is
+            rule = None
+        if rule is not None:
+            series = Series(rule, row.series_zone or "", row.series_starts_at)
+    return StoredReminder(
+        team_id=key_of(row),
+        meeting_id=row.meeting_id,
+        recipient=row.recipient,
+        kind=row.kind,
+        host_user_id=row.host_user_id,
+        topic=row.topic,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        due_at=row.due_at,
+        sent_at=row.sent_at,
+        series=series,
+    )
 
 
 def _same(reminder: StoredReminder) -> tuple[ColumnElement[bool], ...]:
