@@ -4,8 +4,9 @@ the reminder job runs as each process's timed jobs run it, and the Slack stand-i
 from __future__ import annotations
 
 import asyncio
+import json
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -327,3 +328,36 @@ async def test_disconnecting_stops_the_reminders_of_ones_meetings(timed: Stage) 
     set_clock(timed, start - timedelta(minutes=10))
     assert await run_reminders(timed) == 0
     assert reminders_to(timed, timed.alice.user_id) == []
+
+
+@on_both_databases
+async def test_a_series_is_reminded_before_each_of_its_meetings(
+    bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any
+) -> None:
+    stage = await make_stage(bot_factory, slack_driver, emulator_server)
+    _, first = await schedule(stage, "Standup every weekday 9am")
+    new_york = ZoneInfo("America/New_York")  # Alice's zone: the series meets at 9:00 there
+    assert first.astimezone(new_york).hour == 9 and first.astimezone(new_york).weekday() < 5
+    set_clock(stage, first - timedelta(minutes=10))
+    assert await run_reminders(stage) == 1
+    set_clock(stage, first - timedelta(minutes=5))
+    assert await run_reminders(stage) == 0  # the first meeting's reminder went once
+    # The next weekday (after a weekend when the first is a Friday), 08:50 in New York.
+    day = first.astimezone(new_york).date() + timedelta(days=1)
+    if day.weekday() == 5:
+        set_clock(stage, datetime.combine(day, time(8, 50), new_york))
+        assert await run_reminders(stage) == 0  # no meeting on Saturday, so no reminder
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    set_clock(stage, datetime.combine(day, time(8, 49), new_york))
+    assert await run_reminders(stage) == 0
+    set_clock(stage, datetime.combine(day, time(8, 50), new_york))
+    assert await run_reminders(stage) == 1
+    dms = reminders_to(stage, stage.alice.user_id)
+    assert len(dms) == 2
+    for dm in dms:
+        assert "Standup" in shown_text(dm) and "starts in 10 minutes" in shown_text(dm)
+        assert {e["action_id"] for e in iter_elements(dm.blocks)} == {blocks.JOIN, blocks.START}
+    # The second speaks of that day's meeting (Slack shows the date from the timestamp it carries).
+    second_start = datetime.combine(day, time(9, 0), new_york)
+    assert f"<!date^{int(second_start.timestamp())}^" in (dms[1].text or "") + json.dumps(dms[1].blocks)
