@@ -219,8 +219,14 @@ class ReminderService:
             await self._store.advance(stored, following.starts_at, following.ends_at)
 
     async def purge(self, older_than: timedelta) -> int:
-        """Forget reminders of meetings that ended more than `older_than` ago."""
-        return await self._store.purge(self._clock.now() - older_than)
+        """Forget reminders of meetings that ended more than `older_than` ago; one of a series still going
+        on moves to its next meeting instead (its host had reminders off, or its sender stopped)."""
+        now = self._clock.now()
+        for stored in await self._store.series_behind(now - older_than):
+            following = Occurrence(stored.starts_at, stored.ends_at, stored.series).following(now)
+            if following is not None:
+                await self._store.advance(stored, following.starts_at, following.ends_at, claimed=False)
+        return await self._store.purge(now - older_than)
 
 
 def _whole_minutes(delta: timedelta) -> int:

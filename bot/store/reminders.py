@@ -238,15 +238,19 @@ class ReminderStore:
             )
         return bool(taken.rowcount == 1)
 
-    async def advance(self, reminder: StoredReminder, starts_at: datetime, ends_at: datetime) -> bool:
+    async def advance(
+        self, reminder: StoredReminder, starts_at: datetime, ends_at: datetime, *, claimed: bool = True
+    ) -> bool:
         """The claimed reminder of one meeting of a series was sent (or its meeting is over): the row moves
         to the series' meeting at `starts_at`, at the same lead time, to be sent again. True for the one
-        caller that moved it (the row must still be at the meeting claimed, and claimed)."""
+        caller that moved it (the row must still be at the meeting read, and claimed unless `claimed` is
+        False: a row left behind, see `series_behind`)."""
         lead = None if reminder.due_at is None else reminder.starts_at - reminder.due_at
+        still = (_REMINDERS.c.sent_at.is_not(None),) if claimed else ()
         async with self._db.transaction() as connection:
             moved = await connection.execute(
                 update(_REMINDERS)
-                .where(*_same(reminder), _REMINDERS.c.sent_at.is_not(None))
+                .where(*_same(reminder), *still)
                 .values(
                     starts_at=starts_at,
                     ends_at=ends_at,
@@ -264,6 +268,19 @@ class ReminderStore:
                 .where(*_same(reminder), _REMINDERS.c.sent_at.is_not(None))
                 .values(sent_at=None)
             )
+
+    async def series_behind(self, ended_before: datetime, limit: int = 1000) -> list[StoredReminder]:
+        """Reminders of series still at a meeting that ended before `ended_before`: the host had reminders
+        off (nothing fell due to move them on), or a process stopped between sending and moving one."""
+        async with self._db.reading() as connection:
+            rows = (
+                await connection.execute(
+                    select(_REMINDERS)
+                    .where(_REMINDERS.c.series_rule.is_not(None), _REMINDERS.c.ends_at < ended_before)
+                    .limit(limit)
+                )
+            ).all()
+        return [_stored(row) for row in rows]
 
     async def purge(self, ended_before: datetime) -> int:
         """Forget reminders of meetings that ended before `ended_before`."""

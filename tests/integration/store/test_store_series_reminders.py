@@ -141,3 +141,29 @@ async def test_an_edited_series_keeps_moving_by_its_new_rule_and_a_cancelled_one
     assert len(await store.due(berlin(2030, 5, 22, 8, 50))) == 2
     await service.meeting_cancelled("T1", "m1")
     assert await store.due(berlin(2031, 1, 1)) == []
+
+
+async def test_a_series_left_behind_is_moved_on_by_the_cleanup_not_forgotten(database: Database) -> None:
+    clock = FakeClock(FRIDAY - timedelta(hours=1))
+    store = ReminderStore(database, clock)
+    service = ReminderService(store, clock)
+    await store.choose("T1", "U_OFF", None)  # this host has reminders off: nothing falls due to move on
+    await service.meeting_made("T1", "U_OFF", standup())
+    await service.meeting_made("T1", "U1", standup())
+    # U1's Friday reminder was claimed by a process that stopped before moving it on.
+    clock.set(FRIDAY - timedelta(minutes=10))
+    [claimed] = await store.due(clock.now())
+    assert await store.claim(claimed)
+    clock.set(berlin(2030, 5, 14, 12, 0))  # a week and a half later, the daily cleanup runs
+    assert await service.purge(timedelta(days=1)) == 0
+    await store.choose("T1", "U_OFF", 5)
+    rows = await store.due(berlin(2030, 5, 15, 8, 55))
+    assert {(r.host_user_id, r.starts_at, r.due_at) for r in rows} == {
+        ("U1", berlin(2030, 5, 15, 9, 0), berlin(2030, 5, 15, 8, 50)),
+        ("U_OFF", berlin(2030, 5, 15, 9, 0), berlin(2030, 5, 15, 8, 55)),
+    }
+    # A single meeting's reminder is still forgotten a day after it ended.
+    one_off = Meeting("m2", "2", "One-off", berlin(2030, 5, 15, 15, 0), 30, "Europe/Berlin")
+    await service.meeting_made("T1", "U1", one_off)
+    clock.set(berlin(2030, 5, 17, 12, 0))
+    assert await service.purge(timedelta(days=1)) == 1
