@@ -156,21 +156,13 @@ class AfterAck:
         key = None
         if self._journal is not None:
             key = f"{kind}:{team_id}:{user_id}:{unique or secrets.token_hex(8)}"
-        self.run(
-            lambda: recoverable.run(record, team_id, user_id, reply),
-            team_id=team_id,
-            user_id=user_id,
-            reply=reply,
-            what=recoverable.what,
-            pending=recoverable.pending(record),
-            key=key,
-            record={
-                "kind": kind,
-                "record": record,
-                "response_url": answer.response_url,
-                "reply_channel": answer.channel_id,
-            },
-        )
+        journaled = {
+            "kind": kind,
+            "record": record,
+            "response_url": answer.response_url,
+            "reply_channel": answer.channel_id,
+        }
+        self._run_kind(recoverable, record, team_id, user_id, reply, key=key, journaled=journaled)
 
     def recover(self, key: str, team_id: str, user_id: str, journaled: dict[str, Any], reply: Reply) -> bool:
         """Run again recoverable work another process journaled and never answered; False if this
@@ -184,6 +176,21 @@ class AfterAck:
             return False
         # A trigger_id opens a form within 3 seconds of the click: long gone after a takeover.
         record = {**record, "trigger_id": None} if "trigger_id" in record else record
+        self._run_kind(recoverable, record, team_id, user_id, reply, key=key)
+        return True
+
+    def _run_kind(
+        self,
+        recoverable: Recoverable,
+        record: dict[str, Any],
+        team_id: str,
+        user_id: str,
+        reply: Reply,
+        *,
+        key: str | None,
+        journaled: dict[str, Any] | None = None,
+    ) -> None:
+        """Run `record` with its kind's code after the ack; `journaled`: first record it under `key`."""
         self.run(
             lambda: recoverable.run(record, team_id, user_id, reply),
             team_id=team_id,
@@ -192,8 +199,8 @@ class AfterAck:
             what=recoverable.what,
             pending=recoverable.pending(record),
             key=key,
+            record=journaled,
         )
-        return True
 
     async def _accept(self, key: str, team_id: str, user_id: str, record: dict[str, Any], what: str) -> bool:
         """Journal the work as accepted; False if its key was journaled already."""
