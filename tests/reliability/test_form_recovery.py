@@ -11,11 +11,13 @@ from collections import Counter
 import pytest
 
 from bot.emulator import Emulator, Fault
+from bot.sandbox import SlackDriver
 from bot.sandbox.workspace import RecordedCall
 from bot.slack import texts
 from bot.slack.meetings import blocks
 from tests.e2e.meetings.conftest import shown_text
 from tests.reliability.conftest import Launch, link
+from tests.reliability.support import BotProcess
 from tests.reliability.test_webex_faults import spent
 from tests.support.emulator import ALICE
 from tests.support.slack import DriverFactory
@@ -38,14 +40,21 @@ def answers_about(calls: list[RecordedCall], words: str, *, after: int) -> list[
     return [call for call in calls if call.seq >= after and call.is_reply and words in shown_text(call)]
 
 
-async def test_every_form_submitted_when_the_process_is_killed_is_answered_once_and_made_once(
-    launch: Launch, slack_driver: DriverFactory, emulator: Emulator
-) -> None:
+async def alice_on_a_bot(launch: Launch, slack_driver: DriverFactory) -> tuple[BotProcess, SlackDriver]:
+    """A served bot that recovers quickly and sets no per-user limits (many at once is the point), and
+    Alice linked to it."""
     bot = await launch(
         command_recovery_seconds=RECOVERY_SECONDS, user_max_in_flight=0, user_rate_limit_per_minute=0
     )
     alice = slack_driver(bot.events_url, user_id="U_ALICE")
     await link(alice, ALICE)
+    return bot, alice
+
+
+async def test_every_form_submitted_when_the_process_is_killed_is_answered_once_and_made_once(
+    launch: Launch, slack_driver: DriverFactory, emulator: Emulator
+) -> None:
+    bot, alice = await alice_on_a_bot(launch, slack_driver)
     # One after the other: each form is the one its own command opened.
     forms = [(await alice.command("schedule", replies=1)).replies[0] for _ in range(FORMS)]
     assert all(form.method == "views.open" for form in forms)
@@ -85,11 +94,7 @@ async def test_every_form_submitted_when_the_process_is_killed_is_answered_once_
 async def test_every_cancel_pressed_when_the_process_is_killed_is_done_and_answered_once(
     launch: Launch, slack_driver: DriverFactory, emulator: Emulator
 ) -> None:
-    bot = await launch(
-        command_recovery_seconds=RECOVERY_SECONDS, user_max_in_flight=0, user_rate_limit_per_minute=0
-    )
-    alice = slack_driver(bot.events_url, user_id="U_ALICE")
-    await link(alice, ALICE)
+    bot, alice = await alice_on_a_bot(launch, slack_driver)
     cards = [
         (await alice.command(f"schedule Doomed {n} tomorrow {n + 1}pm", replies=1)).replies[0]
         for n in range(BUTTONS)
@@ -122,11 +127,7 @@ async def test_every_cancel_pressed_when_the_process_is_killed_is_done_and_answe
 async def test_every_edit_saved_when_the_process_is_killed_is_made_and_answered_once_on_its_card(
     launch: Launch, slack_driver: DriverFactory, emulator: Emulator
 ) -> None:
-    bot = await launch(
-        command_recovery_seconds=RECOVERY_SECONDS, user_max_in_flight=0, user_rate_limit_per_minute=0
-    )
-    alice = slack_driver(bot.events_url, user_id="U_ALICE")
-    await link(alice, ALICE)
+    bot, alice = await alice_on_a_bot(launch, slack_driver)
     edits = []
     for n in range(BUTTONS):
         card = (await alice.command(f"schedule Draft {n} tomorrow {n + 1}pm", replies=1)).replies[0]
