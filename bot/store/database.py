@@ -1,13 +1,12 @@
-"""The database: one async engine per process (and, on a SQLite file, a sync one for units of work run
-whole in a thread), Alembic migrations applied from inside the package."""
+"""The database: one async engine per process (and, for the statements every command makes, a connection
+on the driver itself: bot.store.direct), Alembic migrations applied from inside the package."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -29,6 +28,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool, QueuePool, StaticPool
 
+from bot.store.direct import EngineStatements, PostgresStatements, SqliteStatements, Statements
+from bot.store.errors import DatabaseUnavailable as DatabaseUnavailable
+from bot.store.errors import describe
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any fixed number works; it only has to be the same in every process migrating this database.
 MIGRATION_LOCK_ID = 0x77656278  # "webx"
@@ -36,10 +39,6 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 DEFAULT_PING_AFTER_IDLE = 5.0  # seconds
 DEFAULT_POOL_SIZE = 10
 SQLITE_POOL_SIZE = 5
-# Threads running units of work on a SQLite file (`Database.run`). SQLite writes one at a time, so more
-# threads in one process only make its writes wait on each other's locks (busy-timeout sleeps); measured,
-# one costs the least CPU. Work there is short; other reads and writes go through the async engine.
-SQLITE_WORK_THREADS = 1
 
 T = TypeVar("T")
 
@@ -61,10 +60,6 @@ class PoolUse:
     in_use: int
     idle: int
     size: int
-
-
-class DatabaseUnavailable(Exception):
-    """The database could not be reached, was busy too long, or dropped the connection mid-way."""
 
 
 # Connection-level trouble, as opposed to a bug in a statement. SQLite reports a locked or missing
@@ -152,19 +147,6 @@ def create_engine_for(
     return engine
 
 
-def _sqlite_work_engine(url: URL, threads: int) -> Engine:
-    """A sync engine on the same SQLite file, for units of work run whole in a thread: one thread hop
-    per transaction instead of aiosqlite's one per driver call. Same pragmas as the async engine."""
-    engine = create_engine(
-        url.set(drivername="sqlite+pysqlite"),
-        pool_size=threads,
-        max_overflow=0,
-        connect_args={"check_same_thread": False},
-    )
-    _tune_sqlite(engine)
-    return engine
-
-
 def _alembic_config(url: URL) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -221,12 +203,6 @@ def _current_heads(connection: Connection) -> tuple[str, ...]:
     return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
 
 
-def _describe(error: BaseException) -> str:
-    # Driver messages name the host or file and the reason, never the password.
-    detail = " ".join(str(error).split())[:200]
-    return f"the database is unavailable: {type(error).__name__}" + (f": {detail}" if detail else "")
-
-
 @contextmanager
 def unavailable_as_error() -> Iterator[None]:
     """Turn connection-level failures inside the block into DatabaseUnavailable."""
@@ -235,10 +211,10 @@ def unavailable_as_error() -> Iterator[None]:
     except DBAPIError as error:
         # No statement means the connection itself could not be made (host, login, database name).
         if error.connection_invalidated or error.statement is None or isinstance(error, _UNAVAILABLE):
-            raise DatabaseUnavailable(_describe(error.orig or error)) from error
+            raise DatabaseUnavailable(describe(error.orig or error)) from error
         raise
     except _UNAVAILABLE as error:
-        raise DatabaseUnavailable(_describe(error)) from error
+        raise DatabaseUnavailable(describe(error)) from error
 
 
 class Database:
@@ -262,11 +238,7 @@ class Database:
             if self.engine.dialect.name == "postgresql"
             else self.engine
         )
-        # SQLite files: units of work (`run`) go whole to a few threads of their own, made on first use
-        # (so in the process that uses them).
-        self._in_threads = self.dialect == "sqlite" and not _is_memory_sqlite(self.url)
-        self._work_engine: Engine | None = None
-        self._work_threads: ThreadPoolExecutor | None = None
+        self._direct = _direct_statements(self.url, self.engine, pool_size, ping_after_idle)
 
     @property
     def dialect(self) -> str:
@@ -308,43 +280,23 @@ class Database:
                 async with self.engine.begin() as connection:
                     yield connection
 
-    async def run(self, work: Callable[[Connection], T], *, one_statement: bool = False) -> T:
-        """Run `work` on a sync Core connection in one transaction, committed when it returns (rolled back
-        if it raises); what it returns. Connection failures surface as DatabaseUnavailable.
-
-        On a SQLite file the whole of `work` runs in a thread of this database's own, against a sync engine
-        on the same file: one hand-off for the transaction. Elsewhere it runs on the async engine's
-        connection (`run_sync`). `one_statement`: `work` makes a single statement, atomic by itself; on
-        PostgreSQL it then runs without BEGIN and COMMIT.
-
-        Once started, `work` finishes even if the caller is cancelled (as a thread cannot be interrupted)."""
-        if self._in_threads:
-            return await asyncio.get_running_loop().run_in_executor(self._threads(), self._run_here, work)
-        with unavailable_as_error():
-            if one_statement and self.dialect == "postgresql":
-                async with self._reads.connect() as connection:
-                    return await connection.run_sync(work)
-            async with self.engine.begin() as connection:
-                return await connection.run_sync(work)
-
-    def _threads(self) -> ThreadPoolExecutor:
-        if self._work_threads is None:
-            self._work_engine = _sqlite_work_engine(self.url, SQLITE_WORK_THREADS)
-            self._work_threads = ThreadPoolExecutor(SQLITE_WORK_THREADS, thread_name_prefix="sqlite-work")
-        return self._work_threads
-
-    def _run_here(self, work: Callable[[Connection], T]) -> T:
-        assert self._work_engine is not None
-        with unavailable_as_error(), self._work_engine.begin() as connection:
-            return work(connection)
+    def statements(self, *, transaction: bool) -> AbstractAsyncContextManager[Statements]:
+        """A connection on the driver itself for the statements every command makes (bot.store.direct):
+        in one transaction, or each statement by itself (`transaction=False`: single statements, atomic
+        alone). Connection failures surface as DatabaseUnavailable."""
+        return self._direct.using(transaction=transaction)
 
     def pool_use(self) -> PoolUse | None:
-        """Connections checked out and idle in this process's pool; None for pools that keep no count
-        (an in-memory SQLite database shares one connection)."""
+        """Connections checked out and idle in this process's pools (the engine's and, on PostgreSQL, the
+        commands' own); None for pools that keep no count (an in-memory SQLite database shares one)."""
         pool = self.engine.sync_engine.pool
         if not isinstance(pool, QueuePool):
             return None
-        return PoolUse(in_use=pool.checkedout(), idle=pool.checkedin(), size=pool.size())
+        in_use, idle, size = pool.checkedout(), pool.checkedin(), pool.size()
+        if isinstance(self._direct, PostgresStatements):
+            direct_in_use, direct_idle, direct_size = self._direct.use()
+            in_use, idle, size = in_use + direct_in_use, idle + direct_idle, size + direct_size
+        return PoolUse(in_use=in_use, idle=idle, size=size)
 
     async def ping(self, timeout: float = 2.0) -> bool:
         """Whether the database answers a trivial query within `timeout` seconds."""
@@ -365,11 +317,16 @@ class Database:
         return current == migration_heads()
 
     async def dispose(self) -> None:
-        """Close every connection; units of work already running in threads finish first."""
-        threads, self._work_threads = self._work_threads, None
-        if threads is not None:
-            await asyncio.to_thread(threads.shutdown, wait=True)
-        if self._work_engine is not None:
-            self._work_engine.dispose()
-            self._work_engine = None
+        """Close every connection."""
+        await self._direct.close()
         await self.engine.dispose()
+
+
+def _direct_statements(
+    url: URL, engine: AsyncEngine, pool_size: int | None, ping_after_idle: float
+) -> SqliteStatements | PostgresStatements | EngineStatements:
+    if url.get_backend_name() == "postgresql":
+        return PostgresStatements(url, size=pool_size or DEFAULT_POOL_SIZE, idle_lifetime=ping_after_idle)
+    if _is_memory_sqlite(url):
+        return EngineStatements(engine)
+    return SqliteStatements(str(Path(str(url.database)).expanduser()), SQLITE_BUSY_TIMEOUT_MS)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, func, or_, select, text, tuple_, update
+from sqlalchemy import Table, delete, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -21,8 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.accounts import Link
 from bot.domain.clock import Clock
+from bot.store.columns import UTCDateTime
 from bot.store.crypto import TokenCipher
 from bot.store.database import Database, unavailable_as_error
+from bot.store.direct import Record, Statement
 from bot.store.models import WebexLinkRow
 from bot.store.workspaces import columns, key_of, where
 
@@ -30,11 +32,11 @@ _HOST = socket.gethostname()[:32]
 _TABLE = cast(Table, WebexLinkRow.__table__)
 _COLUMNS = tuple(_TABLE.c)
 _KEY = tuple_(WebexLinkRow.enterprise_id, WebexLinkRow.team_id, WebexLinkRow.user_id)
-# Every command reads its link: built once, a Core query that skips the ORM's unit-of-work bookkeeping.
-_GET = select(*_COLUMNS).where(
-    _TABLE.c.enterprise_id == bindparam("enterprise_id"),
-    _TABLE.c.team_id == bindparam("team_id"),
-    _TABLE.c.user_id == bindparam("user_id"),
+# Every command reads its link: run on the driver (bot.store.direct).
+_GET = Statement(
+    f"SELECT {', '.join(column.name for column in _COLUMNS)} FROM webex_links "
+    "WHERE enterprise_id = :enterprise_id AND team_id = :team_id AND user_id = :user_id",
+    times=tuple(column.name for column in _COLUMNS if isinstance(column.type, UTCDateTime)),
 )
 logger = logging.getLogger(__name__)
 
@@ -86,7 +88,7 @@ class LinkStore:
     def cipher(self) -> TokenCipher:
         return self._cipher
 
-    def _link(self, row: WebexLinkRow | Row[Any]) -> Link:
+    def _link(self, row: WebexLinkRow | Record) -> Link:
         return Link(
             team_id=key_of(row),
             user_id=row.user_id,
@@ -110,10 +112,8 @@ class LinkStore:
 
     async def get(self, team_id: str, user_id: str) -> Link | None:
         """The link with its tokens decrypted; raises UndecryptableToken rather than pretend it is absent."""
-        values = {**columns(team_id), "user_id": user_id}
-        row = await self._db.run(
-            lambda connection: connection.execute(_GET, values).one_or_none(), one_statement=True
-        )
+        async with self._db.statements(transaction=False) as statements:
+            row = await statements.one(_GET, {**columns(team_id), "user_id": user_id})
         return None if row is None else self._link(row)
 
     async def save(self, link: Link) -> Link:

@@ -4,7 +4,8 @@ A slash command's work after the ack is recorded too ("accepted" until "done"), 
 owns it; each process heartbeats what it owns, so work left by a process that died is found and finished.
 
 The records of meeting creations are also what the per-user throttle counts (bot.store.throttle), in the
-transaction that claims a creation; the hot statements are built once, at import.
+transaction that claims a creation; the statements every command makes run on the driver itself
+(bot.store.direct).
 """
 
 from __future__ import annotations
@@ -16,17 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Connection, Integer, Row, Table, bindparam, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row, Table, delete, select, update
 
 from bot.domain.clock import Clock
 from bot.domain.reminders import HostReminder
 from bot.store.crypto import TokenCipher, UndecryptableToken
 from bot.store.database import Database
+from bot.store.direct import Record, Statement
 from bot.store.models import OperationRow
-from bot.store.reminders import add_host_reminder
+from bot.store.reminders import HOST_REMINDER_OF_CLOSED, add_host_reminder, host_reminder_values
 from bot.store.throttle import CREATIONS, RATE_WINDOW, Creations, ThrottleLimits, admit
 from bot.store.workspaces import columns, key_of, where
 
@@ -71,75 +70,60 @@ class AcceptedCommand:
 _TABLE = cast(Table, OperationRow.__table__)
 _COLUMNS = tuple(_TABLE.c)
 
-# The statements of every command, built once (each execution then skips building and keying them).
-_CLAIM = {
-    dialect: insert_into(_TABLE).on_conflict_do_nothing(index_elements=["key"]).returning(*_COLUMNS)
-    for dialect, insert_into in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
-}
-# The throttle's count of the user's other creations, as the columns of one row.
-# (Its parameters are not named after columns: in the claim's RETURNING those names are the VALUES'.)
-_OTHER_CREATIONS = (
-    _TABLE.c.enterprise_id == bindparam("creator_enterprise_id"),
-    _TABLE.c.team_id == bindparam("creator_team_id"),
-    _TABLE.c.user_id == bindparam("creator_user_id"),
-    _TABLE.c.kind.in_(CREATIONS),
-    _TABLE.c.key != bindparam("claimed_key"),
+# The statements of every command, run on the driver (bot.store.direct), written once.
+_NAMES = ", ".join(f'"{column.name}"' for column in _COLUMNS)
+_TIMES = ("created_at", "updated_at", "heartbeat_at")
+_DOCUMENTS = ("request", "result")
+_VALUES = ", ".join(f":{column.name}" for column in _COLUMNS)
+_INSERT = f'INSERT INTO operations ({_NAMES}) VALUES ({_VALUES}) ON CONFLICT ("key") DO NOTHING'
+_ACCEPT = Statement(_INSERT)
+_CLAIM = Statement(f"{_INSERT} RETURNING {_NAMES}", _TIMES, _DOCUMENTS)
+_GET = Statement(f'SELECT {_NAMES} FROM operations WHERE "key" = :key', _TIMES, _DOCUMENTS)
+_CLOSE = Statement(
+    "UPDATE operations SET status = :new_status, result = :new_result, error = :new_error, "
+    'updated_at = :now WHERE "key" = :key AND status = :was'
 )
-_IN_THE_MINUTE = _TABLE.c.created_at > bindparam("minute_began", type_=_TABLE.c.created_at.type)
+_ANSWERED = Statement(f"{_CLOSE.sql} AND owner = :me")
+# PostgreSQL: the record closed and the host's reminder written in one statement (one round trip).
+_CLOSE_AND_REMIND = Statement(
+    f"WITH closed AS ({_CLOSE.sql} RETURNING 1), added AS ({HOST_REMINDER_OF_CLOSED}) "
+    "SELECT count(*) AS closed FROM closed"
+)
+
+# The throttle's count of the user's other creations of meetings, as the columns of one row.
+_OTHER_CREATIONS = (
+    "FROM operations WHERE enterprise_id = :enterprise_id AND team_id = :team_id AND user_id = :user_id "
+    f'AND kind IN ({", ".join(repr(kind) for kind in CREATIONS)}) AND "key" != :key'
+)
+_IN_THE_MINUTE = "AND created_at > :minute_began"
 _CREATIONS = (
-    select(func.count()).where(*_OTHER_CREATIONS, _IN_THE_MINUTE).scalar_subquery().label("in_the_minute"),
-    select(func.count())
-    .where(
-        *_OTHER_CREATIONS,
-        _TABLE.c.status == STARTED,
-        _TABLE.c.created_at > bindparam("lapsed_before", type_=_TABLE.c.created_at.type),
-    )
-    .scalar_subquery()
-    .label("running"),
-    select(_TABLE.c.created_at)
-    .where(*_OTHER_CREATIONS, _IN_THE_MINUTE)
-    .order_by(_TABLE.c.created_at.desc())
-    .limit(1)
-    .offset(bindparam("nth", type_=Integer))
-    .scalar_subquery()
-    .label("nth_newest"),
+    f"(SELECT count(*) {_OTHER_CREATIONS} {_IN_THE_MINUTE}) AS in_the_minute, "
+    f"(SELECT count(*) {_OTHER_CREATIONS} AND status = '{STARTED}' AND created_at > :lapsed_before) "
+    "AS running, "
+    f"(SELECT created_at {_OTHER_CREATIONS} {_IN_THE_MINUTE} ORDER BY created_at DESC LIMIT 1 OFFSET :nth) "
+    "AS nth_newest"
 )
 # SQLite: the INSERT takes the database's single write lock, so the counts in its RETURNING see every
 # creation another process admitted, and the claim and the count are one statement.
-_CLAIM_COUNTING = (
-    sqlite_insert(_TABLE).on_conflict_do_nothing(index_elements=["key"]).returning(*_COLUMNS, *_CREATIONS)
-)
+_CLAIM_COUNTING = Statement(f"{_CLAIM.sql}, {_CREATIONS}", (*_TIMES, "nth_newest"), _DOCUMENTS)
 # PostgreSQL: the claim first takes a lock on its user, held until commit, so processes admitting the same
 # user take turns; the count comes after it (a later statement, so a later snapshot) to see every
 # creation the others admitted.
-_CLAIM_IN_TURN = (
-    pg_insert(_TABLE)
-    .from_select(
-        [column.name for column in _COLUMNS],
-        select(*(bindparam(column.name, type_=column.type) for column in _COLUMNS)).select_from(
-            select(func.pg_advisory_xact_lock(bindparam("turn", type_=BigInteger))).cte("turn")
-        ),
-    )
-    .on_conflict_do_nothing(index_elements=["key"])
-    .returning(*_COLUMNS)
+# (Values in a SELECT list have no column to take a type from: each is cast to its column's.)
+_TYPED_VALUES = ", ".join(
+    f":{name}::{'json' if name in _DOCUMENTS else 'timestamptz' if name in _TIMES else 'text'}"
+    for name in (column.name for column in _COLUMNS)
 )
-_COUNT = select(*_CREATIONS)
-_GET = select(*_COLUMNS).where(_TABLE.c.key == bindparam("k"))
-_CLOSE = (
-    update(_TABLE)
-    .where(_TABLE.c.key == bindparam("k"), _TABLE.c.status == bindparam("was"))
-    .values(
-        status=bindparam("new_status", type_=_TABLE.c.status.type),
-        result=bindparam("new_result", type_=_TABLE.c.result.type),
-        error=bindparam("new_error", type_=_TABLE.c.error.type),
-        updated_at=bindparam("now", type_=_TABLE.c.updated_at.type),
-    )
+_CLAIM_IN_TURN = Statement(
+    f"WITH turn AS (SELECT pg_advisory_xact_lock(:turn)) INSERT INTO operations ({_NAMES}) "
+    f'SELECT {_TYPED_VALUES} FROM turn ON CONFLICT ("key") DO NOTHING RETURNING {_NAMES}',
+    _TIMES,
+    _DOCUMENTS,
 )
-_ANSWERED = _CLOSE.where(_TABLE.c.owner == bindparam("me"))
-_ACCEPT = _TABLE.insert()
+_COUNT = Statement(f"SELECT {_CREATIONS}", ("nth_newest",))
 
 
-def _creations(counted: Row[Any]) -> Creations:
+def _creations(counted: Record) -> Creations:
     return Creations(counted.in_the_minute, counted.running, counted.nth_newest)
 
 
@@ -149,7 +133,7 @@ def _turn(team_id: str, user_id: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def _operation(row: Row[Any], *, owned: bool) -> Operation:
+def _operation(row: Row[Any] | Record, *, owned: bool) -> Operation:
     return Operation(
         key=row.key,
         team_id=key_of(row),
@@ -209,45 +193,41 @@ class OperationStore:
             "heartbeat_at": now if self.owner else None,
         }
         throttled = kind in CREATIONS and not self.limits.off
-        claim = _CLAIM[self._db.dialect]
+        claim, count = _CLAIM, None
         if throttled:
             values |= {
-                "creator_enterprise_id": values["enterprise_id"],
-                "creator_team_id": values["team_id"],
-                "creator_user_id": user_id,
-                "claimed_key": key,
                 "minute_began": now - RATE_WINDOW,
                 "lapsed_before": now - self.limits.slot_lifetime,
                 "nth": self.limits.nth_in_the_minute,
             }
             if self._db.dialect == "postgresql":
-                claim, values["turn"] = _CLAIM_IN_TURN, _turn(team_id, user_id)
+                claim, count, values["turn"] = _CLAIM_IN_TURN, _COUNT, _turn(team_id, user_id)
             else:
-                claim = _CLAIM_COUNTING
-        limits = self.limits
-
-        def claim_it(connection: Connection) -> tuple[Row[Any] | None, bool]:
-            row = connection.execute(claim, values).one_or_none()
+                claim = count = _CLAIM_COUNTING
+        async with self._db.statements(transaction=True) as statements:
+            row = await statements.one(claim, values)
             if row is None:
-                return connection.execute(_GET, {"k": key}).one_or_none(), False
-            if throttled:
-                counted = row if claim is _CLAIM_COUNTING else connection.execute(_COUNT, values).one()
-                # Raising rolls the claim back: nothing of this attempt is kept.
-                admit(limits, now, _creations(counted))
-            return row, True
-
-        existing, owned = await self._db.run(claim_it)
-        if owned:
-            assert existing is not None
-            return _operation(existing, owned=True)
-        if existing is None:
-            # Purged between our insert attempt and the read: extremely unlikely; claim it again.
+                existing = await statements.one(_GET, values)
+                if existing is None:
+                    # Purged between our insert attempt and the read: extremely unlikely; claim it again.
+                    owned = None
+                else:
+                    owned = False
+            else:
+                existing, owned = row, True
+                if count is not None:
+                    counted = row if count is claim else await statements.one(count, values)
+                    assert counted is not None
+                    # Raising rolls the claim back: nothing of this attempt is kept.
+                    admit(self.limits, now, _creations(counted))
+        if owned is None:
             return await self.begin(key, team_id, user_id, kind, request)
-        return _operation(existing, owned=False)
+        assert existing is not None
+        return _operation(existing, owned=owned)
 
     async def get(self, key: str) -> Operation | None:
-        async with self._db.reading() as connection:
-            row = (await connection.execute(_GET, {"k": key})).one_or_none()
+        async with self._db.statements(transaction=False) as statements:
+            row = await statements.one(_GET, {"key": key})
         return None if row is None else _operation(row, owned=False)
 
     async def finish(
@@ -258,28 +238,28 @@ class OperationStore:
         `reminder`, of the meeting the work made, is written in the same transaction (only if the record
         was closed here): one write for the outcome and what goes with it."""
         closing = self._closing(key, status=DONE, result=result, error=None)
-
-        def close(connection: Connection) -> bool:
-            closed = bool(connection.execute(_CLOSE, closing).rowcount)
+        if reminder is not None and self._db.dialect == "postgresql":
+            async with self._db.statements(transaction=False) as statements:
+                row = await statements.one(_CLOSE_AND_REMIND, closing | host_reminder_values(reminder))
+            return row is not None and bool(row.closed)
+        async with self._db.statements(transaction=reminder is not None) as statements:
+            closed = bool(await statements.changed(_CLOSE, closing))
             if closed and reminder is not None:
-                add_host_reminder(connection, reminder)
-            return closed
-
-        return await self._db.run(close, one_statement=reminder is None)
+                await add_host_reminder(statements, reminder)
+        return closed
 
     async def fail(self, key: str, error: str, result: dict[str, Any] | None = None) -> bool:
         """Record that started work failed, with a message fit to show the user."""
         closing = self._closing(key, status=FAILED, result=result, error=error)
-        return await self._db.run(
-            lambda connection: bool(connection.execute(_CLOSE, closing).rowcount), one_statement=True
-        )
+        async with self._db.statements(transaction=False) as statements:
+            return bool(await statements.changed(_CLOSE, closing))
 
     def _closing(
         self, key: str, *, status: str, result: dict[str, Any] | None, error: str | None
     ) -> dict[str, Any]:
         """The values of _CLOSE that end started work with `status`."""
         return {
-            "k": key,
+            "key": key,
             "was": STARTED,
             "new_status": status,
             "new_result": result,
@@ -304,21 +284,20 @@ class OperationStore:
             "kind": "command",
             "status": ACCEPTED,
             "request": {"sealed": sealed},
+            "result": None,
+            "error": None,
             "created_at": now,
             "updated_at": now,
             "owner": self.owner,
             "heartbeat_at": now,
         }
-        try:
-            await self._db.run(lambda connection: connection.execute(_ACCEPT, values), one_statement=True)
-        except IntegrityError:
-            return False
-        return True
+        async with self._db.statements(transaction=False) as statements:
+            return bool(await statements.changed(_ACCEPT, values))
 
     async def answered(self, key: str, outcome: str) -> bool:
         """The accepted command was answered (`outcome`: ok, failed...); False if another process took it."""
         values = {
-            "k": key,
+            "key": key,
             "was": ACCEPTED,
             "me": self.owner,
             "new_status": DONE,
@@ -326,9 +305,8 @@ class OperationStore:
             "new_error": None,
             "now": self._clock.now(),
         }
-        return await self._db.run(
-            lambda connection: bool(connection.execute(_ANSWERED, values).rowcount), one_statement=True
-        )
+        async with self._db.statements(transaction=False) as statements:
+            return bool(await statements.changed(_ANSWERED, values))
 
     async def heartbeat(self) -> int:
         """Say this process is alive for everything it owns that is not finished; how many records."""

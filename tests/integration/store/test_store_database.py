@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.engine import make_url
 
 from bot.domain.clock import FakeClock
@@ -26,7 +27,8 @@ from bot.store.database import (
     migration_heads,
     upgrade,
 )
-from bot.store.models import Base
+from bot.store.direct import SqliteStatements, Statement
+from bot.store.models import Base, ReminderChoiceRow
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -118,45 +120,102 @@ async def test_sqlite_runs_in_wal_with_a_busy_timeout_and_foreign_keys(database:
         assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
 
 
-async def test_a_unit_of_work_keeps_what_returns_and_nothing_of_what_raises(database: Database) -> None:
-    insert = text(
-        "INSERT INTO reminder_choices (enterprise_id, team_id, user_id, minutes, updated_at) "
-        "VALUES ('', 'T1', :user, 10, :at)"
-    )
-    at = datetime(2026, 1, 1, 12, 0) if database.dialect == "sqlite" else datetime(2026, 1, 1, tzinfo=UTC)
+_CHOOSE = Statement(
+    "INSERT INTO reminder_choices (enterprise_id, team_id, user_id, minutes, updated_at) "
+    "VALUES ('', 'T1', :user, 10, :at)"
+)
+AT = datetime(2026, 1, 1, 12, 0, 0, 123, tzinfo=UTC)
 
-    def kept(connection: Connection) -> str:
-        connection.execute(insert, {"user": "U1", "at": at})
-        return "done"
 
-    def undone(connection: Connection) -> None:
-        connection.execute(insert, {"user": "U2", "at": at})
-        raise LookupError("changed its mind")
-
-    assert await database.run(kept) == "done"
-    with pytest.raises(LookupError):
-        await database.run(undone)
-    # Read back on the async engine's connections: the same database whichever ran the work.
+async def chosen(database: Database) -> list[tuple[str, datetime]]:
+    """The rows of reminder_choices as SQLAlchemy reads them (types and all)."""
     async with database.reading() as connection:
-        users = (await connection.execute(text("SELECT user_id FROM reminder_choices"))).scalars().all()
-    assert users == ["U1"]
+        rows = await connection.execute(select(ReminderChoiceRow.user_id, ReminderChoiceRow.updated_at))
+        return [(user, at) for user, at in rows]
+
+
+async def test_a_transaction_of_statements_keeps_what_returns_and_nothing_of_what_raises(
+    database: Database,
+) -> None:
+    async with database.statements(transaction=True) as statements:
+        assert await statements.changed(_CHOOSE, {"user": "U1", "at": AT}) == 1
+    with pytest.raises(LookupError):
+        async with database.statements(transaction=True) as statements:
+            await statements.changed(_CHOOSE, {"user": "U2", "at": AT})
+            raise LookupError("changed its mind")
+    # Written on the driver, read through SQLAlchemy: the same row, the same aware time.
+    assert await chosen(database) == [("U1", AT)]
+    async with database.statements(transaction=False) as statements:
+        row = await statements.one(
+            Statement("SELECT user_id, updated_at FROM reminder_choices", times=("updated_at",)), {}
+        )
+    assert row == {"user_id": "U1", "updated_at": AT} and row is not None and row.user_id == "U1"
     await database.dispose()  # the process's shutdown; a Database used again opens what it needs again
-    assert await database.run(lambda connection: connection.execute(text("SELECT 1")).scalar()) == 1
+    async with database.statements(transaction=False) as statements:
+        assert await statements.changed(_CHOOSE, {"user": "U3", "at": AT}) == 1
 
 
-async def test_sqlite_units_of_work_run_with_the_same_settings(database: Database) -> None:
+async def test_sqlite_statements_run_with_the_same_settings(database: Database) -> None:
     if database.dialect != "sqlite":
         pytest.skip("SQLite settings")
+    async with database.statements(transaction=False) as statements:
+        found = [
+            await statements.one(Statement(f"PRAGMA {name}"), {})
+            for name in ("journal_mode", "foreign_keys", "synchronous")
+        ]
+    assert [next(iter(row.values())) for row in found if row] == ["wal", 1, 1]  # synchronous 1 is NORMAL
 
-    def settings(connection: Connection) -> tuple[object, ...]:
-        return tuple(
-            connection.exec_driver_sql(f"PRAGMA {name}").scalar()
-            for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")
-        )
 
-    journal, busy, foreign_keys, synchronous = await database.run(settings)
-    assert (journal, foreign_keys, synchronous) == ("wal", 1, 1)  # synchronous 1 is NORMAL
-    assert isinstance(busy, int) and busy >= 5000
+async def test_sqlite_statements_wait_for_another_writer_off_the_event_loop(database: Database) -> None:
+    if database.dialect != "sqlite":
+        pytest.skip("SQLite locking")
+    # Another process holds the write lock for a moment.
+    other = sqlite3.connect(str(database.url.database), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    async def release() -> None:
+        await asyncio.sleep(0.3)
+        other.execute("COMMIT")
+
+    ticker, releaser = asyncio.create_task(tick()), asyncio.create_task(release())
+    try:
+        async with database.statements(transaction=True) as statements:
+            await statements.changed(_CHOOSE, {"user": "U1", "at": AT})
+    finally:
+        ticker.cancel()
+        await releaser
+        other.close()
+    assert ticks >= 10  # the loop went on while the statement waited for the lock
+    assert await chosen(database) == [("U1", AT)]
+
+
+async def test_sqlite_statements_have_the_log_checkpointed_off_the_event_loop(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    await upgrade(f"sqlite+aiosqlite:///{path}")
+    statements = SqliteStatements(str(path), 1000, checkpoint_every=5)
+    # Another connection stays open, as the engine's do: closing the last one would checkpoint anyway.
+    other = sqlite3.connect(path)
+    other.execute("SELECT count(*) FROM reminder_choices").fetchall()
+    try:
+        for user in range(5):
+            async with statements.using(transaction=True) as writing:
+                await writing.changed(_CHOOSE, {"user": f"U{user}", "at": AT})
+        await statements.close()  # waits for the checkpoint the fifth commit started
+        # Checkpointed: what the log held is in the database file itself, read without the log.
+        copy = tmp_path / "copy.db"
+        copy.write_bytes(path.read_bytes())
+        with sqlite3.connect(copy) as reading:
+            assert reading.execute("SELECT count(*) FROM reminder_choices").fetchone() == (5,)
+    finally:
+        await statements.close()
+        other.close()
 
 
 def test_urls_get_their_async_driver() -> None:
@@ -206,15 +265,19 @@ async def test_pooled_connections_cut_by_the_server_are_replaced(
     quiet = Database(migrated_database_url, ping_after_idle=0)  # every returned connection counts as idle
     busy = Database(migrated_database_url, ping_after_idle=3600)
     try:
-        for db in (quiet, busy):
-            assert await LinkStore(db, cipher, FakeClock()).get("T1", "U1") is None  # pools hold one each
+        for db in (quiet, busy):  # each pool holds one connection: the commands' and the engine's
+            assert await LinkStore(db, cipher, FakeClock()).get("T1", "U1") is None
+            assert await LinkStore(db, cipher, FakeClock()).count_by_status() == {}
         await terminate_other_connections(migrated_database_url)
-        # As after a server restart in a quiet spell: the idle connection is checked and replaced.
+        # As after a server restart in a quiet spell: the idle connections are checked and replaced.
         assert await LinkStore(quiet, cipher, FakeClock()).get("T1", "U1") is None
-        # Mid-burst, the dead connection fails one command clearly, and the pool starts afresh.
-        with pytest.raises(DatabaseUnavailable):
-            await LinkStore(busy, cipher, FakeClock()).get("T1", "U1")
+        assert await LinkStore(quiet, cipher, FakeClock()).count_by_status() == {}
+        # Mid-burst, the commands' connections (bot.store.direct) have heard the server say goodbye and
+        # are replaced; the engine's dead connection fails one read clearly, and its pool starts afresh.
         assert await LinkStore(busy, cipher, FakeClock()).get("T1", "U1") is None
+        with pytest.raises(DatabaseUnavailable):
+            await LinkStore(busy, cipher, FakeClock()).count_by_status()
+        assert await LinkStore(busy, cipher, FakeClock()).count_by_status() == {}
     finally:
         await quiet.dispose()
         await busy.dispose()

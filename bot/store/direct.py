@@ -1,0 +1,360 @@
+"""The statements every command makes, run on the database driver itself.
+
+A `/webex schedule` reads and writes the database five times (the command accepted, its creation
+claimed, the link read, the outcome recorded, the command answered). Through SQLAlchemy each of those
+cost 0.3-0.6 ms of CPU, mostly in the execution machinery around a statement that itself takes
+microseconds; run on the driver they cost a few tens of microseconds:
+
+- a SQLite file: one `sqlite3` connection of the event loop's own, used inline (a write holds the
+  loop for the microseconds it takes). It never waits for the lock on the loop: its busy timeout is
+  zero, and a statement that finds the database locked (another process or connection is writing)
+  waits for it in a thread instead, with the usual busy timeout;
+- PostgreSQL: an `asyncpg` pool of its own, whose connections keep each statement prepared;
+- an in-memory SQLite database (tests): through the engine's connection, the same SQL.
+
+The SQL is written once, with `:name` parameters, for both databases. Values go in and come out as the
+tables' SQLAlchemy types have them (aware UTC datetimes, JSON documents), so rows read here and rows read
+through SQLAlchemy are the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import asyncpg
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.store.errors import DatabaseUnavailable, describe
+
+_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
+# What sqlite3 says when another connection holds the lock.
+_LOCKED = ("database is locked", "database table is locked", "database is busy")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One SQL statement with `:name` parameters; `times` and `documents` name the result columns that are
+    datetimes and JSON documents."""
+
+    sql: str
+    times: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
+
+    def numbered(self) -> tuple[str, tuple[str, ...]]:
+        """The statement with PostgreSQL's `$1` parameters, and the names in their order."""
+        names: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            if match.group(1) not in names:
+                names.append(match.group(1))
+            return f"${names.index(match.group(1)) + 1}"
+
+        return _PARAMETER.sub(number, self.sql), tuple(names)
+
+
+class Statements(Protocol):
+    """A connection running `Statement`s, inside a transaction or each by itself."""
+
+    async def one(self, statement: Statement, values: Mapping[str, Any]) -> Record | None:
+        """The first row the statement returns (None when none)."""
+
+    async def changed(self, statement: Statement, values: Mapping[str, Any]) -> int:
+        """How many rows the statement wrote."""
+
+
+class Record(dict[str, Any]):
+    """A row read here: its columns by name, as keys or as attributes (like SQLAlchemy's rows)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _document(value: Any) -> Any:
+    return json.dumps(value, separators=(",", ":")) if isinstance(value, dict | list) else value
+
+
+def _row(statement: Statement, row: Any, read_time: Callable[[Any], datetime | None]) -> Record:
+    found = Record(row)
+    for name in statement.times:
+        found[name] = read_time(found[name])
+    for name in statement.documents:
+        if isinstance(found[name], str):
+            found[name] = json.loads(found[name])
+    return found
+
+
+# ---- SQLite ----------------------------------------------------------------------------------------
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        # As SQLAlchemy stores them: naive UTC text with microseconds, which sorts in time order.
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return _document(value)
+
+
+def _sqlite_time(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _locked(error: sqlite3.OperationalError) -> bool:
+    return any(text in str(error) for text in _LOCKED)
+
+
+class SqliteStatements:
+    """The event loop's own connection to a SQLite file. The write-ahead log is checkpointed by a thread,
+    every `checkpoint_every` commits made here, rather than by a commit on the loop."""
+
+    def __init__(self, path: str, busy_timeout_ms: int, *, checkpoint_every: int = 500) -> None:
+        self._path = path
+        self._busy_timeout_ms = busy_timeout_ms
+        self._checkpoint_every = checkpoint_every
+        self._connection: sqlite3.Connection | None = None
+        self._turn = asyncio.Lock()
+        self._commits = 0
+        self._checkpointing: asyncio.Future[None] | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None:
+            try:
+                connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+                for pragma in (
+                    "busy_timeout = 0",
+                    "journal_mode = WAL",
+                    "synchronous = NORMAL",
+                    "foreign_keys = ON",
+                    # Its commits do not checkpoint the log on the loop; `_committed` has a thread do it.
+                    "wal_autocheckpoint = 0",
+                ):
+                    connection.execute(f"PRAGMA {pragma}")
+            except sqlite3.Error as error:
+                raise DatabaseUnavailable(describe(error)) from error
+            connection.row_factory = sqlite3.Row
+            self._connection = connection
+        return self._connection
+
+    @asynccontextmanager
+    async def using(self, *, transaction: bool) -> AsyncIterator[SqliteStatements]:
+        """This connection for one unit of work; a transaction takes the write lock at its start."""
+        async with self._turn:
+            self._connect()
+            if not transaction:
+                yield self
+                return
+            await self._run("BEGIN IMMEDIATE", {})
+            try:
+                yield self
+                await self._run("COMMIT", {})
+            except BaseException:
+                if self._connect().in_transaction:
+                    self._connect().execute("ROLLBACK")
+                raise
+            self._committed()
+
+    async def _run(self, sql: str, values: Mapping[str, Any]) -> sqlite3.Cursor:
+        connection = self._connect()
+        try:
+            try:
+                return connection.execute(sql, values)
+            except sqlite3.OperationalError as error:
+                if not _locked(error):
+                    raise
+            # Someone else is writing: wait for them off the loop, as long as the busy timeout allows.
+            return await asyncio.to_thread(self._run_waiting, sql, values)
+        except (sqlite3.OperationalError, sqlite3.InterfaceError) as error:
+            raise DatabaseUnavailable(describe(error)) from error
+
+    def _run_waiting(self, sql: str, values: Mapping[str, Any]) -> sqlite3.Cursor:
+        connection = self._connect()
+        connection.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+        try:
+            return connection.execute(sql, values)
+        finally:
+            connection.execute("PRAGMA busy_timeout = 0")
+
+    def _committed(self) -> None:
+        self._commits += 1
+        if self._commits % self._checkpoint_every == 0 and (
+            self._checkpointing is None or self._checkpointing.done()
+        ):
+            self._checkpointing = asyncio.ensure_future(asyncio.to_thread(self._checkpoint))
+
+    def _checkpoint(self) -> None:
+        # Its own connection, so the loop's stays free; PASSIVE never waits for readers or writers.
+        connection = sqlite3.connect(self._path, isolation_level=None)
+        try:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            connection.close()
+
+    async def one(self, statement: Statement, values: Mapping[str, Any]) -> Record | None:
+        cursor = await self._run(statement.sql, {k: _sqlite_value(v) for k, v in values.items()})
+        row = cursor.fetchone()
+        cursor.close()
+        return None if row is None else _row(statement, row, _sqlite_time)
+
+    async def changed(self, statement: Statement, values: Mapping[str, Any]) -> int:
+        cursor = await self._run(statement.sql, {k: _sqlite_value(v) for k, v in values.items()})
+        if not self._connect().in_transaction:
+            self._committed()
+        return cursor.rowcount
+
+    async def close(self) -> None:
+        if self._checkpointing is not None:
+            await asyncio.gather(self._checkpointing, return_exceptions=True)
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+# ---- PostgreSQL ------------------------------------------------------------------------------------
+
+# Connection-level trouble, as opposed to a bug in a statement.
+_PG_UNAVAILABLE = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError,
+    OSError,
+    TimeoutError,
+)
+
+
+def _pg_time(value: Any) -> datetime | None:
+    return None if value is None else value.astimezone(UTC)
+
+
+async def _keep_as_is(_connection: asyncpg.Connection) -> None:
+    """Connections go back to the pool as they are: the statements here leave no session state (their
+    locks end with their transaction), so asyncpg's reset, a round trip, is not needed."""
+
+
+class PostgresStatements:
+    """A pool of asyncpg connections of this process's own."""
+
+    def __init__(self, url: URL, *, size: int, idle_lifetime: float, timeout: float = 30.0) -> None:
+        self._dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._size = size
+        self._idle_lifetime = idle_lifetime
+        self._timeout = timeout
+        self._pool: asyncpg.Pool | None = None
+        self._opening = asyncio.Lock()
+        self._numbered: dict[Statement, tuple[str, tuple[str, ...]]] = {}
+
+    async def _open(self) -> asyncpg.Pool:
+        async with self._opening:
+            if self._pool is None:
+                self._pool = await asyncpg.create_pool(
+                    self._dsn,
+                    min_size=0,
+                    max_size=self._size,
+                    # A connection idle this long is closed and made anew when needed: a server restarted
+                    # during a quiet spell is found at connect time, not by a command's statement.
+                    # (asyncpg reads 0 as never: at most a millisecond is as good as at once.)
+                    max_inactive_connection_lifetime=max(self._idle_lifetime, 0.001),
+                    reset=_keep_as_is,
+                )
+            return self._pool
+
+    @asynccontextmanager
+    async def using(self, *, transaction: bool) -> AsyncIterator[Statements]:
+        try:
+            pool = self._pool or await self._open()
+            async with pool.acquire(timeout=self._timeout) as connection:
+                if transaction:
+                    async with connection.transaction():
+                        yield _PostgresConnection(connection, self._numbered)
+                else:
+                    yield _PostgresConnection(connection, self._numbered)
+        except _PG_UNAVAILABLE as error:
+            raise DatabaseUnavailable(describe(error)) from error
+
+    def use(self) -> tuple[int, int, int]:
+        """Connections in use, idle, and the most this pool opens."""
+        if self._pool is None:
+            return 0, 0, self._size
+        idle = self._pool.get_idle_size()
+        return self._pool.get_size() - idle, idle, self._size
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+
+class _PostgresConnection:
+    def __init__(
+        self, connection: asyncpg.Connection, numbered: dict[Statement, tuple[str, tuple[str, ...]]]
+    ) -> None:
+        self._connection = connection
+        self._numbered = numbered
+
+    def _arguments(self, statement: Statement, values: Mapping[str, Any]) -> tuple[str, list[Any]]:
+        found = self._numbered.get(statement)
+        if found is None:
+            found = self._numbered[statement] = statement.numbered()
+        sql, names = found
+        return sql, [_document(values[name]) for name in names]
+
+    async def one(self, statement: Statement, values: Mapping[str, Any]) -> Record | None:
+        sql, arguments = self._arguments(statement, values)
+        row = await self._connection.fetchrow(sql, *arguments)
+        return None if row is None else _row(statement, row, _pg_time)
+
+    async def changed(self, statement: Statement, values: Mapping[str, Any]) -> int:
+        sql, arguments = self._arguments(statement, values)
+        status = await self._connection.execute(sql, *arguments)
+        # "UPDATE 1", "INSERT 0 1", "DELETE 3": the count is the last word.
+        return int(status.rsplit(" ", 1)[-1])
+
+
+# ---- an in-memory SQLite database: through the engine --------------------------------------------
+
+
+class EngineStatements:
+    """The same statements through the async engine's connection (an in-memory SQLite database, which
+    only that connection can see)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @asynccontextmanager
+    async def using(self, *, transaction: bool) -> AsyncIterator[Statements]:
+        async with self._engine.begin() as connection:
+            yield _EngineConnection(connection)
+
+    async def close(self) -> None:
+        return None
+
+
+class _EngineConnection:
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    async def one(self, statement: Statement, values: Mapping[str, Any]) -> Record | None:
+        result = await self._connection.exec_driver_sql(
+            statement.sql, {k: _sqlite_value(v) for k, v in values.items()}
+        )
+        row = result.mappings().first()
+        return None if row is None else _row(statement, row, _sqlite_time)
+
+    async def changed(self, statement: Statement, values: Mapping[str, Any]) -> int:
+        result = await self._connection.exec_driver_sql(
+            statement.sql, {k: _sqlite_value(v) for k, v in values.items()}
+        )
+        return int(result.rowcount)
