@@ -1263,22 +1263,29 @@ class _Reader:
         if len(candidates) > 1:
             readings = " or ".join(_twelve_hour(h, mm) for h, mm in candidates)
             self.ambiguities.append(f'"{clock.text}" could be {readings}')
+        # A series with no first day named: its time of day matters more than which day it starts, so an
+        # "at 9" whose morning has passed today starts tomorrow morning, not this evening.
+        series = self.repeat is not None and not self.days
         if chosen is None:
             day = self.today + timedelta(days=1) if clock.midnight else self.today
-            days = [day]
+            days = [day, day + timedelta(days=1)] if series else [day]
         else:
             day = chosen.day
             days = [day, *chosen.following] if chosen.later is None else [day, chosen.later]
             if clock.midnight:
                 self.ambiguities.append(f'"{clock.text}" on {_day(day)}: I read the start of that day')
-        for index, on in enumerate(days):
-            for hour, minute in candidates:
-                start = self._instant(on, hour, minute, zone, check=False)
-                if start > self.now:
-                    start = self._instant(on, hour, minute, zone, check=True)
-                    if chosen is not None and chosen.later is not None:
-                        self.ambiguities.append(self._same_weekday(chosen, later=index > 0))
-                    return self._within_reach(start), on, time(hour, minute)
+        tries = (
+            [(on, reading) for reading in candidates for on in days]
+            if series
+            else [(on, reading) for on in days for reading in candidates]
+        )
+        for on, (hour, minute) in tries:
+            start = self._instant(on, hour, minute, zone, check=False)
+            if start > self.now:
+                start = self._instant(on, hour, minute, zone, check=True)
+                if chosen is not None and chosen.later is not None:
+                    self.ambiguities.append(self._same_weekday(chosen, later=on != days[0]))
+                return self._within_reach(start), on, time(hour, minute)
         hour, minute = candidates[0]
         past = self._instant(day, hour, minute, zone, check=False).astimezone(zone)
         self.problems.append(f"That time is in the past ({_day(day)} {past:%H:%M})")

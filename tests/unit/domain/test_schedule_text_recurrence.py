@@ -251,3 +251,19 @@ def test_every_zero_days_is_refused_with_the_limits() -> None:
     result = parse("Standup every 0 days 9am")
     assert result.recurrence is None
     assert result.problems == ('"every 0 days": A meeting can repeat every 1 to 99 days',)
+
+
+@pytest.mark.parametrize("text", ["Standup every weekday at 9", "Standup daily at 9", "Standup mondays at 9"])
+def test_a_series_at_an_hour_without_am_or_pm_starts_on_the_next_morning_once_todays_has_passed(
+    text: str,
+) -> None:
+    monday_late_morning = datetime(2026, 12, 7, 9, 40, tzinfo=UTC)  # 10:40 in Berlin
+    result = parse(text, now=monday_late_morning)
+    day, clock = first_local(result)
+    assert clock == time(9, 0) and day > date(2026, 12, 7)  # not 21:00 today: a standup stays at nine
+    assert any("could be" in note for note in result.ambiguities)  # and the form still asks
+
+
+def test_a_single_meeting_at_an_hour_without_am_or_pm_is_the_next_such_hour_today() -> None:
+    result = parse("Standup at 9", now=datetime(2026, 12, 7, 9, 40, tzinfo=UTC))
+    assert first_local(result) == (date(2026, 12, 7), time(21, 0))
