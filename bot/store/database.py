@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool, QueuePool, StaticPool
 
-from bot.store.direct import EngineStatements, PostgresStatements, SqliteStatements, Statements
+from bot.store.direct import EngineStatements, PostgresStatements, SqliteStatements, Statements, Turns
 from bot.store.errors import DatabaseUnavailable as DatabaseUnavailable
 from bot.store.errors import describe
 
@@ -239,6 +239,7 @@ class Database:
             else self.engine
         )
         self._direct = _direct_statements(self.url, self.engine, pool_size, ping_after_idle)
+        self._turns = Turns()
 
     @property
     def dialect(self) -> str:
@@ -280,11 +281,14 @@ class Database:
                 async with self.engine.begin() as connection:
                     yield connection
 
-    def statements(self, *, transaction: bool) -> AbstractAsyncContextManager[Statements]:
+    @asynccontextmanager
+    async def statements(self, *, transaction: bool) -> AsyncIterator[Statements]:
         """A connection on the driver itself for the statements every command makes (bot.store.direct):
         in one transaction, or each statement by itself (`transaction=False`: single statements, atomic
         alone). Connection failures surface as DatabaseUnavailable."""
-        return self._direct.using(transaction=transaction)
+        await self._turns.take()
+        async with self._direct.using(transaction=transaction) as statements:
+            yield statements
 
     def pool_use(self) -> PoolUse | None:
         """Connections checked out and idle in this process's pools (the engine's and, on PostgreSQL, the

@@ -20,6 +20,7 @@ through SQLAlchemy are the same.
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import re
 import sqlite3
@@ -69,6 +70,36 @@ class Statements(Protocol):
 
     async def changed(self, statement: Statement, values: Mapping[str, Any]) -> int:
         """How many rows the statement wrote."""
+
+
+class Turns:
+    """Units of work started one per turn of the event loop. Each command's statements come with the
+    work around them (reading what Webex said, writing the card); started all in one turn, a request
+    that arrived meanwhile would wait for every one of them before its ack. One per turn, it waits for
+    one."""
+
+    def __init__(self) -> None:
+        self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._passing = False
+
+    async def take(self) -> None:
+        loop = asyncio.get_running_loop()
+        if not self._passing:
+            self._passing = True
+            loop.call_soon(self._pass_one)
+            return
+        turn = loop.create_future()
+        self._waiting.append(turn)
+        await turn
+
+    def _pass_one(self) -> None:
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                asyncio.get_running_loop().call_soon(self._pass_one)
+                return
+        self._passing = False
 
 
 class Record(dict[str, Any]):
