@@ -24,6 +24,7 @@ import collections
 import json
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -270,62 +271,78 @@ def _pg_time(value: Any) -> datetime | None:
     return None if value is None else value.astimezone(UTC)
 
 
-async def _keep_as_is(_connection: asyncpg.Connection) -> None:
-    """Connections go back to the pool as they are: the statements here leave no session state (their
-    locks end with their transaction), so asyncpg's reset, a round trip, is not needed."""
-
-
 class PostgresStatements:
-    """A pool of asyncpg connections of this process's own."""
+    """asyncpg connections of this process's own, kept open between uses, at most `size` in use at once.
+
+    Not asyncpg's pool: its hand-back (a task and two timeouts for every use) cost more CPU than the
+    statement it served. A connection idle for `idle_lifetime` seconds is closed and made anew when next
+    needed (a server restarted during a quiet spell is found at connect time, not by a command's
+    statement); one cut or cancelled mid-use is closed, never handed out again."""
 
     def __init__(self, url: URL, *, size: int, idle_lifetime: float, timeout: float = 30.0) -> None:
         self._dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
         self._size = size
         self._idle_lifetime = idle_lifetime
         self._timeout = timeout
-        self._pool: asyncpg.Pool | None = None
-        self._opening = asyncio.Lock()
+        self._slots = asyncio.Semaphore(size)
+        self._in_use = 0
+        self._idle: list[tuple[asyncpg.Connection, float]] = []
         self._numbered: dict[Statement, tuple[str, tuple[str, ...]]] = {}
 
-    async def _open(self) -> asyncpg.Pool:
-        async with self._opening:
-            if self._pool is None:
-                self._pool = await asyncpg.create_pool(
-                    self._dsn,
-                    min_size=0,
-                    max_size=self._size,
-                    # A connection idle this long is closed and made anew when needed: a server restarted
-                    # during a quiet spell is found at connect time, not by a command's statement.
-                    # (asyncpg reads 0 as never: at most a millisecond is as good as at once.)
-                    max_inactive_connection_lifetime=max(self._idle_lifetime, 0.001),
-                    reset=_keep_as_is,
-                )
-            return self._pool
+    async def _take(self) -> asyncpg.Connection:
+        while self._idle:
+            connection, since = self._idle.pop()
+            if not connection.is_closed() and time.monotonic() - since < self._idle_lifetime:
+                return connection
+            connection.terminate()
+        return await asyncpg.connect(self._dsn, timeout=self._timeout)
 
     @asynccontextmanager
     async def using(self, *, transaction: bool) -> AsyncIterator[Statements]:
         try:
-            pool = self._pool or await self._open()
-            async with pool.acquire(timeout=self._timeout) as connection:
+            if self._slots.locked():
+                async with asyncio.timeout(self._timeout):
+                    await self._slots.acquire()
+            else:
+                await self._slots.acquire()  # free: takes it without waiting
+        except TimeoutError as error:
+            raise DatabaseUnavailable(describe(error)) from error
+        self._in_use += 1
+        connection = None
+        reusable = False
+        try:
+            connection = await self._take()
+            try:
                 if transaction:
                     async with connection.transaction():
                         yield _PostgresConnection(connection, self._numbered)
                 else:
                     yield _PostgresConnection(connection, self._numbered)
+            except (asyncio.CancelledError, *_PG_UNAVAILABLE):
+                raise  # the connection may be mid-statement: closed below
+            except BaseException:
+                reusable = True  # the statement ended (refused, or the caller changed its mind): fine
+                raise
+            reusable = True
         except _PG_UNAVAILABLE as error:
             raise DatabaseUnavailable(describe(error)) from error
+        finally:
+            self._in_use -= 1
+            self._slots.release()
+            if connection is not None:
+                if reusable and not connection.is_closed() and not connection.is_in_transaction():
+                    self._idle.append((connection, time.monotonic()))
+                else:
+                    connection.terminate()
 
     def use(self) -> tuple[int, int, int]:
-        """Connections in use, idle, and the most this pool opens."""
-        if self._pool is None:
-            return 0, 0, self._size
-        idle = self._pool.get_idle_size()
-        return self._pool.get_size() - idle, idle, self._size
+        """Connections in use, idle, and the most open at once."""
+        return self._in_use, len(self._idle), self._size
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        idle, self._idle = self._idle, []
+        for connection, _ in idle:
+            await connection.close(timeout=2)
 
 
 class _PostgresConnection:

@@ -27,8 +27,9 @@ from bot.store.database import (
     migration_heads,
     upgrade,
 )
-from bot.store.direct import SqliteStatements, Statement
+from bot.store.direct import PostgresStatements, SqliteStatements, Statement
 from bot.store.models import Base, ReminderChoiceRow
+from bot.store.throttle import ThrottleFull
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -317,3 +318,48 @@ async def test_a_login_the_server_refuses_is_unavailable_not_a_crash(database_ur
     wrong = make_url(database_url).set(username="no_such_role_here")
     with pytest.raises(DatabaseUnavailable, match="no_such_role_here"):
         await upgrade(wrong)
+
+
+async def test_postgresql_statements_keep_a_connection_only_when_it_ended_cleanly(
+    migrated_database_url: str,
+) -> None:
+    if not migrated_database_url.startswith("postgresql"):
+        pytest.skip("the commands' own PostgreSQL connections")
+    statements = PostgresStatements(make_url(migrated_database_url), size=2, idle_lifetime=60, timeout=0.5)
+    sleep = Statement("SELECT pg_sleep(5)")
+    try:
+        async with statements.using(transaction=False) as using:
+            await using.changed(_CHOOSE, {"user": "U1", "at": AT})
+        assert statements.use() == (0, 1, 2)  # kept for the next command
+        with pytest.raises(ThrottleFull):
+            async with statements.using(transaction=True) as using:
+                await using.changed(_CHOOSE, {"user": "U2", "at": AT})
+                raise ThrottleFull(5, limit="in flight")  # refused after a statement: rolled back
+        assert statements.use() == (0, 1, 2)  # the connection was fine: kept
+        # Cancelled mid-statement: that connection is closed, never handed out again.
+        cut = asyncio.create_task(_run(statements, sleep))
+        await asyncio.sleep(0.2)
+        cut.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await cut
+        assert statements.use() == (0, 0, 2)
+        # At most `size` in use: a third waits, and gives up as "unavailable" after the timeout.
+        busy = [asyncio.create_task(_run(statements, sleep)) for _ in range(2)]
+        await asyncio.sleep(0.2)
+        assert statements.use()[0] == 2
+        with pytest.raises(DatabaseUnavailable):
+            await _run(statements, Statement("SELECT 1 AS one"))
+        for task in busy:
+            task.cancel()
+        await asyncio.gather(*busy, return_exceptions=True)
+        assert await _run(statements, Statement("SELECT 1 AS one")) == {"one": 1}
+        async with statements.using(transaction=False) as using:  # what was written, and only that
+            rows = await using.one(Statement("SELECT count(*) AS chosen FROM reminder_choices"), {})
+        assert rows == {"chosen": 1}
+    finally:
+        await statements.close()
+
+
+async def _run(statements: PostgresStatements, statement: Statement) -> object:
+    async with statements.using(transaction=False) as using:
+        return await using.one(statement, {})
