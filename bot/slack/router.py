@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.observability import current
 from bot.slack import texts
 from bot.slack.after_ack import AfterAck
+from bot.slack.command_listener import listen_to_command
 from bot.slack.guard import Guard
 from bot.slack.replies import Blocks, Replies, Reply
 from bot.slack.workspaces import workspace_key
@@ -228,4 +229,4 @@ class CommandRouter:
             logger.warning("cannot resume pending work of kind %r", kind)
 
     def register(self, app: AsyncApp) -> None:
-        app.command(COMMAND)(self.on_command)
+        listen_to_command(app, COMMAND, self.on_command)
