@@ -127,8 +127,10 @@ class ResponseUrlReply:
 
     async def _post(self, session: ClientSession, body: dict[str, Any]) -> int:
         """The status Slack answered, after the retry handlers' retries; an error none retries is raised."""
-        data = json.dumps(body)
-        request = RetryHttpRequest(method="POST", url=self._url, headers=_WEBHOOK_HEADERS, body_params=body)
+        # Bytes (JSON is ASCII): aiohttp sends them as they are, where text would be encoded again.
+        data = json.dumps(body).encode()
+        # What the retry handlers look at, made only once an attempt fails.
+        request: RetryHttpRequest | None = None
         state = RetryState()
         while True:
             state.next_attempt_requested = False
@@ -142,11 +144,16 @@ class ResponseUrlReply:
                         return response.status
                     headers: dict[str, str | list[str]] = dict(response.headers)
                     answer = RetryHttpResponse(status_code=response.status, headers=headers, data=data_back)
+                    request = request or self._retry_request(body)
                     if not await self._retry(state, request, answer, None):
                         return response.status
             except Exception as error:
+                request = request or self._retry_request(body)
                 if not await self._retry(state, request, answer, error):
                     raise
+
+    def _retry_request(self, body: dict[str, Any]) -> RetryHttpRequest:
+        return RetryHttpRequest(method="POST", url=self._url, headers=_WEBHOOK_HEADERS, body_params=body)
 
     async def _retry(
         self,
