@@ -90,7 +90,7 @@ class SlackGate:
         query = scope.get("query_string", b"").decode("latin-1")
         answer = await self.answer(b"".join(chunks), headers, query)
         if isinstance(answer, BoltResponse):
-            if answer.headers.get("set-cookie"):
+            if not _plain(answer):  # cookies or a status without a body: as Starlette writes them
                 await to_starlette_response(answer)(scope, receive, send)
                 return
             status = answer.status
@@ -145,6 +145,18 @@ class SlackGate:
             )
         except (ValueError, TypeError):
             return False  # a timestamp that is not a number, a signature that is not ASCII
+
+
+def _plain(answer: BoltResponse) -> bool:
+    """An answer written as it is, its length added: a status that has a body, no cookies to set and no
+    length of its own (all of Bolt's acks)."""
+    headers = answer.headers
+    return (
+        200 <= answer.status
+        and answer.status not in (204, 304)
+        and "set-cookie" not in headers
+        and "content-length" not in headers
+    )
 
 
 def checked_request(

@@ -148,3 +148,22 @@ async def test_other_methods_and_paths_go_on_to_the_app() -> None:
         assert (await client.get("/slack/events")).text == "app"
         assert (await client.get("/healthz")).text == "app"
         assert (await client.put("/slack/events")).status_code == 405
+
+
+async def test_an_answer_with_a_cookie_or_without_a_body_is_written_as_starlette_writes_it() -> None:
+    class Answering(Bolt):
+        def __init__(self, answer: BoltResponse) -> None:
+            super().__init__()
+            self.answer = answer
+
+        async def async_dispatch(self, request: AsyncBoltRequest) -> BoltResponse:
+            return self.answer
+
+    request = SlackSigner(SECRET).slash_command("list", user_id="U1")
+    cookie = BoltResponse(status=200, body="ok", headers={"set-cookie": ["a=1; Path=/"]})
+    answer = await post(Answering(cookie), request.body, request.content_type, signed=True)
+    assert answer.text == "ok" and answer.cookies["a"] == "1"
+    empty = await post(
+        Answering(BoltResponse(status=204, body="")), request.body, request.content_type, signed=True
+    )
+    assert empty.status_code == 204 and "content-length" not in empty.headers
