@@ -64,6 +64,7 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.shared = shared_between_processes()
         self._sampled: list[tuple[Any, Callable[[], float]]] = []
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         r = self.registry
         self.commands = Counter(
             "webex_bot_commands",
@@ -140,16 +141,25 @@ class Metrics:
     # -- recording, on the hot path: a dictionary lookup and an addition each --------------------
 
     def command_finished(self, command: str, outcome: str, started: float | None) -> None:
-        self.commands.labels(command, outcome).inc()
+        self._child(self.commands, command, outcome).inc()
         if started is not None:
-            self.command_seconds.labels(command).observe(time.perf_counter() - started)
+            self._child(self.command_seconds, command).observe(time.perf_counter() - started)
 
     def acked(self, kind: str, seconds: float) -> None:
-        self.ack_seconds.labels(kind or "other").observe(seconds)
+        self._child(self.ack_seconds, kind or "other").observe(seconds)
 
     def webex_call(self, operation: str, outcome: str, seconds: float) -> None:
-        self.webex_calls.labels(operation, outcome).inc()
-        self.webex_call_seconds.labels(operation).observe(seconds)
+        self._child(self.webex_calls, operation, outcome).inc()
+        self._child(self.webex_call_seconds, operation).observe(seconds)
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        """`metric.labels(*labels)`, looked up once: prometheus-client checks and converts the labels and
+        takes a lock on every call. The label values are names from the code, so there are few."""
+        key = (id(metric), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     def token_refresh(self, outcome: str) -> None:
         self.token_refreshes.labels(outcome).inc()

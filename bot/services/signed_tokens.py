@@ -14,6 +14,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from bot.domain.clock import Clock
 
+# json.dumps(..., separators=...) builds an encoder per call; this one is built once.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
 
 class TokenInvalid(Exception):
     """Not a token the bot issued for this purpose: cut short, changed, or signed with a key since removed."""
@@ -36,13 +39,15 @@ class SignedTokens:
     """
 
     def __init__(self, keys: Sequence[str], *, purpose: str, ttl: timedelta, clock: Clock) -> None:
-        self._fernet = MultiFernet([Fernet(derive_key(key, purpose)) for key in keys])
+        fernets = [Fernet(derive_key(key, purpose)) for key in keys]
+        self._fernet = MultiFernet(fernets)
+        self._signer = fernets[0]  # what MultiFernet signs with
         self._ttl = int(ttl.total_seconds())
         self._clock = clock
 
     def issue(self, payload: Mapping[str, Any]) -> str:
-        data = json.dumps(payload, separators=(",", ":")).encode()
-        return self._fernet.encrypt_at_time(data, self._now()).decode()
+        data = _COMPACT.encode(payload).encode()
+        return self._signer.encrypt_at_time(data, self._now()).decode()
 
     def read(self, token: str) -> dict[str, Any]:
         """The payload of a genuine token that is not too old (raises TokenExpired or TokenInvalid)."""

@@ -57,7 +57,10 @@ class Guard:
         user text). Returns its outcome: ok, needs_connect or failed (cut_short raises CancelledError)."""
         outcome = "ok"
         try:
-            with self._tracing.span(what, **{"slack.team_id": team_id, "slack.user_id": user_id}):
+            if self._tracing.enabled:
+                with self._tracing.span(what, **{"slack.team_id": team_id, "slack.user_id": user_id}):
+                    await work()
+            else:
                 await work()
         except asyncio.CancelledError:
             # The process is stopping and could not finish in time: say so rather than go quiet.

@@ -41,6 +41,8 @@ def is_slack_response_url(url: str, slack_api_url: str) -> bool:
     reading (credentials, backslashes, spaces, non-ASCII) is refused outright."""
     if not url.isascii() or any(character in url for character in "\\ \t\r\n@"):
         return False
+    if url.startswith(_trusted_prefixes(slack_api_url)):
+        return True  # the authority ends at the prefix's "/": nothing after it changes the origin
     try:
         parsed, api = URL(url), _api_origin(slack_api_url)
     except ValueError:
@@ -49,6 +51,25 @@ def is_slack_response_url(url: str, slack_api_url: str) -> bool:
         return False
     origin = (parsed.scheme, parsed.host, parsed.port)
     return origin in (SLACK_RESPONSE_URL_ORIGIN, api)
+
+
+@lru_cache(maxsize=8)
+def _trusted_prefixes(slack_api_url: str) -> tuple[str, ...]:
+    """How a trusted origin's URLs plainly start ("https://hooks.slack.com/"), each checked once with yarl:
+    a URL that starts so (and passed the character check) needs no parsing per answer."""
+    api = _api_origin(slack_api_url)
+    candidates = ["https://hooks.slack.com/"]
+    if api[0] and api[1]:
+        candidates += [f"{api[0]}://{api[1]}/", f"{api[0]}://{api[1]}:{api[2]}/"]
+    trusted = []
+    for prefix in candidates:
+        try:
+            parsed = URL(prefix + "x")
+        except ValueError:
+            continue  # an origin that is not written plainly (an IPv6 host): always parsed
+        if (parsed.scheme, parsed.host, parsed.port) in (SLACK_RESPONSE_URL_ORIGIN, api):
+            trusted.append(prefix)
+    return tuple(trusted)
 
 
 @lru_cache(maxsize=8)
@@ -106,8 +127,10 @@ class ResponseUrlReply:
 
     async def _post(self, session: ClientSession, body: dict[str, Any]) -> int:
         """The status Slack answered, after the retry handlers' retries; an error none retries is raised."""
-        data = json.dumps(body)
-        request = RetryHttpRequest(method="POST", url=self._url, headers=_WEBHOOK_HEADERS, body_params=body)
+        # Bytes (JSON is ASCII): aiohttp sends them as they are, where text would be encoded again.
+        data = json.dumps(body).encode()
+        # What the retry handlers look at, made only once an attempt fails.
+        request: RetryHttpRequest | None = None
         state = RetryState()
         while True:
             state.next_attempt_requested = False
@@ -121,11 +144,16 @@ class ResponseUrlReply:
                         return response.status
                     headers: dict[str, str | list[str]] = dict(response.headers)
                     answer = RetryHttpResponse(status_code=response.status, headers=headers, data=data_back)
+                    request = request or self._retry_request(body)
                     if not await self._retry(state, request, answer, None):
                         return response.status
             except Exception as error:
+                request = request or self._retry_request(body)
                 if not await self._retry(state, request, answer, error):
                     raise
+
+    def _retry_request(self, body: dict[str, Any]) -> RetryHttpRequest:
+        return RetryHttpRequest(method="POST", url=self._url, headers=_WEBHOOK_HEADERS, body_params=body)
 
     async def _retry(
         self,

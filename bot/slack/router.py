@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.observability import current
 from bot.slack import texts
 from bot.slack.after_ack import AfterAck
+from bot.slack.command_listener import listen_to_command
 from bot.slack.guard import Guard
 from bot.slack.replies import Blocks, Replies, Reply
 from bot.slack.workspaces import workspace_key
@@ -85,6 +86,11 @@ class CommandRouter:
     subcommands: list[Subcommand] = field(default_factory=list)
     resumers: dict[str, Resumer] = field(default_factory=dict)
     fallback: Subcommand | None = None
+    # Each name's subcommand (the first registered with it), kept up to date by `add`.
+    _by_name: dict[str, Subcommand] = field(default_factory=dict, repr=False)
+    # The last body parsed and what it read as: the instant-answer check (bot.slack.instant) and then
+    # the listener read the same checked payload, one after the other.
+    _last: tuple[dict[str, Any], Subcommand, Invocation] | None = field(default=None, repr=False)
 
     @property
     def accepting(self) -> bool:
@@ -93,18 +99,25 @@ class CommandRouter:
 
     def add(self, subcommand: Subcommand) -> None:
         self.subcommands.append(subcommand)
+        for name in subcommand.names:
+            self._by_name.setdefault(name, subcommand)
 
     def resumer(self, name: str, resume: Resumer) -> None:
         """Register how to finish a piece of pending work of kind `name` once the user has linked."""
         self.resumers[name] = resume
 
     def find(self, word: str) -> Subcommand | None:
-        for subcommand in self.subcommands:
-            if word in subcommand.names:
-                return subcommand
-        return None
+        return self._by_name.get(word)
 
     def parse(self, body: dict[str, Any]) -> tuple[Subcommand, Invocation]:
+        last = self._last
+        if last is not None and last[0] is body:
+            return last[1], last[2]  # the same payload, unchanged: nothing writes to a checked body
+        subcommand, invocation = self._parse(body)
+        self._last = (body, subcommand, invocation)
+        return subcommand, invocation
+
+    def _parse(self, body: dict[str, Any]) -> tuple[Subcommand, Invocation]:
         text = (body.get("text") or "").strip()
         word, _, args = text.partition(" ")
         found = self.find(word.lower())
@@ -228,4 +241,4 @@ class CommandRouter:
             logger.warning("cannot resume pending work of kind %r", kind)
 
     def register(self, app: AsyncApp) -> None:
-        app.command(COMMAND)(self.on_command)
+        listen_to_command(app, COMMAND, self.on_command)

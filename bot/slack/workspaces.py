@@ -34,7 +34,7 @@ _current: ContextVar[str | None] = ContextVar("webex_bot_workspace", default=Non
 
 def workspace_of(body: Mapping[str, Any]) -> Workspace:
     """The installation a payload (command, action, view, event) belongs to."""
-    payload = dict(body)
+    payload = body if isinstance(body, dict) else dict(body)
     return Workspace.of(
         enterprise_id=extract_enterprise_id(payload),
         team_id=extract_team_id(payload),

@@ -43,7 +43,7 @@ from bot.store.leases import JobLeases
 from bot.web.body_limit import BodyLimit
 from bot.web.jobs import TimedJobs
 from bot.web.pages import page
-from bot.web.slack_gate import SlackGate
+from bot.web.slack_gate import SlackEndpoint, SlackGate
 
 logger = logging.getLogger(__name__)
 
@@ -343,6 +343,8 @@ def create_app(
         middleware=[
             Middleware(BodyLimit, max_bytes=settings.max_request_bytes),
             Middleware(RequestTracking, metrics=current_metrics, tracing=current_tracing),
+            # Innermost: Slack's requests (the bot's busiest route) skip Starlette's routing.
+            Middleware(SlackEndpoint, gate=lambda: state.get("slack")),
         ],
         lifespan=lifespan,
     )

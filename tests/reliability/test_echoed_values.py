@@ -285,3 +285,22 @@ def test_only_slacks_own_addresses_count_as_response_urls() -> None:
         "not a url",
     ):
         assert not is_slack_response_url(url, api), url
+
+
+def test_a_response_url_read_by_its_plain_start_is_read_as_aiohttps_parser_reads_it() -> None:
+    """The common case is decided by how the URL starts, without parsing it; whatever follows the
+    trusted start, the origin aiohttp would post to (yarl's reading) is the trusted one."""
+    from yarl import URL
+
+    from bot.slack.replies import SLACK_RESPONSE_URL_ORIGIN, is_slack_response_url
+
+    for api in ("http://127.0.0.1:5000/api/", "https://slack.com/api/", "http://localhost/api/"):
+        origin = URL(api)
+        trusted = {SLACK_RESPONSE_URL_ORIGIN, (origin.scheme, origin.host, origin.port)}
+        for start in ("https://hooks.slack.com/", f"{origin.scheme}://{origin.host}:{origin.port}/"):
+            for rest in ("actions/T1/1/abc", "/evil.example/x", "?x=1#y", "%2e%2e/x", "a\x00b", ":9/x"):
+                url = start + rest
+                parsed = URL(url)
+                assert is_slack_response_url(url, api) == (
+                    (parsed.scheme, parsed.host, parsed.port) in trusted
+                ), url

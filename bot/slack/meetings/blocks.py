@@ -94,7 +94,14 @@ def local_time_text(instant: datetime, user_tz: str) -> str:
     except (KeyError, ValueError):
         zone = ZoneInfo("UTC")
     local = instant.astimezone(zone)
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname() or user_tz}"
+    # strftime's %a and %b in the C locale (the process never sets another), without a strftime call each.
+    day, month = _DAY_NAMES[local.weekday()], _MONTH_NAMES[local.month - 1]
+    clock = f"{local.hour:02d}:{local.minute:02d}"
+    return f"{day} {local.day} {month} {local.year}, {clock} {local.tzname() or user_tz}"
+
+
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def when_text(meeting: Meeting, user_tz: str) -> str:

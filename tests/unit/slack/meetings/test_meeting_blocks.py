@@ -244,3 +244,15 @@ def test_form_context_survives_private_metadata() -> None:
     context = form_blocks.FormContext("C1", "Asia/Tokyo", "123456789", "https://hooks/x", 1780000000)
     assert form_blocks.FormContext.loads(context.dumps()) == context
     assert form_blocks.FormContext.loads("not json") == form_blocks.FormContext()
+
+
+def test_a_local_time_reads_as_strftime_writes_it_in_the_persons_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    instant = datetime(2026, 1, 1, 0, 7, tzinfo=UTC)
+    for step in range(0, 400 * 24, 37):  # every weekday and month, both sides of DST changes
+        moment = instant + timedelta(hours=step)
+        for zone in ("Europe/Paris", "America/New_York", "Asia/Kolkata", "UTC"):
+            local = moment.astimezone(ZoneInfo(zone))
+            assert blocks.local_time_text(moment, zone) == local.strftime("%a %-d %b %Y, %H:%M %Z")
+    assert blocks.local_time_text(instant, "Not/AZone") == "Thu 1 Jan 2026, 00:07 UTC"
