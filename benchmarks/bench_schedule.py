@@ -1094,7 +1094,9 @@ class Bench:
             }
 
     async def main(self) -> dict[str, Any]:
-        connector = aiohttp.TCPConnector(limit=0, force_close=False)
+        # Idle connections are let go before uvicorn's 5 s keep-alive closes them: otherwise a command can
+        # be written onto a connection the server is closing that moment, and never arrive.
+        connector = aiohttp.TCPConnector(limit=0, force_close=False, keepalive_timeout=4)
         timeout = aiohttp.ClientTimeout(total=60)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as self.http:
             self.start_standin()
