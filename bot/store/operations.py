@@ -106,21 +106,25 @@ _CREATIONS = (
 # SQLite: the INSERT takes the database's single write lock, so the counts in its RETURNING see every
 # creation another process admitted, and the claim and the count are one statement.
 _CLAIM_COUNTING = Statement(f"{_CLAIM.sql}, {_CREATIONS}", (*_TIMES, "nth_newest"), _DOCUMENTS)
-# PostgreSQL: the claim first takes a lock on its user, held until commit, so processes admitting the same
-# user take turns; the count comes after it (a later statement, so a later snapshot) to see every
-# creation the others admitted.
+# PostgreSQL: the claim asks webex_bot_admit (migration 0011) first, which waits for its user's lock, held
+# until the statement commits, so processes admitting the same user take turns, and counts with a snapshot
+# taken after the wait, seeing every creation the others admitted; the record is inserted only if admitted.
+# One statement, one round trip; its one row says whether it was admitted, with the counts either way.
 # (Values in a SELECT list have no column to take a type from: each is cast to its column's.)
 _TYPED_VALUES = ", ".join(
     f":{name}::{'json' if name in _DOCUMENTS else 'timestamptz' if name in _TIMES else 'text'}"
     for name in (column.name for column in _COLUMNS)
 )
-_CLAIM_IN_TURN = Statement(
-    f"WITH turn AS (SELECT pg_advisory_xact_lock(:turn)) INSERT INTO operations ({_NAMES}) "
-    f'SELECT {_TYPED_VALUES} FROM turn ON CONFLICT ("key") DO NOTHING RETURNING {_NAMES}',
-    _TIMES,
+_CLAIM_ADMITTED = Statement(
+    "WITH decision AS (SELECT * FROM webex_bot_admit(:turn, :enterprise_id, :team_id, :user_id, :key, "
+    ":minute_began, :lapsed_before, :nth, :per_minute, :in_flight)), "
+    f"claimed AS (INSERT INTO operations ({_NAMES}) SELECT {_TYPED_VALUES} FROM decision "
+    f'WHERE decision.admitted ON CONFLICT ("key") DO NOTHING RETURNING {_NAMES}) '
+    "SELECT decision.admitted, decision.in_the_minute, decision.running, decision.nth_newest, claimed.* "
+    "FROM decision LEFT JOIN claimed ON true",
+    (*_TIMES, "nth_newest"),
     _DOCUMENTS,
 )
-_COUNT = Statement(f"SELECT {_CREATIONS}", ("nth_newest",))
 
 
 def _creations(counted: Record) -> Creations:
@@ -193,37 +197,36 @@ class OperationStore:
             "heartbeat_at": now if self.owner else None,
         }
         throttled = kind in CREATIONS and not self.limits.off
-        claim, count = _CLAIM, None
         if throttled:
             values |= {
                 "minute_began": now - RATE_WINDOW,
                 "lapsed_before": now - self.limits.slot_lifetime,
                 "nth": self.limits.nth_in_the_minute,
             }
-            if self._db.dialect == "postgresql":
-                claim, count, values["turn"] = _CLAIM_IN_TURN, _COUNT, _turn(team_id, user_id)
-            else:
-                claim = count = _CLAIM_COUNTING
-        async with self._db.statements(transaction=True) as statements:
+        postgresql = self._db.dialect == "postgresql"
+        if throttled and postgresql:
+            values |= {
+                "turn": _turn(team_id, user_id),
+                "per_minute": self.limits.per_minute,
+                "in_flight": self.limits.in_flight,
+            }
+            claim = _CLAIM_ADMITTED
+        else:
+            claim = _CLAIM_COUNTING if throttled else _CLAIM
+        # SQLite counts in the claim's own RETURNING: a refusal then rolls the claim back.
+        async with self._db.statements(transaction=throttled and not postgresql) as statements:
             row = await statements.one(claim, values)
-            if row is None:
-                existing = await statements.one(_GET, values)
-                if existing is None:
-                    # Purged between our insert attempt and the read: extremely unlikely; claim it again.
-                    owned = None
-                else:
-                    owned = False
-            else:
-                existing, owned = row, True
-                if count is not None:
-                    counted = row if count is claim else await statements.one(count, values)
-                    assert counted is not None
-                    # Raising rolls the claim back: nothing of this attempt is kept.
-                    admit(self.limits, now, _creations(counted))
-        if owned is None:
-            return await self.begin(key, team_id, user_id, kind, request)
-        assert existing is not None
-        return _operation(existing, owned=owned)
+            if row is not None and row.key is not None:
+                if throttled:
+                    admit(self.limits, now, _creations(row))  # raising rolls the claim back (SQLite)
+                return _operation(row, owned=True)
+            existing = await statements.one(_GET, values)
+        if existing is not None:
+            return _operation(existing, owned=False)  # a repeat: never throttled
+        if row is not None and throttled:
+            admit(self.limits, now, _creations(row))  # refused: the claim wrote nothing
+        # Purged between our insert attempt and the read: extremely unlikely; claim it again.
+        return await self.begin(key, team_id, user_id, kind, request)
 
     async def get(self, key: str) -> Operation | None:
         async with self._db.statements(transaction=False) as statements:
