@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import json
 import re
 import sqlite3
@@ -82,11 +83,13 @@ class Turns:
     def __init__(self) -> None:
         self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
         self._passing = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def take(self) -> None:
         loop = asyncio.get_running_loop()
-        if not self._passing:
-            self._passing = True
+        if not self._passing or loop is not self._loop:
+            # (Another loop than the last one, as in tests that each run their own: it starts afresh.)
+            self._passing, self._loop, self._waiting = True, loop, collections.deque()
             loop.call_soon(self._pass_one)
             return
         turn = loop.create_future()
@@ -159,6 +162,7 @@ class SqliteStatements:
         self._checkpoint_every = checkpoint_every
         self._connection: sqlite3.Connection | None = None
         self._turn = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._commits = 0
         self._checkpointing: asyncio.Future[None] | None = None
 
@@ -184,6 +188,8 @@ class SqliteStatements:
     @asynccontextmanager
     async def using(self, *, transaction: bool) -> AsyncIterator[SqliteStatements]:
         """This connection for one unit of work; a transaction takes the write lock at its start."""
+        if asyncio.get_running_loop() is not self._loop:  # a lock belongs to one loop
+            self._loop, self._turn = asyncio.get_running_loop(), asyncio.Lock()
         async with self._turn:
             self._connect()
             if not transaction:
@@ -285,6 +291,7 @@ class PostgresStatements:
         self._idle_lifetime = idle_lifetime
         self._timeout = timeout
         self._slots = asyncio.Semaphore(size)
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._in_use = 0
         self._idle: list[tuple[asyncpg.Connection, float]] = []
         self._numbered: dict[Statement, tuple[str, tuple[str, ...]]] = {}
@@ -297,8 +304,21 @@ class PostgresStatements:
             connection.terminate()
         return await asyncpg.connect(self._dsn, timeout=self._timeout)
 
+    def _on_this_loop(self) -> None:
+        """Connections and the semaphore belong to the loop they were made on; on another (tests that
+        each run their own loop), start afresh."""
+        loop = asyncio.get_running_loop()
+        if loop is self._loop:
+            return
+        self._loop, self._slots, self._in_use = loop, asyncio.Semaphore(self._size), 0
+        idle, self._idle = self._idle, []
+        for connection, _ in idle:
+            with contextlib.suppress(Exception):  # its loop may be closed already
+                connection.terminate()
+
     @asynccontextmanager
     async def using(self, *, transaction: bool) -> AsyncIterator[Statements]:
+        self._on_this_loop()
         try:
             if self._slots.locked():
                 async with asyncio.timeout(self._timeout):
@@ -340,6 +360,7 @@ class PostgresStatements:
         return self._in_use, len(self._idle), self._size
 
     async def close(self) -> None:
+        self._on_this_loop()
         idle, self._idle = self._idle, []
         for connection, _ in idle:
             await connection.close(timeout=2)

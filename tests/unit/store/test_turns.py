@@ -41,3 +41,21 @@ def test_statements_are_numbered_for_postgresql_in_the_order_their_names_first_a
     sql, names = Statement("UPDATE t SET a = :a, b = :b::json WHERE k = :k AND a <> :a").numbered()
     assert sql == "UPDATE t SET a = $1, b = $2::json WHERE k = $3 AND a <> $1"
     assert names == ("a", "b", "k")
+
+
+def test_a_new_event_loop_starts_afresh_even_if_the_last_one_stopped_mid_turn() -> None:
+    turns = Turns()
+
+    async def take_and_stop() -> None:
+        await turns.take()
+        asyncio.get_running_loop().stop()  # before the next turn is passed on
+
+    async def take_twice() -> None:
+        await asyncio.wait_for(turns.take(), timeout=1)
+        await asyncio.wait_for(turns.take(), timeout=1)
+
+    stopped = asyncio.new_event_loop()
+    stopped.create_task(take_and_stop())
+    stopped.run_forever()
+    stopped.close()
+    asyncio.run(take_twice())  # neither waits for a turn the stopped loop would have passed
