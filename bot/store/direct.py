@@ -9,8 +9,12 @@ microseconds; run on the driver they cost a few tens of microseconds:
   loop for the microseconds it takes). It never waits for the lock on the loop: its busy timeout is
   zero, and a statement that finds the database locked (another process or connection is writing)
   waits for it in a thread instead, with the usual busy timeout;
-- PostgreSQL: an `asyncpg` pool of its own, whose connections keep each statement prepared;
+- PostgreSQL: `asyncpg` connections kept by this module, each keeping every statement prepared; each
+  step is one statement (one round trip), the throttle's lock and count included;
 - an in-memory SQLite database (tests): through the engine's connection, the same SQL.
+
+`Turns` starts the commands' units of database work one per turn of the event loop, so that a request
+arriving meanwhile is acked after one of them rather than after all.
 
 The SQL is written once, with `:name` parameters, for both databases. Values go in and come out as the
 tables' SQLAlchemy types have them (aware UTC datetimes, JSON documents), so rows read here and rows read
@@ -23,6 +27,7 @@ import asyncio
 import collections
 import contextlib
 import json
+import logging
 import re
 import sqlite3
 import time
@@ -38,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.errors import DatabaseUnavailable, describe
 
+log = logging.getLogger(__name__)
 _PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
 # What sqlite3 says when another connection holds the lock.
 _LOCKED = ("database is locked", "database table is locked", "database is busy")
@@ -148,6 +154,12 @@ def _sqlite_time(value: Any) -> datetime | None:
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
+def _say_if_failed(checkpoint: asyncio.Future[None]) -> None:
+    if not checkpoint.cancelled() and checkpoint.exception() is not None:
+        # The next one tries again; meanwhile the log only grows.
+        log.warning("checkpointing the SQLite log failed: %s", checkpoint.exception())
+
+
 def _locked(error: sqlite3.OperationalError) -> bool:
     return any(text in str(error) for text in _LOCKED)
 
@@ -232,6 +244,7 @@ class SqliteStatements:
             self._checkpointing is None or self._checkpointing.done()
         ):
             self._checkpointing = asyncio.ensure_future(asyncio.to_thread(self._checkpoint))
+            self._checkpointing.add_done_callback(_say_if_failed)
 
     def _checkpoint(self) -> None:
         # Its own connection, so the loop's stays free; PASSIVE never waits for readers or writers.
