@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -39,8 +39,6 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 DEFAULT_PING_AFTER_IDLE = 5.0  # seconds
 DEFAULT_POOL_SIZE = 10
 SQLITE_POOL_SIZE = 5
-
-T = TypeVar("T")
 
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -266,20 +264,6 @@ class Database:
         with unavailable_as_error():
             async with self._reads.connect() as connection:
                 yield connection
-
-    @asynccontextmanager
-    async def writing_once(self) -> AsyncIterator[AsyncConnection]:
-        """A Core connection for a single write, committed when it is made or on leaving.
-
-        One statement is atomic by itself: on PostgreSQL it runs without BEGIN and COMMIT, saving their two
-        round trips; on SQLite it is a transaction like any other."""
-        with unavailable_as_error():
-            if self.dialect == "postgresql":
-                async with self._reads.connect() as connection:
-                    yield connection
-            else:
-                async with self.engine.begin() as connection:
-                    yield connection
 
     @asynccontextmanager
     async def statements(self, *, transaction: bool) -> AsyncIterator[Statements]:
