@@ -7,6 +7,7 @@ it cannot send with a `RequestRejected` naming the field.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
 
@@ -28,6 +29,12 @@ MAX_MEETING_NUMBER_DIGITS = 19
 PAST_START_TOLERANCE = timedelta(minutes=5)
 
 
+# Control characters but the tab (and line breaks, in text of several lines), DEL, lone surrogates and
+# the two non-characters U+FFFE and U+FFFF.
+_FORBIDDEN_IN_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
 class MeetingRequestInvalid(ValueError):
     """The person's request cannot be used as is; `field` names the form field to fix."""
 
@@ -40,14 +47,8 @@ class MeetingRequestInvalid(ValueError):
 def forbidden_character(text: str, *, allow_newlines: bool) -> str | None:
     """The first control character or non-character in `text` (no meeting service stores those),
     or a line break where a one-line field must not hold one."""
-    allowed = {"\t", "\n", "\r"} if allow_newlines else {"\t"}
-    for char in text:
-        code = ord(char)
-        if char in allowed:
-            continue
-        if code < 0x20 or code == 0x7F or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
-            return char
-    return None
+    found = (_FORBIDDEN_IN_TEXT if allow_newlines else _FORBIDDEN_IN_LINE).search(text)
+    return None if found is None else found.group()
 
 
 def character_name(char: str) -> str:

@@ -122,8 +122,13 @@ class Record(dict[str, Any]):
             raise AttributeError(name) from None
 
 
+# Built once: json.dumps with separators builds an encoder per call.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+_AS_IS = frozenset((str, int, float, bool, type(None)))
+
+
 def _document(value: Any) -> Any:
-    return json.dumps(value, separators=(",", ":")) if isinstance(value, dict | list) else value
+    return _COMPACT.encode(value) if isinstance(value, dict | list) else value
 
 
 def _row(statement: Statement, row: Any, read_time: Callable[[Any], datetime | None]) -> Record:
@@ -140,18 +145,25 @@ def _row(statement: Statement, row: Any, read_time: Callable[[Any], datetime | N
 
 
 def _sqlite_value(value: Any) -> Any:
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, datetime):
         # As SQLAlchemy stores them: naive UTC text with microseconds, which sorts in time order.
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        if value.tzinfo is not UTC:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
+            value = value.astimezone(UTC)
+        return value.isoformat(" ", "microseconds")[:-6]  # without its "+00:00"
     return _document(value)
 
 
 def _sqlite_time(value: Any) -> datetime | None:
     if value is None:
         return None
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    try:
+        return datetime.fromisoformat(value + "+00:00")  # naive UTC text, as stored (the quick way)
+    except ValueError:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def _say_if_failed(checkpoint: asyncio.Future[None]) -> None:
