@@ -257,6 +257,8 @@ _RE_AT_HOUR = re.compile(rf"{_B}{_AT}(?P<h>[0-9]{{1,2}}){_HOUR_END}", _FLAGS)
 _RE_DATE_HOUR = re.compile(rf"(?<={_DATE})\s*,?\s*(?P<h>[0-9]{{1,2}}){_HOUR_END}", _FLAGS)
 _RE_OCLOCK = re.compile(rf"{_B}(?P<h>[0-9]{{1,2}})\s*o['\u2019]?clock(?![\w])", _FLAGS)
 _RE_H_HOUR = re.compile(rf"{_B}(?P<at>{_AT})?(?P<h>[0-9]{{1,2}})h(?P<m>[0-5][0-9])?(?![\w])", _FLAGS)
+_RE_CLOCK_TEXT = re.compile(r"([0-9]{1,2})(?:[:.h]([0-5][0-9]))?(?:([ap])\.?m\.?)?")  # for _read_clock
+_RE_TIME_RUN = re.compile(f"{_TIME}+")  # a time read, for _zones_after_times
 
 # A zone after a time: "(", "in" and "time"/"time zone" around an IANA name, a UTC offset or words.
 _RE_ZONE_LEAD = re.compile(r"[ \t]*(?P<open>\(\s*)?(?:(?P<in>in)\s+)?", re.IGNORECASE)
@@ -338,6 +340,86 @@ _RE_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]|\{\s*\}")
 _RE_TOPIC_EDGE = re.compile(r"^[\s,;:|/\u2013\u2014-]+|[\s,;:|/\u2013\u2014-]+$")
 _RE_TOPIC_TAIL = re.compile(r"(?<![\w])(?:with|w/|and|at|on|for|from|by|&|@)$", _FLAGS)
 
+# Skipping scans that cannot match. For each pattern _Reader scans with, _NEEDS lists groups of strings,
+# and every match has at least one string of each group in it (or, for a marker, right before or after
+# it). While the working text lacks all the strings of a group, the scan is skipped: it would find
+# nothing. The strings are looked for in _Reader.folded, the working text as _fold writes it: letters
+# in lower case, every digit a "0" ("0:00" is a time with a colon). Masks are written into both alike,
+# so a read that takes a number or word away (masks it) skips the scans that needed it.
+_DIGITS = ("0",)
+# A _DURATION has a number, "hour", "hr" or "min"; and an "h" or an "m" in its unit.
+_DURATION_NEEDS = ((*_DIGITS, "hour", "hr", "min"), ("h", "m"))
+_CLOCK_NEEDS = (*_DIGITS, "noon", "mid")  # _CLOCK: a number, "noon", "midday" or "midnight"
+_AT_NEEDS = ("at", "around", "from", "starting", "@")  # _AT
+_PARTS_NEEDS = tuple(_PARTS_OF_DAY)  # "morning", "afternoon", "evening", "night"
+# Every name in _WEEKDAYS and _MONTHS has three letters or more and starts with one of these.
+_WEEKDAY_STEMS = tuple(sorted({name[:3] for name in _WEEKDAYS}))
+_MONTH_STEMS = tuple(sorted({name[:3] for name in _MONTHS}))
+# Each rule of _RE_REPEAT without "every" or "each" has "daily", "days" ("mondays", "workdays",
+# "business days"), "month" ("monthly", "of the month"), "fri" ("mon-fri"), "weekly" ("bi-weekly") or
+# one of its other adverbs.
+_REPEAT_NEEDS = (
+    "every", "each", "daily", "days", "month", "fri", "weekly", "fortnightly", "quarterly", "yearly",
+    "annually",
+)  # fmt: skip
+_NEEDS: dict[re.Pattern[str], tuple[tuple[str, ...], ...]] = {
+    _RE_QUOTED: (('"', "\u201c", "\u201e", "\u00ab", "\u2018", "'"),),  # its opening quotes
+    _RE_IANA_ANYWHERE: (("/",),),
+    _RE_WITH: ((_INVITEE,),),  # the invitee after it
+    _RE_BETWEEN_INVITEES: ((_INVITEE,),),
+    _RE_IN: (("in",), *_DURATION_NEEDS),  # "in", "within"
+    _RE_FROM_NOW: (("from",), ("now",), *_DURATION_NEEDS),
+    _RE_NOW: (("now",),),
+    _RE_IN_DAYS: (("in", "from"), ("day", "week")),
+    _RE_TIMES: (("times", "occurrences", "meetings", "sessions"),),
+    _RE_FOR: (("for", "lasting"), *_DURATION_NEEDS),
+    _RE_REPEAT: (_REPEAT_NEEDS,),
+    _RE_UNTIL: (("til", "end", "through"),),  # "until", "till", "til", "ending", "ends on", "through"
+    # "tom": "tomorrow" and its misspellings; "tmr": "tmr", "tmrw"; "the day after" has one of them
+    _RE_RELATIVE_DAY: (("today", "tonight", "tom", "tmr", "yesterday"),),
+    _RE_WEEKDAY: (_WEEKDAY_STEMS,),
+    _RE_WEEK: (("week",),),
+    _RE_ISO: (("0000-", "0000/", "0000."),),  # the year and the separator after it
+    _RE_MONTH_FIRST: (_DIGITS, _MONTH_STEMS),
+    _RE_DAY_FIRST: (_DIGITS, _MONTH_STEMS),
+    _RE_SLASH: (("0/0",),),
+    _RE_DOTTED: (("0.0",),),
+    _RE_ORDINAL: (("the",), ("0st", "0nd", "0rd", "0th")),
+    _RE_PART_AFTER_DATE: ((_DATE,), _PARTS_NEEDS),  # the date before it
+    _RE_PART: (_PARTS_NEEDS,),
+    _RE_RANGE: (_CLOCK_NEEDS, ("-", "\u2013", "\u2014", "to", "til", "and")),  # "til": "until", "till"
+    _RE_NOON: (("noon", "mid"),),
+    _RE_TWELVE_HOUR: (_DIGITS, ("am", "pm", "a.m", "p.m")),
+    _RE_COLON: (("0:00",),),
+    _RE_DOT_TIME: (("0.00",),),
+    _RE_AT_HOUR: (_DIGITS, _AT_NEEDS),
+    _RE_DATE_HOUR: ((_DATE,), _DIGITS),  # the date before it
+    _RE_OCLOCK: (_DIGITS, ("clock",)),
+    _RE_BARE_DURATION: _DURATION_NEEDS,
+    _RE_H_HOUR: (("0h",),),
+    _RE_FOR_NUMBER: (_DIGITS, ("for",)),
+    _RE_PLACE_TIME: (("time",),),  # "time", "timezone", "time zone"
+}
+# By id(): hashing a compiled pattern works through all of its code, at every lookup.
+_NEEDS_BY_ID = {id(pattern): groups for pattern, groups in _NEEDS.items()}
+# The patterns without re.ASCII (_RE_PLACE_TIME) read these as ASCII letters too: "tıme" is "time".
+_FOLD = {
+    **{ord(letter): letter.lower() for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+    0x130: "i",  # İ
+    0x131: "i",  # ı
+    0x17F: "s",  # ſ
+    0x212A: "k",  # K (Kelvin sign)
+}
+_RE_NONZERO = re.compile("[1-9]")
+
+
+def _fold(text: str) -> str:
+    """`text`, one character for one: letters as _NEEDS looks for them, in lower case; every digit a "0"."""
+    folded = text.lower()  # the Kelvin sign becomes "k"; "İ" becomes two characters
+    if len(folded) != len(text) or "\u0131" in folded or "\u017f" in folded:
+        folded = text.translate(_FOLD)
+    return _RE_NONZERO.sub("0", folded)
+
 
 @dataclass(frozen=True)
 class _Piece:
@@ -398,7 +480,8 @@ class _Reader:
         self.pieces: dict[int, _Piece] = {}
         self.source = self._split_out_slack(text)
         self.work = self.source
-        self.gone = [self.source[i] == _INVITEE for i in range(len(self.source))]
+        self.folded = _fold(self.source)  # self.work as _fold writes it, masked along with it
+        self.gone = [character == _INVITEE for character in self.source]
 
     # -- the passes ---------------------------------------------------------------------------------
 
@@ -474,10 +557,13 @@ class _Reader:
 
     def _split_out_slack(self, raw: str) -> str:
         """Slack's escapes, emails and @names become one marker character each; the rest is plain text."""
-        text = _RE_DROP.sub("", _RE_SANITIZE.sub(" ", raw))
+        # Spaces are all _RE_SANITIZE finds in a printable text, and _RE_DROP finds nothing in ASCII.
+        text = raw if raw.isprintable() else _RE_SANITIZE.sub(" ", raw)
+        text = text if text.isascii() else _RE_DROP.sub("", text)
         out: list[str] = []
         length = position = 0
-        for m in _RE_SLACK.finditer(text):
+        # Each of its matches has a "<" or an "@".
+        for m in _RE_SLACK.finditer(text) if "<" in text or "@" in text else ():
             plain = _unescape(text[position : m.start()])
             position = m.end()
             piece = self._piece(m)
@@ -529,7 +615,7 @@ class _Reader:
         return None
 
     def _quotes(self) -> None:
-        for m in list(_RE_QUOTED.finditer(self.work)):
+        for m in self._matches(_RE_QUOTED):
             content = next(g for g in m.groups() if g is not None)
             leading = self.quoted_topic is None and not self.work[: m.start()].strip(" " + _INVITEE + _GONE)
             if leading:
@@ -540,13 +626,25 @@ class _Reader:
                 self._mask(m.start(), m.end(), _KEEP, gone=False)
 
     def _each(self, pattern: re.Pattern[str], read: Callable[[re.Match[str]], str | None]) -> None:
-        for m in list(pattern.finditer(self.work)):
+        for m in self._matches(pattern):
             mark = read(m)
             if mark is not None:
                 self._mask(m.start(), m.end(), mark, gone=True)
 
+    def _matches(self, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+        """`pattern`'s matches in the working text; without a scan when it lacks what they need (_NEEDS)."""
+        folded = self.folded
+        for group in _NEEDS_BY_ID.get(id(pattern), ()):
+            for needed in group:
+                if needed in folded:
+                    break
+            else:
+                return []
+        return list(pattern.finditer(self.work))
+
     def _mask(self, start: int, end: int, mark: str, *, gone: bool) -> None:
         self.work = self.work[:start] + mark * (end - start) + self.work[end:]
+        self.folded = self.folded[:start] + mark * (end - start) + self.folded[end:]
         if gone:
             self.gone[start:end] = [True] * (end - start)
 
@@ -864,7 +962,7 @@ class _Reader:
         return _GONE
 
     def _zones_after_times(self) -> None:
-        for run in list(re.finditer(f"{_TIME}+", self.work)):
+        for run in list(_RE_TIME_RUN.finditer(self.work)):
             self._zone_before(run.start())
             found = self._zone_at(run.end())
             if found is None:
@@ -963,7 +1061,7 @@ class _Reader:
 
     def _place_times(self) -> None:
         """ "Berlin time" anywhere; only the words that name the place are taken ("Review Berlin time")."""
-        for m in list(_RE_PLACE_TIME.finditer(self.work)):
+        for m in self._matches(_RE_PLACE_TIME):
             words = m["words"]
             tokens = list(re.finditer(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*", words))[-3:]
             for index, token in enumerate(tokens):
@@ -1023,7 +1121,7 @@ class _Reader:
 
     def _read_until(self) -> None:
         """ "until <date>": the longest run of words after it that reads as a date alone."""
-        for m in list(_RE_UNTIL.finditer(self.work)):
+        for m in self._matches(_RE_UNTIL):
             when = m["when"]
             ends = [token.end() for token in re.finditer(r"[a-z0-9]+\.?", when, re.IGNORECASE)]
             for end in reversed(ends):
@@ -1150,15 +1248,11 @@ class _Reader:
         return topic
 
     def _render(self, start: int, end: int, *, keep_gone: bool = False) -> str:
-        out: list[str] = []
-        for i in range(start, end):
-            piece = self.pieces.get(i)
-            if piece is not None:
-                out.append(piece.display)
-            elif self.gone[i] and not keep_gone:
-                out.append(" ")
-            else:
-                out.append(self.source[i])
+        shown = zip(self.source[start:end], self.gone[start:end], strict=True)
+        out = [" " if gone and not keep_gone else character for character, gone in shown]
+        for i, piece in self.pieces.items():
+            if start <= i < end:
+                out[i - start] = piece.display
         return "".join(out)
 
     def _resolve_duration(self) -> int | None:
@@ -1342,7 +1436,7 @@ def _read_clock(text: str) -> _Clock | None:
         return _Clock(said, [(12, 0)], hint_locked=True)
     if lowered == "midnight":
         return _Clock(said, [(0, 0)], midnight=True, hint_locked=True)
-    m = re.fullmatch(r"([0-9]{1,2})(?:[:.h]([0-5][0-9]))?(?:([ap])\.?m\.?)?", lowered)
+    m = _RE_CLOCK_TEXT.fullmatch(lowered)
     if m is None:
         return None
     digits, hour, minute, meridiem = m[1], int(m[1]), int(m[2] or 0), m[3]
@@ -1453,10 +1547,11 @@ class _Repeat:
 
 def _every_count(m: re.Match[str]) -> int:
     """2 for "every other week", N for "every N days", else 1."""
+    groups = m.groupdict()
     for tag in ("m", "d", "w", "v"):
-        if m.groupdict().get(f"other_{tag}"):
+        if groups.get(f"other_{tag}"):
             return 2
-        number = m.groupdict().get(f"n_{tag}")
+        number = groups.get(f"n_{tag}")
         if number:
             every = _number(number)
             return every if every is not None else 1  # "every 0 days" is refused with the limits
