@@ -836,6 +836,14 @@ class _Reader:
                 self.date_unreadable = True
                 self.problems.append(f"That date is in the past ({_long_date(day)} {day.year})")
             return None
+        if (month, day_of_month) == (2, 29):
+            # This year's 29 February has passed, and next year has none: the next one is years away.
+            next_year = self._next_leap_day(said, quiet=quiet)
+            if next_year is not None and not quiet:
+                self.ambiguities.append(
+                    f"{_long_date(day)} has passed this year; I read {_long_date(next_year)} {next_year.year}"
+                )
+            return next_year
         next_year = day.replace(year=day.year + 1)
         if not quiet and (self.today - day).days <= 31:
             self.ambiguities.append(

@@ -248,3 +248,35 @@ def test_this_and_a_bare_weekday_mean_the_nearest() -> None:
     assert parse("Retro this friday 10am", now=thursday).day == date(2026, 12, 11)
     assert parse("Retro friday 10am", now=thursday).day == date(2026, 12, 11)
     assert parse("Retro coming monday 10am", now=thursday).day == date(2026, 12, 14)
+
+
+# -- 29 February once this year's has passed: the next one is in a leap year, never a crash ----------
+
+
+@pytest.mark.parametrize(
+    ("text", "tz"),
+    [
+        ("Review Feb 29 10am", "Europe/Paris"),
+        ("Review 29/2 10am", "Europe/Paris"),
+        ("Review 29.2. 10am", "Europe/Berlin"),
+        ("Review 2/29 10am", NEW_YORK),
+    ],
+)
+def test_a_passed_leap_day_is_read_as_the_next_leap_day_and_said(text: str, tz: str) -> None:
+    after_the_leap_day = datetime(2028, 3, 5, 12, tzinfo=UTC)
+
+    parsed = parse(text, now=after_the_leap_day, tz=tz)
+
+    assert parsed.start == at_local(date(2032, 2, 29), 10, tz=tz)
+    assert parsed.problems == ()
+    # Four years on is not what anyone expects unasked: it waits for the person to confirm.
+    assert parsed.ambiguities == ("29 February has passed this year; I read 29 February 2032",)
+
+
+def test_a_leap_day_still_ahead_this_year_is_this_years() -> None:
+    before_the_leap_day = datetime(2028, 2, 20, 12, tzinfo=UTC)
+
+    parsed = parse("Review Feb 29 10am", now=before_the_leap_day, tz="Europe/Paris")
+
+    assert parsed.start == at_local(date(2028, 2, 29), 10, tz="Europe/Paris")
+    assert parsed.is_clear
