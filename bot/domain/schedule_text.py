@@ -492,8 +492,8 @@ class _Reader:
         self._each(_RE_BETWEEN_INVITEES, lambda m: _GONE)
         self._each(_RE_IN, self._offset)
         self._each(_RE_FROM_NOW, self._offset)
+        self._each(_RE_IN_DAYS, self._in_days)  # before "now": "2 days from now" is not now
         self._each(_RE_NOW, self._right_now)
-        self._each(_RE_IN_DAYS, self._in_days)
         self._each(_RE_TIMES, self._times)
         self._each(_RE_FOR, self._duration)
         self._each(_RE_REPEAT, self._repeat)

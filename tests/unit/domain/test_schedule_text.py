@@ -193,6 +193,27 @@ def test_weekdays_mean_the_next_one(text: str, day: str) -> None:
 # -- ambiguities: read, but worth confirming ------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("Check-in 3 days from now at 10am", "2026-11-29 10:00"),
+        ("Check-in 2 weeks from now at 10am", "2026-12-10 10:00"),
+        ("Check-in a week from now at 10am", "2026-12-03 10:00"),
+        ("Check-in 3 days from today at 10am", "2026-11-29 10:00"),
+    ],
+)
+def test_days_from_now_is_that_many_days_ahead(text: str, start: str) -> None:
+    result = parse(text)
+    assert (result.topic, local(result)) == ("Check-in", start)
+    assert result.is_clear, (result.problems, result.ambiguities)
+
+
+def test_days_from_now_without_a_time_is_not_a_meeting_right_now() -> None:
+    result = parse("Check-in 2 days from now")
+    assert result.start is None
+    assert result.problems == ("I couldn't read a time for Sat 28 Nov",)
+
+
 def test_day_month_order_is_ambiguous_and_follows_the_zone() -> None:
     in_paris = parse("Board meeting 12/03 at 10")
     assert in_paris.topic == "Board meeting"
