@@ -433,6 +433,7 @@ class _Clock:
     candidates: list[tuple[int, int]]  # (hour, minute) readings, the preferred one first
     midnight: bool = False
     hint_locked: bool = False  # "3pm", "15:00": a part of the day cannot change it
+    evening: tuple[int, int] | None = None  # "8:30" is 08:30, but 20:30 after "evening" or "tonight"
 
 
 @dataclass
@@ -898,7 +899,9 @@ class _Reader:
             start.hint_locked = True
         begin = start.candidates[0][0] * 60 + start.candidates[0][1]
         lengths = [((h * 60 + mm) - begin) % (24 * 60) for h, mm in end.candidates]
-        self.clocks.append(_Clock(_said(m), start.candidates, start.midnight, start.hint_locked))
+        self.clocks.append(
+            _Clock(_said(m), start.candidates, start.midnight, start.hint_locked, start.evening)
+        )
         self.durations.append((_said(m), min(lengths)))
         return _TIME
 
@@ -1330,6 +1333,8 @@ class _Reader:
 
     def _candidates(self, clock: _Clock) -> list[tuple[int, int]]:
         candidates = list(clock.candidates)
+        if self.part_of_day is not None and self.part_of_day[1] == "pm" and clock.evening is not None:
+            return [clock.evening]
         if self.part_of_day is not None and not clock.hint_locked:
             meridiem = self.part_of_day[1]
             fitting = [c for c in candidates if (c[0] < 12) == (meridiem == "am")]
@@ -1456,8 +1461,10 @@ def _read_clock(text: str) -> _Clock | None:
     if hour > 23:
         return None
     has_minutes = m[2] is not None
-    if hour == 0 or hour >= 13 or digits.startswith("0") or hour == 12 or (has_minutes and hour >= 8):
+    if hour == 0 or hour >= 13 or digits.startswith("0") or hour == 12:
         return _Clock(said, [(hour, minute)], hint_locked=True)
+    if has_minutes and hour >= 8:
+        return _Clock(said, [(hour, minute)], hint_locked=True, evening=(hour + 12, minute))
     afternoon = (hour + 12, minute)
     # Meetings at 1-7 o'clock are far more often in the afternoon; 8-11 in the morning.
     return _Clock(said, [afternoon, (hour, minute)] if hour <= 7 else [(hour, minute), afternoon])

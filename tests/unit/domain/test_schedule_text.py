@@ -164,6 +164,26 @@ def test_times_in_12_and_24_hour_forms(text: str, wall_clock: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("Dinner tomorrow evening 8:30", "2026-11-27 20:30"),
+        ("Drinks tonight at 10:30", "2026-11-26 22:30"),
+        ("Drinks tonight at 11.15", "2026-11-26 23:15"),
+        ("Release friday night 9:45", "2026-11-27 21:45"),
+        ("Dinner tomorrow evening 8:30-10:00", "2026-11-27 20:30"),
+        # As written when nothing says evening, or the morning is said.
+        ("Standup tomorrow 8:30", "2026-11-27 08:30"),
+        ("Standup tomorrow morning 8:30", "2026-11-27 08:30"),
+        ("Drinks tonight at 21:30", "2026-11-26 21:30"),
+    ],
+)
+def test_an_evening_said_moves_a_morning_looking_time_to_the_evening(text: str, start: str) -> None:
+    result = parse(text)
+    assert local(result) == start
+    assert result.is_clear, (result.problems, result.ambiguities)
+
+
+@pytest.mark.parametrize(
     ("text", "day"),
     [
         ("x monday 10am", "2026-11-30"),
