@@ -286,7 +286,9 @@ _RE_PLACE_TIME = re.compile(
 _WD_FULL = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _WD_LIST = rf"(?:{_WD})s?(?:\s*(?:,|and|&|\+|/)\s*(?:{_WD})s?)*"
 # "Daily standup" and "Weekly sync" are names; "standup daily 9am" and "sync weekly on monday" are rules.
-_ADVERB_FOLLOWERS = rf"on|at|from|starting|beginning|for|with|in|tomorrow|today|next|this|{_WD}"
+_ADVERB_FOLLOWERS = (
+    rf"on|at|from|starting|beginning|for|with|in|tomorrow|today|next|this|noon|midday|midnight|{_WD}"
+)
 _ADVERB = rf"(?=\s*(?:$|[^\w\s]|[0-9]|(?:{_ADVERB_FOLLOWERS})(?![\w])))"
 _ORDINAL_WEEKS = {
     "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": -1,
