@@ -1378,6 +1378,15 @@ class _Reader:
         if chosen is None:
             day = self.today + timedelta(days=1) if clock.midnight else self.today
             days = [day, day + timedelta(days=1)] if series else [day]
+        elif (
+            chosen.day == self.today
+            and not (chosen.explicit or chosen.later or chosen.following)
+            and candidates == [(0, 0)]
+        ):
+            # The start of today has passed: "tonight at midnight" is the end of today, as "midnight" alone
+            # is. A date written out ("6 Dec 00:00") stays as written.
+            day = self.today + timedelta(days=1)
+            days = [day]
         else:
             day = chosen.day
             days = [day, *chosen.following] if chosen.later is None else [day, chosen.later]
