@@ -286,7 +286,9 @@ _RE_PLACE_TIME = re.compile(
 _WD_FULL = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _WD_LIST = rf"(?:{_WD})s?(?:\s*(?:,|and|&|\+|/)\s*(?:{_WD})s?)*"
 # "Daily standup" and "Weekly sync" are names; "standup daily 9am" and "sync weekly on monday" are rules.
-_ADVERB_FOLLOWERS = rf"on|at|from|starting|beginning|for|with|in|tomorrow|today|next|this|{_WD}"
+_ADVERB_FOLLOWERS = (
+    rf"on|at|from|starting|beginning|for|with|in|tomorrow|today|next|this|noon|midday|midnight|{_WD}"
+)
 _ADVERB = rf"(?=\s*(?:$|[^\w\s]|[0-9]|(?:{_ADVERB_FOLLOWERS})(?![\w])))"
 _ORDINAL_WEEKS = {
     "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": -1,
@@ -433,6 +435,7 @@ class _Clock:
     candidates: list[tuple[int, int]]  # (hour, minute) readings, the preferred one first
     midnight: bool = False
     hint_locked: bool = False  # "3pm", "15:00": a part of the day cannot change it
+    evening: tuple[int, int] | None = None  # "8:30" is 08:30, but 20:30 after "evening" or "tonight"
 
 
 @dataclass
@@ -492,8 +495,8 @@ class _Reader:
         self._each(_RE_BETWEEN_INVITEES, lambda m: _GONE)
         self._each(_RE_IN, self._offset)
         self._each(_RE_FROM_NOW, self._offset)
+        self._each(_RE_IN_DAYS, self._in_days)  # before "now": "2 days from now" is not now
         self._each(_RE_NOW, self._right_now)
-        self._each(_RE_IN_DAYS, self._in_days)
         self._each(_RE_TIMES, self._times)
         self._each(_RE_FOR, self._duration)
         self._each(_RE_REPEAT, self._repeat)
@@ -898,7 +901,9 @@ class _Reader:
             start.hint_locked = True
         begin = start.candidates[0][0] * 60 + start.candidates[0][1]
         lengths = [((h * 60 + mm) - begin) % (24 * 60) for h, mm in end.candidates]
-        self.clocks.append(_Clock(_said(m), start.candidates, start.midnight, start.hint_locked))
+        self.clocks.append(
+            _Clock(_said(m), start.candidates, start.midnight, start.hint_locked, start.evening)
+        )
         self.durations.append((_said(m), min(lengths)))
         return _TIME
 
@@ -1330,6 +1335,8 @@ class _Reader:
 
     def _candidates(self, clock: _Clock) -> list[tuple[int, int]]:
         candidates = list(clock.candidates)
+        if self.part_of_day is not None and self.part_of_day[1] == "pm" and clock.evening is not None:
+            return [clock.evening]
         if self.part_of_day is not None and not clock.hint_locked:
             meridiem = self.part_of_day[1]
             fitting = [c for c in candidates if (c[0] < 12) == (meridiem == "am")]
@@ -1371,6 +1378,15 @@ class _Reader:
         if chosen is None:
             day = self.today + timedelta(days=1) if clock.midnight else self.today
             days = [day, day + timedelta(days=1)] if series else [day]
+        elif (
+            chosen.day == self.today
+            and not (chosen.explicit or chosen.later or chosen.following)
+            and candidates == [(0, 0)]
+        ):
+            # The start of today has passed: "tonight at midnight" is the end of today, as "midnight" alone
+            # is. A date written out ("6 Dec 00:00") stays as written.
+            day = self.today + timedelta(days=1)
+            days = [day]
         else:
             day = chosen.day
             days = [day, *chosen.following] if chosen.later is None else [day, chosen.later]
@@ -1456,8 +1472,10 @@ def _read_clock(text: str) -> _Clock | None:
     if hour > 23:
         return None
     has_minutes = m[2] is not None
-    if hour == 0 or hour >= 13 or digits.startswith("0") or hour == 12 or (has_minutes and hour >= 8):
+    if hour == 0 or hour >= 13 or digits.startswith("0") or hour == 12:
         return _Clock(said, [(hour, minute)], hint_locked=True)
+    if has_minutes and hour >= 8:
+        return _Clock(said, [(hour, minute)], hint_locked=True, evening=(hour + 12, minute))
     afternoon = (hour + 12, minute)
     # Meetings at 1-7 o'clock are far more often in the afternoon; 8-11 in the morning.
     return _Clock(said, [afternoon, (hour, minute)] if hour <= 7 else [(hour, minute), afternoon])

@@ -66,6 +66,50 @@ def test_a_clearly_written_request_is_read_exactly(
     assert list(result.emails) == emails
 
 
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    phrase=st.sampled_from(["in {n} days", "{n} days from now", "{n} days from today", "{wd}", "on {wd}"]),
+    count=st.integers(1, 60),
+    weekday=st.integers(0, 6),
+    hour=st.integers(0, 23),
+    minute=st.integers(0, 59),
+    zone=st.sampled_from(ZONES),
+    now=NOWS,
+)
+def test_a_day_counted_or_named_is_that_day(
+    phrase: str, count: int, weekday: int, hour: int, minute: int, zone: str, now: datetime
+) -> None:
+    # "in 3 days" / "3 days from now" is the date 3 days on in the person's zone; "friday" is the next
+    # Friday: today only while its time is still ahead, else in a week (and then said).
+    local_zone = ZoneInfo(zone)
+    today = now.astimezone(local_zone).date()
+    said = phrase.format(n=count, wd=WEEKDAY_NAMES[weekday])
+    result = parse_schedule_text(f"Sync {said} at {hour:02}:{minute:02}", now=now, user_tz=zone)
+    if "{n}" in phrase:
+        days = [today + timedelta(days=count)]
+    else:
+        ahead = (weekday - today.weekday()) % 7
+        days = [today + timedelta(days=ahead)] + ([today + timedelta(days=7)] if ahead == 0 else [])
+    ahead_of_now = [d for d in days if datetime.combine(d, time(hour, minute), local_zone) > now]
+    assert result.topic == "Sync"
+    if not ahead_of_now:
+        assert result.start is None and any("in the past" in p for p in result.problems), result
+        return
+    assert result.start is not None and not result.problems, (said, result)
+    assert result.day == ahead_of_now[0]
+    wanted = datetime.combine(ahead_of_now[0], time(hour, minute), tzinfo=local_zone)
+    once = wanted.utcoffset() == wanted.replace(fold=1).utcoffset()  # not skipped or repeated by DST
+    if once:
+        assert result.start == wanted.astimezone(UTC)
+    if len(days) == 2:
+        assert result.ambiguities, "today's own weekday is always said"
+    elif once:
+        assert result.is_clear, (said, result)
+
+
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(max_size=200), zone=st.sampled_from(ZONES), now=NOWS)
 def test_whatever_is_read_from_any_text_can_be_sent_to_webex(text: str, zone: str, now: datetime) -> None:

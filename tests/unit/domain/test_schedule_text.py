@@ -164,6 +164,26 @@ def test_times_in_12_and_24_hour_forms(text: str, wall_clock: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("Dinner tomorrow evening 8:30", "2026-11-27 20:30"),
+        ("Drinks tonight at 10:30", "2026-11-26 22:30"),
+        ("Drinks tonight at 11.15", "2026-11-26 23:15"),
+        ("Release friday night 9:45", "2026-11-27 21:45"),
+        ("Dinner tomorrow evening 8:30-10:00", "2026-11-27 20:30"),
+        # As written when nothing says evening, or the morning is said.
+        ("Standup tomorrow 8:30", "2026-11-27 08:30"),
+        ("Standup tomorrow morning 8:30", "2026-11-27 08:30"),
+        ("Drinks tonight at 21:30", "2026-11-26 21:30"),
+    ],
+)
+def test_an_evening_said_moves_a_morning_looking_time_to_the_evening(text: str, start: str) -> None:
+    result = parse(text)
+    assert local(result) == start
+    assert result.is_clear, (result.problems, result.ambiguities)
+
+
+@pytest.mark.parametrize(
     ("text", "day"),
     [
         ("x monday 10am", "2026-11-30"),
@@ -191,6 +211,27 @@ def test_weekdays_mean_the_next_one(text: str, day: str) -> None:
 
 
 # -- ambiguities: read, but worth confirming ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("Check-in 3 days from now at 10am", "2026-11-29 10:00"),
+        ("Check-in 2 weeks from now at 10am", "2026-12-10 10:00"),
+        ("Check-in a week from now at 10am", "2026-12-03 10:00"),
+        ("Check-in 3 days from today at 10am", "2026-11-29 10:00"),
+    ],
+)
+def test_days_from_now_is_that_many_days_ahead(text: str, start: str) -> None:
+    result = parse(text)
+    assert (result.topic, local(result)) == ("Check-in", start)
+    assert result.is_clear, (result.problems, result.ambiguities)
+
+
+def test_days_from_now_without_a_time_is_not_a_meeting_right_now() -> None:
+    result = parse("Check-in 2 days from now")
+    assert result.start is None
+    assert result.problems == ("I couldn't read a time for Sat 28 Nov",)
 
 
 def test_day_month_order_is_ambiguous_and_follows_the_zone() -> None:

@@ -101,6 +101,15 @@ def test_twelve_oclock_and_the_ends_of_the_day(text: str, start: datetime | None
     assert parse(text).start == start
 
 
+@pytest.mark.parametrize(
+    "text", ["Deploy tonight at midnight", "Deploy tonight 12am", "Deploy today at midnight"]
+)
+def test_midnight_tonight_is_the_end_of_today_not_its_past_start(text: str) -> None:
+    result = parse(text)
+    assert result.start == at_local(date(2026, 12, 7), 0)
+    assert result.is_clear, (result.problems, result.ambiguities)
+
+
 def test_a_clear_start_reports_the_day_and_time_it_is_at() -> None:
     result = parse("Sync in 2 hours")
     assert result.is_clear

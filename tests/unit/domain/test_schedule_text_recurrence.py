@@ -157,6 +157,22 @@ def test_the_card_words_for_the_rule() -> None:
     assert monthly is not None and monthly.describe() == "monthly on the first Monday"
 
 
+@pytest.mark.parametrize(
+    ("text", "topic", "first"),
+    [
+        ("Lunch daily noon", "Lunch", (date(2026, 12, 7), time(12))),  # it is 12:00 now: tomorrow
+        ("Lunch daily midday", "Lunch", (date(2026, 12, 7), time(12))),
+        ("Backup check daily midnight", "Backup check", (date(2026, 12, 7), time(0))),
+        ("Lunch daily at noon", "Lunch", (date(2026, 12, 7), time(12))),
+    ],
+)
+def test_daily_before_noon_or_midnight_is_a_rule(text: str, topic: str, first: tuple[date, time]) -> None:
+    result = parse(text)
+    assert (result.topic, result.recurrence) == (topic, Recurrence(Frequency.DAILY))
+    assert first_local(result) == first
+    assert not result.problems
+
+
 def test_names_that_look_like_rules_stay_names() -> None:
     for text, topic in (
         ("Daily standup tomorrow 9am", "Daily standup"),
