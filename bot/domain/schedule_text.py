@@ -436,6 +436,8 @@ class _Clock:
     midnight: bool = False
     hint_locked: bool = False  # "3pm", "15:00": a part of the day cannot change it
     evening: tuple[int, int] | None = None  # "8:30" is 08:30, but 20:30 after "evening" or "tonight"
+    # "12" and "1" to "4" said of a night are after its midnight: "tonight at 12" is 00:00, "at 1" 01:00
+    small_hours: tuple[int, int] | None = None
 
 
 @dataclass
@@ -470,6 +472,7 @@ class _Reader:
         self.days: list[_Day] = []
         self.clocks: list[_Clock] = []
         self.part_of_day: tuple[str, str, int] | None = None  # (text, "am"/"pm", default hour)
+        self.at_night = False  # the part of the day said is a night, which runs past midnight
         self.date_unreadable = False  # a date was written but is not one ("31 Feb") or is refused
         self.time_unreadable = False  # a time was written but is not one ("25:00")
         self.zones: list[tuple[str, str]] = []  # (what the text said, the zone it names)
@@ -878,6 +881,7 @@ class _Reader:
         meridiem, default_hour = _PARTS_OF_DAY[part]
         if self.part_of_day is None:
             self.part_of_day = (said, meridiem, default_hour)
+            self.at_night = part == "night"
 
     def _range(self, m: re.Match[str]) -> str | None:
         first, second = m["a"], m["b"]
@@ -1335,6 +1339,8 @@ class _Reader:
 
     def _candidates(self, clock: _Clock) -> list[tuple[int, int]]:
         candidates = list(clock.candidates)
+        if self.at_night and clock.small_hours is not None:
+            return [clock.small_hours]
         if self.part_of_day is not None and self.part_of_day[1] == "pm" and clock.evening is not None:
             return [clock.evening]
         if self.part_of_day is not None and not clock.hint_locked:
@@ -1375,13 +1381,16 @@ class _Reader:
         # A series with no first day named: its time of day matters more than which day it starts, so an
         # "at 9" whose morning has passed today starts tomorrow morning, not this evening.
         series = self.repeat is not None and not self.days
+        # A night runs past its midnight: "tonight at 1" and "friday night at 12" are on the next day.
+        after_midnight = self.at_night and clock.small_hours is not None
         if chosen is None:
-            day = self.today + timedelta(days=1) if clock.midnight else self.today
+            day = self.today + timedelta(days=1) if clock.midnight or after_midnight else self.today
             days = [day, day + timedelta(days=1)] if series else [day]
         elif (
             chosen.day == self.today
             and not (chosen.explicit or chosen.later or chosen.following)
             and candidates == [(0, 0)]
+            and not after_midnight
         ):
             # The start of today has passed: "tonight at midnight" is the end of today, as "midnight" alone
             # is. A date written out ("6 Dec 00:00") stays as written.
@@ -1390,6 +1399,8 @@ class _Reader:
         else:
             day = chosen.day
             days = [day, *chosen.following] if chosen.later is None else [day, chosen.later]
+            if after_midnight:
+                day, days = day + timedelta(days=1), [on + timedelta(days=1) for on in days]
             if clock.midnight:
                 self.ambiguities.append(f'"{clock.text}" on {_day(day)}: I read the start of that day')
         tries = (
@@ -1472,13 +1483,17 @@ def _read_clock(text: str) -> _Clock | None:
     if hour > 23:
         return None
     has_minutes = m[2] is not None
-    if hour == 0 or hour >= 13 or digits.startswith("0") or hour == 12:
+    if hour == 12:
+        return _Clock(said, [(hour, minute)], hint_locked=True, small_hours=(0, minute))
+    if hour == 0 or hour >= 13 or digits.startswith("0"):
         return _Clock(said, [(hour, minute)], hint_locked=True)
     if has_minutes and hour >= 8:
         return _Clock(said, [(hour, minute)], hint_locked=True, evening=(hour + 12, minute))
     afternoon = (hour + 12, minute)
+    small_hours = (hour, minute) if hour <= 4 else None
     # Meetings at 1-7 o'clock are far more often in the afternoon; 8-11 in the morning.
-    return _Clock(said, [afternoon, (hour, minute)] if hour <= 7 else [(hour, minute), afternoon])
+    readings = [afternoon, (hour, minute)] if hour <= 7 else [(hour, minute), afternoon]
+    return _Clock(said, readings, small_hours=small_hours)
 
 
 def _duration_minutes(m: re.Match[str]) -> int | None:

@@ -110,6 +110,30 @@ def test_midnight_tonight_is_the_end_of_today_not_its_past_start(text: str) -> N
     assert result.is_clear, (result.problems, result.ambiguities)
 
 
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        # A night runs past its midnight: 12 and 1 to 4 o'clock said of it are early the next day.
+        ("Launch party tonight at 12", at_local(date(2026, 12, 7), 0)),
+        ("Launch party tonight 12:30", at_local(date(2026, 12, 7), 0, 30)),
+        ("Launch party tonight at 1", at_local(date(2026, 12, 7), 1)),
+        ("Launch party tonight at 1:30", at_local(date(2026, 12, 7), 1, 30)),
+        ("Launch party tomorrow night at 12", at_local(date(2026, 12, 8), 0)),
+        ("Launch party friday night at 2", at_local(date(2026, 12, 12), 2)),
+        # The rest of the night's hours, and times that say their half of the day, stay that night.
+        ("Launch party tonight at 5", at_local(date(2026, 12, 6), 17)),
+        ("Launch party tonight at 11:30", at_local(date(2026, 12, 6), 23, 30)),
+        ("Launch party tomorrow night at 12pm", at_local(date(2026, 12, 7), 12)),
+        # Without a night said, 12 is noon.
+        ("Lunch tomorrow at 12", at_local(date(2026, 12, 7), 12)),
+    ],
+)
+def test_small_hours_said_of_a_night_are_after_its_midnight(text: str, start: datetime) -> None:
+    result = parse(text)
+    assert result.start == start
+    assert result.is_clear, (result.problems, result.ambiguities)
+
+
 def test_a_clear_start_reports_the_day_and_time_it_is_at() -> None:
     result = parse("Sync in 2 hours")
     assert result.is_clear
