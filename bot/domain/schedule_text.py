@@ -1401,8 +1401,8 @@ class _Reader:
             days = [day, *chosen.following] if chosen.later is None else [day, chosen.later]
             if after_midnight:
                 day, days = day + timedelta(days=1), [on + timedelta(days=1) for on in days]
-            if clock.midnight:
-                self.ambiguities.append(f'"{clock.text}" on {_day(day)}: I read the start of that day')
+        # "friday midnight": the start of the day the meeting is on (said once that day is known).
+        start_of_day = chosen is not None and clock.midnight and days[0] == chosen.day
         tries = (
             [(on, reading) for reading in candidates for on in days]
             if series
@@ -1412,6 +1412,8 @@ class _Reader:
             start = self._instant(on, hour, minute, zone, check=False)
             if start > self.now:
                 start = self._instant(on, hour, minute, zone, check=True)
+                if start_of_day:
+                    self.ambiguities.append(f'"{clock.text}" on {_day(on)}: I read the start of that day')
                 if chosen is not None and chosen.later is not None:
                     self.ambiguities.append(self._same_weekday(chosen, later=on != days[0]))
                 return self._within_reach(start), on, time(hour, minute)

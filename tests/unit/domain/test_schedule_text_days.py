@@ -134,6 +134,23 @@ def test_small_hours_said_of_a_night_are_after_its_midnight(text: str, start: da
     assert result.is_clear, (result.problems, result.ambiguities)
 
 
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        # Said on a Sunday afternoon: today's start has passed, so the meeting is a week on.
+        ("Backup sunday midnight", date(2026, 12, 13)),
+        # A series starts at its first midnight to come.
+        ("Backup daily midnight", date(2026, 12, 7)),
+        ("Backup tuesday midnight", date(2026, 12, 8)),
+    ],
+)
+def test_midnight_on_a_named_day_says_the_day_the_meeting_is_on(text: str, day: date) -> None:
+    result = parse(text)
+    assert result.start == at_local(day, 0)
+    said = f"{day:%a} {day.day} {day:%b}"
+    assert f'"midnight" on {said}: I read the start of that day' in result.ambiguities
+
+
 def test_a_clear_start_reports_the_day_and_time_it_is_at() -> None:
     result = parse("Sync in 2 hours")
     assert result.is_clear
