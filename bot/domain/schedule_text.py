@@ -933,8 +933,10 @@ class _Reader:
         said = _said(m)
         hour, minute = int(m["h"]), int(m["m"] or 0)
         is_time = m["at"] is not None or hour == 0 or hour >= 13 or m["h"].startswith("0")
-        if not is_time and not self.clocks and not self.offsets and 5 <= hour <= 12 and m["m"] is None:
-            self.ambiguities.append(f'"{said}" could be {hour:02d}:00 or a {hour}-hour meeting')
+        if not is_time and not self.clocks and not self.offsets and 5 <= hour <= 12:
+            # With no other time, "9h" and "9h30" are more likely a start than a length: read, and asked.
+            length = f"{hour}-hour" if m["m"] is None else f"{hour} h {minute} min"
+            self.ambiguities.append(f'"{said}" could be {hour:02d}:{minute:02d} or a {length} meeting')
             is_time = True
         if not is_time:
             self.durations.append((said, hour * 60 + minute))

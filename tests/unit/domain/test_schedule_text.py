@@ -316,6 +316,20 @@ def test_h_suffix_alone_could_be_a_time_or_a_duration() -> None:
     assert result.ambiguities == ('"9h" could be 09:00 or a 9-hour meeting',)
 
 
+def test_h_time_with_minutes_alone_could_be_a_time_or_a_duration() -> None:
+    result = parse("Meeting tomorrow 9h30")
+    assert local(result) == "2026-11-27 09:30"
+    assert result.duration_minutes is None
+    assert result.ambiguities == ('"9h30" could be 09:30 or a 9 h 30 min meeting',)
+
+
+def test_h_length_beside_a_time_is_the_length() -> None:
+    result = parse("Meeting tomorrow 10am 1h30")
+    assert local(result) == "2026-11-27 10:00"
+    assert result.duration_minutes == 90
+    assert result.is_clear
+
+
 def test_for_a_number_without_a_unit_is_ambiguous() -> None:
     assert parse("x tomorrow 2pm for 30").ambiguities == ('"for 30" has no unit; I read 30 minutes',)
     assert parse("x tomorrow 2pm for 2").duration_minutes == 120
