@@ -121,6 +121,8 @@ _MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
     "November", "December",
 )  # fmt: skip
+# Before 04:00 a person is still in the night that began the day before ("tonight at 1" said at 00:30).
+SMALL_HOURS_END = 4
 _PARTS_OF_DAY = {"morning": ("am", 9), "afternoon": ("pm", 14), "evening": ("pm", 18), "night": ("pm", 20)}
 
 
@@ -1401,7 +1403,10 @@ class _Reader:
         else:
             day = chosen.day
             days = [day, *chosen.following] if chosen.later is None else [day, chosen.later]
-            if after_midnight:
+            if after_midnight and self._in_tonights_small_hours(chosen):
+                # "tonight at 1" said at 00:30: this night's 01:00, else the next night's.
+                days = [day, day + timedelta(days=1)]
+            elif after_midnight:
                 day, days = day + timedelta(days=1), [on + timedelta(days=1) for on in days]
         # "friday midnight": the start of the day the meeting is on (said once that day is known).
         start_of_day = chosen is not None and clock.midnight and days[0] == chosen.day
@@ -1423,6 +1428,14 @@ class _Reader:
         past = self._instant(day, hour, minute, zone, check=False).astimezone(zone)
         self.problems.append(f"That time is in the past ({_day(day)} {past:%H:%M})")
         return None, day, time(hour, minute)
+
+    def _in_tonights_small_hours(self, chosen: _Day) -> bool:
+        """Said past midnight of today, of today: the night the person is in has its small hours today."""
+        return (
+            self.local_now.hour < SMALL_HOURS_END
+            and chosen.day == self.today
+            and not (chosen.explicit or chosen.later or chosen.following)
+        )
 
     def _same_weekday(self, chosen: _Day, *, later: bool) -> str:
         today = f"Today is {_DAY_NAMES[self.today.weekday()]}"

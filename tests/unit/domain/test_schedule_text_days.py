@@ -135,6 +135,26 @@ def test_small_hours_said_of_a_night_are_after_its_midnight(text: str, start: da
 
 
 @pytest.mark.parametrize(
+    ("said_at", "text", "start"),
+    [
+        # Past midnight the person is still in the night that began yesterday: its small hours are today.
+        (time(0, 30), "Deploy tonight at 1", at_local(date(2026, 12, 7), 1)),
+        (time(0, 30), "Deploy tonight at 3:30", at_local(date(2026, 12, 7), 3, 30)),
+        # Once they have passed, the next night's.
+        (time(2, 30), "Deploy tonight at 1", at_local(date(2026, 12, 8), 1)),
+        # The evening ahead stays today's.
+        (time(0, 30), "Deploy tonight at 11pm", at_local(date(2026, 12, 7), 23)),
+    ],
+)
+def test_tonight_said_past_midnight_means_the_night_the_person_is_in(
+    said_at: time, text: str, start: datetime
+) -> None:
+    result = parse(text, now=new_york_now(date(2026, 12, 7), said_at.hour, said_at.minute))
+    assert result.start == start
+    assert result.is_clear, (result.problems, result.ambiguities)
+
+
+@pytest.mark.parametrize(
     ("text", "day"),
     [
         # Said on a Sunday afternoon: today's start has passed, so the meeting is a week on.
