@@ -143,9 +143,11 @@ def check_invitees(invitees: tuple[Invitee, ...]) -> tuple[Invitee, ...]:
 
 
 def check_meeting_number(text: str) -> str:
-    """A meeting number as people type it (spaces and dashes allowed) -> its digits."""
-    digits = "".join(ch for ch in text if ch not in " -")
-    if not digits.isdigit() or not MIN_MEETING_NUMBER_DIGITS <= len(digits) <= MAX_MEETING_NUMBER_DIGITS:
+    """A meeting number as people type it (spaces and dashes allowed, digits of any script, e.g. the
+    full-width ones a Japanese keyboard types) -> its ASCII digits."""
+    typed = "".join(ch for ch in text if ch not in " -")
+    digits = "".join(str(unicodedata.decimal(ch)) for ch in typed if ch.isdecimal())
+    if len(digits) != len(typed) or not MIN_MEETING_NUMBER_DIGITS <= len(digits) <= MAX_MEETING_NUMBER_DIGITS:
         raise MeetingRequestInvalid(
             "meeting",
             f"“{text.strip()}” is not a meeting number. It is the 9 to 11 digits on the meeting card.",

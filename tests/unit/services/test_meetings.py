@@ -674,7 +674,7 @@ async def test_join_url_passes_the_name(world: World) -> None:
     assert url.endswith("123456789?name=Li")
 
 
-@pytest.mark.parametrize("text", ["abc", "12", "", "12345678901234567890123"])
+@pytest.mark.parametrize("text", ["abc", "12", "", "12345678901234567890123", "²³⁴⁵⁶⁷⁸⁹"])
 def test_meeting_numbers_that_cannot_be_one_are_refused(text: str) -> None:
     with pytest.raises(MeetingRequestInvalid):
         check_meeting_number(text)
@@ -682,6 +682,11 @@ def test_meeting_numbers_that_cannot_be_one_are_refused(text: str) -> None:
 
 def test_meeting_numbers_as_people_type_them() -> None:
     assert check_meeting_number(" 1234 567-890 ") == "1234567890"
+
+
+def test_full_width_digits_are_read_as_the_number_they_show() -> None:
+    # What a Japanese or Chinese keyboard types; Webex takes only ASCII digits.
+    assert check_meeting_number("１２３ ４５６ ７８９") == "123456789"
 
 
 # ---- the per-user throttle ---------------------------------------------------------------------
