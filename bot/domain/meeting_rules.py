@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from bot.domain.meetings import Invitee
 from bot.domain.recurrence import MAX_YEARS, Recurrence
@@ -142,9 +143,31 @@ def check_invitees(invitees: tuple[Invitee, ...]) -> tuple[Invitee, ...]:
     return tuple(unique.values())
 
 
+NUMBER_NOT_IN_LINK = (
+    "I cannot read a meeting number from that link. Give the number instead: it is under "
+    "“Meeting number” in the invitation and on the meeting card, and `/webex list` shows yours."
+)
+
+
+def _number_in_link(link: str) -> str:
+    """The number a Webex link shows in its `MK=` (the join and host links the XML API hands out); the
+    invitation's `j.php?MTID=` and a personal room's `/meet/name` carry none."""
+    parts = urlsplit(link)
+    host = (parts.hostname or "").lower()
+    numbers = parse_qs(parts.query).get("MK", []) if host.endswith(".webex.com") else []
+    if len(numbers) != 1:
+        raise MeetingRequestInvalid("meeting", NUMBER_NOT_IN_LINK)
+    try:
+        return check_meeting_number(numbers[0])
+    except MeetingRequestInvalid:
+        raise MeetingRequestInvalid("meeting", NUMBER_NOT_IN_LINK) from None
+
+
 def check_meeting_number(text: str) -> str:
     """A meeting number as people type it (spaces and dashes allowed, digits of any script, e.g. the
-    full-width ones a Japanese keyboard types) -> its ASCII digits."""
+    full-width ones a Japanese keyboard types), or a Webex link that shows it -> its ASCII digits."""
+    if text.strip().lower().startswith(("https://", "http://")):
+        return _number_in_link(text.strip())
     typed = "".join(ch for ch in text if ch not in " -")
     digits = "".join(str(unicodedata.decimal(ch)) for ch in typed if ch.isdecimal())
     if len(digits) != len(typed) or not MIN_MEETING_NUMBER_DIGITS <= len(digits) <= MAX_MEETING_NUMBER_DIGITS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-__all__ = ["clip_mrkdwn", "escape", "escape_clipped", "typed_text", "unescape"]
+__all__ = ["clip_mrkdwn", "escape", "escape_clipped", "typed_links", "typed_text", "unescape"]
 
 
 def escape(text: str) -> str:
@@ -34,6 +34,12 @@ def typed_text(text: str) -> str:
         return shown or inner.removeprefix("mailto:")
 
     return unescape(_SLACK_TOKEN.sub(label, text))
+
+
+def typed_links(text: str) -> str:
+    """A command's text with Slack's links back to the addresses they point at, labels dropped
+    (`<https://x?a=1&amp;b=2|Join>` -> `https://x?a=1&b=2`), entities unescaped."""
+    return unescape(_SLACK_TOKEN.sub(lambda m: m[1].partition("|")[0], text))
 
 
 def escape_clipped(text: str, limit: int) -> str:

@@ -14,7 +14,7 @@ from bot.domain.schedule_text import parse_schedule_text
 from bot.services.linked_accounts import LinkedAccounts
 from bot.services.meetings import ListWindow, MeetingService, ScheduleRequest
 from bot.slack.dependencies import inject
-from bot.slack.formatting import typed_text
+from bot.slack.formatting import typed_links, typed_text
 from bot.slack.meetings import blocks, form_blocks, texts
 from bot.slack.meetings.answers import Answers
 from bot.slack.meetings.form_opener import FormOpener
@@ -123,6 +123,11 @@ def _with_problem(prefill: form_blocks.FormPrefill, problem: str) -> form_blocks
 # ---- list, cancel, join, now, edit -------------------------------------------------------------
 
 
+def typed_number(invocation: Invocation) -> str:
+    """The meeting number typed, or read from a pasted Webex link (raises MeetingRequestInvalid)."""
+    return check_meeting_number(typed_links(invocation.args))
+
+
 def needs_number(missing: str) -> Callable[[Invocation], tuple[str, None] | None]:
     """The usage error of a subcommand that takes a meeting number, when the number is missing or is
     not one: known without any I/O, so it is answered in the ack (None when the number looks right)."""
@@ -131,7 +136,7 @@ def needs_number(missing: str) -> Callable[[Invocation], tuple[str, None] | None
         if not invocation.args.strip():
             return missing, None
         try:
-            check_meeting_number(invocation.args)
+            typed_number(invocation)
         except MeetingRequestInvalid as invalid:
             return invalid.message, None
         return None
@@ -155,7 +160,9 @@ async def cancel(invocation: Invocation, reply: Reply, *, meetings: MeetingServi
     if not invocation.args.strip():
         await reply.send(texts.CANCEL_NEEDS_NUMBER)
         return
-    meeting_id = await meetings.meeting_id_for(invocation.team_id, invocation.user_id, invocation.args)
+    meeting_id = await meetings.meeting_id_for(
+        invocation.team_id, invocation.user_id, typed_number(invocation)
+    )
     meeting = await meetings.get(invocation.team_id, invocation.user_id, meeting_id)
     tz = await answers.user_tz(invocation.team_id, invocation.user_id)
     question = blocks.cancel_confirmation(meeting, tz)
@@ -168,7 +175,7 @@ async def join(invocation: Invocation, reply: Reply, *, meetings: MeetingService
     if not invocation.args.strip():
         await reply.send(texts.JOIN_NEEDS_NUMBER)
         return
-    key = check_meeting_number(invocation.args)
+    key = typed_number(invocation)
     meeting_id = await meetings.meeting_id_for(invocation.team_id, invocation.user_id, key)
     name = await answers.display_name(invocation.team_id, invocation.user_id)
     url = await meetings.join_url(invocation.team_id, invocation.user_id, meeting_id, name=name or None)
@@ -224,7 +231,7 @@ async def edit(invocation: Invocation, reply: Reply, *, forms: FormOpener) -> No
         reply,
         team_id=invocation.team_id,
         user_id=invocation.user_id,
-        number=check_meeting_number(invocation.args),
+        number=typed_number(invocation),
         trigger_id=invocation.trigger_id,
         channel_id=invocation.channel_id,
         response_url=invocation.response_url or "",

@@ -232,6 +232,23 @@ async def test_join_gives_the_join_link(linked: Stage) -> None:
     assert "no meeting with that number" in shown_text(unknown.replies[0])
 
 
+async def test_a_pasted_webex_link_is_read_when_it_shows_the_number(linked: Stage) -> None:
+    made = await seed(linked, linked.bob, "Bob's talk", DAY)
+    number = made.meeting.number
+    # Slack sends a pasted link as `<https://...&amp;MK=...>`, or with the label a client gave it.
+    for pasted in (
+        f"https://sandbox.webex.com/sandbox/e.php?AT=SI&MK={number}",
+        f"<https://sandbox.webex.com/sandbox/e.php?AT=SI&MK={number}|Join Bob's talk>",
+    ):
+        exchange = await linked.bob.driver.command(f"join {pasted}", replies=1)
+        assert f"Meeting *{number}* is ready to join." in shown_text(exchange.replies[0])
+    invitation = "https://sandbox.webex.com/sandbox/j.php?MTID=m3881b2c4d5e6"
+    for word in ("join", "edit", "cancel"):
+        exchange = await linked.bob.driver.command(f"{word} {invitation}")  # answered in the ack
+        assert exchange.ack_text.startswith("I cannot read a meeting number from that link.")
+    assert linked.emulator.meeting(number) is not None
+
+
 async def test_home_tab_lists_the_next_meetings(linked: Stage) -> None:
     await seed(linked, linked.alice, "On the home tab", DAY)
     opened = await linked.alice.driver.open_home(replies=1)

@@ -684,6 +684,34 @@ def test_meeting_numbers_as_people_type_them() -> None:
     assert check_meeting_number(" 1234 567-890 ") == "1234567890"
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://acme.webex.com/acme/e.php?AT=SI&MK=123456789",  # the XML API's join link
+        "https://acme.webex.com/acme/m.php?AT=HM&MK=1234567890",
+        "https://acme.webex.com/acme/e.php?MK=123456789&AN=Ana+Li ",
+    ],
+)
+def test_a_webex_link_that_shows_the_number_is_read_as_it(link: str) -> None:
+    assert check_meeting_number(link) in ("123456789", "1234567890")
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://acme.webex.com/acme/j.php?MTID=m3881b2c4d5",  # the invitation and REST links
+        "https://acme.webex.com/meet/ana",  # a personal room
+        "https://zoom.us/j/85012345678",  # digits, but not a Webex meeting
+        "https://evil.example/acme.webex.com/e.php?MK=123456789",
+        "https://acme.webex.com/acme/e.php?MK=12",
+    ],
+)
+def test_a_link_without_a_readable_number_says_where_the_number_is(link: str) -> None:
+    with pytest.raises(MeetingRequestInvalid) as refused:
+        check_meeting_number(link)
+    assert "link" in refused.value.message and "/webex list" in refused.value.message
+
+
 def test_full_width_digits_are_read_as_the_number_they_show() -> None:
     # What a Japanese or Chinese keyboard types; Webex takes only ASCII digits.
     assert check_meeting_number("１２３ ４５６ ７８９") == "123456789"

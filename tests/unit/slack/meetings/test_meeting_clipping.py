@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain.meeting_rules import MAX_AGENDA_LENGTH, MAX_TOPIC_LENGTH
 from bot.domain.meetings import Invitee, Meeting
-from bot.slack.formatting import clip_mrkdwn, typed_text
+from bot.slack.formatting import clip_mrkdwn, typed_links, typed_text
 from bot.slack.meetings import blocks, form_blocks
 
 START = datetime(2026, 3, 3, 14, tzinfo=UTC)
@@ -116,3 +116,8 @@ def test_mrkdwn_is_never_cut_inside_an_entity_or_a_token(text: str, limit: int, 
 )
 def test_a_commands_text_is_read_back_as_typed(sent: str, typed: str) -> None:
     assert typed_text(sent) == typed
+
+
+def test_a_pasted_link_is_read_back_as_its_address_not_its_label() -> None:
+    sent = "<https://acme.webex.com/acme/e.php?AT=SI&amp;MK=123456789|Join the review>"
+    assert typed_links(sent) == "https://acme.webex.com/acme/e.php?AT=SI&MK=123456789"
