@@ -143,6 +143,14 @@ def check_invitees(invitees: tuple[Invitee, ...]) -> tuple[Invitee, ...]:
     return tuple(unique.values())
 
 
+# What a refusal quotes of what was typed: enough to recognise it (a paste can be pages long).
+ECHO_LENGTH = 40
+
+
+def _echoed(typed: str) -> str:
+    return typed if len(typed) <= ECHO_LENGTH else typed[: ECHO_LENGTH - 1] + "…"
+
+
 NUMBER_NOT_IN_LINK = (
     "I cannot read a meeting number from that link. Give the number instead: it is under "
     "“Meeting number” in the invitation and on the meeting card, and `/webex list` shows yours."
@@ -173,7 +181,8 @@ def check_meeting_number(text: str) -> str:
     if len(digits) != len(typed) or not MIN_MEETING_NUMBER_DIGITS <= len(digits) <= MAX_MEETING_NUMBER_DIGITS:
         raise MeetingRequestInvalid(
             "meeting",
-            f"“{text.strip()}” is not a meeting number. It is the 9 to 11 digits on the meeting card.",
+            f"“{_echoed(text.strip())}” is not a meeting number. "
+            "It is the 9 to 11 digits on the meeting card.",
         )
     return digits
 

@@ -14,7 +14,7 @@ from bot.domain.schedule_text import parse_schedule_text
 from bot.services.linked_accounts import LinkedAccounts
 from bot.services.meetings import ListWindow, MeetingService, ScheduleRequest
 from bot.slack.dependencies import inject
-from bot.slack.formatting import typed_links, typed_text
+from bot.slack.formatting import escape, typed_links, typed_text
 from bot.slack.meetings import blocks, form_blocks, texts
 from bot.slack.meetings.answers import Answers
 from bot.slack.meetings.form_opener import FormOpener
@@ -138,7 +138,7 @@ def needs_number(missing: str) -> Callable[[Invocation], tuple[str, None] | None
         try:
             typed_number(invocation)
         except MeetingRequestInvalid as invalid:
-            return invalid.message, None
+            return escape(invalid.message), None  # it quotes what was typed, shown as typed
         return None
 
     return usage_error

@@ -115,6 +115,9 @@ async def test_a_missing_or_wrong_meeting_number_is_answered_in_the_ack(linked: 
         ("join", "Which meeting?"),
         ("join 12", "is not a meeting number"),
         ("edit", "Which meeting?"),
+        # What was typed is echoed escaped and short, as the help echoes an unknown word.
+        ("join R&D <2>", "“R&amp;D &lt;2&gt;” is not a meeting number"),
+        ("cancel " + "9x" * 2000, "“" + "9x" * 19 + "9…” is not a meeting number"),
     ):
         exchange = await driver.command(text)
         assert expected in exchange.ack_text and exchange.json()["response_type"] == "ephemeral"
