@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -133,6 +133,13 @@ def form_errors(
         start = form.start(user_tz)
         if start is not None and start != original_start:
             check("start", lambda: check_start(start, now))
+        if start is not None and start.astimezone(UTC).astimezone(start.tzinfo).time() != start.time():
+            moved = start.astimezone(UTC).astimezone(start.tzinfo)
+            errors.setdefault(
+                blocks.TIME,
+                f"{form.clock_time} does not exist on {start:%a} {start.day} {start:%b} in "
+                f"{form.zone(user_tz)} (clocks go forward). Pick another time, e.g. {moved:%H:%M}.",
+            )
     start = form.start(user_tz) if form.day and form.clock_time else None
     if start is not None:
         first_day = start.date()  # in the form's zone: the day the person picked

@@ -224,6 +224,16 @@ def test_form_errors_point_at_the_field_to_fix(values: dict[str, Any], block_id:
     assert list(errors) == [block_id] and errors[block_id]
 
 
+def test_a_time_the_clocks_skip_is_refused_rather_than_moved() -> None:
+    # Berlin's clocks go from 02:00 to 03:00 on 29 March 2026: 02:30 would silently become 03:30.
+    form = read_form(state(topic="x", date="2026-03-29", time="02:30"))
+    errors = form_errors(form, "Europe/Berlin", NOW)
+    assert list(errors) == [blocks.TIME] and "clocks go forward" in errors[blocks.TIME]
+    assert (
+        form_errors(read_form(state(topic="x", date="2026-03-29", time="03:30")), "Europe/Berlin", NOW) == {}
+    )
+
+
 def test_an_edited_meeting_under_way_may_keep_its_past_start() -> None:
     form = read_form(state(topic="Renamed", date="2026-03-02", time="08:00"))
     started = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
