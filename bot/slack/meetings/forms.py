@@ -80,6 +80,11 @@ def _element(values: dict[str, Any], block_id: str) -> dict[str, Any]:
     return element if isinstance(element, dict) else {}
 
 
+def _address(part: str) -> str:
+    """An address as typed, without the `mailto:` of a pasted email link."""
+    return part[len("mailto:") :] if part.lower().startswith("mailto:") else part
+
+
 def read_form(view: dict[str, Any]) -> FormInput:
     values = (view.get("state") or {}).get("values") or {}
     duration_option = _element(values, blocks.DURATION).get("selected_option") or {}
@@ -96,7 +101,7 @@ def read_form(view: dict[str, Any]) -> FormInput:
         clock_time=_element(values, blocks.TIME).get("selected_time") or "",
         duration_minutes=duration,
         user_ids=tuple(_element(values, blocks.INVITEES).get("selected_users") or ()),
-        emails=tuple(part for part in _SEPARATORS.split(emails_text) if part),
+        emails=tuple(_address(part) for part in _SEPARATORS.split(emails_text) if _address(part)),
         agenda=_element(values, blocks.AGENDA).get("value") or "",
         post_in_channel=bool(_element(values, blocks.POST).get("selected_options")),
         password=_element(values, blocks.PASSWORD).get("value") or "",

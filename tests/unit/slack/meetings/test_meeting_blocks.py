@@ -224,6 +224,13 @@ def test_form_errors_point_at_the_field_to_fix(values: dict[str, Any], block_id:
     assert list(errors) == [block_id] and errors[block_id]
 
 
+def test_a_pasted_mailto_link_invites_the_address_it_names() -> None:
+    form = read_form(
+        state(topic="x", date="2026-03-30", time="09:00", emails="mailto:ana@x.io; MAILTO:li@y.io")
+    )
+    assert form.emails == ("ana@x.io", "li@y.io") and form_errors(form, "Europe/Berlin", NOW) == {}
+
+
 def test_a_time_the_clocks_skip_is_refused_rather_than_moved() -> None:
     # Berlin's clocks go from 02:00 to 03:00 on 29 March 2026: 02:30 would silently become 03:30.
     form = read_form(state(topic="x", date="2026-03-29", time="02:30"))
