@@ -1390,12 +1390,7 @@ class _Reader:
         if chosen is None:
             day = self.today + timedelta(days=1) if clock.midnight or after_midnight else self.today
             days = [day, day + timedelta(days=1)] if series else [day]
-        elif (
-            chosen.day == self.today
-            and not (chosen.explicit or chosen.later or chosen.following)
-            and candidates == [(0, 0)]
-            and not after_midnight
-        ):
+        elif self._is_today_by_word(chosen) and candidates == [(0, 0)] and not after_midnight:
             # The start of today has passed: "tonight at midnight" is the end of today, as "midnight" alone
             # is. A date written out ("6 Dec 00:00") stays as written.
             day = self.today + timedelta(days=1)
@@ -1429,13 +1424,13 @@ class _Reader:
         self.problems.append(f"That time is in the past ({_day(day)} {past:%H:%M})")
         return None, day, time(hour, minute)
 
+    def _is_today_by_word(self, chosen: _Day) -> bool:
+        """Today, named by a word ("today", "tonight", today's weekday alone), not by a written date."""
+        return chosen.day == self.today and not (chosen.explicit or chosen.later or chosen.following)
+
     def _in_tonights_small_hours(self, chosen: _Day) -> bool:
         """Said past midnight of today, of today: the night the person is in has its small hours today."""
-        return (
-            self.local_now.hour < SMALL_HOURS_END
-            and chosen.day == self.today
-            and not (chosen.explicit or chosen.later or chosen.following)
-        )
+        return self.local_now.hour < SMALL_HOURS_END and self._is_today_by_word(chosen)
 
     def _same_weekday(self, chosen: _Day, *, later: bool) -> str:
         today = f"Today is {_DAY_NAMES[self.today.weekday()]}"
