@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
@@ -59,3 +59,34 @@ def test_rotating_keys_keeps_issued_tokens_readable() -> None:
     assert tokens(clock, keys=[newer, KEY]).read(issued) == {"k": "1"}
     with pytest.raises(TokenInvalid):
         tokens(clock, keys=[newer]).read(issued)
+
+
+# Issued by the bot before tokens were sealed with AES-GCM-SIV (Fernet), on 2026-12-01 09:00 UTC, for a
+# test key: links already in Slack's history must keep working after an upgrade.
+LEGACY_KEY = "bGVnYWN5IGtleSBmb3IgdGVzdHMgb25seSwgMzIgYnk="
+LEGACY_JOIN_LINK_TOKEN = (
+    "gAAAAABrDoyQbVuwuL65MWnjJWixvAkMd3tTxKKV8JaXh9SzlCJaQ0-djBTBTmRD5lNT8Ai2fYlmZB72JhiE_eSLEsIdX2JKQNNt"
+    "BdbGqslFmNcGvcm1dDw3sP8IvUAcYEC274G107lA"
+)
+LEGACY_ISSUED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def test_a_token_issued_before_the_upgrade_still_reads_and_still_expires() -> None:
+    clock = FakeClock(LEGACY_ISSUED + timedelta(days=29))
+    legacy = tokens(clock, keys=[LEGACY_KEY])
+    assert legacy.read(LEGACY_JOIN_LINK_TOKEN) == {"t": "T1", "u": "U0HOSTUSER", "k": "123456789"}
+    with pytest.raises(TokenInvalid):
+        tokens(clock, keys=[LEGACY_KEY], purpose="meeting host link").read(LEGACY_JOIN_LINK_TOKEN)
+    clock.advance(timedelta(days=1, seconds=1))
+    with pytest.raises(TokenExpired) as expired:
+        legacy.read(LEGACY_JOIN_LINK_TOKEN)
+    assert expired.value.payload["k"] == "123456789"
+
+
+def test_a_token_dated_ahead_of_the_clock_is_refused() -> None:
+    clock = FakeClock()
+    ahead = FakeClock(clock.now() + timedelta(minutes=2))
+    with pytest.raises(TokenInvalid):
+        tokens(clock).read(tokens(ahead).issue({"k": "1"}))
+    slightly_ahead = FakeClock(clock.now() + timedelta(seconds=30))
+    assert tokens(clock).read(tokens(slightly_ahead).issue({"k": "1"})) == {"k": "1"}

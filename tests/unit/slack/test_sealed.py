@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -92,3 +92,16 @@ def test_a_value_too_long_to_fit_once_sealed_is_a_programming_error() -> None:
     card = [{"type": "actions", "elements": [button]}]
     with pytest.raises(ValueError, match="2000"):
         sealer().buttons(card, **WHO)
+
+
+def test_a_button_value_sealed_before_the_upgrade_still_opens() -> None:
+    # Sealed with Fernet by the bot before AES-GCM-SIV, on 2026-12-01 09:00 UTC, with a test key.
+    key = "bGVnYWN5IGtleSBmb3IgdGVzdHMgb25seSwgMzIgYnk="
+    legacy = (
+        "gAAAAABrDoyQngy3bFH6KZeZQnnz0_67N0tq2eZDUUFw9LxbuzO8JaX21muOPRVYhdofkAY2uN_3j3SL_-MKO7t2FnyDdiXpZ2a-"
+        "9YAEGKFPblUwnvAq9kzQanAtgpWXo28c_Qkq7TASCo_656VyQ-3bc_AEL1tCUg=="
+    )
+    values = sealer(FakeClock(datetime(2026, 12, 7, tzinfo=UTC)), keys=[key])
+    assert values.open(legacy, used_by=blocks.CANCEL, **WHO) == "123456789"
+    with pytest.raises(ValueRefused):
+        values.open(legacy, used_by=blocks.SHARE, **WHO)

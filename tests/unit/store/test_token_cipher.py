@@ -61,3 +61,34 @@ def test_keys_setting_splits_on_commas_and_whitespace() -> None:
     first, second = new_key(), new_key()
     assert parse_token_keys(f" {first},\n {second} ,") == [first, second]
     assert TokenCipher(f"{first},{second}").key_count == 2
+
+
+# Written by the bot before values were sealed with AES-GCM-SIV (Fernet), with a test key: a database
+# written then must open after an upgrade, and `db reencrypt` moves it to the current form.
+LEGACY_KEY = "bGVnYWN5IGtleSBmb3IgdGVzdHMgb25seSwgMzIgYnk="
+LEGACY_STORED = (
+    "gAAAAABrFw8BiqoGwadci5BNQzLKAG2BwaAhYcx_eTwAI99OhxigSx8mSvj5gjumIRCDolJ21JybKKwwDbX3Fc6OlSAcXGutMHvm"
+    "21IwUh2M6YZ-pEAW75c="
+)
+
+
+def test_a_value_stored_before_the_upgrade_opens_and_reencrypts_into_the_current_form() -> None:
+    cipher = TokenCipher([LEGACY_KEY])
+    assert cipher.decrypt(LEGACY_STORED) == "sandbox_access-token"
+    assert not cipher.is_current(LEGACY_STORED)
+    rotated = cipher.rotate(LEGACY_STORED)
+    assert cipher.is_current(rotated)
+    assert not rotated.startswith("gAAAAA")
+    assert cipher.decrypt(rotated) == "sandbox_access-token"
+    with pytest.raises(UndecryptableToken):
+        TokenCipher([new_key()]).decrypt(LEGACY_STORED)
+
+
+def test_a_changed_or_cut_value_is_undecryptable() -> None:
+    cipher = TokenCipher([new_key()])
+    sealed = cipher.encrypt("access")
+    flipped = sealed[:30] + ("A" if sealed[30] != "A" else "B") + sealed[31:]
+    for bad in (flipped, sealed[:-8], sealed[:20], "Ag==", ""):
+        with pytest.raises(UndecryptableToken):
+            cipher.decrypt(bad)
+        assert not cipher.is_current(bad)
