@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from cryptography.fernet import InvalidToken
 
 from bot.domain.clock import Clock
@@ -16,9 +16,6 @@ from bot.store.crypto import SecretBox, derive_key
 # A token dated this far ahead of the bot's clock is refused, as Fernet does (another process's clock
 # may run a little ahead).
 MAX_CLOCK_SKEW = 60
-
-# json.dumps(..., separators=...) builds an encoder per call; this one is built once.
-_COMPACT = json.JSONEncoder(separators=(",", ":"))
 
 
 class TokenInvalid(Exception):
@@ -51,7 +48,7 @@ class SignedTokens:
         self._clock = clock
 
     def issue(self, payload: Mapping[str, Any]) -> str:
-        return self._box.seal(_COMPACT.encode(payload).encode(), self._now())
+        return self._box.seal(orjson.dumps(payload), self._now())
 
     def read(self, token: str) -> dict[str, Any]:
         """The payload of a genuine token that is not too old (raises TokenExpired or TokenInvalid)."""
@@ -73,7 +70,7 @@ class SignedTokens:
 
 def _payload(data: bytes) -> dict[str, Any]:
     try:
-        payload = json.loads(data)
+        payload = orjson.loads(data)
     except ValueError:
         raise InvalidToken from None
     if not isinstance(payload, dict):

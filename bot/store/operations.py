@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import Row, Table, delete, select, update
 
 from bot.domain.clock import Clock
@@ -279,7 +280,7 @@ class OperationStore:
         if self._cipher is None:
             raise RuntimeError("accepted commands need the token cipher to seal them")
         now = self._clock.now()
-        sealed = self._cipher.encrypt(json.dumps(command, separators=(",", ":")))
+        sealed = self._cipher.encrypt(orjson.dumps(command).decode())
         values = {
             "key": key,
             **columns(team_id),
