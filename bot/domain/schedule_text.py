@@ -1146,7 +1146,8 @@ class _Reader:
             when = m["when"]
             ends = [token.end() for token in re.finditer(r"[a-z0-9]+\.?", when, re.IGNORECASE)]
             for end in reversed(ends):
-                reader = _Reader(when[:end], self.now, self.zone if self.zone_known else None, self.zone_name)
+                # The zone as this reader has it (UTC when unknown, which this reader says once itself).
+                reader = _Reader(when[:end], self.now, self.zone, self.zone_name)
                 read = reader.read()
                 if read.clock is not None or read.topic or reader.repeat or reader.time_unreadable:
                     continue
@@ -1161,6 +1162,9 @@ class _Reader:
                     continue
                 elif self.until is None:
                     self.until = (said, read.day)
+                    # "until 1 Nov" said on 26 Nov, "until 12/03", "until next friday" on a Tuesday: asked
+                    # as the same date would be for a meeting, not read silently as a year-long series.
+                    self.ambiguities.extend(f'"{said}": {note}' for note in read.ambiguities)
                 self._mask(m.start(), stop, _DATE, gone=True)
                 break
 

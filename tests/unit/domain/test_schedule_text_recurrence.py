@@ -210,6 +210,22 @@ def test_an_end_that_cannot_be_used_is_said_not_dropped(text: str, problem: str)
     assert any(p.startswith(problem) for p in result.problems), result.problems
 
 
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        # Five days ago: read as next year's, a year-long series, so it is asked as for a meeting.
+        ("Standup every weekday 9am until 1 Dec", '"until 1 Dec": 1 December has passed this year'),
+        ("Standup every weekday 9am until 12/03", '"until 12/03": "12/03" could be 12 March or 3 December'),
+        ("Standup every weekday 9am until next friday", '"until next friday": "next friday" could be'),
+    ],
+)
+def test_an_end_date_that_could_be_another_is_asked_about(text: str, asked: str) -> None:
+    result = parse(text)
+    assert result.recurrence is not None and result.topic == "Standup"
+    assert not result.is_clear
+    assert any(note.startswith(asked) for note in result.ambiguities), result.ambiguities
+
+
 def test_a_date_and_a_count_are_one_end_too_many() -> None:
     result = parse("Standup every weekday 9am until 31 March 10 times")
     assert result.recurrence is None
