@@ -328,9 +328,10 @@ _RE_REPEAT = re.compile(
     _FLAGS,
 )
 # How a series ends: "until 31 March", "till Friday", "ending 2027-03-31"; the date is read as any date is.
+# A dot closes the date, not its first part, so "until 31.3." is one date (not "31." and a start on 31.3.).
 _RE_UNTIL = re.compile(
     r"""(?<![\w])(?:until|till|til|ending(?:\s+on)?|ends\s+on|through)\s+
-        (?P<when>(?:the\s+)?[a-z0-9]+\.?(?:(?:\s*[/.,-]\s*|\s+(?:of\s+)?)[a-z0-9]+){0,2})""",
+        (?P<when>(?:the\s+)?[a-z0-9]+(?:(?:\s*[/.,-]\s*|\s+(?:of\s+)?)[a-z0-9]+){0,2}\.?)""",
     _FLAGS,
 )
 # "for 10 times", "10 times", "for 10 meetings"; "two meetings" without "for" stays in the topic.

@@ -110,6 +110,11 @@ def test_each_phrasing_reads_as_its_rule(text: str, rule: Recurrence, first: dat
         ("Standup every weekday 9am ending on 31/03/2027", date(2027, 3, 31)),
         ("Standup every weekday 9am until friday", date(2026, 12, 11)),
         ("Standup until 31 March every weekday 9am", date(2027, 3, 31)),
+        # Dotted dates: once read as "until 31." and a first meeting on 31 March with no end.
+        ("Standup every weekday 9am until 31.3.", date(2027, 3, 31)),
+        ("Standup every weekday 9am until 31.03.2027", date(2027, 3, 31)),
+        ("Standup until 31.3. every weekday 9am", date(2027, 3, 31)),
+        ("Standup every weekday 9am until 31 March.", date(2027, 3, 31)),
     ],
 )
 def test_until_a_date_ends_the_series_on_that_day(text: str, until: date) -> None:
