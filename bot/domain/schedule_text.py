@@ -1417,6 +1417,14 @@ class _Reader:
         )
         for on, (hour, minute) in tries:
             start = self._instant(on, hour, minute, zone, check=False)
+            if series and start > self.now and not _exists(on, hour, minute, zone):
+                # The series keeps its first meeting's wall-clock time: started at 03:30 on the day 02:30
+                # is skipped, every later meeting would be at 03:30 too. It starts on its next day instead.
+                self.notes.append(
+                    f"{hour:02d}:{minute:02d} doesn't exist on {_day(on)} (clocks go forward); "
+                    "the series starts on its next day"
+                )
+                continue
             if start > self.now:
                 start = self._instant(on, hour, minute, zone, check=True)
                 if start_of_day:
@@ -1614,6 +1622,12 @@ def _every_count(m: re.Match[str]) -> int:
             every = _number(number)
             return every if every is not None else 1  # "every 0 days" is refused with the limits
     return 1
+
+
+def _exists(day: date, hour: int, minute: int, zone: tzinfo) -> bool:
+    """Whether the wall-clock time happens on `day` in `zone` (not skipped by clocks going forward)."""
+    wall = datetime.combine(day, time(hour, minute))
+    return wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall
 
 
 def _in_week(day: date, week: int) -> bool:

@@ -304,3 +304,22 @@ def test_a_series_at_an_hour_without_am_or_pm_starts_on_the_next_morning_once_to
 def test_a_single_meeting_at_an_hour_without_am_or_pm_is_the_next_such_hour_today() -> None:
     result = parse("Standup at 9", now=datetime(2026, 12, 7, 9, 40, tzinfo=UTC))
     assert first_local(result) == (date(2026, 12, 7), time(21, 0))
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "first"),
+    [
+        # Said at 01:00 on the day New York's clocks skip 02:00-03:00.
+        ("Standup every day 2:30am", datetime(2026, 3, 8, 6, 0, tzinfo=UTC), date(2026, 3, 9)),
+        # Said the evening before.
+        ("Standup every sunday 2:30am", datetime(2026, 3, 7, 23, 0, tzinfo=UTC), date(2026, 3, 15)),
+    ],
+)
+def test_a_series_whose_time_the_clocks_skip_on_its_first_day_starts_on_its_next_day(
+    text: str, now: datetime, first: date
+) -> None:
+    # Started at 03:30 instead, the series would keep 03:30 for every meeting after.
+    result = parse(text, now=now, tz="America/New_York")
+    assert first_local(result, "America/New_York") == (first, time(2, 30))
+    assert result.is_clear
+    assert any("the series starts on its next day" in note for note in result.notes), result.notes
