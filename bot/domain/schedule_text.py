@@ -340,6 +340,11 @@ _RE_TIMES = re.compile(
       |(?P<n2>[0-9]{1,4}|[a-z]+(?:-[a-z]+)?)\s+(?:times|occurrences))(?![\w])""",
     _FLAGS,
 )
+# "for 3 weeks", "for the next two months": with a rule, an end that many days, weeks or months on.
+_RE_FOR_SPAN = re.compile(
+    r"""(?<![\w])for\s+(?:the\s+next\s+)?(?P<n>[0-9]{1,2}|[a-z]+)\s+(?P<unit>days?|weeks?|months?)(?![\w])""",
+    _FLAGS,
+)
 _RE_SPACES = re.compile(r"\s+")
 _RE_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]|\{\s*\}")
 _RE_TOPIC_EDGE = re.compile(r"^[\s,;:|/\u2013\u2014-]+|[\s,;:|/\u2013\u2014-]+$")
@@ -380,6 +385,7 @@ _NEEDS: dict[re.Pattern[str], tuple[tuple[str, ...], ...]] = {
     _RE_FOR: (("for", "lasting"), *_DURATION_NEEDS),
     _RE_REPEAT: (_REPEAT_NEEDS,),
     _RE_UNTIL: (("til", "end", "through"),),  # "until", "till", "til", "ending", "ends on", "through"
+    _RE_FOR_SPAN: (("for",), ("day", "week", "month")),
     # "tom": "tomorrow" and its misspellings; "tmr": "tmr", "tmrw"; "the day after" has one of them
     _RE_RELATIVE_DAY: (("today", "tonight", "tom", "tmr", "yesterday"),),
     _RE_WEEKDAY: (_WEEKDAY_STEMS,),
@@ -482,6 +488,7 @@ class _Reader:
         self.repeat: _Repeat | None = None
         self.until: tuple[str, date] | None = None  # how a series ends, as said
         self.count: tuple[str, int] | None = None
+        self.span: tuple[str, int, str] | None = None  # "for 3 weeks": (as said, 3, "week")
         self.recurrence: Recurrence | None = None
         self.repeat_refused = False  # the text's rule or its end cannot be used (a problem says why)
         self.quoted_topic: str | None = None
@@ -507,6 +514,7 @@ class _Reader:
         self._each(_RE_FOR, self._duration)
         self._each(_RE_REPEAT, self._repeat)
         self._read_until()
+        self._each(_RE_FOR_SPAN, self._span)
         for pattern, reader in (
             (_RE_RELATIVE_DAY, self._relative_day),
             (_RE_WEEKDAY, self._weekday),
@@ -1141,6 +1149,14 @@ class _Reader:
             self.count = (_said(m), count)
         return _GONE
 
+    def _span(self, m: re.Match[str]) -> str | None:
+        count = _number(m["n"])
+        if self.repeat is None or count is None:
+            return None  # "for 2 days" of one meeting: a length, refused as one
+        if self.span is None:
+            self.span = (_said(m), count, m["unit"].lower().rstrip("s"))
+        return _GONE
+
     def _read_until(self) -> None:
         """ "until <date>": the longest run of words after it that reads as a date alone."""
         for m in self._matches(_RE_UNTIL):
@@ -1181,6 +1197,18 @@ class _Reader:
 
     def _say_repeat(self, day: date | None, clock: time | None) -> None:
         """The series the text asks for, once the first meeting's day is known; or what to fix."""
+        if self.span is not None and self.until is None and self.count is None and day is not None:
+            # "for 3 weeks" from Wednesday 9 Dec: the meetings up to Tuesday 29 Dec.
+            said, count, unit = self.span
+            ends = _months_after(day, count) if unit == "month" else day + timedelta(days=count * _DAYS[unit])
+            self.until = (said, ends - timedelta(days=1))
+        elif self.span is not None and (self.until is not None or self.count is not None):
+            other = self.until[0] if self.until is not None else self.count[0] if self.count else ""
+            self.problems.append(
+                f'"{other}" and "{self.span[0]}": a series ends on a date or after a number of meetings; '
+                "keep one"
+            )
+            return
         end = self.until[0] if self.until is not None else self.count[0] if self.count is not None else ""
         if self.repeat is None:
             if end:
@@ -1635,6 +1663,21 @@ def _in_week(day: date, week: int) -> bool:
     if week == -1:
         return (day + timedelta(days=7)).month != day.month
     return (day.day - 1) // 7 + 1 == week
+
+
+_DAYS = {"day": 1, "week": 7}
+
+
+def _months_after(day: date, months: int) -> date:
+    """The same day `months` later, or that month's last day when it is shorter."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for day_of_month in range(day.day, 27, -1):
+        try:
+            return date(year, month, day_of_month)
+        except ValueError:
+            continue
+    return date(year, month, day.day)
 
 
 def _years_after(day: date, years: int) -> date:

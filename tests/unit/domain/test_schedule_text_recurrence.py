@@ -323,3 +323,28 @@ def test_a_series_whose_time_the_clocks_skip_on_its_first_day_starts_on_its_next
     assert first_local(result, "America/New_York") == (first, time(2, 30))
     assert result.is_clear
     assert any("the series starts on its next day" in note for note in result.notes), result.notes
+
+
+@pytest.mark.parametrize(
+    ("text", "until"),
+    [
+        # From Monday 7 Dec: once "for 3" read as a 3-hour meeting, and "weeks" left in the topic.
+        ("Standup every weekday 9am for 3 weeks", date(2026, 12, 27)),
+        ("Standup every weekday 9am for the next two weeks", date(2026, 12, 20)),
+        ("Standup every day 9am for 10 days for 15 min", date(2026, 12, 16)),
+        ("Standup every weekday 9am for 2 months", date(2027, 2, 6)),
+    ],
+)
+def test_for_a_number_of_weeks_ends_the_series_that_long_after_its_first_meeting(
+    text: str, until: date
+) -> None:
+    result = parse(text)
+    assert result.recurrence is not None and result.recurrence.until == until
+    assert result.topic == "Standup" and result.is_clear
+    assert result.duration_minutes in (None, 15)
+
+
+def test_for_a_number_of_weeks_and_another_end_are_one_end_too_many() -> None:
+    result = parse("Standup every weekday 9am for 3 weeks until friday")
+    assert result.recurrence is None
+    assert any("keep one" in problem for problem in result.problems)
