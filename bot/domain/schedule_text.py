@@ -1256,6 +1256,14 @@ class _Reader:
             )
         except RecurrenceInvalid as invalid:
             self.problems.append(f'"{said}": {invalid}')
+            return
+        if repeat.frequency is Frequency.MONTHLY and repeat.month_week is None and day.day > 28:
+            # The rule meets on the first meeting's day of the month, and a month without that day has
+            # no meeting (RFC 5545, as Webex keeps it): said, as "monthly on the 31st" sounds like each month.
+            self.notes.append(
+                f"A month without a day {day.day} has no meeting in this series; for every month, pick a day "
+                'up to the 28th or a weekday ("monthly on the last friday")'
+            )
 
     def _resolve_zone(self) -> tuple[str, str]:
         """(how the text named its zone, the zone times are read in): the user's when it names none."""

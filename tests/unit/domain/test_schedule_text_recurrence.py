@@ -348,3 +348,15 @@ def test_for_a_number_of_weeks_and_another_end_are_one_end_too_many() -> None:
     result = parse("Standup every weekday 9am for 3 weeks until friday")
     assert result.recurrence is None
     assert any("keep one" in problem for problem in result.problems)
+
+
+@pytest.mark.parametrize("text", ["Rent monthly on the 31st 10am", "Rent monthly on 30 January 10am"])
+def test_a_monthly_series_on_a_day_some_months_lack_says_those_months_have_no_meeting(text: str) -> None:
+    # The series skips February (and April, June... for the 31st): said on the card, not left to be found.
+    result = parse(text)
+    assert result.recurrence is not None and result.is_clear
+    assert any("has no meeting in this series" in note for note in result.notes), result.notes
+
+
+def test_a_monthly_series_on_the_28th_or_earlier_says_nothing_of_short_months() -> None:
+    assert parse("Rent monthly on the 15th 10am").notes == ()
