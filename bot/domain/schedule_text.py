@@ -328,15 +328,21 @@ _RE_REPEAT = re.compile(
     _FLAGS,
 )
 # How a series ends: "until 31 March", "till Friday", "ending 2027-03-31"; the date is read as any date is.
+# A dot closes the date, not its first part, so "until 31.3." is one date (not "31." and a start on 31.3.).
 _RE_UNTIL = re.compile(
     r"""(?<![\w])(?:until|till|til|ending(?:\s+on)?|ends\s+on|through)\s+
-        (?P<when>(?:the\s+)?[a-z0-9]+\.?(?:(?:\s*[/.,-]\s*|\s+(?:of\s+)?)[a-z0-9]+){0,2})""",
+        (?P<when>(?:the\s+)?[a-z0-9]+(?:(?:\s*[/.,-]\s*|\s+(?:of\s+)?)[a-z0-9]+){0,2}\.?)""",
     _FLAGS,
 )
 # "for 10 times", "10 times", "for 10 meetings"; "two meetings" without "for" stays in the topic.
 _RE_TIMES = re.compile(
     r"""(?<![\w])(?:for\s+(?P<n>[0-9]{1,4}|[a-z]+(?:-[a-z]+)?)\s+(?:times|occurrences|meetings|sessions)
       |(?P<n2>[0-9]{1,4}|[a-z]+(?:-[a-z]+)?)\s+(?:times|occurrences))(?![\w])""",
+    _FLAGS,
+)
+# "for 3 weeks", "for the next two months": with a rule, an end that many days, weeks or months on.
+_RE_FOR_SPAN = re.compile(
+    r"""(?<![\w])for\s+(?:the\s+next\s+)?(?P<n>[0-9]{1,2}|[a-z]+)\s+(?P<unit>days?|weeks?|months?)(?![\w])""",
     _FLAGS,
 )
 _RE_SPACES = re.compile(r"\s+")
@@ -379,6 +385,7 @@ _NEEDS: dict[re.Pattern[str], tuple[tuple[str, ...], ...]] = {
     _RE_FOR: (("for", "lasting"), *_DURATION_NEEDS),
     _RE_REPEAT: (_REPEAT_NEEDS,),
     _RE_UNTIL: (("til", "end", "through"),),  # "until", "till", "til", "ending", "ends on", "through"
+    _RE_FOR_SPAN: (("for",), ("day", "week", "month")),
     # "tom": "tomorrow" and its misspellings; "tmr": "tmr", "tmrw"; "the day after" has one of them
     _RE_RELATIVE_DAY: (("today", "tonight", "tom", "tmr", "yesterday"),),
     _RE_WEEKDAY: (_WEEKDAY_STEMS,),
@@ -481,6 +488,7 @@ class _Reader:
         self.repeat: _Repeat | None = None
         self.until: tuple[str, date] | None = None  # how a series ends, as said
         self.count: tuple[str, int] | None = None
+        self.span: tuple[str, int, str] | None = None  # "for 3 weeks": (as said, 3, "week")
         self.recurrence: Recurrence | None = None
         self.repeat_refused = False  # the text's rule or its end cannot be used (a problem says why)
         self.quoted_topic: str | None = None
@@ -506,6 +514,7 @@ class _Reader:
         self._each(_RE_FOR, self._duration)
         self._each(_RE_REPEAT, self._repeat)
         self._read_until()
+        self._each(_RE_FOR_SPAN, self._span)
         for pattern, reader in (
             (_RE_RELATIVE_DAY, self._relative_day),
             (_RE_WEEKDAY, self._weekday),
@@ -1140,13 +1149,22 @@ class _Reader:
             self.count = (_said(m), count)
         return _GONE
 
+    def _span(self, m: re.Match[str]) -> str | None:
+        count = _number(m["n"])
+        if self.repeat is None or count is None:
+            return None  # "for 2 days" of one meeting: a length, refused as one
+        if self.span is None:
+            self.span = (_said(m), count, m["unit"].lower().rstrip("s"))
+        return _GONE
+
     def _read_until(self) -> None:
         """ "until <date>": the longest run of words after it that reads as a date alone."""
         for m in self._matches(_RE_UNTIL):
             when = m["when"]
             ends = [token.end() for token in re.finditer(r"[a-z0-9]+\.?", when, re.IGNORECASE)]
             for end in reversed(ends):
-                reader = _Reader(when[:end], self.now, self.zone if self.zone_known else None, self.zone_name)
+                # The zone as this reader has it (UTC when unknown, which this reader says once itself).
+                reader = _Reader(when[:end], self.now, self.zone, self.zone_name)
                 read = reader.read()
                 if read.clock is not None or read.topic or reader.repeat or reader.time_unreadable:
                     continue
@@ -1161,6 +1179,9 @@ class _Reader:
                     continue
                 elif self.until is None:
                     self.until = (said, read.day)
+                    # "until 1 Nov" said on 26 Nov, "until 12/03", "until next friday" on a Tuesday: asked
+                    # as the same date would be for a meeting, not read silently as a year-long series.
+                    self.ambiguities.extend(f'"{said}": {note}' for note in read.ambiguities)
                 self._mask(m.start(), stop, _DATE, gone=True)
                 break
 
@@ -1176,6 +1197,18 @@ class _Reader:
 
     def _say_repeat(self, day: date | None, clock: time | None) -> None:
         """The series the text asks for, once the first meeting's day is known; or what to fix."""
+        if self.span is not None and self.until is None and self.count is None and day is not None:
+            # "for 3 weeks" from Wednesday 9 Dec: the meetings up to Tuesday 29 Dec.
+            said, count, unit = self.span
+            ends = _months_after(day, count) if unit == "month" else day + timedelta(days=count * _DAYS[unit])
+            self.until = (said, ends - timedelta(days=1))
+        elif self.span is not None and (self.until is not None or self.count is not None):
+            other = self.until[0] if self.until is not None else self.count[0] if self.count else ""
+            self.problems.append(
+                f'"{other}" and "{self.span[0]}": a series ends on a date or after a number of meetings; '
+                "keep one"
+            )
+            return
         end = self.until[0] if self.until is not None else self.count[0] if self.count is not None else ""
         if self.repeat is None:
             if end:
@@ -1223,6 +1256,14 @@ class _Reader:
             )
         except RecurrenceInvalid as invalid:
             self.problems.append(f'"{said}": {invalid}')
+            return
+        if repeat.frequency is Frequency.MONTHLY and repeat.month_week is None and day.day > 28:
+            # The rule meets on the first meeting's day of the month, and a month without that day has
+            # no meeting (RFC 5545, as Webex keeps it): said, as "monthly on the 31st" sounds like each month.
+            self.notes.append(
+                f"A month without a day {day.day} has no meeting in this series; for every month, pick a day "
+                'up to the 28th or a weekday ("monthly on the last friday")'
+            )
 
     def _resolve_zone(self) -> tuple[str, str]:
         """(how the text named its zone, the zone times are read in): the user's when it names none."""
@@ -1412,6 +1453,14 @@ class _Reader:
         )
         for on, (hour, minute) in tries:
             start = self._instant(on, hour, minute, zone, check=False)
+            if series and start > self.now and not _exists(on, hour, minute, zone):
+                # The series keeps its first meeting's wall-clock time: started at 03:30 on the day 02:30
+                # is skipped, every later meeting would be at 03:30 too. It starts on its next day instead.
+                self.notes.append(
+                    f"{hour:02d}:{minute:02d} doesn't exist on {_day(on)} (clocks go forward); "
+                    "the series starts on its next day"
+                )
+                continue
             if start > self.now:
                 start = self._instant(on, hour, minute, zone, check=True)
                 if start_of_day:
@@ -1611,11 +1660,32 @@ def _every_count(m: re.Match[str]) -> int:
     return 1
 
 
+def _exists(day: date, hour: int, minute: int, zone: tzinfo) -> bool:
+    """Whether the wall-clock time happens on `day` in `zone` (not skipped by clocks going forward)."""
+    wall = datetime.combine(day, time(hour, minute))
+    return wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall
+
+
 def _in_week(day: date, week: int) -> bool:
     """Whether `day` is its month's `week`-th such weekday (1 to 4), or its last one (-1)."""
     if week == -1:
         return (day + timedelta(days=7)).month != day.month
     return (day.day - 1) // 7 + 1 == week
+
+
+_DAYS = {"day": 1, "week": 7}
+
+
+def _months_after(day: date, months: int) -> date:
+    """The same day `months` later, or that month's last day when it is shorter."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for day_of_month in range(day.day, 27, -1):
+        try:
+            return date(year, month, day_of_month)
+        except ValueError:
+            continue
+    return date(year, month, day.day)
 
 
 def _years_after(day: date, years: int) -> date:

@@ -6,8 +6,16 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot.domain.clock import Clock
-from bot.domain.meeting_rules import check_duration, check_invitees, check_start, clean_agenda, clean_topic
+from bot.domain.meeting_rules import (
+    MeetingRequestInvalid,
+    check_duration,
+    check_invitees,
+    check_start,
+    clean_agenda,
+    clean_topic,
+)
 from bot.domain.meetings import Invitee, Meeting, MeetingChanges
+from bot.domain.timezones import zone_info
 from bot.services.meeting_calls import BackendCalls
 from bot.services.ports import BackendUnavailable, MeetingNotFound
 
@@ -63,6 +71,7 @@ class MeetingChanger:
             if new_start != current.start:
                 start = check_start(new_start, self._clock.now())
                 zone = edit.user_tz
+                _check_series_meets_on(current, start, zone)
                 changed.append("time")
         if edit.duration_minutes is not None and edit.duration_minutes != current.duration_minutes:
             duration = check_duration(edit.duration_minutes)
@@ -126,6 +135,21 @@ class MeetingChanger:
     async def _get(self, team_id: str, user_id: str, meeting_id: str) -> Meeting:
         return await self._calls.call(
             team_id, user_id, lambda creds: self._backend.meeting(creds, meeting_id)
+        )
+
+
+def _check_series_meets_on(current: Meeting, start: datetime, zone: str) -> None:
+    """A series moved to a day its rule does not meet on is refused: the rule is kept, so Webex would
+    skip that day and start on the next one the rule names ("every Monday" moved to a Tuesday)."""
+    rule = current.recurrence
+    if rule is None:
+        return
+    day = start.astimezone(zone_info(zone) or UTC).date()
+    if not rule.meets_on(day):
+        raise MeetingRequestInvalid(
+            "start",
+            f"This series repeats {rule.rule_words(day)}; {day:%a} {day.day} {day:%b} is not a day it "
+            "meets on. Pick one that is.",
         )
 
 

@@ -219,3 +219,23 @@ async def test_a_series_from_the_form_waits_through_a_reconnect_and_is_made_once
     assert card is not None
     [meeting] = linked.emulator.meetings()
     assert meeting.rest is not None and meeting.rest.recurrence == f"{EVERY_WEEKDAY};COUNT=20"
+
+
+async def test_edit_refuses_to_move_a_series_to_a_day_its_rule_does_not_meet_on(linked: Stage) -> None:
+    # Once accepted: Webex kept "every Monday" and skipped the Tuesday, while the card showed a Tuesday.
+    exchange = await linked.alice.driver.command("schedule Sync every monday 9am", replies=1)
+    [before] = linked.emulator.meetings()
+    clicked = await linked.alice.driver.click(exchange.replies[0], blocks.EDIT, replies=2)
+    tuesday = before.start.astimezone(NEW_YORK) + timedelta(days=1)
+    saved = await linked.alice.driver.submit(
+        clicked.replies[1], {blocks.DATE: tuesday.strftime("%Y-%m-%d"), blocks.TIME: "09:00"}
+    )
+    answer = await linked.alice.driver.standin.wait_for(
+        lambda c: c.method == "response_url" and c.seq >= saved.first_seq
+    )
+    said = (
+        f"This series repeats every Monday; {tuesday:%a} {tuesday.day} {tuesday:%b} is not a day it meets on"
+    )
+    assert said in shown_text(answer)
+    [after] = linked.emulator.meetings()
+    assert after.start == before.start

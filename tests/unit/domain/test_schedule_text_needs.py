@@ -27,7 +27,7 @@ PHRASES = [
     "the 3rd", "on the 21st", "10.30", "at 9.15", "2026-01-02", "12.3.", "3/4", "9h30", "10-11am",
     "from 9 to 5", "for 3", "for 10 times", "every weekday", "mon-fri", "until friday", "at noon",
     "4 o'clock", "3pm", "9 a.m.", "Berlin time", "every other month on the first monday",
-    "2 hours from now", "30 mins from now", "next week", "this week",
+    "2 hours from now", "30 mins from now", "next week", "this week", "for 3 weeks", "for the next 2 months",
     "'Sync'", '"Plan"', "\u201cQ3\u201d", "in the morning", "this evening",
     "at night", f"with {st._INVITEE}", f"{st._INVITEE} and {st._INVITEE}", f"{st._DATE} evening",
 ]  # fmt: skip

@@ -110,6 +110,11 @@ def test_each_phrasing_reads_as_its_rule(text: str, rule: Recurrence, first: dat
         ("Standup every weekday 9am ending on 31/03/2027", date(2027, 3, 31)),
         ("Standup every weekday 9am until friday", date(2026, 12, 11)),
         ("Standup until 31 March every weekday 9am", date(2027, 3, 31)),
+        # Dotted dates: once read as "until 31." and a first meeting on 31 March with no end.
+        ("Standup every weekday 9am until 31.3.", date(2027, 3, 31)),
+        ("Standup every weekday 9am until 31.03.2027", date(2027, 3, 31)),
+        ("Standup until 31.3. every weekday 9am", date(2027, 3, 31)),
+        ("Standup every weekday 9am until 31 March.", date(2027, 3, 31)),
     ],
 )
 def test_until_a_date_ends_the_series_on_that_day(text: str, until: date) -> None:
@@ -210,6 +215,22 @@ def test_an_end_that_cannot_be_used_is_said_not_dropped(text: str, problem: str)
     assert any(p.startswith(problem) for p in result.problems), result.problems
 
 
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        # Five days ago: read as next year's, a year-long series, so it is asked as for a meeting.
+        ("Standup every weekday 9am until 1 Dec", '"until 1 Dec": 1 December has passed this year'),
+        ("Standup every weekday 9am until 12/03", '"until 12/03": "12/03" could be 12 March or 3 December'),
+        ("Standup every weekday 9am until next friday", '"until next friday": "next friday" could be'),
+    ],
+)
+def test_an_end_date_that_could_be_another_is_asked_about(text: str, asked: str) -> None:
+    result = parse(text)
+    assert result.recurrence is not None and result.topic == "Standup"
+    assert not result.is_clear
+    assert any(note.startswith(asked) for note in result.ambiguities), result.ambiguities
+
+
 def test_a_date_and_a_count_are_one_end_too_many() -> None:
     result = parse("Standup every weekday 9am until 31 March 10 times")
     assert result.recurrence is None
@@ -283,3 +304,59 @@ def test_a_series_at_an_hour_without_am_or_pm_starts_on_the_next_morning_once_to
 def test_a_single_meeting_at_an_hour_without_am_or_pm_is_the_next_such_hour_today() -> None:
     result = parse("Standup at 9", now=datetime(2026, 12, 7, 9, 40, tzinfo=UTC))
     assert first_local(result) == (date(2026, 12, 7), time(21, 0))
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "first"),
+    [
+        # Said at 01:00 on the day New York's clocks skip 02:00-03:00.
+        ("Standup every day 2:30am", datetime(2026, 3, 8, 6, 0, tzinfo=UTC), date(2026, 3, 9)),
+        # Said the evening before.
+        ("Standup every sunday 2:30am", datetime(2026, 3, 7, 23, 0, tzinfo=UTC), date(2026, 3, 15)),
+    ],
+)
+def test_a_series_whose_time_the_clocks_skip_on_its_first_day_starts_on_its_next_day(
+    text: str, now: datetime, first: date
+) -> None:
+    # Started at 03:30 instead, the series would keep 03:30 for every meeting after.
+    result = parse(text, now=now, tz="America/New_York")
+    assert first_local(result, "America/New_York") == (first, time(2, 30))
+    assert result.is_clear
+    assert any("the series starts on its next day" in note for note in result.notes), result.notes
+
+
+@pytest.mark.parametrize(
+    ("text", "until"),
+    [
+        # From Monday 7 Dec: once "for 3" read as a 3-hour meeting, and "weeks" left in the topic.
+        ("Standup every weekday 9am for 3 weeks", date(2026, 12, 27)),
+        ("Standup every weekday 9am for the next two weeks", date(2026, 12, 20)),
+        ("Standup every day 9am for 10 days for 15 min", date(2026, 12, 16)),
+        ("Standup every weekday 9am for 2 months", date(2027, 2, 6)),
+    ],
+)
+def test_for_a_number_of_weeks_ends_the_series_that_long_after_its_first_meeting(
+    text: str, until: date
+) -> None:
+    result = parse(text)
+    assert result.recurrence is not None and result.recurrence.until == until
+    assert result.topic == "Standup" and result.is_clear
+    assert result.duration_minutes in (None, 15)
+
+
+def test_for_a_number_of_weeks_and_another_end_are_one_end_too_many() -> None:
+    result = parse("Standup every weekday 9am for 3 weeks until friday")
+    assert result.recurrence is None
+    assert any("keep one" in problem for problem in result.problems)
+
+
+@pytest.mark.parametrize("text", ["Rent monthly on the 31st 10am", "Rent monthly on 30 January 10am"])
+def test_a_monthly_series_on_a_day_some_months_lack_says_those_months_have_no_meeting(text: str) -> None:
+    # The series skips February (and April, June... for the 31st): said on the card, not left to be found.
+    result = parse(text)
+    assert result.recurrence is not None and result.is_clear
+    assert any("has no meeting in this series" in note for note in result.notes), result.notes
+
+
+def test_a_monthly_series_on_the_28th_or_earlier_says_nothing_of_short_months() -> None:
+    assert parse("Rent monthly on the 15th 10am").notes == ()
