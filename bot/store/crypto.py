@@ -75,20 +75,16 @@ class SecretBox:
 
     def open(self, token: str) -> tuple[bytes, int]:
         """What was sealed and when (seconds), or InvalidToken when no key opens it as it is."""
-        try:
-            raw = base64.urlsafe_b64decode(token.encode("ascii"))
-        except (binascii.Error, UnicodeError):
-            raise InvalidToken from None
+        raw = _decoded(token)
         if raw[:1] == b"\x80":
-            data = self._legacy.decrypt(token.encode("ascii"))
-            return data, int.from_bytes(raw[1:9], "big")
+            return self._legacy.decrypt(token.encode("ascii")), int.from_bytes(raw[1:9], "big")
         return self._opened(raw, self._boxes)
 
     def sealed_by_newest(self, token: str) -> bool:
         """Whether the newest key sealed `token` in the current form (so re-sealing would change nothing)."""
         try:
-            self._opened(base64.urlsafe_b64decode(token.encode("ascii")), self._boxes[:1])
-        except (InvalidToken, binascii.Error, UnicodeError):
+            self._opened(_decoded(token), self._boxes[:1])
+        except InvalidToken:
             return False
         return True
 
@@ -104,6 +100,13 @@ class SecretBox:
                 continue
             return data, _HEADER.unpack(header)[1]
         raise InvalidToken
+
+
+def _decoded(token: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(token.encode("ascii"))
+    except (binascii.Error, UnicodeError):
+        raise InvalidToken from None
 
 
 class TokenCipher:
