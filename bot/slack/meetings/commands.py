@@ -9,7 +9,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.domain.clock import Clock
-from bot.domain.meeting_rules import DEFAULT_DURATION_MINUTES, MeetingRequestInvalid, check_meeting_number
+from bot.domain.meeting_rules import (
+    DEFAULT_DURATION_MINUTES,
+    MeetingRequestInvalid,
+    SeveralMeetingNumbers,
+    check_meeting_number,
+)
 from bot.domain.schedule_text import parse_schedule_text
 from bot.services.linked_accounts import LinkedAccounts
 from bot.services.meetings import ListWindow, MeetingService, ScheduleRequest
@@ -137,6 +142,8 @@ def needs_number(missing: str) -> Callable[[Invocation], tuple[str, None] | None
             return missing, None
         try:
             typed_number(invocation)
+        except SeveralMeetingNumbers as several:
+            return texts.one_meeting_at_a_time(invocation.name, several.numbers), None
         except MeetingRequestInvalid as invalid:
             return escape(invalid.message), None  # it quotes what was typed, shown as typed
         return None

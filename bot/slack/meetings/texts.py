@@ -72,6 +72,16 @@ CHANNEL_HIDDEN = (
 )
 
 
+def one_meeting_at_a_time(command: str, numbers: tuple[str, ...]) -> str:
+    """The answer to `/webex cancel 123456789 987654321`: nothing is done, and what to type instead."""
+    shown = ", then ".join(f"`{command} {number}`" for number in numbers[:2])
+    more = ", and so on" if len(numbers) > 2 else ""
+    return (
+        f"One command takes one meeting, and I read {len(numbers)} meeting numbers there, so I did "
+        f"nothing. Type them one at a time: {shown}{more}."
+    )
+
+
 def could_not_post(error: str) -> str:
     """Why the bot's own post in a channel failed (Slack's `error`), and what to do instead."""
     if error == "not_in_channel":

@@ -127,6 +127,27 @@ async def test_a_missing_or_wrong_meeting_number_is_answered_in_the_ack(linked: 
     assert [call for exchange in asked for call in driver.replies_so_far(exchange)] == []
 
 
+async def test_two_meeting_numbers_in_one_command_do_nothing_and_say_how_to_type_them(linked: Stage) -> None:
+    made = await seed(linked, linked.alice, "Keep me", DAY)
+    number = made.meeting.number
+    driver = linked.alice.driver
+    two = await driver.command(f"cancel {number} 987654321")
+    assert two.ack_text == (
+        "One command takes one meeting, and I read 2 meeting numbers there, so I did nothing. "
+        f"Type them one at a time: `/webex cancel {number}`, then `/webex cancel 987654321`."
+    )
+    # Groups of four cannot be told apart, but 20 digits are more than any one meeting number.
+    grouped = await driver.command("join 1234 5678 9012 3456 7890")
+    assert grouped.ack_text.startswith("“1234 5678 9012 3456 7890” has 20 digits, more than one meeting")
+    # A number grouped as Webex shows it ("2345 678 901") is still one number.
+    shown = f"{number[:4]} {number[4:7]} {number[7:]}"
+    joined = await driver.command(f"join {shown}", replies=1)
+    assert f"Meeting *{number}* is ready to join." in shown_text(joined.replies[0])
+    # The two refused commands ran nothing after their answer, and nothing was cancelled.
+    assert driver.replies_so_far(two) == [] and driver.replies_so_far(grouped) == []
+    assert linked.calls("cancel") == [] and linked.emulator.meeting(number) is not None
+
+
 async def test_cancel_from_the_card_button(linked: Stage) -> None:
     card = (await linked.alice.driver.command("schedule Standup tomorrow 9am", replies=1)).replies[0]
     [meeting] = linked.emulator.meetings()
