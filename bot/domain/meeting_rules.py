@@ -140,6 +140,36 @@ def check_start(start: datetime, now: datetime) -> datetime:
     return start
 
 
+# An address as mail clients copy it: `Ana Lima <ana@x.io>`, or `"Lima, Ana" <ana@x.io>` when the name
+# holds a character that separates addresses.
+_NAMED_ADDRESS = re.compile(r'\s*(?:"(?P<quoted>[^"]*)"|(?P<name>[^"<>]*?))\s*<(?P<address>[^<>]*)>\s*')
+_QUOTED_NAME = re.compile(r"[,;@<>]")
+
+
+def _without_mailto(address: str) -> str:
+    """An address without the `mailto:` of a pasted email link."""
+    return address[len("mailto:") :] if address.lower().startswith("mailto:") else address
+
+
+def written_invitee(written: str) -> Invitee:
+    """An invitee as people write an address: `ana@x.io`, `mailto:ana@x.io`, or as mail clients copy
+    it, `Ana Lima <ana@x.io>` and `"Lima, Ana" <ana@x.io>` (the name becomes the invitee's name).
+    Not checked: `check_invitees` refuses what is not an address."""
+    named = _NAMED_ADDRESS.fullmatch(written)
+    if named is None:
+        return Invitee(email=_without_mailto(written.strip()))
+    name = named["quoted"] if named["quoted"] is not None else named["name"]
+    return Invitee(email=_without_mailto(named["address"].strip()), name=" ".join(name.split()))
+
+
+def written_address(invitee: Invitee) -> str:
+    """An invitee written back as `written_invitee` reads it: `ana@x.io`, or `Ana Lima <ana@x.io>`."""
+    if not invitee.name:
+        return invitee.email
+    name = f'"{invitee.name}"' if _QUOTED_NAME.search(invitee.name) else invitee.name
+    return f"{name} <{invitee.email}>"
+
+
 def check_invitees(invitees: tuple[Invitee, ...]) -> tuple[Invitee, ...]:
     """The invitees with trimmed emails and names, each address once; refused when one is not an
     address or there are too many."""
