@@ -14,6 +14,7 @@ from bot.services.meetings import (
 from bot.services.ports import (
     CredentialsRejected,
     MeetingNotFound,
+    MeetingNotVisible,
     NotPermitted,
     PasswordRequired,
     RequestRejected,
@@ -141,6 +142,13 @@ def explain_meeting_error(error: Exception) -> str | None:
         return (
             "Webex refused your sign-in even after renewing it. Run `/webex connect` to link your account "
             "again, then repeat the command."
+        )
+    if isinstance(error, MeetingNotVisible):
+        return (
+            "Webex shows you no meeting with that number: the number may be mistyped or the meeting "
+            "cancelled, or it is someone else's meeting that you are not invited to (Webex gives me the "
+            "join link of those only with the meeting password). Open the link in the invitation "
+            "instead, or ask the host to invite you."
         )
     if isinstance(error, MeetingNotFound):
         return (

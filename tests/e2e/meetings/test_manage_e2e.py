@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.services.meetings import ScheduledMeeting, ScheduleRequest
 from bot.slack.meetings import blocks
 from tests.e2e.meetings.conftest import Person, Stage, button, iter_elements, shown_text
+from tests.support.emulator import ALICE
 
 DAY = datetime.now(UTC).replace(hour=15, minute=0, second=0, microsecond=0) + timedelta(days=2)
 
@@ -254,6 +255,30 @@ async def test_join_gives_the_join_link(linked: Stage) -> None:
     assert button(exchange.replies[0].blocks, blocks.JOIN)["url"].startswith("http")
     unknown = await linked.bob.driver.command("join 999999999", replies=1)
     assert "no meeting with that number" in shown_text(unknown.replies[0])
+
+
+async def test_join_gives_the_link_of_someone_elses_meeting_when_webex_lets_the_person_join(
+    linked: Stage,
+) -> None:
+    # Alice hosts both; Bob is not invited. The XML API gives anyone on the site a join link (Webex's
+    # page asks for a password). The REST API's link skips the password, so it gives a meeting with a
+    # password only to its host and invitees, and one without a password to anyone.
+    open_talk = linked.emulator.add_meeting("sandbox", ALICE, "Open talk", DAY, password="")
+    protected = linked.emulator.add_meeting("sandbox", ALICE, "Protected", DAY, password="Secret123")
+    joined = await linked.bob.driver.command(f"join {open_talk.key}", replies=1)
+    assert f"Meeting *{open_talk.key}* is ready to join." in shown_text(joined.replies[0])
+    url = button(joined.replies[0].blocks, blocks.JOIN)["url"]
+    assert linked.pick(f"MK={open_talk.key}", f"MTID=m{open_talk.uuid}") in url
+    answer = shown_text((await linked.bob.driver.command(f"join {protected.key}", replies=1)).replies[0])
+    if linked.api == "xml":
+        assert f"Meeting *{protected.key}* is ready to join." in answer
+    else:
+        assert answer == (
+            "Webex shows you no meeting with that number: the number may be mistyped or the meeting "
+            "cancelled, or it is someone else's meeting that you are not invited to (Webex gives me the "
+            "join link of those only with the meeting password). Open the link in the invitation "
+            "instead, or ask the host to invite you."
+        )
 
 
 async def test_a_pasted_webex_link_is_read_when_it_shows_the_number(linked: Stage) -> None:
