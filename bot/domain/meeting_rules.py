@@ -22,10 +22,12 @@ MAX_TOPIC_LENGTH = 512
 MAX_AGENDA_LENGTH = 2500
 MAX_PASSWORD_LENGTH = 16
 MAX_INVITEES = 100
-# A meeting number as people type it: digits, spaces and dashes; at least 6 digits, and no more
-# than a 64-bit number holds (19 digits).
-MIN_MEETING_NUMBER_DIGITS = 6
-MAX_MEETING_NUMBER_DIGITS = 19
+# A meeting number has 8 to 11 digits: the XML API's meeting keys run from 8 (`48591508`) to 11
+# (`17260117096`), the REST API's meetingNumber has 9 or 10 (shared/reference, webex-xml-api.md and
+# webex-rest-api.md). People type it with spaces and dashes; Webex shows it in groups of at most 4
+# digits ("2345 678 901"), so a group of 8 or more is a whole number.
+MIN_MEETING_NUMBER_DIGITS = 8
+MAX_MEETING_NUMBER_DIGITS = 11
 # A meeting may start a little in the past (the form was open for a while); Webex accepts that.
 PAST_START_TOLERANCE = timedelta(minutes=5)
 
@@ -43,6 +45,17 @@ class MeetingRequestInvalid(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class SeveralMeetingNumbers(MeetingRequestInvalid):
+    """The text holds more than one meeting number (`numbers`, as digits); a command takes one."""
+
+    def __init__(self, numbers: tuple[str, ...]) -> None:
+        super().__init__(
+            "meeting",
+            f"That is {len(numbers)} meeting numbers ({', '.join(numbers)}); give one meeting at a time.",
+        )
+        self.numbers = numbers
 
 
 def forbidden_character(text: str, *, allow_newlines: bool) -> str | None:
@@ -127,6 +140,36 @@ def check_start(start: datetime, now: datetime) -> datetime:
     return start
 
 
+# An address as mail clients copy it: `Ana Lima <ana@x.io>`, or `"Lima, Ana" <ana@x.io>` when the name
+# holds a character that separates addresses.
+_NAMED_ADDRESS = re.compile(r'\s*(?:"(?P<quoted>[^"]*)"|(?P<name>[^"<>]*?))\s*<(?P<address>[^<>]*)>\s*')
+_QUOTED_NAME = re.compile(r"[,;@<>]")
+
+
+def _without_mailto(address: str) -> str:
+    """An address without the `mailto:` of a pasted email link."""
+    return address[len("mailto:") :] if address.lower().startswith("mailto:") else address
+
+
+def written_invitee(written: str) -> Invitee:
+    """An invitee as people write an address: `ana@x.io`, `mailto:ana@x.io`, or as mail clients copy
+    it, `Ana Lima <ana@x.io>` and `"Lima, Ana" <ana@x.io>` (the name becomes the invitee's name).
+    Not checked: `check_invitees` refuses what is not an address."""
+    named = _NAMED_ADDRESS.fullmatch(written)
+    if named is None:
+        return Invitee(email=_without_mailto(written.strip()))
+    name = named["quoted"] if named["quoted"] is not None else named["name"]
+    return Invitee(email=_without_mailto(named["address"].strip()), name=" ".join(name.split()))
+
+
+def written_address(invitee: Invitee) -> str:
+    """An invitee written back as `written_invitee` reads it: `ana@x.io`, or `Ana Lima <ana@x.io>`."""
+    if not invitee.name:
+        return invitee.email
+    name = f'"{invitee.name}"' if _QUOTED_NAME.search(invitee.name) else invitee.name
+    return f"{name} <{invitee.email}>"
+
+
 def check_invitees(invitees: tuple[Invitee, ...]) -> tuple[Invitee, ...]:
     """The invitees with trimmed emails and names, each address once; refused when one is not an
     address or there are too many."""
@@ -173,18 +216,33 @@ def _number_in_link(link: str) -> str:
 
 def check_meeting_number(text: str) -> str:
     """A meeting number as people type it (spaces and dashes allowed, digits of any script, e.g. the
-    full-width ones a Japanese keyboard types), or a Webex link that shows it -> its ASCII digits."""
+    full-width ones a Japanese keyboard types), or a Webex link that shows it -> its ASCII digits.
+
+    Raises SeveralMeetingNumbers when the text holds two whole numbers ("123456789 987654321"), which
+    would otherwise read as one number of 18 digits."""
     if text.strip().lower().startswith(("https://", "http://")):
         return _number_in_link(text.strip())
-    typed = "".join(ch for ch in text if ch not in " -")
-    digits = "".join(str(unicodedata.decimal(ch)) for ch in typed if ch.isdecimal())
-    if len(digits) != len(typed) or not MIN_MEETING_NUMBER_DIGITS <= len(digits) <= MAX_MEETING_NUMBER_DIGITS:
-        raise MeetingRequestInvalid(
-            "meeting",
-            f"“{_echoed(text.strip())}” is not a meeting number. "
-            "It is the 9 to 11 digits on the meeting card.",
-        )
-    return digits
+    groups = [group for group in re.split("[ -]+", text) if group]
+    if groups and all(group.isdecimal() for group in groups):
+        digits = ["".join(str(unicodedata.decimal(ch)) for ch in group) for group in groups]
+        whole = tuple(group for group in digits if len(group) >= MIN_MEETING_NUMBER_DIGITS)
+        if len(whole) > 1:
+            raise SeveralMeetingNumbers(whole)
+        count = sum(len(group) for group in digits)
+        if MIN_MEETING_NUMBER_DIGITS <= count <= MAX_MEETING_NUMBER_DIGITS:
+            return "".join(digits)
+        if count > MAX_MEETING_NUMBER_DIGITS:
+            raise MeetingRequestInvalid(
+                "meeting",
+                f"“{_echoed(text.strip())}” has {count} digits, more than one meeting number has (at most "
+                f"{MAX_MEETING_NUMBER_DIGITS}). Give one meeting at a time: its number as the meeting card "
+                "shows it, e.g. 2345 678 901.",
+            )
+    raise MeetingRequestInvalid(
+        "meeting",
+        f"“{_echoed(text.strip())}” is not a meeting number. "
+        f"It is the {MIN_MEETING_NUMBER_DIGITS} to {MAX_MEETING_NUMBER_DIGITS} digits on the meeting card.",
+    )
 
 
 def check_recurrence(recurrence: Recurrence | None, first_day: date) -> Recurrence | None:

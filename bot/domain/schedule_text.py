@@ -10,7 +10,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import zone_names
-from bot.domain.meeting_rules import MAX_DURATION_MINUTES, MAX_TOPIC_LENGTH
+from bot.domain.meeting_rules import MAX_DURATION_MINUTES, MAX_TOPIC_LENGTH, written_address
+from bot.domain.meetings import Invitee
 from bot.domain.recurrence import MAX_YEARS, Frequency, Recurrence, RecurrenceInvalid
 from bot.domain.timezones import offset_zone_name, zone_info, zone_place
 
@@ -35,7 +36,9 @@ class ScheduleParse:
     duration_minutes: int | None = None  # None when not given (or not usable: see problems)
     duration_given: bool = False  # the text gave a length, usable or not ("for 25h")
     mention_user_ids: tuple[str, ...] = ()  # from <@U123> and <@U123|name>
-    emails: tuple[str, ...] = ()  # plain addresses and <mailto:...>
+    # Plain addresses and <mailto:...>, as written (bot.domain.meeting_rules.written_address): an
+    # address typed as mail clients copy it, `with Ana Lima <ana@x.io>`, is "Ana Lima <ana@x.io>".
+    emails: tuple[str, ...] = ()
     unresolved_mentions: tuple[str, ...] = ()  # "@ana" typed without Slack escaping it, "@here"
     problems: tuple[str, ...] = ()  # why it cannot be scheduled as is
     ambiguities: tuple[str, ...] = ()  # read, but to be confirmed before scheduling
@@ -184,6 +187,23 @@ _RE_WITH = re.compile(
 )
 _RE_BETWEEN_INVITEES = re.compile(
     rf"(?<={_INVITEE})[\s,;]*(?:(?:and|&|\+)(?![\w])[\s,;]*)?(?={_INVITEE})", _FLAGS
+)
+# An address as mail clients copy it, `Ana Lima <ana@x.io>`: the brackets belong to the address, and
+# the name (quoted, or up to four words) right after "with" or another invitee is the invitee's name.
+_RE_BRACKETED_ADDRESS = re.compile(f"<{_INVITEE}>")
+# A word of a name: never "and" or "with" ("with Ana and Li <li@y.io>" is not Li's name).
+_NAME_WORD = r"(?!(?:and|with)(?![\w]))[^\W\d_][\w.'\u2019-]*"
+_RE_NAMED_ADDRESS = re.compile(
+    rf"""
+    (?:(?<![\w])(?:with|w/|invite|inviting|invitees?|cc|attendees?|participants?)\s*:?\s*
+      | {_INVITEE}[\s,;]*(?:(?:and|&|\+)(?![\w])[\s,;]*)?)
+    (?P<name>
+        "[^"{_INVITEE}]{{1,128}}" | \u201c[^\u201c\u201d{_INVITEE}]{{1,128}}\u201d
+      | {_NAME_WORD}(?:[ ]+{_NAME_WORD}){{0,3}}
+    )
+    [ ]*(?={_INVITEE})
+    """,
+    re.IGNORECASE | re.VERBOSE,  # not ASCII: a name may be "José" or "Анна"
 )
 
 _RE_IN = re.compile(rf"{_B}(?:in|within)\s+(?:about\s+|around\s+)?{_DURATION}", _FLAGS)
@@ -436,6 +456,7 @@ def _fold(text: str) -> str:
 class _Piece:
     kind: str  # "mention" | "email" | "handle" | "label"
     display: str  # what the topic shows in its place
+    address: str = ""  # an email's address
 
 
 @dataclass
@@ -475,6 +496,7 @@ class _Reader:
         self.notes: list[str] = []
         self.mentions: list[str] = []
         self.emails: list[str] = []
+        self.names: dict[str, str] = {}  # an address (lower case) -> the name written before it
         self.handles: list[str] = []
         self.durations: list[tuple[str, int]] = []
         self.offsets: list[tuple[str, timedelta]] = []
@@ -502,6 +524,7 @@ class _Reader:
     # -- the passes ---------------------------------------------------------------------------------
 
     def read(self) -> ScheduleParse:
+        self._named_addresses()
         self._quotes()
         self._each(_RE_IANA_ANYWHERE, self._iana_anywhere)
         self._each(_RE_WITH, lambda m: _GONE)
@@ -560,7 +583,10 @@ class _Reader:
             duration_minutes=duration,
             duration_given=bool(self.durations),
             mention_user_ids=_unique(self.mentions),
-            emails=_unique(self.emails, key=str.lower),
+            emails=tuple(
+                written_address(Invitee(email=address, name=self.names.get(address.lower(), "")))
+                for address in _unique(self.emails, key=str.lower)
+            ),
             unresolved_mentions=_unique(self.handles, key=str.lower),
             problems=_unique(self.problems),
             ambiguities=_unique(self.ambiguities),
@@ -601,7 +627,7 @@ class _Reader:
             if not _RE_EMAIL.fullmatch(address):
                 return None
             self.emails.append(address)
-            return _Piece("email", "")
+            return _Piece("email", "", address)
         if m["handle"]:
             name = m["name"].rstrip(".-")
             if name.lower() in ("noon", "midnight", "midday"):
@@ -616,7 +642,7 @@ class _Reader:
             address = _unescape(mailto["address"]).strip()
             if _RE_EMAIL.fullmatch(address):
                 self.emails.append(address)
-                return _Piece("email", "")
+                return _Piece("email", "", address)
             return _Piece("label", _unescape(mailto["label"] or address))
         if channel := _RE_CHANNEL.fullmatch(inner):
             return _Piece("label", "#" + _unescape(channel["label"] or channel["id"]))
@@ -630,6 +656,21 @@ class _Reader:
         if link := _RE_LINK.fullmatch(inner):
             return _Piece("label", _unescape(link["label"] or link["url"]))
         return None
+
+    def _named_addresses(self) -> None:
+        """`with Ana <ana@x.io>`, `with "Ana Lima" <ana@x.io>, Li Wu <li@y.io>`: the names and brackets
+        go with the addresses instead of into the topic (a name needs "with" or an invitee before it)."""
+        bracketed = {m.start() + 1 for m in self._matches(_RE_BRACKETED_ADDRESS)}
+        if not bracketed:
+            return
+        for position in bracketed:
+            self._mask(position - 1, position + 2, _INVITEE, gone=True)
+        for m in self._matches(_RE_NAMED_ADDRESS):
+            piece = self.pieces.get(m.end() + 1)
+            if m.end() + 1 not in bracketed or piece is None or not piece.address:
+                continue
+            self.names[piece.address.lower()] = " ".join(m["name"].strip('"\u201c\u201d').split())
+            self._mask(m.start("name"), m.end(), _INVITEE, gone=True)
 
     def _quotes(self) -> None:
         for m in self._matches(_RE_QUOTED):

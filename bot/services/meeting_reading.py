@@ -114,6 +114,17 @@ class MeetingReader:
             lambda creds: self._backend.join_link(creds, meeting_id, name=name or None, email=email or None),
         )
 
+    async def join_url_by_number(
+        self, team_id: str, user_id: str, number: str, *, name: str | None = None
+    ) -> str:
+        """The join link of the meeting with this (checked) number, whoever hosts it, when Webex lets
+        this person join it (MeetingNotFound, or MeetingNotVisible, when it does not)."""
+        return await self._calls.call(
+            team_id,
+            user_id,
+            lambda creds: self._backend.join_link_by_number(creds, number, name=name or None),
+        )
+
     async def host_url(self, team_id: str, user_id: str, meeting_id: str) -> str:
         return await self._calls.call(
             team_id, user_id, lambda creds: self._backend.host_link(creds, meeting_id)

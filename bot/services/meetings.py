@@ -94,6 +94,7 @@ class MeetingService:
         self.details = self.reading.details
         self.list_upcoming = self.reading.list_upcoming
         self.join_url = self.reading.join_url
+        self.join_url_by_number = self.reading.join_url_by_number
         self.host_url = self.reading.host_url
         self.changes_for = self.changing.changes_for
 

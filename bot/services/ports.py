@@ -48,6 +48,7 @@ __all__ = [
     "MeetingChanges",
     "MeetingDraft",
     "MeetingNotFound",
+    "MeetingNotVisible",
     "MeetingPage",
     "NotPermitted",
     "PasswordRequired",
@@ -121,6 +122,14 @@ class MeetingBackend(Protocol):
         self, creds: Credentials, meeting_id: str, *, name: str | None = None, email: str | None = None
     ) -> str:
         """The link an attendee opens; the name and email prefill the join form."""
+        ...
+
+    async def join_link_by_number(
+        self, creds: Credentials, number: str, *, name: str | None = None, email: str | None = None
+    ) -> str:
+        """The join link of the meeting people know by `number` (digits only), whoever hosts it, when
+        the backend lets the caller join it; MeetingNotFound when there is no such meeting, or
+        MeetingNotVisible when the backend may be hiding one from the caller."""
         ...
 
     async def host_link(self, creds: Credentials, meeting_id: str) -> str:
@@ -231,6 +240,11 @@ class BackendRefused(BackendError):
 
 class NotPermitted(BackendRefused):
     """The user may not do this: another host's meeting, or a missing privilege or scope."""
+
+
+class MeetingNotVisible(BackendRefused, MeetingNotFound):
+    """No meeting by that number among those the backend shows the caller. One may exist that they are
+    neither host nor invitee of: the REST API gives its join link only with the meeting password."""
 
 
 class PasswordRequired(BackendRefused):

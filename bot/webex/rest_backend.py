@@ -342,12 +342,23 @@ class RestMeetingBackend:
     async def join_link(
         self, creds: Credentials, meeting_id: str, *, name: str | None = None, email: str | None = None
     ) -> str:
-        body: dict[str, Any] = {"meetingId": _checked_id(meeting_id), "joinDirectly": False}
-        if email:
-            body["email"] = email
-            if name:
-                body["displayName"] = name[:128]
-        links = await self._links(creds, body)
+        links = await self._links(creds, _join_body("meetingId", _checked_id(meeting_id), name, email))
+        return _link(links, "joinLink")
+
+    async def join_link_by_number(
+        self, creds: Credentials, number: str, *, name: str | None = None, email: str | None = None
+    ) -> str:
+        # Asked by number, not looked up in GET /meetings?meetingNumber= first (which finds the meetings
+        # the caller hosts or is invited to): /meetings/join gives the link of any meeting Webex lets
+        # them join, one without a password too. For another's meeting with a password it needs that
+        # password, which the bot does not ask for; the status of that refusal is not documented.
+        digits = _NUMBER_SEPARATORS.sub("", number)
+        if not _DIGITS.match(digits):
+            raise MeetingGone(f"{number!r} is not a meeting number")
+        try:
+            links = await self._links(creds, _join_body("meetingNumber", digits, name, email))
+        except (MeetingGone, ports.NotPermitted) as refused:
+            raise ports.MeetingNotVisible(refused.reason) from None
         return _link(links, "joinLink")
 
     async def host_link(self, creds: Credentials, meeting_id: str) -> str:
@@ -617,6 +628,16 @@ def _rule(recurrence: Recurrence) -> str:
         return rule
     frequency, _, rest = rule.partition(";")
     return f"{frequency};INTERVAL=1" + (f";{rest}" if rest else "")
+
+
+def _join_body(which: str, meeting: str, name: str | None, email: str | None) -> dict[str, Any]:
+    """POST /meetings/join for the meeting named by `which` (meetingId or meetingNumber)."""
+    body: dict[str, Any] = {which: meeting, "joinDirectly": False}
+    if email:
+        body["email"] = email
+        if name:
+            body["displayName"] = name[:128]
+    return body
 
 
 def _invitee_json(invitee: Invitee) -> dict[str, str]:

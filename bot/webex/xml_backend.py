@@ -247,6 +247,12 @@ class XmlMeetingBackend:
             _xml_creds(creds), meeting_id, attendee_name=name, attendee_email=email
         )
 
+    async def join_link_by_number(
+        self, creds: Credentials, number: str, *, name: str | None = None, email: str | None = None
+    ) -> str:
+        # GetjoinurlMeeting answers any user of the site; Webex's page then asks for the password.
+        return await self.join_link(creds, normalize_meeting_key(number), name=name, email=email)
+
     async def host_link(self, creds: Credentials, meeting_id: str) -> str:
         return await self._client.host_url(_xml_creds(creds), meeting_id)
 

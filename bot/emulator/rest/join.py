@@ -32,8 +32,23 @@ def _meeting(call: RestCall, body: dict[str, Any]) -> StoredMeeting:
         if (given[0] == "meetingNumber" and str(meeting.key) == value) or (
             given[0] == "webLink" and value.endswith(f"MTID=m{meeting.uuid}")
         ):
-            return meeting
+            if _may_join(call, meeting, body.get("password")):
+                return meeting
+            break
+    # Which status a missing or wrong password gets is not documented (UNCONFIRMED): 404, as a meeting
+    # id the caller may not see gets, so the answer does not say whether the number exists.
     return find(call, "0" * 32)[0]  # answers 404 the same way as an unknown id
+
+
+def _may_join(call: RestCall, meeting: StoredMeeting, password: object) -> bool:
+    """By its number or link a meeting's links go to whoever asks (here: anyone on its site), but they
+    skip the meeting password, so for a meeting that has one only to its host, co-hosts and invitees,
+    or to whoever gives the password (`JoinMeetingObject.password`: "Required when the meeting is
+    protected by a password and the current user is not privileged to view it if they are not a host,
+    cohost, or invitee")."""
+    return (
+        not meeting.password or call.sees(meeting) or call.is_cohost(meeting) or password == meeting.password
+    )
 
 
 def join_links(call: RestCall, body: dict[str, Any]) -> tuple[dict[str, object], bool]:

@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.clock import Clock
+from bot.domain.meeting_rules import written_invitee
 from bot.domain.meetings import Invitee, Meeting
 from bot.services.meeting_links import MeetingLinks
 from bot.services.meetings import (
@@ -68,7 +69,8 @@ class Answers:
     async def invitees_for(
         self, team_id: str, user_ids: tuple[str, ...], emails: tuple[str, ...]
     ) -> tuple[Invitee, ...]:
-        """Slack people become invitees through their profile email; plain addresses are kept as typed."""
+        """Slack people become invitees through their profile email; typed addresses are read as written
+        (`Ana Lima <ana@x.io>` invites ana@x.io under the name Ana Lima)."""
 
         async def one(user_id: str) -> Invitee:
             try:
@@ -94,7 +96,7 @@ class Answers:
             return Invitee(email=profile.email, name=profile.display_name)
 
         people = await asyncio.gather(*(one(user_id) for user_id in dict.fromkeys(user_ids)))
-        return tuple(people) + tuple(Invitee(email=email) for email in emails)
+        return tuple(people) + tuple(written_invitee(email) for email in emails)
 
     def card_links(
         self, team_id: str, host_user_id: str, scheduled: ScheduledMeeting, *, for_host: bool

@@ -9,7 +9,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.domain.clock import Clock
-from bot.domain.meeting_rules import DEFAULT_DURATION_MINUTES, MeetingRequestInvalid, check_meeting_number
+from bot.domain.meeting_rules import (
+    DEFAULT_DURATION_MINUTES,
+    MeetingRequestInvalid,
+    SeveralMeetingNumbers,
+    check_meeting_number,
+)
 from bot.domain.schedule_text import parse_schedule_text
 from bot.services.linked_accounts import LinkedAccounts
 from bot.services.meetings import ListWindow, MeetingService, ScheduleRequest
@@ -137,6 +142,8 @@ def needs_number(missing: str) -> Callable[[Invocation], tuple[str, None] | None
             return missing, None
         try:
             typed_number(invocation)
+        except SeveralMeetingNumbers as several:
+            return texts.one_meeting_at_a_time(invocation.name, several.numbers), None
         except MeetingRequestInvalid as invalid:
             return escape(invalid.message), None  # it quotes what was typed, shown as typed
         return None
@@ -176,16 +183,16 @@ async def join(invocation: Invocation, reply: Reply, *, meetings: MeetingService
         await reply.send(texts.JOIN_NEEDS_NUMBER)
         return
     key = typed_number(invocation)
-    meeting_id = await meetings.meeting_id_for(invocation.team_id, invocation.user_id, key)
     name = await answers.display_name(invocation.team_id, invocation.user_id)
-    url = await meetings.join_url(invocation.team_id, invocation.user_id, meeting_id, name=name or None)
+    # By number, not through the person's own meetings: anyone's meeting Webex lets them join.
+    url = await meetings.join_url_by_number(invocation.team_id, invocation.user_id, key, name=name or None)
     await reply.send(
         f"Join meeting {key}: {url}",
         [
             {"type": "section", "text": blocks.mrkdwn(f"Meeting *{key}* is ready to join.")},
             {
                 "type": "actions",
-                "block_id": f"meeting:{meeting_id}",
+                "block_id": f"meeting:{key}",
                 "elements": [
                     {
                         "type": "button",
@@ -193,7 +200,7 @@ async def join(invocation: Invocation, reply: Reply, *, meetings: MeetingService
                         "text": blocks.plain("Join", blocks.BUTTON_TEXT_LIMIT),
                         "url": url,
                         "style": "primary",
-                        "value": meeting_id,
+                        "value": key,
                     }
                 ],
             },

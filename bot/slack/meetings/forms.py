@@ -16,6 +16,8 @@ from bot.domain.meeting_rules import (
     check_start,
     clean_agenda,
     clean_topic,
+    written_address,
+    written_invitee,
 )
 from bot.domain.recurrence import Recurrence
 from bot.domain.timezones import zone_info
@@ -23,7 +25,10 @@ from bot.slack.meetings import blocks
 from bot.slack.meetings.repeat_field import recurrence_from_form
 
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
-_SEPARATORS = re.compile(r"[\s,;]+")
+# One address in the email field: as mail clients copy it (`Ana Lima <ana@x.io>`, `"Lima, Ana"
+# <ana@x.io>`, the name quoted when it holds a comma), or anything up to a space, comma or semicolon.
+# A name holds no "@", so `li@y.io Ana <ana@x.io>` is two addresses.
+_WRITTEN_ADDRESS = re.compile(r'(?:"[^"]*"|[^"<>,;@\s][^"<>,;@]*?)?\s*<[^<>]*>|[^\s,;]+')
 
 # Which input block shows an error about each field of a request.
 FIELD_BLOCKS = {
@@ -49,7 +54,7 @@ class FormInput:
     clock_time: str  # HH:MM or ""
     duration_minutes: int
     user_ids: tuple[str, ...]
-    emails: tuple[str, ...]
+    emails: tuple[str, ...]  # as written: "ana@x.io", or "Ana Lima <ana@x.io>" (bot.domain.meeting_rules)
     agenda: str
     post_in_channel: bool
     password: str = ""
@@ -80,9 +85,10 @@ def _element(values: dict[str, Any], block_id: str) -> dict[str, Any]:
     return element if isinstance(element, dict) else {}
 
 
-def _address(part: str) -> str:
-    """An address as typed, without the `mailto:` of a pasted email link."""
-    return part[len("mailto:") :] if part.lower().startswith("mailto:") else part
+def _addresses(text: str) -> tuple[str, ...]:
+    """The email field's addresses, each as `written_invitee` reads it (`mailto:` dropped)."""
+    invitees = (written_invitee(m.group()) for m in _WRITTEN_ADDRESS.finditer(text))
+    return tuple(written_address(i) for i in invitees if i.email or i.name)
 
 
 def read_form(view: dict[str, Any]) -> FormInput:
@@ -101,7 +107,7 @@ def read_form(view: dict[str, Any]) -> FormInput:
         clock_time=_element(values, blocks.TIME).get("selected_time") or "",
         duration_minutes=duration,
         user_ids=tuple(_element(values, blocks.INVITEES).get("selected_users") or ()),
-        emails=tuple(_address(part) for part in _SEPARATORS.split(emails_text) if _address(part)),
+        emails=_addresses(emails_text),
         agenda=_element(values, blocks.AGENDA).get("value") or "",
         post_in_channel=bool(_element(values, blocks.POST).get("selected_options")),
         password=_element(values, blocks.PASSWORD).get("value") or "",
@@ -154,7 +160,10 @@ def form_errors(
             errors.setdefault(FIELD_BLOCKS.get(problem.field, blocks.REPEATS), problem.message)
     if form.time_zone and zone_info(form.time_zone) is None:
         errors[blocks.TIME_ZONE] = "Pick a time zone from the list."
-    bad = [email for email in form.emails if not _EMAIL.match(email)]
+    bad = [written for written in form.emails if not _EMAIL.match(written_invitee(written).email)]
     if bad:
-        errors[blocks.EMAILS] = f"“{bad[0]}” is not an email address. Separate addresses with commas."
+        errors[blocks.EMAILS] = (
+            f"“{bad[0]}” is not an email address. Type addresses such as ana@example.com or "
+            "Ana Lima <ana@example.com>, separated by commas."
+        )
     return errors

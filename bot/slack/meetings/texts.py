@@ -14,6 +14,7 @@ from bot.services.meetings import (
 from bot.services.ports import (
     CredentialsRejected,
     MeetingNotFound,
+    MeetingNotVisible,
     NotPermitted,
     PasswordRequired,
     RequestRejected,
@@ -70,6 +71,16 @@ CHANNEL_HIDDEN = (
     "I could not post it in that conversation: it is private, and I am not in it. "
     f"Invite me there with {INVITE_ME}; until then, share the meeting's Join link there yourself."
 )
+
+
+def one_meeting_at_a_time(command: str, numbers: tuple[str, ...]) -> str:
+    """The answer to `/webex cancel 123456789 987654321`: nothing is done, and what to type instead."""
+    shown = ", then ".join(f"`{command} {number}`" for number in numbers[:2])
+    more = ", and so on" if len(numbers) > 2 else ""
+    return (
+        f"One command takes one meeting, and I read {len(numbers)} meeting numbers there, so I did "
+        f"nothing. Type them one at a time: {shown}{more}."
+    )
 
 
 def could_not_post(error: str) -> str:
@@ -131,6 +142,13 @@ def explain_meeting_error(error: Exception) -> str | None:
         return (
             "Webex refused your sign-in even after renewing it. Run `/webex connect` to link your account "
             "again, then repeat the command."
+        )
+    if isinstance(error, MeetingNotVisible):
+        return (
+            "Webex shows you no meeting with that number: the number may be mistyped or the meeting "
+            "cancelled, or it is someone else's meeting that you are not invited to (Webex gives me the "
+            "join link of those only with the meeting password). Open the link in the invitation "
+            "instead, or ask the host to invite you."
         )
     if isinstance(error, MeetingNotFound):
         return (

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.services.meetings import ScheduledMeeting, ScheduleRequest
 from bot.slack.meetings import blocks
 from tests.e2e.meetings.conftest import Person, Stage, button, iter_elements, shown_text
+from tests.support.emulator import ALICE
 
 DAY = datetime.now(UTC).replace(hour=15, minute=0, second=0, microsecond=0) + timedelta(days=2)
 
@@ -127,6 +128,27 @@ async def test_a_missing_or_wrong_meeting_number_is_answered_in_the_ack(linked: 
     assert [call for exchange in asked for call in driver.replies_so_far(exchange)] == []
 
 
+async def test_two_meeting_numbers_in_one_command_do_nothing_and_say_how_to_type_them(linked: Stage) -> None:
+    made = await seed(linked, linked.alice, "Keep me", DAY)
+    number = made.meeting.number
+    driver = linked.alice.driver
+    two = await driver.command(f"cancel {number} 987654321")
+    assert two.ack_text == (
+        "One command takes one meeting, and I read 2 meeting numbers there, so I did nothing. "
+        f"Type them one at a time: `/webex cancel {number}`, then `/webex cancel 987654321`."
+    )
+    # Groups of four cannot be told apart, but 20 digits are more than any one meeting number.
+    grouped = await driver.command("join 1234 5678 9012 3456 7890")
+    assert grouped.ack_text.startswith("“1234 5678 9012 3456 7890” has 20 digits, more than one meeting")
+    # A number grouped as Webex shows it ("2345 678 901") is still one number.
+    shown = f"{number[:4]} {number[4:7]} {number[7:]}"
+    joined = await driver.command(f"join {shown}", replies=1)
+    assert f"Meeting *{number}* is ready to join." in shown_text(joined.replies[0])
+    # The two refused commands ran nothing after their answer, and nothing was cancelled.
+    assert driver.replies_so_far(two) == [] and driver.replies_so_far(grouped) == []
+    assert linked.calls("cancel") == [] and linked.emulator.meeting(number) is not None
+
+
 async def test_cancel_from_the_card_button(linked: Stage) -> None:
     card = (await linked.alice.driver.command("schedule Standup tomorrow 9am", replies=1)).replies[0]
     [meeting] = linked.emulator.meetings()
@@ -233,6 +255,30 @@ async def test_join_gives_the_join_link(linked: Stage) -> None:
     assert button(exchange.replies[0].blocks, blocks.JOIN)["url"].startswith("http")
     unknown = await linked.bob.driver.command("join 999999999", replies=1)
     assert "no meeting with that number" in shown_text(unknown.replies[0])
+
+
+async def test_join_gives_the_link_of_someone_elses_meeting_when_webex_lets_the_person_join(
+    linked: Stage,
+) -> None:
+    # Alice hosts both; Bob is not invited. The XML API gives anyone on the site a join link (Webex's
+    # page asks for a password). The REST API's link skips the password, so it gives a meeting with a
+    # password only to its host and invitees, and one without a password to anyone.
+    open_talk = linked.emulator.add_meeting("sandbox", ALICE, "Open talk", DAY, password="")
+    protected = linked.emulator.add_meeting("sandbox", ALICE, "Protected", DAY, password="Secret123")
+    joined = await linked.bob.driver.command(f"join {open_talk.key}", replies=1)
+    assert f"Meeting *{open_talk.key}* is ready to join." in shown_text(joined.replies[0])
+    url = button(joined.replies[0].blocks, blocks.JOIN)["url"]
+    assert linked.pick(f"MK={open_talk.key}", f"MTID=m{open_talk.uuid}") in url
+    answer = shown_text((await linked.bob.driver.command(f"join {protected.key}", replies=1)).replies[0])
+    if linked.api == "xml":
+        assert f"Meeting *{protected.key}* is ready to join." in answer
+    else:
+        assert answer == (
+            "Webex shows you no meeting with that number: the number may be mistyped or the meeting "
+            "cancelled, or it is someone else's meeting that you are not invited to (Webex gives me the "
+            "join link of those only with the meeting password). Open the link in the invitation "
+            "instead, or ask the host to invite you."
+        )
 
 
 async def test_a_pasted_webex_link_is_read_when_it_shows_the_number(linked: Stage) -> None:

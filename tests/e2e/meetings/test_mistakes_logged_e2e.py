@@ -125,8 +125,7 @@ async def test_a_webex_refusal_is_one_line_at_info(
         ("list", "list", Fault.http_error(502)),
         ("list", "list", Fault.rate_limited(retry_after=60)),
         ("list", "list", Fault.malformed()),
-        # On REST the number is looked up first (GET /v1/meetings?meetingNumber=...): that call fails.
-        ("join 123456789", "join", Fault.http_error(503)),
+        ("join 123456789", "join", Fault.http_error(503)),  # on REST too: POST /v1/meetings/join by number
         ("schedule Unlucky tomorrow 5pm", "create", Fault.http_error(503)),
     ],
     ids=["list-502", "list-429", "list-bad-answer", "join-503", "schedule-503"],
@@ -135,8 +134,6 @@ async def test_webex_being_unavailable_is_one_line_at_warning(
     linked: Stage, caplog: pytest.LogCaptureFixture, command: str, call: str, fault: Fault
 ) -> None:
     caplog.set_level(logging.INFO)
-    if linked.api == "rest" and call == "join":
-        call = "list"
     linked.emulator.add_fault(replace(fault, operation=linked.operation(call)))
     exchange = await linked.alice.driver.command(command, replies=1)
     assert "try again" in shown_text(exchange.replies[0]) or "slow down" in shown_text(exchange.replies[0])

@@ -38,6 +38,14 @@ async def test_schedule_from_text_creates_the_meeting_and_answers_with_the_card(
     assert [r.operation for r in linked.calls()] == [linked.operation("create")]
 
 
+async def test_an_address_typed_as_mail_clients_copy_it_invites_that_person_by_name(linked: Stage) -> None:
+    # Slack sends `"Ana Lima" &lt;<mailto:ana@x.io|ana@x.io>&gt;`: the name and brackets are not the topic.
+    await linked.alice.driver.command('schedule Sync tomorrow 3pm with "Ana Lima" <ana@x.io>', replies=1)
+    await linked.alice.driver.command("schedule Retro tomorrow 4pm with Li <li@y.io>", replies=1)
+    made = {m.conf_name: [(a.email, a.name) for a in m.attendees] for m in linked.emulator.meetings()}
+    assert made == {"Sync": [("ana@x.io", "Ana Lima")], "Retro": [("li@y.io", "Li")]}
+
+
 async def test_the_cards_join_button_opens_the_join_link_webex_gives(linked: Stage) -> None:
     card = (await linked.alice.driver.command("schedule Links tomorrow 9am", replies=1)).replies[0]
     [meeting] = linked.emulator.meetings()
@@ -135,6 +143,23 @@ async def test_the_form_opens_without_text_and_schedules_with_invitees_and_a_cha
     ]
     assert meeting.host_key not in shown_text(public)
     assert all(e.get("action_id") != blocks.CANCEL for b in public.blocks for e in b.get("elements", []))
+
+
+async def test_the_forms_email_field_takes_addresses_as_mail_clients_copy_them(linked: Stage) -> None:
+    form = (await linked.alice.driver.command("schedule", replies=1)).replies[0]
+    values = {blocks.TOPIC: "Pasted", blocks.DATE: "2027-01-12", blocks.TIME: "09:30"}
+    refused = await linked.alice.driver.submit(form, {**values, blocks.EMAILS: "Ana Lima, li@y.io"})
+    assert refused.json()["errors"] == {
+        blocks.EMAILS: "“Ana” is not an email address. Type addresses such as ana@example.com or "
+        "Ana Lima <ana@example.com>, separated by commas."
+    }
+    pasted = '"Lima, Ana" <ana@x.io>; Li Wu <li@y.io> bo@z.io'
+    done = await linked.alice.driver.submit(form, {**values, blocks.EMAILS: pasted}, replies=1)
+    assert done.status == 200 and not done.body.strip(b"{} ")
+    [meeting] = linked.emulator.meetings()
+    names = {a.email: a.name for a in meeting.attendees}
+    assert set(names) == {"ana@x.io", "li@y.io", "bo@z.io"}
+    assert (names["ana@x.io"], names["li@y.io"]) == ("Lima, Ana", "Li Wu")
 
 
 async def test_form_errors_are_shown_next_to_the_fields(linked: Stage) -> None:

@@ -229,3 +229,14 @@ async def test_a_forged_zone_is_refused_beside_the_field(linked: Stage) -> None:
     )
     assert answer.json()["errors"] == {blocks.TIME_ZONE: "Pick a time zone from the list."}
     assert linked.emulator.meetings() == []
+
+
+async def test_a_named_address_in_the_text_is_in_the_form_as_written_and_keeps_its_name(
+    linked: Stage,
+) -> None:
+    form = await open_form(linked.alice, 'Planning with "Lima, Ana" <ana@x.io>')  # no time: the form opens
+    shown = fields(form)
+    assert (shown["topic"], shown["emails"]) == ("Planning", '"Lima, Ana" <ana@x.io>')
+    tomorrow = today_in(NEW_YORK) + timedelta(days=1)
+    await submit(linked.alice, form, {blocks.DATE: tomorrow.isoformat(), blocks.TIME: "10:00"})
+    assert [(a.email, a.name) for a in only_meeting(linked).attendees] == [("ana@x.io", "Lima, Ana")]

@@ -183,6 +183,23 @@ async def test_join_and_host_links_come_from_post_meetings_join(
         await backend.host_link(creds_for(emulator, BOB), made.meeting_id)
 
 
+async def test_a_join_link_by_number_is_asked_for_whoever_hosts_the_meeting(
+    backend: RestMeetingBackend, emulator: Emulator
+) -> None:
+    alice, bob = creds_for(emulator), creds_for(emulator, BOB)
+    invited = (await backend.schedule(alice, draft(invitees=(Invitee(BOB),)))).meeting
+    protected = (await backend.schedule(alice, draft(topic="Protected"))).meeting  # Webex sets a password
+    open_talk = emulator.add_meeting("sandbox", ALICE, "Open", START, password="")
+    for number in (invited.number, f"{open_talk.key}"):
+        assert (await backend.join_link_by_number(bob, number)).startswith("http")
+    # Not Bob's, not one he is invited to, and protected: Webex does not show it to him.
+    with pytest.raises(ports.MeetingNotVisible):
+        await backend.join_link_by_number(bob, protected.number)
+    # One call each, by number: no lookup among Bob's own meetings first.
+    assert len(emulator.rest.requests("POST /v1/meetings/join")) == 3
+    assert emulator.rest.requests("GET /v1/meetings") == []
+
+
 async def test_a_bad_token_is_credentials_rejected(backend: RestMeetingBackend) -> None:
     with pytest.raises(ports.CredentialsRejected):
         await backend.who_am_i(Credentials("sandbox", "", "not-a-token"))

@@ -510,6 +510,30 @@ def test_emails_plain_and_slack_escaped() -> None:
     assert result.topic == "Sync"
 
 
+@pytest.mark.parametrize(
+    ("text", "emails"),
+    [
+        # As Slack sends `with Ana <ana@x.io>`: the brackets escaped, the address made a link.
+        ("Sync with Ana &lt;<mailto:ana@x.io|ana@x.io>&gt; tomorrow 3pm", ("Ana <ana@x.io>",)),
+        ('Sync tomorrow 3pm with "Ana Lima" &lt;<mailto:ana@x.io|ana@x.io>&gt;', ("Ana Lima <ana@x.io>",)),
+        ("Sync tomorrow 3pm with \u201cLima, Ana\u201d &lt;ana@x.io&gt;", ('"Lima, Ana" <ana@x.io>',)),
+        (
+            "Sync with José Lima &lt;<mailto:jose@x.io|jose@x.io>&gt;, Li &lt;li@y.io&gt; and <@U1> "
+            "tomorrow 3pm",
+            ("José Lima <jose@x.io>", "Li <li@y.io>"),
+        ),
+        # No "with" before it: the brackets go with the address, the word stays in the topic.
+        ("Sync Ana &lt;<mailto:ana@x.io|ana@x.io>&gt; tomorrow 3pm", ("ana@x.io",)),
+    ],
+)
+def test_an_address_written_as_mail_clients_copy_it_is_the_invitee_with_their_name(
+    text: str, emails: tuple[str, ...]
+) -> None:
+    result = parse(text)
+    assert result.emails == emails and result.start is not None
+    assert result.topic == ("Sync Ana" if text.startswith("Sync Ana") else "Sync")
+
+
 def test_repeated_invitees_are_listed_once() -> None:
     result = parse("Sync <@U1> <@U1> a@b.co A@B.CO @ana @Ana tomorrow 3pm")
     assert result.mention_user_ids == ("U1",)

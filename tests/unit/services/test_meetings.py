@@ -12,7 +12,7 @@ import pytest
 
 from bot.domain.accounts import Link
 from bot.domain.clock import FakeClock
-from bot.domain.meeting_rules import check_meeting_number
+from bot.domain.meeting_rules import SeveralMeetingNumbers, check_meeting_number
 from bot.domain.meetings import Meeting as ShownMeeting
 from bot.domain.reminders import HostReminder
 from bot.services.errors import NotLinked
@@ -674,14 +674,40 @@ async def test_join_url_passes_the_name(world: World) -> None:
     assert url.endswith("123456789?name=Li")
 
 
-@pytest.mark.parametrize("text", ["abc", "12", "", "12345678901234567890123", "²³⁴⁵⁶⁷⁸⁹"])
+@pytest.mark.parametrize(
+    "text", ["abc", "12", "", "1234567", "123456789012", "12345678901234567890123", "²³⁴⁵⁶⁷⁸⁹"]
+)
 def test_meeting_numbers_that_cannot_be_one_are_refused(text: str) -> None:
     with pytest.raises(MeetingRequestInvalid):
         check_meeting_number(text)
 
 
-def test_meeting_numbers_as_people_type_them() -> None:
-    assert check_meeting_number(" 1234 567-890 ") == "1234567890"
+@pytest.mark.parametrize(
+    "text",
+    [" 1234 567-890 ", "1234567890", "1234 567 890", "123-456-7890", "12345678 90", "１２３４ ５６７ ８９０"],
+)
+def test_meeting_numbers_as_people_type_them(text: str) -> None:
+    assert check_meeting_number(text) == "1234567890"
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("123456789 987654321", ("123456789", "987654321")),
+        ("12345678901 - 2345678901", ("12345678901", "2345678901")),
+        ("123456789 987654321 11122233344", ("123456789", "987654321", "11122233344")),
+    ],
+)
+def test_two_whole_meeting_numbers_are_not_read_as_one(text: str, numbers: tuple[str, ...]) -> None:
+    with pytest.raises(SeveralMeetingNumbers) as refused:
+        check_meeting_number(text)
+    assert refused.value.numbers == numbers
+
+
+def test_more_digits_than_a_meeting_number_has_say_so() -> None:
+    with pytest.raises(MeetingRequestInvalid) as refused:
+        check_meeting_number("1234 5678 9012 3456 7890")
+    assert "has 20 digits" in refused.value.message and "one meeting at a time" in refused.value.message
 
 
 @pytest.mark.parametrize(

@@ -144,6 +144,24 @@ async def test_join_links_for_the_host_and_an_invitee(rest: Rest, bob_rest_token
     assert direct.status_code == 302 and direct.headers["location"].startswith(meeting["webLink"])
 
 
+async def test_join_links_by_number_for_someone_else_need_the_password_of_a_protected_meeting(
+    rest: Rest, emulator: Emulator, bob_rest_token: str
+) -> None:
+    protected = await rest.create(title="Protected")  # Webex gives every meeting a password
+    asked = {"meetingNumber": protected["meetingNumber"], "joinDirectly": False}
+    refused = await rest.post("/v1/meetings/join", json=asked, token=bob_rest_token)
+    assert refused.status_code == 404 and "Protected" not in refused.text
+    wrong = await rest.post("/v1/meetings/join", json={**asked, "password": "guess"}, token=bob_rest_token)
+    assert wrong.status_code == 404
+    given = {**asked, "password": protected["password"]}
+    joined = await rest.post("/v1/meetings/join", json=given, token=bob_rest_token)
+    assert joined.status_code == 200 and set(joined.json()) == {"joinLink", "expiration"}
+    start = datetime(2031, 3, 5, 9, tzinfo=UTC)
+    open_meeting = emulator.add_meeting("sandbox", "alice@sandbox.example", "Open", start, password="")
+    asked = {"meetingNumber": str(open_meeting.key), "joinDirectly": False}
+    assert (await rest.post("/v1/meetings/join", json=asked, token=bob_rest_token)).status_code == 200
+
+
 async def test_join_links_open_the_emulators_meeting_page(rest: Rest, emulator: Emulator) -> None:
     emulator.public_url = "http://emulator.test"
     meeting = await rest.create(title="Design review")

@@ -231,6 +231,23 @@ def test_a_pasted_mailto_link_invites_the_address_it_names() -> None:
     assert form.emails == ("ana@x.io", "li@y.io") and form_errors(form, "Europe/Berlin", NOW) == {}
 
 
+def test_addresses_pasted_from_a_mail_client_invite_the_address_with_its_name() -> None:
+    pasted = 'Ana <ana@x.io>, "Lima, Ana" <mailto:al@x.io>; Li Wu <li@y.io> bo@z.io <jo@z.io>'
+    form = read_form(state(topic="x", date="2026-03-30", time="09:00", emails=pasted))
+    assert form.emails == ("Ana <ana@x.io>", '"Lima, Ana" <al@x.io>', "Li Wu <li@y.io>", "bo@z.io", "jo@z.io")
+    assert form_errors(form, "Europe/Berlin", NOW) == {}
+
+
+@pytest.mark.parametrize("typed", ["Ana Lima", "Ana <ana>", '"Ana Lima <ana@x.io>', "Ana <>"])
+def test_what_is_not_an_address_is_refused_saying_what_to_type(typed: str) -> None:
+    form = read_form(state(topic="x", date="2026-03-30", time="09:00", emails=typed))
+    message = form_errors(form, "Europe/Berlin", NOW)[blocks.EMAILS]
+    assert message.endswith(
+        "is not an email address. Type addresses such as ana@example.com or "
+        "Ana Lima <ana@example.com>, separated by commas."
+    )
+
+
 def test_a_time_the_clocks_skip_is_refused_rather_than_moved() -> None:
     # Berlin's clocks go from 02:00 to 03:00 on 29 March 2026: 02:30 would silently become 03:30.
     form = read_form(state(topic="x", date="2026-03-29", time="02:30"))
