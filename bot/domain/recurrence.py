@@ -145,7 +145,7 @@ class Recurrence:
             year = "" if first is not None and first.year == self.until.year else f" {self.until.year}"
             return f" until {self.until:%a} {self.until.day} {self.until:%b}{year}"
         if self.count is not None:
-            return f", {self.count} times"
+            return f", {self.count} time{'' if self.count == 1 else 's'}"
         return ""
 
     def to_text(self) -> str:
@@ -178,6 +178,12 @@ class Recurrence:
             if start > after:
                 return start
         return None
+
+    def day_after(self, first: date) -> date | None:
+        """The day of the meeting after the first in a series that starts on `first`; None if none."""
+        noon = datetime.combine(first, time(12))
+        later: datetime | None = self._rule(noon).after(noon)
+        return None if later is None else later.date()
 
     def _rule(self, local_first: datetime) -> rrule:
         days: list[weekday] | None = None

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.domain import zone_names
 from bot.domain.meeting_rules import MAX_DURATION_MINUTES, MAX_TOPIC_LENGTH, written_address
 from bot.domain.meetings import Invitee
-from bot.domain.recurrence import MAX_YEARS, Frequency, Recurrence, RecurrenceInvalid
+from bot.domain.recurrence import MAX_OCCURRENCES, MAX_YEARS, Frequency, Recurrence, RecurrenceInvalid
 from bot.domain.timezones import offset_zone_name, zone_info, zone_place
 
 __all__ = [
@@ -277,6 +277,14 @@ _RE_DOT_TIME = re.compile(
 )
 _RE_AT_HOUR = re.compile(rf"{_B}{_AT}(?P<h>[0-9]{{1,2}}){_HOUR_END}", _FLAGS)
 _RE_DATE_HOUR = re.compile(rf"(?<={_DATE})\s*,?\s*(?P<h>[0-9]{{1,2}}){_HOUR_END}", _FLAGS)
+# "starting monday", "beginning 3 March": the word before a date says it is the first meeting's.
+_RE_DATE_LEAD = re.compile(rf"(?<![\w])(?:starting|beginning|from)(?:\s+on)?\s+(?={_DATE})", _FLAGS)
+# "at 9 and 17": a second time after one read, asked about as "9am and 5pm" is (not "and 17" in the topic).
+# A word after the number makes it a count ("3pm and 4 others"); words already read are masked by now.
+_RE_AND_HOUR = re.compile(
+    rf"(?<={_TIME})\s*(?:and|&)\s+(?P<h>[0-9]{{1,2}})(?:[:.](?P<m>[0-9]{{2}}))?{_HOUR_END}(?!\s*[a-z])",
+    _FLAGS,
+)
 _RE_OCLOCK = re.compile(rf"{_B}(?P<h>[0-9]{{1,2}})\s*o['\u2019]?clock(?![\w])", _FLAGS)
 _RE_H_HOUR = re.compile(rf"{_B}(?P<at>{_AT})?(?P<h>[0-9]{{1,2}})h(?P<m>[0-5][0-9])?(?![\w])", _FLAGS)
 _RE_CLOCK_TEXT = re.compile(r"([0-9]{1,2})(?:[:.h]([0-5][0-9]))?(?:([ap])\.?m\.?)?")  # for _read_clock
@@ -337,6 +345,7 @@ _RE_REPEAT = re.compile(
       | (?P<workdays>{_EVERY}(?:week\s*day|work\s*day|working\s+day|business\s+day)
           |(?:on\s+)?(?:week\s*days|work\s*days|business\s+days)
           |(?:every\s+|each\s+|on\s+)?mon(?:day)?\s*(?:-|\u2013|to|through|thru)\s*fri(?:day)?)
+      | (?P<weekend>{_EVERY}week\s*end|(?:on\s+)?week\s*ends)
       | (?P<part>{_EVERY}(?P<pod>morning|afternoon|evening|night))
       | (?:{_every_n("w")}(?:weeks?\s+on\s+)?
           |(?:(?P<bi>bi-?weekly|fortnightly)|weekly)\s+on\s+)
@@ -350,13 +359,22 @@ _RE_REPEAT = re.compile(
 # How a series ends: "until 31 March", "till Friday", "ending 2027-03-31"; the date is read as any date is.
 # A dot closes the date, not its first part, so "until 31.3." is one date (not "31." and a start on 31.3.).
 _RE_UNTIL = re.compile(
-    r"""(?<![\w])(?:until|till|til|ending(?:\s+on)?|ends\s+on|through)\s+
+    r"""(?<![\w])(?P<word>until|till|til|ending(?:\s+on)?|ends\s+on|through)\s+
         (?P<when>(?:the\s+)?[a-z0-9]+(?:(?:\s*[/.,-]\s*|\s+(?:of\s+)?)[a-z0-9]+){0,2}\.?)""",
     _FLAGS,
 )
+# Ends that are not dates: "until further notice" has none; "until (the) end of (the) month" is the
+# first meeting's month's last day, "end of the year" its 31 December.
+_RE_UNTIL_WORDS = re.compile(
+    r"""(?:further\s+notice|(?:it\s+is\s+)?cancell?ed|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<period>month|year))
+    (?![\w])""",
+    _FLAGS,
+)
 # "for 10 times", "10 times", "for 10 meetings"; "two meetings" without "for" stays in the topic.
+# "for one time" too: else "one time" would be read as a place's time ("Berlin time").
 _RE_TIMES = re.compile(
     r"""(?<![\w])(?:for\s+(?P<n>[0-9]{1,4}|[a-z]+(?:-[a-z]+)?)\s+(?:times|occurrences|meetings|sessions)
+      |for\s+(?P<n1>1|one)\s+(?:time|occurrence|meeting|session)
       |(?P<n2>[0-9]{1,4}|[a-z]+(?:-[a-z]+)?)\s+(?:times|occurrences))(?![\w])""",
     _FLAGS,
 )
@@ -386,11 +404,11 @@ _PARTS_NEEDS = tuple(_PARTS_OF_DAY)  # "morning", "afternoon", "evening", "night
 _WEEKDAY_STEMS = tuple(sorted({name[:3] for name in _WEEKDAYS}))
 _MONTH_STEMS = tuple(sorted({name[:3] for name in _MONTHS}))
 # Each rule of _RE_REPEAT without "every" or "each" has "daily", "days" ("mondays", "workdays",
-# "business days"), "month" ("monthly", "of the month"), "fri" ("mon-fri"), "weekly" ("bi-weekly") or
-# one of its other adverbs.
+# "business days"), "month" ("monthly", "of the month"), "fri" ("mon-fri"), "weekly" ("bi-weekly"),
+# "weekend" ("weekends") or one of its other adverbs.
 _REPEAT_NEEDS = (
     "every", "each", "daily", "days", "month", "fri", "weekly", "fortnightly", "quarterly", "yearly",
-    "annually",
+    "annually", "weekend",
 )  # fmt: skip
 _NEEDS: dict[re.Pattern[str], tuple[tuple[str, ...], ...]] = {
     _RE_QUOTED: (('"', "\u201c", "\u201e", "\u00ab", "\u2018", "'"),),  # its opening quotes
@@ -401,7 +419,7 @@ _NEEDS: dict[re.Pattern[str], tuple[tuple[str, ...], ...]] = {
     _RE_FROM_NOW: (("from",), ("now",), *_DURATION_NEEDS),
     _RE_NOW: (("now",),),
     _RE_IN_DAYS: (("in", "from"), ("day", "week")),
-    _RE_TIMES: (("times", "occurrences", "meetings", "sessions"),),
+    _RE_TIMES: (("time", "occurrence", "meeting", "session"),),
     _RE_FOR: (("for", "lasting"), *_DURATION_NEEDS),
     _RE_REPEAT: (_REPEAT_NEEDS,),
     _RE_UNTIL: (("til", "end", "through"),),  # "until", "till", "til", "ending", "ends on", "through"
@@ -417,6 +435,7 @@ _NEEDS: dict[re.Pattern[str], tuple[tuple[str, ...], ...]] = {
     _RE_DOTTED: (("0.0",),),
     _RE_ORDINAL: (("the",), ("0st", "0nd", "0rd", "0th")),
     _RE_PART_AFTER_DATE: ((_DATE,), _PARTS_NEEDS),  # the date before it
+    _RE_DATE_LEAD: ((_DATE,), ("starting", "beginning", "from")),  # the date after it
     _RE_PART: (_PARTS_NEEDS,),
     _RE_RANGE: (_CLOCK_NEEDS, ("-", "\u2013", "\u2014", "to", "til", "and")),  # "til": "until", "till"
     _RE_NOON: (("noon", "mid"),),
@@ -426,6 +445,7 @@ _NEEDS: dict[re.Pattern[str], tuple[tuple[str, ...], ...]] = {
     _RE_AT_HOUR: (_DIGITS, _AT_NEEDS),
     _RE_DATE_HOUR: ((_DATE,), _DIGITS),  # the date before it
     _RE_OCLOCK: (_DIGITS, ("clock",)),
+    _RE_AND_HOUR: ((_TIME,), ("and", "&"), _DIGITS),  # the time before it
     _RE_BARE_DURATION: _DURATION_NEEDS,
     _RE_H_HOUR: (("0h",),),
     _RE_FOR_NUMBER: (_DIGITS, ("for",)),
@@ -511,6 +531,7 @@ class _Reader:
         self.until: tuple[str, date] | None = None  # how a series ends, as said
         self.count: tuple[str, int] | None = None
         self.span: tuple[str, int, str] | None = None  # "for 3 weeks": (as said, 3, "week")
+        self.length_refused = False  # a length the text gave cannot be one ("for 2 days" of one meeting)
         self.recurrence: Recurrence | None = None
         self.repeat_refused = False  # the text's rule or its end cannot be used (a problem says why)
         self.quoted_topic: str | None = None
@@ -550,6 +571,7 @@ class _Reader:
             (_RE_ORDINAL, self._ordinal),
         ):
             self._each(pattern, reader)
+        self._each(_RE_DATE_LEAD, lambda m: _GONE)
         self._each(_RE_PART_AFTER_DATE, self._part_of_day)
         self._each(_RE_PART, self._part_of_day)
         self._each(_RE_RANGE, self._range)
@@ -562,6 +584,7 @@ class _Reader:
         self._each(_RE_OCLOCK, self._bare_hour)
         self._each(_RE_BARE_DURATION, self._bare_duration)
         self._each(_RE_H_HOUR, self._h_hour)
+        self._each(_RE_AND_HOUR, self._and_hour)
         self._each(_RE_FOR_NUMBER, self._for_number)
         self._zones_after_times()
         self._place_times()
@@ -581,7 +604,7 @@ class _Reader:
             topic=topic,
             start=start,
             duration_minutes=duration,
-            duration_given=bool(self.durations),
+            duration_given=bool(self.durations) or self.length_refused,
             mention_user_ids=_unique(self.mentions),
             emails=tuple(
                 written_address(Invitee(email=address, name=self.names.get(address.lower(), "")))
@@ -999,6 +1022,13 @@ class _Reader:
         self.clocks.append(_Clock(said, [(hour, minute)], hint_locked=True))
         return _TIME
 
+    def _and_hour(self, m: re.Match[str]) -> str:
+        clock = _read_clock(f"{m['h']}:{m['m']}" if m["m"] else m["h"])
+        mark = self._add_clock(m, clock)
+        if clock is not None:
+            clock.text = m.group()[m.start("h") - m.start() :].strip()  # "17", not "and 17"
+        return mark
+
     def _for_number(self, m: re.Match[str]) -> str:
         count = int(m["n"])
         minutes = count * 60 if count <= 8 else count
@@ -1163,6 +1193,8 @@ class _Reader:
                 self._set_part_of_day(said, m["pod"].lower())
         elif m["workdays"]:
             self.repeat = _Repeat(said, Frequency.WEEKLY, 1, frozenset(range(5)))
+        elif m["weekend"]:
+            self.repeat = _Repeat(said, Frequency.WEEKLY, 1, frozenset({5, 6}))
         elif m["listed"] or m["plural"]:
             names = re.findall(rf"({_WD})s?(?![\w])", m["listed"] or m["plural"], _FLAGS)
             days = frozenset(_WEEKDAYS[name.lower()] for name in names)
@@ -1183,7 +1215,12 @@ class _Reader:
         return _DATE
 
     def _times(self, m: re.Match[str]) -> str | None:
-        count = _number(m["n"] or m["n2"])
+        count = _number(m["n"] or m["n1"] or m["n2"])
+        if count is None and m["n"]:
+            # "for thirteen times": an end not read must not be dropped into the topic.
+            self.problems.append(f'"{_said(m)}": write how many meetings in digits, like "for 12 times"')
+            self.repeat_refused = True
+            return _GONE
         if count is None:
             return None
         if self.count is None:
@@ -1192,8 +1229,17 @@ class _Reader:
 
     def _span(self, m: re.Match[str]) -> str | None:
         count = _number(m["n"])
-        if self.repeat is None or count is None:
-            return None  # "for 2 days" of one meeting: a length, refused as one
+        if count is None:
+            return None
+        if self.repeat is None:
+            # "Offsite tomorrow 9am for 2 days": not a length Webex has ("for 2" hours was read before).
+            said = _said(m)
+            each_day = f', or for a meeting on each day say "every day {said}"' if count > 1 else ""
+            self.problems.append(
+                f'"{said}": a meeting lasts at most 24 hours; give its length in hours ("for 8h"){each_day}'
+            )
+            self.length_refused = True
+            return _GONE
         if self.span is None:
             self.span = (_said(m), count, m["unit"].lower().rstrip("s"))
         return _GONE
@@ -1202,12 +1248,19 @@ class _Reader:
         """ "until <date>": the longest run of words after it that reads as a date alone."""
         for m in self._matches(_RE_UNTIL):
             when = m["when"]
+            if words := _RE_UNTIL_WORDS.match(when):
+                self._until_words(m, words)
+                continue
             ends = [token.end() for token in re.finditer(r"[a-z0-9]+\.?", when, re.IGNORECASE)]
+            a_time = False  # "9am until 5pm" is a range, read later
             for end in reversed(ends):
                 # The zone as this reader has it (UTC when unknown, which this reader says once itself).
                 reader = _Reader(when[:end], self.now, self.zone, self.zone_name)
                 read = reader.read()
-                if read.clock is not None or read.topic or reader.repeat or reader.time_unreadable:
+                if read.clock is not None or reader.time_unreadable:
+                    a_time = True
+                    continue
+                if read.topic or reader.repeat:
                     continue
                 stop = m.start("when") + end
                 said = _RE_SPACES.sub(" ", self.work[m.start() : stop])
@@ -1225,6 +1278,31 @@ class _Reader:
                     self.ambiguities.extend(f'"{said}": {note}' for note in read.ambiguities)
                 self._mask(m.start(), stop, _DATE, gone=True)
                 break
+            else:
+                # "until 9:15am" leaves "9" here: a number that is no date is a time's, read later.
+                asked = self.repeat is not None and not a_time and when[0].isalpha()
+                if asked and m["word"].lower() in ("until", "till", "til"):
+                    # "until christmas": a series must not quietly lose the end it was given.
+                    said = _said(m)
+                    self.problems.append(
+                        f'"{said}": I couldn\'t read that as the end of the series; end it on a date '
+                        '("until 31 March", "until friday", "until end of month"), after a number of '
+                        'meetings ("for 10 times") or after a while ("for 3 weeks")'
+                    )
+                    self.repeat_refused = True
+                    self._mask(m.start(), m.end(), _DATE, gone=True)
+
+    def _until_words(self, m: re.Match[str], words: re.Match[str]) -> None:
+        """ "until further notice" (no end) and "until the end of the month" (its last day)."""
+        said = _RE_SPACES.sub(" ", self.work[m.start() : m.start("when") + words.end()]).strip()
+        if self.repeat is None:
+            self.problems.append(
+                f'"{said}": say how often the meeting repeats, like "every monday" or "daily"'
+            )
+        elif words["period"] and self.span is None:
+            # The month of the first meeting, known only once that is: see _say_repeat.
+            self.span = (said, 0, "end of " + words["period"].lower())
+        self._mask(m.start(), m.start("when") + words.end(), _DATE, gone=True)
 
     def _repeat_day(self) -> _Day | None:
         """The first day a repeating rule allows from today, with the next ones to try if its time passed."""
@@ -1241,7 +1319,14 @@ class _Reader:
         if self.span is not None and self.until is None and self.count is None and day is not None:
             # "for 3 weeks" from Wednesday 9 Dec: the meetings up to Tuesday 29 Dec.
             said, count, unit = self.span
-            ends = _months_after(day, count) if unit == "month" else day + timedelta(days=count * _DAYS[unit])
+            if unit == "end of month":
+                ends = _months_after(day.replace(day=1), 1)
+            elif unit == "end of year":
+                ends = date(day.year + 1, 1, 1)
+            elif unit == "month":
+                ends = _months_after(day, count)
+            else:
+                ends = day + timedelta(days=count * _DAYS[unit])
             self.until = (said, ends - timedelta(days=1))
         elif self.span is not None and (self.until is not None or self.count is not None):
             other = self.until[0] if self.until is not None else self.count[0] if self.count else ""
@@ -1251,6 +1336,7 @@ class _Reader:
             )
             return
         end = self.until[0] if self.until is not None else self.count[0] if self.count is not None else ""
+        end = end or (self.span[0] if self.span is not None else "")
         if self.repeat is None:
             if end:
                 self.problems.append(
@@ -1296,7 +1382,9 @@ class _Reader:
                 count=self.count[1] if self.count is not None else None,
             )
         except RecurrenceInvalid as invalid:
-            self.problems.append(f'"{said}": {invalid}')
+            # "for 0 times" is the part to change, not the rule it ends.
+            counted = self.count is not None and not 1 <= self.count[1] <= MAX_OCCURRENCES[repeat.frequency]
+            self.problems.append(f'"{self.count[0] if self.count and counted else said}": {invalid}')
             return
         if repeat.frequency is Frequency.MONTHLY and repeat.month_week is None and day.day > 28:
             # The rule meets on the first meeting's day of the month, and a month without that day has
@@ -1502,6 +1590,16 @@ class _Reader:
                     "the series starts on its next day"
                 )
                 continue
+            if start > self.now and self.repeat is not None and not _exists(on, hour, minute, zone):
+                # The day was named ("starting today"): read at 03:30, every meeting would be at 03:30.
+                moved = self._next_meeting(on)
+                if moved is not None:
+                    self.ambiguities.append(
+                        f"{hour:02d}:{minute:02d} doesn't exist on {_day(on)} (clocks go forward); "
+                        f"the series starts at its next meeting, {_day(moved)}"
+                    )
+                    start = self._instant(moved, hour, minute, zone, check=False)
+                    return self._within_reach(start), moved, time(hour, minute)
             if start > self.now:
                 start = self._instant(on, hour, minute, zone, check=True)
                 if start_of_day:
@@ -1513,6 +1611,18 @@ class _Reader:
         past = self._instant(day, hour, minute, zone, check=False).astimezone(zone)
         self.problems.append(f"That time is in the past ({_day(day)} {past:%H:%M})")
         return None, day, time(hour, minute)
+
+    def _next_meeting(self, first: date) -> date | None:
+        """The day of the meeting after `first` in the series the text asks for, if it can be made."""
+        if self.repeat is None:
+            return None
+        repeat = self.repeat
+        weekdays = frozenset() if repeat.frequency is Frequency.DAILY else repeat.weekdays or frozenset()
+        try:
+            rule = Recurrence(repeat.frequency, repeat.interval, weekdays, repeat.month_week)
+        except RecurrenceInvalid:
+            return None  # said by _say_repeat
+        return rule.day_after(first)
 
     def _is_today_by_word(self, chosen: _Day) -> bool:
         """Today, named by a word ("today", "tonight", today's weekday alone), not by a written date."""

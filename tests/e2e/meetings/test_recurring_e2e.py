@@ -239,3 +239,41 @@ async def test_edit_refuses_to_move_a_series_to_a_day_its_rule_does_not_meet_on(
     assert said in shown_text(answer)
     [after] = linked.emulator.meetings()
     assert after.start == before.start
+
+
+async def test_until_the_end_of_the_month_ends_the_series_on_its_last_day(linked: Stage) -> None:
+    # Once "until end of month" went into the topic and the series had no end, with no word said.
+    card, key = await schedule_standup(linked, "Standup every weekday 9am until end of month")
+    first = next_weekday_at_nine()
+    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    assert f"Repeats every weekday until {last:%a} {last.day} {last:%b}" in card
+    assert "end of month" not in card
+    stored = linked.emulator.meeting(key)
+    assert stored is not None and stored.rest is not None and stored.conf_name == "Standup"
+    assert stored.rest.recurrence == f"{EVERY_WEEKDAY};UNTIL={last:%Y%m%d}T235959"
+
+
+async def test_an_end_that_is_not_a_date_opens_the_form_and_says_so(linked: Stage) -> None:
+    exchange = await linked.alice.driver.command(
+        "schedule Standup every weekday 9am until christmas", replies=1
+    )
+    form = exchange.replies[0]
+    assert form.method == "views.open"
+    assert '"until christmas": I couldn\'t read that as the end of the series' in shown_text(form)
+    assert linked.emulator.meetings() == []
+
+
+async def test_a_series_of_one_meeting_says_1_time_on_the_card(linked: Stage) -> None:
+    card, key = await schedule_standup(linked, "Standup every weekday 9am for one time")
+    assert "Repeats every weekday, 1 time" in card and "1 times" not in card
+    stored = linked.emulator.meeting(key)
+    assert stored is not None and stored.rest is not None and stored.conf_name == "Standup"
+    assert stored.rest.recurrence == f"{EVERY_WEEKDAY};COUNT=1"
+
+
+async def test_every_weekend_is_a_saturday_and_sunday_series(linked: Stage) -> None:
+    card, key = await schedule_standup(linked, "Brunch every weekend 10am")
+    assert "Repeats every Saturday and Sunday" in card
+    stored = linked.emulator.meeting(key)
+    assert stored is not None and stored.rest is not None and stored.conf_name == "Brunch"
+    assert stored.rest.recurrence == "FREQ=WEEKLY;INTERVAL=1;BYDAY=SA,SU"

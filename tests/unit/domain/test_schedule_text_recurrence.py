@@ -360,3 +360,166 @@ def test_a_monthly_series_on_a_day_some_months_lack_says_those_months_have_no_me
 
 def test_a_monthly_series_on_the_28th_or_earlier_says_nothing_of_short_months() -> None:
     assert parse("Rent monthly on the 15th 10am").notes == ()
+
+
+# -- ends that are not dates, and lengths that are not a meeting's -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "until"),
+    [
+        # Sunday 6 Dec: once left in the topic ("Standup until end of month"), a series with no end.
+        ("Standup every weekday 9am until end of month", date(2026, 12, 31)),
+        ("Standup every weekday 9am until the end of the month", date(2026, 12, 31)),
+        ("Standup every weekday 9am till the end of this month", date(2026, 12, 31)),
+        # The month of the first meeting, not of today.
+        ("Standup every weekday 9am from 2027-02-01 until end of month", date(2027, 2, 28)),
+        ("Standup every weekday 9am until end of year", date(2026, 12, 31)),
+    ],
+)
+def test_until_the_end_of_the_month_ends_the_series_on_its_last_day(text: str, until: date) -> None:
+    result = parse(text)
+    assert result.recurrence is not None and result.recurrence.until == until
+    assert result.topic == "Standup" and result.is_clear
+
+
+@pytest.mark.parametrize(
+    "text", ["Standup every weekday 9am until further notice", "Standup every weekday 9am until cancelled"]
+)
+def test_until_further_notice_is_a_series_with_no_end_and_not_the_topic(text: str) -> None:
+    result = parse(text)
+    assert result.recurrence == Recurrence(Frequency.WEEKLY, weekdays=WEEKDAYS)
+    assert result.topic == "Standup" and result.is_clear
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Standup every weekday 9am until christmas",
+        "Standup every weekday 9am until december",
+        "Standup every weekday 9am till the launch",
+    ],
+)
+def test_an_end_that_is_not_a_date_is_asked_about_never_dropped(text: str) -> None:
+    # Once scheduled at once: "until christmas" in the topic and a series with no end.
+    result = parse(text)
+    assert result.recurrence is None and result.topic == "Standup" and not result.is_clear
+    [problem] = result.problems
+    assert "I couldn't read that as the end of the series" in problem and '"until end of month"' in problem
+
+
+def test_until_a_time_is_still_a_range_not_an_end_to_ask_about() -> None:
+    result = parse("Office hours every friday 2pm until 4pm")
+    assert result.duration_minutes == 120 and result.is_clear
+
+
+def test_an_end_of_month_without_a_rule_says_how_to_repeat() -> None:
+    result = parse("Standup tomorrow 9am until end of month")
+    assert result.problems == (
+        '"until end of month": say how often the meeting repeats, like "every monday" or "daily"',
+    )
+
+
+def test_two_times_of_day_with_and_are_more_than_one_time() -> None:
+    # Once "at 9" with "Standup and 17" as the topic.
+    result = parse("Standup every day at 9 and 17")
+    assert result.topic == "Standup" and result.start is None
+    assert result.problems == ('I read more than one time: "at 9", "17"',)
+
+
+def test_a_count_of_people_after_a_time_stays_in_the_topic() -> None:
+    result = parse("Sync tomorrow 3pm and 4 others")
+    assert result.topic == "Sync and 4 others" and result.is_clear
+
+
+@pytest.mark.parametrize(
+    "text", ["Standup every weekday 9am for 0 times", "Standup every weekday 9am 300 times"]
+)
+def test_a_count_out_of_range_names_the_count_not_the_rule(text: str) -> None:
+    [problem] = parse(text).problems
+    assert problem.startswith(('"for 0 times": ', '"300 times": ')) and "1 to 261 meetings" in problem
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Standup every weekday 9am for 1 times",
+        "Standup every weekday 9am for one time",
+        "Standup every weekday 9am for 1 meeting",
+    ],
+)
+def test_a_series_of_one_meeting_says_1_time(text: str) -> None:
+    # "for one time" once read "one time" as a place's time zone.
+    result = parse(text)
+    assert result.recurrence is not None and result.recurrence.count == 1
+    assert result.recurrence.describe() == "every weekday, 1 time"
+    assert result.topic == "Standup" and result.is_clear
+
+
+def test_a_count_in_words_it_does_not_know_is_asked_about() -> None:
+    result = parse("Standup every weekday 9am for thirteen times")
+    assert result.recurrence is None and result.topic == "Standup"
+    assert result.problems == (
+        '"for thirteen times": write how many meetings in digits, like "for 12 times"',
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "Offsite tomorrow 9am for 2 days",
+            '"for 2 days": a meeting lasts at most 24 hours; give its length in hours ("for 8h"), '
+            'or for a meeting on each day say "every day for 2 days"',
+        ),
+        (
+            "Offsite tomorrow 9am for 1 day",
+            '"for 1 day": a meeting lasts at most 24 hours; give its length in hours ("for 8h")',
+        ),
+    ],
+)
+def test_a_meeting_for_days_is_refused_with_the_way_to_meet_each_day(text: str, problem: str) -> None:
+    # Once "for 2" was read as 2 hours and "days" left in the topic.
+    result = parse(text)
+    assert result.problems == (problem,) and result.topic == "Offsite"
+    assert result.duration_minutes is None and result.duration_given
+
+
+@pytest.mark.parametrize(
+    "text", ["Brunch every weekend 10am", "Brunch weekends at 10am", "Brunch on weekends 10am"]
+)
+def test_every_weekend_is_every_saturday_and_sunday(text: str) -> None:
+    # Once "That time is in the past", with "every weekend" in the topic.
+    result = parse(text)
+    assert result.recurrence == Recurrence(Frequency.WEEKLY, weekdays=frozenset({5, 6}))
+    assert result.recurrence.describe() == "every Saturday and Sunday"
+    assert result.topic == "Brunch" and first_local(result) == (date(2026, 12, 12), time(10))
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("Standup every sunday 2:30am starting today", date(2026, 3, 15)),
+        ("Standup every other sunday 2:30am starting today", date(2026, 3, 22)),
+    ],
+)
+def test_a_named_first_day_whose_time_the_clocks_skip_starts_the_series_at_its_next_meeting(
+    text: str, first: date
+) -> None:
+    # Said at 01:00 on New York's March change: once the series was made at 03:30 for every meeting,
+    # with "starting" in the topic.
+    result = parse(text, now=datetime(2026, 3, 8, 6, 0, tzinfo=UTC), tz="America/New_York")
+    assert first_local(result, "America/New_York") == (first, time(2, 30))
+    assert result.topic == "Standup" and not result.is_clear
+    assert result.ambiguities == (
+        f"02:30 doesn't exist on Sun 8 Mar (clocks go forward); the series starts at its next meeting, "
+        f"Sun {first.day} Mar",
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["Standup every weekday 9am starting monday", "Standup beginning monday every weekday 9am"]
+)
+def test_starting_before_the_first_day_is_not_the_topic(text: str) -> None:
+    result = parse(text)
+    assert result.topic == "Standup" and first_local(result) == (date(2026, 12, 7), time(9))
