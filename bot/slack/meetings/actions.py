@@ -103,16 +103,18 @@ async def share(click: Click, *, meetings: MeetingService, answers: Answers) -> 
 async def cancel(click: Click, *, meetings: MeetingService, answers: Answers, home: HomeTab) -> None:
     result = await meetings.cancel(click.team_id, click.user_id, click.value)
     card = blocks.cancelled_card(
-        result.number or result.meeting_id,
-        result.topic,
-        already=result.already_cancelled,
-        series=result.series,
+        result.number, result.topic, already=result.already_cancelled, series=result.series
     )
     text = card[0]["text"]["text"]
-    if not result.already_cancelled:
-        await answers.mark_channel_copies_cancelled(
-            click.team_id, result.meeting_id, number=result.number, topic=result.topic, host=click.user_id
-        )
+    # A meeting deleted in Webex itself is gone too: its channel copies must not keep a Join button.
+    await answers.mark_channel_copies_cancelled(
+        click.team_id,
+        result.meeting_id,
+        number=result.number,
+        topic=result.topic,
+        host=click.user_id,
+        already=result.already_cancelled,
+    )
     if click.from_list and click.response_url and not click.from_home:
         # A list stays a list: shown again without the cancelled meeting, the outcome on top.
         _, list_blocks, _ = await answers.list_message(click.team_id, click.user_id, ListWindow.UPCOMING)

@@ -172,11 +172,14 @@ class Answers:
             logger.exception("could not update the channel copies of meeting %s", meeting_id)
 
     async def mark_channel_copies_cancelled(
-        self, team_id: str, meeting_id: str, *, number: str, topic: str, host: str
+        self, team_id: str, meeting_id: str, *, number: str, topic: str, host: str, already: bool = False
     ) -> None:
-        """After a cancel: every channel copy says who cancelled it and loses Join."""
+        """After a cancel: every channel copy says who cancelled it (or that Webex no longer has it) and
+        loses Join."""
         try:
-            await self.channel_cards.cancelled(team_id, meeting_id, number=number, topic=topic, host=host)
+            await self.channel_cards.cancelled(
+                team_id, meeting_id, number=number, topic=topic, host=host, already=already
+            )
         except Exception:
             logger.exception("could not mark the channel copies of meeting %s cancelled", meeting_id)
 

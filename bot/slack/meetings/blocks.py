@@ -243,20 +243,32 @@ def meeting_card(
     return blocks
 
 
+def cancelled_name(number: str, topic: str) -> str:
+    """How a gone meeting is named: its topic, else its number; "This meeting" when Webex said neither
+    (the backend's own id is never shown: on the REST API it is no number anyone has seen)."""
+    if topic:
+        return f"*{escape(topic)}*"
+    return f"Meeting {number}" if number else "This meeting"
+
+
 def cancelled_card(number: str, topic: str, *, already: bool = False, series: bool = False) -> list[Block]:
     """What the card becomes once the meeting is gone: no buttons left to press."""
-    name = f"*{escape(topic)}*" if topic else f"Meeting {number}"
-    text = cancelled_text(name, number, already=already, series=series)
+    text = cancelled_text(cancelled_name(number, topic), number, already=already, series=series)
     return [{"type": "section", "block_id": "cancelled", "text": mrkdwn(text)}]
 
 
-def cancelled_channel_card(number: str, topic: str, host_user_id: str) -> list[Block]:
-    """A channel's copy once the host cancelled the meeting: who cancelled it, and nothing to join."""
-    name = f"*{escape(topic)}*" if topic else f"Meeting {number}"
-    text = f":wastebasket: {name} (meeting {number}) was cancelled."
+def cancelled_channel_card(
+    number: str, topic: str, host_user_id: str, *, already: bool = False
+) -> list[Block]:
+    """A channel's copy once the meeting is gone: who cancelled it, and nothing to join. `already`: the
+    host found it gone from Webex (deleted there), so the bot cannot say who cancelled it."""
+    name = cancelled_name(number, topic)
+    which = f" (meeting {number})" if topic and number else ""
+    text = f":wastebasket: {name}{which} was cancelled."
+    by = "Webex no longer has this meeting." if already else f"Cancelled by <@{host_user_id}>"
     return [
         {"type": "section", "block_id": "cancelled", "text": mrkdwn(text)},
-        {"type": "context", "elements": [mrkdwn(f"Cancelled by <@{host_user_id}>")]},
+        {"type": "context", "elements": [mrkdwn(by)]},
     ]
 
 

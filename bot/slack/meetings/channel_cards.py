@@ -85,10 +85,14 @@ class ChannelCards:
             updated += await self._update(copy, text, card)
         return updated
 
-    async def cancelled(self, team_id: str, meeting_id: str, *, number: str, topic: str, host: str) -> int:
-        """The meeting is gone: every copy says who cancelled it and has no Join left; how many were."""
-        card = blocks.cancelled_channel_card(number or meeting_id, topic, host)
-        text = f"{blocks.escape(topic) if topic else 'The meeting'} was cancelled by <@{host}>."
+    async def cancelled(
+        self, team_id: str, meeting_id: str, *, number: str, topic: str, host: str, already: bool = False
+    ) -> int:
+        """The meeting is gone: every copy says so and has no Join left; how many were updated.
+        `already`: it was gone from Webex before the host pressed Cancel."""
+        card = blocks.cancelled_channel_card(number, topic, host, already=already)
+        what = blocks.escape(topic) if topic else "The meeting"
+        text = f"{what} is no longer on Webex." if already else f"{what} was cancelled by <@{host}>."
         updated = 0
         for copy in await self._store.copies(team_id, meeting_id, host):
             updated += await self._update(copy, text, card)

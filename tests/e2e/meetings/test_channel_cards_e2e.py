@@ -107,3 +107,32 @@ async def test_a_deleted_copy_is_forgotten_and_the_others_still_follow(linked: S
         )
     )
     assert host_card.ok
+
+
+async def test_a_meeting_deleted_in_webex_loses_join_in_every_copy_when_the_host_presses_cancel(
+    linked: Stage,
+) -> None:
+    card, copies = await shared_twice(linked)
+    # The host deletes the meeting on the Webex site, behind the bot's back, then presses Cancel.
+    [meeting] = linked.emulator.meetings()
+    rest_id = linked.meeting_id(meeting.key) if linked.api == "rest" else None
+    site = linked.emulator.state.site_state("sandbox")
+    assert site is not None
+    with linked.emulator.state.lock:
+        del site.meetings[meeting.key]
+    cancelled = await linked.alice.driver.click(card, blocks.CANCEL)
+    host_card = await linked.alice.driver.standin.wait_for(
+        lambda c: c.seq >= cancelled.first_seq and c.method == "response_url"
+    )
+    told = shown_text(host_card)
+    # Her card says so; on the REST API never by the API's own id, a name she has never seen.
+    assert "was already cancelled; Webex no longer has it" in told
+    assert rest_id is None or rest_id not in told
+    updates = await linked.alice.driver.standin.wait_for_calls("chat.update", count=2)
+    updates = [u for u in updates if u.seq >= cancelled.first_seq]
+    assert {(u.body["channel"], u.body["ts"]) for u in updates} == set(copies)
+    workspace = linked.alice.driver.standin.workspace
+    for channel, ts in copies:
+        shown = str(workspace.messages[(channel, ts)]["blocks"])
+        assert blocks.JOIN not in shown and blocks.CALENDAR not in shown
+        assert "was cancelled" in shown and "Webex no longer has this meeting" in shown

@@ -97,6 +97,16 @@ def test_cancelled_card_has_no_buttons_left() -> None:
     assert "already" in text_of(blocks.cancelled_card("123456789", "Retro", already=True))
 
 
+def test_a_meeting_gone_before_it_could_be_read_is_named_without_an_id_nobody_has_seen() -> None:
+    # Webex said nothing of it (deleted there): no topic, and on the REST API no number either.
+    assert ":wastebasket: This meeting was already cancelled" in text_of(
+        blocks.cancelled_card("", "", already=True)
+    )
+    copy = blocks.cancelled_channel_card("", "", "U1", already=True)
+    assert "This meeting was cancelled." in text_of(copy) and "Webex no longer has this meeting" in str(copy)
+    assert "<@U1>" not in str(copy) and "button" not in str(copy)
+
+
 def test_cancel_confirmation_asks_without_a_second_dialog() -> None:
     found = blocks.cancel_confirmation(meeting(), "UTC")
     buttons = {e["action_id"]: e for e in elements(found)}
