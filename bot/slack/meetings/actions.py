@@ -91,6 +91,11 @@ class Click:
 
 
 async def share(click: Click, *, meetings: MeetingService, answers: Answers) -> None:
+    if click.channel_id.startswith("D"):
+        # The bot's own DM (a shortcut's card) has no one else to show it to, and would get a second
+        # reminder as if it were a channel; Slack lets the bot post in no other DM.
+        await click.reply.send(texts.NO_SHARING_IN_DMS)
+        return
     scheduled = await meetings.details(click.team_id, click.user_id, click.value)
     tz = await answers.user_tz(click.team_id, click.user_id)
     # Posted by the bot (not through the response_url) so the copy can be updated after an edit or a cancel.

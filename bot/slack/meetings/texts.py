@@ -67,6 +67,11 @@ NOT_IN_CHANNEL = (
     f"I could not post it in the channel: I am not a member there. Invite me with {INVITE_ME}, "
     "then press *Share in channel* below to post it there."
 )
+NO_SHARING_IN_DMS = (
+    "I posted nothing: this card is in a direct message, where a shared copy would reach no one else. "
+    "To share the meeting, paste its meeting number in the channel; `/webex join` and the number gives "
+    "anyone there the Join link."
+)
 CHANNEL_HIDDEN = (
     "I could not post it in that conversation: it is private, and I am not in it. "
     f"Invite me there with {INVITE_ME}; until then, share the meeting's Join link there yourself."

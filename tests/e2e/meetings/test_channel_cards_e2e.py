@@ -6,6 +6,7 @@ import asyncio
 
 from bot.sandbox.workspace import RecordedCall
 from bot.slack.meetings import blocks
+from bot.slack.meetings.shortcuts import SCHEDULE_SHORTCUT
 from tests.e2e.meetings.conftest import Stage, iter_elements, on_both_databases, shown_text
 
 
@@ -136,3 +137,21 @@ async def test_a_meeting_deleted_in_webex_loses_join_in_every_copy_when_the_host
         shown = str(workspace.messages[(channel, ts)]["blocks"])
         assert blocks.JOIN not in shown and blocks.CALENDAR not in shown
         assert "was cancelled" in shown and "Webex no longer has this meeting" in shown
+
+
+async def test_share_in_channel_from_a_direct_message_posts_nothing_and_says_how_to_share(
+    linked: Stage,
+) -> None:
+    # The global shortcut has no channel, so its card comes in Alice's DM with the bot.
+    opened = await linked.alice.driver.shortcut(SCHEDULE_SHORTCUT, replies=1)
+    values = {blocks.TOPIC: "From the shortcut", blocks.DATE: "2027-05-04", blocks.TIME: "10:00"}
+    card = (await linked.alice.driver.submit(opened.replies[0], values, replies=1)).replies[0]
+    assert str(card.channel).startswith("D")
+    shared = await linked.alice.driver.click(card, blocks.SHARE, replies=1)
+    [answer] = shared.replies
+    assert "I posted nothing: this card is in a direct message" in shown_text(answer)
+    assert "shared a Webex meeting" not in shown_text(answer)
+    posted = [c for c in linked.bot_calls("chat.postMessage", after=shared.first_seq) if c is not answer]
+    assert posted == []
+    meeting_id = linked.meeting_id(linked.emulator.meetings()[0].key)
+    assert await linked.bot.services.channel_cards.copies("T_SANDBOX", meeting_id) == []
