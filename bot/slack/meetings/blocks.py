@@ -14,7 +14,13 @@ from bot.services.meeting_reading import ListWindow, user_zone, window_bounds
 # `escape` stays importable from here too (blocks.escape), as cards and their callers share it.
 from bot.slack.formatting import clip_mrkdwn, escape_clipped, slack_date
 from bot.slack.formatting import escape as escape
-from bot.slack.meetings.series import cancel_dialog_rest, cancel_question, cancelled_text, repeats_text
+from bot.slack.meetings.series import (
+    cancel_dialog_rest,
+    cancel_question,
+    cancelled_copy_text,
+    cancelled_text,
+    repeats_text,
+)
 
 Block = dict[str, Any]
 
@@ -243,28 +249,18 @@ def meeting_card(
     return blocks
 
 
-def cancelled_name(number: str, topic: str) -> str:
-    """How a gone meeting is named: its topic, else its number; "This meeting" when Webex said neither
-    (the backend's own id is never shown: on the REST API it is no number anyone has seen)."""
-    if topic:
-        return f"*{escape(topic)}*"
-    return f"Meeting {number}" if number else "This meeting"
-
-
 def cancelled_card(number: str, topic: str, *, already: bool = False, series: bool = False) -> list[Block]:
     """What the card becomes once the meeting is gone: no buttons left to press."""
-    text = cancelled_text(cancelled_name(number, topic), number, already=already, series=series)
+    text = cancelled_text(number, topic, already=already, series=series)
     return [{"type": "section", "block_id": "cancelled", "text": mrkdwn(text)}]
 
 
 def cancelled_channel_card(
     number: str, topic: str, host_user_id: str, *, already: bool = False
 ) -> list[Block]:
-    """A channel's copy once the meeting is gone: who cancelled it, and nothing to join. `already`: the
-    host found it gone from Webex (deleted there), so the bot cannot say who cancelled it."""
-    name = cancelled_name(number, topic)
-    which = f" (meeting {number})" if topic and number else ""
-    text = f":wastebasket: {name}{which} was cancelled."
+    """A channel's copy once the meeting is gone: nothing to join, and who cancelled it. `already`: the
+    host found it deleted in Webex, so the bot cannot say who cancelled it."""
+    text = cancelled_copy_text(number, topic)
     by = "Webex no longer has this meeting." if already else f"Cancelled by <@{host_user_id}>"
     return [
         {"type": "section", "block_id": "cancelled", "text": mrkdwn(text)},

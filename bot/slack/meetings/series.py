@@ -38,8 +38,17 @@ def cancel_question(meeting: Meeting, when: str) -> str:
     )
 
 
-def cancelled_text(name: str, number: str, *, already: bool, series: bool) -> str:
+def cancelled_name(number: str, topic: str) -> str:
+    """How a gone meeting is named: its topic, else its number; "This meeting" when Webex said neither
+    (the backend's own id is never shown: on the REST API it is no number anyone has seen)."""
+    if topic:
+        return f"*{escape(topic)}*"
+    return f"Meeting {number}" if number else "This meeting"
+
+
+def cancelled_text(number: str, topic: str, *, already: bool, series: bool) -> str:
     """What a card says once the meeting (or the whole series) is gone."""
+    name = cancelled_name(number, topic)
     if already:
         return f":wastebasket: {name} was already cancelled; Webex no longer has it. Nothing else to do."
     if series:
@@ -48,3 +57,9 @@ def cancelled_text(name: str, number: str, *, already: bool, series: bool) -> st
             "every meeting of it, is deleted from Webex."
         )
     return f":wastebasket: {name} (meeting {number}) is cancelled and deleted from Webex."
+
+
+def cancelled_copy_text(number: str, topic: str) -> str:
+    """What a channel's copy says once the meeting is gone."""
+    which = f" (meeting {number})" if topic and number else ""
+    return f":wastebasket: {cancelled_name(number, topic)}{which} was cancelled."
