@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from bot.domain.meeting_rules import MeetingRequestInvalid
 from bot.services import ports
-from bot.services.errors import TokenRefreshUnavailable
+from bot.services.errors import NeedsConnect, TokenRefreshUnavailable
 from bot.services.scheduling import ScheduleInProgress
 from bot.slack import texts
 from bot.store.database import DatabaseUnavailable
@@ -53,6 +53,12 @@ _GENERAL: list[tuple[type[Exception], str]] = [
     (
         DatabaseUnavailable,
         "The bot's database is not answering, so nothing was changed. Please try again in a minute.",
+    ),
+    (
+        # Where a Connect button cannot go (an open form): the guard sends the button in the conversation.
+        NeedsConnect,
+        "Your Webex account needs linking first, so nothing was changed. Use the button in the message "
+        "I just sent you, or run `/webex connect`, then try again.",
     ),
     (ports.RequestRejected, "Webex refused the request: {reason}. Nothing was changed."),
     (ports.BackendRefused, "Webex refused the request ({reason}). Nothing was changed."),

@@ -381,6 +381,18 @@ async def test_link_buttons_are_acknowledged(linked: Stage) -> None:
         assert clicked.status == 200
 
 
+async def test_edit_after_unlinking_says_to_link_in_the_form_not_that_something_broke(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Planning tomorrow 11am", replies=1)).replies[0]
+    await linked.alice.driver.command("disconnect", replies=1)
+    clicked = await linked.alice.driver.click(card, blocks.EDIT, replies=3)
+    form = next(c for c in clicked.replies if c.method == "views.update")
+    assert "Your Webex account needs linking first" in shown_text(form)
+    assert "went wrong" not in shown_text(form)
+    # The Connect button itself comes in the conversation, where a button can be pressed.
+    prompt = next(c for c in clicked.replies if c.method == "response_url")
+    assert button(prompt.blocks, "connect_webex")
+
+
 async def test_edit_from_the_home_tab_publishes_it_again(linked: Stage) -> None:
     made = await seed(linked, linked.alice, "Home edit", DAY)
     home = (await linked.alice.driver.open_home(replies=1)).replies[0]
