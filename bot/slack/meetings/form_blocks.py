@@ -8,7 +8,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.meeting_rules import DEFAULT_DURATION_MINUTES, MAX_AGENDA_LENGTH, MAX_TOPIC_LENGTH
+from bot.domain.meeting_rules import (
+    DEFAULT_DURATION_MINUTES,
+    MAX_AGENDA_LENGTH,
+    MAX_INVITEES,
+    MAX_TOPIC_LENGTH,
+)
 from bot.domain.meetings import Meeting
 from bot.domain.recurrence import Recurrence
 from bot.domain.timezones import OFFERED_ZONES, zone_info
@@ -190,7 +195,11 @@ def _form_blocks(prefill: FormPrefill, user_tz: str, now: datetime, *, editing: 
     blocks.append(_input(DURATION, "Duration", duration))
     if not editing:
         blocks.extend(_repeat_blocks(prefill.recurrence))
-    users: dict[str, Any] = {"type": "multi_users_select", "placeholder": plain("Pick people", 150)}
+    users: dict[str, Any] = {
+        "type": "multi_users_select",
+        "placeholder": plain("Pick people", 150),
+        "max_selected_items": MAX_INVITEES,
+    }
     if prefill.invitee_user_ids:
         users["initial_users"] = list(prefill.invitee_user_ids)
     blocks.append(_input(INVITEES, "Invitees", users, optional=True))

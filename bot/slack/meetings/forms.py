@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.meeting_rules import (
+    MAX_INVITEES,
     MeetingRequestInvalid,
     check_duration,
     check_password,
@@ -165,5 +166,14 @@ def form_errors(
         errors[blocks.EMAILS] = (
             f"“{bad[0]}” is not an email address. Type addresses such as ana@example.com or "
             "Ana Lima <ana@example.com>, separated by commas."
+        )
+    # Checked again once picked people are resolved to addresses, but by then the form has closed:
+    # counted here (a person both picked and typed counts twice) so the form stays open to fix it.
+    invited = len(set(form.user_ids)) + len({written_invitee(w).email.lower() for w in form.emails})
+    if invited > MAX_INVITEES:
+        errors.setdefault(
+            blocks.EMAILS if form.emails else blocks.INVITEES,
+            f"That is {invited} invitees; Webex takes at most {MAX_INVITEES} at once. "
+            f"Remove {invited - MAX_INVITEES} of them.",
         )
     return errors

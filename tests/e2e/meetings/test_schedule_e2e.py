@@ -173,6 +173,23 @@ async def test_form_errors_are_shown_next_to_the_fields(linked: Stage) -> None:
     assert linked.emulator.meetings() == []
 
 
+async def test_too_many_invitees_are_refused_beside_the_field_and_the_form_stays_open(linked: Stage) -> None:
+    form = (await linked.alice.driver.command("schedule", replies=1)).replies[0]
+    typed = ", ".join(f"guest{i}@example.com" for i in range(100))
+    values = {blocks.TOPIC: "All hands", blocks.DATE: "2027-01-12", blocks.TIME: "09:30"}
+    values[blocks.EMAILS] = typed
+    refused = await linked.alice.driver.submit(form, {**values, blocks.INVITEES: ["U_BOB", "U_ANA"]})
+    assert refused.json() == {
+        "response_action": "errors",
+        "errors": {blocks.EMAILS: "That is 102 invitees; Webex takes at most 100 at once. Remove 2 of them."},
+    }
+    assert linked.emulator.meetings() == []
+    done = await linked.alice.driver.submit(form, values, replies=1)  # the same form, two fewer
+    assert done.status == 200 and not done.body.strip(b"{} ")
+    [meeting] = linked.emulator.meetings()
+    assert len(meeting.attendees) == 100
+
+
 @on_both_databases
 async def test_a_form_submitted_twice_makes_one_meeting(linked: Stage) -> None:
     form = (await linked.alice.driver.command("schedule", replies=1)).replies[0]
