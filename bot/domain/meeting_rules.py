@@ -163,8 +163,9 @@ def written_invitee(written: str) -> Invitee:
 
 
 def written_address(invitee: Invitee) -> str:
-    """An invitee written back as `written_invitee` reads it: `ana@x.io`, or `Ana Lima <ana@x.io>`."""
-    if not invitee.name:
+    """An invitee written back as `written_invitee` reads it: `ana@x.io`, or `Ana Lima <ana@x.io>`; a name
+    that is only the address again (Webex's REST API names invitees so) is left out."""
+    if not invitee.name or invitee.name.strip().lower() == invitee.email.strip().lower():
         return invitee.email
     name = f'"{invitee.name}"' if _QUOTED_NAME.search(invitee.name) else invitee.name
     return f"{name} <{invitee.email}>"

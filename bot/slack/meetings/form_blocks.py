@@ -13,6 +13,7 @@ from bot.domain.meeting_rules import (
     MAX_AGENDA_LENGTH,
     MAX_INVITEES,
     MAX_TOPIC_LENGTH,
+    written_address,
 )
 from bot.domain.meetings import Meeting
 from bot.domain.recurrence import Recurrence
@@ -281,7 +282,9 @@ def edit_modal(meeting: Meeting, context: FormContext, now: datetime) -> dict[st
         topic=meeting.topic,
         start=meeting.start,
         duration_minutes=meeting.duration_minutes,
-        emails=tuple(i.email for i in meeting.invitees),
+        # With their names, as the schedule form took them: a save sends the whole list again, and an
+        # address alone would erase the name Webex shows.
+        emails=tuple(written_address(i) for i in meeting.invitees),
         agenda=meeting.agenda,
     )
     form = _form_blocks(prefill, context.user_tz, now, editing=True)

@@ -423,8 +423,9 @@ async def test_edit_removes_an_invitee_on_either_api(linked: Stage) -> None:
     clicked = await linked.alice.driver.click(card, blocks.EDIT, replies=2)
     form = clicked.replies[1]
     by_id = {b["block_id"]: b for b in (form.view or {}).get("blocks", [])}
-    # The edit form lists every invitee by address; the person deletes one.
-    assert by_id[blocks.EMAILS]["element"]["initial_value"] == "bob@sandbox.example, ops@example.com"
+    # The edit form lists every invitee by address, with the name Webex shows; the person deletes one.
+    shown = by_id[blocks.EMAILS]["element"]["initial_value"]
+    assert shown == "Bob Baker <bob@sandbox.example>, ops@example.com"
     saved = await linked.alice.driver.submit(
         form,
         {
@@ -446,3 +447,22 @@ async def test_edit_removes_an_invitee_on_either_api(linked: Stage) -> None:
         # REST keeps invitees apart from the meeting: the one left out is removed by its own id.
         removed = linked.emulator.rest.requests("DELETE /v1/meetingInvitees/{meetingInviteeId}")
         assert [entry.status for entry in removed] == [204]
+
+
+async def test_an_edit_that_adds_an_invitee_keeps_the_names_of_the_others(linked: Stage) -> None:
+    exchange = await linked.alice.driver.command("schedule", replies=1)
+    values = {blocks.TOPIC: "Names", blocks.DATE: "2027-01-12", blocks.TIME: "09:30", blocks.DURATION: "30"}
+    scheduled = await linked.alice.driver.submit(
+        exchange.replies[0], {**values, blocks.EMAILS: '"Lima, Ana" <ana@x.io>'}, replies=1
+    )
+    clicked = await linked.alice.driver.click(scheduled.replies[0], blocks.EDIT, replies=2)
+    form = clicked.replies[1]
+    by_id = {b["block_id"]: b for b in (form.view or {}).get("blocks", [])}
+    shown = by_id[blocks.EMAILS]["element"]["initial_value"]
+    assert shown == '"Lima, Ana" <ana@x.io>'
+    saved = await linked.alice.driver.submit(form, {**values, blocks.EMAILS: f"{shown}, li@y.io"})
+    await linked.alice.driver.standin.wait_for(
+        lambda c: c.method in ("response_url", "chat.postEphemeral") and c.seq >= saved.first_seq
+    )
+    [meeting] = linked.emulator.meetings()
+    assert {(a.email, a.name) for a in meeting.attendees} == {("ana@x.io", "Lima, Ana"), ("li@y.io", "")}
