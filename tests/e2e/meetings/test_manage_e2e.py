@@ -466,3 +466,21 @@ async def test_an_edit_that_adds_an_invitee_keeps_the_names_of_the_others(linked
     )
     [meeting] = linked.emulator.meetings()
     assert {(a.email, a.name) for a in meeting.attendees} == {("ana@x.io", "Lima, Ana"), ("li@y.io", "")}
+
+
+async def test_the_edit_form_refuses_a_topic_longer_than_webex_stores_beside_the_field(linked: Stage) -> None:
+    limit = linked.pick(512, 128)
+    card = (await linked.alice.driver.command("schedule Planning tomorrow 11am", replies=1)).replies[0]
+    [before] = linked.emulator.meetings()
+    form = (await linked.alice.driver.click(card, blocks.EDIT, replies=2)).replies[1]
+    local = before.start.astimezone(ZoneInfo("America/New_York"))
+    values = {
+        blocks.DATE: local.strftime("%Y-%m-%d"),
+        blocks.TIME: local.strftime("%H:%M"),
+        blocks.DURATION: "30",
+    }
+    refused = await linked.alice.driver.submit(form, {**values, blocks.TOPIC: "p" * (limit + 1)})
+    assert refused.json()["errors"] == {
+        blocks.TOPIC: f"The topic is {limit + 1} characters long; Webex takes at most {limit}."
+    }
+    assert linked.calls("change") == [] and linked.emulator.meetings()[0].conf_name == "Planning"
