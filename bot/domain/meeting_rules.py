@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -36,6 +37,15 @@ PAST_START_TOLERANCE = timedelta(minutes=5)
 # the two non-characters U+FFFE and U+FFFF.
 _FORBIDDEN_IN_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class TextLimits:
+    """The longest topic and agenda a meeting backend stores: the product's own unless the backend
+    stores less (the REST API: 128 and 1300), so a form is refused beside its field, not by Webex."""
+
+    topic: int = MAX_TOPIC_LENGTH
+    agenda: int = MAX_AGENDA_LENGTH
 
 
 class MeetingRequestInvalid(ValueError):
@@ -70,7 +80,7 @@ def character_name(char: str) -> str:
     return f"U+{ord(char):04X}" + (f" {name}" if name else "")
 
 
-def clean_topic(topic: str) -> str:
+def clean_topic(topic: str, limit: int = MAX_TOPIC_LENGTH) -> str:
     """The topic as it will be stored: one line, trimmed; refused when empty, too long or unprintable."""
     one_line = topic.replace("\r\n", " ").replace("\r", " ").replace("\n", " ").strip()
     bad = forbidden_character(one_line, allow_newlines=False)
@@ -82,14 +92,14 @@ def clean_topic(topic: str) -> str:
         )
     if not one_line:
         raise MeetingRequestInvalid("topic", "Give the meeting a topic, e.g. “Design review”.")
-    if len(one_line) > MAX_TOPIC_LENGTH:
+    if len(one_line) > limit:
         raise MeetingRequestInvalid(
-            "topic", f"The topic is {len(one_line)} characters long; Webex takes at most {MAX_TOPIC_LENGTH}."
+            "topic", f"The topic is {len(one_line)} characters long; Webex takes at most {limit}."
         )
     return one_line
 
 
-def clean_agenda(agenda: str) -> str:
+def clean_agenda(agenda: str, limit: int = MAX_AGENDA_LENGTH) -> str:
     """The agenda as it will be stored; refused when unprintable or too long."""
     bad = forbidden_character(agenda, allow_newlines=True)
     if bad is not None:
@@ -99,9 +109,9 @@ def clean_agenda(agenda: str) -> str:
             "Remove it and try again.",
         )
     text = agenda.strip()
-    if len(text) > MAX_AGENDA_LENGTH:
+    if len(text) > limit:
         raise MeetingRequestInvalid(
-            "agenda", f"The agenda is {len(text)} characters long; Webex takes at most {MAX_AGENDA_LENGTH}."
+            "agenda", f"The agenda is {len(text)} characters long; Webex takes at most {limit}."
         )
     return text
 
@@ -163,8 +173,9 @@ def written_invitee(written: str) -> Invitee:
 
 
 def written_address(invitee: Invitee) -> str:
-    """An invitee written back as `written_invitee` reads it: `ana@x.io`, or `Ana Lima <ana@x.io>`."""
-    if not invitee.name:
+    """An invitee written back as `written_invitee` reads it: `ana@x.io`, or `Ana Lima <ana@x.io>`; a name
+    that is only the address again (Webex's REST API names invitees so) is left out."""
+    if not invitee.name or invitee.name.strip().lower() == invitee.email.strip().lower():
         return invitee.email
     name = f'"{invitee.name}"' if _QUOTED_NAME.search(invitee.name) else invitee.name
     return f"{name} <{invitee.email}>"

@@ -58,13 +58,14 @@ class MeetingChanger:
     def changes_for(self, current: Meeting, edit: MeetingEdit) -> tuple[MeetingChanges, tuple[str, ...]]:
         """Only what differs from the meeting as it is, with the names of what changed."""
         changed: list[str] = []
+        limits = self._backend.text_limits
         topic = agenda = None
         start = None
         duration = None
         zone = None
         invitees = None
-        if edit.topic is not None and clean_topic(edit.topic) != current.topic:
-            topic = clean_topic(edit.topic)
+        if edit.topic is not None and clean_topic(edit.topic, limits.topic) != current.topic:
+            topic = clean_topic(edit.topic, limits.topic)
             changed.append("topic")
         if edit.start is not None:
             new_start = edit.start.astimezone(UTC).replace(microsecond=0)
@@ -76,8 +77,8 @@ class MeetingChanger:
         if edit.duration_minutes is not None and edit.duration_minutes != current.duration_minutes:
             duration = check_duration(edit.duration_minutes)
             changed.append("duration")
-        if edit.agenda is not None and clean_agenda(edit.agenda) != current.agenda.strip():
-            agenda = clean_agenda(edit.agenda)
+        if edit.agenda is not None and clean_agenda(edit.agenda, limits.agenda) != current.agenda.strip():
+            agenda = clean_agenda(edit.agenda, limits.agenda)
             changed.append("agenda")
         if edit.invitees is not None:
             wanted = check_invitees(edit.invitees)

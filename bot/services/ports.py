@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.domain.accounts import TokenGrant
+from bot.domain.meeting_rules import TextLimits
 from bot.domain.meetings import (
     BackendUser,
     CreatedMeeting,
@@ -58,6 +59,7 @@ __all__ = [
     "RecordingNotFound",
     "RequestRejected",
     "TimedOut",
+    "TextLimits",
     "TokenGrant",
 ]
 
@@ -84,6 +86,9 @@ class MeetingBackend(Protocol):
     Every method may raise `CredentialsRejected` (refresh the token once and retry once),
     `BackendUnavailable` and `BackendRefused` (or their subclasses below).
     """
+
+    # The longest topic and agenda it stores, checked before a request is sent (and in a form's ack).
+    text_limits: TextLimits
 
     async def schedule(self, creds: Credentials, draft: MeetingDraft) -> CreatedMeeting:
         """Create the meeting (invitees are emailed). A lost answer raises BackendUnavailable with

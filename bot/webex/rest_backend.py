@@ -199,6 +199,9 @@ class RestApi:
 class RestMeetingBackend:
     """bot.services.ports.MeetingBackend over the Webex Meetings REST API."""
 
+    # CreateMeetingObject: title at most 128 characters, agenda at most 1300 (reference/webex-rest-api.md).
+    text_limits = ports.TextLimits(topic=128, agenda=1300)
+
     def __init__(self, api: RestApi) -> None:
         self._api = api
 

@@ -25,6 +25,7 @@ from bot.services.ports import (
     MeetingPage,
     Recording,
     RecordingNotFound,
+    TextLimits,
 )
 from bot.webex import values as xml_values
 from bot.webex.client import WebexClient, WebexCredentials, normalize_meeting_key
@@ -75,6 +76,8 @@ def shown_zone(time_zone: str, at: datetime, home_time_zone: str = "") -> tuple[
 
 class XmlMeetingBackend:
     """bot.services.ports.MeetingBackend over the Webex XML API client."""
+
+    text_limits = TextLimits()  # the schema's confName and agenda lengths are the product's own
 
     def __init__(self, client: WebexClient) -> None:
         self._client = client

@@ -8,7 +8,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.meeting_rules import DEFAULT_DURATION_MINUTES, MAX_AGENDA_LENGTH, MAX_TOPIC_LENGTH
+from bot.domain.meeting_rules import (
+    DEFAULT_DURATION_MINUTES,
+    MAX_AGENDA_LENGTH,
+    MAX_INVITEES,
+    MAX_TOPIC_LENGTH,
+    written_address,
+)
 from bot.domain.meetings import Meeting
 from bot.domain.recurrence import Recurrence
 from bot.domain.timezones import OFFERED_ZONES, zone_info
@@ -190,7 +196,11 @@ def _form_blocks(prefill: FormPrefill, user_tz: str, now: datetime, *, editing: 
     blocks.append(_input(DURATION, "Duration", duration))
     if not editing:
         blocks.extend(_repeat_blocks(prefill.recurrence))
-    users: dict[str, Any] = {"type": "multi_users_select", "placeholder": plain("Pick people", 150)}
+    users: dict[str, Any] = {
+        "type": "multi_users_select",
+        "placeholder": plain("Pick people", 150),
+        "max_selected_items": MAX_INVITEES,
+    }
     if prefill.invitee_user_ids:
         users["initial_users"] = list(prefill.invitee_user_ids)
     blocks.append(_input(INVITEES, "Invitees", users, optional=True))
@@ -272,7 +282,9 @@ def edit_modal(meeting: Meeting, context: FormContext, now: datetime) -> dict[st
         topic=meeting.topic,
         start=meeting.start,
         duration_minutes=meeting.duration_minutes,
-        emails=tuple(i.email for i in meeting.invitees),
+        # With their names, as the schedule form took them: a save sends the whole list again, and an
+        # address alone would erase the name Webex shows.
+        emails=tuple(written_address(i) for i in meeting.invitees),
         agenda=meeting.agenda,
     )
     form = _form_blocks(prefill, context.user_tz, now, editing=True)

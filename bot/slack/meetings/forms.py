@@ -9,7 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.meeting_rules import (
+    MAX_INVITEES,
     MeetingRequestInvalid,
+    TextLimits,
     check_duration,
     check_password,
     check_recurrence,
@@ -29,6 +31,8 @@ _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 # <ana@x.io>`, the name quoted when it holds a comma), or anything up to a space, comma or semicolon.
 # A name holds no "@", so `li@y.io Ana <ana@x.io>` is two addresses.
 _WRITTEN_ADDRESS = re.compile(r'(?:"[^"]*"|[^"<>,;@\s][^"<>,;@]*?)?\s*<[^<>]*>|[^\s,;]+')
+
+_PRODUCT_LIMITS = TextLimits()
 
 # Which input block shows an error about each field of a request.
 FIELD_BLOCKS = {
@@ -119,11 +123,17 @@ def read_form(view: dict[str, Any]) -> FormInput:
 
 
 def form_errors(
-    form: FormInput, user_tz: str, now: datetime, *, original_start: datetime | None = None
+    form: FormInput,
+    user_tz: str,
+    now: datetime,
+    *,
+    original_start: datetime | None = None,
+    limits: TextLimits = _PRODUCT_LIMITS,
 ) -> dict[str, str]:
     """Errors keyed by input block id, for `response_action: errors`; empty when the form is usable.
 
-    `original_start` is the edited meeting's start: a meeting under way may keep it although it is past."""
+    `original_start` is the edited meeting's start: a meeting under way may keep it although it is past.
+    `limits` are the backend's: a topic Webex would refuse is refused here, while the form is open."""
     errors: dict[str, str] = {}
 
     def check(field: str, run: Any) -> None:
@@ -132,8 +142,8 @@ def form_errors(
         except MeetingRequestInvalid as problem:
             errors.setdefault(FIELD_BLOCKS.get(field, blocks.TOPIC), problem.message)
 
-    check("topic", lambda: clean_topic(form.topic))
-    check("agenda", lambda: clean_agenda(form.agenda))
+    check("topic", lambda: clean_topic(form.topic, limits.topic))
+    check("agenda", lambda: clean_agenda(form.agenda, limits.agenda))
     check("duration", lambda: check_duration(form.duration_minutes))
     check("password", lambda: check_password(form.password))
     if not form.day:
@@ -165,5 +175,14 @@ def form_errors(
         errors[blocks.EMAILS] = (
             f"“{bad[0]}” is not an email address. Type addresses such as ana@example.com or "
             "Ana Lima <ana@example.com>, separated by commas."
+        )
+    # Checked again once picked people are resolved to addresses, but by then the form has closed:
+    # counted here (a person both picked and typed counts twice) so the form stays open to fix it.
+    invited = len(set(form.user_ids)) + len({written_invitee(w).email.lower() for w in form.emails})
+    if invited > MAX_INVITEES:
+        errors.setdefault(
+            blocks.EMAILS if form.emails else blocks.INVITEES,
+            f"That is {invited} invitees; Webex takes at most {MAX_INVITEES} at once. "
+            f"Remove {invited - MAX_INVITEES} of them.",
         )
     return errors

@@ -144,10 +144,11 @@ async def on_schedule_submitted(
     replies: Replies,
     after_ack: AfterAck,
     clock: Clock,
+    meetings: MeetingService,
 ) -> None:
     context = form_blocks.FormContext.loads(view.get("private_metadata") or "")
     form = read_form(view)
-    errors = form_errors(form, context.user_tz, clock.now())
+    errors = form_errors(form, context.user_tz, clock.now(), limits=meetings.text_limits)
     if errors:
         await ack(response_action="errors", errors=errors)
         return
@@ -176,11 +177,14 @@ async def on_edit_submitted(
     replies: Replies,
     after_ack: AfterAck,
     clock: Clock,
+    meetings: MeetingService,
 ) -> None:
     context = form_blocks.FormContext.loads(view.get("private_metadata") or "")
     form = read_form(view)
     original = datetime.fromtimestamp(context.original_start, UTC) if context.original_start else None
-    errors = form_errors(form, context.user_tz, clock.now(), original_start=original)
+    errors = form_errors(
+        form, context.user_tz, clock.now(), original_start=original, limits=meetings.text_limits
+    )
     if errors:
         await ack(response_action="errors", errors=errors)
         return

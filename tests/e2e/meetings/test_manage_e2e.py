@@ -435,8 +435,9 @@ async def test_edit_removes_an_invitee_on_either_api(linked: Stage) -> None:
     clicked = await linked.alice.driver.click(card, blocks.EDIT, replies=2)
     form = clicked.replies[1]
     by_id = {b["block_id"]: b for b in (form.view or {}).get("blocks", [])}
-    # The edit form lists every invitee by address; the person deletes one.
-    assert by_id[blocks.EMAILS]["element"]["initial_value"] == "bob@sandbox.example, ops@example.com"
+    # The edit form lists every invitee by address, with the name Webex shows; the person deletes one.
+    shown = by_id[blocks.EMAILS]["element"]["initial_value"]
+    assert shown == "Bob Baker <bob@sandbox.example>, ops@example.com"
     saved = await linked.alice.driver.submit(
         form,
         {
@@ -458,3 +459,40 @@ async def test_edit_removes_an_invitee_on_either_api(linked: Stage) -> None:
         # REST keeps invitees apart from the meeting: the one left out is removed by its own id.
         removed = linked.emulator.rest.requests("DELETE /v1/meetingInvitees/{meetingInviteeId}")
         assert [entry.status for entry in removed] == [204]
+
+
+async def test_an_edit_that_adds_an_invitee_keeps_the_names_of_the_others(linked: Stage) -> None:
+    exchange = await linked.alice.driver.command("schedule", replies=1)
+    values = {blocks.TOPIC: "Names", blocks.DATE: "2027-01-12", blocks.TIME: "09:30", blocks.DURATION: "30"}
+    scheduled = await linked.alice.driver.submit(
+        exchange.replies[0], {**values, blocks.EMAILS: '"Lima, Ana" <ana@x.io>'}, replies=1
+    )
+    clicked = await linked.alice.driver.click(scheduled.replies[0], blocks.EDIT, replies=2)
+    form = clicked.replies[1]
+    by_id = {b["block_id"]: b for b in (form.view or {}).get("blocks", [])}
+    shown = by_id[blocks.EMAILS]["element"]["initial_value"]
+    assert shown == '"Lima, Ana" <ana@x.io>'
+    saved = await linked.alice.driver.submit(form, {**values, blocks.EMAILS: f"{shown}, li@y.io"})
+    await linked.alice.driver.standin.wait_for(
+        lambda c: c.method in ("response_url", "chat.postEphemeral") and c.seq >= saved.first_seq
+    )
+    [meeting] = linked.emulator.meetings()
+    assert {(a.email, a.name) for a in meeting.attendees} == {("ana@x.io", "Lima, Ana"), ("li@y.io", "")}
+
+
+async def test_the_edit_form_refuses_a_topic_longer_than_webex_stores_beside_the_field(linked: Stage) -> None:
+    limit = linked.pick(512, 128)
+    card = (await linked.alice.driver.command("schedule Planning tomorrow 11am", replies=1)).replies[0]
+    [before] = linked.emulator.meetings()
+    form = (await linked.alice.driver.click(card, blocks.EDIT, replies=2)).replies[1]
+    local = before.start.astimezone(ZoneInfo("America/New_York"))
+    values = {
+        blocks.DATE: local.strftime("%Y-%m-%d"),
+        blocks.TIME: local.strftime("%H:%M"),
+        blocks.DURATION: "30",
+    }
+    refused = await linked.alice.driver.submit(form, {**values, blocks.TOPIC: "p" * (limit + 1)})
+    assert refused.json()["errors"] == {
+        blocks.TOPIC: f"The topic is {limit + 1} characters long; Webex takes at most {limit}."
+    }
+    assert linked.calls("change") == [] and linked.emulator.meetings()[0].conf_name == "Planning"

@@ -173,6 +173,44 @@ async def test_form_errors_are_shown_next_to_the_fields(linked: Stage) -> None:
     assert linked.emulator.meetings() == []
 
 
+async def test_a_topic_or_agenda_longer_than_webex_stores_is_refused_beside_the_field(linked: Stage) -> None:
+    """The REST API stores a title of 128 characters and an agenda of 1300, the XML API 512 and 2500."""
+    topic_limit, agenda_limit = linked.pick((512, 2500), (128, 1300))
+    form = (await linked.alice.driver.command("schedule", replies=1)).replies[0]
+    values = {blocks.DATE: "2027-01-12", blocks.TIME: "09:30"}
+    long = {blocks.TOPIC: "t" * (topic_limit + 1), blocks.AGENDA: "a" * (agenda_limit + 1)}
+    refused = await linked.alice.driver.submit(form, {**values, **long})
+    assert refused.json()["errors"] == {
+        blocks.TOPIC: f"The topic is {topic_limit + 1} characters long; Webex takes at most {topic_limit}.",
+        blocks.AGENDA: f"The agenda is {agenda_limit + 1} characters long; "
+        f"Webex takes at most {agenda_limit}.",
+    }
+    assert linked.calls("create") == []
+    done = await linked.alice.driver.submit(
+        form, {**values, blocks.TOPIC: "t" * topic_limit, blocks.AGENDA: "a" * agenda_limit}, replies=1
+    )
+    assert done.status == 200 and not done.body.strip(b"{} ")
+    [meeting] = linked.emulator.meetings()
+    assert (len(meeting.conf_name), len(meeting.agenda)) == (topic_limit, agenda_limit)
+
+
+async def test_too_many_invitees_are_refused_beside_the_field_and_the_form_stays_open(linked: Stage) -> None:
+    form = (await linked.alice.driver.command("schedule", replies=1)).replies[0]
+    typed = ", ".join(f"guest{i}@example.com" for i in range(100))
+    values = {blocks.TOPIC: "All hands", blocks.DATE: "2027-01-12", blocks.TIME: "09:30"}
+    values[blocks.EMAILS] = typed
+    refused = await linked.alice.driver.submit(form, {**values, blocks.INVITEES: ["U_BOB", "U_ANA"]})
+    assert refused.json() == {
+        "response_action": "errors",
+        "errors": {blocks.EMAILS: "That is 102 invitees; Webex takes at most 100 at once. Remove 2 of them."},
+    }
+    assert linked.emulator.meetings() == []
+    done = await linked.alice.driver.submit(form, values, replies=1)  # the same form, two fewer
+    assert done.status == 200 and not done.body.strip(b"{} ")
+    [meeting] = linked.emulator.meetings()
+    assert len(meeting.attendees) == 100
+
+
 @on_both_databases
 async def test_a_form_submitted_twice_makes_one_meeting(linked: Stage) -> None:
     form = (await linked.alice.driver.command("schedule", replies=1)).replies[0]

@@ -171,7 +171,7 @@ def test_edit_modal_is_prefilled_from_the_meeting() -> None:
     assert by_id[blocks.TOPIC]["element"]["initial_value"] == "Design <review> & Q&A 🚀"
     assert by_id[blocks.TIME]["element"]["initial_time"] == "15:00"
     assert by_id[blocks.DURATION]["element"]["initial_option"]["value"] == "50"
-    assert by_id[blocks.EMAILS]["element"]["initial_value"] == "ana@example.com"
+    assert by_id[blocks.EMAILS]["element"]["initial_value"] == "Ana <ana@example.com>"
     assert blocks.POST not in by_id
     assert form_blocks.FormContext.loads(view["private_metadata"]).meeting_id == "123456789"
 
