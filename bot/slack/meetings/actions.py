@@ -10,7 +10,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.services.meeting_links import MeetingLinks
-from bot.services.meetings import ListWindow, MeetingService
+from bot.services.meetings import CancelResult, ListWindow, MeetingService
+from bot.services.ports import MeetingNotFound
 from bot.slack.after_ack import AfterAck, Answer, Recoverable
 from bot.slack.dependencies import inject
 from bot.slack.home import HomeTab
@@ -90,13 +91,19 @@ class Click:
         return Answer(channel_id=self.channel_id or None)
 
 
-async def share(click: Click, *, meetings: MeetingService, answers: Answers) -> None:
+async def share(click: Click, *, meetings: MeetingService, answers: Answers, home: HomeTab) -> None:
     if click.channel_id.startswith("D"):
         # The bot's own DM (a shortcut's card) has no one else to show it to, and would get a second
         # reminder as if it were a channel; Slack lets the bot post in no other DM.
         await click.reply.send(texts.NO_SHARING_IN_DMS)
         return
-    scheduled = await meetings.details(click.team_id, click.user_id, click.value)
+    try:
+        scheduled = await meetings.details(click.team_id, click.user_id, click.value)
+    except MeetingNotFound:
+        # Deleted on the Webex site: the card, and every copy of it, must stop offering to join it.
+        gone = await meetings.found_gone(click.team_id, click.value)
+        await _show_cancelled(click, gone, answers=answers, home=home)
+        return
     tz = await answers.user_tz(click.team_id, click.user_id)
     # Posted by the bot (not through the response_url) so the copy can be updated after an edit or a cancel.
     if not_posted := await answers.post_in_channel(
@@ -107,6 +114,11 @@ async def share(click: Click, *, meetings: MeetingService, answers: Answers) -> 
 
 async def cancel(click: Click, *, meetings: MeetingService, answers: Answers, home: HomeTab) -> None:
     result = await meetings.cancel(click.team_id, click.user_id, click.value)
+    await _show_cancelled(click, result, answers=answers, home=home)
+
+
+async def _show_cancelled(click: Click, result: CancelResult, *, answers: Answers, home: HomeTab) -> None:
+    """The pressed card (or list) and every channel copy say the meeting is gone, with nothing to press."""
     card = blocks.cancelled_card(
         result.number, result.topic, already=result.already_cancelled, series=result.series
     )
