@@ -206,18 +206,21 @@ def on_click(
     action_id: str,
     what: str,
     work: Callable[[Click], Awaitable[None]],
+    label: str,
     *,
     after_ack: AfterAck,
     replies: Replies,
 ) -> Callable[[AsyncAck, dict[str, Any]], Awaitable[None]]:
     """A button's listener: ack, then the work after the ack, under the guard, journaled so another
-    process carries the press out if this one dies (the button's kind is registered here)."""
+    process carries the press out if this one dies (the button's kind is registered here). `label` is
+    the button's text: a press is not resumed after linking, as a command is, so a Connect prompt
+    says to press it again."""
     kind = f"button:{action_id}"
 
     async def rerun(record: dict[str, Any], team_id: str, user_id: str, reply: Reply) -> None:
         await work(Click.from_record(record, team_id, user_id, reply))
 
-    after_ack.recoverable(Recoverable(kind, what, rerun))
+    after_ack.recoverable(Recoverable(kind, what, rerun, again=f"press *{label}* again"))
 
     async def listener(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -235,20 +238,21 @@ def on_click(
     return listener
 
 
-BUTTONS: tuple[tuple[str, str, Callable[..., Awaitable[None]]], ...] = (
-    (blocks.SHARE, "share meeting", share),
-    (blocks.CANCEL, "cancel meeting", cancel),
-    (blocks.KEEP, "keep meeting", keep),
-    (blocks.MORE, "more meetings", more),
-    (blocks.EDIT, "edit meeting", edit),
-    (blocks.OPEN_FORM, "open schedule form", open_form),
+# (action_id, what for logs, the work, the button's text as the person saw it)
+BUTTONS: tuple[tuple[str, str, Callable[..., Awaitable[None]], str], ...] = (
+    (blocks.SHARE, "share meeting", share, "Share in channel"),
+    (blocks.CANCEL, "cancel meeting", cancel, "Cancel"),
+    (blocks.KEEP, "keep meeting", keep, "Keep it"),
+    (blocks.MORE, "more meetings", more, "More"),
+    (blocks.EDIT, "edit meeting", edit, "Edit"),
+    (blocks.OPEN_FORM, "open schedule form", open_form, "Open the form"),
 )
 
 
 def register(app: AsyncApp, dependencies: Mapping[str, object]) -> None:
-    listen = inject(on_click, dependencies, takes=("action_id", "what", "work"))
-    for action_id, what, work in BUTTONS:
-        app.action(action_id)(listen(action_id, what, inject(work, dependencies, takes=("click",))))
+    listen = inject(on_click, dependencies, takes=("action_id", "what", "work", "label"))
+    for action_id, what, work, label in BUTTONS:
+        app.action(action_id)(listen(action_id, what, inject(work, dependencies, takes=("click",)), label))
     app.action(blocks.START)(inject(start_as_host, dependencies, takes=("ack", "body")))
     for action_id in blocks.URL_BUTTONS:
         if action_id != blocks.START:

@@ -391,6 +391,7 @@ async def test_edit_after_unlinking_says_to_link_in_the_form_not_that_something_
     # The Connect button itself comes in the conversation, where a button can be pressed.
     prompt = next(c for c in clicked.replies if c.method == "response_url")
     assert button(prompt.blocks, "connect_webex")
+    assert "When you are done, press *Edit* again." in shown_text(prompt)
 
 
 async def test_edit_from_the_home_tab_publishes_it_again(linked: Stage) -> None:
@@ -458,3 +459,41 @@ async def test_edit_removes_an_invitee_on_either_api(linked: Stage) -> None:
         # REST keeps invitees apart from the meeting: the one left out is removed by its own id.
         removed = linked.emulator.rest.requests("DELETE /v1/meetingInvitees/{meetingInviteeId}")
         assert [entry.status for entry in removed] == [204]
+
+
+async def test_a_button_pressed_after_unlinking_asks_to_press_it_again_once_linked(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Planning tomorrow 11am", replies=1)).replies[0]
+    await linked.alice.driver.command("disconnect", replies=1)
+    for action_id, label in ((blocks.SHARE, "Share in channel"), (blocks.CANCEL, "Cancel")):
+        clicked = await linked.alice.driver.click(card, action_id, replies=1)
+        prompt = clicked.replies[0]
+        assert button(prompt.blocks, "connect_webex")
+        told = shown_text(prompt)
+        # A press is not carried out by itself after linking, as a command is: the prompt says so.
+        assert f"When you are done, press *{label}* again." in told
+        assert "/webex schedule" not in told and "I will finish" not in told
+    assert len(linked.emulator.meetings()) == 1  # nothing was done
+
+
+async def test_saving_an_edit_after_unlinking_asks_to_press_edit_again_once_linked(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Planning tomorrow 11am", replies=1)).replies[0]
+    form = (await linked.alice.driver.click(card, blocks.EDIT, replies=2)).replies[1]
+    await linked.alice.driver.command("disconnect", replies=1)
+    [meeting] = linked.emulator.meetings()
+    values = {
+        blocks.TOPIC: "Planning v2",
+        blocks.DATE: "2027-03-02",
+        blocks.TIME: "10:00",
+        blocks.DURATION: "30",
+    }
+    saved = await linked.alice.driver.submit(form, values)
+    # It answers where the card is (the card's own reply address), not to the closed form.
+    prompt = await linked.alice.driver.standin.wait_for(
+        lambda c: c.seq >= saved.first_seq and "connect_webex" in str(c.blocks)
+    )
+    told = shown_text(prompt)
+    # The form is closed and its changes are not kept for after linking: the prompt says so.
+    assert "When you are done, press *Edit* on the meeting again." in told
+    assert "/webex schedule" not in told and "I will finish" not in told
+    [still] = linked.emulator.meetings()
+    assert still.conf_name == meeting.conf_name
