@@ -9,6 +9,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.domain.clock import Clock
+from bot.domain.reminders import upcoming
 from bot.services.meeting_links import MeetingLinks
 from bot.services.meetings import CancelResult, ListWindow, MeetingService
 from bot.services.ports import MeetingNotFound
@@ -91,7 +93,9 @@ class Click:
         return Answer(channel_id=self.channel_id or None)
 
 
-async def share(click: Click, *, meetings: MeetingService, answers: Answers, home: HomeTab) -> None:
+async def share(
+    click: Click, *, meetings: MeetingService, answers: Answers, home: HomeTab, clock: Clock
+) -> None:
     if click.channel_id.startswith("D"):
         # The bot's own DM (a shortcut's card) has no one else to show it to, and would get a second
         # reminder as if it were a channel; Slack lets the bot post in no other DM.
@@ -103,6 +107,11 @@ async def share(click: Click, *, meetings: MeetingService, answers: Answers, hom
         # Deleted on the Webex site: the card, and every copy of it, must stop offering to join it.
         gone = await meetings.found_gone(click.team_id, click.value)
         await _show_cancelled(click, gone, answers=answers, home=home)
+        return
+    if upcoming(scheduled.meeting, clock.now()) is None:
+        # A card from a meeting already over (a series: its last meeting): the channel would get a
+        # Join button that leads nowhere, unlike the list, which hides Join once a meeting ends.
+        await click.reply.send(texts.NOTHING_TO_SHARE_ENDED)
         return
     tz = await answers.user_tz(click.team_id, click.user_id)
     # Posted by the bot (not through the response_url) so the copy can be updated after an edit or a cancel.

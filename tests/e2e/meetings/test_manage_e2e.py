@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -497,3 +498,17 @@ async def test_saving_an_edit_after_unlinking_asks_to_press_edit_again_once_link
     assert "/webex schedule" not in told and "I will finish" not in told
     [still] = linked.emulator.meetings()
     assert still.conf_name == meeting.conf_name
+
+
+async def test_share_on_the_card_of_a_meeting_that_is_over_posts_nothing_and_says_why(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Planning tomorrow 11am", replies=1)).replies[0]
+    # A day later the meeting has come and gone (moved into yesterday in Webex, as time would).
+    [meeting] = linked.emulator.meetings()
+    site = linked.emulator.state.site_state("sandbox")
+    assert site is not None
+    with linked.emulator.state.lock:
+        site.meetings[meeting.key] = replace(meeting, start=datetime.now(UTC) - timedelta(days=1))
+    clicked = await linked.alice.driver.click(card, blocks.SHARE, replies=1)
+    told = shown_text(clicked.replies[0])
+    assert "I posted nothing: this meeting is over" in told
+    assert not [c for c in linked.bot_calls("chat.postMessage", after=clicked.first_seq) if c.ok]
