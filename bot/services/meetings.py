@@ -127,6 +127,13 @@ class MeetingService:
             await _quietly(self.reminders.meeting_cancelled(team_id, meeting_id), "drop a reminder")
         return result
 
+    async def found_gone(self, team_id: str, meeting_id: str) -> CancelResult:
+        """Webex said it has no such meeting (deleted on the Webex site): what a cancel would have found,
+        and its reminders go, as they would have."""
+        if self.reminders is not None:
+            await _quietly(self.reminders.meeting_cancelled(team_id, meeting_id), "drop a reminder")
+        return CancelResult(meeting_id=meeting_id, topic="", already_cancelled=True)
+
     async def meeting_id_for(self, team_id: str, user_id: str, typed_number: str) -> str:
         """The id of the meeting a person named by its number (raises MeetingRequestInvalid)."""
         number = check_meeting_number(typed_number)

@@ -39,12 +39,14 @@ class Recoverable:
 
     `run` must be safe to run twice: whatever it creates is looked for before it is created (a
     schedule form keeps its first delivery's idempotency key in the record). `pending` is what a
-    Connect prompt resumes if the person's link has lapsed."""
+    Connect prompt resumes if the person's link has lapsed; without it, `again` is what the prompt
+    says to do once linked ("press *Edit* again"), in the person's words."""
 
     kind: str
     what: str
     run: Rerun
     pending: Callable[[dict[str, Any]], dict[str, Any] | None] = no_pending
+    again: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,8 +104,10 @@ class AfterAck:
         then: Callable[[str], Awaitable[None]] | None = None,
         key: str | None = None,
         record: dict[str, Any] | None = None,
+        again: str = "",
     ) -> None:
-        """Run `work` in the background; `pending` is what a Connect prompt would resume afterwards;
+        """Run `work` in the background; `pending` is what a Connect prompt would resume afterwards
+        (without it, `again` is what the prompt says to do once linked);
         `then(outcome)` runs once it has answered, whatever the outcome ("cut_short" when cancelled).
 
         With a journal `key`, `record` (when given) is journaled as accepted before the work starts, and
@@ -129,7 +133,13 @@ class AfterAck:
             outcome = "cut_short"
             try:
                 outcome = await self._guard.run(
-                    recorded, team_id=team_id, user_id=user_id, reply=reply, pending=pending, what=what
+                    recorded,
+                    team_id=team_id,
+                    user_id=user_id,
+                    reply=reply,
+                    pending=pending,
+                    what=what,
+                    again=again,
                 )
             finally:
                 if journaled and fresh:
@@ -200,6 +210,7 @@ class AfterAck:
             pending=recoverable.pending(record),
             key=key,
             record=journaled,
+            again=recoverable.again,
         )
 
     async def _accept(self, key: str, team_id: str, user_id: str, record: dict[str, Any], what: str) -> bool:

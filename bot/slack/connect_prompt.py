@@ -22,9 +22,10 @@ def connect_button(url: str, label: str = "Connect Webex") -> dict[str, Any]:
 
 
 def connect_prompt(
-    url: str, *, reason: NeedsConnect | None = None, resumes: bool = False
+    url: str, *, reason: NeedsConnect | None = None, resumes: bool = False, again: str = ""
 ) -> tuple[str, Blocks]:
-    """The message with the Connect button, worded for why it is shown."""
+    """The message with the Connect button, worded for why it is shown. `resumes`: the work finishes by
+    itself once linked; else `again` says what to do once linked ("press *Edit* again")."""
     if isinstance(reason, NeedsScope):
         lead = (
             f"To {reason.what}, Webex must allow the bot to do that too; it was not asked for when you "
@@ -36,9 +37,12 @@ def connect_prompt(
         lead = "To do that, link your Webex account first. It takes under a minute."
     else:
         lead = "Link your Webex account so webex-bot can schedule and manage meetings for you."
-    after = (
-        " When you are done, I will finish what you asked for." if resumes else " Then try `/webex schedule`."
-    )
+    if resumes:
+        after = " When you are done, I will finish what you asked for."
+    elif again:
+        after = f" When you are done, {again}."
+    else:
+        after = " Then try `/webex schedule`."
     text = lead + after
     blocks: Blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": text}},

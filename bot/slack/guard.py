@@ -52,9 +52,11 @@ class Guard:
         reply: Reply,
         pending: dict[str, Any] | None,
         what: str,
+        again: str = "",
     ) -> str:
         """`what` names the work in log lines and in the commands metric (a name from the code, never
-        user text). Returns its outcome: ok, needs_connect or failed (cut_short raises CancelledError)."""
+        user text); `again`, for work a Connect prompt cannot resume, what to do once linked. Returns
+        its outcome: ok, needs_connect or failed (cut_short raises CancelledError)."""
         outcome = "ok"
         try:
             if self._tracing.enabled:
@@ -74,7 +76,7 @@ class Guard:
                 url = self._connect_url(team_id, user_id, pending, needed.scopes)
             else:
                 url = self._connect_url(team_id, user_id, pending)
-            text, blocks = connect_prompt(url, reason=needed, resumes=pending is not None)
+            text, blocks = connect_prompt(url, reason=needed, resumes=pending is not None, again=again)
             await safe_send(reply, text, blocks)
         except Exception as error:  # one place that logs with context and tells the user honestly
             outcome = "failed"

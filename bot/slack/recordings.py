@@ -281,12 +281,22 @@ def register(app: AsyncApp, router: CommandRouter, dependencies: Mapping[str, ob
             ack_text=LOOKING,
         )
     )
-    listen = inject(on_click, dependencies, takes=("action_id", "what", "work"))
+    listen = inject(on_click, dependencies, takes=("action_id", "what", "work", "label"))
     app.action(SHARE_RECORDING)(
-        listen(SHARE_RECORDING, "share recording", inject(share, dependencies, takes=("click",)))
+        listen(
+            SHARE_RECORDING,
+            "share recording",
+            inject(share, dependencies, takes=("click",)),
+            "Share in channel",
+        )
     )
     app.action(RENAME_RECORDING)(
-        listen(RENAME_RECORDING, "rename recording", inject(open_rename, dependencies, takes=("click",)))
+        listen(
+            RENAME_RECORDING,
+            "rename recording",
+            inject(open_rename, dependencies, takes=("click",)),
+            "Rename",
+        )
     )
     app.action("recording.play")(_ack_only)
     app.view(RENAME_VIEW)(inject(on_rename_submitted, dependencies, takes=("ack", "body", "view")))

@@ -9,8 +9,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.domain.clock import Clock
+from bot.domain.reminders import upcoming
 from bot.services.meeting_links import MeetingLinks
-from bot.services.meetings import ListWindow, MeetingService
+from bot.services.meetings import CancelResult, ListWindow, MeetingService
+from bot.services.ports import MeetingNotFound
 from bot.slack.after_ack import AfterAck, Answer, Recoverable
 from bot.slack.dependencies import inject
 from bot.slack.home import HomeTab
@@ -90,13 +93,26 @@ class Click:
         return Answer(channel_id=self.channel_id or None)
 
 
-async def share(click: Click, *, meetings: MeetingService, answers: Answers) -> None:
+async def share(
+    click: Click, *, meetings: MeetingService, answers: Answers, home: HomeTab, clock: Clock
+) -> None:
     if click.channel_id.startswith("D"):
         # The bot's own DM (a shortcut's card) has no one else to show it to, and would get a second
         # reminder as if it were a channel; Slack lets the bot post in no other DM.
         await click.reply.send(texts.NO_SHARING_IN_DMS)
         return
-    scheduled = await meetings.details(click.team_id, click.user_id, click.value)
+    try:
+        scheduled = await meetings.details(click.team_id, click.user_id, click.value)
+    except MeetingNotFound:
+        # Deleted on the Webex site: the card, and every copy of it, must stop offering to join it.
+        gone = await meetings.found_gone(click.team_id, click.value)
+        await _show_cancelled(click, gone, answers=answers, home=home)
+        return
+    if upcoming(scheduled.meeting, clock.now()) is None:
+        # A card from a meeting already over (a series: its last meeting): the channel would get a
+        # Join button that leads nowhere, unlike the list, which hides Join once a meeting ends.
+        await click.reply.send(texts.NOTHING_TO_SHARE_ENDED)
+        return
     tz = await answers.user_tz(click.team_id, click.user_id)
     # Posted by the bot (not through the response_url) so the copy can be updated after an edit or a cancel.
     if not_posted := await answers.post_in_channel(
@@ -107,6 +123,11 @@ async def share(click: Click, *, meetings: MeetingService, answers: Answers) -> 
 
 async def cancel(click: Click, *, meetings: MeetingService, answers: Answers, home: HomeTab) -> None:
     result = await meetings.cancel(click.team_id, click.user_id, click.value)
+    await _show_cancelled(click, result, answers=answers, home=home)
+
+
+async def _show_cancelled(click: Click, result: CancelResult, *, answers: Answers, home: HomeTab) -> None:
+    """The pressed card (or list) and every channel copy say the meeting is gone, with nothing to press."""
     card = blocks.cancelled_card(
         result.number, result.topic, already=result.already_cancelled, series=result.series
     )
@@ -194,18 +215,21 @@ def on_click(
     action_id: str,
     what: str,
     work: Callable[[Click], Awaitable[None]],
+    label: str,
     *,
     after_ack: AfterAck,
     replies: Replies,
 ) -> Callable[[AsyncAck, dict[str, Any]], Awaitable[None]]:
     """A button's listener: ack, then the work after the ack, under the guard, journaled so another
-    process carries the press out if this one dies (the button's kind is registered here)."""
+    process carries the press out if this one dies (the button's kind is registered here). `label` is
+    the button's text: a press is not resumed after linking, as a command is, so a Connect prompt
+    says to press it again."""
     kind = f"button:{action_id}"
 
     async def rerun(record: dict[str, Any], team_id: str, user_id: str, reply: Reply) -> None:
         await work(Click.from_record(record, team_id, user_id, reply))
 
-    after_ack.recoverable(Recoverable(kind, what, rerun))
+    after_ack.recoverable(Recoverable(kind, what, rerun, again=f"press *{label}* again"))
 
     async def listener(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -223,20 +247,21 @@ def on_click(
     return listener
 
 
-BUTTONS: tuple[tuple[str, str, Callable[..., Awaitable[None]]], ...] = (
-    (blocks.SHARE, "share meeting", share),
-    (blocks.CANCEL, "cancel meeting", cancel),
-    (blocks.KEEP, "keep meeting", keep),
-    (blocks.MORE, "more meetings", more),
-    (blocks.EDIT, "edit meeting", edit),
-    (blocks.OPEN_FORM, "open schedule form", open_form),
+# (action_id, what for logs, the work, the button's text as the person saw it)
+BUTTONS: tuple[tuple[str, str, Callable[..., Awaitable[None]], str], ...] = (
+    (blocks.SHARE, "share meeting", share, "Share in channel"),
+    (blocks.CANCEL, "cancel meeting", cancel, "Cancel"),
+    (blocks.KEEP, "keep meeting", keep, "Keep it"),
+    (blocks.MORE, "more meetings", more, "More"),
+    (blocks.EDIT, "edit meeting", edit, "Edit"),
+    (blocks.OPEN_FORM, "open schedule form", open_form, "Open the form"),
 )
 
 
 def register(app: AsyncApp, dependencies: Mapping[str, object]) -> None:
-    listen = inject(on_click, dependencies, takes=("action_id", "what", "work"))
-    for action_id, what, work in BUTTONS:
-        app.action(action_id)(listen(action_id, what, inject(work, dependencies, takes=("click",))))
+    listen = inject(on_click, dependencies, takes=("action_id", "what", "work", "label"))
+    for action_id, what, work, label in BUTTONS:
+        app.action(action_id)(listen(action_id, what, inject(work, dependencies, takes=("click",)), label))
     app.action(blocks.START)(inject(start_as_host, dependencies, takes=("ack", "body")))
     for action_id in blocks.URL_BUTTONS:
         if action_id != blocks.START:

@@ -72,6 +72,10 @@ NO_SHARING_IN_DMS = (
     "To share the meeting, paste its meeting number in the channel; `/webex join` and the number gives "
     "anyone there the Join link."
 )
+NOTHING_TO_SHARE_ENDED = (
+    "I posted nothing: this meeting is over, so a shared copy would offer a Join button to nothing. "
+    "Schedule a new one with `/webex schedule`."
+)
 CHANNEL_HIDDEN = (
     "I could not post it in that conversation: it is private, and I am not in it. "
     f"Invite me there with {INVITE_ME}; until then, share the meeting's Join link there yourself."

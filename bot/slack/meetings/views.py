@@ -277,6 +277,10 @@ def register(app: AsyncApp, router: CommandRouter, dependencies: Mapping[str, ob
     )
     after_ack.recoverable(
         Recoverable(
-            EDIT_FORM, "edit form", inject(save_edit, dependencies, takes=("record", *record_arguments[1:]))
+            EDIT_FORM,
+            "edit form",
+            inject(save_edit, dependencies, takes=("record", *record_arguments[1:])),
+            # The form is closed by then; the changes are not resumed, so they are made again from Edit.
+            again="press *Edit* on the meeting again",
         )
     )

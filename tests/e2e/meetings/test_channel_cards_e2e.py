@@ -155,3 +155,31 @@ async def test_share_in_channel_from_a_direct_message_posts_nothing_and_says_how
     assert posted == []
     meeting_id = linked.meeting_id(linked.emulator.meetings()[0].key)
     assert await linked.bot.services.channel_cards.copies("T_SANDBOX", meeting_id) == []
+
+
+async def test_share_on_a_meeting_deleted_in_webex_turns_the_card_and_every_copy_into_gone(
+    linked: Stage,
+) -> None:
+    card, copies = await shared_twice(linked)
+    # Deleted on the Webex site; then the host presses Share in channel on her card once more.
+    [meeting] = linked.emulator.meetings()
+    site = linked.emulator.state.site_state("sandbox")
+    assert site is not None
+    with linked.emulator.state.lock:
+        del site.meetings[meeting.key]
+    pressed = await linked.alice.driver.click(card, blocks.SHARE)
+    host_card = await linked.alice.driver.standin.wait_for(
+        lambda c: c.seq >= pressed.first_seq and c.method == "response_url"
+    )
+    # Her card itself says the meeting is gone, and offers nothing left to press; nothing was posted.
+    assert host_card.body.get("replace_original") is True
+    assert "was already cancelled; Webex no longer has it" in shown_text(host_card)
+    assert not action_ids(host_card.blocks) - {None}
+    assert not [c for c in linked.bot_calls("chat.postMessage", after=pressed.first_seq) if c.ok]
+    updates = await linked.alice.driver.standin.wait_for_calls("chat.update", count=2)
+    updates = [u for u in updates if u.seq >= pressed.first_seq]
+    assert {(u.body["channel"], u.body["ts"]) for u in updates} == set(copies)
+    workspace = linked.alice.driver.standin.workspace
+    for channel, ts in copies:
+        shown = str(workspace.messages[(channel, ts)]["blocks"])
+        assert blocks.JOIN not in shown and "Webex no longer has this meeting" in shown

@@ -323,3 +323,23 @@ async def test_a_meeting_link_while_webex_is_down_says_to_try_again(linked: Stag
     opened = await linked.open_in_browser(button(card.blocks, blocks.JOIN)["url"])
     assert opened.status_code == 503 and "location" not in opened.headers
     assert "Webex is not answering" in opened.text and "press the button in Slack again" in opened.text
+
+
+@pytest.mark.parametrize("fault", ["http_error", "slow", "rate_limited"])
+async def test_home_tab_with_webex_down_says_webex_did_not_answer_and_when_to_look_again(
+    linked: Stage, fault: str
+) -> None:
+    list_call = linked.operation("list")
+    linked.emulator.add_fault(
+        {
+            "http_error": Fault.http_error(503, operation=list_call),
+            "slow": Fault.latency(2.5, operation=list_call),  # past the bot's 2 s timeout here
+            "rate_limited": Fault.rate_limited(operation=list_call),
+        }[fault]
+    )
+    home = (await linked.alice.driver.open_home(replies=1, timeout=10)).replies[0]
+    shown = shown_text(home)
+    assert "Your next meetings" in shown and "Linked as" in shown
+    assert "Nothing is lost: open this tab again in a minute." in shown
+    assert ("asking the bot to slow down" if fault == "rate_limited" else "Webex did not answer") in shown
+    assert "could not be loaded" not in shown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -391,6 +392,7 @@ async def test_edit_after_unlinking_says_to_link_in_the_form_not_that_something_
     # The Connect button itself comes in the conversation, where a button can be pressed.
     prompt = next(c for c in clicked.replies if c.method == "response_url")
     assert button(prompt.blocks, "connect_webex")
+    assert "When you are done, press *Edit* again." in shown_text(prompt)
 
 
 async def test_edit_from_the_home_tab_publishes_it_again(linked: Stage) -> None:
@@ -496,3 +498,55 @@ async def test_the_edit_form_refuses_a_topic_longer_than_webex_stores_beside_the
         blocks.TOPIC: f"The topic is {limit + 1} characters long; Webex takes at most {limit}."
     }
     assert linked.calls("change") == [] and linked.emulator.meetings()[0].conf_name == "Planning"
+
+
+async def test_a_button_pressed_after_unlinking_asks_to_press_it_again_once_linked(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Planning tomorrow 11am", replies=1)).replies[0]
+    await linked.alice.driver.command("disconnect", replies=1)
+    for action_id, label in ((blocks.SHARE, "Share in channel"), (blocks.CANCEL, "Cancel")):
+        clicked = await linked.alice.driver.click(card, action_id, replies=1)
+        prompt = clicked.replies[0]
+        assert button(prompt.blocks, "connect_webex")
+        told = shown_text(prompt)
+        # A press is not carried out by itself after linking, as a command is: the prompt says so.
+        assert f"When you are done, press *{label}* again." in told
+        assert "/webex schedule" not in told and "I will finish" not in told
+    assert len(linked.emulator.meetings()) == 1  # nothing was done
+
+
+async def test_saving_an_edit_after_unlinking_asks_to_press_edit_again_once_linked(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Planning tomorrow 11am", replies=1)).replies[0]
+    form = (await linked.alice.driver.click(card, blocks.EDIT, replies=2)).replies[1]
+    await linked.alice.driver.command("disconnect", replies=1)
+    [meeting] = linked.emulator.meetings()
+    values = {
+        blocks.TOPIC: "Planning v2",
+        blocks.DATE: "2027-03-02",
+        blocks.TIME: "10:00",
+        blocks.DURATION: "30",
+    }
+    saved = await linked.alice.driver.submit(form, values)
+    # It answers where the card is (the card's own reply address), not to the closed form.
+    prompt = await linked.alice.driver.standin.wait_for(
+        lambda c: c.seq >= saved.first_seq and "connect_webex" in str(c.blocks)
+    )
+    told = shown_text(prompt)
+    # The form is closed and its changes are not kept for after linking: the prompt says so.
+    assert "When you are done, press *Edit* on the meeting again." in told
+    assert "/webex schedule" not in told and "I will finish" not in told
+    [still] = linked.emulator.meetings()
+    assert still.conf_name == meeting.conf_name
+
+
+async def test_share_on_the_card_of_a_meeting_that_is_over_posts_nothing_and_says_why(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Planning tomorrow 11am", replies=1)).replies[0]
+    # A day later the meeting has come and gone (moved into yesterday in Webex, as time would).
+    [meeting] = linked.emulator.meetings()
+    site = linked.emulator.state.site_state("sandbox")
+    assert site is not None
+    with linked.emulator.state.lock:
+        site.meetings[meeting.key] = replace(meeting, start=datetime.now(UTC) - timedelta(days=1))
+    clicked = await linked.alice.driver.click(card, blocks.SHARE, replies=1)
+    told = shown_text(clicked.replies[0])
+    assert "I posted nothing: this meeting is over" in told
+    assert not [c for c in linked.bot_calls("chat.postMessage", after=clicked.first_seq) if c.ok]
