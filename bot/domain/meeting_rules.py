@@ -40,12 +40,18 @@ _FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\uf
 
 
 @dataclass(frozen=True)
-class TextLimits:
-    """The longest topic and agenda a meeting backend stores: the product's own unless the backend
-    stores less (the REST API: 128 and 1300), so a form is refused beside its field, not by Webex."""
+class MeetingLimits:
+    """The longest topic and agenda and the range of durations a meeting backend stores: the product's
+    own unless the backend stores less (the REST API: 128 and 1300 characters, 10 minutes to 23 h 59 min),
+    so a request is refused with what to change before it is sent, not by Webex after."""
 
     topic: int = MAX_TOPIC_LENGTH
     agenda: int = MAX_AGENDA_LENGTH
+    shortest_minutes: int = MIN_DURATION_MINUTES
+    longest_minutes: int = MAX_DURATION_MINUTES
+
+
+PRODUCT_LIMITS = MeetingLimits()
 
 
 class MeetingRequestInvalid(ValueError):
@@ -132,12 +138,24 @@ def duration_allowed(minutes: int) -> bool:
     return MIN_DURATION_MINUTES <= minutes <= MAX_DURATION_MINUTES
 
 
-def check_duration(minutes: int) -> int:
-    if not duration_allowed(minutes):
+def check_duration(minutes: int, limits: MeetingLimits = PRODUCT_LIMITS) -> int:
+    if not limits.shortest_minutes <= minutes <= limits.longest_minutes:
         raise MeetingRequestInvalid(
-            "duration", "A meeting lasts between 1 minute and 24 hours; pick a duration in that range."
+            "duration",
+            f"A meeting lasts between {_length_words(limits.shortest_minutes)} and "
+            f"{_length_words(limits.longest_minutes)}; pick a duration in that range.",
         )
     return minutes
+
+
+def _length_words(minutes: int) -> str:
+    """`minutes` as a person says a meeting's length: "1 minute", "24 hours", "23 h 59 min"."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} minute{'s' if rest != 1 else ''}"
+    if not rest:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{hours} h {rest} min"
 
 
 def check_start(start: datetime, now: datetime) -> datetime:

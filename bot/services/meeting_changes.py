@@ -58,7 +58,7 @@ class MeetingChanger:
     def changes_for(self, current: Meeting, edit: MeetingEdit) -> tuple[MeetingChanges, tuple[str, ...]]:
         """Only what differs from the meeting as it is, with the names of what changed."""
         changed: list[str] = []
-        limits = self._backend.text_limits
+        limits = self._backend.meeting_limits
         topic = agenda = None
         start = None
         duration = None
@@ -75,7 +75,7 @@ class MeetingChanger:
                 _check_series_meets_on(current, start, zone)
                 changed.append("time")
         if edit.duration_minutes is not None and edit.duration_minutes != current.duration_minutes:
-            duration = check_duration(edit.duration_minutes)
+            duration = check_duration(edit.duration_minutes, limits)
             changed.append("duration")
         if edit.agenda is not None and clean_agenda(edit.agenda, limits.agenda) != current.agenda.strip():
             agenda = clean_agenda(edit.agenda, limits.agenda)

@@ -76,7 +76,7 @@ class MeetingService:
         reminders: ReminderService | None = None,
     ) -> None:
         self.reminders = reminders
-        self.text_limits = backend.text_limits  # what a form checks before its ack
+        self.meeting_limits = backend.meeting_limits  # what a form checks before its ack
         self._calls = BackendCalls(tokens, backend)
         self.scheduling = Scheduling(
             self._calls,

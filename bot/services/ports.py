@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.domain.accounts import TokenGrant
-from bot.domain.meeting_rules import TextLimits
+from bot.domain.meeting_rules import MeetingLimits
 from bot.domain.meetings import (
     BackendUser,
     CreatedMeeting,
@@ -59,7 +59,7 @@ __all__ = [
     "RecordingNotFound",
     "RequestRejected",
     "TimedOut",
-    "TextLimits",
+    "MeetingLimits",
     "TokenGrant",
 ]
 
@@ -88,7 +88,7 @@ class MeetingBackend(Protocol):
     """
 
     # The longest topic and agenda it stores, checked before a request is sent (and in a form's ack).
-    text_limits: TextLimits
+    meeting_limits: MeetingLimits
 
     async def schedule(self, creds: Credentials, draft: MeetingDraft) -> CreatedMeeting:
         """Create the meeting (invitees are emailed). A lost answer raises BackendUnavailable with

@@ -174,11 +174,11 @@ class Scheduling:
     def draft_for(self, request: ScheduleRequest) -> MeetingDraft:
         """Check a request and turn it into a draft (raises MeetingRequestInvalid)."""
         start = check_start(request.start, self._clock.now())
-        limits = self._backend.text_limits
+        limits = self._backend.meeting_limits
         return MeetingDraft(
             topic=clean_topic(request.topic, limits.topic),
             start=start,
-            duration_minutes=check_duration(request.duration_minutes),
+            duration_minutes=check_duration(request.duration_minutes, limits),
             time_zone=request.time_zone or request.user_tz,
             home_time_zone=request.user_tz,
             agenda=clean_agenda(request.agenda, limits.agenda),
@@ -205,7 +205,7 @@ class Scheduling:
         now = self._clock.now()
         start = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
         draft = MeetingDraft(
-            topic=clean_topic(topic, self._backend.text_limits.topic),
+            topic=clean_topic(topic, self._backend.meeting_limits.topic),
             start=start,
             duration_minutes=DEFAULT_DURATION_MINUTES,
             time_zone=user_tz,

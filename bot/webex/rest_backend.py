@@ -200,7 +200,9 @@ class RestMeetingBackend:
     """bot.services.ports.MeetingBackend over the Webex Meetings REST API."""
 
     # CreateMeetingObject: title at most 128 characters, agenda at most 1300 (reference/webex-rest-api.md).
-    text_limits = ports.TextLimits(topic=128, agenda=1300)
+    meeting_limits = ports.MeetingLimits(
+        topic=128, agenda=1300, shortest_minutes=10, longest_minutes=23 * 60 + 59
+    )
 
     def __init__(self, api: RestApi) -> None:
         self._api = api

@@ -21,11 +21,11 @@ from bot.services.ports import (
     Meeting,
     MeetingChanges,
     MeetingDraft,
+    MeetingLimits,
     MeetingNotFound,
     MeetingPage,
     Recording,
     RecordingNotFound,
-    TextLimits,
 )
 from bot.webex import values as xml_values
 from bot.webex.client import WebexClient, WebexCredentials, normalize_meeting_key
@@ -77,7 +77,7 @@ def shown_zone(time_zone: str, at: datetime, home_time_zone: str = "") -> tuple[
 class XmlMeetingBackend:
     """bot.services.ports.MeetingBackend over the Webex XML API client."""
 
-    text_limits = TextLimits()  # the schema's confName and agenda lengths are the product's own
+    meeting_limits = MeetingLimits()  # the schema's confName and agenda lengths are the product's own
 
     def __init__(self, client: WebexClient) -> None:
         self._client = client

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.meeting_rules import (
     MAX_INVITEES,
+    PRODUCT_LIMITS,
+    MeetingLimits,
     MeetingRequestInvalid,
-    TextLimits,
     check_duration,
     check_password,
     check_recurrence,
@@ -32,7 +33,6 @@ _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 # A name holds no "@", so `li@y.io Ana <ana@x.io>` is two addresses.
 _WRITTEN_ADDRESS = re.compile(r'(?:"[^"]*"|[^"<>,;@\s][^"<>,;@]*?)?\s*<[^<>]*>|[^\s,;]+')
 
-_PRODUCT_LIMITS = TextLimits()
 
 # Which input block shows an error about each field of a request.
 FIELD_BLOCKS = {
@@ -128,7 +128,7 @@ def form_errors(
     now: datetime,
     *,
     original_start: datetime | None = None,
-    limits: TextLimits = _PRODUCT_LIMITS,
+    limits: MeetingLimits = PRODUCT_LIMITS,
 ) -> dict[str, str]:
     """Errors keyed by input block id, for `response_action: errors`; empty when the form is usable.
 
@@ -144,7 +144,7 @@ def form_errors(
 
     check("topic", lambda: clean_topic(form.topic, limits.topic))
     check("agenda", lambda: clean_agenda(form.agenda, limits.agenda))
-    check("duration", lambda: check_duration(form.duration_minutes))
+    check("duration", lambda: check_duration(form.duration_minutes, limits))
     check("password", lambda: check_password(form.password))
     if not form.day:
         errors[blocks.DATE] = "Pick a date."

@@ -148,7 +148,7 @@ async def on_schedule_submitted(
 ) -> None:
     context = form_blocks.FormContext.loads(view.get("private_metadata") or "")
     form = read_form(view)
-    errors = form_errors(form, context.user_tz, clock.now(), limits=meetings.text_limits)
+    errors = form_errors(form, context.user_tz, clock.now(), limits=meetings.meeting_limits)
     if errors:
         await ack(response_action="errors", errors=errors)
         return
@@ -183,7 +183,7 @@ async def on_edit_submitted(
     form = read_form(view)
     original = datetime.fromtimestamp(context.original_start, UTC) if context.original_start else None
     errors = form_errors(
-        form, context.user_tz, clock.now(), original_start=original, limits=meetings.text_limits
+        form, context.user_tz, clock.now(), original_start=original, limits=meetings.meeting_limits
     )
     if errors:
         await ack(response_action="errors", errors=errors)

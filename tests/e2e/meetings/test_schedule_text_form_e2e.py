@@ -240,3 +240,28 @@ async def test_a_named_address_in_the_text_is_in_the_form_as_written_and_keeps_i
     tomorrow = today_in(NEW_YORK) + timedelta(days=1)
     await submit(linked.alice, form, {blocks.DATE: tomorrow.isoformat(), blocks.TIME: "10:00"})
     assert [(a.email, a.name) for a in only_meeting(linked).attendees] == [("ana@x.io", "Lima, Ana")]
+
+
+async def test_a_length_the_webex_api_does_not_take_opens_the_form_before_anything_is_sent(
+    linked: Stage,
+) -> None:
+    exchange = await linked.alice.driver.command("schedule Quick check tomorrow 3pm for 5m", replies=1)
+    if linked.api == "xml":
+        # The XML API takes 1 minute to 24 hours: the meeting is made as typed.
+        assert only_meeting(linked).duration_minutes == 5
+        return
+    # The REST API takes 10 minutes to 23 h 59 min: Webex is not asked; the form says what to change,
+    # with what the text settled filled in.
+    form = exchange.replies[0]
+    shown = fields(form)
+    assert shown["warning"] == (
+        ":warning: A meeting lasts between 10 minutes and 23 h 59 min; pick a duration in that range."
+    )
+    assert (shown["topic"], shown["time"], shown["duration"]) == ("Quick check", "15:00", "5")
+    assert linked.emulator.meetings() == [] and linked.calls("create") == []
+    unchanged = await linked.alice.driver.submit(form, {})
+    assert unchanged.json()["errors"] == {
+        blocks.DURATION: "A meeting lasts between 10 minutes and 23 h 59 min; pick a duration in that range."
+    }
+    await submit(linked.alice, form, {blocks.DURATION: "15"})
+    assert only_meeting(linked).duration_minutes == 15

@@ -12,7 +12,7 @@ import pytest
 
 from bot.domain.accounts import Link
 from bot.domain.clock import FakeClock
-from bot.domain.meeting_rules import SeveralMeetingNumbers, TextLimits, check_meeting_number
+from bot.domain.meeting_rules import MeetingLimits, SeveralMeetingNumbers, check_meeting_number
 from bot.domain.meetings import Meeting as ShownMeeting
 from bot.domain.reminders import HostReminder
 from bot.services.errors import NotLinked
@@ -79,7 +79,7 @@ class FakeWebex:
     """Meetings in a dict; only the current token is accepted; faults are queued per operation."""
 
     tokens: FakeTokens
-    text_limits: TextLimits = TextLimits()
+    meeting_limits: MeetingLimits = MeetingLimits()
     meetings: dict[str, Meeting] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     faults: dict[str, list[Exception]] = field(default_factory=dict)

@@ -1,0 +1,32 @@
+"""Meeting rules: the range of durations a Webex API takes, said in the words a person uses."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.meeting_rules import PRODUCT_LIMITS, MeetingLimits, MeetingRequestInvalid, check_duration
+
+REST = MeetingLimits(topic=128, agenda=1300, shortest_minutes=10, longest_minutes=23 * 60 + 59)
+
+
+@pytest.mark.parametrize(
+    ("limits", "minutes", "says"),
+    [
+        (PRODUCT_LIMITS, 0, "between 1 minute and 24 hours"),
+        (PRODUCT_LIMITS, 24 * 60 + 1, "between 1 minute and 24 hours"),
+        (REST, 5, "between 10 minutes and 23 h 59 min"),
+        (REST, 24 * 60, "between 10 minutes and 23 h 59 min"),
+    ],
+)
+def test_a_length_outside_the_range_names_the_range(limits: MeetingLimits, minutes: int, says: str) -> None:
+    with pytest.raises(MeetingRequestInvalid) as refused:
+        check_duration(minutes, limits)
+    assert refused.value.field == "duration"
+    assert says in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("limits", "minutes"), [(PRODUCT_LIMITS, 1), (PRODUCT_LIMITS, 1440), (REST, 10), (REST, 1439)]
+)
+def test_a_length_at_either_end_of_the_range_is_taken(limits: MeetingLimits, minutes: int) -> None:
+    assert check_duration(minutes, limits) == minutes
