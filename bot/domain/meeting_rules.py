@@ -142,19 +142,19 @@ def check_duration(minutes: int, limits: MeetingLimits = PRODUCT_LIMITS) -> int:
     if not limits.shortest_minutes <= minutes <= limits.longest_minutes:
         raise MeetingRequestInvalid(
             "duration",
-            f"A meeting lasts between {_length_words(limits.shortest_minutes)} and "
-            f"{_length_words(limits.longest_minutes)}; pick a duration in that range.",
+            f"A meeting lasts between {duration_text(limits.shortest_minutes)} and "
+            f"{duration_text(limits.longest_minutes)}; pick a duration in that range.",
         )
     return minutes
 
 
-def _length_words(minutes: int) -> str:
-    """`minutes` as a person says a meeting's length: "1 minute", "24 hours", "23 h 59 min"."""
+def duration_text(minutes: int) -> str:
+    """A meeting's length as cards and messages write it: "45 min", "2 h", "23 h 59 min"."""
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return f"{rest} minute{'s' if rest != 1 else ''}"
+        return f"{rest} min"
     if not rest:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
+        return f"{hours} h"
     return f"{hours} h {rest} min"
 
 

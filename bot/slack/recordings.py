@@ -12,7 +12,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain.meeting_rules import MeetingRequestInvalid
+from bot.domain.meeting_rules import MeetingRequestInvalid, duration_text
 from bot.domain.meetings import Recording
 from bot.services.ports import RecordingNotFound
 from bot.services.recordings import MAX_NAME_LENGTH, RecordingService, clean_recording_name
@@ -63,7 +63,7 @@ def length_text(seconds: int) -> str:
     """A recording's length in the person's words: "under a minute", "45 min", "1 h 5 min"."""
     if seconds < 60:
         return "under a minute"
-    return blocks.duration_text(round(seconds / 60))
+    return duration_text(round(seconds / 60))
 
 
 def recording_list(

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.meeting_rules import duration_text
 from bot.domain.meetings import Meeting
 from bot.services.meeting_reading import ListWindow, user_zone, window_bounds
 
@@ -82,15 +83,6 @@ def plain(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": clip_mrkdwn(text, limit)}
-
-
-def duration_text(minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return f"{rest} min"
-    if not rest:
-        return f"{hours} h"
-    return f"{hours} h {rest} min"
 
 
 def local_time_text(instant: datetime, user_tz: str) -> str:

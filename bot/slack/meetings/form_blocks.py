@@ -13,6 +13,7 @@ from bot.domain.meeting_rules import (
     MAX_AGENDA_LENGTH,
     MAX_INVITEES,
     MAX_TOPIC_LENGTH,
+    duration_text,
     written_address,
 )
 from bot.domain.meetings import Meeting
@@ -42,7 +43,6 @@ from bot.slack.meetings.blocks import (
     TOPIC,
     VALUE,
     Block,
-    duration_text,
     mrkdwn,
     plain,
 )

@@ -255,13 +255,13 @@ async def test_a_length_the_webex_api_does_not_take_opens_the_form_before_anythi
     form = exchange.replies[0]
     shown = fields(form)
     assert shown["warning"] == (
-        ":warning: A meeting lasts between 10 minutes and 23 h 59 min; pick a duration in that range."
+        ":warning: A meeting lasts between 10 min and 23 h 59 min; pick a duration in that range."
     )
     assert (shown["topic"], shown["time"], shown["duration"]) == ("Quick check", "15:00", "5")
     assert linked.emulator.meetings() == [] and linked.calls("create") == []
     unchanged = await linked.alice.driver.submit(form, {})
     assert unchanged.json()["errors"] == {
-        blocks.DURATION: "A meeting lasts between 10 minutes and 23 h 59 min; pick a duration in that range."
+        blocks.DURATION: "A meeting lasts between 10 min and 23 h 59 min; pick a duration in that range."
     }
     await submit(linked.alice, form, {blocks.DURATION: "15"})
     assert only_meeting(linked).duration_minutes == 15

@@ -12,10 +12,10 @@ REST = MeetingLimits(topic=128, agenda=1300, shortest_minutes=10, longest_minute
 @pytest.mark.parametrize(
     ("limits", "minutes", "says"),
     [
-        (PRODUCT_LIMITS, 0, "between 1 minute and 24 hours"),
-        (PRODUCT_LIMITS, 24 * 60 + 1, "between 1 minute and 24 hours"),
-        (REST, 5, "between 10 minutes and 23 h 59 min"),
-        (REST, 24 * 60, "between 10 minutes and 23 h 59 min"),
+        (PRODUCT_LIMITS, 0, "between 1 min and 24 h"),
+        (PRODUCT_LIMITS, 24 * 60 + 1, "between 1 min and 24 h"),
+        (REST, 5, "between 10 min and 23 h 59 min"),
+        (REST, 24 * 60, "between 10 min and 23 h 59 min"),
     ],
 )
 def test_a_length_outside_the_range_names_the_range(limits: MeetingLimits, minutes: int, says: str) -> None:
