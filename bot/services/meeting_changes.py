@@ -17,7 +17,7 @@ from bot.domain.meeting_rules import (
 from bot.domain.meetings import Invitee, Meeting, MeetingChanges
 from bot.domain.timezones import zone_info
 from bot.services.meeting_calls import BackendCalls
-from bot.services.ports import BackendUnavailable, MeetingNotFound
+from bot.services.ports import BackendUnavailable, MeetingBackend, MeetingNotFound
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ class MeetingChanger:
         try:
             current = await self._get(team_id, user_id, meeting_id)
         except MeetingNotFound:
-            return CancelResult(meeting_id=meeting_id, topic="", already_cancelled=True)
+            return gone(meeting_id, self._backend)
         try:
             await self._calls.call(team_id, user_id, lambda creds: self._backend.cancel(creds, meeting_id))
         except MeetingNotFound:
@@ -137,6 +137,12 @@ class MeetingChanger:
         return await self._calls.call(
             team_id, user_id, lambda creds: self._backend.meeting(creds, meeting_id)
         )
+
+
+def gone(meeting_id: str, backend: MeetingBackend) -> CancelResult:
+    """A meeting Webex no longer has, named by its number where its id is one (the XML API)."""
+    number = meeting_id if backend.ids_are_numbers else ""
+    return CancelResult(meeting_id=meeting_id, topic="", already_cancelled=True, number=number)
 
 
 def _check_series_meets_on(current: Meeting, start: datetime, zone: str) -> None:

@@ -18,7 +18,7 @@ from bot.domain.meeting_rules import (
     clean_topic,
 )
 from bot.services.meeting_calls import BackendCalls, ScheduledMeeting, Tokens
-from bot.services.meeting_changes import CancelResult, ChangeResult, MeetingChanger, MeetingEdit
+from bot.services.meeting_changes import CancelResult, ChangeResult, MeetingChanger, MeetingEdit, gone
 from bot.services.meeting_reading import (
     ListWindow,
     MeetingReader,
@@ -132,7 +132,7 @@ class MeetingService:
         and its reminders go, as they would have."""
         if self.reminders is not None:
             await _quietly(self.reminders.meeting_cancelled(team_id, meeting_id), "drop a reminder")
-        return CancelResult(meeting_id=meeting_id, topic="", already_cancelled=True)
+        return gone(meeting_id, self._calls.backend)
 
     async def meeting_id_for(self, team_id: str, user_id: str, typed_number: str) -> str:
         """The id of the meeting a person named by its number (raises MeetingRequestInvalid)."""

@@ -87,8 +87,12 @@ class MeetingBackend(Protocol):
     `BackendUnavailable` and `BackendRefused` (or their subclasses below).
     """
 
-    # The longest topic and agenda it stores, checked before a request is sent (and in a form's ack).
+    # The longest topic and agenda and the durations it stores, checked before a request is sent (and in
+    # a form's ack).
     meeting_limits: MeetingLimits
+    # Whether a meeting's id is the number people see (the XML API), so a meeting gone from Webex can
+    # still be named by it; the REST API's ids are never shown.
+    ids_are_numbers: bool
 
     async def schedule(self, creds: Credentials, draft: MeetingDraft) -> CreatedMeeting:
         """Create the meeting (invitees are emailed). A lost answer raises BackendUnavailable with

@@ -200,6 +200,7 @@ class RestMeetingBackend:
     """bot.services.ports.MeetingBackend over the Webex Meetings REST API."""
 
     # CreateMeetingObject: title at most 128 characters, agenda at most 1300 (reference/webex-rest-api.md).
+    ids_are_numbers = False
     meeting_limits = ports.MeetingLimits(
         topic=128, agenda=1300, shortest_minutes=10, longest_minutes=23 * 60 + 59
     )

@@ -78,6 +78,7 @@ class XmlMeetingBackend:
     """bot.services.ports.MeetingBackend over the Webex XML API client."""
 
     meeting_limits = MeetingLimits()  # the schema's confName and agenda lengths are the product's own
+    ids_are_numbers = True  # a meeting key is its number
 
     def __init__(self, client: WebexClient) -> None:
         self._client = client

@@ -80,6 +80,7 @@ class FakeWebex:
 
     tokens: FakeTokens
     meeting_limits: MeetingLimits = MeetingLimits()
+    ids_are_numbers: bool = True
     meetings: dict[str, Meeting] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     faults: dict[str, list[Exception]] = field(default_factory=dict)
