@@ -38,18 +38,25 @@ def user_zone(user_tz: str) -> ZoneInfo:
 
 
 def window_bounds(window: ListWindow, now: datetime, user_tz: str) -> tuple[datetime, datetime | None]:
-    """The UTC range of start times a list shows; days are the person's own days."""
+    """The UTC range of start times a list asks for; days are the person's own days. The lookback
+    finds a meeting still running (the list then drops what is over, except today's own)."""
     zone = user_zone(user_tz)
     local_now = now.astimezone(zone)
-    if window is ListWindow.TODAY:
-        day_start = datetime.combine(local_now.date(), time(0), tzinfo=zone)
-        day_end = datetime.combine(local_now.date() + timedelta(days=1), time(0), tzinfo=zone)
-        return day_start.astimezone(UTC), day_end.astimezone(UTC)
     after = now - RUNNING_LOOKBACK
+    if window is ListWindow.TODAY:
+        # From midnight, or earlier: a meeting begun last night and still running is part of today.
+        day_end = datetime.combine(local_now.date() + timedelta(days=1), time(0), tzinfo=zone)
+        return min(day_start(now, user_tz), after), day_end.astimezone(UTC)
     if window is ListWindow.WEEK:
         week_end = datetime.combine(local_now.date() + timedelta(days=8), time(0), tzinfo=zone)
         return after, week_end.astimezone(UTC)
     return after, None
+
+
+def day_start(now: datetime, user_tz: str) -> datetime:
+    """The UTC instant the person's today began."""
+    zone = user_zone(user_tz)
+    return datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone).astimezone(UTC)
 
 
 class MeetingReader:
@@ -88,10 +95,10 @@ class MeetingReader:
                 creds, starts_after=after, starts_before=before, page_size=page_size, cursor=cursor
             ),
         )
-        # Today's list keeps the meetings already over (it is a plan of the day); the others drop them.
-        shown = (
-            page.meetings if window is ListWindow.TODAY else tuple(m for m in page.meetings if m.end > now)
-        )
+        # Today's list keeps today's meetings already over (it is a plan of the day); the others, and
+        # today's look back into last night, keep only what is still running or to come.
+        since = day_start(now, user_tz) if window is ListWindow.TODAY else None
+        shown = tuple(m for m in page.meetings if m.end > now or (since is not None and m.start >= since))
         return UpcomingMeetings(
             meetings=tuple(sorted(shown, key=lambda m: m.start)),
             window=window,

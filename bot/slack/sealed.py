@@ -45,6 +45,7 @@ TAMPERED_BUTTON = (
     ":no_entry: That button came back from Slack changed, so I did nothing. "
     "Use the buttons on a fresh `/webex list`."
 )
+SOMEONE_ELSES_BUTTON = ":no_entry: That button was made for someone else, so I did nothing."
 EXPIRED_BUTTON = (
     ":hourglass: That button is too old to use, so I did nothing. Run `/webex list` for fresh buttons."
 )
@@ -65,6 +66,11 @@ class ValueExpired(ValueRefused):
     """A genuine value, older than SEALED_VALUE_LIFETIME."""
 
     expired = True
+
+
+class ValueForSomeoneElse(ValueRefused):
+    """A genuine value for this button, sealed for another person of the workspace (a colleague pressed
+    a card shown to someone else): refused all the same, but nothing was changed on the way."""
 
 
 class SealedValues:
@@ -89,6 +95,8 @@ class SealedValues:
         except TokenInvalid:
             raise ValueRefused("the value is not one the bot sealed") from None
         value = payload.get("v")
+        if (payload.get("t"), payload.get("b")) == (team_id, used_by) and payload.get("u") != user_id:
+            raise ValueForSomeoneElse("the value was sealed for another person")
         if (payload.get("t"), payload.get("u"), payload.get("b")) != (team_id, user_id, used_by):
             raise ValueRefused("the value was sealed for another person, button or form")
         if not isinstance(value, str):
@@ -207,7 +215,13 @@ class CheckSealedValues(AsyncMiddleware):
             self._log(refused, f"button {action['action_id']}", team_id, user_id)
             channel_id = (body.get("channel") or {}).get("id") or None
             reply = self._replies.to(body.get("response_url"), user_id, channel_id)
-            text = EXPIRED_BUTTON if refused.expired else TAMPERED_BUTTON
+            text = (
+                EXPIRED_BUTTON
+                if refused.expired
+                else SOMEONE_ELSES_BUTTON
+                if isinstance(refused, ValueForSomeoneElse)
+                else TAMPERED_BUTTON
+            )
             self._work.spawn(safe_send(reply, text), name="refused button")
             return BoltResponse(status=200, body="")  # the click is acknowledged; nothing else happens
         return await next()

@@ -33,6 +33,7 @@ from tests.reliability.support import served
 from tests.support.database import BACKENDS
 
 SITE = "sandbox"
+SOMEONE_ELSES = ":no_entry: That button was made for someone else, so I did nothing."
 
 
 def make_site_admin(emulator: Emulator, email: str) -> None:
@@ -102,8 +103,22 @@ async def test_a_button_value_copied_from_someone_elses_card_is_refused(admin_bo
     alices_value = str(button(alices_card.blocks, blocks.CANCEL)["value"])
     forged = click_with_value(stage.bob.driver, bobs_card.blocks, blocks.CANCEL, alices_value)
     exchange = await stage.bob.driver.send(forged, user_id="U_BOB", channel_id="C_SANDBOX", replies=1)
-    assert "came back from Slack changed" in shown_text(exchange.replies[0])
+    # Refused all the same; the value is genuine, so the answer says whose it is, not "changed".
+    assert shown_text(exchange.replies[0]) == SOMEONE_ELSES
     assert keys(stage.emulator) == {alices.key, bobs.key}
+    assert stage.emulator.xml_requests("DelMeeting") == []
+
+
+async def test_a_colleague_pressing_a_button_on_someone_elses_card_is_told_whose_it_is(
+    admin_bob: Stage,
+) -> None:
+    stage = admin_bob
+    alices_card, alices = await schedule(stage, stage.alice, "Alice planning")
+    # The card Alice was shown, pressed by Bob as it is (a screen shared, a message forwarded).
+    exchange = await stage.bob.driver.click(alices_card, blocks.CANCEL, user_id="U_BOB", replies=1)
+    told = shown_text(exchange.replies[0])
+    assert told == SOMEONE_ELSES and "came back from Slack changed" not in told
+    assert keys(stage.emulator) == {alices.key}
     assert stage.emulator.xml_requests("DelMeeting") == []
 
 

@@ -163,11 +163,13 @@ async def more(click: Click, *, answers: Answers) -> None:
     await click.reply.send(text, list_blocks, replace=bool(click.response_url))
 
 
-async def edit(click: Click, *, forms: FormOpener) -> None:
+async def edit(
+    click: Click, *, forms: FormOpener, meetings: MeetingService, answers: Answers, home: HomeTab
+) -> None:
     if not click.trigger_id:  # carried out late, by another process: Slack's 3-second trigger is gone
         await click.reply.send("I could not open the form in time. Press Edit again.")
         return
-    await forms.open_edit_form(
+    found = await forms.open_edit_form(
         click.reply,
         team_id=click.team_id,
         user_id=click.user_id,
@@ -178,6 +180,10 @@ async def edit(click: Click, *, forms: FormOpener) -> None:
         response_url="" if click.from_list else click.response_url,
         from_home=click.from_home,
     )
+    if not found:
+        # Deleted on the Webex site: as Share and Cancel do, the card and every copy say it is gone.
+        gone = await meetings.found_gone(click.team_id, click.value)
+        await _show_cancelled(click, gone, answers=answers, home=home)
 
 
 async def open_form(click: Click, *, forms: FormOpener) -> None:

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.clock import Clock
 from bot.services.meetings import MeetingService
+from bot.services.ports import MeetingNotFound
 from bot.slack.errors import explain
 from bot.slack.formatting import escape_clipped
 from bot.slack.meetings import blocks, form_blocks, texts
@@ -108,24 +109,34 @@ class FormOpener:
         channel_id: str,
         response_url: str,
         from_home: bool = False,
-    ) -> None:
+    ) -> bool:
         """Open a waiting form at once (the trigger lasts 3 s), then fill it from the meeting as it is.
 
         A button gives the meeting's id; a typed command gives its `number`, looked up once the form
-        is open."""
+        is open. False when the button's meeting is gone from Webex: the form says so, and the caller
+        turns the card it was pressed on into a cancelled one."""
         if not trigger_id:
             await reply.send(texts.EDIT_NEEDS_NUMBER)
-            return
+            return True
         try:
             opened = await self._slack.views_open(trigger_id=trigger_id, view=_loading_view("Edit meeting"))
         except SlackApiError as error:
             logger.info("could not open the edit form: %s", error.response.get("error"))
             await reply.send("I could not open the form in time. Press Edit again.")
-            return
+            return True
         view_id = opened["view"]["id"]
+        from_button = bool(meeting_id)
         try:
             meeting_id = meeting_id or await self._meetings.meeting_id_for(team_id, user_id, number)
             meeting = await self._meetings.get(team_id, user_id, meeting_id)
+        except MeetingNotFound as error:
+            # Pressed on a card whose meeting was deleted on the Webex site: "no meeting with that
+            # number" would puzzle someone who typed no number, and the card would keep its buttons.
+            text = texts.EDIT_GONE if from_button else explain(error)
+            await self._slack.views_update(view_id=view_id, view=_message_view("Edit meeting", text))
+            if from_button:
+                return False
+            raise
         except Exception as error:
             await self._slack.views_update(
                 view_id=view_id, view=_message_view("Edit meeting", explain(error))
@@ -146,3 +157,4 @@ class FormOpener:
                 form_blocks.edit_modal(meeting, context, self._clock.now()), team_id, user_id
             ),
         )
+        return True

@@ -48,6 +48,10 @@ CANCEL_NEEDS_NUMBER = (
     "with a Cancel button each."
 )
 JOIN_NEEDS_NUMBER = "Which meeting? Give its number: `/webex join 123456789`."
+EDIT_GONE = (
+    "Webex no longer has this meeting (it was cancelled or deleted on the Webex site), so there is"
+    " nothing to edit. Its card now says so."
+)
 EDIT_NEEDS_NUMBER = (
     "Which meeting? Give its number: `/webex edit 123456789`, or press Edit on a meeting in `/webex list`."
 )

@@ -183,3 +183,40 @@ async def test_share_on_a_meeting_deleted_in_webex_turns_the_card_and_every_copy
     for channel, ts in copies:
         shown = str(workspace.messages[(channel, ts)]["blocks"])
         assert blocks.JOIN not in shown and "Webex no longer has this meeting" in shown
+
+
+async def test_edit_on_a_meeting_deleted_in_webex_turns_the_card_and_every_copy_into_gone(
+    linked: Stage,
+) -> None:
+    card, copies = await shared_twice(linked)
+    # Deleted on the Webex site; then the host presses Edit on her card.
+    [meeting] = linked.emulator.meetings()
+    site = linked.emulator.state.site_state("sandbox")
+    assert site is not None
+    with linked.emulator.state.lock:
+        del site.meetings[meeting.key]
+    pressed = await linked.alice.driver.click(card, blocks.EDIT, replies=2)
+    # The waiting form says the meeting is gone (not "no meeting with that number"), and offers no form.
+    form = next(c for c in pressed.replies if c.method == "views.update")
+    shown_form = str((form.view or {}).get("blocks"))
+    assert "Webex no longer has this meeting" in shown_form and "that number" not in shown_form
+    assert "submit" not in form.body["view"]
+    # Her card itself says the meeting is gone, and offers nothing left to press: one answer, no other.
+    host_card = await linked.alice.driver.standin.wait_for(
+        lambda c: c.seq >= pressed.first_seq and c.method == "response_url"
+    )
+    assert host_card.body.get("replace_original") is True
+    assert "was already cancelled; Webex no longer has it" in shown_text(host_card)
+    assert not action_ids(host_card.blocks) - {None}
+    await asyncio.sleep(0.2)
+    said = ("response_url", "chat.postEphemeral", "chat.postMessage")
+    calls = linked.alice.driver.standin.calls
+    answers = [c for c in calls if c.seq >= pressed.first_seq and c.method in said]
+    assert answers == [host_card]
+    updates = await linked.alice.driver.standin.wait_for_calls("chat.update", count=2)
+    updates = [u for u in updates if u.seq >= pressed.first_seq]
+    assert {(u.body["channel"], u.body["ts"]) for u in updates} == set(copies)
+    workspace = linked.alice.driver.standin.workspace
+    for channel, ts in copies:
+        shown = str(workspace.messages[(channel, ts)]["blocks"])
+        assert blocks.JOIN not in shown and "Webex no longer has this meeting" in shown

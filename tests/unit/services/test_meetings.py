@@ -16,6 +16,7 @@ from bot.domain.meeting_rules import MeetingLimits, SeveralMeetingNumbers, check
 from bot.domain.meetings import Meeting as ShownMeeting
 from bot.domain.reminders import HostReminder
 from bot.services.errors import NotLinked
+from bot.services.meeting_reading import day_start
 from bot.services.meetings import (
     CreateOutcomeUnknown,
     ListWindow,
@@ -617,7 +618,9 @@ async def test_an_empty_list_is_not_an_error(world: World) -> None:
 def test_today_is_the_persons_own_day() -> None:
     late = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)  # already 3 March in Tokyo
     after, before = window_bounds(ListWindow.TODAY, late, "Asia/Tokyo")
-    assert after == datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+    assert day_start(late, "Asia/Tokyo") == datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+    # Asked from earlier than midnight, so a meeting begun last night and still running is found.
+    assert after == datetime(2026, 3, 2, 11, 30, tzinfo=UTC)
     assert before == datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
     _, week_end = window_bounds(ListWindow.WEEK, late, "UTC")
     assert week_end == datetime(2026, 3, 10, 0, 0, tzinfo=UTC)

@@ -55,5 +55,6 @@ def test_a_press_comes_back_whole_from_its_record() -> None:
 async def test_an_edit_press_carried_out_late_says_to_press_again() -> None:
     said = Said()
     late = Click.from_record({"value": "m1", "trigger_id": None}, "T1", "U1", said)
-    await actions.edit(late, forms=None)  # type: ignore[arg-type]  # no form can be opened late
+    # No form can be opened late, and nothing else is asked for.
+    await actions.edit(late, forms=None, meetings=None, answers=None, home=None)  # type: ignore[arg-type]
     assert said.texts == ["I could not open the form in time. Press Edit again."]

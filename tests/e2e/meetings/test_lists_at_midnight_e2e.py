@@ -1,0 +1,49 @@
+"""The day lists around midnight, on the emulator's clock: a meeting still running is part of today."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.services.meetings import ScheduleRequest
+from tests.e2e.meetings.conftest import Stage, shown_text
+from tests.e2e.meetings.test_reminders_e2e import make_stage
+from tests.support.servers import BotFactory
+from tests.support.slack import DriverFactory
+
+NEW_YORK = ZoneInfo("America/New_York")  # alice's Slack time zone
+
+
+@pytest.fixture
+async def night(bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any) -> Stage:
+    return await make_stage(bot_factory, slack_driver, emulator_server)
+
+
+async def seed(stage: Stage, topic: str, start: datetime, minutes: int) -> None:
+    request = ScheduleRequest(topic=topic, start=start, user_tz="America/New_York", duration_minutes=minutes)
+    await stage.bot.services.meetings.schedule("T_SANDBOX", "U_ALICE", request, request_key=f"seed:{topic}")
+
+
+async def test_a_meeting_that_began_before_midnight_and_still_runs_is_listed_today(night: Stage) -> None:
+    today = (datetime.now(NEW_YORK) + timedelta(days=3)).date()
+    midnight = datetime.combine(today, datetime.min.time(), NEW_YORK)
+    # Scheduled the evening before, on the shared clock.
+    night.emulator.clock.set(midnight - timedelta(hours=4))
+    await seed(night, "Release night", midnight - timedelta(minutes=30), 90)  # 23:30 to 01:00
+    await seed(night, "Evening sync", midnight - timedelta(hours=2), 30)  # over by 22:30
+    await seed(night, "Standup", midnight + timedelta(hours=9), 15)
+    # 00:20: the release is in progress; the evening sync is yesterday's and over.
+    night.emulator.clock.set(midnight + timedelta(minutes=20))
+    listed = (await night.alice.driver.command("today", replies=1)).replies[0]
+    text = shown_text(listed)
+    assert "Release night" in text and "in progress" in text and "Standup" in text
+    assert "Evening sync" not in text
+    # The week and the Home tab show it too, and leave out what is over.
+    for word in ("week", "list"):
+        text = shown_text((await night.alice.driver.command(word, replies=1)).replies[0])
+        assert "Release night" in text and "in progress" in text and "Evening sync" not in text
+    home = (await night.alice.driver.open_home(replies=1)).replies[0]
+    assert "Release night" in shown_text(home) and "Evening sync" not in shown_text(home)
