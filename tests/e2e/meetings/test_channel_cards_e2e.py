@@ -32,6 +32,29 @@ async def shared_twice(linked: Stage) -> tuple[RecordedCall, list[tuple[str, str
     return card, copies
 
 
+def delete_in_webex(linked: Stage) -> None:
+    """The one meeting deleted on the Webex site, behind the bot's back."""
+    [meeting] = linked.emulator.meetings()
+    site = linked.emulator.state.site_state("sandbox")
+    assert site is not None
+    with linked.emulator.state.lock:
+        del site.meetings[meeting.key]
+
+
+async def answer_after(linked: Stage, seq: int) -> RecordedCall:
+    """The first answer through the response_url after `seq` (the host's own card, replaced)."""
+    return await linked.alice.driver.standin.wait_for(lambda c: c.seq >= seq and c.method == "response_url")
+
+
+async def copies_updated_after(linked: Stage, seq: int, copies: list[tuple[str, str]]) -> list[str]:
+    """What each channel copy shows, once every one of them has been updated after `seq`."""
+    updates = await linked.alice.driver.standin.wait_for_calls("chat.update", count=2)
+    updates = [u for u in updates if u.seq >= seq]
+    assert {(u.body["channel"], u.body["ts"]) for u in updates} == set(copies)
+    workspace = linked.alice.driver.standin.workspace
+    return [str(workspace.messages[(channel, ts)]["blocks"]) for channel, ts in copies]
+
+
 async def edit_time(linked: Stage, card: RecordedCall, hour: str) -> int:
     driver = linked.alice.driver
     form = (await driver.click(card, blocks.EDIT, replies=2)).replies[1]
@@ -117,24 +140,14 @@ async def test_a_meeting_deleted_in_webex_loses_join_in_every_copy_when_the_host
     # The host deletes the meeting on the Webex site, behind the bot's back, then presses Cancel.
     [meeting] = linked.emulator.meetings()
     rest_id = linked.meeting_id(meeting.key) if linked.api == "rest" else None
-    site = linked.emulator.state.site_state("sandbox")
-    assert site is not None
-    with linked.emulator.state.lock:
-        del site.meetings[meeting.key]
+    delete_in_webex(linked)
     cancelled = await linked.alice.driver.click(card, blocks.CANCEL)
-    host_card = await linked.alice.driver.standin.wait_for(
-        lambda c: c.seq >= cancelled.first_seq and c.method == "response_url"
-    )
+    host_card = await answer_after(linked, cancelled.first_seq)
     told = shown_text(host_card)
     # Her card says so; on the REST API never by the API's own id, a name she has never seen.
     assert "was already cancelled; Webex no longer has it" in told
     assert rest_id is None or rest_id not in told
-    updates = await linked.alice.driver.standin.wait_for_calls("chat.update", count=2)
-    updates = [u for u in updates if u.seq >= cancelled.first_seq]
-    assert {(u.body["channel"], u.body["ts"]) for u in updates} == set(copies)
-    workspace = linked.alice.driver.standin.workspace
-    for channel, ts in copies:
-        shown = str(workspace.messages[(channel, ts)]["blocks"])
+    for shown in await copies_updated_after(linked, cancelled.first_seq, copies):
         assert blocks.JOIN not in shown and blocks.CALENDAR not in shown
         assert "was cancelled" in shown and "Webex no longer has this meeting" in shown
 
@@ -162,26 +175,15 @@ async def test_share_on_a_meeting_deleted_in_webex_turns_the_card_and_every_copy
 ) -> None:
     card, copies = await shared_twice(linked)
     # Deleted on the Webex site; then the host presses Share in channel on her card once more.
-    [meeting] = linked.emulator.meetings()
-    site = linked.emulator.state.site_state("sandbox")
-    assert site is not None
-    with linked.emulator.state.lock:
-        del site.meetings[meeting.key]
+    delete_in_webex(linked)
     pressed = await linked.alice.driver.click(card, blocks.SHARE)
-    host_card = await linked.alice.driver.standin.wait_for(
-        lambda c: c.seq >= pressed.first_seq and c.method == "response_url"
-    )
+    host_card = await answer_after(linked, pressed.first_seq)
     # Her card itself says the meeting is gone, and offers nothing left to press; nothing was posted.
     assert host_card.body.get("replace_original") is True
     assert "was already cancelled; Webex no longer has it" in shown_text(host_card)
     assert not action_ids(host_card.blocks) - {None}
     assert not [c for c in linked.bot_calls("chat.postMessage", after=pressed.first_seq) if c.ok]
-    updates = await linked.alice.driver.standin.wait_for_calls("chat.update", count=2)
-    updates = [u for u in updates if u.seq >= pressed.first_seq]
-    assert {(u.body["channel"], u.body["ts"]) for u in updates} == set(copies)
-    workspace = linked.alice.driver.standin.workspace
-    for channel, ts in copies:
-        shown = str(workspace.messages[(channel, ts)]["blocks"])
+    for shown in await copies_updated_after(linked, pressed.first_seq, copies):
         assert blocks.JOIN not in shown and "Webex no longer has this meeting" in shown
 
 
@@ -190,11 +192,7 @@ async def test_edit_on_a_meeting_deleted_in_webex_turns_the_card_and_every_copy_
 ) -> None:
     card, copies = await shared_twice(linked)
     # Deleted on the Webex site; then the host presses Edit on her card.
-    [meeting] = linked.emulator.meetings()
-    site = linked.emulator.state.site_state("sandbox")
-    assert site is not None
-    with linked.emulator.state.lock:
-        del site.meetings[meeting.key]
+    delete_in_webex(linked)
     pressed = await linked.alice.driver.click(card, blocks.EDIT, replies=2)
     # The waiting form says the meeting is gone (not "no meeting with that number"), and offers no form.
     form = next(c for c in pressed.replies if c.method == "views.update")
@@ -202,9 +200,7 @@ async def test_edit_on_a_meeting_deleted_in_webex_turns_the_card_and_every_copy_
     assert "Webex no longer has this meeting" in shown_form and "that number" not in shown_form
     assert "submit" not in form.body["view"]
     # Her card itself says the meeting is gone, and offers nothing left to press: one answer, no other.
-    host_card = await linked.alice.driver.standin.wait_for(
-        lambda c: c.seq >= pressed.first_seq and c.method == "response_url"
-    )
+    host_card = await answer_after(linked, pressed.first_seq)
     assert host_card.body.get("replace_original") is True
     assert "was already cancelled; Webex no longer has it" in shown_text(host_card)
     assert not action_ids(host_card.blocks) - {None}
@@ -213,10 +209,5 @@ async def test_edit_on_a_meeting_deleted_in_webex_turns_the_card_and_every_copy_
     calls = linked.alice.driver.standin.calls
     answers = [c for c in calls if c.seq >= pressed.first_seq and c.method in said]
     assert answers == [host_card]
-    updates = await linked.alice.driver.standin.wait_for_calls("chat.update", count=2)
-    updates = [u for u in updates if u.seq >= pressed.first_seq]
-    assert {(u.body["channel"], u.body["ts"]) for u in updates} == set(copies)
-    workspace = linked.alice.driver.standin.workspace
-    for channel, ts in copies:
-        shown = str(workspace.messages[(channel, ts)]["blocks"])
+    for shown in await copies_updated_after(linked, pressed.first_seq, copies):
         assert blocks.JOIN not in shown and "Webex no longer has this meeting" in shown
