@@ -13,6 +13,7 @@ The process exits when stdin closes, so it never outlives the benchmark.
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import sys
@@ -54,10 +55,10 @@ def main() -> int:
                 since = int(command.get("since", 0))
                 rows = []
                 last = since
-                for call in standin.calls:
+                calls = standin.calls
+                # Calls are in arrival (seq) order: start after the last one sent, not from the first.
+                for call in calls[bisect.bisect_right(calls, since, key=lambda call: call.seq) :]:
                     last = max(last, call.seq)
-                    if call.seq <= since:
-                        continue
                     target = call.response_target
                     text = call.text or ""
                     if call.blocks:

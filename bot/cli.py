@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib.metadata
 import os
 import sys
 import tempfile
@@ -13,11 +12,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot import version
 from bot.cli_help import HelpWithDefaults
 from bot.config import Settings, SettingsError, load_settings
 
 # The distribution's name on the installer's side (pyproject's [project] name); the command is webex-bot.
-DISTRIBUTION = "slack-webex-meetings"
 
 
 def _settings_or_exit() -> Settings:
@@ -187,14 +186,6 @@ def db(args: argparse.Namespace) -> int:
             return 2
         print(f"re-encrypted {count} stored secrets with the newest key")
     return 0
-
-
-def version() -> str:
-    """The installed distribution's version, as `pip` knows it."""
-    try:
-        return importlib.metadata.version(DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown (not installed; run pip install -e . in the checkout)"
 
 
 def _developer_tool(command: str, argv: Sequence[str]) -> int:

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 DEFAULT_XML_URL = "https://{site}.webex.com/WBXService/XMLService"
 DEFAULT_REST_URL = "https://webexapis.com/v1"
@@ -325,6 +326,22 @@ class Settings(BaseSettings):
         return f"{self.base_url}/slack/sign-in/callback"
 
     @property
+    def summary(self) -> str:
+        """What this process serves, for the operator's log when it is ready (no secret in it)."""
+        if self.webex_api is WebexApi.REST:
+            webex = f"Webex REST API at {self.webex_rest_base}"
+        else:
+            site = self.webex_site or "<each person's site>"
+            webex = f"Webex XML API at {self.webex_xml_url.replace('{site}', site)}"
+        database = make_url(self.database_url)
+        backend = database.get_backend_name()
+        where = f"file {database.database}" if backend == "sqlite" else f"{database.host}/{database.database}"
+        slack = "one workspace" if self.slack_bot_token is not None else "any workspace that installs it"
+        return (
+            f"{webex}; {backend} database {where}; Slack requests at {self.base_url}/slack/events for {slack}"
+        )
+
+    @property
     def webex_token_url(self) -> str:
         if self.webex_api is WebexApi.REST:
             return self.webex_rest_base + "/access_token"
@@ -362,17 +379,25 @@ class SettingsError(Exception):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read the settings, or raise SettingsError naming the first bad variable and what it should be."""
+    """Read the settings, or raise SettingsError naming every bad variable and what each should be: an
+    operator fixes them all in one go, rather than one per start."""
     try:
         return Settings(**overrides)
     except ValidationError as error:
-        first = error.errors()[0]
-        if not first["loc"]:
-            # A rule across settings: its message names the variables itself.
-            raise SettingsError(str(first["msg"]).removeprefix("Value error, ")) from None
-        field = str(first["loc"][0])
-        variable = field.upper()
-        hint = _HINTS.get(field, "")
-        problem = "is missing" if first["type"] == "missing" else f"is not valid ({first['msg']})"
-        suffix = f"; expected {hint}" if hint else ""
-        raise SettingsError(f"{variable} {problem}{suffix}") from None
+        problems = [_problem(found) for found in error.errors()]
+        if len(problems) == 1:
+            raise SettingsError(problems[0]) from None
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        raise SettingsError(f"{len(problems)} settings need fixing:\n{lines}") from None
+
+
+def _problem(found: Any) -> str:
+    """One setting's problem in one line."""
+    if not found["loc"]:
+        # A rule across settings: its message names the variables itself.
+        return str(found["msg"]).removeprefix("Value error, ")
+    field = str(found["loc"][0])
+    hint = _HINTS.get(field, "")
+    problem = "is missing" if found["type"] == "missing" else f"is not valid ({found['msg']})"
+    suffix = f"; expected {hint}" if hint else ""
+    return f"{field.upper()} {problem}{suffix}"

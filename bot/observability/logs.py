@@ -143,6 +143,8 @@ def logging_config(level: str, log_format: LogFormat | str = "text") -> dict[str
     loggers: dict[str, Any] = {name: {"level": library_level} for name in QUIET_LIBRARIES}
     # httpx logs every Webex request at INFO; bot.webex logs the calls that matter.
     loggers["httpx"] = {"level": "WARNING"}
+    # Alembic names each of its plugins at INFO on every start; its "Running upgrade" lines stay.
+    loggers["alembic.runtime.plugins"] = {"level": "WARNING"}
     # uvicorn's loggers lose their own handlers and go through the root's, so they share the format.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         loggers[name] = {"level": level, "handlers": [], "propagate": True}

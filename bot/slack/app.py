@@ -97,6 +97,19 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
     return app, router
 
 
+class _TokenInTheClient(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and, given a client as well, warns at every
+    start that the token goes unused: it does not, the client carries it. The warning would send an
+    operator looking for a fault that is not there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_BOLT_LOGGER = logging.getLogger("bot.slack.bolt")
+_BOLT_LOGGER.addFilter(_TokenInTheClient())
+
+
 def _new_app(services: Services) -> AsyncApp:
     settings = services.settings
     # Bolt would build an OAuth flow of its own from SLACK_CLIENT_ID and SLACK_CLIENT_SECRET in the
@@ -133,5 +146,5 @@ def _new_app(services: Services) -> AsyncApp:
         # Listeners ack and hand slow work to services.work, so the HTTP answer goes out at once
         # instead of waiting on Bolt's 10 ms ack poll.
         process_before_response=True,
-        logger=logging.getLogger("bot.slack.bolt"),
+        logger=_BOLT_LOGGER,
     )

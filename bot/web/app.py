@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from bot import version
 from bot.bootstrap import Services, build
 from bot.config import Settings
 from bot.observability import CONTENT_TYPE_LATEST, Metrics, Tracing, current
@@ -123,7 +124,7 @@ def create_app(
         if whole_process:
             settle_heap()
         lean_log_records()
-        logger.info("webex-bot ready")
+        logger.info("webex-bot ready (version %s): %s", version(), settings.summary)
         try:
             yield
         finally:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import DISTRIBUTION, main
+from bot import DISTRIBUTION
+from bot.cli import main
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -84,8 +84,11 @@ def test_the_retired_email_policies_stop_start_up_with_one_line(
 
 def test_sign_in_with_slack_needs_the_slack_app_credentials(env: pytest.MonkeyPatch) -> None:
     env.setenv("EMAIL_MISMATCH_POLICY", "sign-in-with-slack")
-    with pytest.raises(SettingsError, match="^SLACK_CLIENT_ID is not valid .*sign-in-with-slack needs it"):
+    with pytest.raises(SettingsError) as both:
         load_settings()
+    needs = "is not valid (Value error, EMAIL_MISMATCH_POLICY=sign-in-with-slack needs it)"
+    assert f"  - SLACK_CLIENT_ID {needs}" in str(both.value)
+    assert f"  - SLACK_CLIENT_SECRET {needs}" in str(both.value)
     env.setenv("SLACK_CLIENT_ID", "123.456")
     with pytest.raises(SettingsError, match="^SLACK_CLIENT_SECRET is not valid"):
         load_settings()
@@ -101,6 +104,23 @@ def test_a_missing_value_names_the_variable(env: pytest.MonkeyPatch) -> None:
     env.delenv("SLACK_SIGNING_SECRET")
     with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET is missing"):
         load_settings()
+
+
+def test_every_bad_setting_is_named_at_once(env: pytest.MonkeyPatch) -> None:
+    """An operator setting up fixes every variable in one go, not one per start."""
+    env.delenv("SLACK_SIGNING_SECRET")
+    env.delenv("TOKEN_KEYS")
+    env.setenv("WEBEX_API", "soap")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    first, *problems = str(raised.value).splitlines()
+    assert first == "3 settings need fixing:"
+    assert [problem.split()[1] for problem in problems] == [
+        "SLACK_SIGNING_SECRET",
+        "WEBEX_API",
+        "TOKEN_KEYS",
+    ]
+    assert "expected the signing secret" in problems[0] and "expected xml or rest" in problems[1]
 
 
 def test_start_up_with_a_bad_setting_prints_one_line_and_exits_2(tmp_path: Path) -> None:
