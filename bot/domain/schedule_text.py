@@ -279,12 +279,17 @@ _RE_AT_HOUR = re.compile(rf"{_B}{_AT}(?P<h>[0-9]{{1,2}}){_HOUR_END}", _FLAGS)
 _RE_DATE_HOUR = re.compile(rf"(?<={_DATE})\s*,?\s*(?P<h>[0-9]{{1,2}}){_HOUR_END}", _FLAGS)
 # "starting monday", "beginning 3 March": the word before a date says it is the first meeting's.
 _RE_DATE_LEAD = re.compile(rf"(?<![\w])(?:starting|beginning|from)(?:\s+on)?\s+(?={_DATE})", _FLAGS)
-# "at 9 and 17": a second time after one read, asked about as "9am and 5pm" is (not "and 17" in the topic).
-# A word after the number makes it a count ("3pm and 4 others"); words already read are masked by now.
+# "at 9 and 17": a second time after one read, asked about as "9am and 5pm" is (not "and 17" in the topic),
+# whatever follows ("in room 4", "room 4", "about the budget"). A plural word after the number makes it a
+# count ("3pm and 4 others", "and 5 people", "and 1 guest"); words already read are masked by now.
+_COUNTED = r"(?:(?!(?:this|is|was|as|has)(?![\w]))[a-z]*[a-z]s|people|folks|more|other|guest|person)(?![\w])"
 _RE_AND_HOUR = re.compile(
-    rf"(?<={_TIME})\s*(?:and|&)\s+(?P<h>[0-9]{{1,2}})(?:[:.](?P<m>[0-9]{{2}}))?{_HOUR_END}(?!\s*[a-z])",
+    rf"""(?<={_TIME})\s*(?:and|&)\s+(?P<h>[0-9]{{1,2}})(?:[:.](?P<m>[0-9]{{2}}))?{_HOUR_END}
+        (?!\s*{_COUNTED})""",
     _FLAGS,
 )
+# "9am and 5pm": the "and" between two times read goes with them (they are asked about), not into the topic.
+_RE_AND_BETWEEN_TIMES = re.compile(rf"(?<={_TIME})\s*(?:and|&)\s*(?={_TIME})", _FLAGS)
 _RE_OCLOCK = re.compile(rf"{_B}(?P<h>[0-9]{{1,2}})\s*o['\u2019]?clock(?![\w])", _FLAGS)
 _RE_H_HOUR = re.compile(rf"{_B}(?P<at>{_AT})?(?P<h>[0-9]{{1,2}})h(?P<m>[0-5][0-9])?(?![\w])", _FLAGS)
 _RE_CLOCK_TEXT = re.compile(r"([0-9]{1,2})(?:[:.h]([0-5][0-9]))?(?:([ap])\.?m\.?)?")  # for _read_clock
@@ -446,6 +451,7 @@ _NEEDS: dict[re.Pattern[str], tuple[tuple[str, ...], ...]] = {
     _RE_DATE_HOUR: ((_DATE,), _DIGITS),  # the date before it
     _RE_OCLOCK: (_DIGITS, ("clock",)),
     _RE_AND_HOUR: ((_TIME,), ("and", "&"), _DIGITS),  # the time before it
+    _RE_AND_BETWEEN_TIMES: ((_TIME,), ("and", "&")),  # the times around it
     _RE_BARE_DURATION: _DURATION_NEEDS,
     _RE_H_HOUR: (("0h",),),
     _RE_FOR_NUMBER: (_DIGITS, ("for",)),
@@ -585,6 +591,7 @@ class _Reader:
         self._each(_RE_BARE_DURATION, self._bare_duration)
         self._each(_RE_H_HOUR, self._h_hour)
         self._each(_RE_AND_HOUR, self._and_hour)
+        self._each(_RE_AND_BETWEEN_TIMES, lambda m: _GONE)
         self._each(_RE_FOR_NUMBER, self._for_number)
         self._zones_after_times()
         self._place_times()

@@ -427,9 +427,38 @@ def test_two_times_of_day_with_and_are_more_than_one_time() -> None:
     assert result.problems == ('I read more than one time: "at 9", "17"',)
 
 
-def test_a_count_of_people_after_a_time_stays_in_the_topic() -> None:
-    result = parse("Sync tomorrow 3pm and 4 others")
-    assert result.topic == "Sync and 4 others" and result.is_clear
+@pytest.mark.parametrize(
+    ("text", "said", "topic"),
+    [
+        ("Review tomorrow at 9 and 17 in room 4", '"at 9", "17"', "Review in room 4"),
+        ("Review at 9 and 17 tomorrow in room 4", '"at 9", "17"', "Review in room 4"),
+        ("Review tomorrow 9 and 17 in room 4", '"9", "17"', "Review in room 4"),
+        ("Review tomorrow at 9 & 17 room 4", '"at 9", "17"', "Review room 4"),
+        ("Review tomorrow at 9 and 17 about the budget", '"at 9", "17"', "Review about the budget"),
+        ("Standup every day at 9 and 17 in room 4", '"at 9", "17"', "Standup in room 4"),
+        ("Review tomorrow 9am and 5pm in room 4", '"9am", "5pm"', "Review in room 4"),
+    ],
+)
+def test_two_times_with_and_are_refused_wherever_the_rest_of_the_text_sits(
+    text: str, said: str, topic: str
+) -> None:
+    # Once a word after "17" made it a count, so "and 17 in room 4" stayed in the topic of a meeting at 9.
+    result = parse(text)
+    assert result.problems == (f"I read more than one time: {said}",)
+    assert result.start is None and result.topic == topic
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("Sync tomorrow 3pm and 4 others", "Sync and 4 others"),
+        ("Sync tomorrow 3pm and 5 people", "Sync and 5 people"),
+        ("Sync tomorrow 3pm and 1 guest", "Sync and 1 guest"),
+    ],
+)
+def test_a_count_of_people_after_a_time_stays_in_the_topic(text: str, topic: str) -> None:
+    result = parse(text)
+    assert result.topic == topic and result.is_clear
 
 
 @pytest.mark.parametrize(
