@@ -534,6 +534,7 @@ class _Reader:
         self.time_unreadable = False  # a time was written but is not one ("25:00")
         self.zones: list[tuple[str, str]] = []  # (what the text said, the zone it names)
         self.repeat: _Repeat | None = None
+        self.repeat_end = 0  # where the rule's words end in the text: an end of the series comes after
         self.until: tuple[str, date] | None = None  # how a series ends, as said
         self.count: tuple[str, int] | None = None
         self.span: tuple[str, int, str] | None = None  # "for 3 weeks": (as said, 3, "week")
@@ -1189,6 +1190,7 @@ class _Reader:
             self.problems.append(f'I read more than one repeating rule: "{self.repeat.said}" and "{said}"')
             self.repeat_refused = True
             return _DATE
+        self.repeat_end = m.end()
         every = _every_count(m)
         if m["monthly_nth"]:
             day = _WEEKDAYS[(m["ord_wd"] or m["ord_wd2"]).lower()]
@@ -1288,7 +1290,10 @@ class _Reader:
             else:
                 # "until 9:15am" leaves "9" here: a number that is no date is a time's, read later.
                 asked = self.repeat is not None and not a_time and when[0].isalpha()
-                if asked and m["word"].lower() in ("until", "till", "til"):
+                # "through" and "ending" are words of a topic too ("Walk through the plan"): an end of
+                # the series only after the rule ("every monday 9am through the holidays").
+                at_end = m["word"].lower() in ("until", "till", "til") or m.start() >= self.repeat_end
+                if asked and at_end:
                     # "until christmas": a series must not quietly lose the end it was given.
                     said = _said(m)
                     self.problems.append(

@@ -263,6 +263,24 @@ async def test_an_end_that_is_not_a_date_opens_the_form_and_says_so(linked: Stag
     assert linked.emulator.meetings() == []
 
 
+async def test_through_words_not_a_date_after_the_rule_open_the_form_and_say_so(linked: Stage) -> None:
+    # Once "through the holidays" went into the topic and the series was made with no end, unsaid.
+    exchange = await linked.alice.driver.command(
+        "schedule Standup every monday 9am through the holidays", replies=1
+    )
+    form = exchange.replies[0]
+    assert form.method == "views.open"
+    assert '"through the holidays": I couldn\'t read that as the end of the series' in shown_text(form)
+    assert linked.emulator.meetings() == []
+
+
+async def test_walk_through_without_a_rule_is_a_meeting_with_that_topic(linked: Stage) -> None:
+    exchange = await linked.alice.driver.command("schedule Walk through the plan tomorrow 9am", replies=1)
+    [meeting] = linked.emulator.meetings()
+    assert meeting.conf_name == "Walk through the plan"
+    assert "Walk through the plan" in shown_text(exchange.replies[0])
+
+
 async def test_a_series_of_one_meeting_says_1_time_on_the_card(linked: Stage) -> None:
     card, key = await schedule_standup(linked, "Standup every weekday 9am for one time")
     assert "Repeats every weekday, 1 time" in card and "1 times" not in card

@@ -408,6 +408,43 @@ def test_an_end_that_is_not_a_date_is_asked_about_never_dropped(text: str) -> No
     assert "I couldn't read that as the end of the series" in problem and '"until end of month"' in problem
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Standup every monday 9am through the holidays", "through the holidays"),
+        ("Standup every monday 9am ending soon", "ending soon"),
+        ("Standup daily 9am through the end of Q1", "through the end of Q1"),
+        ("Standup 9am weekly on monday, ending the sprint", "ending the sprint"),
+        ("Standup every weekday 9am ends on a good day", "ends on a good day"),
+    ],
+)
+def test_through_or_ending_after_the_rule_is_an_end_asked_about_like_until(text: str, said: str) -> None:
+    # Once kept in the topic, and the series made with no end without a word.
+    result = parse(text)
+    assert result.recurrence is None and result.topic == "Standup" and not result.is_clear
+    [problem] = result.problems
+    assert problem.startswith(f'"{said}": I couldn\'t read that as the end of the series')
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "rule"),
+    [
+        ("Walk through the plan tomorrow 9am", "Walk through the plan", None),
+        (
+            "Walk through the plan every monday 9am",
+            "Walk through the plan",
+            Recurrence(Frequency.WEEKLY, weekdays=frozenset({MON})),
+        ),
+        ("Ending the sprint review daily 9am", "Ending the sprint review", Recurrence(Frequency.DAILY)),
+    ],
+)
+def test_through_or_ending_before_a_rule_or_without_one_stays_in_the_topic(
+    text: str, topic: str, rule: Recurrence | None
+) -> None:
+    result = parse(text)
+    assert result.is_clear and result.recurrence == rule and result.topic == topic
+
+
 def test_until_a_time_is_still_a_range_not_an_end_to_ask_about() -> None:
     result = parse("Office hours every friday 2pm until 4pm")
     assert result.duration_minutes == 120 and result.is_clear
