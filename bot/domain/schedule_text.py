@@ -259,7 +259,7 @@ _RE_PART = re.compile(
 
 _CLOCK = r"(?:noon|midday|midnight|[0-9]{1,2}(?:[:.h][0-5][0-9])?(?:\s*[ap]\.?m\.?)?)"
 _RE_RANGE = re.compile(
-    rf"""{_B}(?:(?P<between>between)\s+|(?P<from>from)\s+)?(?P<a>{_CLOCK})\s*(?P<sep>(?<!\s)-|-(?=\s)|\u2013|\u2014|to|until|till|and)\s*
+    rf"""{_B}(?:(?P<between>between)\s+|(?P<from>from)\s+|(?P<at>at|around|@)\s*)?(?P<a>{_CLOCK})\s*(?P<sep>(?<!\s)-|-(?=\s)|\u2013|\u2014|to|until|till|and)\s*
         (?P<b>{_CLOCK})(?![\w:])""",
     _FLAGS,
 )
@@ -973,8 +973,11 @@ class _Reader:
         said_clearly = any(
             re.search(r"[:.h]|[ap]\.?m|noon|midday|midnight", side, re.I) for side in (first, second)
         )
-        if not said_clearly and not (m["between"] or m["from"]):
-            return None  # "9-10" alone could be anything; "from 9 to 5" is a range
+        # "9-10" alone could be anything (a room, a score); "from 9 to 5", "at 9-10" and a date's
+        # "tomorrow 9-10" are times.
+        after_date = self.work[: m.start()].rstrip(" ,").endswith(_DATE)
+        if not said_clearly and not (m["between"] or m["from"] or m["at"] or after_date):
+            return None
         start = _read_clock(first)
         end = _read_clock(second)
         if start is None or end is None:

@@ -471,6 +471,24 @@ def test_from_to_with_bare_hours_is_a_range_to_confirm() -> None:
     assert result.ambiguities == ('"from 9 to 5" could be 9 AM or 9 PM',)
 
 
+@pytest.mark.parametrize(
+    ("text", "start", "minutes"),
+    [
+        ("Sync tomorrow 14-15", "2026-11-27 14:00", 60),
+        ("Sync tomorrow 12-1", "2026-11-27 12:00", 60),
+        ("Sync tomorrow 9-10", "2026-11-27 09:00", 60),
+        ("Sync tomorrow, 9 to 10", "2026-11-27 09:00", 60),
+        ("Sync tomorrow at 2 till 3", "2026-11-27 14:00", 60),
+        ("Sync at 10-11 tomorrow", "2026-11-27 10:00", 60),
+        ("Standup every monday 9-10", "2026-11-30 09:00", 60),
+    ],
+)
+def test_bare_hours_after_a_day_or_at_are_a_range(text: str, start: str, minutes: int) -> None:
+    # Once "tomorrow 14-15" was a meeting at 14:00 of the default length titled "Sync -15".
+    result = parse(text)
+    assert (result.topic, local(result), result.duration_minutes) == (text.split()[0], start, minutes)
+
+
 def test_a_price_or_version_is_not_a_time() -> None:
     result = parse("Budget 2.50 tomorrow 3pm")
     assert (result.topic, local(result)) == ("Budget 2.50", "2026-11-27 15:00")
