@@ -263,6 +263,15 @@ _RE_RANGE = re.compile(
         (?P<b>{_CLOCK})(?![\w:])""",
     _FLAGS,
 )
+# "half past 3", "quarter to 10", "ten past 9am", "5 past 3", "20 minutes to noon": a clock said in words.
+# A number of minutes needs "minutes" but before "past" ("from 9 to 5" and "10 to 11" are ranges).
+_PAST_MINUTES = {"half": 30, "quarter": 15, "five": 5, "ten": 10, "twenty": 20, "twenty-five": 25}
+_RE_PAST_TO = re.compile(
+    rf"""{_B}{_AT}?(?P<min>half|(?:a\s+)?quarter|twenty[-\s]five|twenty|ten|five|(?P<n>[0-9]{{1,2}}))
+        (?P<unit>\s+min(?:ute)?s?)?\s+(?P<rel>past|after|to|till|til|before|of)\s+
+        (?P<h>[0-9]{{1,2}}|noon|midday|midnight)(?:\s*(?P<ap>[ap])\.?m(?![\w])\.?)?(?![\w:])""",
+    _FLAGS,
+)
 _RE_NOON = re.compile(rf"{_B}{_AT}?(?:12\s+)?(?P<w>noon|midday|midnight)(?![\w])", _FLAGS)
 _RE_TWELVE_HOUR = re.compile(
     rf"{_B}{_AT}?(?P<h>[0-9]{{1,2}})(?:[:.](?P<m>[0-9]{{2}}))?(?:\s*o['\u2019]?clock)?\s*(?P<ap>[ap])\.?m(?![\w])\.?",
@@ -410,10 +419,10 @@ _WEEKDAY_STEMS = tuple(sorted({name[:3] for name in _WEEKDAYS}))
 _MONTH_STEMS = tuple(sorted({name[:3] for name in _MONTHS}))
 # Each rule of _RE_REPEAT without "every" or "each" has "daily", "days" ("mondays", "workdays",
 # "business days"), "month" ("monthly", "of the month"), "fri" ("mon-fri"), "weekly" ("bi-weekly"),
-# "weekend" ("weekends") or one of its other adverbs.
+# "week" ("weekends", "week ends") or one of its other adverbs.
 _REPEAT_NEEDS = (
     "every", "each", "daily", "days", "month", "fri", "weekly", "fortnightly", "quarterly", "yearly",
-    "annually", "weekend",
+    "annually", "week",
 )  # fmt: skip
 _NEEDS: dict[re.Pattern[str], tuple[tuple[str, ...], ...]] = {
     _RE_QUOTED: (('"', "\u201c", "\u201e", "\u00ab", "\u2018", "'"),),  # its opening quotes
@@ -443,6 +452,7 @@ _NEEDS: dict[re.Pattern[str], tuple[tuple[str, ...], ...]] = {
     _RE_DATE_LEAD: ((_DATE,), ("starting", "beginning", "from")),  # the date after it
     _RE_PART: (_PARTS_NEEDS,),
     _RE_RANGE: (_CLOCK_NEEDS, ("-", "\u2013", "\u2014", "to", "til", "and")),  # "til": "until", "till"
+    _RE_PAST_TO: (("past", "after", "to", "til", "before", "of"), (*_DIGITS, "noon", "mid")),
     _RE_NOON: (("noon", "mid"),),
     _RE_TWELVE_HOUR: (_DIGITS, ("am", "pm", "a.m", "p.m")),
     _RE_COLON: (("0:00",),),
@@ -581,6 +591,7 @@ class _Reader:
         self._each(_RE_DATE_LEAD, lambda m: _GONE)
         self._each(_RE_PART_AFTER_DATE, self._part_of_day)
         self._each(_RE_PART, self._part_of_day)
+        self._each(_RE_PAST_TO, self._past_to)
         self._each(_RE_RANGE, self._range)
         self._each(_RE_NOON, self._noon)
         self._each(_RE_TWELVE_HOUR, self._twelve_hour)
@@ -996,6 +1007,30 @@ class _Reader:
         )
         self.durations.append((_said(m), min(lengths)))
         return _TIME
+
+    def _past_to(self, m: re.Match[str]) -> str | None:
+        word = _RE_SPACES.sub("-", m["min"].lower()).removeprefix("a-")
+        minutes = int(m["n"]) if m["n"] else _PAST_MINUTES[word]
+        before = m["rel"].lower() not in ("past", "after")
+        if (before and word == "half") or (m["n"] and not m["unit"] and m["rel"].lower() != "past"):
+            return None  # "half to" is no clock; "9 to 5" is a range, read next; "room 2 after 5pm"
+        if not 0 < minutes < 60:
+            return None
+        hour_said = m["h"].lower()
+        if hour_said in ("noon", "midday", "midnight"):
+            hour = 12 if hour_said != "midnight" else 24 if before else 0
+            total = hour * 60 + (-minutes if before else minutes)
+            clock: _Clock | None = _Clock(_said(m), [divmod(total, 60)], hint_locked=True)
+        else:
+            hour = int(hour_said)
+            if before:
+                # "quarter to 1" is 12:45 on a 12-hour clock, "quarter to 13" is 12:45 on a 24-hour one.
+                hour = 12 if hour == 1 and m["ap"] else hour - 1
+                minutes = 60 - minutes
+            clock = (
+                None if hour < 0 else _read_clock(f"{hour}:{minutes:02d}{m['ap'] + 'm' if m['ap'] else ''}")
+            )
+        return self._add_clock(m, clock)
 
     def _noon(self, m: re.Match[str]) -> str:
         word = m["w"].lower()

@@ -552,7 +552,13 @@ def test_a_meeting_for_days_is_refused_with_the_way_to_meet_each_day(text: str, 
 
 
 @pytest.mark.parametrize(
-    "text", ["Brunch every weekend 10am", "Brunch weekends at 10am", "Brunch on weekends 10am"]
+    "text",
+    [
+        "Brunch every weekend 10am",
+        "Brunch weekends at 10am",
+        "Brunch on weekends 10am",
+        "Brunch on week ends 10am",
+    ],
 )
 def test_every_weekend_is_every_saturday_and_sunday(text: str) -> None:
     # Once "That time is in the past", with "every weekend" in the topic.
