@@ -259,8 +259,17 @@ _RE_PART = re.compile(
 
 _CLOCK = r"(?:noon|midday|midnight|[0-9]{1,2}(?:[:.h][0-5][0-9])?(?:\s*[ap]\.?m\.?)?)"
 _RE_RANGE = re.compile(
-    rf"""{_B}(?:(?P<between>between)\s+|(?P<from>from)\s+)?(?P<a>{_CLOCK})\s*(?P<sep>(?<!\s)-|-(?=\s)|\u2013|\u2014|to|until|till|and)\s*
+    rf"""{_B}(?:(?P<between>between)\s+|(?P<from>from)\s+|(?P<at>at|around|@)\s*)?(?P<a>{_CLOCK})\s*(?P<sep>(?<!\s)-|-(?=\s)|\u2013|\u2014|to|until|till|and)\s*
         (?P<b>{_CLOCK})(?![\w:])""",
+    _FLAGS,
+)
+# "half past 3", "quarter to 10", "ten past 9am", "5 past 3", "20 minutes to noon": a clock said in words.
+# A number of minutes needs "minutes" but before "past" ("from 9 to 5" and "10 to 11" are ranges).
+_PAST_MINUTES = {"half": 30, "quarter": 15, "five": 5, "ten": 10, "twenty": 20, "twenty-five": 25}
+_RE_PAST_TO = re.compile(
+    rf"""{_B}{_AT}?(?P<min>half|(?:a\s+)?quarter|twenty[-\s]five|twenty|ten|five|(?P<n>[0-9]{{1,2}}))
+        (?P<unit>\s+min(?:ute)?s?)?\s+(?P<rel>past|after|to|till|til|before|of)\s+
+        (?P<h>[0-9]{{1,2}}|noon|midday|midnight)(?:\s*(?P<ap>[ap])\.?m(?![\w])\.?)?(?![\w:])""",
     _FLAGS,
 )
 _RE_NOON = re.compile(rf"{_B}{_AT}?(?:12\s+)?(?P<w>noon|midday|midnight)(?![\w])", _FLAGS)
@@ -279,12 +288,17 @@ _RE_AT_HOUR = re.compile(rf"{_B}{_AT}(?P<h>[0-9]{{1,2}}){_HOUR_END}", _FLAGS)
 _RE_DATE_HOUR = re.compile(rf"(?<={_DATE})\s*,?\s*(?P<h>[0-9]{{1,2}}){_HOUR_END}", _FLAGS)
 # "starting monday", "beginning 3 March": the word before a date says it is the first meeting's.
 _RE_DATE_LEAD = re.compile(rf"(?<![\w])(?:starting|beginning|from)(?:\s+on)?\s+(?={_DATE})", _FLAGS)
-# "at 9 and 17": a second time after one read, asked about as "9am and 5pm" is (not "and 17" in the topic).
-# A word after the number makes it a count ("3pm and 4 others"); words already read are masked by now.
+# "at 9 and 17": a second time after one read, asked about as "9am and 5pm" is (not "and 17" in the topic),
+# whatever follows ("in room 4", "room 4", "about the budget"). A plural word after the number makes it a
+# count ("3pm and 4 others", "and 5 people", "and 1 guest"); words already read are masked by now.
+_COUNTED = r"(?:(?!(?:this|is|was|as|has)(?![\w]))[a-z]*[a-z]s|people|folks|more|other|guest|person)(?![\w])"
 _RE_AND_HOUR = re.compile(
-    rf"(?<={_TIME})\s*(?:and|&)\s+(?P<h>[0-9]{{1,2}})(?:[:.](?P<m>[0-9]{{2}}))?{_HOUR_END}(?!\s*[a-z])",
+    rf"""(?<={_TIME})\s*(?:and|&)\s+(?P<h>[0-9]{{1,2}})(?:[:.](?P<m>[0-9]{{2}}))?{_HOUR_END}
+        (?!\s*{_COUNTED})""",
     _FLAGS,
 )
+# "9am and 5pm": the "and" between two times read goes with them (they are asked about), not into the topic.
+_RE_AND_BETWEEN_TIMES = re.compile(rf"(?<={_TIME})\s*(?:and|&)\s*(?={_TIME})", _FLAGS)
 _RE_OCLOCK = re.compile(rf"{_B}(?P<h>[0-9]{{1,2}})\s*o['\u2019]?clock(?![\w])", _FLAGS)
 _RE_H_HOUR = re.compile(rf"{_B}(?P<at>{_AT})?(?P<h>[0-9]{{1,2}})h(?P<m>[0-5][0-9])?(?![\w])", _FLAGS)
 _RE_CLOCK_TEXT = re.compile(r"([0-9]{1,2})(?:[:.h]([0-5][0-9]))?(?:([ap])\.?m\.?)?")  # for _read_clock
@@ -405,10 +419,10 @@ _WEEKDAY_STEMS = tuple(sorted({name[:3] for name in _WEEKDAYS}))
 _MONTH_STEMS = tuple(sorted({name[:3] for name in _MONTHS}))
 # Each rule of _RE_REPEAT without "every" or "each" has "daily", "days" ("mondays", "workdays",
 # "business days"), "month" ("monthly", "of the month"), "fri" ("mon-fri"), "weekly" ("bi-weekly"),
-# "weekend" ("weekends") or one of its other adverbs.
+# "week" ("weekends", "week ends") or one of its other adverbs.
 _REPEAT_NEEDS = (
     "every", "each", "daily", "days", "month", "fri", "weekly", "fortnightly", "quarterly", "yearly",
-    "annually", "weekend",
+    "annually", "week",
 )  # fmt: skip
 _NEEDS: dict[re.Pattern[str], tuple[tuple[str, ...], ...]] = {
     _RE_QUOTED: (('"', "\u201c", "\u201e", "\u00ab", "\u2018", "'"),),  # its opening quotes
@@ -438,6 +452,7 @@ _NEEDS: dict[re.Pattern[str], tuple[tuple[str, ...], ...]] = {
     _RE_DATE_LEAD: ((_DATE,), ("starting", "beginning", "from")),  # the date after it
     _RE_PART: (_PARTS_NEEDS,),
     _RE_RANGE: (_CLOCK_NEEDS, ("-", "\u2013", "\u2014", "to", "til", "and")),  # "til": "until", "till"
+    _RE_PAST_TO: (("past", "after", "to", "til", "before", "of"), (*_DIGITS, "noon", "mid")),
     _RE_NOON: (("noon", "mid"),),
     _RE_TWELVE_HOUR: (_DIGITS, ("am", "pm", "a.m", "p.m")),
     _RE_COLON: (("0:00",),),
@@ -446,6 +461,7 @@ _NEEDS: dict[re.Pattern[str], tuple[tuple[str, ...], ...]] = {
     _RE_DATE_HOUR: ((_DATE,), _DIGITS),  # the date before it
     _RE_OCLOCK: (_DIGITS, ("clock",)),
     _RE_AND_HOUR: ((_TIME,), ("and", "&"), _DIGITS),  # the time before it
+    _RE_AND_BETWEEN_TIMES: ((_TIME,), ("and", "&")),  # the times around it
     _RE_BARE_DURATION: _DURATION_NEEDS,
     _RE_H_HOUR: (("0h",),),
     _RE_FOR_NUMBER: (_DIGITS, ("for",)),
@@ -528,6 +544,7 @@ class _Reader:
         self.time_unreadable = False  # a time was written but is not one ("25:00")
         self.zones: list[tuple[str, str]] = []  # (what the text said, the zone it names)
         self.repeat: _Repeat | None = None
+        self.repeat_end = 0  # where the rule's words end in the text: an end of the series comes after
         self.until: tuple[str, date] | None = None  # how a series ends, as said
         self.count: tuple[str, int] | None = None
         self.span: tuple[str, int, str] | None = None  # "for 3 weeks": (as said, 3, "week")
@@ -574,6 +591,7 @@ class _Reader:
         self._each(_RE_DATE_LEAD, lambda m: _GONE)
         self._each(_RE_PART_AFTER_DATE, self._part_of_day)
         self._each(_RE_PART, self._part_of_day)
+        self._each(_RE_PAST_TO, self._past_to)
         self._each(_RE_RANGE, self._range)
         self._each(_RE_NOON, self._noon)
         self._each(_RE_TWELVE_HOUR, self._twelve_hour)
@@ -585,6 +603,7 @@ class _Reader:
         self._each(_RE_BARE_DURATION, self._bare_duration)
         self._each(_RE_H_HOUR, self._h_hour)
         self._each(_RE_AND_HOUR, self._and_hour)
+        self._each(_RE_AND_BETWEEN_TIMES, lambda m: _GONE)
         self._each(_RE_FOR_NUMBER, self._for_number)
         self._zones_after_times()
         self._place_times()
@@ -965,8 +984,11 @@ class _Reader:
         said_clearly = any(
             re.search(r"[:.h]|[ap]\.?m|noon|midday|midnight", side, re.I) for side in (first, second)
         )
-        if not said_clearly and not (m["between"] or m["from"]):
-            return None  # "9-10" alone could be anything; "from 9 to 5" is a range
+        # "9-10" alone could be anything (a room, a score); "from 9 to 5", "at 9-10" and a date's
+        # "tomorrow 9-10" are times.
+        after_date = self.work[: m.start()].rstrip(" ,").endswith(_DATE)
+        if not said_clearly and not (m["between"] or m["from"] or m["at"] or after_date):
+            return None
         start = _read_clock(first)
         end = _read_clock(second)
         if start is None or end is None:
@@ -985,6 +1007,30 @@ class _Reader:
         )
         self.durations.append((_said(m), min(lengths)))
         return _TIME
+
+    def _past_to(self, m: re.Match[str]) -> str | None:
+        word = _RE_SPACES.sub("-", m["min"].lower()).removeprefix("a-")
+        minutes = int(m["n"]) if m["n"] else _PAST_MINUTES[word]
+        before = m["rel"].lower() not in ("past", "after")
+        if (before and word == "half") or (m["n"] and not m["unit"] and m["rel"].lower() != "past"):
+            return None  # "half to" is no clock; "9 to 5" is a range, read next; "room 2 after 5pm"
+        if not 0 < minutes < 60:
+            return None
+        hour_said = m["h"].lower()
+        if hour_said in ("noon", "midday", "midnight"):
+            hour = 12 if hour_said != "midnight" else 24 if before else 0
+            total = hour * 60 + (-minutes if before else minutes)
+            clock: _Clock | None = _Clock(_said(m), [divmod(total, 60)], hint_locked=True)
+        else:
+            hour = int(hour_said)
+            if before:
+                # "quarter to 1" is 12:45 on a 12-hour clock, "quarter to 13" is 12:45 on a 24-hour one.
+                hour = 12 if hour == 1 and m["ap"] else hour - 1
+                minutes = 60 - minutes
+            clock = (
+                None if hour < 0 else _read_clock(f"{hour}:{minutes:02d}{m['ap'] + 'm' if m['ap'] else ''}")
+            )
+        return self._add_clock(m, clock)
 
     def _noon(self, m: re.Match[str]) -> str:
         word = m["w"].lower()
@@ -1182,6 +1228,7 @@ class _Reader:
             self.problems.append(f'I read more than one repeating rule: "{self.repeat.said}" and "{said}"')
             self.repeat_refused = True
             return _DATE
+        self.repeat_end = m.end()
         every = _every_count(m)
         if m["monthly_nth"]:
             day = _WEEKDAYS[(m["ord_wd"] or m["ord_wd2"]).lower()]
@@ -1281,7 +1328,10 @@ class _Reader:
             else:
                 # "until 9:15am" leaves "9" here: a number that is no date is a time's, read later.
                 asked = self.repeat is not None and not a_time and when[0].isalpha()
-                if asked and m["word"].lower() in ("until", "till", "til"):
+                # "through" and "ending" are words of a topic too ("Walk through the plan"): an end of
+                # the series only after the rule ("every monday 9am through the holidays").
+                at_end = m["word"].lower() in ("until", "till", "til") or m.start() >= self.repeat_end
+                if asked and at_end:
                     # "until christmas": a series must not quietly lose the end it was given.
                     said = _said(m)
                     self.problems.append(

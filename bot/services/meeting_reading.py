@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 from bot.domain.clock import Clock
 from bot.domain.meetings import Meeting
 from bot.services.meeting_calls import BackendCalls, ScheduledMeeting
+from bot.services.ports import MeetingPage
 
-# How far back `list` looks, so a meeting that started a while ago and is still running is shown.
-RUNNING_LOOKBACK = timedelta(hours=12)
 LIST_PAGE_SIZE = 10
+# Reads of the backend one list page may take when meetings already over leave it short (a busy day
+# before this one), so a page is not shown empty while meetings are still to come.
+LIST_READS_PER_PAGE = 4
 
 
 class ListWindow(StrEnum):
@@ -37,20 +39,28 @@ def user_zone(user_tz: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def window_bounds(window: ListWindow, now: datetime, user_tz: str) -> tuple[datetime, datetime | None]:
-    """The UTC range of start times a list asks for; days are the person's own days. The lookback
-    finds a meeting still running (the list then drops what is over, except today's own)."""
-    zone = user_zone(user_tz)
-    local_now = now.astimezone(zone)
-    after = now - RUNNING_LOOKBACK
+def window_bounds(
+    window: ListWindow, now: datetime, user_tz: str, *, longest_meeting: timedelta
+) -> tuple[datetime, datetime | None]:
+    """The UTC range of start times a list asks for; days are the person's own days. It looks back by
+    the longest meeting the backend holds, so every meeting still running is found, however long (the
+    list then drops what is over, except today's own)."""
+    after = now - longest_meeting
     if window is ListWindow.TODAY:
         # From midnight, or earlier: a meeting begun last night and still running is part of today.
-        day_end = datetime.combine(local_now.date() + timedelta(days=1), time(0), tzinfo=zone)
-        return min(day_start(now, user_tz), after), day_end.astimezone(UTC)
-    if window is ListWindow.WEEK:
-        week_end = datetime.combine(local_now.date() + timedelta(days=8), time(0), tzinfo=zone)
-        return after, week_end.astimezone(UTC)
-    return after, None
+        after = min(day_start(now, user_tz), after)
+    return after, window_end(window, now, user_tz)
+
+
+def window_end(window: ListWindow, now: datetime, user_tz: str) -> datetime | None:
+    """The UTC instant a list's days end: the person's midnight after today, or after the eighth day
+    for the week; None for the upcoming list, which has no end."""
+    days = {ListWindow.TODAY: 1, ListWindow.WEEK: 8}.get(window)
+    if days is None:
+        return None
+    zone = user_zone(user_tz)
+    end = datetime.combine(now.astimezone(zone).date() + timedelta(days=days), time(0), tzinfo=zone)
+    return end.astimezone(UTC)
 
 
 def day_start(now: datetime, user_tz: str) -> datetime:
@@ -87,23 +97,53 @@ class MeetingReader:
         page_size: int = LIST_PAGE_SIZE,
     ) -> UpcomingMeetings:
         now = self._clock.now()
-        after, before = window_bounds(window, now, user_tz)
-        page = await self._calls.call(
-            team_id,
-            user_id,
-            lambda creds: self._backend.list_meetings(
-                creds, starts_after=after, starts_before=before, page_size=page_size, cursor=cursor
-            ),
-        )
+        longest = timedelta(minutes=self._backend.meeting_limits.longest_minutes)
+        after, before = window_bounds(window, now, user_tz, longest_meeting=longest)
         # Today's list keeps today's meetings already over (it is a plan of the day); the others, and
         # today's look back into last night, keep only what is still running or to come.
         since = day_start(now, user_tz) if window is ListWindow.TODAY else None
-        shown = tuple(m for m in page.meetings if m.end > now or (since is not None and m.start >= since))
+        shown: list[Meeting] = []
+        dropped, reads, total, complete = 0, 0, None, False
+        next_cursor = cursor
+        while True:
+            reads += 1
+            page = await self._page(team_id, user_id, after, before, page_size - len(shown), next_cursor)
+            if reads == 1:
+                total = page.total
+            for meeting in page.meetings:
+                if meeting.end > now or (since is not None and meeting.start >= since):
+                    shown.append(meeting)
+                else:
+                    dropped += 1
+            next_cursor = page.next_cursor
+            # Meetings come by start, and what is dropped began before now: once one starting from now
+            # on is read, or the list's end, every dropped one has been seen.
+            complete = complete or next_cursor is None or any(m.start >= now for m in page.meetings)
+            if len(shown) >= page_size or next_cursor is None or reads >= LIST_READS_PER_PAGE:
+                break
         return UpcomingMeetings(
             meetings=tuple(sorted(shown, key=lambda m: m.start)),
             window=window,
-            next_cursor=page.next_cursor,
-            total=page.total,
+            next_cursor=next_cursor,
+            # The backend's count holds the meetings dropped as over: known only when all were seen.
+            total=total - dropped if total is not None and cursor is None and complete else None,
+        )
+
+    async def _page(
+        self,
+        team_id: str,
+        user_id: str,
+        after: datetime,
+        before: datetime | None,
+        size: int,
+        cursor: str | None,
+    ) -> MeetingPage:
+        return await self._calls.call(
+            team_id,
+            user_id,
+            lambda creds: self._backend.list_meetings(
+                creds, starts_after=after, starts_before=before, page_size=size, cursor=cursor
+            ),
         )
 
     async def join_url(

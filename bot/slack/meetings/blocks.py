@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.meeting_rules import duration_text
 from bot.domain.meetings import Meeting
-from bot.services.meeting_reading import ListWindow, user_zone, window_bounds
+from bot.services.meeting_reading import ListWindow, user_zone, window_end
 
 # `escape` stays importable from here too (blocks.escape), as cards and their callers share it.
 from bot.slack.formatting import clip_mrkdwn, escape_clipped, slack_date
@@ -294,7 +294,7 @@ EMPTY_LIST = {
 
 def week_last_day(now: datetime, user_tz: str) -> str:
     """The last day `/webex week` covers, in the person's own calendar: `Mon 14 Dec`."""
-    _, end = window_bounds(ListWindow.WEEK, now, user_tz)
+    end = window_end(ListWindow.WEEK, now, user_tz)
     last = ((end or now) - timedelta(seconds=1)).astimezone(user_zone(user_tz))
     return f"{last:%a} {last.day} {last:%b}"
 

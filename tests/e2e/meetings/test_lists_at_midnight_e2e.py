@@ -1,4 +1,4 @@
-"""The day lists around midnight, on the emulator's clock: a meeting still running is part of today."""
+"""The lists on the emulator's clock: a meeting still running is listed, however long ago it began."""
 
 from __future__ import annotations
 
@@ -47,3 +47,19 @@ async def test_a_meeting_that_began_before_midnight_and_still_runs_is_listed_tod
         assert "Release night" in text and "in progress" in text and "Evening sync" not in text
     home = (await night.alice.driver.open_home(replies=1)).replies[0]
     assert "Release night" in shown_text(home) and "Evening sync" not in shown_text(home)
+
+
+async def test_a_meeting_begun_more_than_half_a_day_ago_and_still_running_is_listed(night: Stage) -> None:
+    today = (datetime.now(NEW_YORK) + timedelta(days=3)).date()
+    now = datetime.combine(today, datetime.min.time(), NEW_YORK) + timedelta(hours=10)
+    night.emulator.clock.set(now - timedelta(hours=16))
+    # 19:00 yesterday: one for 20 hours (still running at 10:00), one for 14 hours (over at 09:00).
+    await seed(night, "Hackathon", now - timedelta(hours=15), 20 * 60)
+    await seed(night, "Night shift", now - timedelta(hours=15), 14 * 60)
+    night.emulator.clock.set(now)
+    for word in ("today", "week", "list"):
+        text = shown_text((await night.alice.driver.command(word, replies=1)).replies[0])
+        assert "Hackathon" in text and "in progress" in text, word
+        assert "Night shift" not in text, word
+    home = shown_text((await night.alice.driver.open_home(replies=1)).replies[0])
+    assert "Hackathon" in home and "in progress" in home and "Night shift" not in home

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from lxml import etree
 
 from bot.emulator import XML_SERVICE_PATH
@@ -253,14 +254,28 @@ async def test_until_the_end_of_the_month_ends_the_series_on_its_last_day(linked
     assert stored.rest.recurrence == f"{EVERY_WEEKDAY};UNTIL={last:%Y%m%d}T235959"
 
 
-async def test_an_end_that_is_not_a_date_opens_the_form_and_says_so(linked: Stage) -> None:
-    exchange = await linked.alice.driver.command(
-        "schedule Standup every weekday 9am until christmas", replies=1
-    )
-    form = exchange.replies[0]
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Standup every weekday 9am until christmas", "until christmas"),
+        # Once "through the holidays" went into the topic and the series was made with no end, unsaid.
+        ("Standup every monday 9am through the holidays", "through the holidays"),
+    ],
+)
+async def test_an_end_that_is_not_a_date_opens_the_form_and_says_so(
+    linked: Stage, text: str, said: str
+) -> None:
+    form = (await linked.alice.driver.command(f"schedule {text}", replies=1)).replies[0]
     assert form.method == "views.open"
-    assert '"until christmas": I couldn\'t read that as the end of the series' in shown_text(form)
+    assert f'"{said}": I couldn\'t read that as the end of the series' in shown_text(form)
     assert linked.emulator.meetings() == []
+
+
+async def test_walk_through_without_a_rule_is_a_meeting_with_that_topic(linked: Stage) -> None:
+    exchange = await linked.alice.driver.command("schedule Walk through the plan tomorrow 9am", replies=1)
+    [meeting] = linked.emulator.meetings()
+    assert meeting.conf_name == "Walk through the plan"
+    assert "Walk through the plan" in shown_text(exchange.replies[0])
 
 
 async def test_a_series_of_one_meeting_says_1_time_on_the_card(linked: Stage) -> None:

@@ -265,3 +265,13 @@ async def test_a_length_the_webex_api_does_not_take_opens_the_form_before_anythi
     }
     await submit(linked.alice, form, {blocks.DURATION: "15"})
     assert only_meeting(linked).duration_minutes == 15
+
+
+async def test_two_times_with_a_place_after_them_open_the_form_and_say_so(linked: Stage) -> None:
+    # Once "and 17 in room 4" went into the topic of a meeting made at 9 without a word.
+    tomorrow = today_in(NEW_YORK) + timedelta(days=1)
+    form = await open_form(linked.alice, "Review tomorrow at 9 and 17 in room 4")
+    shown = fields(form)
+    assert (shown["topic"], shown["date"], shown["time"]) == ("Review in room 4", tomorrow.isoformat(), None)
+    assert 'I read more than one time: "at 9", "17"' in shown["warning"]
+    assert linked.emulator.meetings() == []

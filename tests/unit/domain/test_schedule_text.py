@@ -471,6 +471,59 @@ def test_from_to_with_bare_hours_is_a_range_to_confirm() -> None:
     assert result.ambiguities == ('"from 9 to 5" could be 9 AM or 9 PM',)
 
 
+@pytest.mark.parametrize(
+    ("text", "start", "minutes"),
+    [
+        ("Sync tomorrow 14-15", "2026-11-27 14:00", 60),
+        ("Sync tomorrow 12-1", "2026-11-27 12:00", 60),
+        ("Sync tomorrow 9-10", "2026-11-27 09:00", 60),
+        ("Sync tomorrow, 9 to 10", "2026-11-27 09:00", 60),
+        ("Sync tomorrow at 2 till 3", "2026-11-27 14:00", 60),
+        ("Sync at 10-11 tomorrow", "2026-11-27 10:00", 60),
+        ("Standup every monday 9-10", "2026-11-30 09:00", 60),
+    ],
+)
+def test_bare_hours_after_a_day_or_at_are_a_range(text: str, start: str, minutes: int) -> None:
+    # Once "tomorrow 14-15" was a meeting at 14:00 of the default length titled "Sync -15".
+    result = parse(text)
+    assert (result.topic, local(result), result.duration_minutes) == (text.split()[0], start, minutes)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "asked"),
+    [
+        ("Sync tomorrow at half past 3pm", "2026-11-27 15:30", False),
+        ("Sync tomorrow half past 3", "2026-11-27 15:30", True),
+        ("Sync tomorrow quarter past 10", "2026-11-27 10:15", False),
+        ("Sync tomorrow at a quarter to 10", "2026-11-27 09:45", False),
+        ("Sync tomorrow quarter to 1pm", "2026-11-27 12:45", False),
+        ("Sync tomorrow ten to 9am", "2026-11-27 08:50", False),
+        ("Sync tomorrow at 5 past 3", "2026-11-27 15:05", True),
+        ("Sync tomorrow twenty-five past 4pm", "2026-11-27 16:25", False),
+        ("Sync tomorrow 20 minutes to noon", "2026-11-27 11:40", False),
+        ("Sync tomorrow quarter to midnight", "2026-11-27 23:45", False),
+        ("Sync tomorrow half past 15", "2026-11-27 15:30", False),
+    ],
+)
+def test_a_clock_said_in_words_is_read(text: str, start: str, asked: bool) -> None:
+    # Once "at half past 3pm" was 15:00 with "at half past" in the topic, and "half past 3" no time.
+    result = parse(text)
+    assert (result.topic, local(result), result.problems) == ("Sync", start, ())
+    assert bool(result.ambiguities) == asked
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "start"),
+    [
+        ("Walk past 3 shops tomorrow 9am", "Walk past 3 shops", "2026-11-27 09:00"),
+        ("Team 2 after 5pm tomorrow", "Team 2 after", "2026-11-27 17:00"),
+    ],
+)
+def test_past_and_after_with_no_clock_stay_in_the_topic(text: str, topic: str, start: str) -> None:
+    result = parse(text)
+    assert (result.topic, local(result)) == (topic, start)
+
+
 def test_a_price_or_version_is_not_a_time() -> None:
     result = parse("Budget 2.50 tomorrow 3pm")
     assert (result.topic, local(result)) == ("Budget 2.50", "2026-11-27 15:00")

@@ -30,7 +30,8 @@ PHRASES = [
     "2 hours from now", "30 mins from now", "next week", "this week", "for 3 weeks", "for the next 2 months",
     "'Sync'", '"Plan"', "\u201cQ3\u201d", "in the morning", "this evening",
     "at night", f"with {st._INVITEE}", f"{st._INVITEE} and {st._INVITEE}", f"{st._DATE} evening",
-    f"starting {st._DATE}", f"{st._TIME} and 17", "every weekend", "for one time",
+    f"starting {st._DATE}", f"{st._TIME} and 17", f"{st._TIME} and {st._TIME}", "every weekend",
+    "for one time", "half past 3", "quarter to noon", "5 past 9am",
 ]  # fmt: skip
 # Marker characters the parser writes over what it has read, and letters re.IGNORECASE reads as ASCII.
 ODD = [st._GONE, st._DATE, st._TIME, st._KEEP, st._INVITEE, "\u0130", "\u0131", "\u017f", "\u212a", "\u00a0"]

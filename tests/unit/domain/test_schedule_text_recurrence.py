@@ -408,6 +408,43 @@ def test_an_end_that_is_not_a_date_is_asked_about_never_dropped(text: str) -> No
     assert "I couldn't read that as the end of the series" in problem and '"until end of month"' in problem
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Standup every monday 9am through the holidays", "through the holidays"),
+        ("Standup every monday 9am ending soon", "ending soon"),
+        ("Standup daily 9am through the end of Q1", "through the end of Q1"),
+        ("Standup 9am weekly on monday, ending the sprint", "ending the sprint"),
+        ("Standup every weekday 9am ends on a good day", "ends on a good day"),
+    ],
+)
+def test_through_or_ending_after_the_rule_is_an_end_asked_about_like_until(text: str, said: str) -> None:
+    # Once kept in the topic, and the series made with no end without a word.
+    result = parse(text)
+    assert result.recurrence is None and result.topic == "Standup" and not result.is_clear
+    [problem] = result.problems
+    assert problem.startswith(f'"{said}": I couldn\'t read that as the end of the series')
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "rule"),
+    [
+        ("Walk through the plan tomorrow 9am", "Walk through the plan", None),
+        (
+            "Walk through the plan every monday 9am",
+            "Walk through the plan",
+            Recurrence(Frequency.WEEKLY, weekdays=frozenset({MON})),
+        ),
+        ("Ending the sprint review daily 9am", "Ending the sprint review", Recurrence(Frequency.DAILY)),
+    ],
+)
+def test_through_or_ending_before_a_rule_or_without_one_stays_in_the_topic(
+    text: str, topic: str, rule: Recurrence | None
+) -> None:
+    result = parse(text)
+    assert result.is_clear and result.recurrence == rule and result.topic == topic
+
+
 def test_until_a_time_is_still_a_range_not_an_end_to_ask_about() -> None:
     result = parse("Office hours every friday 2pm until 4pm")
     assert result.duration_minutes == 120 and result.is_clear
@@ -427,9 +464,38 @@ def test_two_times_of_day_with_and_are_more_than_one_time() -> None:
     assert result.problems == ('I read more than one time: "at 9", "17"',)
 
 
-def test_a_count_of_people_after_a_time_stays_in_the_topic() -> None:
-    result = parse("Sync tomorrow 3pm and 4 others")
-    assert result.topic == "Sync and 4 others" and result.is_clear
+@pytest.mark.parametrize(
+    ("text", "said", "topic"),
+    [
+        ("Review tomorrow at 9 and 17 in room 4", '"at 9", "17"', "Review in room 4"),
+        ("Review at 9 and 17 tomorrow in room 4", '"at 9", "17"', "Review in room 4"),
+        ("Review tomorrow 9 and 17 in room 4", '"9", "17"', "Review in room 4"),
+        ("Review tomorrow at 9 & 17 room 4", '"at 9", "17"', "Review room 4"),
+        ("Review tomorrow at 9 and 17 about the budget", '"at 9", "17"', "Review about the budget"),
+        ("Standup every day at 9 and 17 in room 4", '"at 9", "17"', "Standup in room 4"),
+        ("Review tomorrow 9am and 5pm in room 4", '"9am", "5pm"', "Review in room 4"),
+    ],
+)
+def test_two_times_with_and_are_refused_wherever_the_rest_of_the_text_sits(
+    text: str, said: str, topic: str
+) -> None:
+    # Once a word after "17" made it a count, so "and 17 in room 4" stayed in the topic of a meeting at 9.
+    result = parse(text)
+    assert result.problems == (f"I read more than one time: {said}",)
+    assert result.start is None and result.topic == topic
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("Sync tomorrow 3pm and 4 others", "Sync and 4 others"),
+        ("Sync tomorrow 3pm and 5 people", "Sync and 5 people"),
+        ("Sync tomorrow 3pm and 1 guest", "Sync and 1 guest"),
+    ],
+)
+def test_a_count_of_people_after_a_time_stays_in_the_topic(text: str, topic: str) -> None:
+    result = parse(text)
+    assert result.topic == topic and result.is_clear
 
 
 @pytest.mark.parametrize(
@@ -486,7 +552,13 @@ def test_a_meeting_for_days_is_refused_with_the_way_to_meet_each_day(text: str, 
 
 
 @pytest.mark.parametrize(
-    "text", ["Brunch every weekend 10am", "Brunch weekends at 10am", "Brunch on weekends 10am"]
+    "text",
+    [
+        "Brunch every weekend 10am",
+        "Brunch weekends at 10am",
+        "Brunch on weekends 10am",
+        "Brunch on week ends 10am",
+    ],
 )
 def test_every_weekend_is_every_saturday_and_sunday(text: str) -> None:
     # Once "That time is in the past", with "every weekend" in the topic.

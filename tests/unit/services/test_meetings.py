@@ -617,13 +617,37 @@ async def test_an_empty_list_is_not_an_error(world: World) -> None:
 
 def test_today_is_the_persons_own_day() -> None:
     late = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)  # already 3 March in Tokyo
-    after, before = window_bounds(ListWindow.TODAY, late, "Asia/Tokyo")
+    after, before = window_bounds(ListWindow.TODAY, late, "Asia/Tokyo", longest_meeting=timedelta(hours=24))
     assert day_start(late, "Asia/Tokyo") == datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
     # Asked from earlier than midnight, so a meeting begun last night and still running is found.
-    assert after == datetime(2026, 3, 2, 11, 30, tzinfo=UTC)
+    assert after == datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
     assert before == datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
-    _, week_end = window_bounds(ListWindow.WEEK, late, "UTC")
+    _, week_end = window_bounds(ListWindow.WEEK, late, "UTC", longest_meeting=timedelta(hours=24))
     assert week_end == datetime(2026, 3, 10, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("window", list(ListWindow))
+async def test_every_list_shows_a_meeting_running_for_longer_than_half_a_day(
+    world: World, window: ListWindow
+) -> None:
+    # Started 15 hours ago for 20 hours: still running (the XML API holds meetings of up to 24 hours).
+    world.webex.meetings["100000001"] = Meeting(
+        "100000001", "marathon", NOW - timedelta(hours=15), 20 * 60, 20
+    )
+    world.webex.meetings["100000002"] = Meeting("100000002", "ended", NOW - timedelta(hours=15), 14 * 60, 20)
+    page = await world.service.list_upcoming("T1", "U1", user_tz="UTC", window=window)
+    assert [m.topic for m in page.meetings] == ["marathon"]
+
+
+async def test_a_day_of_meetings_already_over_does_not_empty_the_list(world: World) -> None:
+    # Twelve meetings of the last ten hours, all over, come first from Webex: the page still shows
+    # what is to come, and the count leaves out what is over.
+    seed(world, 12, first=NOW - timedelta(hours=10), every=timedelta(minutes=40))
+    world.webex.meetings["100000001"] = Meeting("100000001", "next", NOW + timedelta(hours=2), 30, 20)
+    world.webex.meetings["100000002"] = Meeting("100000002", "after", NOW + timedelta(hours=5), 30, 20)
+    page = await world.service.list_upcoming("T1", "U1", user_tz="UTC", window=ListWindow.WEEK, page_size=5)
+    assert [m.topic for m in page.meetings] == ["next", "after"]
+    assert page.next_cursor is None and page.total == 2
 
 
 # ---- change, cancel, join ----------------------------------------------------------------------
