@@ -154,6 +154,13 @@ class Settings(BaseSettings):
     reminder_check_seconds: float = Field(
         default=30.0, ge=1, le=300, description="How often the bot looks for reminders that are due"
     )
+    card_check_minutes: int = Field(
+        default=10,
+        ge=0,
+        le=1440,
+        description="How often one process checks the meetings posted in channels against Webex, so their "
+        "cards follow a change or a delete made on Webex itself (0: off)",
+    )
     max_request_bytes: int = Field(
         default=1024 * 1024,
         ge=16 * 1024,
@@ -370,6 +377,7 @@ _HINTS = {
     "user_rate_limit_per_minute": "a whole number, 0 for no limit",
     "user_max_in_flight": "a whole number, 0 for no limit",
     "reminder_default_minutes": "5, 10, 15, or 0 for off",
+    "card_check_minutes": "a whole number of minutes up to 1440, or 0 for off",
     "max_request_bytes": "a number of bytes from 16384 to 67108864 (the default is 1048576, 1 MiB)",
 }
 

@@ -6,6 +6,7 @@ its own wire shapes (the XML API's timeZoneIDs and 1-based pages stay inside bot
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -82,6 +83,14 @@ class Meeting:
     @property
     def end(self) -> datetime:
         return self.start + timedelta(minutes=self.duration_minutes)
+
+
+def shown_on_card(meeting: Meeting) -> str:
+    """A short fingerprint of what a meeting's channel card shows that Webex can change behind the bot:
+    its topic, its time and its length. Kept with each copy, so a copy already showing the meeting as
+    it is costs no Slack call."""
+    shown = f"{meeting.topic}\n{meeting.start.isoformat()}\n{meeting.duration_minutes}"
+    return hashlib.sha256(shown.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

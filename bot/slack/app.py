@@ -15,7 +15,7 @@ from bot.slack.guard import Guard
 from bot.slack.home import HomeTab
 from bot.slack.installs import InstalledBot, NoInstalls, OneWorkspace, oauth_settings
 from bot.slack.meetings.answers import Answers
-from bot.slack.meetings.channel_cards import ChannelCards
+from bot.slack.meetings.channel_cards import ChannelCards, FollowedCards
 from bot.slack.meetings.form_opener import FormOpener
 from bot.slack.replies import Replies
 from bot.slack.request_context import RequestContextMiddleware
@@ -56,15 +56,7 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
     )
     accounts_ = LinkedAccounts(services.links, services.tokens)
     home = HomeTab(accounts_, services.linking.connect_url, services.slack)
-    answers = Answers(
-        profiles=services.profiles,
-        meeting_links=services.meeting_links,
-        slack=services.slack,
-        clock=services.clock,
-        meetings=services.meetings,
-        channel_cards=ChannelCards(services.slack, services.channel_cards),
-        sealed=services.sealed,
-    )
+    answers = _answers(services)
     dependencies: dict[str, object] = {
         "accounts": accounts_,
         "after_ack": after_ack,
@@ -95,6 +87,24 @@ def build_slack_app(services: Services) -> tuple[AsyncApp, CommandRouter]:
     accounts.register(app, router, dependencies)
     events.register(app, dependencies)
     return app, router
+
+
+def followed_cards(services: Services) -> FollowedCards:
+    """What the timed check of channel cards rewrites them with: the card an edit writes."""
+    answers = _answers(services)
+    return FollowedCards(answers.channel_cards, answers.shared_card)
+
+
+def _answers(services: Services) -> Answers:
+    return Answers(
+        profiles=services.profiles,
+        meeting_links=services.meeting_links,
+        slack=services.slack,
+        clock=services.clock,
+        meetings=services.meetings,
+        channel_cards=ChannelCards(services.slack, services.channel_cards),
+        sealed=services.sealed,
+    )
 
 
 class _TokenInTheClient(logging.Filter):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import ColumnElement, Table, delete, func, select, update
 
 from bot.domain.clock import Clock
 from bot.store.database import Database
@@ -25,6 +25,16 @@ class PostedCard:
     ts: str
     shared_by: str
     user_tz: str
+    shown: str = ""  # what it shows of the meeting (bot.domain.meetings.shown_on_card); "": not known
+
+
+@dataclass(frozen=True)
+class SharedMeeting:
+    """A meeting with copies in channels, as one person posted them: checked against Webex together."""
+
+    team_id: str
+    meeting_id: str
+    shared_by: str
 
 
 class ChannelCardStore:
@@ -45,6 +55,7 @@ class ChannelCardStore:
                     shared_by=card.shared_by,
                     user_tz=card.user_tz,
                     posted_at=self._clock.now(),
+                    shown=card.shown or None,
                 )
             )
 
@@ -64,24 +75,50 @@ class ChannelCardStore:
                     ts=row.ts,
                     shared_by=row.shared_by,
                     user_tz=row.user_tz,
+                    shown=row.shown or "",
                 )
                 for row in rows
             ]
 
+    async def mark_shown(self, card: PostedCard, shown: str) -> None:
+        """The copy was rewritten and now shows `shown`."""
+        async with self._db.transaction() as connection:
+            await connection.execute(update(_TABLE).where(*_the_copy(card)).values(shown=shown))
+
+    async def to_check(self, limit: int) -> list[SharedMeeting]:
+        """At most `limit` meetings with copies, the least recently checked first (never checked: first)."""
+        checked = func.min(_TABLE.c.checked_at)
+        query = (
+            select(_TABLE.c.enterprise_id, _TABLE.c.team_id, _TABLE.c.meeting_id, _TABLE.c.shared_by)
+            .group_by(_TABLE.c.enterprise_id, _TABLE.c.team_id, _TABLE.c.meeting_id, _TABLE.c.shared_by)
+            .order_by(checked.asc().nulls_first(), func.min(_TABLE.c.posted_at), _TABLE.c.meeting_id)
+            .limit(limit)
+        )
+        async with self._db.reading() as connection:
+            rows = await connection.execute(query)
+            return [SharedMeeting(key_of(row), row.meeting_id, row.shared_by) for row in rows]
+
+    async def checked(self, meeting: SharedMeeting) -> None:
+        """The meeting's copies were checked now (or skipped this turn): to the back of the queue."""
+        async with self._db.transaction() as connection:
+            await connection.execute(
+                update(_TABLE)
+                .where(
+                    *where(_TABLE.c, meeting.team_id),
+                    _TABLE.c.meeting_id == meeting.meeting_id,
+                    _TABLE.c.shared_by == meeting.shared_by,
+                )
+                .values(checked_at=self._clock.now())
+            )
+
     async def forget(self, card: PostedCard) -> None:
         """This copy is gone from Slack (message deleted, channel gone)."""
         async with self._db.transaction() as connection:
-            await connection.execute(
-                delete(_TABLE).where(
-                    *where(_TABLE.c, card.team_id),
-                    _TABLE.c.meeting_id == card.meeting_id,
-                    _TABLE.c.channel_id == card.channel_id,
-                    _TABLE.c.ts == card.ts,
-                )
-            )
+            await connection.execute(delete(_TABLE).where(*_the_copy(card)))
 
     async def forget_meeting(self, team_id: str, meeting_id: str, shared_by: str) -> int:
-        """The meeting is cancelled and the copies `shared_by` posted say so: nothing left to update."""
+        """The meeting is cancelled (or over) and the copies `shared_by` posted say so: nothing left to
+        update."""
         async with self._db.transaction() as connection:
             result = await connection.execute(
                 delete(_TABLE).where(
@@ -103,3 +140,12 @@ class ChannelCardStore:
         async with self._db.transaction() as connection:
             result = await connection.execute(delete(_TABLE).where(*where(_TABLE.c, team_id)))
         return int(result.rowcount)
+
+
+def _the_copy(card: PostedCard) -> tuple[ColumnElement[bool], ...]:
+    return (
+        *where(_TABLE.c, card.team_id),
+        _TABLE.c.meeting_id == card.meeting_id,
+        _TABLE.c.channel_id == card.channel_id,
+        _TABLE.c.ts == card.ts,
+    )

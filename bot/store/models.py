@@ -217,6 +217,11 @@ class ChannelCardRow(Base):
     shared_by: Mapped[str] = mapped_column(String(64))
     user_tz: Mapped[str] = mapped_column(String(64))
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What the copy shows of its meeting (bot.domain.meetings.shown_on_card); NULL: not known (posted
+    # before it was kept), so the next check writes the copy once.
+    shown: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # When the timed check last read the meeting from Webex for this copy; NULL: never.
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class SlackInstallationRow(Base):

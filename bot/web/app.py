@@ -29,9 +29,10 @@ from bot.observability.asgi import RequestTracking
 from bot.observability.logs import lean_log_records
 from bot.observability.metrics import SAMPLE_SECONDS
 from bot.services.calendar_file import CalendarFile
+from bot.services.card_check import CardCheck
 from bot.services.linking import ConnectProblem, Linked, OwnerNotice, SlackSignInNeeded
 from bot.services.meeting_links import MeetingLinkProblem
-from bot.slack.app import build_slack_app
+from bot.slack.app import build_slack_app, followed_cards
 from bot.slack.instant import InstantAnswers
 from bot.slack.lapsed_link import LapsedLinkNotice
 from bot.slack.meetings.submitted import FORM_STATES
@@ -110,6 +111,11 @@ def create_app(
             tell_refused=LapsedLinkNotice(services.slack, services.linking.connect_url),
             leases=leases,
             reminder_every=timedelta(seconds=settings.reminder_check_seconds),
+            card_check=CardCheck(services.meetings, services.channel_cards, services.clock),
+            card_writer=followed_cards(services),
+            card_check_every=timedelta(minutes=settings.card_check_minutes)
+            if settings.card_check_minutes
+            else None,
         )
         app.state.jobs = jobs
         background = [

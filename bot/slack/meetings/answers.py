@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.clock import Clock
 from bot.domain.meeting_rules import written_invitee
-from bot.domain.meetings import Invitee, Meeting
+from bot.domain.meetings import Invitee, Meeting, shown_on_card
 from bot.services.meeting_links import MeetingLinks
 from bot.services.meetings import (
     ListWindow,
@@ -139,7 +139,13 @@ class Answers:
         card = self.shared_card(team_id, user_id, scheduled, tz)
         try:
             await self.channel_cards.post(
-                team_id, channel_id, scheduled.meeting.meeting_id, card, shared_by=user_id, user_tz=tz
+                team_id,
+                channel_id,
+                scheduled.meeting.meeting_id,
+                card,
+                shared_by=user_id,
+                user_tz=tz,
+                shown=shown_on_card(scheduled.meeting),
             )
         except SlackApiError as error:
             reason = str(error.response.get("error") or "")

@@ -13,8 +13,11 @@ from typing import Any, Protocol
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.meetings import shown_on_card
 from bot.services.meeting_calls import ScheduledMeeting
+from bot.services.meeting_changes import CancelResult
 from bot.slack.meetings import blocks
+from bot.slack.workspaces import speaking_for
 from bot.store.channel_cards import PostedCard
 
 logger = logging.getLogger(__name__)
@@ -39,6 +42,8 @@ class PostedCards(Protocol):
 
     async def forget_meeting(self, team_id: str, meeting_id: str, shared_by: str) -> int: ...
 
+    async def mark_shown(self, card: PostedCard, shown: str) -> None: ...
+
 
 class ChannelCards:
     """Posts a meeting's card in a channel and keeps every posted copy true."""
@@ -56,8 +61,10 @@ class ChannelCards:
         *,
         shared_by: str,
         user_tz: str,
+        shown: str = "",
     ) -> None:
-        """Post the card (raises SlackApiError as Slack refuses it) and remember where it went."""
+        """Post the card (raises SlackApiError as Slack refuses it) and remember where it went, and what
+        it `shown` of the meeting."""
         text, card_blocks = card
         answer = await self._slack.chat_postMessage(channel=channel_id, text=text, blocks=card_blocks)
         channel, ts = str(answer.get("channel") or channel_id), str(answer.get("ts") or "")
@@ -72,17 +79,32 @@ class ChannelCards:
                 ts=ts,
                 shared_by=shared_by,
                 user_tz=user_tz,
+                shown=shown,
             )
         )
 
-    async def changed(self, team_id: str, host: str, scheduled: ScheduledMeeting, make: CardMaker) -> int:
+    async def changed(
+        self,
+        team_id: str,
+        host: str,
+        scheduled: ScheduledMeeting,
+        make: CardMaker,
+        *,
+        stale_only: bool = False,
+    ) -> int:
         """The `host` changed the meeting: every copy they posted is rewritten as the meeting is now; how
         many were updated. (Only theirs: a meeting id names a meeting on one Webex site, and two people of
-        a workspace may use different sites.)"""
+        a workspace may use different sites.) `stale_only`: a copy already showing the meeting's topic,
+        time and length as they are now is left alone."""
+        shown = shown_on_card(scheduled.meeting)
         updated = 0
         for copy in await self._store.copies(team_id, scheduled.meeting.meeting_id, host):
+            if stale_only and copy.shown == shown:
+                continue
             text, card = make(team_id, copy.shared_by, scheduled, copy.user_tz)
-            updated += await self._update(copy, text, card)
+            if await self._update(copy, text, card):
+                await self._store.mark_shown(copy, shown)
+                updated += 1
         return updated
 
     async def cancelled(
@@ -111,3 +133,24 @@ class ChannelCards:
                 logger.warning("could not update the card in %s: %s", copy.channel_id, reason)
             return 0
         return 1
+
+
+class FollowedCards:
+    """The timed check's hands in Slack (bot.services.card_check.CopyWriter): rewrites the copies of a
+    meeting changed or deleted on Webex itself, as the bot of the meeting's workspace."""
+
+    def __init__(self, cards: ChannelCards, make: CardMaker) -> None:
+        self._cards = cards
+        self._make = make
+
+    async def show(self, team_id: str, host: str, scheduled: ScheduledMeeting) -> int:
+        """Every copy not yet showing the meeting as it is now is rewritten (the card an edit writes)."""
+        with speaking_for(team_id):
+            return await self._cards.changed(team_id, host, scheduled, self._make, stale_only=True)
+
+    async def gone(self, team_id: str, host: str, result: CancelResult) -> int:
+        """Webex no longer has the meeting: every copy says so, with nothing to press, and is forgotten."""
+        with speaking_for(team_id):
+            return await self._cards.cancelled(
+                team_id, result.meeting_id, number=result.number, topic=result.topic, host=host, already=True
+            )

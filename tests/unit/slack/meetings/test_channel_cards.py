@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -46,6 +47,9 @@ class Store:
         gone = await self.copies(team_id, meeting_id, shared_by)
         self.cards = [c for c in self.cards if c not in gone]
         return len(gone)
+
+    async def mark_shown(self, card: PostedCard, shown: str) -> None:
+        self.cards = [replace(c, shown=shown) if c == card else c for c in self.cards]
 
 
 class Slack:
