@@ -41,14 +41,18 @@ _FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\uf
 
 @dataclass(frozen=True)
 class MeetingLimits:
-    """The longest topic and agenda and the range of durations a meeting backend stores: the product's
-    own unless the backend stores less (the REST API: 128 and 1300 characters, 10 minutes to 23 h 59 min),
-    so a request is refused with what to change before it is sent, not by Webex after."""
+    """The longest topic and agenda, the range of durations and the kind of password a meeting backend
+    takes: the product's own unless the backend takes less (the REST API: 128 and 1300 characters,
+    10 minutes to 23 h 59 min, a strong password), so a request is refused with what to change before it
+    is sent, not by Webex after."""
 
     topic: int = MAX_TOPIC_LENGTH
     agenda: int = MAX_AGENDA_LENGTH
     shortest_minutes: int = MIN_DURATION_MINUTES
     longest_minutes: int = MAX_DURATION_MINUTES
+    # A meeting password must be strong (STRONG_PASSWORD_WORDS): the REST API's sites refuse any other.
+    # A site may have rules of its own on top, which only Webex can apply.
+    strong_password: bool = False
 
 
 PRODUCT_LIMITS = MeetingLimits()
@@ -122,7 +126,14 @@ def clean_agenda(agenda: str, limit: int = MAX_AGENDA_LENGTH) -> str:
     return text
 
 
-def check_password(password: str) -> str | None:
+STRONG_PASSWORD_LENGTH = 8
+STRONG_PASSWORD_WORDS = (
+    f"{STRONG_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters mixing uppercase and lowercase letters "
+    "and digits"
+)
+
+
+def check_password(password: str, limits: MeetingLimits = PRODUCT_LIMITS) -> str | None:
     """A meeting password, or None when none was given (the site then decides)."""
     text = password.strip()
     if not text:
@@ -131,7 +142,24 @@ def check_password(password: str) -> str | None:
         raise MeetingRequestInvalid(
             "password", f"A meeting password is 1 to {MAX_PASSWORD_LENGTH} characters without spaces."
         )
+    if limits.strong_password and not _strong(text):
+        raise MeetingRequestInvalid(
+            "password",
+            f"Webex takes a meeting password of {STRONG_PASSWORD_WORDS}, such as Plan4Friday. "
+            "Leave it empty and Webex makes one up.",
+        )
     return text
+
+
+def _strong(password: str) -> bool:
+    """Webex's rule for a meeting password (its refusal: "A mix of uppercase and lowercase letters and
+    numbers is required, 8 to 16 characters long")."""
+    return (
+        len(password) >= STRONG_PASSWORD_LENGTH
+        and any(c.isupper() for c in password)
+        and any(c.islower() for c in password)
+        and any(c.isdigit() for c in password)
+    )
 
 
 def duration_allowed(minutes: int) -> bool:

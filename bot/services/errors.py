@@ -27,3 +27,9 @@ class NeedsScope(NeedsConnect):
         super().__init__(message)
         self.scopes = scopes
         self.what = what  # what the permission is for, in the person's words: "rename recordings"
+
+
+class AnsweredElsewhere(Exception):
+    """Another delivery of the same request (a button or Save pressed twice, a request Slack sent again)
+    carried it out, or failed to, while this one waited: that delivery is telling the person, so this
+    one has nothing to add."""

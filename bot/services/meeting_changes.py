@@ -1,9 +1,11 @@
-"""Changing and cancelling a meeting: only what differs is sent, and a meeting already gone is no failure."""
+"""Changing and cancelling a meeting: only what differs is sent, once per request however often it
+arrives, and a meeting already gone is no failure."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.domain.clock import Clock
 from bot.domain.meeting_rules import (
@@ -16,6 +18,8 @@ from bot.domain.meeting_rules import (
 )
 from bot.domain.meetings import Invitee, Meeting, MeetingChanges
 from bot.domain.timezones import zone_info
+from bot.services.errors import AnsweredElsewhere
+from bot.services.idempotency import OncePerKey
 from bot.services.meeting_calls import BackendCalls
 from bot.services.ports import BackendUnavailable, MeetingBackend, MeetingNotFound
 
@@ -45,14 +49,20 @@ class CancelResult:
 class ChangeResult:
     meeting: Meeting
     changed: tuple[str, ...]  # field names in the user's words: "topic", "time", ...
+    repeated: bool = False  # an earlier delivery of this request made the change (a retried Save)
+
+
+class ChangeInProgress(RuntimeError):
+    """Every attempt at the same change failed or was left running; nothing more is tried for it."""
 
 
 class MeetingChanger:
     """Changes and cancels a person's meetings with their own linked account."""
 
-    def __init__(self, calls: BackendCalls, clock: Clock) -> None:
+    def __init__(self, calls: BackendCalls, once: OncePerKey, clock: Clock) -> None:
         self._calls = calls
         self._backend = calls.backend
+        self._once = once
         self._clock = clock
 
     def changes_for(self, current: Meeting, edit: MeetingEdit) -> tuple[MeetingChanges, tuple[str, ...]]:
@@ -95,7 +105,43 @@ class MeetingChanger:
         )
         return changes, tuple(changed)
 
-    async def change(self, team_id: str, user_id: str, meeting_id: str, edit: MeetingEdit) -> ChangeResult:
+    async def change(
+        self, team_id: str, user_id: str, meeting_id: str, edit: MeetingEdit, *, request_key: str
+    ) -> ChangeResult:
+        """Send only what changed, once per `request_key` (a Save pressed twice, a delivery Slack sends
+        again): a delivery that waited for another's change raises AnsweredElsewhere, one that comes
+        after it is answered with the meeting as it is and `repeated`."""
+
+        async def attempt(key: str, number: int) -> ChangeResult:
+            # A later attempt needs no look first: what to send is worked out again from the meeting.
+            try:
+                result = await self._change(team_id, user_id, meeting_id, edit)
+            except BaseException as error:
+                await self._once.failed(key, error)
+                raise
+            done = {"meeting_id": meeting_id, "changed": list(result.changed)}
+            await self._once.closed(self._once.operations.finish(key, done), key)
+            return result
+
+        async def finished(result: dict[str, Any] | None, waited: bool) -> ChangeResult:
+            if waited:  # the delivery that made the change is showing its card right now
+                raise AnsweredElsewhere(f"change {request_key} was made by another delivery")
+            changed = tuple(str(name) for name in (result or {}).get("changed") or ())
+            current = await self._get(team_id, user_id, meeting_id)
+            return ChangeResult(meeting=current, changed=changed, repeated=True)
+
+        return await self._once.carry_out(
+            request_key,
+            team_id=team_id,
+            user_id=user_id,
+            kind="edit",
+            request={"meeting_id": meeting_id},
+            attempt=attempt,
+            finished=finished,
+            in_progress=lambda: ChangeInProgress("this change failed too many times; start a new one"),
+        )
+
+    async def _change(self, team_id: str, user_id: str, meeting_id: str, edit: MeetingEdit) -> ChangeResult:
         """Send only what changed; nothing changed means no call at all."""
         current = await self._get(team_id, user_id, meeting_id)
         changes, changed = self.changes_for(current, edit)

@@ -17,8 +17,17 @@ from bot.domain.meeting_rules import (
     clean_agenda,
     clean_topic,
 )
+from bot.services.errors import AnsweredElsewhere
+from bot.services.idempotency import STALE_AFTER, OncePerKey, Operations
 from bot.services.meeting_calls import BackendCalls, ScheduledMeeting, Tokens
-from bot.services.meeting_changes import CancelResult, ChangeResult, MeetingChanger, MeetingEdit, gone
+from bot.services.meeting_changes import (
+    CancelResult,
+    ChangeInProgress,
+    ChangeResult,
+    MeetingChanger,
+    MeetingEdit,
+    gone,
+)
 from bot.services.meeting_reading import (
     ListWindow,
     MeetingReader,
@@ -29,10 +38,8 @@ from bot.services.ports import MeetingBackend
 from bot.services.reminders import ReminderService
 from bot.services.scheduling import (
     RECHECK_PAUSES,
-    STALE_AFTER,
     CreateOutcomeUnknown,
     MeetingNotCreated,
-    Operations,
     ScheduleInProgress,
     ScheduleRequest,
     Scheduling,
@@ -40,7 +47,9 @@ from bot.services.scheduling import (
 )
 
 __all__ = [
+    "AnsweredElsewhere",
     "CancelResult",
+    "ChangeInProgress",
     "ChangeResult",
     "CreateOutcomeUnknown",
     "ListWindow",
@@ -78,16 +87,16 @@ class MeetingService:
         self.reminders = reminders
         self.meeting_limits = backend.meeting_limits  # what a form checks before its ack
         self._calls = BackendCalls(tokens, backend)
+        once = OncePerKey(operations, clock, stale_after=stale_after)
         self.scheduling = Scheduling(
             self._calls,
-            operations,
+            once,
             clock,
             recheck_pauses=recheck_pauses,
-            stale_after=stale_after,
             host_reminder=None if reminders is None else reminders.host_reminder,
         )
         self.reading = MeetingReader(self._calls, clock)
-        self.changing = MeetingChanger(self._calls, clock)
+        self.changing = MeetingChanger(self._calls, once, clock)
         # The use cases, by the names the entry points call them.
         self.draft_for = self.scheduling.draft_for
         self.start_now = self.scheduling.start_now
@@ -111,10 +120,12 @@ class MeetingService:
             )
         return scheduled
 
-    async def change(self, team_id: str, user_id: str, meeting_id: str, edit: MeetingEdit) -> ChangeResult:
-        """Send only what changed; the meeting's reminders follow its new time."""
-        result = await self.changing.change(team_id, user_id, meeting_id, edit)
-        if self.reminders is not None and result.changed:
+    async def change(
+        self, team_id: str, user_id: str, meeting_id: str, edit: MeetingEdit, *, request_key: str
+    ) -> ChangeResult:
+        """Send only what changed, once per `request_key`; the meeting's reminders follow its new time."""
+        result = await self.changing.change(team_id, user_id, meeting_id, edit, request_key=request_key)
+        if self.reminders is not None and result.changed and not result.repeated:
             await _quietly(
                 self.reminders.meeting_changed(team_id, user_id, result.meeting), "move a reminder"
             )

@@ -262,11 +262,13 @@ class PasswordRequired(BackendRefused):
 
 class RequestRejected(BackendRefused):
     """The request was refused as invalid; `field` names the input at fault when known (`topic`,
-    `agenda`, `start`, `duration`, `password`, `meeting`, `invitees`, `time_zone`), for a form to show."""
+    `agenda`, `start`, `duration`, `password`, `meeting`, `invitees`, `time_zone`), for a form to show;
+    `said` is why in the backend's own words, fit to show the person ("" when `reason` is)."""
 
-    def __init__(self, reason: str = "", *args: object, field: str = "") -> None:
+    def __init__(self, reason: str = "", *args: object, field: str = "", said: str = "") -> None:
         super().__init__(reason, *args)
         self.field = field
+        self.said = said
 
 
 class AuthorizationFailed(Exception):

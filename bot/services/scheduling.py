@@ -1,17 +1,17 @@
 """Scheduling a meeting once per request, however often the request arrives (double click, retry, crash).
 
-Each keyed request has an idempotency record (bot.store.operations); a create whose answer was lost
-is looked for before anything is created again.
+Each keyed request has its idempotency records (bot.services.idempotency); a create whose answer was
+lost is looked for before anything is created again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from bot.domain.clock import Clock
 from bot.domain.meeting_rules import (
@@ -28,6 +28,7 @@ from bot.domain.meetings import CreatedMeeting, Invitee, Meeting, MeetingDraft
 from bot.domain.recurrence import Recurrence
 from bot.domain.reminders import HostReminder
 from bot.domain.timezones import zone_info
+from bot.services.idempotency import OncePerKey
 from bot.services.meeting_calls import BackendCalls, HeldLink, ScheduledMeeting
 from bot.services.ports import BackendUnavailable
 from bot.store.throttle import ThrottleFull
@@ -37,50 +38,7 @@ log = logging.getLogger(__name__)
 # After a create timed out, how long to wait before each look for the meeting (seconds): Webex may
 # still be working on the request the bot stopped waiting for.
 RECHECK_PAUSES = (0.0, 0.5, 1.0, 2.0)
-MAX_ATTEMPTS = 5
-# A request still "started" after this long is taken to be abandoned (its process died) and is taken
-# over, looking for its meeting first. Longer than a create can take: the Webex timeout, the looks
-# after it, and the description calls; the composition root may set it from the Webex timeout.
-STALE_AFTER = timedelta(seconds=60)
-RUNNING_POLL_SECONDS = 0.2  # of one keyed request (each failed attempt is kept as a record)
-STARTED, DONE, FAILED = "started", "done", "failed"  # idempotency record states
 FIND_PAGE_SIZE = 50
-
-
-class OperationRecord(Protocol):
-    """An idempotency record as the store returns it."""
-
-    @property
-    def status(self) -> str: ...  # "started", "done" or "failed"
-
-    @property
-    def owned(self) -> bool: ...  # True only for the caller whose `begin` created it
-
-    @property
-    def result(self) -> dict[str, Any] | None: ...
-
-    @property
-    def updated_at(self) -> datetime: ...
-
-
-class Operations(Protocol):
-    """Idempotency records (bot.store.operations.OperationStore): a keyed request runs once.
-
-    `begin` of a creation raises ThrottleFull, recording nothing, when the person is over the per-user
-    limits (counted from these records, across processes); `finish` writes the host's reminder of the
-    meeting made in the same transaction as the outcome."""
-
-    async def begin(
-        self, key: str, team_id: str, user_id: str, kind: str, request: dict[str, Any] | None = None
-    ) -> OperationRecord: ...
-
-    async def get(self, key: str) -> OperationRecord | None: ...
-
-    async def finish(
-        self, key: str, result: dict[str, Any] | None = None, *, reminder: HostReminder | None = None
-    ) -> bool: ...
-
-    async def fail(self, key: str, error: str, result: dict[str, Any] | None = None) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -154,11 +112,10 @@ class Scheduling:
     def __init__(
         self,
         calls: BackendCalls,
-        operations: Operations,
+        once: OncePerKey,
         clock: Clock,
         *,
         recheck_pauses: tuple[float, ...] = RECHECK_PAUSES,
-        stale_after: timedelta = STALE_AFTER,
         host_reminder: Callable[[str, str, Meeting], HostReminder | None] | None = None,
     ) -> None:
         """`host_reminder(team_id, host_user_id, meeting)`: the reminder to keep of a meeting scheduled
@@ -166,10 +123,10 @@ class Scheduling:
         self._host_reminder = host_reminder
         self._calls = calls
         self._backend = calls.backend
-        self._operations = operations
+        self._once = once
+        self._operations = once.operations
         self._clock = clock
         self._recheck_pauses = recheck_pauses or (0.0,)
-        self._stale_after = stale_after
 
     def draft_for(self, request: ScheduleRequest) -> MeetingDraft:
         """Check a request and turn it into a draft (raises MeetingRequestInvalid)."""
@@ -183,7 +140,7 @@ class Scheduling:
             home_time_zone=request.user_tz,
             agenda=clean_agenda(request.agenda, limits.agenda),
             invitees=check_invitees(request.invitees),
-            password=check_password(request.password),
+            password=check_password(request.password, limits),
             recurrence=check_recurrence(
                 request.recurrence, _local_day(start, request.time_zone or request.user_tz)
             ),
@@ -218,44 +175,34 @@ class Scheduling:
     async def _create_once(
         self, team_id: str, user_id: str, draft: MeetingDraft, *, request_key: str, kind: str, remind: bool
     ) -> ScheduledMeeting:
-        # A failed attempt closes its record for good; a retry of the same request takes the next
-        # attempt's key and, since the failed one may have reached Webex, looks before creating. An
-        # attempt still running is waited for; one left running too long (its process died) is taken
-        # over the same way.
-        for attempt in range(MAX_ATTEMPTS):
-            key = request_key if attempt == 0 else f"{request_key}#{attempt}"
-            try:
-                record = await self._operations.begin(key, team_id, user_id, kind, {"topic": draft.topic})
-            except ThrottleFull as full:  # nothing was recorded, nothing created
-                log.info("creation throttled (%s)", full.limit, extra={"team": team_id, "user": user_id})
-                raise SlowDown(full.retry_after, limit=full.limit) from None
-            if record.owned:
-                return await self._create_owned(
-                    team_id, user_id, draft, key=key, look_first=attempt > 0, remind=remind
-                )
-            waited = record.status == STARTED
-            if waited:
-                record = await self._wait_while_running(key, record)
-            if record.status == DONE:
-                stored = _Stored.from_result(record.result)
-                if stored is not None:
-                    described = await self._describe(team_id, user_id, stored, draft=draft)
-                    # Finished while this delivery waited: the one that made it is showing it right now.
-                    return replace(described, answered_elsewhere=waited)
-        raise ScheduleInProgress("this request failed too many times; start a new one")
+        async def attempt(key: str, number: int) -> ScheduledMeeting:
+            # A later attempt follows one that failed and may have reached Webex: it looks first.
+            return await self._create_owned(
+                team_id, user_id, draft, key=key, look_first=number > 0, remind=remind
+            )
 
-    async def _wait_while_running(self, key: str, record: OperationRecord) -> OperationRecord:
-        """The record once its attempt has finished, or as it is when the attempt looks abandoned."""
-        remaining = (record.updated_at + self._stale_after - self._clock.now()).total_seconds()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + max(0.0, remaining)
-        while loop.time() < deadline:
-            await asyncio.sleep(min(RUNNING_POLL_SECONDS, max(0.0, deadline - loop.time())))
-            current = await self._operations.get(key)
-            if current is None or current.status != STARTED:
-                return current or record
-        log.warning("request %s has been running too long; taking it over", key)
-        return record
+        async def finished(result: dict[str, Any] | None, waited: bool) -> ScheduledMeeting | None:
+            stored = _Stored.from_result(result)
+            if stored is None:
+                return None
+            described = await self._describe(team_id, user_id, stored, draft=draft)
+            # Finished while this delivery waited: the one that made it is showing it right now.
+            return replace(described, answered_elsewhere=waited)
+
+        try:
+            return await self._once.carry_out(
+                request_key,
+                team_id=team_id,
+                user_id=user_id,
+                kind=kind,
+                request={"topic": draft.topic},
+                attempt=attempt,
+                finished=finished,
+                in_progress=lambda: ScheduleInProgress("this request failed too many times; start a new one"),
+            )
+        except ThrottleFull as full:  # nothing was recorded, nothing created
+            log.info("creation throttled (%s)", full.limit, extra={"team": team_id, "user": user_id})
+            raise SlowDown(full.retry_after, limit=full.limit) from None
 
     async def _create_owned(
         self, team_id: str, user_id: str, draft: MeetingDraft, *, key: str, look_first: bool, remind: bool
@@ -270,32 +217,24 @@ class Scheduling:
                 stored, created = await self._create(team_id, user_id, draft, held)
         except BaseException as exc:
             # Closing the record also ends the creation's place in the throttle's in-flight count.
-            await self._record(self._operations.fail(key, type(exc).__name__), key)
+            await self._once.failed(key, exc)
             raise
         if created is None:
             # Found after a lost answer: it is described first, and its reminder kept by the caller.
-            await self._record(self._operations.finish(key, stored.as_result()), key)
+            await self._once.closed(self._operations.finish(key, stored.as_result()), key)
             return await self._describe(team_id, user_id, stored, repeated=repeated, draft=draft, held=held)
         reminder = None
         if remind and self._host_reminder is not None:
             reminder = self._host_reminder(team_id, user_id, created.meeting)
         # The meeting exists now: a record that cannot be written must not hide it from the person.
         finishing = self._operations.finish(key, stored.as_result(), reminder=reminder)
-        recorded = await self._record(finishing, key)
+        recorded = await self._once.closed(finishing, key)
         # The backend stored what it accepted: the card needs no second round trip.
         return ScheduledMeeting(
             meeting=created.meeting,
             calendar_url=stored.calendar_url,
             reminder_kept=recorded and remind and self._host_reminder is not None,
         )
-
-    async def _record(self, write: Awaitable[bool], key: str) -> bool:
-        """Whether the record was closed by this write."""
-        try:
-            return await write
-        except Exception:  # the database may be gone; what Webex did still has to reach the person
-            log.exception("could not record the outcome of request %s", key)
-            return False
 
     async def _create(
         self, team_id: str, user_id: str, draft: MeetingDraft, held: HeldLink

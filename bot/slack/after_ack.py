@@ -20,13 +20,16 @@ from typing import Any, Protocol
 
 from bot.observability import current
 from bot.runtime import BackgroundWork
-from bot.slack.guard import Guard
+from bot.slack.guard import Guard, Offer
 from bot.slack.replies import Reply
 
 logger = logging.getLogger(__name__)
 
 # Runs recoverable work from its record: (record, team_id, user_id, reply).
 Rerun = Callable[[dict[str, Any], str, str, Reply], Awaitable[None]]
+# What the answer to the work's failure offers besides the explanation, from (record, team_id, user_id,
+# error, explanation): the message's blocks, or None for the explanation alone.
+RecordOffer = Callable[[dict[str, Any], str, str, Exception, str], list[dict[str, Any]] | None]
 
 
 def no_pending(record: dict[str, Any]) -> dict[str, Any] | None:
@@ -40,13 +43,15 @@ class Recoverable:
     `run` must be safe to run twice: whatever it creates is looked for before it is created (a
     schedule form keeps its first delivery's idempotency key in the record). `pending` is what a
     Connect prompt resumes if the person's link has lapsed; without it, `again` is what the prompt
-    says to do once linked ("press *Edit* again"), in the person's words."""
+    says to do once linked ("press *Edit* again"), in the person's words. `offer` is what the answer to
+    a failure carries besides its explanation (a form's "Open the form" button)."""
 
     kind: str
     what: str
     run: Rerun
     pending: Callable[[dict[str, Any]], dict[str, Any] | None] = no_pending
     again: str = ""
+    offer: RecordOffer | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ class Journal(Protocol):
     async def accept(self, key: str, team_id: str, user_id: str, command: dict[str, Any]) -> bool: ...
 
     async def answered(self, key: str, outcome: str) -> bool: ...
+
+    async def kept(self, key: str, team_id: str, user_id: str) -> dict[str, Any] | None: ...
 
 
 class AfterAck:
@@ -105,9 +112,11 @@ class AfterAck:
         key: str | None = None,
         record: dict[str, Any] | None = None,
         again: str = "",
+        offer: Offer | None = None,
     ) -> None:
         """Run `work` in the background; `pending` is what a Connect prompt would resume afterwards
-        (without it, `again` is what the prompt says to do once linked);
+        (without it, `again` is what the prompt says to do once linked); `offer`, what the answer to a
+        failure carries besides its explanation;
         `then(outcome)` runs once it has answered, whatever the outcome ("cut_short" when cancelled).
 
         With a journal `key`, `record` (when given) is journaled as accepted before the work starts, and
@@ -140,6 +149,7 @@ class AfterAck:
                     pending=pending,
                     what=what,
                     again=again,
+                    offer=offer,
                 )
             finally:
                 if journaled and fresh:
@@ -165,7 +175,7 @@ class AfterAck:
         recoverable = self._kinds[kind]
         key = None
         if self._journal is not None:
-            key = f"{kind}:{team_id}:{user_id}:{unique or secrets.token_hex(8)}"
+            key = _key(kind, team_id, user_id, unique or secrets.token_hex(8))
         journaled = {
             "kind": kind,
             "record": record,
@@ -173,6 +183,17 @@ class AfterAck:
             "reply_channel": answer.channel_id,
         }
         self._run_kind(recoverable, record, team_id, user_id, reply, key=key, journaled=journaled)
+
+    async def kept(self, kind: str, team_id: str, user_id: str, unique: str) -> dict[str, Any] | None:
+        """The record request `unique` of this person journaled for work of `kind` (a form as submitted),
+        answered or not, for as long as the journal keeps it; None without one."""
+        if self._journal is None or not unique:
+            return None
+        journaled = await self._journal.kept(_key(kind, team_id, user_id, unique), team_id, user_id)
+        record = (journaled or {}).get("record")
+        if (journaled or {}).get("kind") != kind or not isinstance(record, dict):
+            return None
+        return record
 
     def recover(self, key: str, team_id: str, user_id: str, journaled: dict[str, Any], reply: Reply) -> bool:
         """Run again recoverable work another process journaled and never answered; False if this
@@ -201,6 +222,7 @@ class AfterAck:
         journaled: dict[str, Any] | None = None,
     ) -> None:
         """Run `record` with its kind's code after the ack; `journaled`: first record it under `key`."""
+        offer = recoverable.offer
         self.run(
             lambda: recoverable.run(record, team_id, user_id, reply),
             team_id=team_id,
@@ -211,6 +233,9 @@ class AfterAck:
             key=key,
             record=journaled,
             again=recoverable.again,
+            offer=None
+            if offer is None
+            else (lambda error, text: offer(record, team_id, user_id, error, text)),
         )
 
     async def _accept(self, key: str, team_id: str, user_id: str, record: dict[str, Any], what: str) -> bool:
@@ -228,3 +253,8 @@ class AfterAck:
             await self._journal.answered(key, outcome)
         except Exception:
             logger.warning("could not mark %s answered", key, exc_info=True)
+
+
+def _key(kind: str, team_id: str, user_id: str, unique: str) -> str:
+    """The journal key of one request of a person for work of `kind`."""
+    return f"{kind}:{team_id}:{user_id}:{unique}"

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from bot.domain.meeting_rules import MeetingRequestInvalid
 from bot.services import ports
 from bot.services.errors import NeedsConnect, TokenRefreshUnavailable
+from bot.services.meeting_changes import ChangeInProgress
 from bot.services.scheduling import ScheduleInProgress
 from bot.slack import texts
 from bot.store.database import DatabaseUnavailable
@@ -71,6 +72,7 @@ _extra: list[Explainer] = []
 _REFUSALS: tuple[type[Exception], ...] = (
     MeetingRequestInvalid,
     ScheduleInProgress,
+    ChangeInProgress,
     ports.BackendRefused,
     ports.AuthorizationFailed,
 )
@@ -95,7 +97,8 @@ def explain(error: Exception) -> str:
             return text
     for kind, text in _GENERAL:
         if isinstance(error, kind):
-            reason = getattr(error, "reason", "") or str(error)
+            # What the backend said in words fit to show, where it said more than its reason for the logs.
+            reason = getattr(error, "said", "") or getattr(error, "reason", "") or str(error)
             return text.format(reason=reason.rstrip("."))
     return texts.SOMETHING_WENT_WRONG
 

@@ -12,13 +12,18 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from bot.observability import Metrics, Tracing, current
-from bot.services.errors import NeedsConnect, NeedsScope
+from bot.services.errors import AnsweredElsewhere, NeedsConnect, NeedsScope
 from bot.slack import texts
 from bot.slack.connect_prompt import connect_prompt
 from bot.slack.errors import explain, log_failure
 from bot.slack.replies import Reply
 
 logger = logging.getLogger("bot.slack.router")
+
+
+# What an answer to a failure offers besides the explanation (an "Open the form" button): the message's
+# blocks from (error, explanation), or None for the explanation alone.
+Offer = Callable[[Exception, str], list[dict[str, Any]] | None]
 
 
 class ConnectUrl(Protocol):
@@ -53,10 +58,12 @@ class Guard:
         pending: dict[str, Any] | None,
         what: str,
         again: str = "",
+        offer: Offer | None = None,
     ) -> str:
         """`what` names the work in log lines and in the commands metric (a name from the code, never
-        user text); `again`, for work a Connect prompt cannot resume, what to do once linked. Returns
-        its outcome: ok, needs_connect or failed (cut_short raises CancelledError)."""
+        user text); `again`, for work a Connect prompt cannot resume, what to do once linked; `offer`, what
+        the answer to a failure carries besides its explanation. Returns its outcome: ok, needs_connect,
+        failed or answered_elsewhere (cut_short raises CancelledError)."""
         outcome = "ok"
         try:
             if self._tracing.enabled:
@@ -69,6 +76,10 @@ class Guard:
             outcome = "cut_short"
             await safe_send(reply, texts.CUT_SHORT)
             raise
+        except AnsweredElsewhere:
+            # A second delivery of work another delivery is answering: one press, one answer.
+            outcome = "answered_elsewhere"
+            logger.info("%s for team=%s user=%s: answered by another delivery", what, team_id, user_id)
         except NeedsConnect as needed:
             outcome = "needs_connect"
             if isinstance(needed, NeedsScope):
@@ -81,7 +92,8 @@ class Guard:
         except Exception as error:  # one place that logs with context and tells the user honestly
             outcome = "failed"
             log_failure(logger, error, f"{what} for team={team_id} user={user_id}")
-            await safe_send(reply, explain(error))
+            text = explain(error)
+            await safe_send(reply, text, _offered(offer, error, text))
         finally:
             self._finished(what, outcome)
         return outcome
@@ -102,6 +114,18 @@ class Guard:
             outcome,
             extra={"outcome": outcome, "seconds": round(seconds, 4) if seconds is not None else None},
         )
+
+
+def _offered(offer: Offer | None, error: Exception, text: str) -> list[dict[str, Any]] | None:
+    """The blocks `offer` adds to the explanation of `error`; without them (none, or a bug making them)
+    the explanation still goes out."""
+    if offer is None:
+        return None
+    try:
+        return offer(error, text)
+    except Exception:
+        logger.exception("could not add to the answer to a failure")
+        return None
 
 
 async def safe_send(reply: Reply, text: str, blocks: list[dict[str, Any]] | None = None) -> None:

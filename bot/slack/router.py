@@ -12,7 +12,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.observability import current
 from bot.slack import texts
-from bot.slack.after_ack import AfterAck
+from bot.slack.after_ack import AfterAck, RecordOffer
 from bot.slack.command_listener import listen_to_command
 from bot.slack.guard import Guard
 from bot.slack.replies import Blocks, Replies, Reply
@@ -85,6 +85,8 @@ class CommandRouter:
     replies: Replies
     subcommands: list[Subcommand] = field(default_factory=list)
     resumers: dict[str, Resumer] = field(default_factory=dict)
+    # What the answer to a resumed piece of work's failure carries besides the explanation, by kind.
+    offers: dict[str, RecordOffer] = field(default_factory=dict)
     fallback: Subcommand | None = None
     # Each name's subcommand (the first registered with it), kept up to date by `add`.
     _by_name: dict[str, Subcommand] = field(default_factory=dict, repr=False)
@@ -102,9 +104,12 @@ class CommandRouter:
         for name in subcommand.names:
             self._by_name.setdefault(name, subcommand)
 
-    def resumer(self, name: str, resume: Resumer) -> None:
-        """Register how to finish a piece of pending work of kind `name` once the user has linked."""
+    def resumer(self, name: str, resume: Resumer, *, offer: RecordOffer | None = None) -> None:
+        """Register how to finish a piece of pending work of kind `name` once the user has linked, and
+        what the answer to its failure offers (the pending work is its record)."""
         self.resumers[name] = resume
+        if offer is not None:
+            self.offers[name] = offer
 
     def find(self, word: str) -> Subcommand | None:
         return self._by_name.get(word)
@@ -228,7 +233,7 @@ class CommandRouter:
                 what=invocation.name,
             )
         elif isinstance(kind, str) and kind in self.resumers:
-            resume = self.resumers[kind]
+            resume, offer = self.resumers[kind], self.offers.get(kind)
             await self.guard.run(
                 lambda: resume(pending, team_id, user_id, reply),
                 team_id=team_id,
@@ -236,6 +241,9 @@ class CommandRouter:
                 reply=reply,
                 pending=pending,
                 what=f"resume {kind}",
+                offer=None
+                if offer is None
+                else (lambda error, text: offer(pending, team_id, user_id, error, text)),
             )
         else:
             logger.warning("cannot resume pending work of kind %r", kind)

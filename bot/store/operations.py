@@ -36,6 +36,8 @@ ACCEPTED = "accepted"  # a command acked, its work not yet answered
 STARTED = "started"
 DONE = "done"
 FAILED = "failed"
+# The error of started work closed because its process stopped heartbeating: it never answered anyone.
+OWNER_STOPPED = "OwnerStopped"
 
 
 @dataclass(frozen=True)
@@ -312,6 +314,21 @@ class OperationStore:
         async with self._db.statements(transaction=False) as statements:
             return bool(await statements.changed(_ANSWERED, values))
 
+    async def kept(self, key: str, team_id: str, user_id: str) -> dict[str, Any] | None:
+        """The command this person's request journaled under `key` (a form as submitted), answered or
+        not, until purged; None when it is gone, unreadable, or not theirs."""
+        async with self._db.statements(transaction=False) as statements:
+            row = await statements.one(_GET, {"key": key})
+        if row is None or row.kind != "command" or (key_of(row), row.user_id) != (team_id, user_id):
+            return None
+        if self._cipher is None:
+            return None
+        try:
+            return self._accepted(row).command
+        except (UndecryptableToken, ValueError, KeyError, TypeError):
+            log.warning("accepted command %s cannot be read", key)
+            return None
+
     async def heartbeat(self) -> int:
         """Say this process is alive for everything it owns that is not finished; how many records."""
         async with self._db.transaction() as connection:
@@ -333,7 +350,7 @@ class OperationStore:
             await connection.execute(
                 update(_TABLE)
                 .where(_TABLE.c.status == STARTED, _TABLE.c.heartbeat_at < cutoff)
-                .values(status=FAILED, error="OwnerStopped", updated_at=self._clock.now())
+                .values(status=FAILED, error=OWNER_STOPPED, updated_at=self._clock.now())
             )
             rows = await connection.execute(
                 select(*_COLUMNS)
@@ -374,7 +391,7 @@ class OperationStore:
             )
         return bool(taken.rowcount)
 
-    def _accepted(self, row: Row[Any]) -> AcceptedCommand:
+    def _accepted(self, row: Row[Any] | Record) -> AcceptedCommand:
         assert self._cipher is not None
         return AcceptedCommand(
             key=row.key,

@@ -199,10 +199,11 @@ class RestApi:
 class RestMeetingBackend:
     """bot.services.ports.MeetingBackend over the Webex Meetings REST API."""
 
-    # CreateMeetingObject: title at most 128 characters, agenda at most 1300 (reference/webex-rest-api.md).
+    # CreateMeetingObject: title at most 128 characters, agenda at most 1300, a password meeting Webex's
+    # complexity rule (reference/webex-rest-api.md).
     ids_are_numbers = False
     meeting_limits = ports.MeetingLimits(
-        topic=128, agenda=1300, shortest_minutes=10, longest_minutes=23 * 60 + 59
+        topic=128, agenda=1300, shortest_minutes=10, longest_minutes=23 * 60 + 59, strong_password=True
     )
 
     def __init__(self, api: RestApi) -> None:
@@ -542,7 +543,7 @@ def _answer(operation: str, method: str, status: int, headers: httpx.Headers, da
             raise WebexUnavailable(
                 f"Webex's answer to {operation} is not JSON.", outcome_unknown=True, status_code=status
             ) from None
-    message = _error_message(data)
+    said, message = _error_message(data)
     reason = f"{operation}: HTTP {status}: {message}" if message else f"{operation}: HTTP {status}"
     if status == 401:
         raise TokenRefused(reason)
@@ -566,25 +567,28 @@ def _answer(operation: str, method: str, status: int, headers: httpx.Headers, da
             outcome_unknown=status != 503,
             status_code=status,
         )
-    raise ports.RequestRejected(reason, field=_field_of(message))
+    raise ports.RequestRejected(reason, field=_field_of(said), said=said)
 
 
-def _error_message(data: bytes) -> str:
-    """Webex's `message` and each `errors[].description`, for logs."""
+def _error_message(data: bytes) -> tuple[str, str]:
+    """Webex's `message` and each `errors[].description` (what it said, fit to show), and the same with
+    its trackingId, for logs."""
     try:
         body = json.loads(data[:65536]) if data else None
     except (ValueError, UnicodeDecodeError):
-        return data[:200].decode("utf-8", "replace").strip()
+        text = data[:200].decode("utf-8", "replace").strip()
+        return text, text
     if not isinstance(body, dict):
-        return ""
+        return "", ""
     parts = [_text(body.get("message"))]
     errors = body.get("errors")
     for item in errors if isinstance(errors, list) else []:
         if isinstance(item, dict):
             parts.append(_text(item.get("description")))
+    said = " ".join(part for part in parts if part)[:500]
     if body.get("trackingId"):
         parts.append(f"trackingId {_text(body.get('trackingId'))}")
-    return " ".join(part for part in parts if part)[:500]
+    return said, " ".join(part for part in parts if part)[:500]
 
 
 def _field_of(message: str) -> str:

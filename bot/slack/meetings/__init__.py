@@ -19,7 +19,7 @@ __all__ = ["SEALED_ACTIONS", "SEALED_VIEWS", "home_section", "register"]
 # The buttons and forms whose value or private_metadata the listeners read back: sealed when they go out
 # (Answers.seal), opened before a listener runs (bot/slack/sealed.py).
 SEALED_ACTIONS = frozenset(
-    {blocks.SHARE, blocks.EDIT, blocks.CANCEL, blocks.KEEP, blocks.MORE, blocks.OPEN_FORM}
+    {blocks.SHARE, blocks.EDIT, blocks.CANCEL, blocks.KEEP, blocks.MORE, blocks.OPEN_FORM, blocks.REOPEN_FORM}
 )
 SEALED_VIEWS = frozenset({blocks.SCHEDULE_VIEW, blocks.EDIT_VIEW})
 

@@ -1,4 +1,5 @@
-"""The buttons on meeting cards and lists: Share in channel, Edit, Cancel, Keep it, More, Open the form."""
+"""The buttons on meeting cards and lists: Share in channel, Edit, Cancel, Keep it, More, Open the form
+(a new form, or one refused after it closed, as it was typed)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from bot.services.ports import MeetingNotFound
 from bot.slack.after_ack import AfterAck, Answer, Recoverable
 from bot.slack.dependencies import inject
 from bot.slack.home import HomeTab
-from bot.slack.meetings import blocks, texts
+from bot.slack.meetings import blocks, kept_forms, texts
 from bot.slack.meetings.answers import Answers
 from bot.slack.meetings.form_opener import FormOpener
 from bot.slack.meetings.prefill import read_prefill_value
@@ -198,6 +199,22 @@ async def open_form(click: Click, *, forms: FormOpener) -> None:
     )
 
 
+async def reopen_form(
+    click: Click, *, after_ack: AfterAck, forms: FormOpener, answers: Answers, clock: Clock
+) -> None:
+    await kept_forms.reopen(
+        click.reply,
+        click.value,
+        team_id=click.team_id,
+        user_id=click.user_id,
+        trigger_id=click.trigger_id,
+        after_ack=after_ack,
+        forms=forms,
+        answers=answers,
+        clock=clock,
+    )
+
+
 async def ack_only(ack: AsyncAck) -> None:
     await ack()  # link buttons open in the browser; Slack still tells us about the click
 
@@ -261,6 +278,7 @@ BUTTONS: tuple[tuple[str, str, Callable[..., Awaitable[None]], str], ...] = (
     (blocks.MORE, "more meetings", more, "More"),
     (blocks.EDIT, "edit meeting", edit, "Edit"),
     (blocks.OPEN_FORM, "open schedule form", open_form, "Open the form"),
+    (blocks.REOPEN_FORM, "reopen refused form", reopen_form, "Open the form"),
 )
 
 

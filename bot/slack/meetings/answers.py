@@ -51,6 +51,7 @@ class Answers:
         self._slack = slack
         self._clock = clock
         self._meetings = meetings
+        self._lookups: set[asyncio.Future[tuple[Invitee, ...]]] = set()  # running past a form's ack
 
     async def user_tz(self, team_id: str, user_id: str) -> str:
         """The person's Slack time zone; UTC when Slack will not say."""
@@ -70,7 +71,9 @@ class Answers:
         self, team_id: str, user_ids: tuple[str, ...], emails: tuple[str, ...]
     ) -> tuple[Invitee, ...]:
         """Slack people become invitees through their profile email; typed addresses are read as written
-        (`Ana Lima <ana@x.io>` invites ana@x.io under the name Ana Lima)."""
+        (`Ana Lima <ana@x.io>` invites ana@x.io under the name Ana Lima). A person who cannot be invited
+        raises MeetingRequestInvalid naming them in words that read the same beside the form's field
+        (plain text) and in a message."""
 
         async def one(user_id: str) -> Invitee:
             try:
@@ -78,25 +81,40 @@ class Answers:
             except ProfileNotFound:
                 raise MeetingRequestInvalid(
                     "invitees",
-                    f"Slack does not know <@{user_id}>. Pick the person again or type their email.",
+                    "Slack does not know one of the people picked under Invitees. Pick them again, or "
+                    "type their email address under Other invitees.",
                 ) from None
             except SlackApiError as error:
                 logger.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
                 raise MeetingRequestInvalid(
                     "invitees",
-                    f"Slack did not give me <@{user_id}>'s email just now, so nothing was scheduled. "
-                    "Try again in a moment, or type their email address instead.",
+                    "Slack did not give me the email address of someone picked under Invitees just now, "
+                    "so nothing was sent to Webex. Try again in a moment, or type their email address "
+                    "under Other invitees.",
                 ) from None
             if not profile.email:
                 raise MeetingRequestInvalid(
                     "invitees",
-                    f"I cannot see <@{user_id}>'s email address in Slack, so Webex cannot invite them. "
-                    "Add their address as an email instead.",
+                    f"I cannot see {profile.display_name}'s email address in Slack, so Webex cannot invite "
+                    "them. Remove them from Invitees and type their address under Other invitees.",
                 )
             return Invitee(email=profile.email, name=profile.display_name)
 
         people = await asyncio.gather(*(one(user_id) for user_id in dict.fromkeys(user_ids)))
         return tuple(people) + tuple(written_invitee(email) for email in emails)
+
+    async def invitee_problem(self, team_id: str, user_ids: tuple[str, ...], *, within: float) -> str | None:
+        """Why a picked person cannot be invited, if Slack says within `within` seconds; None when all can
+        be, or Slack is slower (the lookup goes on, and the work after the ack finds it done or joins it)."""
+        lookup = asyncio.ensure_future(self.invitees_for(team_id, user_ids, ()))
+        self._lookups.add(lookup)
+        lookup.add_done_callback(_looked_up)
+        lookup.add_done_callback(self._lookups.discard)
+        done, _ = await asyncio.wait({lookup}, timeout=within)
+        if not done or lookup.cancelled():
+            return None
+        problem = lookup.exception()
+        return problem.message if isinstance(problem, MeetingRequestInvalid) else None
 
     def card_links(
         self, team_id: str, host_user_id: str, scheduled: ScheduledMeeting, *, for_host: bool
@@ -259,3 +277,9 @@ class Answers:
     def seal_view(self, view: dict[str, Any], team_id: str, user_id: str) -> dict[str, Any]:
         """A form with its private_metadata sealed for this person."""
         return self._sealed.view(view, team_id=team_id, user_id=user_id)
+
+
+def _looked_up(lookup: asyncio.Future[tuple[Invitee, ...]]) -> None:
+    """Take a lookup's outcome, so one that ends after nobody waits for it is not reported unread."""
+    if not lookup.cancelled():
+        lookup.exception()

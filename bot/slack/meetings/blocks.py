@@ -46,6 +46,7 @@ START = "meeting.start"
 CALENDAR = "meeting.calendar"
 MORE = "meetings.more"
 OPEN_FORM = "meeting.open_form"
+REOPEN_FORM = "meeting.reopen_form"  # a form refused after it closed, opened again as it was typed
 URL_BUTTONS = (JOIN, START, CALENDAR)
 
 # Modal callback ids and the block ids of their inputs (validation errors are keyed by block id).

@@ -12,6 +12,7 @@ from bot.domain.meeting_rules import (
     DEFAULT_DURATION_MINUTES,
     MAX_AGENDA_LENGTH,
     MAX_INVITEES,
+    MAX_PASSWORD_LENGTH,
     MAX_TOPIC_LENGTH,
     duration_text,
     written_address,
@@ -68,6 +69,7 @@ class FormPrefill:
     emails: tuple[str, ...] = ()
     agenda: str = ""
     post_in_channel: bool = False
+    password: str = ""  # as typed, when the form opens again after a refusal
     problem: str = ""  # why the form opened instead of scheduling at once
     recurrence: Recurrence | None = None  # the series the text asked for
 
@@ -224,7 +226,9 @@ def _form_blocks(prefill: FormPrefill, user_tz: str, now: datetime, *, editing: 
         agenda["initial_value"] = prefill.agenda[:MAX_AGENDA_LENGTH]
     blocks.append(_input(AGENDA, "Agenda", agenda, optional=True))
     if not editing:
-        password: dict[str, Any] = {"type": "plain_text_input", "max_length": 16}
+        password: dict[str, Any] = {"type": "plain_text_input", "max_length": MAX_PASSWORD_LENGTH}
+        if prefill.password:
+            password["initial_value"] = prefill.password[:MAX_PASSWORD_LENGTH]
         blocks.append(
             _input(
                 PASSWORD,
@@ -299,6 +303,16 @@ def edit_modal(meeting: Meeting, context: FormContext, now: datetime) -> dict[st
         # The schedule card is made from what was asked for; Webex's host key is shown here instead.
         host_key = f"*Host key* (only you see this): {escape(meeting.host_key)}"
         form.append({"type": "context", "block_id": "host_key", "elements": [mrkdwn(host_key)]})
+    return _edit_view(form, context)
+
+
+def edit_modal_as_typed(prefill: FormPrefill, context: FormContext, now: datetime) -> dict[str, Any]:
+    """The edit form opened again after a refusal that came once it had closed: what was typed, with the
+    refusal above it, saving to the same meeting and card."""
+    return _edit_view(_form_blocks(prefill, context.user_tz, now, editing=True), context)
+
+
+def _edit_view(form: list[Block], context: FormContext) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": EDIT_VIEW,

@@ -67,16 +67,10 @@ class FormOpener:
     ) -> None:
         """Open the schedule form; when the trigger is gone, answer with a button that opens it."""
         tz = await self._answers.user_tz(team_id, user_id)
-        if trigger_id:
-            context = form_blocks.FormContext(channel_id=channel_id, user_tz=tz)
-            view = self._answers.seal_view(
-                form_blocks.schedule_modal(prefill, context, self._clock.now()), team_id, user_id
-            )
-            try:
-                await self._slack.views_open(trigger_id=trigger_id, view=view)
-                return
-            except SlackApiError as error:
-                logger.info("could not open the schedule form: %s", error.response.get("error"))
+        context = form_blocks.FormContext(channel_id=channel_id, user_tz=tz)
+        view = form_blocks.schedule_modal(prefill, context, self._clock.now())
+        if await self.open_view(view, team_id=team_id, user_id=user_id, trigger_id=trigger_id):
+            return
         text = prefill.problem or texts.FORM_OPEN_FAILED
         button = {
             "type": "button",
@@ -96,6 +90,21 @@ class FormOpener:
             {"type": "context", "elements": [blocks.mrkdwn(texts.SCHEDULE_EXAMPLES)]},
         ]
         await reply.send(text, self._answers.seal(message, team_id, user_id))
+
+    async def open_view(
+        self, view: dict[str, Any], *, team_id: str, user_id: str, trigger_id: str | None
+    ) -> bool:
+        """Open a form, sealed for this person; False when Slack would not (the trigger is gone)."""
+        if not trigger_id:
+            return False
+        try:
+            await self._slack.views_open(
+                trigger_id=trigger_id, view=self._answers.seal_view(view, team_id, user_id)
+            )
+        except SlackApiError as error:
+            logger.info("could not open %s: %s", view.get("callback_id"), error.response.get("error"))
+            return False
+        return True
 
     async def open_edit_form(
         self,

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.meeting_rules import (
+    DEFAULT_DURATION_MINUTES,
     MAX_INVITEES,
     PRODUCT_LIMITS,
     MeetingLimits,
@@ -25,6 +26,8 @@ from bot.domain.meeting_rules import (
 from bot.domain.recurrence import Recurrence
 from bot.domain.timezones import zone_info
 from bot.slack.meetings import blocks
+from bot.slack.meetings.form_blocks import FormPrefill
+from bot.slack.meetings.prefill import read_or_none
 from bot.slack.meetings.repeat_field import recurrence_from_form
 
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
@@ -82,6 +85,64 @@ class FormInput:
         local = datetime.combine(date.fromisoformat(self.day), time.fromisoformat(self.clock_time))
         # fold=0: a time that occurs twice when clocks go back is read as its first occurrence.
         return local.replace(tzinfo=zone)
+
+    def to_record(self) -> dict[str, Any]:
+        """The form as journaled: what the work after the ack runs from, and what reopens the form."""
+        return {
+            "topic": self.topic,
+            "day": self.day,
+            "time": self.clock_time,
+            "duration": self.duration_minutes,
+            "users": list(self.user_ids),
+            "emails": list(self.emails),
+            "agenda": self.agenda,
+            "post": self.post_in_channel,
+            "password": self.password,
+            "zone": self.time_zone,
+            "repeats": self.repeats,
+            "repeat_until": self.repeat_until,
+            "repeat_count": self.repeat_count,
+        }
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> FormInput:
+        return cls(
+            topic=str(data.get("topic") or ""),
+            day=str(data.get("day") or ""),
+            clock_time=str(data.get("time") or ""),
+            duration_minutes=int(data.get("duration") or DEFAULT_DURATION_MINUTES),
+            user_ids=tuple(str(u) for u in data.get("users") or ()),
+            emails=tuple(str(e) for e in data.get("emails") or ()),
+            agenda=str(data.get("agenda") or ""),
+            post_in_channel=bool(data.get("post")),
+            password=str(data.get("password") or ""),
+            time_zone=str(data.get("zone") or ""),
+            repeats=str(data.get("repeats") or ""),
+            repeat_until=str(data.get("repeat_until") or ""),
+            repeat_count=str(data.get("repeat_count") or ""),
+        )
+
+    def prefill(self, problem: str = "") -> FormPrefill:
+        """The form filled in again with everything as typed, `problem` above it."""
+        try:
+            recurrence = self.recurrence()
+        except MeetingRequestInvalid:
+            recurrence = None
+        return FormPrefill(
+            topic=self.topic,
+            day=read_or_none(date.fromisoformat, self.day),
+            clock=read_or_none(time.fromisoformat, self.clock_time),
+            time_zone=self.time_zone,
+            suggest_start=False,
+            duration_minutes=self.duration_minutes or None,
+            invitee_user_ids=self.user_ids,
+            emails=self.emails,
+            agenda=self.agenda,
+            post_in_channel=self.post_in_channel,
+            password=self.password,
+            problem=problem,
+            recurrence=recurrence,
+        )
 
 
 def _element(values: dict[str, Any], block_id: str) -> dict[str, Any]:
@@ -145,7 +206,7 @@ def form_errors(
     check("topic", lambda: clean_topic(form.topic, limits.topic))
     check("agenda", lambda: clean_agenda(form.agenda, limits.agenda))
     check("duration", lambda: check_duration(form.duration_minutes, limits))
-    check("password", lambda: check_password(form.password))
+    check("password", lambda: check_password(form.password, limits))
     if not form.day:
         errors[blocks.DATE] = "Pick a date."
     elif not form.clock_time:

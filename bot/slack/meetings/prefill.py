@@ -44,19 +44,23 @@ def prefill_value(prefill: form_blocks.FormPrefill, channel_id: str) -> str:
     return json.dumps({"channel": channel_id})
 
 
-def read_prefill_value(value: str) -> tuple[form_blocks.FormPrefill, str]:
+def button_data(value: str) -> dict[str, Any]:
+    """What a button's JSON value holds, as the bot wrote it; {} for anything else."""
     try:
         data = json.loads(value or "{}")
     except ValueError:
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_prefill_value(value: str) -> tuple[form_blocks.FormPrefill, str]:
+    data = button_data(value)
     start = data.get("start")
     prefill = form_blocks.FormPrefill(
         topic=str(data.get("topic") or ""),
         start=datetime.fromtimestamp(int(start), UTC) if isinstance(start, int) else None,
-        day=_read(date.fromisoformat, data.get("day")),
-        clock=_read(time.fromisoformat, data.get("time")),
+        day=read_or_none(date.fromisoformat, data.get("day")),
+        clock=read_or_none(time.fromisoformat, data.get("time")),
         time_zone=str(data.get("tz") or ""),
         suggest_start=data.get("suggest") is not False,
         duration_minutes=_read_duration(data),
@@ -89,8 +93,8 @@ def _read_duration(data: dict[str, Any]) -> int | None:
     return value if isinstance(value, int) and duration_allowed(value) else DEFAULT_DURATION_MINUTES
 
 
-def _read(parse: Callable[[str], _Value], value: object) -> _Value | None:
-    """A value from a button the client sent back: None when it is missing or not what we wrote."""
+def read_or_none(parse: Callable[[str], _Value], value: object) -> _Value | None:
+    """A value read back (from a button, a form): None when it is missing or not what we wrote."""
     if not isinstance(value, str):
         return None
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.domain.meetings import Meeting
 from bot.domain.timezones import zone_info
 from bot.services.meetings import (
+    ChangeInProgress,
     CreateOutcomeUnknown,
     MeetingNotCreated,
     MeetingRequestInvalid,
@@ -60,12 +61,25 @@ STILL_SCHEDULING = (
     "This meeting is still being scheduled. Check `/webex list` in a minute before trying again, "
     "so it is not made twice."
 )
+STILL_SAVING = (
+    "This change is still being saved. Check the meeting with `/webex list` in a minute before saving "
+    "it again."
+)
 NOTHING_CHANGED = "Nothing changed: the meeting already looks like that."
 SCHEDULE_EXAMPLES = (
     "For example: `/webex schedule Design review tomorrow 3pm for 45m with @ana`, "
     '`/webex schedule "1:1" fri 09:30`, or `/webex schedule` alone for a form.'
 )
 FORM_OPEN_FAILED = "I could not open the form in time. Press the button to open it."
+PASSWORD_REQUIRED_IN_FORM = (
+    "Your Webex site requires a meeting password, so nothing was scheduled. Open the form and fill in "
+    "*Meeting password*."
+)
+FORM_KEPT = "Nothing you typed is lost: *Open the form* brings the form back as you filled it in."
+FORM_NOT_KEPT = (
+    "I no longer have what you typed in that form (forms are kept for a week), so there is nothing to "
+    "open again. Start over with `/webex schedule`, or press *Edit* on the meeting."
+)
 NO_CHANNEL_TO_SHARE = f"I cannot post in this conversation. Invite me to the channel ({INVITE_ME}) first."
 NOT_IN_CHANNEL = (
     f"I could not post it in the channel: I am not a member there. Invite me with {INVITE_ME}, "
@@ -116,7 +130,9 @@ def scheduled_note(repeated: bool, shared: bool) -> str:
     return ":white_check_mark: Scheduled. Only you see this card; *Share in channel* posts it for everyone."
 
 
-def changed_note(changed: tuple[str, ...], *, series: bool = False) -> str:
+def changed_note(changed: tuple[str, ...], *, series: bool = False, repeated: bool = False) -> str:
+    if repeated:
+        return ":white_check_mark: Already saved: this is the meeting as your earlier Save left it."
     if not changed:
         return NOTHING_CHANGED
     return ":pencil2: Updated the " + ", ".join(changed) + (" of the whole series." if series else ".")
@@ -138,6 +154,8 @@ def explain_meeting_error(error: Exception) -> str | None:
         return f"{error.message}\n{SCHEDULE_EXAMPLES}" if error.field in ("start", "topic") else error.message
     if isinstance(error, ScheduleInProgress):
         return STILL_SCHEDULING
+    if isinstance(error, ChangeInProgress):
+        return STILL_SAVING
     if isinstance(error, SlowDown):
         return slow_down(error)
     if isinstance(error, MeetingNotCreated):
@@ -181,7 +199,7 @@ def explain_meeting_error(error: Exception) -> str | None:
         )
     if isinstance(error, RequestRejected) and error.field:
         what = error.field.replace("_", " ")
-        return f"Webex refused the {what}: {error.reason.rstrip('.')}. Nothing was changed."
+        return f"Webex refused the {what}: {(error.said or error.reason).rstrip('.')}. Nothing was changed."
     return None
 
 

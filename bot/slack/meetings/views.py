@@ -11,7 +11,6 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.clock import Clock
-from bot.domain.meeting_rules import DEFAULT_DURATION_MINUTES
 from bot.domain.meetings import Invitee
 from bot.services.meetings import (
     MeetingEdit,
@@ -26,6 +25,7 @@ from bot.slack.home import HomeTab
 from bot.slack.meetings import blocks, form_blocks, texts
 from bot.slack.meetings.answers import Answers
 from bot.slack.meetings.forms import FormInput, form_errors, read_form
+from bot.slack.meetings.kept_forms import EDIT_FORM, SCHEDULE_FORM, offer_the_form
 from bot.slack.replies import Replies, Reply
 from bot.slack.router import CommandRouter
 from bot.slack.workspaces import workspace_key
@@ -33,57 +33,24 @@ from bot.slack.workspaces import workspace_key
 logger = logging.getLogger(__name__)
 
 RESUME_SCHEDULE = "meeting.schedule_form"
-# Kinds of work a process that dies leaves to another (bot/slack/after_ack.py `Recoverable`).
-SCHEDULE_FORM = "form:meeting.schedule"
-EDIT_FORM = "form:meeting.edit"
+# How long a form's submission waits for Slack to say whose email each picked person has, so that one
+# without an address is refused beside the field; past it the form closes and the check comes after.
+INVITEE_CHECK_SECONDS = 1.5
 
 
-def _form_record(form: FormInput) -> dict[str, Any]:
-    return {
-        "topic": form.topic,
-        "day": form.day,
-        "time": form.clock_time,
-        "duration": form.duration_minutes,
-        "users": list(form.user_ids),
-        "emails": list(form.emails),
-        "agenda": form.agenda,
-        "post": form.post_in_channel,
-        "password": form.password,
-        "zone": form.time_zone,
-        "repeats": form.repeats,
-        "repeat_until": form.repeat_until,
-        "repeat_count": form.repeat_count,
-    }
-
-
-def _pending_schedule(form: FormInput, context: form_blocks.FormContext, key: str) -> dict[str, Any]:
-    """The submitted form as a Connect prompt resumes it, and as another process runs it again."""
+def _pending_schedule(
+    form: FormInput, context: form_blocks.FormContext, key: str, view_id: str
+) -> dict[str, Any]:
+    """The submitted form as a Connect prompt resumes it, as another process runs it again, and as an
+    "Open the form" button opens it again (by its view)."""
     return {
         "kind": RESUME_SCHEDULE,
         "channel_id": context.channel_id,
         "tz": context.user_tz,
         "key": key,
-        "form": _form_record(form),
+        "view": view_id,
+        "form": form.to_record(),
     }
-
-
-def _form_from_pending(pending: dict[str, Any]) -> FormInput:
-    data = pending.get("form") or {}
-    return FormInput(
-        topic=str(data.get("topic") or ""),
-        day=str(data.get("day") or ""),
-        clock_time=str(data.get("time") or ""),
-        duration_minutes=int(data.get("duration") or DEFAULT_DURATION_MINUTES),
-        user_ids=tuple(str(u) for u in data.get("users") or ()),
-        emails=tuple(str(e) for e in data.get("emails") or ()),
-        agenda=str(data.get("agenda") or ""),
-        post_in_channel=bool(data.get("post")),
-        password=str(data.get("password") or ""),
-        time_zone=str(data.get("zone") or ""),
-        repeats=str(data.get("repeats") or ""),
-        repeat_until=str(data.get("repeat_until") or ""),
-        repeat_count=str(data.get("repeat_count") or ""),
-    )
 
 
 async def schedule_from_form(
@@ -136,6 +103,15 @@ def _who(body: dict[str, Any]) -> tuple[str, str]:
     return workspace_key(body), user.get("id") or ""
 
 
+async def _refused(form: FormInput, errors: dict[str, str], team_id: str, answers: Answers) -> dict[str, str]:
+    """The form's errors, and whether a picked person cannot be invited (no email in Slack), if Slack
+    says so in time: refused beside the field, the form still open, rather than after it has closed."""
+    if errors or not form.user_ids:
+        return errors
+    problem = await answers.invitee_problem(team_id, form.user_ids, within=INVITEE_CHECK_SECONDS)
+    return {blocks.INVITEES: problem} if problem else {}
+
+
 async def on_schedule_submitted(
     ack: AsyncAck,
     body: dict[str, Any],
@@ -145,22 +121,24 @@ async def on_schedule_submitted(
     after_ack: AfterAck,
     clock: Clock,
     meetings: MeetingService,
+    answers: Answers,
 ) -> None:
     context = form_blocks.FormContext.loads(view.get("private_metadata") or "")
     form = read_form(view)
+    team_id, user_id = _who(body)
     errors = form_errors(form, context.user_tz, clock.now(), limits=meetings.meeting_limits)
-    if errors:
+    if errors := await _refused(form, errors, team_id, answers):
         await ack(response_action="errors", errors=errors)
         return
     await ack()
-    team_id, user_id = _who(body)
+    view_id = str(view.get("id") or "")
     # The same view submitted twice (a double click, a retried delivery) is one request.
-    key = f"schedule:{team_id}:{user_id}:view:{view.get('id', '')}"
+    key = f"schedule:{team_id}:{user_id}:view:{view_id}"
     # Run from the record of the form, as another process would run it if this one died: the same
     # idempotency key makes sure the meeting is made once either way.
     after_ack.start(
         SCHEDULE_FORM,
-        _pending_schedule(form, context, key),
+        _pending_schedule(form, context, key, view_id),
         team_id=team_id,
         user_id=user_id,
         reply=replies.direct(user_id, context.channel_id or None),
@@ -178,21 +156,25 @@ async def on_edit_submitted(
     after_ack: AfterAck,
     clock: Clock,
     meetings: MeetingService,
+    answers: Answers,
 ) -> None:
     context = form_blocks.FormContext.loads(view.get("private_metadata") or "")
     form = read_form(view)
+    team_id, user_id = _who(body)
     original = datetime.fromtimestamp(context.original_start, UTC) if context.original_start else None
     errors = form_errors(
         form, context.user_tz, clock.now(), original_start=original, limits=meetings.meeting_limits
     )
-    if errors:
+    if errors := await _refused(form, errors, team_id, answers):
         await ack(response_action="errors", errors=errors)
         return
     await ack()
-    team_id, user_id = _who(body)
+    view_id = str(view.get("id") or "")
+    # The same view saved twice (a double click, a retried delivery) is one change, made once.
+    key = f"edit:{team_id}:{user_id}:view:{view_id}"
     after_ack.start(
         EDIT_FORM,
-        {"form": _form_record(form), "context": context.dumps()},
+        {"form": form.to_record(), "context": context.dumps(), "key": key, "view": view_id},
         team_id=team_id,
         user_id=user_id,
         reply=replies.to(context.response_url or None, user_id, context.channel_id or None),
@@ -213,7 +195,7 @@ async def save_edit(
 ) -> None:
     """Carry out a submitted edit form (from its record)."""
     context = form_blocks.FormContext.loads(str(record.get("context") or ""))
-    form = _form_from_pending(record)
+    form = FormInput.from_record(record.get("form") or {})
     invitees = await answers.invitees_for(team_id, form.user_ids, form.emails)
     edit = MeetingEdit(
         user_tz=context.user_tz,
@@ -223,15 +205,19 @@ async def save_edit(
         agenda=form.agenda,
         invitees=invitees,
     )
-    result = await meetings.change(team_id, user_id, context.meeting_id, edit)
-    if result.changed:
+    # A record journaled before edits had keys is saved under a key of its own.
+    key = str(record.get("key") or f"edit:{team_id}:{user_id}:resumed:{secrets.token_hex(8)}")
+    result = await meetings.change(team_id, user_id, context.meeting_id, edit, request_key=key)
+    if result.changed and not result.repeated:
         await answers.update_channel_copies(team_id, user_id, ScheduledMeeting(meeting=result.meeting))
     text, card = answers.host_card(
         team_id,
         user_id,
         ScheduledMeeting(meeting=result.meeting),
         context.user_tz,
-        texts.changed_note(result.changed, series=result.meeting.recurrence is not None),
+        texts.changed_note(
+            result.changed, series=result.meeting.recurrence is not None, repeated=result.repeated
+        ),
     )
     await reply.send(text, card, replace=bool(context.response_url))
     if context.from_home:
@@ -254,7 +240,7 @@ async def resume_schedule(
         reply,
         team_id=team_id,
         user_id=user_id,
-        form=_form_from_pending(pending),
+        form=FormInput.from_record(pending.get("form") or {}),
         context=context,
         key=str(pending.get("key") or f"schedule:{team_id}:{user_id}:resumed:{secrets.token_hex(8)}"),
         meetings=meetings,
@@ -267,13 +253,20 @@ def register(app: AsyncApp, router: CommandRouter, dependencies: Mapping[str, ob
     app.view(blocks.SCHEDULE_VIEW)(inject(on_schedule_submitted, dependencies, takes=form_arguments))
     app.view(blocks.EDIT_VIEW)(inject(on_edit_submitted, dependencies, takes=form_arguments))
     record_arguments = ("pending", "team_id", "user_id", "reply")
-    schedule = inject(resume_schedule, dependencies, takes=record_arguments)
-    router.resumer(RESUME_SCHEDULE, schedule)
     after_ack = dependencies["after_ack"]
     assert isinstance(after_ack, AfterAck)
+    answers = dependencies["answers"]
+    assert isinstance(answers, Answers)
+    # A refusal after the form closed is answered with a button that opens it again as typed, whether
+    # the form ran at once or once its person had linked.
+    offer_schedule = offer_the_form(SCHEDULE_FORM, answers=answers)
+    schedule = inject(resume_schedule, dependencies, takes=record_arguments)
+    router.resumer(RESUME_SCHEDULE, schedule, offer=offer_schedule)
     # A submitted form runs from its record, which is also what a Connect prompt resumes it with.
     after_ack.recoverable(
-        Recoverable(SCHEDULE_FORM, "schedule form", schedule, pending=lambda record: record)
+        Recoverable(
+            SCHEDULE_FORM, "schedule form", schedule, pending=lambda record: record, offer=offer_schedule
+        )
     )
     after_ack.recoverable(
         Recoverable(
@@ -282,5 +275,6 @@ def register(app: AsyncApp, router: CommandRouter, dependencies: Mapping[str, ob
             inject(save_edit, dependencies, takes=("record", *record_arguments[1:])),
             # The form is closed by then; the changes are not resumed, so they are made again from Edit.
             again="press *Edit* on the meeting again",
+            offer=offer_the_form(EDIT_FORM, answers=answers),
         )
     )

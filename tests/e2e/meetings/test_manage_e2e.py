@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.services.meetings import ScheduledMeeting, ScheduleRequest
 from bot.slack.meetings import blocks
-from tests.e2e.meetings.conftest import Person, Stage, button, iter_elements, shown_text
+from tests.e2e.meetings.conftest import Person, Stage, button, iter_elements, on_both_databases, shown_text
 from tests.support.emulator import ALICE
 
 DAY = datetime.now(UTC).replace(hour=15, minute=0, second=0, microsecond=0) + timedelta(days=2)
@@ -200,6 +201,52 @@ async def test_edit_opens_a_prefilled_form_and_changes_only_what_changed(linked:
     else:
         # REST takes a new end with the start it belongs to, and nothing else was sent.
         assert set(json.loads(body)) == {"start", "end", "timezone"}
+
+
+@on_both_databases
+async def test_an_edit_saved_twice_reaches_webex_once_and_is_answered_once(linked: Stage) -> None:
+    card = (await linked.alice.driver.command("schedule Planning tomorrow 11am", replies=1)).replies[0]
+    [before] = linked.emulator.meetings()
+    form = (await linked.alice.driver.click(card, blocks.EDIT, replies=2)).replies[1]
+    local = before.start.astimezone(ZoneInfo("America/New_York"))
+    values = {
+        blocks.TOPIC: "Planning v2",
+        blocks.DATE: local.strftime("%Y-%m-%d"),
+        blocks.TIME: local.strftime("%H:%M"),
+        blocks.DURATION: "30",
+        blocks.EMAILS: "ops@example.com",
+    }
+    # Save pressed twice quickly: Slack delivers the same view twice.
+    first, second = await asyncio.gather(
+        linked.alice.driver.submit(form, values), linked.alice.driver.submit(form, values)
+    )
+    assert first.status == second.status == 200
+    begun = min(first.first_seq, second.first_seq)
+    await settled(linked)
+    [answer] = [c for c in linked.alice.driver.standin.calls if c.seq >= begun and c.is_reply]
+    assert answer.method == "response_url" and answer.body.get("replace_original") is True
+    assert "Updated the topic, invitees." in shown_text(answer)
+    assert len(linked.calls("change")) == 1
+    if linked.api == "rest":  # the invitee is added by a call of its own, once too
+        assert len(linked.emulator.rest.requests("POST /v1/meetingInvitees")) == 1
+    [after] = linked.emulator.meetings()
+    assert after.conf_name == "Planning v2" and [a.email for a in after.attendees] == ["ops@example.com"]
+
+    # A late retry of the same view: nothing is sent to Webex again, and it says so.
+    third = await linked.alice.driver.submit(form, values)
+    again = await linked.alice.driver.standin.wait_for(lambda c: c.seq >= third.first_seq and c.is_reply)
+    assert "Already saved" in shown_text(again) and "Planning v2" in shown_text(again)
+    assert again.body.get("replace_original") is True  # the card stays one card
+    assert len(linked.calls("change")) == 1
+
+
+async def settled(stage: Stage) -> None:
+    """Wait until the bot has finished all work after its acks (answers sent or decided against)."""
+    for _ in range(500):
+        if stage.bot.services.work.in_flight == 0:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the bot's work after the ack did not finish")
 
 
 async def test_edit_by_command_for_an_unknown_meeting_explains(linked: Stage) -> None:

@@ -58,6 +58,26 @@ async def test_a_command_is_sealed_and_answered_once_by_its_owner(
     assert await first.abandoned(SILENT) == []
 
 
+async def test_a_command_is_kept_for_its_person_after_it_is_answered_until_purged(
+    database: Database, clock: FakeClock, cipher: TokenCipher
+) -> None:
+    first = process(database, clock, cipher, "host:1:a")
+    other = process(database, clock, cipher, "host:2:b")  # any process reads it, as a button press may land
+    await first.accept("form:T1:U1:V1", "T1", "U1", COMMAND)
+    await first.answered("form:T1:U1:V1", "failed")
+    assert await other.kept("form:T1:U1:V1", "T1", "U1") == COMMAND
+    assert await other.kept("form:T1:U1:V1", "T1", "U2") is None  # someone else's
+    assert await other.kept("form:T1:U1:V1", "T2", "U1") is None
+    assert await other.kept("form:T1:U1:V9", "T1", "U1") is None
+    stranger = OperationStore(
+        database, clock, owner="host:3:c", cipher=TokenCipher([Fernet.generate_key().decode()])
+    )
+    assert await stranger.kept("form:T1:U1:V1", "T1", "U1") is None  # sealed under a key since dropped
+    clock.advance(timedelta(days=8))
+    await other.purge(older_than=timedelta(days=7))
+    assert await other.kept("form:T1:U1:V1", "T1", "U1") is None
+
+
 async def test_a_silent_owners_commands_go_to_exactly_one_other_process(
     database: Database, clock: FakeClock, cipher: TokenCipher
 ) -> None:

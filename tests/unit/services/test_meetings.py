@@ -18,6 +18,8 @@ from bot.domain.reminders import HostReminder
 from bot.services.errors import NotLinked
 from bot.services.meeting_reading import day_start
 from bot.services.meetings import (
+    AnsweredElsewhere,
+    ChangeResult,
     CreateOutcomeUnknown,
     ListWindow,
     MeetingEdit,
@@ -107,8 +109,9 @@ class FakeWebex:
         self, creds: WebexCredentials, draft: MeetingDraft, *, new_connection: bool = False
     ) -> CreatedMeeting:
         self.new_connections.append(new_connection)
-        self._enter("create", creds)
         await asyncio.sleep(0)  # Webex takes a while: let a duplicate delivery arrive meanwhile
+        self._enter("create", creds)
+        await asyncio.sleep(0)  # and the create is under way before its answer comes
         key = str(self.next_key)
         self.next_key += 1
         self.meetings[key] = Meeting(
@@ -140,6 +143,7 @@ class FakeWebex:
         )
 
     async def set_meeting(self, creds: WebexCredentials, key: str, changes: MeetingChanges) -> None:
+        await asyncio.sleep(0)  # as create_meeting
         self._enter("set", creds)
         self.set_calls.append(changes)
         meeting = self.meetings[key]
@@ -217,6 +221,7 @@ class Record:
     owned: bool
     result: dict[str, Any] | None
     updated_at: datetime = NOW
+    error: str | None = None
 
 
 class FakeOperations:
@@ -227,6 +232,7 @@ class FakeOperations:
         self.writable = True  # False: closing a record fails, as when the database has just gone away
         self.full: ThrottleFull | None = None  # the person is over the throttle: a new creation is refused
         self.reminders: list[HostReminder] = []  # written with the records
+        self.errors: dict[str, str] = {}  # of the failed records
 
     async def begin(
         self, key: str, team_id: str, user_id: str, kind: str, request: dict[str, Any] | None = None
@@ -243,7 +249,7 @@ class FakeOperations:
         if key not in self.records:
             return None
         status, result = self.records[key]
-        return Record(status, False, result)
+        return Record(status, False, result, error=self.errors.get(key))
 
     async def finish(
         self, key: str, result: dict[str, Any] | None = None, *, reminder: HostReminder | None = None
@@ -257,6 +263,7 @@ class FakeOperations:
 
     async def fail(self, key: str, error: str, result: dict[str, Any] | None = None) -> bool:
         self.records[key] = ("failed", result)
+        self.errors[key] = error
         return True
 
 
@@ -664,6 +671,7 @@ async def test_change_sends_only_what_changed(world: World) -> None:
         MeetingEdit(
             user_tz="Europe/Berlin", topic="Design review", start=new_start, duration_minutes=45, agenda="a"
         ),
+        request_key="e1",
     )
     assert result.changed == ("time",)
     sent = world.webex.set_calls[-1]
@@ -675,9 +683,87 @@ async def test_change_sends_only_what_changed(world: World) -> None:
 async def test_change_with_nothing_different_makes_no_call(world: World) -> None:
     created = await world.service.schedule("T1", "U1", request(), request_key="k1")
     result = await world.service.change(
-        "T1", "U1", created.meeting.meeting_id, MeetingEdit(user_tz="UTC", topic="Design review")
+        "T1",
+        "U1",
+        created.meeting.meeting_id,
+        MeetingEdit(user_tz="UTC", topic="Design review"),
+        request_key="e1",
     )
     assert result.changed == () and world.webex.set_calls == []
+
+
+async def test_one_edit_saved_three_times_at_once_is_sent_once_and_answered_once(world: World) -> None:
+    created = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    edit = MeetingEdit(user_tz="UTC", topic="Renamed")
+    results = await asyncio.gather(
+        *(
+            world.service.change("T1", "U1", created.meeting.meeting_id, edit, request_key="e1")
+            for _ in range(3)
+        ),
+        return_exceptions=True,
+    )
+    assert len(world.webex.set_calls) == 1
+    first, *others = results
+    assert isinstance(first, ChangeResult) and first.changed == ("topic",) and not first.repeated
+    # The deliveries that waited add nothing: the first is showing the card.
+    assert [type(other) for other in others] == [AnsweredElsewhere, AnsweredElsewhere]
+
+
+async def test_an_edit_saved_again_after_it_was_answered_is_already_saved_without_a_call(
+    world: World,
+) -> None:
+    created = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    edit = MeetingEdit(user_tz="UTC", topic="Renamed", duration_minutes=60)
+    await world.service.change("T1", "U1", created.meeting.meeting_id, edit, request_key="e1")
+    again = await world.service.change("T1", "U1", created.meeting.meeting_id, edit, request_key="e1")
+    assert again.repeated and again.changed == ("topic", "duration")
+    assert again.meeting.topic == "Renamed" and len(world.webex.set_calls) == 1
+
+
+async def test_an_edit_failing_while_its_double_waits_is_answered_by_the_failure_alone(world: World) -> None:
+    created = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    world.webex.faults["set"] = [WebexUnavailable("HTTP 502")]
+    edit = MeetingEdit(user_tz="UTC", topic="Renamed")
+    first, second = await asyncio.gather(
+        *(
+            world.service.change("T1", "U1", created.meeting.meeting_id, edit, request_key="e1")
+            for _ in range(2)
+        ),
+        return_exceptions=True,
+    )
+    assert isinstance(first, WebexUnavailable) and isinstance(second, AnsweredElsewhere)
+    assert world.webex.calls.count("set") == 1 and world.operations.records["e1"][0] == "failed"
+    # Saved again later (a retry, or another process finishing it): the next attempt makes it.
+    result = await world.service.change("T1", "U1", created.meeting.meeting_id, edit, request_key="e1")
+    assert result.changed == ("topic",) and not result.repeated
+    assert world.webex.meetings[created.meeting.meeting_id].topic == "Renamed"
+
+
+async def test_a_delivery_waiting_on_an_attempt_whose_process_died_makes_the_change(world: World) -> None:
+    created = await world.service.schedule("T1", "U1", request(), request_key="k1")
+    world.operations.records["e1"] = ("started", None)  # another process began it, then died
+
+    async def found_dead() -> None:  # as another process's recovery round closes what it left
+        await asyncio.sleep(0.05)
+        await world.operations.fail("e1", "OwnerStopped")
+
+    edit = MeetingEdit(user_tz="UTC", topic="Renamed")
+    result, _ = await asyncio.gather(
+        world.service.change("T1", "U1", created.meeting.meeting_id, edit, request_key="e1"), found_dead()
+    )
+    # That process told no one: this delivery takes the next attempt and answers.
+    assert result.changed == ("topic",) and len(world.webex.set_calls) == 1
+    assert world.operations.records["e1#1"][0] == "done"
+
+
+async def test_a_double_click_whose_create_failed_is_answered_by_the_failure_alone(world: World) -> None:
+    world.webex.faults["create"] = [WebexUnavailable("HTTP 502")]
+    first, second = await asyncio.gather(
+        *(world.service.schedule("T1", "U1", request(), request_key="k1") for _ in range(2)),
+        return_exceptions=True,
+    )
+    assert isinstance(first, WebexUnavailable) and isinstance(second, AnsweredElsewhere)
+    assert world.webex.calls.count("create") == 1 and world.webex.meetings == {}
 
 
 async def test_cancel_deletes_and_a_second_cancel_says_it_is_already_gone(world: World) -> None:

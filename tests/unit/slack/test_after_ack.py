@@ -10,6 +10,7 @@ import pytest
 
 from bot.observability import Metrics, Tracing
 from bot.runtime import BackgroundWork
+from bot.services.errors import AnsweredElsewhere
 from bot.slack.after_ack import AfterAck, Answer, Recoverable
 from bot.slack.guard import Guard
 from bot.slack.replies import Blocks, Reply
@@ -35,15 +36,22 @@ class Journal:
         self.outcomes[key] = outcome
         return True
 
+    async def kept(self, key: str, team_id: str, user_id: str) -> dict[str, Any] | None:
+        if key not in self.accepted or self.accepted[key][:2] != (team_id, user_id):
+            return None
+        return self.accepted[key][2]
+
 
 class Said:
     def __init__(self) -> None:
         self.texts: list[str] = []
+        self.blocks: list[Blocks | None] = []
 
     async def send(
         self, text: str, blocks: Blocks | None = None, *, replace: bool = False, public: bool = False
     ) -> None:
         self.texts.append(text)
+        self.blocks.append(blocks)
 
 
 class Ran:
@@ -112,6 +120,52 @@ async def test_a_failure_is_answered_and_closed_too() -> None:
     assert len(said.texts) == 1  # the guard's honest message; not run again by anyone
 
 
+async def test_a_failure_is_answered_with_what_its_kind_offers_from_the_record() -> None:
+    said = Said()
+    runner, work = after_ack(Journal())
+    offered: list[tuple[Any, ...]] = []
+
+    def offer(
+        record: dict[str, Any], team_id: str, user_id: str, error: Exception, text: str
+    ) -> list[dict[str, Any]] | None:
+        offered.append((record, team_id, user_id, type(error), text))
+        return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, {"type": "actions"}]
+
+    runner.recoverable(Recoverable("form:x", "x form", Ran(fails=True), offer=offer))
+    runner.start("form:x", {"value": 5}, team_id="T1", user_id="U1", reply=said, answer=Answer(), unique="V1")
+    await finished(work)
+    [(record, team_id, user_id, kind, text)] = offered
+    assert (record, team_id, user_id, kind) == ({"value": 5}, "T1", "U1", RuntimeError)
+    assert said.texts == [text] and said.blocks[0] is not None and said.blocks[0][1] == {"type": "actions"}
+
+
+async def test_an_offer_that_fails_still_lets_the_explanation_out() -> None:
+    said = Said()
+    runner, work = after_ack(Journal())
+
+    def broken(record: dict[str, Any], team_id: str, user_id: str, error: Exception, text: str) -> None:
+        raise KeyError("a bug in the offer")
+
+    runner.recoverable(Recoverable("form:x", "x form", Ran(fails=True), offer=broken))
+    runner.start("form:x", {"value": 6}, team_id="T1", user_id="U1", reply=said, answer=Answer(), unique="V1")
+    await finished(work)
+    assert len(said.texts) == 1 and said.blocks == [None]
+
+
+async def test_a_journaled_record_is_kept_for_its_person_and_kind_only() -> None:
+    journal = Journal()
+    runner, work = after_ack(journal)
+    runner.recoverable(Recoverable("form:x", "x form", Ran()))
+    runner.start(
+        "form:x", {"value": 7}, team_id="T1", user_id="U1", reply=Said(), answer=Answer(), unique="V1"
+    )
+    await finished(work)
+    assert await runner.kept("form:x", "T1", "U1", "V1") == {"value": 7}
+    assert await runner.kept("form:x", "T1", "U2", "V1") is None  # another person's
+    assert await runner.kept("form:y", "T1", "U1", "V1") is None  # another kind's
+    assert await runner.kept("form:x", "T1", "U1", "") is None
+
+
 async def test_the_same_request_delivered_again_runs_but_keeps_its_first_journal_entry() -> None:
     journal, ran = Journal(), Ran()
     runner, work = after_ack(journal)
@@ -124,6 +178,19 @@ async def test_the_same_request_delivered_again_runs_but_keeps_its_first_journal
     assert len(ran.runs) == 1  # its idempotency record makes it say "Already scheduled"
     assert journal.accepted["form:x:T1:U1:V1"] == ("T1", "U1", {"first": True})
     assert journal.outcomes == {}  # the first delivery answers for the entry
+
+
+async def test_a_second_delivery_whose_first_is_answering_says_nothing() -> None:
+    said = Said()
+    runner, work = after_ack(Journal())
+
+    async def waited_for_the_first(record: dict[str, Any], team_id: str, user_id: str, reply: Reply) -> None:
+        raise AnsweredElsewhere("the first delivery made the change")
+
+    runner.recoverable(Recoverable("form:x", "x form", waited_for_the_first))
+    runner.start("form:x", {"value": 4}, team_id="T1", user_id="U1", reply=said, answer=Answer(), unique="V1")
+    await finished(work)
+    assert said.texts == []  # one Save pressed twice, one answer: the first delivery's
 
 
 async def test_taken_over_work_runs_again_by_its_kind_without_the_stale_trigger() -> None:
