@@ -109,6 +109,7 @@ def create_app(
             tell_refused=LapsedLinkNotice(services.slack, services.linking.connect_url),
             leases=leases,
             reminder_every=timedelta(seconds=settings.reminder_check_seconds),
+            look_up_meeting=services.meetings.get,
         )
         app.state.jobs = jobs
         background = [

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.services.keep_alive import KeepAliveRun, LinkKeeper, TellRefused
-from bot.services.reminders import ReminderService, SendReminder
+from bot.services.reminders import LookUpMeeting, ReminderService, SendReminder
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +39,10 @@ class TimedJobs:
         tell_refused: TellRefused,
         leases: Turns,
         reminder_every: timedelta,
+        look_up_meeting: LookUpMeeting | None = None,
     ) -> None:
         self._reminders = reminders
+        self._look_up_meeting = look_up_meeting
         self._send_reminder = send_reminder
         self._keeper = keeper
         self._tell_refused = tell_refused
@@ -48,8 +50,9 @@ class TimedJobs:
         self._reminder_every = reminder_every
 
     async def send_reminders(self) -> int:
-        """Every reminder that is due now, each sent once; how many this process sent."""
-        return await self._reminders.send_due(self._send_reminder)
+        """Every reminder that is due now, each sent once (checked with Webex first); how many this
+        process sent."""
+        return await self._reminders.send_due(self._send_reminder, self._look_up_meeting)
 
     async def keep_links_alive(self) -> KeepAliveRun:
         run = await self._keeper.renew_lapsing(self._tell_refused)

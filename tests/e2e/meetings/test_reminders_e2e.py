@@ -4,6 +4,7 @@ the reminder job runs as each process's timed jobs run it, and the Slack stand-i
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 from datetime import datetime, time, timedelta
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.emulator.faults import Fault
 from bot.sandbox.workspace import RecordedCall, SlackChannel
 from bot.slack import reminders
 from bot.slack.meetings import blocks
@@ -361,3 +363,88 @@ async def test_a_series_is_reminded_before_each_of_its_meetings(
     # The second speaks of that day's meeting (Slack shows the date from the timestamp it carries).
     second_start = datetime.combine(day, time(9, 0), new_york)
     assert f"<!date^{int(second_start.timestamp())}^" in (dms[1].text or "") + json.dumps(dms[1].blocks)
+
+
+def change_in_webex(stage: Stage, **changes: Any) -> None:
+    """The one meeting changed on the Webex site itself, behind the bot's back (no change: deleted)."""
+    [meeting] = stage.emulator.meetings()
+    site = stage.emulator.state.site_state("sandbox")
+    assert site is not None
+    with stage.emulator.state.lock:
+        if changes:
+            site.meetings[meeting.key] = dataclasses.replace(meeting, **changes)
+        else:
+            del site.meetings[meeting.key]
+
+
+async def test_a_meeting_deleted_in_webex_itself_is_not_reminded_in_dm_or_channel(timed: Stage) -> None:
+    card, start = await schedule(timed, "Deleted on the site tomorrow 3pm")
+    await timed.alice.driver.click(card, blocks.SHARE, replies=1)
+    await settled(timed)
+    change_in_webex(timed)
+    set_clock(timed, start - timedelta(minutes=10))
+    assert await run_reminders(timed) == 0
+    assert reminders_to(timed, timed.alice.user_id) == []
+    assert reminders_to(timed, timed.alice.driver.channel_id) == []
+    asked = len(timed.calls("get"))
+    set_clock(timed, start - timedelta(minutes=5))
+    assert await run_reminders(timed) == 0  # dropped, not asked about again every turn
+    assert len(timed.calls("get")) == asked
+
+
+async def test_a_meeting_moved_in_webex_itself_is_reminded_before_its_new_time(timed: Stage) -> None:
+    card, start = await schedule(timed, "Moved on the site tomorrow 3pm")
+    await timed.alice.driver.click(card, blocks.SHARE, replies=1)
+    await settled(timed)
+    later = start + timedelta(hours=2)
+    change_in_webex(timed, start=later, conf_name="Moved and renamed")
+    set_clock(timed, start - timedelta(minutes=10))  # when the old time's reminder was due
+    assert await run_reminders(timed) == 0
+    assert reminders_to(timed, timed.alice.user_id) == []
+    set_clock(timed, later - timedelta(minutes=11))
+    assert await run_reminders(timed) == 0
+    set_clock(timed, later - timedelta(minutes=10))
+    assert await run_reminders(timed) == 2  # the host's and the channel's, at the new time
+    for recipient in (timed.alice.user_id, timed.alice.driver.channel_id):
+        [post] = reminders_to(timed, recipient)
+        assert "Moved and renamed" in shown_text(post) and "starts in 10 minutes" in shown_text(post)
+        assert f"<!date^{int(later.timestamp())}^" in (post.text or "")
+
+
+async def test_a_reminder_goes_as_written_when_webex_does_not_answer_the_check(timed: Stage) -> None:
+    _, start = await schedule(timed, "Webex down tomorrow 3pm")
+    timed.emulator.add_fault(Fault.http_error(503, operation=timed.operation("get")))
+    set_clock(timed, start - timedelta(minutes=10))
+    assert await run_reminders(timed) == 1
+    [dm] = reminders_to(timed, timed.alice.user_id)
+    assert "Webex down" in shown_text(dm) and "starts in 10 minutes" in shown_text(dm)
+
+
+def next_weekday(after: datetime, zone: ZoneInfo) -> datetime:
+    """Midnight of the first weekday after the day `after` falls on, in `zone`."""
+    day = after.astimezone(zone).date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(0), zone)
+
+
+async def test_a_series_moved_then_deleted_in_webex_itself_is_reminded_as_webex_has_it(timed: Stage) -> None:
+    _, first = await schedule(timed, "Standup every weekday 9am")
+    set_clock(timed, first - timedelta(minutes=10))
+    assert await run_reminders(timed) == 1
+    # On the Webex site the series moves from 9:00 to 10:00.
+    change_in_webex(timed, start=first + timedelta(hours=1))
+    new_york = ZoneInfo("America/New_York")
+    day = next_weekday(first, new_york)
+    set_clock(timed, day.replace(hour=8, minute=50))
+    assert await run_reminders(timed) == 0
+    set_clock(timed, day.replace(hour=9, minute=50))
+    assert await run_reminders(timed) == 1
+    second = reminders_to(timed, timed.alice.user_id)[-1]
+    assert f"<!date^{int(day.replace(hour=10).timestamp())}^" in (second.text or "")
+    # Then the whole series is deleted there: no reminder the next weekday.
+    change_in_webex(timed)
+    day = next_weekday(day, new_york)
+    set_clock(timed, day.replace(hour=9, minute=50))
+    assert await run_reminders(timed) == 0
+    assert len(reminders_to(timed, timed.alice.user_id)) == 2
