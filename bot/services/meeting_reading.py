@@ -8,7 +8,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.domain.clock import Clock
-from bot.domain.meetings import Meeting
+from bot.domain.meetings import Meeting, first_meeting_after
 from bot.services.meeting_calls import BackendCalls, ScheduledMeeting
 
 # How far back `list` looks, so a meeting that started a while ago and is still running is shown.
@@ -59,6 +59,22 @@ def day_start(now: datetime, user_tz: str) -> datetime:
     return datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone).astimezone(UTC)
 
 
+def shown_in_window(
+    meeting: Meeting, now: datetime, *, since: datetime | None, before: datetime | None
+) -> Meeting | None:
+    """The meeting as a list shows it, or None. Today's list keeps today's meetings already over (it is
+    a plan of the day); the others, and today's look back into last night, keep only what is still
+    running or to come. A series is shown once, at its first such meeting, whichever of its meetings
+    the backend gave; None when that one starts after the window (`before`)."""
+    after = now - (meeting.end - meeting.start)  # a meeting starting after this is not over yet
+    if since is not None:
+        after = min(after, since - timedelta(microseconds=1))
+    shown = first_meeting_after(meeting, after)
+    if shown is None or (before is not None and shown.start > before):
+        return None
+    return shown
+
+
 class MeetingReader:
     """What a person's meetings look like now, read with their own linked account."""
 
@@ -95,10 +111,9 @@ class MeetingReader:
                 creds, starts_after=after, starts_before=before, page_size=page_size, cursor=cursor
             ),
         )
-        # Today's list keeps today's meetings already over (it is a plan of the day); the others, and
-        # today's look back into last night, keep only what is still running or to come.
         since = day_start(now, user_tz) if window is ListWindow.TODAY else None
-        shown = tuple(m for m in page.meetings if m.end > now or (since is not None and m.start >= since))
+        listed = (shown_in_window(m, now, since=since, before=before) for m in page.meetings)
+        shown = tuple(m for m in listed if m is not None)
         return UpcomingMeetings(
             meetings=tuple(sorted(shown, key=lambda m: m.start)),
             window=window,
