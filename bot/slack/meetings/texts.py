@@ -71,10 +71,13 @@ NOT_IN_CHANNEL = (
     f"I could not post it in the channel: I am not a member there. Invite me with {INVITE_ME}, "
     "then press *Share in channel* below to post it there."
 )
-NO_SHARING_IN_DMS = (
-    "I posted nothing: this card is in a direct message, where a shared copy would reach no one else. "
+SHARE_FROM_A_DM = (
     "To share the meeting, paste its meeting number in the channel; `/webex join` and the number gives "
     "anyone there the Join link."
+)
+NO_SHARING_IN_DMS = (
+    "I posted nothing: this card is in a direct message, where a shared copy would reach no one else. "
+    + SHARE_FROM_A_DM
 )
 NOTHING_TO_SHARE_ENDED = (
     "I posted nothing: this meeting is over, so a shared copy would offer a Join button to nothing. "
@@ -108,11 +111,15 @@ def could_not_post(error: str) -> str:
 NOT_FOR_YOU = "Only the person who scheduled this meeting can change it from here."
 
 
-def scheduled_note(repeated: bool, shared: bool) -> str:
+def scheduled_note(repeated: bool, shared: bool, *, in_channel: bool = True) -> str:
+    """The line above a new card; `in_channel` False for a card in a direct message, where *Share in
+    channel* has no one to share it with."""
     if repeated:
         return ":white_check_mark: Already scheduled: this is the meeting your earlier request created."
     if shared:
         return ":white_check_mark: Scheduled, and posted in the channel."
+    if not in_channel:
+        return ":white_check_mark: Scheduled. " + SHARE_FROM_A_DM
     return ":white_check_mark: Scheduled. Only you see this card; *Share in channel* posts it for everyone."
 
 
