@@ -77,7 +77,8 @@ class FormOpener:
                 return
             except SlackApiError as error:
                 logger.info("could not open the schedule form: %s", error.response.get("error"))
-        text = prefill.problem or texts.FORM_OPEN_FAILED
+        not_opened = texts.FORM_OPEN_FAILED if trigger_id else texts.FORM_TO_OPEN
+        text = prefill.problem or not_opened
         button = {
             "type": "button",
             "action_id": blocks.OPEN_FORM,
@@ -85,11 +86,7 @@ class FormOpener:
             "value": prefill_value(prefill, channel_id),
             "style": "primary",
         }
-        body = (
-            escape_clipped(prefill.problem, blocks.SECTION_TEXT_LIMIT)
-            if prefill.problem
-            else texts.FORM_OPEN_FAILED
-        )
+        body = escape_clipped(prefill.problem, blocks.SECTION_TEXT_LIMIT) if prefill.problem else not_opened
         message: list[dict[str, Any]] = [
             {"type": "section", "text": blocks.mrkdwn(body)},
             {"type": "actions", "block_id": "open_form", "elements": [button]},

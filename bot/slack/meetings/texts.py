@@ -66,6 +66,9 @@ SCHEDULE_EXAMPLES = (
     '`/webex schedule "1:1" fri 09:30`, or `/webex schedule` alone for a form.'
 )
 FORM_OPEN_FAILED = "I could not open the form in time. Press the button to open it."
+# After linking, the form asked for cannot open by itself: Slack opens one only right after a press or a
+# command, and the one that asked for it is long gone. Nothing failed.
+FORM_TO_OPEN = "Your form is ready: press the button to open it."
 NO_CHANNEL_TO_SHARE = f"I cannot post in this conversation. Invite me to the channel ({INVITE_ME}) first."
 NOT_IN_CHANNEL = (
     f"I could not post it in the channel: I am not a member there. Invite me with {INVITE_ME}, "

@@ -75,6 +75,9 @@ async def test_before_linking_the_shortcut_asks_to_connect_then_offers_the_fille
     offer = await stage.alice.driver.standin.wait_for(
         lambda c: c.seq > prompt.seq and blocks.OPEN_FORM in str(c.blocks)
     )
+    # Nothing failed: the form cannot open by itself after linking, so the button is offered.
+    assert "Your form is ready: press the button to open it." in shown_text(offer)
+    assert "could not" not in shown_text(offer)
     opened = await stage.alice.driver.click(offer, blocks.OPEN_FORM, replies=1)
     fields = form_fields(opened.replies[0].view)
     assert fields[blocks.TOPIC]["element"]["initial_value"] == "Budget sync"
