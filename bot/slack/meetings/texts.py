@@ -92,6 +92,21 @@ CHANNEL_HIDDEN = (
 )
 
 
+def number_then_words(command: str, number: str, words: str) -> str:
+    """The answer to `/webex cancel 123456789 tomorrow`: the number alone is what it takes; nothing is
+    done. `words` is shown as typed (escaped by the caller)."""
+    answer = (
+        f"I read the meeting number {number}, then “{words}”, which `{command}` does not take, so I did "
+        f"nothing. Type `{command} {number}` alone."
+    )
+    if command in ("/webex cancel", "/webex edit"):
+        answer += (
+            " It acts on the whole meeting, and on a recurring one that is every meeting of the series; "
+            "to cancel or move just one meeting of a series, do it in Webex."
+        )
+    return answer
+
+
 def one_meeting_at_a_time(command: str, numbers: tuple[str, ...]) -> str:
     """The answer to `/webex cancel 123456789 987654321`: nothing is done, and what to type instead."""
     shown = ", then ".join(f"`{command} {number}`" for number in numbers[:2])

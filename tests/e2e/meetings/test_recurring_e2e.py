@@ -344,3 +344,25 @@ async def test_a_monthly_series_met_this_morning_is_not_in_this_weeks_list(clock
     assert "Planning" not in week and "no Webex meetings" in week
     upcoming = shown_text((await clocked.alice.driver.command("list", replies=1)).replies[0])
     assert "Planning" in upcoming and slack_time(stored.start) not in upcoming
+
+
+async def test_cancel_or_edit_of_one_meeting_of_a_series_does_nothing_and_says_what_the_command_does(
+    linked: Stage,
+) -> None:
+    _, key = await schedule_standup(linked)
+    driver = linked.alice.driver
+    asked = []
+    for typed, command in ((f"cancel {key} tomorrow", "cancel"), (f"edit {key} only on friday", "edit")):
+        exchange = await driver.command(typed)
+        asked.append(exchange)
+        said = exchange.ack_text
+        words = typed.split(maxsplit=2)[2]
+        assert f"I read the meeting number {key}, then “{words}”" in said
+        assert f"Type `/webex {command} {key}` alone." in said
+        assert "every meeting of the series" in said and "do it in Webex" in said
+        assert "is not a meeting number" not in said
+    # Nothing was asked, cancelled or opened: the series is whole, no form, no dialog.
+    assert [m.key for m in linked.emulator.meetings()] == [int(key)]
+    assert not driver.standin.calls_to("views.open")
+    await driver.command("list", replies=1)
+    assert [call for exchange in asked for call in driver.replies_so_far(exchange)] == []
