@@ -121,7 +121,8 @@ async def disconnect_user(
         return "There was no Webex account linked to you, so there was nothing to delete."
     return (
         f"Disconnected. I deleted your Webex access and refresh tokens for *{link.email or link.webex_id}* "
-        f"on site *{link.site}*, and any sign-in in progress. Your meetings stay on Webex. "
+        f"on site *{link.site}*, any sign-in in progress, and my reminders of your meetings. Your meetings "
+        "stay on Webex. "
         "Run `/webex connect` to link again."
     )
 

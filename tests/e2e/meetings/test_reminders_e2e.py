@@ -327,6 +327,8 @@ async def test_disconnecting_stops_the_reminders_of_ones_meetings(timed: Stage) 
     _, start = await schedule(timed, "Before I leave tomorrow 10am")
     gone = await timed.alice.driver.command("disconnect", replies=1)
     assert "deleted" in shown_text(gone.replies[0]).lower()
+    # It says so: the reminders are among what was deleted.
+    assert "my reminders of your meetings" in shown_text(gone.replies[0])
     set_clock(timed, start - timedelta(minutes=10))
     assert await run_reminders(timed) == 0
     assert reminders_to(timed, timed.alice.user_id) == []
