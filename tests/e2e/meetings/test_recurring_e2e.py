@@ -14,8 +14,8 @@ from lxml import etree
 
 from bot.emulator import XML_SERVICE_PATH
 from bot.slack.meetings import blocks
-from tests.e2e.meetings.conftest import Person, Stage, button, on_both_databases, shown_text
-from tests.support.emulator import ALICE, BOB, link_account, read_answer, xml_request
+from tests.e2e.meetings.conftest import Stage, button, on_both_databases, shown_text, stage_on_emulator_clock
+from tests.support.emulator import ALICE, link_account, read_answer, xml_request
 from tests.support.servers import BotFactory
 from tests.support.slack import DriverFactory
 
@@ -287,18 +287,7 @@ async def test_every_weekend_is_a_saturday_and_sunday_series(linked: Stage) -> N
 async def clocked(
     bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any, webex_api: str
 ) -> Stage:
-    """Alice linked, with the bot on the emulator's clock: moving it moves "now" for both."""
-    bot = await bot_factory(webex_timeout_seconds=2, clock=emulator_server.emulator.clock)
-    stage = Stage(
-        bot=bot,
-        emulator=emulator_server.emulator,
-        alice=Person(slack_driver(bot.events_url, user_id="U_ALICE"), ALICE),
-        bob=Person(slack_driver(bot.events_url, user_id="U_BOB"), BOB),
-        emulator_url=emulator_server.url,
-        api=webex_api,
-    )
-    await stage.link(stage.alice)
-    return stage
+    return await stage_on_emulator_clock(bot_factory, slack_driver, emulator_server, webex_timeout_seconds=2)
 
 
 def slack_time(instant: datetime) -> str:

@@ -18,8 +18,14 @@ from bot.sandbox.workspace import RecordedCall, SlackChannel
 from bot.slack import reminders
 from bot.slack.meetings import blocks
 from bot.web.jobs import TimedJobs
-from tests.e2e.meetings.conftest import Person, Stage, button, iter_elements, on_both_databases, shown_text
-from tests.support.emulator import ALICE, BOB
+from tests.e2e.meetings.conftest import (
+    Stage,
+    button,
+    iter_elements,
+    on_both_databases,
+    shown_text,
+    stage_on_emulator_clock,
+)
 from tests.support.servers import BotFactory, BotServer, stop_bot
 from tests.support.slack import DriverFactory
 
@@ -34,18 +40,7 @@ def jobs_of(bot: BotServer) -> TimedJobs:
 
 
 async def make_stage(bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any) -> Stage:
-    # The bot runs on the emulator's clock: moving it moves "now" for both.
-    bot = await bot_factory(**TIMED, clock=emulator_server.emulator.clock)
-    stage = Stage(
-        bot=bot,
-        emulator=emulator_server.emulator,
-        alice=Person(slack_driver(bot.events_url, user_id="U_ALICE"), ALICE),
-        bob=Person(slack_driver(bot.events_url, user_id="U_BOB"), BOB),
-        emulator_url=emulator_server.url,
-        api=str(bot.settings.webex_api),
-    )
-    await stage.link(stage.alice)
-    return stage
+    return await stage_on_emulator_clock(bot_factory, slack_driver, emulator_server, **TIMED)
 
 
 @pytest.fixture
