@@ -68,8 +68,8 @@ async def status(
     state = (
         ":warning: *Expired*: Webex no longer accepts this link. Run `/webex connect` to renew it."
         if link.expired
-        else ":white_check_mark: Working. Unless you use the bot before then, "
-        f"you will need to reconnect by {renew}."
+        else f":white_check_mark: Working. Webex wants it renewed by {renew}; the bot renews it by itself "
+        "a week before, so there is nothing for you to do."
     )
     lines = [
         f"*Webex account:* {link.email or link.webex_id} (user name `{link.webex_id}`)",

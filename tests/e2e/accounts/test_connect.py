@@ -137,6 +137,8 @@ async def test_connect_links_the_account_and_status_shows_it(
     status = await answered(alice, "status")
     shown = everything_shown(status.replies)
     assert ALICE in shown and "sandbox" in shown and "create, change and cancel your meetings" in shown
+    # The link is kept alive by the bot (the daily renewal): nothing asks the person to act before a date.
+    assert "the bot renews it by itself" in shown and "you will need to reconnect" not in shown
 
 
 async def test_tokens_are_never_stored_in_plain_text(
