@@ -20,8 +20,8 @@ from datetime import timedelta
 from bot.domain.clock import Clock
 from bot.domain.meetings import Meeting
 from bot.domain.reminders import HostReminder, Occurrence, upcoming
-from bot.services.errors import TokenRefreshUnavailable
-from bot.services.ports import BackendUnavailable, MeetingNotFound
+from bot.services.errors import NeedsConnect, TokenRefreshUnavailable
+from bot.services.ports import BackendError, BackendUnavailable, MeetingNotFound
 from bot.store.reminders import CHANNEL, HOST, ReminderStore, StoredReminder
 
 logger = logging.getLogger(__name__)
@@ -114,12 +114,13 @@ class WebexCheck:
         except (BackendUnavailable, TokenRefreshUnavailable) as error:
             self._webex_down = True
             logger.info("reminders go as written this turn: Webex did not answer (%s)", error)
+        except (NeedsConnect, BackendError) as error:
+            # The host's link lapsed, or Webex refused to show the meeting: the reminder still goes.
+            logger.info("meeting %s not checked (%r); reminded as written", stored.meeting_id, error)
         except Exception:
-            # The host's link lapsed, Webex refused, or something unforeseen: the reminder still goes.
-            logger.info(
-                "could not check meeting %s with Webex; its reminder goes as written",
-                stored.meeting_id,
-                exc_info=True,
+            # A reminder is never lost to the check itself: it goes as written, and this is looked into.
+            logger.warning(
+                "checking meeting %s with Webex failed; reminded as written", stored.meeting_id, exc_info=True
             )
         return None
 

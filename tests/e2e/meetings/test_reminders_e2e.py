@@ -26,6 +26,7 @@ from tests.e2e.meetings.conftest import (
     shown_text,
     stage_on_emulator_clock,
 )
+from tests.support.emulator import ALICE
 from tests.support.servers import BotFactory, BotServer, stop_bot
 from tests.support.slack import DriverFactory
 
@@ -445,3 +446,12 @@ async def test_a_series_moved_then_deleted_in_webex_itself_is_reminded_as_webex_
     set_clock(timed, day.replace(hour=9, minute=50))
     assert await run_reminders(timed) == 0
     assert len(reminders_to(timed, timed.alice.user_id)) == 2
+
+
+async def test_a_reminder_still_comes_when_the_hosts_access_was_withdrawn_in_webex(timed: Stage) -> None:
+    _, start = await schedule(timed, "Board review tomorrow 3pm")
+    timed.emulator.revoke_tokens(site="sandbox", user=ALICE)  # the check cannot ask Webex as her
+    set_clock(timed, start - timedelta(minutes=10))
+    assert await run_reminders(timed) == 1
+    [dm] = reminders_to(timed, timed.alice.user_id)
+    assert "Board review" in shown_text(dm) and "starts in 10 minutes" in shown_text(dm)
