@@ -7,7 +7,7 @@ its own wire shapes (the XML API's timeZoneIDs and 1-based pages stay inside bot
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.recurrence import Recurrence
@@ -91,6 +91,17 @@ def shown_on_card(meeting: Meeting) -> str:
     it is costs no Slack call."""
     shown = f"{meeting.topic}\n{meeting.start.isoformat()}\n{meeting.duration_minutes}"
     return hashlib.sha256(shown.encode()).hexdigest()[:32]
+
+
+def first_meeting_after(meeting: Meeting, after: datetime) -> Meeting | None:
+    """`meeting` when it starts after `after`; a series (its `start` one of its meetings) at its first
+    meeting from `start` on that starts after `after`. None when there is none (the series has ended)."""
+    if meeting.start > after:
+        return meeting
+    if meeting.recurrence is None:
+        return None
+    start = meeting.recurrence.next_start(meeting.start, meeting.time_zone, after)
+    return None if start is None else replace(meeting, start=start, in_progress=False)
 
 
 @dataclass(frozen=True)

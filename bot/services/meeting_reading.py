@@ -8,7 +8,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.domain.clock import Clock
-from bot.domain.meetings import Meeting
+from bot.domain.meetings import Meeting, first_meeting_after
 from bot.services.meeting_calls import BackendCalls, ScheduledMeeting
 from bot.services.ports import MeetingPage
 
@@ -69,6 +69,22 @@ def day_start(now: datetime, user_tz: str) -> datetime:
     return datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone).astimezone(UTC)
 
 
+def shown_in_window(
+    meeting: Meeting, now: datetime, *, since: datetime | None, before: datetime | None
+) -> Meeting | None:
+    """The meeting as a list shows it, or None. Today's list keeps today's meetings already over (it is
+    a plan of the day); the others, and today's look back into last night, keep only what is still
+    running or to come. A series is shown once, at its first such meeting, whichever of its meetings
+    the backend gave; None when that one starts after the window (`before`)."""
+    after = now - (meeting.end - meeting.start)  # a meeting starting after this is not over yet
+    if since is not None:
+        after = min(after, since - timedelta(microseconds=1))
+    shown = first_meeting_after(meeting, after)
+    if shown is None or (before is not None and shown.start > before):
+        return None
+    return shown
+
+
 class MeetingReader:
     """What a person's meetings look like now, read with their own linked account."""
 
@@ -99,8 +115,6 @@ class MeetingReader:
         now = self._clock.now()
         longest = timedelta(minutes=self._backend.meeting_limits.longest_minutes)
         after, before = window_bounds(window, now, user_tz, longest_meeting=longest)
-        # Today's list keeps today's meetings already over (it is a plan of the day); the others, and
-        # today's look back into last night, keep only what is still running or to come.
         since = day_start(now, user_tz) if window is ListWindow.TODAY else None
         shown: list[Meeting] = []
         dropped, reads, total, complete = 0, 0, None, False
@@ -111,8 +125,9 @@ class MeetingReader:
             if reads == 1:
                 total = page.total
             for meeting in page.meetings:
-                if meeting.end > now or (since is not None and meeting.start >= since):
-                    shown.append(meeting)
+                listed = shown_in_window(meeting, now, since=since, before=before)
+                if listed is not None:
+                    shown.append(listed)
                 else:
                     dropped += 1
             next_cursor = page.next_cursor

@@ -4,6 +4,10 @@ cancellations, and sending the due ones exactly once however many processes run.
 Only meetings made through the bot have reminders (it writes a row when it schedules one); a meeting made
 in Webex itself is not known to the bot and gets none. A series is reminded before each of its meetings:
 its row is at its next meeting, and moves on once that one is reminded.
+
+A meeting can also be moved or deleted in Webex itself, where the bot does not see it: before a reminder
+goes out, Webex is asked for the meeting as it is then, as its host. A deleted one is not reminded, a
+moved one is reminded before its new time; when Webex cannot say, the reminder goes as it was written.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from datetime import timedelta
 from bot.domain.clock import Clock
 from bot.domain.meetings import Meeting
 from bot.domain.reminders import HostReminder, Occurrence, upcoming
+from bot.services.errors import NeedsConnect, TokenRefreshUnavailable
+from bot.services.ports import BackendError, BackendUnavailable, MeetingNotFound
 from bot.store.reminders import CHANNEL, HOST, ReminderStore, StoredReminder
 
 logger = logging.getLogger(__name__)
@@ -70,6 +76,53 @@ class DueReminder:
 
 
 SendReminder = Callable[[DueReminder], Awaitable[None]]
+# The meeting as Webex has it now, asked as its host: (team_id, host_user_id, meeting_id) -> Meeting; raises
+# MeetingNotFound once it was deleted (bot.services.meetings.MeetingService.get).
+LookUpMeeting = Callable[[str, str, str], Awaitable[Meeting]]
+
+
+class _Gone:
+    """Webex has no such meeting any more."""
+
+
+GONE = _Gone()
+
+
+class WebexCheck:
+    """What Webex says of each meeting a turn reminds of, asked once per meeting. Once Webex fails to
+    answer, the turn's other reminders go as written rather than each waiting for Webex in turn."""
+
+    def __init__(self, look_up: LookUpMeeting | None) -> None:
+        self._look_up = look_up
+        self._answers: dict[tuple[str, str], Meeting | _Gone | None] = {}
+        self._webex_down = False
+
+    async def meeting(self, stored: StoredReminder) -> Meeting | _Gone | None:
+        """The meeting as Webex has it, GONE when Webex no longer has it, None when it could not say."""
+        key = (stored.team_id, stored.meeting_id)
+        if key not in self._answers:
+            self._answers[key] = await self._ask(stored)
+        return self._answers[key]
+
+    async def _ask(self, stored: StoredReminder) -> Meeting | _Gone | None:
+        if self._look_up is None or self._webex_down:
+            return None
+        try:
+            return await self._look_up(stored.team_id, stored.host_user_id, stored.meeting_id)
+        except MeetingNotFound:
+            return GONE
+        except (BackendUnavailable, TokenRefreshUnavailable) as error:
+            self._webex_down = True
+            logger.info("reminders go as written this turn: Webex did not answer (%s)", error)
+        except (NeedsConnect, BackendError) as error:
+            # The host's link lapsed, or Webex refused to show the meeting: the reminder still goes.
+            logger.info("meeting %s not checked (%r); reminded as written", stored.meeting_id, error)
+        except Exception:
+            # A reminder is never lost to the check itself: it goes as written, and this is looked into.
+            logger.warning(
+                "checking meeting %s with Webex failed; reminded as written", stored.meeting_id, exc_info=True
+            )
+        return None
 
 
 class ReminderService:
@@ -155,12 +208,14 @@ class ReminderService:
             series=occurrence.series,
         )
 
-    async def send_due(self, send: SendReminder) -> int:
+    async def send_due(self, send: SendReminder, look_up: LookUpMeeting | None = None) -> int:
         """Send every reminder whose time has come, each once across processes; how many were sent.
 
         One that fell due while no process ran is sent late, saying how long ago the meeting started,
         up to the meeting's end; after that it is dropped. A series' reminder then moves to its next
-        meeting, by the process that sent (or dropped) it."""
+        meeting, by the process that sent (or dropped) it. With `look_up`, each is first checked with
+        Webex (see the module's doc)."""
+        check = WebexCheck(look_up)
         sent = 0
         tried: set[tuple[str, str, str]] = set()
         while True:
@@ -175,10 +230,11 @@ class ReminderService:
                 return sent
             for stored in batch:
                 tried.add((stored.team_id, stored.meeting_id, stored.recipient))
-                sent += await self._send_one(stored, send)
+                sent += await self._send_one(stored, send, check)
 
-    async def _send_one(self, stored: StoredReminder, send: SendReminder) -> int:
-        """1 if this process sent it; 0 if another did, or it was dropped, or Slack failed (put back)."""
+    async def _send_one(self, stored: StoredReminder, send: SendReminder, check: WebexCheck) -> int:
+        """1 if this process sent it; 0 if another did, or it was dropped or moved, or Slack failed (put
+        back)."""
         if not await self._store.claim(stored):
             return 0  # another process has it, or the meeting moved since it was read
         now = self._clock.now()
@@ -186,13 +242,30 @@ class ReminderService:
             logger.info("reminder of meeting %s dropped: the meeting is over", stored.meeting_id)
             await self._advance(stored)
             return 0
+        topic = stored.topic
+        in_webex = await check.meeting(stored)
+        if isinstance(in_webex, _Gone):
+            logger.info("reminders of meeting %s dropped: Webex no longer has it", stored.meeting_id)
+            await self._store.drop_meeting(stored.team_id, stored.meeting_id)
+            return 0
+        if in_webex is not None:
+            occurrence = upcoming(in_webex, now)
+            if occurrence is None:
+                logger.info("reminder of meeting %s dropped: in Webex it is over", stored.meeting_id)
+                return 0
+            if occurrence.starts_at != stored.starts_at:
+                # Moved in Webex itself: the reminders follow, and this one comes before the new time.
+                logger.info("meeting %s was moved in Webex; its reminders follow it", stored.meeting_id)
+                await self.meeting_changed(stored.team_id, stored.host_user_id, in_webex)
+                return 0
+            topic = in_webex.topic
         due = DueReminder(
             team_id=stored.team_id,
             meeting_id=stored.meeting_id,
             recipient=stored.recipient,
             kind=stored.kind,
             host_user_id=stored.host_user_id,
-            topic=stored.topic,
+            topic=topic,
             starts_at_minutes=_whole_minutes(stored.starts_at - now),
             stored=stored,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from difflib import get_close_matches
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -20,7 +21,7 @@ from bot.slack.connect_prompt import (
     disconnect_button,
 )
 from bot.slack.dependencies import inject
-from bot.slack.formatting import escape_clipped, slack_date, unescape
+from bot.slack.formatting import escape_clipped, slack_date, typed_text, unescape
 from bot.slack.profiles import SlackProfiles
 from bot.slack.replies import Blocks, Replies, Reply
 from bot.slack.router import CommandRouter, Invocation, Subcommand
@@ -67,8 +68,8 @@ async def status(
     state = (
         ":warning: *Expired*: Webex no longer accepts this link. Run `/webex connect` to renew it."
         if link.expired
-        else ":white_check_mark: Working. Unless you use the bot before then, "
-        f"you will need to reconnect by {renew}."
+        else f":white_check_mark: Working. Webex wants it renewed by {renew}; the bot renews it by itself "
+        "a week before, so there is nothing for you to do."
     )
     lines = [
         f"*Webex account:* {link.email or link.webex_id} (user name `{link.webex_id}`)",
@@ -120,7 +121,8 @@ async def disconnect_user(
         return "There was no Webex account linked to you, so there was nothing to delete."
     return (
         f"Disconnected. I deleted your Webex access and refresh tokens for *{link.email or link.webex_id}* "
-        f"on site *{link.site}*, and any sign-in in progress. Your meetings stay on Webex. "
+        f"on site *{link.site}*, any sign-in in progress, and my reminders of your meetings. Your meetings "
+        "stay on Webex. "
         "Run `/webex connect` to link again."
     )
 
@@ -145,6 +147,7 @@ def help_subcommand(router: CommandRouter) -> Subcommand:
 
 
 UNKNOWN_WORD_LIMIT = 40
+SUGGESTION_LIMIT = 300
 
 
 class HelpMessages:
@@ -161,12 +164,25 @@ class HelpMessages:
             self._listed = len(self._router.subcommands)
             self._listing = _listing(self._router)
             self._plain = _message(INTRO, self._listing)
-        word = unknown.split(maxsplit=1)[0] if unknown.strip() else ""
+        word, _, rest = unknown.strip().partition(" ")
         if not word:
             return self._plain
         # The word is echoed as typed: cut, then escaped, so any word keeps the help within Slack's limits.
         echoed = escape_clipped(unescape(word), UNKNOWN_WORD_LIMIT)
-        return _message(f"I don't know `{echoed}`. Here is what I can do:", self._listing)
+        meant = self._meant(word.lower())
+        if meant is None:
+            return _message(f"I don't know `{echoed}`. Here is what I can do:", self._listing)
+        # A typo: the command as it was probably meant, with the rest of what was typed, ready to copy.
+        typed = " ".join(f"/webex {meant} {typed_text(rest)}".split()).replace("`", "'")
+        again = escape_clipped(typed, SUGGESTION_LIMIT)
+        intro = f"I don't know `{echoed}`. Did you mean `{again}`? Here is what I can do:"
+        return _message(intro, self._listing)
+
+    def _meant(self, word: str) -> str | None:
+        """The subcommand name a mistyped word is closest to, if one is close (`schedul`: `schedule`)."""
+        names = [name for sub in self._router.subcommands if sub.listed for name in sub.names]
+        close = get_close_matches(word, names, n=1, cutoff=0.75)
+        return close[0] if close else None
 
 
 INTRO = "Here is what `/webex` can do:"

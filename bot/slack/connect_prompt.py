@@ -72,8 +72,8 @@ def disconnect_button() -> dict[str, Any]:
             "title": {"type": "plain_text", "text": "Disconnect Webex?"},
             "text": {
                 "type": "mrkdwn",
-                "text": "The bot will delete your Webex tokens and stop acting for you. "
-                "Your meetings stay on Webex.",
+                "text": "The bot will delete your Webex tokens and stop acting for you and reminding you "
+                "of your meetings. Your meetings stay on Webex.",
             },
             "confirm": {"type": "plain_text", "text": "Disconnect"},
             "deny": {"type": "plain_text", "text": "Keep"},

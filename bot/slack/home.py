@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -9,6 +10,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.services.errors import LinkExpired, NotLinked
 from bot.services.linked_accounts import LinkedAccounts
 from bot.slack.connect_prompt import connect_button, disconnect_button
 from bot.slack.errors import log_failure
@@ -37,6 +39,16 @@ class HomeTab:
 
     async def view(self, team_id: str, user_id: str) -> dict[str, Any]:
         link = await self._accounts.link_of(team_id, user_id)
+        sections: list[dict[str, Any]] = []
+        if link is not None and not link.expired:
+            try:
+                sections = await self._sections(team_id, user_id)
+            except LinkExpired:
+                # Webex refused the link while the tab was being made (access withdrawn in Webex): the
+                # tab says to reconnect now, not on its next opening.
+                link = dataclasses.replace(link, status="expired")
+            except NotLinked:
+                link = None  # disconnected meanwhile
         url = self._connect_url(team_id, user_id)
         blocks: list[dict[str, Any]] = [
             {"type": "header", "text": {"type": "plain_text", "text": "Webex meetings"}}
@@ -65,20 +77,8 @@ class HomeTab:
                     },
                 },
                 {"type": "actions", "elements": [connect_button(url, "Reconnect"), disconnect_button()]},
+                *sections,
             ]
-            for section in self.sections:
-                try:
-                    blocks += await section(team_id, user_id)
-                except Exception as error:
-                    log_failure(logger, error, f"a Home tab section for team={team_id} user={user_id}")
-                    blocks.append(
-                        {
-                            "type": "context",
-                            "elements": [
-                                {"type": "mrkdwn", "text": "Part of this page could not be loaded just now."}
-                            ],
-                        }
-                    )
         blocks += [
             {"type": "divider"},
             {
@@ -89,6 +89,27 @@ class HomeTab:
             },
         ]
         return {"type": "home", "blocks": blocks}
+
+    async def _sections(self, team_id: str, user_id: str) -> list[dict[str, Any]]:
+        """Each feature's part of the tab; one that fails says so in its place (a lapsed link is raised:
+        the whole tab then asks to reconnect)."""
+        blocks: list[dict[str, Any]] = []
+        for section in self.sections:
+            try:
+                blocks += await section(team_id, user_id)
+            except (LinkExpired, NotLinked):
+                raise
+            except Exception as error:
+                log_failure(logger, error, f"a Home tab section for team={team_id} user={user_id}")
+                blocks.append(
+                    {
+                        "type": "context",
+                        "elements": [
+                            {"type": "mrkdwn", "text": "Part of this page could not be loaded just now."}
+                        ],
+                    }
+                )
+        return blocks
 
     async def publish(self, team_id: str, user_id: str) -> None:
         view = await self.view(team_id, user_id)

@@ -116,6 +116,7 @@ def create_app(
             card_check_every=timedelta(minutes=settings.card_check_minutes)
             if settings.card_check_minutes
             else None,
+            look_up_meeting=services.meetings.get,
         )
         app.state.jobs = jobs
         background = [

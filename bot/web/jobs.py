@@ -12,7 +12,7 @@ from typing import Protocol
 
 from bot.services.card_check import CardCheck, CardCheckRun, CopyWriter
 from bot.services.keep_alive import KeepAliveRun, LinkKeeper, TellRefused
-from bot.services.reminders import ReminderService, SendReminder
+from bot.services.reminders import LookUpMeeting, ReminderService, SendReminder
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +46,10 @@ class TimedJobs:
         card_check: CardCheck | None = None,
         card_writer: CopyWriter | None = None,
         card_check_every: timedelta | None = None,
+        look_up_meeting: LookUpMeeting | None = None,
     ) -> None:
         self._reminders = reminders
+        self._look_up_meeting = look_up_meeting
         self._send_reminder = send_reminder
         self._keeper = keeper
         self._tell_refused = tell_refused
@@ -58,8 +60,9 @@ class TimedJobs:
         self._card_check_every = card_check_every
 
     async def send_reminders(self) -> int:
-        """Every reminder that is due now, each sent once; how many this process sent."""
-        return await self._reminders.send_due(self._send_reminder)
+        """Every reminder that is due now, each sent once (checked with Webex first); how many this
+        process sent."""
+        return await self._reminders.send_due(self._send_reminder, self._look_up_meeting)
 
     async def keep_links_alive(self) -> KeepAliveRun:
         run = await self._keeper.renew_lapsing(self._tell_refused)

@@ -325,6 +325,9 @@ class RestMeetingBackend:
         until = starts_before if starts_before is not None else starts_after + OPEN_WINDOW
         first = {
             "meetingType": "meetingSeries",
+            # A series at its first meeting, not the one Webex calls current (which may be after the
+            # window, or tomorrow's when today's is over): the list picks the meeting to show from it.
+            "current": "false",
             "from": _instant_text(starts_after, "UTC"),
             "to": _instant_text(until, "UTC"),
             "max": str(size),
@@ -333,8 +336,7 @@ class RestMeetingBackend:
         answer = await self._api.call("meetings.list", "GET", "/meetings", creds.access_token, params=params)
         meetings = [_meeting(item) for item in _items(answer.body)]
         # Webex lists a recurring series overlapping the window although its first start is earlier:
-        # it is kept (shown at its first start, as the XML API shows a series); single meetings outside
-        # the window are not.
+        # it is kept (at its first start); single meetings outside the window are not.
         shown = tuple(
             m
             for m in meetings

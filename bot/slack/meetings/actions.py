@@ -97,7 +97,7 @@ class Click:
 async def share(
     click: Click, *, meetings: MeetingService, answers: Answers, home: HomeTab, clock: Clock
 ) -> None:
-    if click.channel_id.startswith("D"):
+    if not blocks.can_post_in(click.channel_id):
         # The bot's own DM (a shortcut's card) has no one else to show it to, and would get a second
         # reminder as if it were a channel; Slack lets the bot post in no other DM.
         await click.reply.send(texts.NO_SHARING_IN_DMS)

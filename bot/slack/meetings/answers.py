@@ -225,7 +225,11 @@ class Answers:
         not_posted: str | None = None
         if share and not scheduled.repeated:
             not_posted = await self.post_in_channel(team_id, channel_id, scheduled, tz, user_id)
-        note = texts.scheduled_note(scheduled.repeated, share and not scheduled.repeated and not not_posted)
+        note = texts.scheduled_note(
+            scheduled.repeated,
+            share and not scheduled.repeated and not not_posted,
+            in_channel=blocks.can_post_in(channel_id),
+        )
         if not_posted:
             note += "\n" + not_posted
         for line in notes:

@@ -73,6 +73,13 @@ DURATION_CHOICES = (15, 30, 45, 60, 90, 120, 180, 240)
 LIST_ROW = "list:"
 
 
+def can_post_in(channel_id: str) -> bool:
+    """Whether a meeting can be posted for others where a command, form or card came from: a channel. Not
+    a direct message (the bot's own has no one else to show it to, and Slack lets it post in no other
+    DM), nor nowhere (a global shortcut)."""
+    return bool(channel_id) and not channel_id.startswith("D")
+
+
 def clip(text: str, limit: int) -> str:
     """Cut plain text to a Slack limit, saying so with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -19,7 +20,7 @@ from bot.domain.schedule_text import parse_schedule_text
 from bot.services.linked_accounts import LinkedAccounts
 from bot.services.meetings import ListWindow, MeetingService, ScheduleRequest
 from bot.slack.dependencies import inject
-from bot.slack.formatting import escape, typed_links, typed_text
+from bot.slack.formatting import escape, escape_clipped, typed_links, typed_text
 from bot.slack.meetings import blocks, form_blocks, texts
 from bot.slack.meetings.answers import Answers
 from bot.slack.meetings.form_opener import FormOpener
@@ -145,10 +146,29 @@ def needs_number(missing: str) -> Callable[[Invocation], tuple[str, None] | None
         except SeveralMeetingNumbers as several:
             return texts.one_meeting_at_a_time(invocation.name, several.numbers), None
         except MeetingRequestInvalid as invalid:
+            if trailing := number_and_words(invocation.args):
+                number, words = trailing
+                return texts.number_then_words(invocation.name, number, escape_clipped(words, 80)), None
             return escape(invalid.message), None  # it quotes what was typed, shown as typed
         return None
 
     return usage_error
+
+
+_NUMBER_THEN_WORDS = re.compile(r"([\d\s-]+?)\s+(\D.*)", re.DOTALL)
+
+
+def number_and_words(args: str) -> tuple[str, str] | None:
+    """A meeting number followed by words (`123 456 789 tomorrow`): the number and the words as typed;
+    None when the text does not start with a meeting number."""
+    found = _NUMBER_THEN_WORDS.fullmatch(args.strip())
+    if found is None:
+        return None
+    try:
+        number = check_meeting_number(found[1])
+    except MeetingRequestInvalid:
+        return None
+    return number, typed_text(found[2]).strip()
 
 
 WINDOWS = {"list": ListWindow.UPCOMING, "today": ListWindow.TODAY, "week": ListWindow.WEEK}

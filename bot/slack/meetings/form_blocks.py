@@ -44,6 +44,7 @@ from bot.slack.meetings.blocks import (
     TOPIC,
     VALUE,
     Block,
+    can_post_in,
     mrkdwn,
     plain,
 )
@@ -153,7 +154,9 @@ def zone_options(user_tz: str, chosen: str) -> list[dict[str, Any]]:
     return [zone_option(name, user_tz) for name in unique[:100]]
 
 
-def _form_blocks(prefill: FormPrefill, user_tz: str, now: datetime, *, editing: bool) -> list[Block]:
+def _form_blocks(
+    prefill: FormPrefill, user_tz: str, now: datetime, *, editing: bool, can_post: bool = False
+) -> list[Block]:
     zone_name = next((z for z in (prefill.time_zone, user_tz) if zone_info(z) is not None), "UTC")
     zone = zone_info(zone_name) or ZoneInfo("UTC")
     day, clock = prefill.day, prefill.clock
@@ -238,6 +241,7 @@ def _form_blocks(prefill: FormPrefill, user_tz: str, now: datetime, *, editing: 
                 hint="Only if your Webex site requires one. It is shown to you alone.",
             )
         )
+    if can_post:
         option = {"text": plain("Post the meeting in this channel", 75), "value": "post"}
         post: dict[str, Any] = {"type": "checkboxes", "options": [option]}
         if prefill.post_in_channel:
@@ -277,7 +281,10 @@ def schedule_modal(prefill: FormPrefill, context: FormContext, now: datetime) ->
         "submit": plain("Schedule", MODAL_TITLE_LIMIT),
         "close": plain("Cancel", MODAL_TITLE_LIMIT),
         "private_metadata": context.dumps(),
-        "blocks": _form_blocks(prefill, context.user_tz, now, editing=False),
+        # No channel to post in (a global shortcut, a direct message): no such choice is offered.
+        "blocks": _form_blocks(
+            prefill, context.user_tz, now, editing=False, can_post=can_post_in(context.channel_id)
+        ),
     }
 
 

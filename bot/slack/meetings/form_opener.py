@@ -71,7 +71,8 @@ class FormOpener:
         view = form_blocks.schedule_modal(prefill, context, self._clock.now())
         if await self.open_view(view, team_id=team_id, user_id=user_id, trigger_id=trigger_id):
             return
-        text = prefill.problem or texts.FORM_OPEN_FAILED
+        not_opened = texts.FORM_OPEN_FAILED if trigger_id else texts.FORM_TO_OPEN
+        text = prefill.problem or not_opened
         button = {
             "type": "button",
             "action_id": blocks.OPEN_FORM,
@@ -79,11 +80,7 @@ class FormOpener:
             "value": prefill_value(prefill, channel_id),
             "style": "primary",
         }
-        body = (
-            escape_clipped(prefill.problem, blocks.SECTION_TEXT_LIMIT)
-            if prefill.problem
-            else texts.FORM_OPEN_FAILED
-        )
+        body = escape_clipped(prefill.problem, blocks.SECTION_TEXT_LIMIT) if prefill.problem else not_opened
         message: list[dict[str, Any]] = [
             {"type": "section", "text": blocks.mrkdwn(body)},
             {"type": "actions", "block_id": "open_form", "elements": [button]},

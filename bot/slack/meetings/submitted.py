@@ -95,10 +95,11 @@ class EditFormState(_State):
 
 
 class ScheduleFormState(EditFormState):
-    """`view.state.values` of the schedule form: the edit form's inputs, a password and the share box."""
+    """`view.state.values` of the schedule form: the edit form's inputs, a password and the share box
+    (offered only where there is a channel to post in)."""
 
     password: TextInput = Field(alias=blocks.PASSWORD)
-    post: OptionsInput = Field(alias=blocks.POST)
+    post: OptionsInput | None = Field(default=None, alias=blocks.POST)
 
 
 FORM_STATES: dict[str, type[BaseModel]] = {

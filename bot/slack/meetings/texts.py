@@ -80,15 +80,21 @@ FORM_NOT_KEPT = (
     "I no longer have what you typed in that form (forms are kept for a week), so there is nothing to "
     "open again. Start over with `/webex schedule`, or press *Edit* on the meeting."
 )
+# After linking, the form asked for cannot open by itself: Slack opens one only right after a press or a
+# command, and the one that asked for it is long gone. Nothing failed.
+FORM_TO_OPEN = "Your form is ready: press the button to open it."
 NO_CHANNEL_TO_SHARE = f"I cannot post in this conversation. Invite me to the channel ({INVITE_ME}) first."
 NOT_IN_CHANNEL = (
     f"I could not post it in the channel: I am not a member there. Invite me with {INVITE_ME}, "
     "then press *Share in channel* below to post it there."
 )
-NO_SHARING_IN_DMS = (
-    "I posted nothing: this card is in a direct message, where a shared copy would reach no one else. "
+SHARE_FROM_A_DM = (
     "To share the meeting, paste its meeting number in the channel; `/webex join` and the number gives "
     "anyone there the Join link."
+)
+NO_SHARING_IN_DMS = (
+    "I posted nothing: this card is in a direct message, where a shared copy would reach no one else. "
+    + SHARE_FROM_A_DM
 )
 NOTHING_TO_SHARE_ENDED = (
     "I posted nothing: this meeting is over, so a shared copy would offer a Join button to nothing. "
@@ -98,6 +104,21 @@ CHANNEL_HIDDEN = (
     "I could not post it in that conversation: it is private, and I am not in it. "
     f"Invite me there with {INVITE_ME}; until then, share the meeting's Join link there yourself."
 )
+
+
+def number_then_words(command: str, number: str, words: str) -> str:
+    """The answer to `/webex cancel 123456789 tomorrow`: the number alone is what it takes; nothing is
+    done. `words` is shown as typed (escaped by the caller)."""
+    answer = (
+        f"I read the meeting number {number}, then “{words}”, which `{command}` does not take, so I did "
+        f"nothing. Type `{command} {number}` alone."
+    )
+    if command in ("/webex cancel", "/webex edit"):
+        answer += (
+            " It acts on the whole meeting, and on a recurring one that is every meeting of the series; "
+            "to cancel or move just one meeting of a series, do it in Webex."
+        )
+    return answer
 
 
 def one_meeting_at_a_time(command: str, numbers: tuple[str, ...]) -> str:
@@ -122,11 +143,15 @@ def could_not_post(error: str) -> str:
 NOT_FOR_YOU = "Only the person who scheduled this meeting can change it from here."
 
 
-def scheduled_note(repeated: bool, shared: bool) -> str:
+def scheduled_note(repeated: bool, shared: bool, *, in_channel: bool = True) -> str:
+    """The line above a new card; `in_channel` False for a card in a direct message, where *Share in
+    channel* has no one to share it with."""
     if repeated:
         return ":white_check_mark: Already scheduled: this is the meeting your earlier request created."
     if shared:
         return ":white_check_mark: Scheduled, and posted in the channel."
+    if not in_channel:
+        return ":white_check_mark: Scheduled. " + SHARE_FROM_A_DM
     return ":white_check_mark: Scheduled. Only you see this card; *Share in channel* posts it for everyone."
 
 

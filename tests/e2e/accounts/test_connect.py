@@ -137,6 +137,8 @@ async def test_connect_links_the_account_and_status_shows_it(
     status = await answered(alice, "status")
     shown = everything_shown(status.replies)
     assert ALICE in shown and "sandbox" in shown and "create, change and cancel your meetings" in shown
+    # The link is kept alive by the bot (the daily renewal): nothing asks the person to act before a date.
+    assert "the bot renews it by itself" in shown and "you will need to reconnect" not in shown
 
 
 async def test_tokens_are_never_stored_in_plain_text(
@@ -283,3 +285,23 @@ async def test_help_for_nothing_and_for_unknown_words(bot: BotServer, alice: Sla
     later = await answered(alice, "status")
     assert all(call.seq >= later.first_seq for call in alice.standin.calls if call.is_reply)
     assert [call for exchange in helped for call in alice.replies_so_far(exchange)] == []
+
+
+async def test_a_mistyped_command_says_the_command_it_was_probably_meant_to_be_with_what_was_typed(
+    bot: BotServer, alice: SlackDriver
+) -> None:
+    # Slack sends it escaped (should_escape): the mention as <@U_ANA|ana>, the ampersand as &amp;.
+    exchange = await alice.command("schedul Design & review tomorrow 3pm with @ana")
+    shown = everything_shown_in(exchange.json())
+    meant = "/webex schedule Design &amp; review tomorrow 3pm with @ana"  # shown as typed, ready to copy
+    assert f"I don't know `schedul`. Did you mean `{meant}`?" in shown
+    assert "/webex connect" in shown  # and the whole list, as for any unknown word
+    # Nothing was done for it: no meeting, no Webex call, no answer after the ack.
+    assert alice.replies_so_far(exchange) == []
+    # However long the rest, the answer stays within what Slack shows in one section.
+    long = (await alice.command("schedul " + "standup " * 600)).json()
+    assert "Did you mean `/webex schedule standup" in everything_shown_in(long)
+    assert len(long["blocks"][0]["text"]["text"]) <= 3000
+    # A word close to nothing still gets the list alone.
+    far = everything_shown_in((await alice.command("frobnicate now")).json())
+    assert "Did you mean" not in far

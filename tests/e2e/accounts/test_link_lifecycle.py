@@ -127,3 +127,15 @@ async def test_app_uninstalled_forgets_the_whole_team(
     assert response.status == 200
     assert await rows_about(bot_server, "U_ALICE") == 0
     assert await rows_about(bot_server, "U_BOB") == 0
+
+
+async def test_home_tab_opened_after_the_access_was_withdrawn_in_webex_asks_to_reconnect_at_once(
+    bot_server: BotServer, alice: SlackDriver, emulator: Emulator
+) -> None:
+    await link(alice, ALICE)
+    emulator.revoke_tokens(site="sandbox", user=ALICE)  # withdrawn in Webex: the refresh is refused too
+    shown = everything_shown([await home(alice)])
+    # The first opening already says what to do, not that part of the page failed to load.
+    assert "Your Webex link has expired. Reconnect" in shown and "Reconnect" in shown
+    assert "Linked as" not in shown and "could not be loaded" not in shown
+    assert "Disconnect" not in shown

@@ -217,6 +217,23 @@ async def stage(
     )
 
 
+async def stage_on_emulator_clock(
+    bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any, **settings: Any
+) -> Stage:
+    """Alice linked, with the bot on the emulator's clock: moving it moves "now" for both."""
+    bot = await bot_factory(**settings, clock=emulator_server.emulator.clock)
+    stage = Stage(
+        bot=bot,
+        emulator=emulator_server.emulator,
+        alice=Person(slack_driver(bot.events_url, user_id="U_ALICE"), ALICE),
+        bob=Person(slack_driver(bot.events_url, user_id="U_BOB"), BOB),
+        emulator_url=emulator_server.url,
+        api=str(bot.settings.webex_api),
+    )
+    await stage.link(stage.alice)
+    return stage
+
+
 @pytest.fixture
 async def linked(stage: Stage) -> Stage:
     """Alice (New York) and Bob (Berlin) have linked their Webex accounts."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -13,8 +14,10 @@ from lxml import etree
 
 from bot.emulator import XML_SERVICE_PATH
 from bot.slack.meetings import blocks
-from tests.e2e.meetings.conftest import Stage, button, on_both_databases, shown_text
+from tests.e2e.meetings.conftest import Stage, button, on_both_databases, shown_text, stage_on_emulator_clock
 from tests.support.emulator import ALICE, link_account, read_answer, xml_request
+from tests.support.servers import BotFactory
+from tests.support.slack import DriverFactory
 
 NEW_YORK = ZoneInfo("America/New_York")  # Alice's zone
 EVERY_WEEKDAY = "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR"
@@ -292,3 +295,77 @@ async def test_every_weekend_is_a_saturday_and_sunday_series(linked: Stage) -> N
     stored = linked.emulator.meeting(key)
     assert stored is not None and stored.rest is not None and stored.conf_name == "Brunch"
     assert stored.rest.recurrence == "FREQ=WEEKLY;INTERVAL=1;BYDAY=SA,SU"
+
+
+@pytest.fixture
+async def clocked(
+    bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any, webex_api: str
+) -> Stage:
+    return await stage_on_emulator_clock(bot_factory, slack_driver, emulator_server, webex_timeout_seconds=2)
+
+
+def slack_time(instant: datetime) -> str:
+    """How a card or list row names an instant: Slack's date token, which each reader sees in their zone."""
+    return f"<!date^{int(instant.timestamp())}^"
+
+
+async def test_a_series_whose_meeting_today_is_over_lists_its_next_meeting_and_today_keeps_todays(
+    clocked: Stage,
+) -> None:
+    await schedule_standup(clocked)
+    [stored] = clocked.emulator.meetings()
+    first = stored.start
+    # 10:00 in New York: today's 9:00 meeting is over, the next is on the next weekday.
+    clocked.emulator.clock.set(first + timedelta(hours=1))
+    following = next_weekday_after(first)
+    for command in ("list", "week"):
+        listed = (await clocked.alice.driver.command(command, replies=1)).replies[0]
+        shown = shown_text(listed)
+        assert "Standup" in shown and "no upcoming" not in shown and "no Webex meetings" not in shown
+        assert slack_time(following) in shown and slack_time(first) not in shown
+    home = (await clocked.alice.driver.open_home(replies=1)).replies[0]
+    assert "Standup" in shown_text(home) and slack_time(following) in shown_text(home)
+    # Today's list is the plan of the day: today's meeting, over, and not the next weekday's.
+    today = (await clocked.alice.driver.command("today", replies=1)).replies[0]
+    assert slack_time(first) in shown_text(today) and slack_time(following) not in shown_text(today)
+
+
+def next_weekday_after(start: datetime) -> datetime:
+    """The same wall-clock time in New York on the next weekday."""
+    local = start.astimezone(NEW_YORK)
+    day = local.date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, local.time(), NEW_YORK)
+
+
+async def test_a_monthly_series_met_this_morning_is_not_in_this_weeks_list(clocked: Stage) -> None:
+    await clocked.alice.driver.command("schedule Planning monthly on the first monday 10am", replies=1)
+    [stored] = clocked.emulator.meetings()
+    clocked.emulator.clock.set(stored.start + timedelta(hours=2))  # its meeting this morning is over
+    week = shown_text((await clocked.alice.driver.command("week", replies=1)).replies[0])
+    assert "Planning" not in week and "no Webex meetings" in week
+    upcoming = shown_text((await clocked.alice.driver.command("list", replies=1)).replies[0])
+    assert "Planning" in upcoming and slack_time(stored.start) not in upcoming
+
+
+async def test_cancel_or_edit_of_one_meeting_of_a_series_does_nothing_and_says_what_the_command_does(
+    linked: Stage,
+) -> None:
+    _, key = await schedule_standup(linked)
+    driver = linked.alice.driver
+    asked = []
+    for typed, command in ((f"cancel {key} tomorrow", "cancel"), (f"edit {key} only on friday", "edit")):
+        exchange = await driver.command(typed)
+        asked.append(exchange)
+        said = exchange.ack_text
+        words = typed.split(maxsplit=2)[2]
+        assert f"I read the meeting number {key}, then “{words}”" in said
+        assert f"Type `/webex {command} {key}` alone." in said
+        assert "every meeting of the series" in said and "do it in Webex" in said
+        assert "is not a meeting number" not in said
+    # Nothing was asked, cancelled or opened: the series is whole, no form, no dialog.
+    assert [m.key for m in linked.emulator.meetings()] == [int(key)]
+    assert not driver.standin.calls_to("views.open")
+    await driver.command("list", replies=1)
+    assert [call for exchange in asked for call in driver.replies_so_far(exchange)] == []

@@ -4,6 +4,7 @@ the reminder job runs as each process's timed jobs run it, and the Slack stand-i
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 from datetime import datetime, time, timedelta
@@ -12,12 +13,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.emulator.faults import Fault
 from bot.sandbox.workspace import RecordedCall, SlackChannel
 from bot.slack import reminders
 from bot.slack.meetings import blocks
 from bot.web.jobs import TimedJobs
-from tests.e2e.meetings.conftest import Person, Stage, button, iter_elements, on_both_databases, shown_text
-from tests.support.emulator import ALICE, BOB
+from tests.e2e.meetings.conftest import (
+    Stage,
+    button,
+    iter_elements,
+    on_both_databases,
+    shown_text,
+    stage_on_emulator_clock,
+)
+from tests.support.emulator import ALICE
 from tests.support.servers import BotFactory, BotServer, stop_bot
 from tests.support.slack import DriverFactory
 
@@ -32,18 +41,7 @@ def jobs_of(bot: BotServer) -> TimedJobs:
 
 
 async def make_stage(bot_factory: BotFactory, slack_driver: DriverFactory, emulator_server: Any) -> Stage:
-    # The bot runs on the emulator's clock: moving it moves "now" for both.
-    bot = await bot_factory(**TIMED, clock=emulator_server.emulator.clock)
-    stage = Stage(
-        bot=bot,
-        emulator=emulator_server.emulator,
-        alice=Person(slack_driver(bot.events_url, user_id="U_ALICE"), ALICE),
-        bob=Person(slack_driver(bot.events_url, user_id="U_BOB"), BOB),
-        emulator_url=emulator_server.url,
-        api=str(bot.settings.webex_api),
-    )
-    await stage.link(stage.alice)
-    return stage
+    return await stage_on_emulator_clock(bot_factory, slack_driver, emulator_server, **TIMED)
 
 
 @pytest.fixture
@@ -325,6 +323,8 @@ async def test_disconnecting_stops_the_reminders_of_ones_meetings(timed: Stage) 
     _, start = await schedule(timed, "Before I leave tomorrow 10am")
     gone = await timed.alice.driver.command("disconnect", replies=1)
     assert "deleted" in shown_text(gone.replies[0]).lower()
+    # It says so: the reminders are among what was deleted.
+    assert "my reminders of your meetings" in shown_text(gone.replies[0])
     set_clock(timed, start - timedelta(minutes=10))
     assert await run_reminders(timed) == 0
     assert reminders_to(timed, timed.alice.user_id) == []
@@ -361,3 +361,97 @@ async def test_a_series_is_reminded_before_each_of_its_meetings(
     # The second speaks of that day's meeting (Slack shows the date from the timestamp it carries).
     second_start = datetime.combine(day, time(9, 0), new_york)
     assert f"<!date^{int(second_start.timestamp())}^" in (dms[1].text or "") + json.dumps(dms[1].blocks)
+
+
+def change_in_webex(stage: Stage, **changes: Any) -> None:
+    """The one meeting changed on the Webex site itself, behind the bot's back (no change: deleted)."""
+    [meeting] = stage.emulator.meetings()
+    site = stage.emulator.state.site_state("sandbox")
+    assert site is not None
+    with stage.emulator.state.lock:
+        if changes:
+            site.meetings[meeting.key] = dataclasses.replace(meeting, **changes)
+        else:
+            del site.meetings[meeting.key]
+
+
+async def test_a_meeting_deleted_in_webex_itself_is_not_reminded_in_dm_or_channel(timed: Stage) -> None:
+    card, start = await schedule(timed, "Deleted on the site tomorrow 3pm")
+    await timed.alice.driver.click(card, blocks.SHARE, replies=1)
+    await settled(timed)
+    change_in_webex(timed)
+    set_clock(timed, start - timedelta(minutes=10))
+    assert await run_reminders(timed) == 0
+    assert reminders_to(timed, timed.alice.user_id) == []
+    assert reminders_to(timed, timed.alice.driver.channel_id) == []
+    asked = len(timed.calls("get"))
+    set_clock(timed, start - timedelta(minutes=5))
+    assert await run_reminders(timed) == 0  # dropped, not asked about again every turn
+    assert len(timed.calls("get")) == asked
+
+
+async def test_a_meeting_moved_in_webex_itself_is_reminded_before_its_new_time(timed: Stage) -> None:
+    card, start = await schedule(timed, "Moved on the site tomorrow 3pm")
+    await timed.alice.driver.click(card, blocks.SHARE, replies=1)
+    await settled(timed)
+    later = start + timedelta(hours=2)
+    change_in_webex(timed, start=later, conf_name="Moved and renamed")
+    set_clock(timed, start - timedelta(minutes=10))  # when the old time's reminder was due
+    assert await run_reminders(timed) == 0
+    assert reminders_to(timed, timed.alice.user_id) == []
+    set_clock(timed, later - timedelta(minutes=11))
+    assert await run_reminders(timed) == 0
+    set_clock(timed, later - timedelta(minutes=10))
+    assert await run_reminders(timed) == 2  # the host's and the channel's, at the new time
+    for recipient in (timed.alice.user_id, timed.alice.driver.channel_id):
+        [post] = reminders_to(timed, recipient)
+        assert "Moved and renamed" in shown_text(post) and "starts in 10 minutes" in shown_text(post)
+        assert f"<!date^{int(later.timestamp())}^" in (post.text or "")
+
+
+async def test_a_reminder_goes_as_written_when_webex_does_not_answer_the_check(timed: Stage) -> None:
+    _, start = await schedule(timed, "Webex down tomorrow 3pm")
+    timed.emulator.add_fault(Fault.http_error(503, operation=timed.operation("get")))
+    set_clock(timed, start - timedelta(minutes=10))
+    assert await run_reminders(timed) == 1
+    [dm] = reminders_to(timed, timed.alice.user_id)
+    assert "Webex down" in shown_text(dm) and "starts in 10 minutes" in shown_text(dm)
+
+
+def next_weekday(after: datetime, zone: ZoneInfo) -> datetime:
+    """Midnight of the first weekday after the day `after` falls on, in `zone`."""
+    day = after.astimezone(zone).date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(0), zone)
+
+
+async def test_a_series_moved_then_deleted_in_webex_itself_is_reminded_as_webex_has_it(timed: Stage) -> None:
+    _, first = await schedule(timed, "Standup every weekday 9am")
+    set_clock(timed, first - timedelta(minutes=10))
+    assert await run_reminders(timed) == 1
+    # On the Webex site the series moves from 9:00 to 10:00.
+    change_in_webex(timed, start=first + timedelta(hours=1))
+    new_york = ZoneInfo("America/New_York")
+    day = next_weekday(first, new_york)
+    set_clock(timed, day.replace(hour=8, minute=50))
+    assert await run_reminders(timed) == 0
+    set_clock(timed, day.replace(hour=9, minute=50))
+    assert await run_reminders(timed) == 1
+    second = reminders_to(timed, timed.alice.user_id)[-1]
+    assert f"<!date^{int(day.replace(hour=10).timestamp())}^" in (second.text or "")
+    # Then the whole series is deleted there: no reminder the next weekday.
+    change_in_webex(timed)
+    day = next_weekday(day, new_york)
+    set_clock(timed, day.replace(hour=9, minute=50))
+    assert await run_reminders(timed) == 0
+    assert len(reminders_to(timed, timed.alice.user_id)) == 2
+
+
+async def test_a_reminder_still_comes_when_the_hosts_access_was_withdrawn_in_webex(timed: Stage) -> None:
+    _, start = await schedule(timed, "Board review tomorrow 3pm")
+    timed.emulator.revoke_tokens(site="sandbox", user=ALICE)  # the check cannot ask Webex as her
+    set_clock(timed, start - timedelta(minutes=10))
+    assert await run_reminders(timed) == 1
+    [dm] = reminders_to(timed, timed.alice.user_id)
+    assert "Board review" in shown_text(dm) and "starts in 10 minutes" in shown_text(dm)

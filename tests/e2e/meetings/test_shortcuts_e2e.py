@@ -75,6 +75,9 @@ async def test_before_linking_the_shortcut_asks_to_connect_then_offers_the_fille
     offer = await stage.alice.driver.standin.wait_for(
         lambda c: c.seq > prompt.seq and blocks.OPEN_FORM in str(c.blocks)
     )
+    # Nothing failed: the form cannot open by itself after linking, so the button is offered.
+    assert "Your form is ready: press the button to open it." in shown_text(offer)
+    assert "could not" not in shown_text(offer)
     opened = await stage.alice.driver.click(offer, blocks.OPEN_FORM, replies=1)
     fields = form_fields(opened.replies[0].view)
     assert fields[blocks.TOPIC]["element"]["initial_value"] == "Budget sync"
@@ -90,3 +93,33 @@ async def test_a_shortcut_not_signed_by_slack_opens_nothing(linked: Stage) -> No
     await linked.alice.driver.shortcut(SCHEDULE_SHORTCUT, replies=1)
     opened = [c for c in linked.alice.driver.standin.calls if c.seq >= first]
     assert [c.method for c in opened] == ["views.open"]
+
+
+async def test_the_global_shortcut_offers_no_channel_post_and_its_card_says_how_to_share(
+    linked: Stage,
+) -> None:
+    # Chosen from Slack's shortcuts menu there is no channel: the card comes in a direct message.
+    [form] = (await linked.alice.driver.shortcut(SCHEDULE_SHORTCUT, replies=1)).replies
+    assert blocks.POST not in form_fields(form.view)
+    assert "Post the meeting in this channel" not in shown_text(form)
+    submitted = await linked.alice.driver.submit(
+        form, {blocks.TOPIC: "No channel", blocks.DATE: "2027-05-04", blocks.TIME: "10:00"}, replies=1
+    )
+    [card] = submitted.replies
+    assert card.method == "chat.postMessage" and str(card.channel).startswith("D")  # her DM with the bot
+    said = shown_text(card)
+    assert "Scheduled." in said and "paste its meeting number in the channel" in said
+    assert "posts it for everyone" not in said and "Invite me" not in said
+    assert [m.conf_name for m in linked.emulator.meetings()] == ["No channel"]
+
+
+async def test_the_message_shortcut_in_a_direct_message_offers_no_channel_post(linked: Stage) -> None:
+    message = {"user": "U_BOB", "text": "Shall we talk about the budget?"}
+    opened = await linked.alice.driver.message_shortcut(
+        MESSAGE_SHORTCUT, message, channel_id="D_ALICE_BOB", replies=1
+    )
+    [form] = opened.replies
+    fields = form_fields(form.view)
+    assert blocks.POST not in fields
+    assert fields[blocks.TOPIC]["element"]["initial_value"] == "Shall we talk about the budget?"
+    assert fields[blocks.INVITEES]["element"]["initial_users"] == ["U_BOB"]

@@ -26,7 +26,7 @@ class Counting:
         self.reminder_runs = 0
         self.keep_alive_runs = 0
 
-    async def send_due(self, send: object) -> int:
+    async def send_due(self, send: object, look_up: object = None) -> int:
         self.reminder_runs += 1
         return 0
 
