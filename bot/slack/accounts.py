@@ -141,7 +141,7 @@ def help_subcommand(router: CommandRouter) -> Subcommand:
         names=("help",),
         run=show_help,
         usage="/webex help",
-        summary="this list",
+        summary="This list.",
         instant=help_for,  # the help needs no I/O: it goes out in the ack itself
     )
 
@@ -212,7 +212,7 @@ def register(app: AsyncApp, router: CommandRouter, dependencies: Mapping[str, ob
             names=("connect", "link", "login", "signin"),
             run=inject(connect, dependencies, takes=TAKES),
             usage="/webex connect",
-            summary="link your Webex account (or see which one is linked)",
+            summary="Link your Webex account (or see which one is linked).",
         )
     )
     router.add(
@@ -220,7 +220,7 @@ def register(app: AsyncApp, router: CommandRouter, dependencies: Mapping[str, ob
             names=("status", "whoami"),
             run=inject(status, dependencies, takes=TAKES),
             usage="/webex status",
-            summary="which Webex account is linked, its site and permissions, and when it needs renewing",
+            summary="Which Webex account is linked, its site and permissions, and when it needs renewing.",
         )
     )
     router.add(
@@ -228,7 +228,7 @@ def register(app: AsyncApp, router: CommandRouter, dependencies: Mapping[str, ob
             names=("disconnect", "signout", "logout", "unlink"),
             run=inject(disconnect, dependencies, takes=TAKES),
             usage="/webex disconnect",
-            summary="delete your Webex tokens from the bot",
+            summary="Delete your Webex tokens and your meetings' reminders from the bot.",
         )
     )
     helper = help_subcommand(router)

@@ -41,7 +41,7 @@ SEALED_ACTIONS = frozenset({SHARE_RECORDING, RENAME_RECORDING})
 SEALED_VIEWS = frozenset({RENAME_VIEW})
 
 USAGE = "/webex recordings"
-SUMMARY = "Your recordings of the last 30 days: share a playback link in the channel, or rename one"
+SUMMARY = "Your recordings of the last 30 days: share a playback link in the channel, or rename one."
 LOOKING = "Looking up your recordings…"
 NONE_RECENT = "You have no recordings from the last 30 days. Record a meeting in Webex and it shows up here."
 NOT_FOUND = (
