@@ -113,9 +113,15 @@ class OncePerKey:
                 done = await finished(record.result, waited)
                 if done is not None:
                     return done
-            elif waited and record.status == FAILED and record.error != OWNER_STOPPED:
-                # (Closed because its process died, it told no one: the next attempt is this one's.)
-                raise AnsweredElsewhere(f"request {key} failed in the delivery this one waited for")
+            elif (
+                record.status == FAILED
+                and record.error != OWNER_STOPPED
+                and (waited or self._recent(record))
+            ):
+                # The same press delivered twice: the delivery that failed told the person why, and the
+                # request is not tried again behind their back. (Closed because its process died, it told
+                # no one; failed a while ago, this is a retry: either way the next attempt is this one's.)
+                raise AnsweredElsewhere(f"request {key} failed in the delivery this one duplicates")
         raise in_progress()
 
     async def closed(self, write: Awaitable[bool], key: str) -> bool:
@@ -130,6 +136,10 @@ class OncePerKey:
     async def failed(self, key: str, error: BaseException) -> None:
         """Close the attempt as failed (which also ends a creation's place in the throttle's count)."""
         await self.closed(self.operations.fail(key, type(error).__name__), key)
+
+    def _recent(self, record: OperationRecord) -> bool:
+        """Whether the record was closed so recently that this delivery is the same press's double."""
+        return self._clock.now() - record.updated_at < self._stale_after
 
     async def _wait_while_running(self, key: str, record: OperationRecord) -> OperationRecord:
         """The record once its attempt has finished, or as it is when the attempt looks abandoned."""

@@ -210,7 +210,7 @@ def register(app: AsyncApp, router: CommandRouter, home: HomeTab, dependencies: 
             names=("remind", "reminders", "reminder"),
             run=inject(remind, dependencies, takes=("invocation", "reply")),
             usage="/webex remind 5|10|15|off",
-            summary="How long before each meeting you host the bot reminds you, or `off`: `/webex remind 15`.",
+            summary="How long before each meeting you host I remind you, or `off`: `/webex remind 15`.",
         )
     )
     home.sections.append(inject(home_section, dependencies, takes=("team_id", "user_id")))

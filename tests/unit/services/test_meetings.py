@@ -16,6 +16,7 @@ from bot.domain.meeting_rules import MeetingLimits, SeveralMeetingNumbers, check
 from bot.domain.meetings import Meeting as ShownMeeting
 from bot.domain.reminders import HostReminder
 from bot.services.errors import NotLinked
+from bot.services.idempotency import STALE_AFTER
 from bot.services.meeting_reading import day_start
 from bot.services.meetings import (
     AnsweredElsewhere,
@@ -398,6 +399,7 @@ async def test_a_timeout_where_nothing_was_created_is_reported_and_the_retry_loo
     with pytest.raises(MeetingNotCreated):
         await world.service.schedule("T1", "U1", request(), request_key="k1")
     assert world.webex.meetings == {}
+    world.clock.advance(STALE_AFTER)  # a retry a while later (at once it is the same press's double)
     result = await world.service.schedule("T1", "U1", request(), request_key="k1")
     assert world.webex.calls.count("list") == 3  # twice after the timeout, and before the retry creates
     assert list(world.webex.meetings) == [result.meeting.meeting_id]
@@ -460,6 +462,12 @@ async def test_an_unavailable_webex_fails_the_record_so_a_retry_looks_before_cre
     with pytest.raises(WebexUnavailable):
         await world.service.schedule("T1", "U1", request(), request_key="k1")
     assert world.operations.records["k1"][0] == "failed"
+    # Delivered again at once, it is the same press: its failure was the answer, nothing is created.
+    with pytest.raises(AnsweredElsewhere):
+        await world.service.schedule("T1", "U1", request(), request_key="k1")
+    assert world.webex.calls.count("create") == 1 and world.webex.meetings == {}
+    # A retry a while later looks, then creates.
+    world.clock.advance(STALE_AFTER)
     await world.service.schedule("T1", "U1", request(), request_key="k1")
     assert world.webex.calls.count("create") == 2 and len(world.webex.meetings) == 1
 
@@ -733,7 +741,12 @@ async def test_an_edit_failing_while_its_double_waits_is_answered_by_the_failure
     )
     assert isinstance(first, WebexUnavailable) and isinstance(second, AnsweredElsewhere)
     assert world.webex.calls.count("set") == 1 and world.operations.records["e1"][0] == "failed"
-    # Saved again later (a retry, or another process finishing it): the next attempt makes it.
+    # Delivered again at once (the same press): the failure was its answer, nothing is tried again.
+    with pytest.raises(AnsweredElsewhere):
+        await world.service.change("T1", "U1", created.meeting.meeting_id, edit, request_key="e1")
+    assert world.webex.calls.count("set") == 1
+    # Saved again a while later (a retry, or another process finishing it): the next attempt makes it.
+    world.clock.advance(STALE_AFTER)
     result = await world.service.change("T1", "U1", created.meeting.meeting_id, edit, request_key="e1")
     assert result.changed == ("topic",) and not result.repeated
     assert world.webex.meetings[created.meeting.meeting_id].topic == "Renamed"
