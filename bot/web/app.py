@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import hmac
 import logging
 import os
@@ -42,6 +41,7 @@ from bot.slack.router import CommandRouter
 from bot.slack.workspaces import speaking_for
 from bot.store.database import DatabaseUnavailable, upgrade
 from bot.store.leases import JobLeases
+from bot.web import heap
 from bot.web.body_limit import BodyLimit
 from bot.web.jobs import TimedJobs
 from bot.web.pages import page
@@ -67,7 +67,7 @@ def create_app(
     """The whole bot as one ASGI app; the services are built at start-up, in the server's event loop.
 
     `whole_process`: the app is all the process serves (`webex-bot serve`), so what start-up made leaves
-    the garbage collector once ready (`settle_heap`); an app built inside another program (tests) leaves
+    the garbage collector once ready (`heap.settle`); an app built inside another program (tests) leaves
     that program's heap alone."""
     state: dict[str, Any] = {}
 
@@ -129,7 +129,12 @@ def create_app(
         if services.metrics.shared:
             background.append(asyncio.create_task(sample_metrics(services), name="metrics sampling"))
         if whole_process:
-            settle_heap()
+            heap.settle()
+            background.append(
+                asyncio.create_task(
+                    heap.collect_when_quiet(lambda: services.work.in_flight), name="full collections"
+                )
+            )
         lean_log_records()
         logger.info("webex-bot ready (version %s): %s", version(), settings.summary)
         try:
@@ -144,7 +149,7 @@ def create_app(
                 logger.warning("shut down with %s commands cut short; their users were told", cut)
             await services.close()
             if whole_process:
-                gc.unfreeze()
+                heap.unsettle()
 
     def services() -> Services:
         result: Services = state["services"]
@@ -433,14 +438,6 @@ async def sample_metrics(services: Services) -> None:
     while True:
         await asyncio.sleep(SAMPLE_SECONDS)
         services.metrics.sample()
-
-
-def settle_heap() -> None:
-    """Once started: what start-up left (modules, the app, its services) lives as long as the process, so
-    it leaves the garbage collector's generations. A full collection would otherwise walk all of it, some
-    50 ms with the event loop stopped, and that is what an unlucky ack waited for."""
-    gc.collect()
-    gc.freeze()
 
 
 def went_wrong_page() -> Response:
