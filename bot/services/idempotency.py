@@ -114,9 +114,7 @@ class OncePerKey:
                 if done is not None:
                     return done
             elif (
-                record.status == FAILED
-                and record.error != OWNER_STOPPED
-                and (waited or self._recent(record))
+                record.status == FAILED and record.error != OWNER_STOPPED and (waited or self._recent(record))
             ):
                 # The same press delivered twice: the delivery that failed told the person why, and the
                 # request is not tried again behind their back. (Closed because its process died, it told
