@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_XML_URL = "https://{site}.webex.com/WBXService/XMLService"
 DEFAULT_REST_URL = "https://webexapis.com/v1"
@@ -340,13 +341,21 @@ class Settings(BaseSettings):
         else:
             site = self.webex_site or "<each person's site>"
             webex = f"Webex XML API at {self.webex_xml_url.replace('{site}', site)}"
-        database = make_url(self.database_url)
-        backend = database.get_backend_name()
-        where = f"file {database.database}" if backend == "sqlite" else f"{database.host}/{database.database}"
         slack = "one workspace" if self.slack_bot_token is not None else "any workspace that installs it"
         return (
-            f"{webex}; {backend} database {where}; Slack requests at {self.base_url}/slack/events for {slack}"
+            f"{webex}; {self._database_summary}; Slack requests at {self.base_url}/slack/events for {slack}"
         )
+
+    @property
+    def _database_summary(self) -> str:
+        try:
+            database = make_url(self.database_url)
+        except ArgumentError:
+            return "the database at DATABASE_URL"
+        backend = database.get_backend_name()
+        if backend == "sqlite":
+            return f"sqlite database file {database.database}"
+        return f"{backend} database {database.host or 'localhost'}/{database.database}"
 
     @property
     def webex_token_url(self) -> str:

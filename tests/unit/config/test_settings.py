@@ -199,3 +199,22 @@ def test_an_unknown_webex_api_is_named_with_what_to_use(env: pytest.MonkeyPatch)
     env.setenv("WEBEX_API", "soap")
     with pytest.raises(SettingsError, match="WEBEX_API is not valid.*expected xml or rest"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("sqlite+aiosqlite:///./webex-bot.db", "sqlite database file ./webex-bot.db"),
+        ("postgresql+asyncpg://bot:s3cret@db.internal:5432/webex", "postgresql database db.internal/webex"),
+        ("postgresql+asyncpg://bot@/webex", "postgresql database localhost/webex"),
+        ("sqlite", "the database at DATABASE_URL"),
+    ],
+)
+def test_the_ready_line_names_the_database_without_its_password(
+    env: pytest.MonkeyPatch, url: str, shown: str
+) -> None:
+    env.setenv("DATABASE_URL", url)
+    summary = load_settings().summary
+    assert f"; {shown}; " in summary and "s3cret" not in summary
+    assert summary.startswith("Webex XML API at https://")
+    assert summary.endswith("Slack requests at https://bot.example.com/slack/events for one workspace")
