@@ -15,7 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 from bot.domain.clock import Clock
 from bot.domain.reminders import HostReminder
-from bot.services.errors import AnsweredElsewhere
+from bot.services.errors import AnsweredElsewhere, LinkExpired, NeedsConnect, NeedsScope, NotLinked
 from bot.store.operations import OWNER_STOPPED
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ MAX_ATTEMPTS = 5
 STALE_AFTER = timedelta(seconds=60)
 RUNNING_POLL_SECONDS = 0.2  # of one keyed request (each failed attempt is kept as a record)
 STARTED, DONE, FAILED = "started", "done", "failed"  # idempotency record states
+# Failures that asked the person to link Webex: the request runs again once they have, under its key.
+RESUMED_ONCE_LINKED = frozenset(kind.__name__ for kind in (NeedsConnect, NotLinked, LinkExpired, NeedsScope))
 
 
 class OperationRecord(Protocol):
@@ -113,12 +115,7 @@ class OncePerKey:
                 done = await finished(record.result, waited)
                 if done is not None:
                     return done
-            elif (
-                record.status == FAILED and record.error != OWNER_STOPPED and (waited or self._recent(record))
-            ):
-                # The same press delivered twice: the delivery that failed told the person why, and the
-                # request is not tried again behind their back. (Closed because its process died, it told
-                # no one; failed a while ago, this is a retry: either way the next attempt is this one's.)
+            elif record.status == FAILED and self._answered_by(record, waited):
                 raise AnsweredElsewhere(f"request {key} failed in the delivery this one duplicates")
         raise in_progress()
 
@@ -135,9 +132,19 @@ class OncePerKey:
         """Close the attempt as failed (which also ends a creation's place in the throttle's count)."""
         await self.closed(self.operations.fail(key, type(error).__name__), key)
 
-    def _recent(self, record: OperationRecord) -> bool:
-        """Whether the record was closed so recently that this delivery is the same press's double."""
-        return self._clock.now() - record.updated_at < self._stale_after
+    def _answered_by(self, failed: OperationRecord, waited: bool) -> bool:
+        """Whether the failed attempt was this delivery's answer: the same press delivered twice, whose
+        other delivery told the person why, so the request is not tried again behind their back.
+
+        Not when its process died (it told no one); nor, found closed already, when it asked the person to
+        link Webex (the request resumes once they have) or failed a while ago (this is a retry): then the
+        next attempt is this delivery's."""
+        if failed.error == OWNER_STOPPED:
+            return False
+        if waited:
+            return True
+        recent = self._clock.now() - failed.updated_at < self._stale_after
+        return recent and failed.error not in RESUMED_ONCE_LINKED
 
     async def _wait_while_running(self, key: str, record: OperationRecord) -> OperationRecord:
         """The record once its attempt has finished, or as it is when the attempt looks abandoned."""
