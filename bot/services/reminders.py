@@ -40,11 +40,14 @@ class ReminderChoiceInvalid(ValueError):
     """What the person typed is not a lead time; the message says what is."""
 
 
-def read_choice(text: str) -> int | None:
-    """`5`, `10`, `15` (optionally `10m`, `10 min`) or `off`; raises ReminderChoiceInvalid otherwise."""
+def read_choice(text: str, *, on: int = DEFAULT_LEAD_MINUTES) -> int | None:
+    """`5`, `10`, `15` (optionally `10m`, `10 min`), `off`, or `on` (the lead time `on`, the workspace's
+    default); raises ReminderChoiceInvalid otherwise."""
     word = text.strip().lower()
     if word in ("off", "none", "no", "never", "0"):
         return None
+    if word in ("on", "yes", "back on"):
+        return on
     for suffix in ("minutes", "minute", "mins", "min", "m"):
         if word.endswith(suffix):
             word = word[: -len(suffix)].strip()

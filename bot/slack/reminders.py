@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services.meeting_links import MeetingLinks
 from bot.services.reminders import (
+    DEFAULT_LEAD_MINUTES,
     LEAD_TIMES,
     DueReminder,
     ReminderChoiceInvalid,
@@ -57,14 +58,15 @@ def describe_choice(minutes: int | None) -> str:
 
 
 async def remind(invocation: Invocation, reply: Reply, *, reminders: ReminderService) -> None:
-    """`/webex remind` says the current choice; `/webex remind 5|10|15|off` changes it."""
+    """`/webex remind` says the current choice; `/webex remind 5|10|15|off|on` changes it."""
     team_id, user_id = invocation.team_id, invocation.user_id
     if not invocation.args.strip():
         current = await reminders.choice(team_id, user_id)
-        await reply.send(f"{describe_choice(current)} Change it with `/webex remind 5|10|15|off`.")
+        await reply.send(f"{describe_choice(current)} Change it with `/webex remind 5|10|15|off|on`.")
         return
     try:
-        minutes = read_choice(invocation.args)
+        # `on` is the workspace's default lead time, or the product's when the workspace's is off.
+        minutes = read_choice(invocation.args, on=reminders.default_minutes or DEFAULT_LEAD_MINUTES)
     except ReminderChoiceInvalid as invalid:
         await reply.send(f":warning: {invalid}")
         return
@@ -209,7 +211,7 @@ def register(app: AsyncApp, router: CommandRouter, home: HomeTab, dependencies: 
         Subcommand(
             names=("remind", "reminders", "reminder"),
             run=inject(remind, dependencies, takes=("invocation", "reply")),
-            usage="/webex remind 5|10|15|off",
+            usage="/webex remind 5|10|15|off|on",
             summary="How long before each meeting you host I remind you, or `off`: `/webex remind 15`.",
         )
     )

@@ -201,6 +201,16 @@ async def test_remind_off_stops_them_and_a_number_changes_the_lead_time(timed: S
     assert "starts in 5 minutes" in shown_text(dm)
 
 
+async def test_remind_on_after_off_brings_the_default_lead_time_back(timed: Stage) -> None:
+    await timed.alice.driver.command("remind off", replies=1)
+    on = await timed.alice.driver.command("remind on", replies=1)
+    assert "10 minutes" in shown_text(on.replies[0]) and ":warning:" not in shown_text(on.replies[0])
+    _, start = await schedule(timed, "Back on tomorrow 10am")
+    set_clock(timed, start - timedelta(minutes=10))
+    assert await run_reminders(timed) == 1
+    assert "starts in 10 minutes" in shown_text(reminders_to(timed, timed.alice.user_id)[0])
+
+
 async def test_the_home_tab_menu_changes_the_lead_time(timed: Stage) -> None:
     home = (await timed.alice.driver.open_home(replies=1)).replies[0]
     [menu] = [
